@@ -1,0 +1,20 @@
+/** Maps what the Temporal client throws onto the API's errors: rejected Updates become 409 or 403. */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { AppError, conflict, forbidden, notFound } from './errors';
+
+export function mapTemporalError(error: unknown, subject: string): unknown {
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure) {
+      if (cause.type === 'Forbidden') return forbidden(cause.message);
+      if (cause.type === 'InvalidInput') return new AppError(422, 'Unprocessable Content', cause.message);
+      return conflict(cause.message);
+    }
+    return conflict(error.message);
+  }
+  if (error instanceof WorkflowNotFoundError) return notFound(`${subject} has no running process`);
+  // An Update sent to a workflow that has already completed.
+  if (error instanceof Error && /workflow execution already completed/i.test(error.message)) return conflict(`${subject}: the process has already finished`);
+  return error;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the engine reads, validated once at start-up. With no environment at all the engine
+ * runs on embedded defaults (embedded PostgreSQL, the Temporal dev server, a loopback mail catcher),
+ * keeping their data under DATA_DIR. docker-compose.yml sets the same variables to real services,
+ * and test/unit/compose.test.ts checks that it uses no variable this schema does not know.
+ */
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    })
+    .optional();
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const configSchema = z.object({
+  /** A PostgreSQL server; unset means embedded PostgreSQL under DATA_DIR. */
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  /** host:port of a Temporal frontend; unset means the Temporal dev server under DATA_DIR. */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('casework'),
+  /** Where the Temporal Web UI is, for the start-up banner only. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  /** An SMTP server, e.g. smtp://localhost:1025; unset means a loopback mail catcher. */
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  MAIL_FROM: z.string().email().default('casework@commissioning-board.example'),
+  API_PORT: port.default(3000),
+  /** Ports of the embedded services (used only when the matching URL above is unset). */
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  EMBEDDED_TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_SMTP_PORT: port.default(2525),
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** Where built tools (Temporal CLI, test server) are cached, outside the clone. */
+  CASEWORK_CACHE_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a malformed variable fails fast with a message that names it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(known[String(issue.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const configKeys = Object.keys(configSchema.shape);

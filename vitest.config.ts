@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects, reported separately in the summary:
+ * - unit: pure domain rules and single pieces (mocks allowed only here);
+ * - workflows: Temporal's time-skipping test server with mocked activities, plus replay of recorded histories;
+ * - integration: real PostgreSQL, the real Temporal dev server, real SMTP and HTTP.
+ * `npm test` (scripts/test.ts) builds the tools first and passes their paths in the environment.
+ */
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        test: {
+          name: 'workflows',
+          include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,22 @@
+/** `npm run worker`: runs the Worker against TEMPORAL_ADDRESS and DATABASE_URL until SIGINT/SIGTERM. */
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfig } from '../platform/config';
+import { createDb } from '../platform/db';
+import { createLogger } from '../platform/log';
+import { createWorker } from './index';
+
+const log = createLogger({ service: 'worker' });
+const config = loadConfig();
+if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+  log.error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for the embedded services)');
+  process.exit(2);
+}
+const db = createDb(config.DATABASE_URL);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
+log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
+await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish
+await connection.close();
+await db.$disconnect();
+log.info('worker stopped');

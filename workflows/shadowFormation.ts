@@ -1,0 +1,68 @@
+/**
+ * Shadow formation (Process 1, step 1; §4.7, §7.1): practices form a consortium in shadow form, the
+ * engine records it, and a case officer recognises it within the policy period; otherwise the
+ * registration lapses. This is the walking skeleton: one human step as a validated Update, one
+ * policy timer, and activities for every side effect.
+ */
+import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { CaseRecordActivities } from '../activities/caseRecords';
+import { DAY_MS } from '../domain/policy';
+import { recogniseShadowConsortium, shadowFormationState, type Actor, type ShadowFormationInput, type ShadowFormationState } from './messages';
+
+const records = proxyActivities<CaseRecordActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
+});
+
+/** Roles that may recognise a shadow consortium. */
+const RECOGNISING_ROLES = new Set(['case_officer', 'admin']);
+
+export async function shadowFormation(input: ShadowFormationInput): Promise<ShadowFormationState> {
+  const state: ShadowFormationState = {
+    code: input.code,
+    stage: 'recording',
+    policyVersion: input.policyVersion,
+    recognitionDueAt: null,
+    recognisedBy: null,
+  };
+  let recogniser: Actor | undefined;
+  setHandler(shadowFormationState, () => state);
+  setHandler(
+    recogniseShadowConsortium,
+    ({ actor }) => {
+      recogniser = actor;
+      state.recognisedBy = actor.id;
+      state.stage = 'recognised';
+      return state;
+    },
+    {
+      // Rejected before it enters history; the API maps this to 409 (or 403 for the role).
+      validator: ({ actor }) => {
+        if (!RECOGNISING_ROLES.has(actor.role)) throw ApplicationFailure.nonRetryable(`role ${actor.role} may not recognise a consortium`, 'Forbidden');
+        if (state.stage !== 'awaiting_recognition') throw ApplicationFailure.nonRetryable(`cannot recognise in stage ${state.stage}`, 'InvalidTransition');
+      },
+    },
+  );
+
+  const workflowId = workflowInfo().workflowId;
+  await records.recordShadowConsortium({ ...input, workflowId });
+
+  const dueAt = new Date(Date.now() + input.recognitionDays * DAY_MS); // workflow Date.now() is the deterministic workflow clock
+  state.stage = 'awaiting_recognition';
+  state.recognitionDueAt = dueAt.toISOString();
+  upsertSearchAttributes({ ConsortiumCode: [input.code], CaseStage: [state.stage], DueDate: [dueAt], ...(input.areaTeam ? { AreaTeam: [input.areaTeam] } : {}) });
+
+  const recognised = await condition(() => state.recognisedBy !== null, input.recognitionDays * DAY_MS);
+  state.stage = recognised ? 'recognised' : 'lapsed';
+  upsertSearchAttributes({ CaseStage: [state.stage] });
+
+  await records.setConsortiumStatus({
+    code: input.code,
+    status: recognised ? 'shadow' : 'lapsed',
+    actor: recogniser ?? { id: 'system', role: 'milestone' },
+    workflowId,
+    step: state.stage,
+    policyVersion: input.policyVersion,
+  });
+  return state;
+}
