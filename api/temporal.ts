@@ -18,3 +18,8 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
   if (error instanceof Error && /workflow execution already completed/i.test(error.message)) return conflict(`${subject}: the process has already finished`);
   return error;
 }
+
+/** The search attributes a case starts with; the workflow keeps stage and due date current (workflows/caseIndex.ts). */
+export function caseIndex(consortiumCode: string, areaTeam?: string | null) {
+  return { ConsortiumCode: [consortiumCode], CaseStage: ['started'], ...(areaTeam ? { AreaTeam: [areaTeam] } : {}) };
+}

@@ -119,11 +119,6 @@ export async function startTemporalDevServer(options: { binary: string; dataDir:
       '--ui-port', String(options.uiPort),
       '--namespace', options.namespace,
       '--log-level', 'warn',
-      // Search attributes that keep the Temporal UI useful (ARCHITECTURE.md).
-      '--search-attribute', 'ConsortiumCode=Keyword',
-      '--search-attribute', 'CaseStage=Keyword',
-      '--search-attribute', 'AreaTeam=Keyword',
-      '--search-attribute', 'DueDate=Datetime',
     ],
     { stdio: ['ignore', log, log] },
   );

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
+import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createLogger } from '../platform/log';
 import { createWorker } from './index';
 
@@ -14,6 +15,7 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
 }
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db }) });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish

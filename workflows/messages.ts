@@ -34,6 +34,9 @@ export interface ShadowFormationState {
   /** ISO date-time by which a case officer must recognise the shadow consortium. */
   recognitionDueAt: string | null;
   recognisedBy: string | null;
+  /** Workflow-clock times: when the process started and when it was recognised or lapsed. */
+  startedAt: string;
+  settledAt: string | null;
 }
 
 export const shadowFormationState = defineQuery<ShadowFormationState>('shadowFormationState');

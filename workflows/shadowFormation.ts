@@ -4,9 +4,10 @@
  * registration lapses. This is the walking skeleton: one human step as a validated Update, one
  * policy timer, and activities for every side effect.
  */
-import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import { DAY_MS } from '../domain/policy';
+import { updateCaseIndex } from './caseIndex';
 import { recogniseShadowConsortium, shadowFormationState, type Actor, type ShadowFormationInput, type ShadowFormationState } from './messages';
 
 const records = proxyActivities<CaseRecordActivities>({
@@ -24,6 +25,8 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
     policyVersion: input.policyVersion,
     recognitionDueAt: null,
     recognisedBy: null,
+    startedAt: new Date().toISOString(), // the workflow clock: deterministic on replay
+    settledAt: null,
   };
   let recogniser: Actor | undefined;
   setHandler(shadowFormationState, () => state);
@@ -47,14 +50,15 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
   const workflowId = workflowInfo().workflowId;
   await records.recordShadowConsortium({ ...input, workflowId });
 
-  const dueAt = new Date(Date.now() + input.recognitionDays * DAY_MS); // workflow Date.now() is the deterministic workflow clock
+  const dueAt = new Date(Date.parse(state.startedAt) + input.recognitionDays * DAY_MS);
   state.stage = 'awaiting_recognition';
   state.recognitionDueAt = dueAt.toISOString();
-  upsertSearchAttributes({ ConsortiumCode: [input.code], CaseStage: [state.stage], DueDate: [dueAt], ...(input.areaTeam ? { AreaTeam: [input.areaTeam] } : {}) });
+  updateCaseIndex({ stage: state.stage, dueAt });
 
   const recognised = await condition(() => state.recognisedBy !== null, input.recognitionDays * DAY_MS);
   state.stage = recognised ? 'recognised' : 'lapsed';
-  upsertSearchAttributes({ CaseStage: [state.stage] });
+  state.settledAt = new Date().toISOString();
+  updateCaseIndex({ stage: state.stage });
 
   await records.setConsortiumStatus({
     code: input.code,

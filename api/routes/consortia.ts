@@ -11,7 +11,7 @@ import { recogniseShadowConsortium, shadowFormationState, workflowIds, type Shad
 import type { AppDeps } from '../app';
 import { requireRole, type Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
-import { mapTemporalError } from '../temporal';
+import { caseIndex, mapTemporalError } from '../temporal';
 import { validateRequest } from '../validate';
 
 export const consortiumCodeParam = z.object({ code: z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C') });
@@ -51,7 +51,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps) {
       const input: ShadowFormationInput = { ...body, actor: actorOf(res.locals.principal as Principal), policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
       const workflowId = workflowIds.shadowFormation(body.code);
       try {
-        await temporal.workflow.start('shadowFormation', { taskQueue, workflowId, args: [input] });
+        await temporal.workflow.start('shadowFormation', { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(body.code, body.areaTeam) });
       } catch (error) {
         // Workflow IDs are business keys: a second start finds the first.
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`consortium ${body.code} is already being formed (${workflowId})`);
