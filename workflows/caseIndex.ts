@@ -7,7 +7,6 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 
 export function updateCaseIndex(update: { stage: string; dueAt?: Date | null }): void {
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
   if (!workflowInfo().searchAttributes?.ConsortiumCode) return;
   upsertSearchAttributes({ CaseStage: [update.stage], ...(update.dueAt ? { DueDate: [update.dueAt] } : {}) });
 }
