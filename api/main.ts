@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
+import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createLogger } from '../platform/log';
 import { createApp } from './app';
 
@@ -13,6 +14,7 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
 }
 const db = createDb(config.DATABASE_URL);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const server = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }).listen(config.API_PORT, '0.0.0.0', () =>
   log.info('api listening', { port: config.API_PORT }),

@@ -1,0 +1,68 @@
+/** Shared set-up for integration tests: the real database, a Temporal client, the app in-process, and users. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { createDb, type Db } from '../../platform/db';
+import { ensureSearchAttributes } from '../../platform/searchAttributes';
+import { createLogger } from '../../platform/log';
+import { createUserWithToken } from '../../scripts/users';
+import { createWorker } from '../../worker';
+
+export interface Harness {
+  db: Db;
+  temporal: Client;
+  app: ReturnType<typeof createApp>;
+  taskQueue: string;
+  startWorker(): Promise<Worker>;
+  token(spec: Parameters<typeof createUserWithToken>[1]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A quiet logger for tests; LOG_LEVEL=debug shows the request log. */
+const log = createLogger({ service: 'test' }, (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'error');
+
+export async function createHarness(taskQueue: string): Promise<Harness> {
+  const db = createDb(inject('databaseUrl'));
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  await ensureSearchAttributes(connection, 'default');
+  const temporal = new Client({ connection });
+  const app = createApp({ db, temporal, taskQueue, log });
+  const workers: Worker[] = [];
+  const nativeConnections: NativeConnection[] = [];
+  return {
+    db,
+    temporal,
+    app,
+    taskQueue,
+    async startWorker() {
+      const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+      nativeConnections.push(nativeConnection);
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db }) });
+      workers.push(worker);
+      void worker.run();
+      return worker;
+    },
+    async token(spec) {
+      return (await createUserWithToken(db, spec)).token;
+    },
+    async close() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of workers) while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
+      for (const c of nativeConnections) await c.close();
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
