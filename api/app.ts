@@ -1,13 +1,19 @@
 /** The Express app factory: middleware, routers by resource, and the problem+json error mapper. */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/log';
+import { projectRoot } from '../platform/paths';
 import { authenticate } from './auth';
 import { notFound, problemHandler } from './errors';
+import { idempotency } from './idempotency';
+import { RouteRegistry, type OpenApiDocument } from './openapi';
 import { consortiaRouter } from './routes/consortia';
 import { healthRouter } from './routes/health';
+import { referenceRouter } from './routes/reference';
 
 export interface AppDeps {
   db: Db;
@@ -16,12 +22,34 @@ export interface AppDeps {
   log: Logger;
 }
 
-export function createApp(deps: AppDeps) {
+/** Bodies larger than this are refused with 413. */
+export const BODY_LIMIT = '256kb';
+
+/** A caller's x-request-id is kept only if it is a plain token, so it is safe in logs and headers. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+const packageVersion = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+const API_INFO = {
+  title: 'Commissioning casework API',
+  version: packageVersion,
+  description:
+    'Case records and processes of GP commissioning consortia (2010–2014). Requests are validated against the schemas below; every error is `application/problem+json`; every POST honours `Idempotency-Key`; lists are cursor-paginated.',
+  tags: [
+    { name: 'consortia', description: 'GP commissioning consortia: the register, and shadow formation (§4.7).' },
+    { name: 'platform', description: 'Operational endpoints.' },
+    { name: 'reference', description: 'This reference: the OpenAPI document and the page written from it.' },
+  ],
+};
+
+function buildApp(deps: AppDeps) {
   const app = express();
+  const registry = new RouteRegistry(API_INFO, { idempotency: idempotency(deps.db, { log: deps.log }) });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use((req, res, next) => {
-    const requestId = req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    const given = req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
@@ -30,11 +58,33 @@ export function createApp(deps: AppDeps) {
     );
     next();
   });
-  app.use(express.json({ limit: '256kb', strict: true }));
-  app.use(healthRouter(deps));
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // Routes that need no token come before authentication, so that even a bad token does not stop them.
+  app.use(healthRouter(deps, registry));
+  app.use(referenceRouter(registry));
   app.use(authenticate(deps.db));
-  app.use(consortiaRouter(deps));
+  app.use(consortiaRouter(deps, registry));
+  app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));
-  return app;
+  return { app, registry };
+}
+
+export function createApp(deps: AppDeps) {
+  return buildApp(deps).app;
+}
+
+/**
+ * The OpenAPI document without a database or Temporal: the routers are built (which registers their
+ * routes) but never called, so dependencies that throw on use are enough.
+ */
+export function openApiDocument(): OpenApiDocument {
+  const unused = (name: string) =>
+    new Proxy({}, {
+      get: (_target, property) => {
+        throw new Error(`${name}.${String(property)} was used while only generating the OpenAPI document`);
+      },
+    });
+  const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+  return buildApp({ db: unused('db') as Db, temporal: unused('temporal') as Client, taskQueue: 'unused', log: silent }).registry.document();
 }

@@ -13,9 +13,10 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
     }
     return conflict(error.message);
   }
-  if (error instanceof WorkflowNotFoundError) return notFound(`${subject} has no running process`);
-  // An Update sent to a workflow that has already completed.
+  // An Update sent to a workflow that has already completed: the client reports it as "not found"
+  // (gRPC NOT_FOUND, "workflow execution already completed"), but the process exists and is over.
   if (error instanceof Error && /workflow execution already completed/i.test(error.message)) return conflict(`${subject}: the process has already finished`);
+  if (error instanceof WorkflowNotFoundError) return notFound(`${subject} has no running process`);
   return error;
 }
 

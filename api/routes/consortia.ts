@@ -5,40 +5,135 @@
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
+import type { Prisma } from '../../generated/prisma/client';
+import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
 import { currentPolicy } from '../../domain/policy';
-import { recogniseShadowConsortium, shadowFormationState, workflowIds, type ShadowFormationInput } from '../../workflows/messages';
+import { recogniseShadowConsortium, shadowFormationState, workflowIds, type ShadowFormationInput, type ShadowFormationStage, type ShadowFormationState } from '../../workflows/messages';
 import type { AppDeps } from '../app';
-import { requireRole, type Principal } from '../auth';
+import type { Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
+import type { RouteRegistry } from '../openapi';
+import { defineList } from '../pagination';
+import { isoDate, isoDateTime, multiLine, nonBlankLine, pageSchema, singleLine, toIsoDate } from '../schemas';
 import { caseIndex, mapTemporalError } from '../temporal';
-import { validateRequest } from '../validate';
 
-export const consortiumCodeParam = z.object({ code: z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C') });
+const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
+
+export const consortiumCodeParam = z.strictObject({ code: consortiumCode.describe('The 2013 consortium (CCG) code, e.g. `00C`.') });
 
 export const shadowFormationBody = z.strictObject({
-  code: z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C'),
-  name: z.string().trim().min(1).max(200),
-  areaTeam: z.string().trim().min(1).max(100).optional(),
-  memberPracticeCodes: z.array(z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001')).min(1).max(500),
+  code: consortiumCode.describe('The new consortium\'s code, e.g. `00C`.'),
+  name: nonBlankLine(200).describe('Its name, e.g. `NHS Darlington`.'),
+  areaTeam: nonBlankLine(100).optional().describe('The Board area team that will oversee it.'),
+  memberPracticeCodes: z
+    .array(z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001'))
+    .min(1)
+    .max(500)
+    .describe('The practices that form it (§4.7); none may already be a member of another consortium (§2.11).'),
 });
 
-export const recognitionBody = z.strictObject({ note: z.string().max(2000).optional() });
+export const recognitionBody = z.strictObject({ note: multiLine(2000).optional().describe('The case officer\'s note, kept in the audit history.') });
 
-export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(CONSORTIUM_CODE, 'must be the nextCursor of a previous page').optional(),
-  status: z.string().max(40).optional(),
+const STATUSES = ['forming', 'shadow', 'lapsed', 'applying', 'authorised', 'authorised_with_conditions', 'established_not_authorised'] as const satisfies readonly ConsortiumStatus[];
+// Every status in domain/consortium.ts is filterable: adding one there without adding it here fails to compile.
+type MissingStatus = Exclude<ConsortiumStatus, (typeof STATUSES)[number]>;
+const _everyStatus: [MissingStatus] extends [never] ? true : MissingStatus = true;
+
+export const consortiaList = defineList({
+  key: 'code',
+  sortFields: { code: 'string', name: 'string' },
+  defaultSort: 'code',
+  filters: {
+    status: z.enum(STATUSES).optional().describe('Only consortia with this status.'),
+    areaTeam: singleLine(100).min(1).optional().describe('Only consortia overseen by this Board area team.'),
+    region: singleLine(100).min(1).optional().describe('Only consortia in this Board region.'),
+    q: singleLine(200).min(1).optional().describe('Only consortia whose name contains this text (case-insensitive).'),
+  },
+});
+export const listQuery = consortiaList.query;
+
+const STAGES = ['recording', 'awaiting_recognition', 'recognised', 'lapsed'] as const satisfies readonly ShadowFormationStage[];
+type MissingStage = Exclude<ShadowFormationStage, (typeof STAGES)[number]>;
+const _everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
+
+export const shadowFormationStateSchema = z.strictObject({
+  code: z.string(),
+  stage: z.enum(STAGES),
+  policyVersion: z.string().describe('The policy version the process applies (snapshotted when it started).'),
+  recognitionDueAt: isoDateTime.nullable().describe('By when a case officer must recognise the shadow consortium.'),
+  recognisedBy: z.string().nullable(),
+  startedAt: isoDateTime,
+  settledAt: isoDateTime.nullable().describe('When it was recognised or lapsed.'),
+});
+
+export const consortiumSummarySchema = z.strictObject({
+  code: z.string(),
+  name: z.string(),
+  status: z.string().describe(`One of: ${STATUSES.join(', ')}.`),
+  areaTeam: z.string().nullable(),
+  region: z.string().nullable(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+
+export const consortiumDetailSchema = consortiumSummarySchema.extend({
+  memberships: z.array(z.strictObject({ practiceCode: z.string(), validFrom: isoDate })).describe('The current member practices.'),
+  formation: shadowFormationStateSchema.nullable().describe('The shadow formation process, if the consortium was registered through the API.'),
+});
+
+export const shadowFormationAcceptedSchema = z.strictObject({ code: z.string(), workflowId: z.string(), policyVersion: z.string() });
+
+const summaryColumns = { code: true, name: true, status: true, areaTeam: true, region: true, createdAt: true, updatedAt: true } as const;
+type SummaryRow = Prisma.ConsortiumGetPayload<{ select: typeof summaryColumns }>;
+
+const toSummary = (row: SummaryRow): z.output<typeof consortiumSummarySchema> => ({
+  code: row.code,
+  name: row.name,
+  status: row.status,
+  areaTeam: row.areaTeam,
+  region: row.region,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+const toFormation = (state: ShadowFormationState): z.output<typeof shadowFormationStateSchema> => ({
+  code: state.code,
+  stage: state.stage,
+  policyVersion: state.policyVersion,
+  recognitionDueAt: state.recognitionDueAt,
+  recognisedBy: state.recognisedBy,
+  startedAt: state.startedAt,
+  settledAt: state.settledAt,
 });
 
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
 
-export function consortiaRouter({ db, temporal, taskQueue }: AppDeps) {
+export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
-  router.post('/consortia', requireRole('case_officer', 'admin'), validateRequest({ body: shadowFormationBody }), async (_req, res, next) => {
-    try {
-      const body = res.locals.body as z.infer<typeof shadowFormationBody>;
+  registry.registerRoute(
+    router,
+    {
+      method: 'post',
+      path: '/consortia',
+      operationId: 'registerShadowConsortium',
+      summary: 'Register a shadow consortium',
+      description: 'Starts the shadow formation process (§4.7). The consortium is recorded asynchronously; follow `Location`.',
+      tags: ['consortia'],
+      roles: ['case_officer', 'admin'],
+      request: { body: shadowFormationBody },
+      responses: {
+        202: {
+          description: 'The formation process has started.',
+          schema: shadowFormationAcceptedSchema,
+          headers: { Location: { description: 'The consortium, e.g. `/consortia/00C`.', schema: z.string() } },
+        },
+      },
+      errors: [409, 422],
+    },
+    async ({ body, principal }, _req, res) => {
+      const existing = await db.consortium.findUnique({ where: { code: body.code }, select: { status: true } });
+      if (existing) throw conflict(`consortium ${body.code} is already on record (status ${existing.status})`);
       const memberships = await db.membership.findMany({ where: { practiceCode: { in: body.memberPracticeCodes }, validTo: null } });
       const known = new Set((await db.practice.findMany({ where: { code: { in: body.memberPracticeCodes } }, select: { code: true } })).map((p) => p.code));
       const problems = checkShadowFormation(body, (practice) => memberships.find((m) => m.practiceCode === practice)?.consortiumCode);
@@ -48,69 +143,114 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps) {
       if (problems.length > 0) throw unprocessable('the shadow consortium cannot be formed', problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })));
 
       const policy = currentPolicy();
-      const input: ShadowFormationInput = { ...body, actor: actorOf(res.locals.principal as Principal), policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
+      const input: ShadowFormationInput = { ...body, actor: actorOf(principal), policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
       const workflowId = workflowIds.shadowFormation(body.code);
       try {
-        await temporal.workflow.start('shadowFormation', { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(body.code, body.areaTeam) });
+        await temporal.workflow.start('shadowFormation', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          searchAttributes: caseIndex(body.code, body.areaTeam),
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
       } catch (error) {
         // Workflow IDs are business keys: a second start finds the first.
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`consortium ${body.code} is already being formed (${workflowId})`);
         throw error;
       }
-      res.status(202).location(`/consortia/${body.code}`).json({ code: body.code, workflowId, policyVersion: policy.version });
-    } catch (error) {
-      next(error);
-    }
-  });
+      res
+        .status(202)
+        .location(`/consortia/${body.code}`)
+        .json({ code: body.code, workflowId, policyVersion: policy.version } satisfies z.output<typeof shadowFormationAcceptedSchema>);
+    },
+  );
 
-  router.get('/consortia', validateRequest({ query: listQuery }), async (_req, res, next) => {
-    try {
-      const query = res.locals.query as z.infer<typeof listQuery>;
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/consortia',
+      operationId: 'listConsortia',
+      summary: 'List consortia',
+      description: 'The published register of consortia, a page at a time, filtered and sorted.',
+      tags: ['consortia'],
+      roles: ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
+      request: { query: listQuery },
+      responses: { 200: { description: 'A page of consortia.', schema: pageSchema(consortiumSummarySchema) } },
+    },
+    async ({ query }, _req, res) => {
+      const plan = consortiaList.keyset<SummaryRow>(query);
+      const filters: Prisma.ConsortiumWhereInput = {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.areaTeam ? { areaTeam: query.areaTeam } : {}),
+        ...(query.region ? { region: query.region } : {}),
+        ...(query.q ? { name: { contains: query.q, mode: 'insensitive' } } : {}),
+      };
       const rows = await db.consortium.findMany({
-        where: { ...(query.status ? { status: query.status } : {}), ...(query.cursor ? { code: { gt: query.cursor } } : {}) },
-        orderBy: { code: 'asc' },
-        take: query.limit + 1,
+        // The keyset helper speaks Prisma's filter and ordering shapes over the declared sort fields.
+        where: { AND: [filters, plan.where as Prisma.ConsortiumWhereInput] },
+        orderBy: plan.orderBy as Prisma.ConsortiumOrderByWithRelationInput[],
+        take: plan.take,
+        select: summaryColumns,
       });
-      const page = rows.slice(0, query.limit);
-      res.json({ items: page, nextCursor: rows.length > query.limit ? (page.at(-1)?.code ?? null) : null });
-    } catch (error) {
-      next(error);
-    }
-  });
+      res.json(plan.page(rows, toSummary) satisfies z.output<ReturnType<typeof pageSchema<typeof consortiumSummarySchema>>>);
+    },
+  );
 
-  router.get('/consortia/:code', validateRequest({ params: consortiumCodeParam }), async (_req, res, next) => {
-    try {
-      const { code } = res.locals.params as z.infer<typeof consortiumCodeParam>;
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/consortia/{code}',
+      operationId: 'getConsortium',
+      summary: 'Read a consortium',
+      description: 'A consortium with its current member practices and, if it was registered through the API, the state of its formation process.',
+      tags: ['consortia'],
+      roles: ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
+      request: { params: consortiumCodeParam },
+      responses: { 200: { description: 'The consortium.', schema: consortiumDetailSchema } },
+    },
+    async ({ params: { code } }, _req, res) => {
       const consortium = await db.consortium.findUnique({
         where: { code },
-        include: { memberships: { where: { validTo: null }, select: { practiceCode: true, validFrom: true } } },
+        select: { ...summaryColumns, memberships: { where: { validTo: null }, select: { practiceCode: true, validFrom: true }, orderBy: { practiceCode: 'asc' } } },
       });
       if (!consortium) throw notFound(`consortium ${code} is not on record`);
-      let formation = null;
+      let formation: ShadowFormationState | null = null;
       try {
         formation = await temporal.workflow.getHandle(workflowIds.shadowFormation(code)).query(shadowFormationState);
       } catch {
         formation = null; // no formation process (e.g. an imported consortium)
       }
-      res.json({ ...consortium, formation });
-    } catch (error) {
-      next(error);
-    }
-  });
+      res.json({
+        ...toSummary(consortium),
+        memberships: consortium.memberships.map((m) => ({ practiceCode: m.practiceCode, validFrom: toIsoDate(m.validFrom) })),
+        formation: formation ? toFormation(formation) : null,
+      } satisfies z.output<typeof consortiumDetailSchema>);
+    },
+  );
 
-  router.post(
-    '/consortia/:code/recognition',
-    requireRole('case_officer', 'admin'),
-    validateRequest({ params: consortiumCodeParam, body: recognitionBody }),
-    async (_req, res, next) => {
-      const { code } = res.locals.params as z.infer<typeof consortiumCodeParam>;
+  registry.registerRoute(
+    router,
+    {
+      method: 'post',
+      path: '/consortia/{code}/recognition',
+      operationId: 'recogniseShadowConsortium',
+      summary: 'Recognise a shadow consortium',
+      description: 'The case officer\'s recognition (§4.7), sent to the formation process as a validated Update: 409 when the process is not awaiting recognition.',
+      tags: ['consortia'],
+      roles: ['case_officer', 'admin'],
+      request: { params: consortiumCodeParam, body: recognitionBody },
+      responses: { 200: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema } },
+      errors: [422],
+    },
+    async ({ params: { code }, body, principal }, _req, res) => {
       try {
-        const body = res.locals.body as z.infer<typeof recognitionBody>;
         const handle = temporal.workflow.getHandle(workflowIds.shadowFormation(code));
-        const state = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: actorOf(res.locals.principal as Principal), note: body.note }] });
-        res.json(state);
+        const state = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: actorOf(principal), note: body.note }] });
+        res.json(toFormation(state));
       } catch (error) {
-        next(mapTemporalError(error, `consortium ${code}`));
+        throw mapTemporalError(error, `consortium ${code}`);
       }
     },
   );

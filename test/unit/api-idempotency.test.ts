@@ -1,0 +1,189 @@
+/**
+ * Idempotency-Key on POST, through the app, with the `idempotencyRecord` delegate in memory (the
+ * unique (principalId, key) constraint included) and a fake Temporal Update that counts its calls.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import request from 'supertest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson, requestHashOf } from '../../api/idempotency';
+import { problemSchema } from '../../api/schemas';
+import { bearer, deferred, fakeIdempotencyRecords, testApp, USERS } from './api-fakes';
+
+const recognised = {
+  code: '00C',
+  stage: 'recognised',
+  policyVersion: '2012.1',
+  recognitionDueAt: '2013-05-01T00:00:00.000Z',
+  recognisedBy: USERS.officer.id,
+  startedAt: '2013-04-01T00:00:00.000Z',
+  settledAt: null,
+};
+
+let records: ReturnType<typeof fakeIdempotencyRecords>;
+let updates: unknown[];
+let nextUpdate: () => Promise<unknown>;
+let app: ReturnType<typeof testApp>;
+
+beforeEach(() => {
+  records = fakeIdempotencyRecords();
+  updates = [];
+  nextUpdate = async () => recognised;
+  app = testApp({
+    db: { idempotencyRecord: records.delegate },
+    temporal: {
+      workflow: {
+        getHandle: () => ({
+          executeUpdate: async (_update: unknown, options: { args: unknown[] }) => {
+            updates.push(options.args[0]);
+            return nextUpdate();
+          },
+        }),
+      },
+    },
+  });
+});
+
+const recognise = (key: string | undefined, body: unknown = { note: 'meets the criteria' }, user = USERS.officer, code = '00C') => {
+  const req = request(app).post(`/consortia/${code}/recognition`).set('authorization', bearer(user)).set('content-type', 'application/json');
+  return (key === undefined ? req : req.set('idempotency-key', key)).send(JSON.stringify(body));
+};
+
+describe('Idempotency-Key', () => {
+  it('When no key is sent, then every request runs', async () => {
+    expect((await recognise(undefined)).status).toBe(200);
+    expect((await recognise(undefined)).status).toBe(200);
+    expect(updates).toHaveLength(2);
+    expect(records.rows.size).toBe(0);
+  });
+
+  it('When a request is repeated with the same key and body, then the stored response is replayed and the handler runs once', async () => {
+    const first = await recognise('key-1');
+    expect(first.status).toBe(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await recognise('key-1');
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['content-type']).toMatch(/^application\/json/);
+    expect(again.body).toEqual(first.body);
+    expect(updates).toHaveLength(1);
+    expect([...records.rows.values()]).toEqual([expect.objectContaining({ principalId: USERS.officer.id, key: 'key-1', status: 200, method: 'POST', path: '/consortia/00C/recognition' })]);
+  });
+
+  it('When the repeat has a different body, then 409 on Idempotency-Key and nothing runs', async () => {
+    await recognise('key-2', { note: 'first' });
+    const res = await recognise('key-2', { note: 'second' });
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(problemSchema.parse(res.body).errors).toEqual([{ field: 'Idempotency-Key', reason: expect.stringContaining('different request') }]);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the key is reused on a different path, then 409', async () => {
+    await recognise('key-3', {}, USERS.officer, '00C');
+    expect((await recognise('key-3', {}, USERS.officer, '00D')).status).toBe(409);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the repeat arrives while the first is still running, then 409 with Retry-After, and after it finishes the repeat replays', async () => {
+    const gate = deferred();
+    const entered = deferred();
+    nextUpdate = async () => {
+      entered.resolve();
+      await gate.promise;
+      return recognised;
+    };
+    const first = recognise('key-4').then((res) => res);
+    await entered.promise;
+    const during = await recognise('key-4');
+    expect(during.status).toBe(409);
+    expect(during.headers['retry-after']).toBe('1');
+    expect(problemSchema.parse(during.body).errors?.[0]?.field).toBe('Idempotency-Key');
+
+    gate.resolve();
+    expect((await first).status).toBe(200);
+    const after = await recognise('key-4');
+    expect(after.status).toBe(200);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When two identical requests race, then the unique constraint lets exactly one run', async () => {
+    const gate = deferred();
+    nextUpdate = async () => {
+      await gate.promise;
+      return recognised;
+    };
+    const racing = [recognise('key-5').then((r) => r), recognise('key-5').then((r) => r)];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gate.resolve();
+    const statuses = (await Promise.all(racing)).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the handler answers 4xx, then that answer is stored and replayed as problem+json', async () => {
+    nextUpdate = async () => {
+      throw new WorkflowNotFoundError('not found', 'shadow-formation:00C', undefined);
+    };
+    const first = await recognise('key-6');
+    expect(first.status).toBe(404);
+    const again = await recognise('key-6');
+    expect(again.status).toBe(404);
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the handler fails with a 5xx, then nothing is stored and a retry with the same key runs again', async () => {
+    nextUpdate = async () => {
+      throw new Error('Temporal is unreachable');
+    };
+    expect((await recognise('key-7')).status).toBe(500);
+    expect(records.rows.size).toBe(0);
+    nextUpdate = async () => recognised;
+    const retry = await recognise('key-7');
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(updates).toHaveLength(2);
+  });
+
+  it('When two callers use the same key, then each gets its own response', async () => {
+    await recognise('shared-key', {}, USERS.officer);
+    const other = await recognise('shared-key', {}, USERS.otherOfficer);
+    expect(other.status).toBe(200);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    expect(updates).toHaveLength(2);
+  });
+
+  it('When a claim was abandoned by a process that died, then after a while the key is taken over', async () => {
+    const path = '/consortia/00C/recognition';
+    await records.delegate.create({
+      data: { principalId: USERS.officer.id, key: 'key-8', method: 'POST', path, requestHash: requestHashOf('POST', path, { note: 'x' }), status: null, createdAt: new Date(Date.now() - 60 * 60_000) },
+    });
+    const res = await recognise('key-8', { note: 'x' });
+    expect(res.status).toBe(200);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the key is empty, too long or not printable ASCII, then 400 on Idempotency-Key and nothing runs', async () => {
+    for (const key of ['', 'k'.repeat(201), 'clé']) {
+      const res = await recognise(key);
+      expect(res.status, JSON.stringify(key)).toBe(400);
+      expect(problemSchema.parse(res.body).errors).toEqual([{ field: 'Idempotency-Key', reason: expect.any(String) }]);
+    }
+    expect((await recognise('k'.repeat(200))).status).toBe(200);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('When the body is invalid, then it is refused before the key is claimed', async () => {
+    expect((await recognise('key-9', { note: 5 })).status).toBe(400);
+    expect(records.rows.size).toBe(0);
+  });
+
+  it('When bodies differ only in key order, then they are the same request', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(requestHashOf('POST', '/x', { a: 1, b: 2 })).toBe(requestHashOf('POST', '/x', { b: 2, a: 1 }));
+    expect(requestHashOf('POST', '/x', { a: 1 })).not.toBe(requestHashOf('POST', '/y', { a: 1 }));
+  });
+});
