@@ -1,14 +1,19 @@
 import type { Db } from '../platform/db';
 import { createCaseRecordActivities, systemClock, type Clock } from './caseRecords';
+import { createNoticeActivities, type Mailer } from './notices';
 
 export interface ActivityDeps {
   db: Db;
+  mailer: Mailer;
   clock?: Clock;
 }
 
-/** Every activity, built from its dependencies (Prisma client, clock; the mailer joins with notices). */
-export function createActivities({ db, clock = systemClock }: ActivityDeps) {
-  return { ...createCaseRecordActivities({ db, clock }) };
+/** Every activity, built from its dependencies: the Prisma client, the mailer and the clock. */
+export function createActivities({ db, mailer, clock = systemClock }: ActivityDeps) {
+  return {
+    ...createCaseRecordActivities({ db, clock }),
+    ...createNoticeActivities({ db, mailer, clock }),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -13,6 +13,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { currentPolicy } from '../domain/policy';
 import { loadConfig } from '../platform/config';
+import { createMailer } from '../platform/mail';
 import { createDb } from '../platform/db';
 import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { applyMigrations } from '../scripts/migrate';
@@ -70,7 +71,7 @@ try {
   await ensureSearchAttributes(connection, 'default');
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: infra.temporalAddress });
-  const skeletonWorker = await Worker.create({ connection: native, taskQueue: 'bench-skeleton', workflowsPath, activities: createActivities({ db }) });
+  const skeletonWorker = await Worker.create({ connection: native, taskQueue: 'bench-skeleton', workflowsPath, activities: createActivities({ db, mailer: createMailer(infra.smtpUrl, 'bench@casework.example') }) });
   const bareWorker = await Worker.create({
     connection: native,
     taskQueue: 'bench-bare',

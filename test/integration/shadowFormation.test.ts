@@ -110,7 +110,7 @@ describe('shadow formation over HTTP', () => {
 /** The real worker entry point (worker/main.ts) as a separate process, so it can be killed. */
 function startWorkerProcess(): { process: ChildProcess; ready: Promise<void> } {
   const child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), [path.join(projectRoot, 'worker', 'main.ts')], {
-    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), SMTP_URL: inject('smtpUrl'), TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { createDb, type Db } from '../../platform/db';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
+import { createMailer } from '../../platform/mail';
 import { createLogger } from '../../platform/log';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
@@ -39,7 +40,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     async startWorker() {
       const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
       nativeConnections.push(nativeConnection);
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db }) });
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db, mailer: createMailer(inject('smtpUrl'), 'casework@test.example') }) });
       workers.push(worker);
       void worker.run();
       return worker;

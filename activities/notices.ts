@@ -1,0 +1,127 @@
+/**
+ * Notices and mail through an outbox (ARCHITECTURE.md): write the notice and one outbox row per
+ * recipient (unique key), send, mark sent. A retried activity finds the rows and sends only what is
+ * still pending, so nobody is e-mailed twice (§5.19: the consortium is notified at every step).
+ */
+import type { Transporter } from 'nodemailer';
+import type { Db } from '../platform/db';
+import { appendAudit } from './audit';
+import type { Clock } from './caseRecords';
+
+export interface Mailer {
+  transport: Pick<Transporter, 'sendMail'>;
+  from: string;
+}
+
+export interface NoticeInput {
+  /** Unique per workflow step, e.g. `authorisation:00C:conditions-proposed`. */
+  noticeKey: string;
+  workflowId: string;
+  consortiumCode: string | null;
+  practiceCode?: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  issuedBy: string;
+  respondBy?: string | null;
+  ruleVersion: string;
+  /** Extra recipients beyond the consortium's officers, e.g. a third party. */
+  alsoTo?: string[];
+}
+
+export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
+  /** Everyone who should read a consortium's notices: its current officers and its consortium-officer users. */
+  async function recipientsOf(consortiumCode: string | null): Promise<string[]> {
+    if (!consortiumCode) return [];
+    const today = clock.now();
+    const [officers, users] = await Promise.all([
+      db.officerAppointment.findMany({
+        where: { consortiumCode, validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] },
+        select: { person: { select: { email: true } } },
+      }),
+      db.user.findMany({ where: { role: 'consortium_officer', consortiumCode, email: { not: null } }, select: { email: true } }),
+    ]);
+    return [...new Set([...officers.map((o) => o.person.email), ...users.map((u) => u.email)].filter((e): e is string => !!e))].sort();
+  }
+
+  async function deliverPending(where: { noticeId?: string; key?: string }): Promise<number> {
+    const pending = await db.outboxEmail.findMany({ where: { ...where, status: { not: 'sent' } }, orderBy: { createdAt: 'asc' } });
+    for (const email of pending) {
+      try {
+        const info = await mailer.transport.sendMail({
+          from: mailer.from,
+          to: email.to,
+          subject: email.subject,
+          text: email.body,
+          // A stable Message-ID: should a send be repeated after a crash between send and mark, the
+          // receiving side can de-duplicate it.
+          messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
+          headers: { 'X-Casework-Key': email.key },
+        });
+        await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null } });
+      } catch (error) {
+        await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error) } });
+        throw error; // Temporal retries the activity; only the unsent rows are tried again
+      }
+    }
+    return pending.length;
+  }
+
+  return {
+    /** Records a notice, queues one e-mail per recipient, and sends them. Returns the recipients. */
+    async issueNotice(input: NoticeInput): Promise<{ noticeId: string; recipients: string[] }> {
+      const recipients = [...new Set([...(await recipientsOf(input.consortiumCode)), ...(input.alsoTo ?? [])])];
+      const issuedAt = clock.now();
+      const notice = await db.$transaction(async (tx) => {
+        const row = await tx.notice.upsert({
+          where: { noticeKey: input.noticeKey },
+          create: {
+            noticeKey: input.noticeKey,
+            workflowId: input.workflowId,
+            consortiumCode: input.consortiumCode,
+            practiceCode: input.practiceCode ?? null,
+            kind: input.kind,
+            title: input.title,
+            body: input.body,
+            issuedBy: input.issuedBy,
+            issuedAt,
+            respondBy: input.respondBy ? new Date(input.respondBy) : null,
+            ruleVersion: input.ruleVersion,
+          },
+          update: {},
+        });
+        await tx.outboxEmail.createMany({
+          data: recipients.map((to) => ({
+            key: `${input.noticeKey}:${to}`,
+            to,
+            subject: input.title,
+            body: `${input.body}${input.respondBy ? `\n\nRespond by: ${input.respondBy}` : ''}\n\nRule version: ${input.ruleVersion}\nReference: ${input.noticeKey}`,
+            workflowId: input.workflowId,
+            noticeId: row.id,
+          })),
+          skipDuplicates: true,
+        });
+        await appendAudit(tx, {
+          eventKey: `${input.noticeKey}:issued`,
+          actor: input.issuedBy,
+          action: `notice.${input.kind}`,
+          subjectType: input.consortiumCode ? 'consortium' : 'case',
+          subjectId: input.consortiumCode ?? input.workflowId,
+          details: { noticeKey: input.noticeKey, workflowId: input.workflowId, recipients, respondBy: input.respondBy ?? null, ruleVersion: input.ruleVersion },
+          occurredAt: issuedAt,
+        });
+        return row;
+      });
+      await deliverPending({ noticeId: notice.id });
+      return { noticeId: notice.id, recipients };
+    },
+
+    /** Sends one e-mail (e.g. an announcement) through the outbox. */
+    async sendEmail(input: { key: string; to: string; subject: string; body: string; workflowId?: string | null }): Promise<void> {
+      await db.outboxEmail.createMany({ data: [{ key: input.key, to: input.to, subject: input.subject, body: input.body, workflowId: input.workflowId ?? null }], skipDuplicates: true });
+      await deliverPending({ key: input.key });
+    },
+  };
+}
+
+export type NoticeActivities = ReturnType<typeof createNoticeActivities>;
