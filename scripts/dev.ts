@@ -12,6 +12,8 @@ import { createDb } from '../platform/db';
 import { dataDir as resolveDataDir, projectRoot } from '../platform/paths';
 import { applyMigrations } from './migrate';
 import { infrastructureEnv, startInfrastructure } from './stack';
+import { formatImportSummary, importNhs2013 } from '../prisma/import/nhs2013';
+import { NHS_2013_DIR, progressPrinter } from './import-nhs-2013';
 import { createUserWithToken } from './users';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
@@ -54,6 +56,7 @@ async function main() {
     const applied = await applyMigrations(infra.databaseUrl);
     say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
 
+    await importRealDataIfEmpty(infra.databaseUrl);
     const adminToken = await ensureDevAdminToken(infra.databaseUrl, dataDir);
 
     const env = { ...process.env, ...infrastructureEnv(config, infra) };
@@ -89,6 +92,22 @@ async function main() {
   } catch (error) {
     console.error(error);
     await stopAll(1);
+  }
+}
+
+/** The real 2013 data (211 consortia, 8,068 practices with list sizes) is loaded on an empty database. */
+async function importRealDataIfEmpty(databaseUrl: string): Promise<void> {
+  const db = createDb(databaseUrl, { max: 2 });
+  try {
+    if ((await db.consortium.count({ where: { onsCode: { not: null } } })) > 0) {
+      say('the real 2013 data is already loaded (npm run import:nhs-2013 re-checks it)');
+      return;
+    }
+    say(`importing the real 2013 data from ${NHS_2013_DIR} …`);
+    const summary = await importNhs2013(db, { dir: NHS_2013_DIR, onProgress: progressPrinter((line) => say(line)) });
+    console.log(formatImportSummary(summary));
+  } finally {
+    await db.$disconnect();
   }
 }
 
