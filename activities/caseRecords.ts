@@ -19,8 +19,114 @@ export interface CaseRecordDeps {
   clock: Clock;
 }
 
+/** One step of a case, as every process records it (one mechanism for all six processes). */
+export interface CaseStep {
+  workflowId: string;
+  /** Unique within the case; the audit row and any deadline/decision are keyed by it, so retries are no-ops. */
+  step: string;
+  stage: string;
+  status?: 'open' | 'closed' | 'cancelled';
+  /** The open deadline for this step, if any: also the case's due date for the work queue. */
+  dueAt?: string | null;
+  /** Who must act by dueAt: a role such as consortium_officer, case_officer, decision_panel, third_party. */
+  owner?: string | null;
+  actor: Actor;
+  action: string;
+  ruleVersion: string;
+  details?: Record<string, unknown>;
+  /** A decision taken at this step (§5.19: who decided, why, under which rule version). */
+  decision?: { outcome: string; reasons?: string | null; details?: Record<string, unknown> };
+  /** Deadlines settled by this step (e.g. the response arrived, or it was missed). */
+  settleDeadlines?: Array<{ step: string; status: 'met' | 'missed' | 'cancelled' }>;
+}
+
+export interface CaseOpening {
+  workflowId: string;
+  kind: string;
+  consortiumCode?: string | null;
+  practiceCode?: string | null;
+  title: string;
+  policyVersion: string;
+  thirdPartyOrganisation?: string | null;
+  parentWorkflowId?: string | null;
+}
+
 export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
   return {
+    /**
+     * Opens (or finds) the case record for a workflow and records a step: stage, status, due date,
+     * deadline, decision and audit row, in one transaction. Every process records its steps through this.
+     */
+    async recordCaseStep(input: { opening: CaseOpening; step: CaseStep }): Promise<void> {
+      const { opening, step } = input;
+      const now = clock.now();
+      await db.$transaction(async (tx) => {
+        const consortium = opening.consortiumCode ? await tx.consortium.findUnique({ where: { code: opening.consortiumCode }, select: { areaTeam: true } }) : null;
+        await tx.caseRecord.upsert({
+          where: { workflowId: opening.workflowId },
+          create: {
+            workflowId: opening.workflowId,
+            kind: opening.kind,
+            consortiumCode: opening.consortiumCode ?? null,
+            practiceCode: opening.practiceCode ?? null,
+            areaTeam: consortium?.areaTeam ?? null,
+            title: opening.title,
+            stage: step.stage,
+            status: step.status ?? 'open',
+            dueAt: step.dueAt ? new Date(step.dueAt) : null,
+            policyVersion: opening.policyVersion,
+            thirdPartyOrganisation: opening.thirdPartyOrganisation ?? null,
+            parentWorkflowId: opening.parentWorkflowId ?? null,
+            openedAt: now,
+            closedAt: step.status && step.status !== 'open' ? now : null,
+          },
+          update: {
+            stage: step.stage,
+            status: step.status ?? 'open',
+            dueAt: step.dueAt ? new Date(step.dueAt) : null,
+            ...(opening.thirdPartyOrganisation !== undefined ? { thirdPartyOrganisation: opening.thirdPartyOrganisation } : {}),
+            ...(step.status && step.status !== 'open' ? { closedAt: now } : {}),
+          },
+        });
+        for (const settled of step.settleDeadlines ?? []) {
+          await tx.caseDeadline.updateMany({ where: { workflowId: opening.workflowId, step: settled.step, status: 'open' }, data: { status: settled.status, settledAt: now } });
+        }
+        if (step.dueAt) {
+          await tx.caseDeadline.upsert({
+            where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
+            create: { workflowId: opening.workflowId, step: step.step, dueAt: new Date(step.dueAt), owner: step.owner ?? null },
+            update: {},
+          });
+        }
+        if (step.decision) {
+          await tx.caseDecision.upsert({
+            where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
+            create: {
+              workflowId: opening.workflowId,
+              step: step.step,
+              outcome: step.decision.outcome,
+              decidedBy: step.actor.id,
+              decidedRole: step.actor.role,
+              reasons: step.decision.reasons ?? null,
+              ruleVersion: step.ruleVersion,
+              decidedAt: now,
+              details: (step.decision.details ?? {}) as never,
+            },
+            update: {},
+          });
+        }
+        await appendAudit(tx, {
+          eventKey: `${opening.workflowId}:${step.step}`,
+          actor: step.actor.id,
+          action: step.action,
+          subjectType: opening.consortiumCode ? 'consortium' : 'case',
+          subjectId: opening.consortiumCode ?? opening.workflowId,
+          details: { workflowId: opening.workflowId, kind: opening.kind, stage: step.stage, role: step.actor.role, ruleVersion: step.ruleVersion, dueAt: step.dueAt ?? null, ...(step.decision ? { decision: step.decision } : {}), ...step.details },
+          occurredAt: now,
+        });
+      });
+    },
+
     async recordShadowConsortium(input: ShadowFormationInput & { workflowId: string }): Promise<void> {
       const today = clock.now();
       await db.$transaction(async (tx) => {

@@ -13,6 +13,10 @@ export function createActivities({ db, mailer, clock = systemClock }: ActivityDe
   return {
     ...createCaseRecordActivities({ db, clock }),
     ...createNoticeActivities({ db, mailer, clock }),
+    // [issue 4: authorisation activities]
+    // [issue 5: intervention activities]
+    // [issue 6: procurement activities]
+    // [issue 7: timetable, allocation and coverage activities]
   };
 }
 

@@ -64,6 +64,11 @@ function buildApp(deps: AppDeps) {
   app.use(referenceRouter(registry));
   app.use(authenticate(deps.db));
   app.use(consortiaRouter(deps, registry));
+  // [issue 3: reads, work queue and membership routers]
+  // [issue 4: authorisation router]
+  // [issue 5: intervention router]
+  // [issue 6: procurement and register-of-interests routers]
+  // [issue 7: timetable, allocation and coverage routers]
   app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));

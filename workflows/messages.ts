@@ -45,3 +45,11 @@ export const recogniseShadowConsortium = defineUpdate<ShadowFormationState, [{ a
 export const workflowIds = {
   shadowFormation: (code: string) => `shadow-formation:${code}`,
 };
+
+// [issue 4: authorisation messages]
+
+// [issue 5: intervention messages]
+
+// [issue 6: procurement messages]
+
+// [issue 7: timetable, allocation and coverage messages]

@@ -109,7 +109,9 @@ describe('shadow formation over HTTP', () => {
 
 /** The real worker entry point (worker/main.ts) as a separate process, so it can be killed. */
 function startWorkerProcess(): { process: ChildProcess; ready: Promise<void> } {
-  const child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), [path.join(projectRoot, 'worker', 'main.ts')], {
+  // node itself with tsx's loader, so that SIGKILL kills the worker and leaves no orphan behind.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
+    cwd: projectRoot,
     env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), SMTP_URL: inject('smtpUrl'), TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -16,7 +16,7 @@ import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 let env: TestWorkflowEnvironment;
 const calls: Array<{ name: string; args: unknown }> = [];
 
-const mockActivities: CaseRecordActivities = {
+const mockActivities: Pick<CaseRecordActivities, 'recordShadowConsortium' | 'setConsortiumStatus'> = {
   async recordShadowConsortium(input) {
     calls.push({ name: 'recordShadowConsortium', args: input });
   },
