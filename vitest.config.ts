@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'workflows',
           include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts'],
+          setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -26,6 +27,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/globalSetup.ts'],
+          setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -7,7 +7,9 @@ import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createMailer } from '../platform/mail';
 import { createLogger } from '../platform/log';
 import { createWorker } from './index';
+import { installTemporalRuntime } from './runtime';
 
+installTemporalRuntime();
 const log = createLogger({ service: 'worker' });
 const config = loadConfig();
 if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.SMTP_URL) {
