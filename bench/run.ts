@@ -20,11 +20,15 @@ import { applyMigrations } from '../scripts/migrate';
 import { freePort } from '../scripts/services';
 import { startInfrastructure } from '../scripts/stack';
 import { workflowsPath } from '../worker';
+import { installTemporalRuntime } from '../worker/runtime';
 import { recogniseShadowConsortium, workflowIds, type ShadowFormationInput } from '../workflows/messages';
 import { finishBare } from './bareWorkflow';
 
-const N = Number(process.env.BENCH_N ?? 100);
+const N = Number(process.env.BENCH_N ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+installTemporalRuntime();
 
 /** Sends the Update until the workflow is ready for it (the validator refuses it before that). */
 async function updateWhenReady(send: () => Promise<unknown>): Promise<void> {
@@ -34,7 +38,7 @@ async function updateWhenReady(send: () => Promise<unknown>): Promise<void> {
       return;
     } catch (error) {
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
@@ -79,21 +83,19 @@ try {
     activities: { noop: async () => undefined },
   });
 
-  const codes = Array.from({ length: N }, (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`);
+  const codes = Array.from({ length: ROUNDS * N + 1 }, (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`);
   const practiceCodes = codes.map((_, i) => `Y${String(80000 + i)}`);
   await db.practice.createMany({ data: practiceCodes.map((code) => ({ code, name: `Bench practice ${code}` })) });
   const policy = currentPolicy();
 
   const bareRunning = bareWorker.run();
   const { bare, skeleton } = await skeletonWorker.runUntil(async () => {
-    // Warm up both workers (bundle load, connections) outside the timed runs.
-    await client.workflow.execute('bare', { taskQueue: 'bench-bare', workflowId: 'bench-warmup', args: [] }).catch(() => undefined);
-    const bare = await timeRun('bare Temporal', async (i) => {
-      const handle = await client.workflow.start('bare', { taskQueue: 'bench-bare', workflowId: `bench-bare-${i}`, args: [] });
+    const runBare = async (id: string) => {
+      const handle = await client.workflow.start('bare', { taskQueue: 'bench-bare', workflowId: `bench-bare-${id}`, args: [] });
       await updateWhenReady(() => handle.executeUpdate(finishBare));
       await handle.result();
-    });
-    const skeleton = await timeRun('skeleton', async (i) => {
+    };
+    const runSkeleton = async (i: number) => {
       const code = codes[i] as string;
       const input: ShadowFormationInput = {
         code,
@@ -106,18 +108,29 @@ try {
       const handle = await client.workflow.start('shadowFormation', { taskQueue: 'bench-skeleton', workflowId: workflowIds.shadowFormation(code), args: [input] });
       await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'bench', role: 'admin' } }] }));
       await handle.result();
-    });
+    };
+    // Warm up both workers (bundles, connections, first queries) outside the timed runs.
+    await Promise.all([runBare('warm-up'), runSkeleton(ROUNDS * N)]);
+    // Alternate the two in rounds so that warm-up and background load fall on both alike; report medians.
+    const bareRates: number[] = [];
+    const skeletonRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRates.push(await timeRun(`round ${round + 1} bare Temporal`, (i) => runBare(`${round}-${i}`)));
+      skeletonRates.push(await timeRun(`round ${round + 1} skeleton`, (i) => runSkeleton(round * N + i)));
+    }
+    const bare = median(bareRates);
+    const skeleton = median(skeletonRates);
     return { bare, skeleton };
   });
   bareWorker.shutdown();
   await bareRunning;
-  const audit = await db.auditEvent.count({ where: { subjectId: { in: codes } } });
+  const audit = await db.auditEvent.count({ where: { subjectId: { in: codes.slice(0, ROUNDS * N) } } });
   console.log('');
-  console.log(`Workflows per run: ${N} (each: 2 activities + 1 Update), same Temporal dev server, same run`);
+  console.log(`${ROUNDS} rounds of ${N} workflows each (each: 2 activities + 1 Update), alternating, same Temporal dev server; medians:`);
   console.log(`  bare Temporal (no-op activities)          ${bare.toFixed(1)} workflows/s`);
   console.log(`  skeleton (Prisma + PostgreSQL + audit)    ${skeleton.toFixed(1)} workflows/s`);
   console.log(`  ratio skeleton / bare                     ${(skeleton / bare).toFixed(2)}x`);
-  console.log(`  audit rows written: ${audit} (expected ${2 * N})`);
+  console.log(`  audit rows written by the timed skeleton runs: ${audit} (expected ${2 * ROUNDS * N})`);
   await connection.close();
   await native.close();
   await db.$disconnect();
