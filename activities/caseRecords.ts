@@ -98,6 +98,10 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
             update: {},
           });
         }
+        // The case's due date is derived, not passed: the earliest deadline still open (none once closed).
+        const nextDeadline = await tx.caseDeadline.findFirst({ where: { workflowId: opening.workflowId, status: 'open' }, orderBy: { dueAt: 'asc' } });
+        const closed = step.status !== undefined && step.status !== 'open';
+        await tx.caseRecord.update({ where: { workflowId: opening.workflowId }, data: { dueAt: closed ? null : (nextDeadline?.dueAt ?? null) } });
         if (step.decision) {
           await tx.caseDecision.upsert({
             where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },

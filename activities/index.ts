@@ -1,6 +1,12 @@
+import { createAuthorisationActivities } from './authorisation';
 import type { Db } from '../platform/db';
+import { createAllocationActivities } from './allocation';
 import { createCaseRecordActivities, systemClock, type Clock } from './caseRecords';
+import { createMembershipActivities } from './membership';
+import { createInterventionActivities } from './intervention';
 import { createNoticeActivities, type Mailer } from './notices';
+import { createProcurementActivities } from './procurement';
+import { createTimetableActivities } from './timetable';
 
 export interface ActivityDeps {
   db: Db;
@@ -13,9 +19,15 @@ export function createActivities({ db, mailer, clock = systemClock }: ActivityDe
   return {
     ...createCaseRecordActivities({ db, clock }),
     ...createNoticeActivities({ db, mailer, clock }),
+    ...createMembershipActivities({ db, clock }), // [issue 3: membership change activities]
+    ...createAuthorisationActivities({ db, clock }),
     // [issue 4: authorisation activities]
+    ...createInterventionActivities({ db, mailer, clock }),
     // [issue 5: intervention activities]
+    ...createProcurementActivities({ db, clock }),
     // [issue 6: procurement activities]
+    ...createTimetableActivities({ db, clock }),
+    ...createAllocationActivities({ db, mailer, clock }),
     // [issue 7: timetable, allocation and coverage activities]
   };
 }

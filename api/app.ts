@@ -11,9 +11,20 @@ import { authenticate } from './auth';
 import { notFound, problemHandler } from './errors';
 import { idempotency } from './idempotency';
 import { RouteRegistry, type OpenApiDocument } from './openapi';
+import { authorisationRouter } from './routes/authorisation';
 import { consortiaRouter } from './routes/consortia';
 import { healthRouter } from './routes/health';
+import { interventionsRouter } from './routes/interventions';
+import { interestsRouter } from './routes/interests';
+import { procurementRouter } from './routes/procurement';
+import { membershipRouter } from './routes/membership';
+import { practicesRouter } from './routes/practices';
 import { referenceRouter } from './routes/reference';
+import { timelineRouter } from './routes/timeline';
+import { allocationsRouter } from './routes/allocations';
+import { coverageRouter } from './routes/coverage';
+import { timetableRouter } from './routes/timetable';
+import { workQueueRouter } from './routes/workQueue';
 
 export interface AppDeps {
   db: Db;
@@ -37,6 +48,9 @@ const API_INFO = {
     'Case records and processes of GP commissioning consortia (2010–2014). Requests are validated against the schemas below; every error is `application/problem+json`; every POST honours `Idempotency-Key`; lists are cursor-paginated.',
   tags: [
     { name: 'consortia', description: 'GP commissioning consortia: the register, and shadow formation (§4.7).' },
+    { name: 'practices', description: 'GP practices, their list sizes and membership history, and requests to move (§4.9).' },
+    { name: 'work queue', description: "A case officer's open steps across their area teams, by due date." },
+    { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
     { name: 'platform', description: 'Operational endpoints.' },
     { name: 'reference', description: 'This reference: the OpenAPI document and the page written from it.' },
   ],
@@ -64,10 +78,16 @@ function buildApp(deps: AppDeps) {
   app.use(referenceRouter(registry));
   app.use(authenticate(deps.db));
   app.use(consortiaRouter(deps, registry));
+  app.use(practicesRouter(deps, registry), membershipRouter(deps, registry), timelineRouter(deps, registry), workQueueRouter(deps, registry));
   // [issue 3: reads, work queue and membership routers]
+  app.use(authorisationRouter(deps, registry));
   // [issue 4: authorisation router]
+  app.use(interventionsRouter(deps, registry));
   // [issue 5: intervention router]
+  app.use(procurementRouter(deps, registry));
+  app.use(interestsRouter(deps, registry));
   // [issue 6: procurement and register-of-interests routers]
+  app.use(timetableRouter(deps, registry), allocationsRouter(deps, registry), coverageRouter(deps, registry));
   // [issue 7: timetable, allocation and coverage routers]
   app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));

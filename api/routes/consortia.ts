@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
+import { mayReadConsortiumCasework } from '../../domain/access';
 import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
 import { currentPolicy } from '../../domain/policy';
 import { recogniseShadowConsortium, shadowFormationState, workflowIds, type ShadowFormationInput, type ShadowFormationStage, type ShadowFormationState } from '../../workflows/messages';
@@ -79,6 +80,16 @@ export const consortiumSummarySchema = z.strictObject({
 export const consortiumDetailSchema = consortiumSummarySchema.extend({
   memberships: z.array(z.strictObject({ practiceCode: z.string(), validFrom: isoDate })).describe('The current member practices.'),
   formation: shadowFormationStateSchema.nullable().describe('The shadow formation process, if the consortium was registered through the API.'),
+  // [issue 3: consortium reads] population, officers and open cases
+  population: z
+    .strictObject({ period: z.string().describe('The latest quarter on record, `YYYY-MM`.'), registeredPatients: z.int(), practices: z.int() })
+    .nullable()
+    .describe('Registered patients of the current member practices in the latest quarter (KF Q12); null before any list sizes are imported.'),
+  officers: z.array(z.strictObject({ role: z.string(), name: z.string(), validFrom: isoDate })).describe('The current Accountable Officer and Chief Financial Officer (§4.1).'),
+  openCases: z
+    .array(z.strictObject({ workflowId: z.string(), kind: z.string(), title: z.string().nullable(), stage: z.string(), dueAt: isoDateTime.nullable() }))
+    .nullable()
+    .describe('The open cases the caller may see; null for callers who may see none of them (the public, another consortium\'s officer).'),
 });
 
 export const shadowFormationAcceptedSchema = z.strictObject({ code: z.string(), workflowId: z.string(), policyVersion: z.string() });
@@ -107,6 +118,43 @@ const toFormation = (state: ShadowFormationState): z.output<typeof shadowFormati
 });
 
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
+
+/** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
+async function consortiumProfile(db: AppDeps['db'], consortium: { code: string; areaTeam: string | null }, principal: Principal) {
+  const today = new Date();
+  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+  const population = latest
+    ? await db.practiceListSize.aggregate({
+        where: { period: latest.period, practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } } },
+        _sum: { registeredPatients: true },
+        _count: true,
+      })
+    : null;
+  const officers = await db.officerAppointment.findMany({
+    where: { consortiumCode: consortium.code, validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] },
+    orderBy: { role: 'asc' },
+    select: { role: true, validFrom: true, person: { select: { name: true } } },
+  });
+  // A third party sees only the cases handed to it; others see all of a consortium in their scope.
+  const caseScope: Prisma.CaseRecordWhereInput | null =
+    principal.role === 'third_party' && principal.organisation
+      ? { thirdPartyOrganisation: principal.organisation }
+      : mayReadConsortiumCasework(principal, consortium)
+        ? {}
+        : null;
+  const openCases = caseScope
+    ? await db.caseRecord.findMany({
+        where: { ...caseScope, consortiumCode: consortium.code, status: 'open' },
+        orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { workflowId: 'asc' }],
+        select: { workflowId: true, kind: true, title: true, stage: true, dueAt: true },
+      })
+    : null;
+  return {
+    population: latest && population ? { period: latest.period, registeredPatients: population._sum.registeredPatients ?? 0, practices: population._count } : null,
+    officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
+    openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
+  };
+}
 
 export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
@@ -210,7 +258,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       request: { params: consortiumCodeParam },
       responses: { 200: { description: 'The consortium.', schema: consortiumDetailSchema } },
     },
-    async ({ params: { code } }, _req, res) => {
+    async ({ params: { code }, principal }, _req, res) => {
       const consortium = await db.consortium.findUnique({
         where: { code },
         select: { ...summaryColumns, memberships: { where: { validTo: null }, select: { practiceCode: true, validFrom: true }, orderBy: { practiceCode: 'asc' } } },
@@ -226,6 +274,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         ...toSummary(consortium),
         memberships: consortium.memberships.map((m) => ({ practiceCode: m.practiceCode, validFrom: toIsoDate(m.validFrom) })),
         formation: formation ? toFormation(formation) : null,
+        ...(await consortiumProfile(db, { code, areaTeam: consortium.areaTeam }, principal)),
       } satisfies z.output<typeof consortiumDetailSchema>);
     },
   );

@@ -51,7 +51,18 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       for (const worker of workers) while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
-      for (const c of nativeConnections) await c.close();
+      // The SDK reports STOPPED a moment before the worker lets go of its connection: retry briefly.
+      for (const c of nativeConnections) {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.close();
+            break;
+          } catch (error) {
+            if (attempt >= 50) throw error;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      }
       await connection.close();
       await db.$disconnect();
     },

@@ -1,0 +1,252 @@
+/**
+ * Allocation activities (Process 5): run the formula on the list sizes on record, persist the run to
+ * the penny, publish it, and send every consortium its figures through the outbox.
+ *
+ * Idempotent: a run is keyed by `runKey` (`allocation:2013/14:indicative`) and written in one
+ * transaction, so a retried calculation finds the stored run; notices are keyed by workflow id and
+ * consortium, so a retried batch e-mails nobody twice.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { allocate, reconciliationProblems, AGE_BANDS, SEXES, type Allocation, type BySexAndAgeBand, type PracticeListSize } from '../domain/allocation';
+import { formatPence } from '../domain/money';
+import type { Prisma } from '../generated/prisma/client';
+import type { Db } from '../platform/db';
+import type { Actor, AllocationRunInput } from '../workflows/messages';
+import { appendAudit } from './audit';
+import type { Clock } from './caseRecords';
+import { createNoticeActivities, type Mailer } from './notices';
+
+/** `allocation:2013/14:indicative`: one run per year and basis. */
+export const runKeyOf = (financialYear: string, basis: string) => `allocation:${financialYear}:${basis}`;
+
+export interface AllocationCalculated {
+  runId: string;
+  runKey: string;
+  formulaVersion: string;
+  listPeriod: string;
+  programmePotPence: string;
+  consortia: number;
+  practices: number;
+  unaffiliatedPractices: number;
+  /** Time to read, calculate and write; 0 when the run was already stored. */
+  calculationMs: number;
+}
+
+interface ListRow {
+  practiceCode: string;
+  consortiumCode: string | null;
+  male0to4: number; male5to14: number; male15to24: number; male25to34: number; male35to44: number; male45to54: number; male55to64: number; male65to74: number; male75plus: number;
+  female0to4: number; female5to14: number; female15to24: number; female25to34: number; female35to44: number; female45to54: number; female55to64: number; female65to74: number; female75plus: number;
+}
+
+/** The column of PracticeListSize for each sex × age band cell (`male` `0-4` → `male0to4`). */
+const columnOf = (sex: string, band: string) => `${sex}${band.replace('+', 'plus').replace('-', 'to')}` as keyof ListRow;
+
+function registeredOf(row: ListRow): BySexAndAgeBand {
+  const cells = (sex: (typeof SEXES)[number]) => Object.fromEntries(AGE_BANDS.map((band) => [band, Number(row[columnOf(sex, band)])])) as BySexAndAgeBand['male'];
+  return { male: cells('male'), female: cells('female') };
+}
+
+/** Rows per bulk insert: 8,000 practice lines at 9 columns stay well under PostgreSQL's 65,535 parameters per statement. */
+const INSERT_CHUNK = 2_000;
+
+const totalsJson = (allocation: Allocation) => Object.fromEntries(Object.entries(allocation.totals).map(([name, value]) => [name, String(value)]));
+
+export function createAllocationActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
+  const notices = createNoticeActivities({ db, mailer, clock });
+
+  const summaryOf = async (runId: string): Promise<Omit<AllocationCalculated, 'calculationMs'>> => {
+    const run = await db.allocationRun.findUniqueOrThrow({ where: { id: runId }, include: { _count: { select: { lines: true, practiceLines: true } } } });
+    return {
+      runId: run.id,
+      runKey: run.runKey,
+      formulaVersion: run.formulaVersion,
+      listPeriod: run.listPeriod ?? '',
+      programmePotPence: run.programmePotPence.toString(),
+      consortia: run._count.lines,
+      practices: run._count.practiceLines,
+      unaffiliatedPractices: Number((run.riskPool as { unaffiliatedPractices?: number }).unaffiliatedPractices ?? 0),
+    };
+  };
+
+  return {
+    /**
+     * §3.5, §3.31: practice-level budgets by weighted capitation from the latest list sizes on record,
+     * aggregated to each practice's current consortium. Practices with no consortium are left out (the
+     * coverage process places them, §4.5) and counted. The run must reconcile to the penny before it is
+     * stored; otherwise the activity fails and nothing is written.
+     */
+    async calculateAllocation(input: Pick<AllocationRunInput, 'financialYear' | 'basis' | 'parameters' | 'weights'> & { workflowId: string; actor: Actor }): Promise<AllocationCalculated> {
+      const runKey = runKeyOf(input.financialYear, input.basis);
+      const stored = await db.allocationRun.findUnique({ where: { runKey }, select: { id: true } });
+      if (stored) return { ...(await summaryOf(stored.id)), calculationMs: 0 };
+
+      const started = performance.now();
+      const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+      if (!latest) throw ApplicationFailure.nonRetryable('no list sizes are on record: import a list-size file first', 'InvalidInput');
+      // The latest quarterly return on record, and each practice's current consortium (the consortia as
+      // constituted; shadow consortia carry the same members before establishment, §7.1).
+      const rows = await db.$queryRaw<ListRow[]>`
+        SELECT l.*, m."consortiumCode"
+        FROM "PracticeListSize" l
+        LEFT JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
+        WHERE l.period = ${latest.period} AND l."registeredPatients" > 0`;
+      const practices: PracticeListSize[] = [];
+      let unaffiliatedPractices = 0;
+      for (const row of rows) {
+        if (row.consortiumCode === null) unaffiliatedPractices += 1;
+        else practices.push({ practiceCode: row.practiceCode, consortiumCode: row.consortiumCode, registered: registeredOf(row) });
+      }
+      if (practices.length === 0) throw ApplicationFailure.nonRetryable('no practice on record belongs to a consortium', 'InvalidInput');
+
+      const allocation = allocate({ practices, weights: input.weights, parameters: input.parameters, basis: input.basis });
+      const problems = reconciliationProblems(allocation);
+      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the allocation does not reconcile: ${problems.slice(0, 5).join('; ')}`, 'ReconciliationFailed');
+
+      const runId = await db.$transaction(
+        async (tx) => {
+          const run = await tx.allocationRun.create({
+            data: {
+              runKey,
+              workflowId: input.workflowId,
+              financialYear: allocation.financialYear,
+              basis: allocation.basis,
+              formulaVersion: allocation.formulaVersion,
+              weightsVersion: allocation.weightsVersion,
+              parametersVersion: allocation.parametersVersion,
+              listPeriod: latest.period,
+              programmePotPence: BigInt(allocation.totals.programmePotPence),
+              totals: totalsJson(allocation),
+              riskPool: { ...allocation.riskPool, totalPence: String(allocation.riskPool.totalPence), unaffiliatedPractices } as Prisma.InputJsonValue,
+            },
+          });
+          await tx.allocationLine.createMany({
+            data: allocation.consortia.map((c) => ({
+              runId: run.id,
+              consortiumCode: c.consortiumCode,
+              practiceCount: c.practiceCount,
+              registeredPatients: c.registeredPatients,
+              weightedPopulationMilli: BigInt(c.weightedPopulationMilli),
+              practiceProgrammePence: BigInt(c.practiceProgrammePence),
+              unregisteredSharePence: BigInt(c.unregisteredSharePence),
+              programmePence: BigInt(c.programmePence),
+              runningCostsCapPence: BigInt(c.runningCostsCapPence),
+              overspending: c.overspending,
+              qualityPremiumMaxPence: BigInt(c.qualityPremiumMaxPence),
+              riskPooled: c.riskPooled,
+              riskPoolContributionPence: BigInt(c.riskPoolContributionPence),
+              netProgrammePence: BigInt(c.netProgrammePence),
+            })),
+          });
+          for (let from = 0; from < allocation.practices.length; from += INSERT_CHUNK) {
+            await tx.allocationPracticeLine.createMany({
+              data: allocation.practices.slice(from, from + INSERT_CHUNK).map((p) => ({
+                runId: run.id,
+                practiceCode: p.practiceCode,
+                consortiumCode: p.consortiumCode,
+                registeredPatients: p.registeredPatients,
+                weightedPopulationMilli: BigInt(p.weightedPopulationMilli),
+                programmePence: BigInt(p.programmePence),
+                runningCostsCapPence: BigInt(p.runningCostsCapPence),
+                qualityPremiumMaxPence: BigInt(p.qualityPremiumMaxPence),
+                riskPoolContributionPence: BigInt(p.riskPoolContributionPence),
+              })),
+            });
+          }
+          await appendAudit(tx, {
+            eventKey: `${input.workflowId}:calculated`,
+            actor: input.actor.id,
+            action: 'allocation.calculated',
+            subjectType: 'allocation',
+            subjectId: runKey,
+            details: { runId: run.id, formulaVersion: allocation.formulaVersion, listPeriod: latest.period, consortia: allocation.consortia.length, practices: allocation.practices.length, unaffiliatedPractices, totals: totalsJson(allocation) },
+            occurredAt: clock.now(),
+          });
+          return run.id;
+        },
+        { timeout: 120_000, maxWait: 10_000 },
+      );
+      return {
+        runId,
+        runKey,
+        formulaVersion: allocation.formulaVersion,
+        listPeriod: latest.period,
+        programmePotPence: String(allocation.totals.programmePotPence),
+        consortia: allocation.consortia.length,
+        practices: allocation.practices.length,
+        unaffiliatedPractices,
+        calculationMs: Math.round(performance.now() - started),
+      };
+    },
+
+    /**
+     * Publishes a run in the public register (§2.22: the Board announces the allocations) and marks any
+     * earlier published run for the same year superseded — the real budgets replace the indicative ones.
+     */
+    async publishAllocation(input: { runId: string; workflowId: string; announcedOn: string; actor: Actor }): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const run = await tx.allocationRun.update({ where: { id: input.runId }, data: { status: 'announced', announcedOn: new Date(`${input.announcedOn}T00:00:00Z`) } });
+        const superseded = await tx.allocationRun.updateMany({ where: { financialYear: run.financialYear, status: 'announced', id: { not: run.id } }, data: { status: 'superseded' } });
+        await appendAudit(tx, {
+          eventKey: `${input.workflowId}:published`,
+          actor: input.actor.id,
+          action: 'allocation.published',
+          subjectType: 'allocation',
+          subjectId: run.runKey,
+          details: { runId: run.id, basis: run.basis, announcedOn: input.announcedOn, formulaVersion: run.formulaVersion, supersededRuns: superseded.count },
+          occurredAt: clock.now(),
+        });
+      });
+    },
+
+    /** The consortia of a run, in code order: the workflow cuts them into batches. */
+    async allocationConsortia(input: { runId: string }): Promise<string[]> {
+      const lines = await db.allocationLine.findMany({ where: { runId: input.runId }, select: { consortiumCode: true }, orderBy: { consortiumCode: 'asc' } });
+      return lines.map((line) => line.consortiumCode);
+    },
+
+    /**
+     * One batch of the announcement: a notice to each consortium with its own figures, e-mailed through
+     * the outbox to its officers (issueNotice). Keyed by workflow id and consortium.
+     */
+    async announceAllocation(input: { runId: string; workflowId: string; consortiumCodes: string[]; issuedBy: string }): Promise<{ notified: number; emailsQueued: number; withoutRecipients: string[] }> {
+      const run = await db.allocationRun.findUniqueOrThrow({ where: { id: input.runId } });
+      const lines = await db.allocationLine.findMany({ where: { runId: input.runId, consortiumCode: { in: input.consortiumCodes } }, include: { consortium: { select: { name: true } } }, orderBy: { consortiumCode: 'asc' } });
+      let emailsQueued = 0;
+      const withoutRecipients: string[] = [];
+      for (const line of lines) {
+        const body = [
+          `The NHS Commissioning Board announces the ${run.financialYear} allocation of ${line.consortium.name} (${line.consortiumCode}).`,
+          `Budgets are ${run.basis}${run.basis === 'indicative' ? ' until 1 April, when they become real (§7.1)' : ''}.`,
+          '',
+          `Registered patients:            ${line.registeredPatients.toLocaleString('en-GB')} in ${line.practiceCount} practices (list sizes ${run.listPeriod ?? 'on record'})`,
+          `Practice-level budgets (§3.5):  ${formatPence(line.practiceProgrammePence)}`,
+          `Unregistered residents (§3.5):  ${formatPence(line.unregisteredSharePence)}`,
+          `Programme allocation:           ${formatPence(line.programmePence)}`,
+          `Running costs cap (§5.2):       ${formatPence(line.runningCostsCapPence)}`,
+          `Quality premium, up to (§5.17): ${formatPence(line.qualityPremiumMaxPence)}`,
+          line.riskPooled ? `Risk pool contribution (§5.9):  ${formatPence(line.riskPoolContributionPence)} (under the ${Number((run.riskPool as { populationThreshold?: number }).populationThreshold ?? 0).toLocaleString('en-GB')} threshold)` : 'Risk pool: full risk carried by the consortium (§5.9)',
+          `Held directly:                  ${formatPence(line.netProgrammePence)}`,
+          '',
+          `Formula version: ${run.formulaVersion}`,
+          `Published in the register: /allocations/${run.financialYear.replace('/', '-')}/${run.basis}`,
+        ].join('\n');
+        const { recipients } = await notices.issueNotice({
+          noticeKey: `${input.workflowId}:announcement:${line.consortiumCode}`,
+          workflowId: input.workflowId,
+          consortiumCode: line.consortiumCode,
+          kind: 'allocation_announcement',
+          title: `${run.financialYear} allocation (${run.basis}): ${line.consortium.name}`,
+          body,
+          issuedBy: input.issuedBy,
+          ruleVersion: run.formulaVersion,
+        });
+        emailsQueued += recipients.length;
+        if (recipients.length === 0) withoutRecipients.push(line.consortiumCode);
+      }
+      return { notified: lines.length, emailsQueued, withoutRecipients };
+    },
+  };
+}
+
+export type AllocationActivities = ReturnType<typeof createAllocationActivities>;

@@ -1,0 +1,244 @@
+/**
+ * Procurement and register-of-interests activities (Process 3: §5.11–5.13; KF Q7, Q16): the only code
+ * that writes procurements, bids, awards and declarations. Every write is an upsert keyed by the
+ * workflow and its step, so a retried activity changes nothing the second time. Steps of the case
+ * (stage, deadlines, decisions, audit) go through `recordCaseStep` (activities/caseRecords.ts).
+ */
+import type { Prisma } from '../generated/prisma/client';
+import type { DeclaredInterest, ProcurementManagement, ProviderGroup } from '../domain/conflict';
+import type { Db } from '../platform/db';
+import type { AwardState, BidState, DeclarationRequestInput, DeclaredInterestInput, ProcurementInput, ThirdParty } from '../workflows/messages';
+import { appendAudit } from './audit';
+import type { Clock } from './caseRecords';
+
+export interface ConflictContext {
+  memberPracticeCodes: string[];
+  providerGroups: ProviderGroup[];
+  interests: DeclaredInterest[];
+}
+
+const current = (today: Date) => ({ validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] });
+
+/**
+ * What the conflict test needs, as on record today: the consortium's member practices (§2.11), the
+ * register of provider groups (KF Q16) and the consortium's register of interests (2012/13, s.14O).
+ * Also used by the API to check a single tender before the process starts.
+ */
+export async function loadConflictContext(db: Db, consortiumCode: string, today: Date): Promise<ConflictContext> {
+  const [memberships, members, declarations] = await Promise.all([
+    db.membership.findMany({ where: { consortiumCode, ...current(today) }, select: { practiceCode: true } }),
+    db.providerGroupMember.findMany({ where: current(today), select: { groupId: true, practiceCode: true, memberGroupId: true } }),
+    db.declarationOfInterest.findMany({
+      where: { consortiumCode, OR: [{ interestTo: null }, { interestTo: { gt: today } }] },
+      select: { personId: true, kind: true, organisationId: true, shareholdingPercent: true },
+    }),
+  ]);
+  const groups = new Map<string, { id: string; memberPracticeCodes: string[]; memberGroupIds: string[] }>();
+  for (const member of members) {
+    const group = groups.get(member.groupId) ?? { id: member.groupId, memberPracticeCodes: [], memberGroupIds: [] };
+    groups.set(member.groupId, group);
+    if (member.practiceCode) group.memberPracticeCodes.push(member.practiceCode);
+    if (member.memberGroupId) group.memberGroupIds.push(member.memberGroupId);
+  }
+  return {
+    memberPracticeCodes: memberships.map((m) => m.practiceCode).sort(),
+    providerGroups: [...groups.values()],
+    interests: declarations.map((d) => ({
+      personId: d.personId,
+      kind: d.kind as DeclaredInterest['kind'],
+      organisationId: d.organisationId,
+      ...(d.shareholdingPercent !== null ? { shareholdingPercent: d.shareholdingPercent } : {}),
+    })),
+  };
+}
+
+/** Merges one keyed item into a list kept in CaseRecord.details (payments, referral reports): a repeat replaces it. */
+async function publishInCaseDetails(tx: Prisma.TransactionClient, workflowId: string, list: string, key: string, item: Record<string, unknown>): Promise<void> {
+  const row = await tx.caseRecord.findUniqueOrThrow({ where: { workflowId }, select: { details: true } });
+  const details = (row.details ?? {}) as Record<string, Record<string, unknown>>;
+  await tx.caseRecord.update({ where: { workflowId }, data: { details: { ...details, [list]: { ...(details[list] ?? {}), [key]: item } } as Prisma.InputJsonValue } });
+}
+
+export function createProcurementActivities({ db, clock }: { db: Db; clock: Clock }) {
+  return {
+    async loadConflictContext(input: { consortiumCode: string }): Promise<ConflictContext> {
+      return loadConflictContext(db, input.consortiumCode, clock.now());
+    },
+
+    /** The procurement as registered and opened for bids (the case record must exist first). */
+    async recordProcurement(input: { workflowId: string; procurement: ProcurementInput; opensAt: string; closesAt: string }): Promise<void> {
+      const { procurement: p } = input;
+      await db.procurement.upsert({
+        where: { id: p.procurementId },
+        create: {
+          id: p.procurementId,
+          workflowId: input.workflowId,
+          consortiumCode: p.consortiumCode,
+          title: p.title,
+          description: p.service,
+          route: p.route,
+          estimatedValuePence: BigInt(p.estimatedValuePence),
+          singleTenderJustification: p.singleTender?.justification ?? null,
+          policyVersion: `${p.policy.conflict.version}/${p.policy.process.version}`,
+          opensAt: new Date(input.opensAt),
+          closesAt: new Date(input.closesAt),
+        },
+        update: {},
+      });
+    },
+
+    async recordBid(input: { procurementId: string; bid: BidState }): Promise<void> {
+      const { bid } = input;
+      const data = {
+        bidderKind: bid.bidderKind,
+        bidderName: bid.bidderName,
+        memberPracticeCodes: bid.memberPracticeCodes,
+        valuePence: BigInt(bid.valuePence),
+        submittedAt: new Date(bid.submittedAt),
+        status: bid.status,
+        conflicted: bid.assessment?.conflicted ?? null,
+        conflictAssessment: (bid.assessment ?? undefined) as Prisma.InputJsonValue | undefined,
+      };
+      await db.bid.upsert({ where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: bid.bidderId } }, create: { procurementId: input.procurementId, bidderId: bid.bidderId, ...data }, update: data });
+    },
+
+    /** Who manages the procurement after the bids close, and how its conflicts are handled (§5.13, KF Q16). */
+    async recordManagement(input: {
+      procurementId: string;
+      workflowId: string;
+      management: ProcurementManagement;
+      thirdParty: ThirdParty | null;
+      handOff: { at: string; acceptedBy: string; acceptedAt: string } | null;
+      handling: string;
+    }): Promise<void> {
+      await db.$transaction(async (tx) => {
+        await tx.procurement.update({
+          where: { id: input.procurementId },
+          data: {
+            status: 'evaluating',
+            managedBy: input.management.managedBy,
+            thirdPartyKind: input.thirdParty?.kind ?? null,
+            thirdPartyCode: input.thirdParty?.code ?? null,
+            handedOffAt: input.handOff ? new Date(input.handOff.at) : null,
+            handOffAcceptedBy: input.handOff?.acceptedBy ?? null,
+            handOffAcceptedAt: input.handOff ? new Date(input.handOff.acceptedAt) : null,
+          },
+        });
+        const row = await tx.caseRecord.findUniqueOrThrow({ where: { workflowId: input.workflowId }, select: { details: true } });
+        const details = (row.details ?? {}) as Record<string, unknown>;
+        await tx.caseRecord.update({
+          where: { workflowId: input.workflowId },
+          data: { details: { ...details, management: input.management, conflictHandling: input.handling } as Prisma.InputJsonValue },
+        });
+      });
+    },
+
+    /** The award with its reasons (2013 regulations, reg 3(5)), published to the register. */
+    async recordAward(input: { procurementId: string; status: 'awarded' | 'cancelled'; award: AwardState | null; ruleVersion: string }): Promise<void> {
+      const { award } = input;
+      await db.$transaction(async (tx) => {
+        if (award) {
+          const winning = await tx.bid.findUniqueOrThrow({ where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: award.bidderId } }, select: { id: true } });
+          await tx.award.upsert({
+            where: { procurementId: input.procurementId },
+            create: {
+              procurementId: input.procurementId,
+              bidId: winning.id,
+              valuePence: BigInt(award.valuePence),
+              reasons: award.reasons,
+              decidedBy: award.decidedBy,
+              decidedAt: new Date(award.decidedAt),
+              ruleVersion: input.ruleVersion,
+              published: true,
+              publishedAt: clock.now(),
+            },
+            update: {},
+          });
+          await tx.bid.updateMany({ where: { procurementId: input.procurementId, id: { not: winning.id } }, data: { status: 'unsuccessful' } });
+          await tx.bid.update({ where: { id: winning.id }, data: { status: 'successful' } });
+        }
+        await tx.procurement.update({ where: { id: input.procurementId }, data: { status: input.status } });
+      });
+    },
+
+    /** Payments to practices and referral-pattern reports are published with the award (§5.13); the schema has no table for them. */
+    async publishCaseItem(input: { workflowId: string; list: 'payments' | 'referralReports'; key: string; item: Record<string, unknown> }): Promise<void> {
+      await db.$transaction((tx) => publishInCaseDetails(tx, input.workflowId, input.list, input.key, input.item));
+    },
+
+    /** The e-mail addresses of the case officers who oversee a consortium's area team (escalations go to them). */
+    async caseOfficerEmails(input: { consortiumCode: string }): Promise<string[]> {
+      const consortium = await db.consortium.findUnique({ where: { code: input.consortiumCode }, select: { areaTeam: true } });
+      if (!consortium?.areaTeam) return [];
+      const officers = await db.user.findMany({ where: { role: 'case_officer', areaTeams: { has: consortium.areaTeam }, email: { not: null } }, select: { email: true } });
+      return [...new Set(officers.map((o) => o.email).filter((e): e is string => !!e))].sort();
+    },
+
+    /** The e-mail addresses of an organisation's third_party users (a nominated third party is told of the hand-off). */
+    async thirdPartyEmails(input: { organisation: string }): Promise<string[]> {
+      const users = await db.user.findMany({ where: { role: 'third_party', organisation: input.organisation, email: { not: null } }, select: { email: true } });
+      return [...new Set(users.map((u) => u.email).filter((e): e is string => !!e))].sort();
+    },
+
+    /** The person asked to declare (created on first request, linked to their API user if given). */
+    async recordDeclarationPerson(input: { person: DeclarationRequestInput['person'] }): Promise<void> {
+      const { person } = input;
+      await db.person.upsert({
+        where: { id: person.id },
+        create: { id: person.id, name: person.name, email: person.email, userId: person.userId },
+        update: {},
+      });
+    },
+
+    /**
+     * One declaration into the register of interests (2012/13, s.14O). Shareholdings not over the
+     * threshold are kept on record but not published ("shareholdings over 5%" are the declarable ones).
+     */
+    async recordDeclarations(input: {
+      workflowId: string;
+      consortiumCode: string;
+      personId: string;
+      capacity: string;
+      interests: DeclaredInterestInput[];
+      declaredAt: string;
+      dueAt: string;
+      declaredBy: string;
+      shareholdingThresholdPercent: number;
+      policyVersion: string;
+    }): Promise<void> {
+      // A person may be asked again later under the same workflow id: the due date tells the requests apart.
+      const eventKey = `${input.workflowId}:declared:${input.dueAt}`;
+      await db.$transaction(async (tx) => {
+        // The audit row marks the declaration as written: a retried activity finds it and stops.
+        if (await tx.auditEvent.findUnique({ where: { eventKey }, select: { id: true } })) return;
+        await tx.declarationOfInterest.createMany({
+          data: input.interests.map((interest) => ({
+            consortiumCode: input.consortiumCode,
+            personId: input.personId,
+            capacity: input.capacity,
+            kind: interest.kind,
+            organisationId: interest.organisationId,
+            organisationName: interest.organisationName,
+            shareholdingPercent: interest.shareholdingPercent,
+            description: interest.description,
+            interestFrom: interest.interestFrom ? new Date(interest.interestFrom) : null,
+            declaredOn: new Date(input.declaredAt),
+            dueBy: new Date(input.dueAt),
+            published: !(interest.kind === 'shareholding' && interest.shareholdingPercent !== null && interest.shareholdingPercent <= input.shareholdingThresholdPercent),
+          })),
+        });
+        await appendAudit(tx, {
+          eventKey,
+          actor: input.declaredBy,
+          action: 'interests.declared',
+          subjectType: 'consortium',
+          subjectId: input.consortiumCode,
+          details: { workflowId: input.workflowId, personId: input.personId, interests: input.interests.length, policyVersion: input.policyVersion },
+          occurredAt: clock.now(),
+        });
+      });
+    },
+  };
+}
+
+export type ProcurementActivities = ReturnType<typeof createProcurementActivities>;

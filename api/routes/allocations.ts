@@ -1,0 +1,334 @@
+/**
+ * /allocations and /register/allocations (Process 5; §2.22, §3.5, §3.31): run an allocation on demand,
+ * read the published register with the formula version, and export a run as CSV and JSON with a chart
+ * of allocation per head by consortium (SVG, drawn here without dependencies). A published run is
+ * public; a run not yet published is seen by the Board's staff only.
+ */
+import { Router, type Response } from 'express';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import { formulaVersionOf } from '../../domain/allocation';
+import { formatPence, poundsPerHead } from '../../domain/money';
+import { allocationSettingsFor, currentTimetablePolicy, financialYearFromSlug } from '../../domain/timetable';
+import { timetableWorkflowIds, type AllocationRunInput } from '../../workflows/messages';
+import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
+import { conflict, notFound, unprocessable } from '../errors';
+import type { RouteRegistry } from '../openapi';
+import { isoDate, isoDateTime, toIsoDate } from '../schemas';
+
+const BASES = ['indicative', 'real'] as const;
+const STAFF = new Set(['case_officer', 'decision_panel', 'admin']);
+const PUBLISHED = ['announced', 'superseded'];
+
+const runParams = z.strictObject({
+  year: z.string().regex(/^\d{4}-\d{2}$/, 'must be a financial year such as 2013-14').describe('The financial year, e.g. `2013-14`.'),
+  basis: z.enum(BASES).describe('Indicative (announced before the year) or real (from 1 April).'),
+});
+const pence = z.string().regex(/^-?\d+$/).describe('An amount in pence, as a decimal string.');
+
+export const startAllocationBody = z.strictObject({
+  financialYear: z.string().regex(/^\d{4}\/\d{2}$/, 'must be a financial year such as 2013/14').describe('The year to allocate, e.g. `2013/14`; its parameters must be configured.'),
+  basis: z.enum(BASES),
+  notifyConsortia: z.boolean().default(true).describe('E-mail every consortium its figures (the announcement).'),
+});
+
+export const allocationRunSchema = z.strictObject({
+  runKey: z.string(),
+  workflowId: z.string().nullable(),
+  financialYear: z.string(),
+  basis: z.enum(BASES),
+  status: z.string().describe('calculated, announced (published) or superseded (replaced by a later published run).'),
+  formulaVersion: z.string().describe('Engine + weights + parameters versions: enough to re-run and explain it.'),
+  weightsVersion: z.string(),
+  parametersVersion: z.string(),
+  listPeriod: z.string().nullable().describe('The quarter of list sizes used, e.g. `2013-04`.'),
+  announcedOn: isoDate.nullable(),
+  programmePotPence: pence,
+  totals: z.record(z.string(), pence).describe('Totals of the run (domain/allocation.ts `AllocationTotals`), in pence or people.'),
+  createdAt: isoDateTime,
+});
+
+const consortiumLineSchema = z.strictObject({
+  consortiumCode: z.string(),
+  name: z.string(),
+  practiceCount: z.int(),
+  registeredPatients: z.int(),
+  weightedPopulationMilli: pence.describe('Σ patients × per-mille weight.'),
+  practiceProgrammePence: pence,
+  unregisteredSharePence: pence,
+  programmePence: pence,
+  runningCostsCapPence: pence,
+  overspending: z.boolean(),
+  qualityPremiumMaxPence: pence,
+  riskPooled: z.boolean(),
+  riskPoolContributionPence: pence,
+  netProgrammePence: pence,
+  programmePerHead: z.string().describe('Programme allocation per registered patient, in pounds, e.g. `1150.42`.'),
+});
+
+const practiceLineSchema = z.strictObject({
+  practiceCode: z.string(),
+  consortiumCode: z.string(),
+  registeredPatients: z.int(),
+  weightedPopulationMilli: pence,
+  programmePence: pence,
+  runningCostsCapPence: pence,
+  qualityPremiumMaxPence: pence,
+  riskPoolContributionPence: pence,
+});
+
+export const allocationDetailSchema = allocationRunSchema.extend({ consortia: z.array(consortiumLineSchema) });
+export const allocationExportSchema = allocationDetailSchema.extend({ practices: z.array(practiceLineSchema) });
+
+type RunRow = Prisma.AllocationRunGetPayload<Record<string, never>>;
+type LineRow = Prisma.AllocationLineGetPayload<{ include: { consortium: { select: { name: true } } } }>;
+
+const toRun = (run: RunRow): z.output<typeof allocationRunSchema> => ({
+  runKey: run.runKey,
+  workflowId: run.workflowId,
+  financialYear: run.financialYear,
+  basis: run.basis as (typeof BASES)[number],
+  status: run.status,
+  formulaVersion: run.formulaVersion,
+  weightsVersion: run.weightsVersion,
+  parametersVersion: run.parametersVersion,
+  listPeriod: run.listPeriod,
+  announcedOn: run.announcedOn ? toIsoDate(run.announcedOn) : null,
+  programmePotPence: run.programmePotPence.toString(),
+  totals: Object.fromEntries(Object.entries(run.totals as Record<string, unknown>).map(([name, value]) => [name, String(value)])),
+  createdAt: run.createdAt.toISOString(),
+});
+
+const toLine = (line: LineRow): z.output<typeof consortiumLineSchema> => ({
+  consortiumCode: line.consortiumCode,
+  name: line.consortium.name,
+  practiceCount: line.practiceCount,
+  registeredPatients: line.registeredPatients,
+  weightedPopulationMilli: line.weightedPopulationMilli.toString(),
+  practiceProgrammePence: line.practiceProgrammePence.toString(),
+  unregisteredSharePence: line.unregisteredSharePence.toString(),
+  programmePence: line.programmePence.toString(),
+  runningCostsCapPence: line.runningCostsCapPence.toString(),
+  overspending: line.overspending,
+  qualityPremiumMaxPence: line.qualityPremiumMaxPence.toString(),
+  riskPooled: line.riskPooled,
+  riskPoolContributionPence: line.riskPoolContributionPence.toString(),
+  netProgrammePence: line.netProgrammePence.toString(),
+  programmePerHead: poundsPerHead(line.programmePence, line.registeredPatients),
+});
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+const csvField = (value: string | number | boolean) => {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+const csv = (header: string[], rows: (string | number | boolean)[][]) => [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+
+const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A horizontal bar chart of programme allocation per head, one bar per consortium, highest first. */
+export function allocationPerHeadSvg(title: string, lines: readonly z.output<typeof consortiumLineSchema>[]): string {
+  const bars = [...lines].sort((a, b) => Number(b.programmePerHead) - Number(a.programmePerHead) || (a.consortiumCode < b.consortiumCode ? -1 : 1));
+  const max = Math.max(1, ...bars.map((bar) => Number(bar.programmePerHead)));
+  const [left, top, barHeight, gap, plotWidth] = [260, 60, 10, 3, 560];
+  const height = top + bars.length * (barHeight + gap) + 40;
+  const width = left + plotWidth + 90;
+  const rows = bars.map((bar, index) => {
+    const y = top + index * (barHeight + gap);
+    const length = Math.max(1, Math.round((Number(bar.programmePerHead) / max) * plotWidth));
+    const label = `${bar.consortiumCode} ${bar.name}`.slice(0, 42);
+    return (
+      `<g><title>${xml(`${bar.consortiumCode} ${bar.name}: £${bar.programmePerHead} per head (${formatPence(bar.programmePence)} for ${bar.registeredPatients} patients)`)}</title>` +
+      `<text x="${left - 6}" y="${y + barHeight - 1}" text-anchor="end">${xml(label)}</text>` +
+      `<rect x="${left}" y="${y}" width="${length}" height="${barHeight}" fill="${bar.riskPooled ? '#d5281b' : '#005eb8'}"/>` +
+      `<text x="${left + length + 4}" y="${y + barHeight - 1}">£${bar.programmePerHead}</text></g>`
+    );
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Arial, sans-serif" font-size="9">`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${xml(title)}</text>`,
+    `<text x="10" y="40" font-size="10">Programme allocation per registered patient, by consortium (£). Red: in the risk pool (under the population threshold).</text>`,
+    ...rows,
+    '</svg>',
+  ].join('\n');
+}
+
+export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
+  const router = Router();
+
+  /** The run for a year and basis, if the caller may see it: published runs are public, others are the Board's. */
+  async function visibleRun(params: z.output<typeof runParams>, principal: Principal): Promise<RunRow> {
+    const run = await db.allocationRun.findUnique({ where: { runKey: `allocation:${financialYearFromSlug(params.year)}:${params.basis}` } });
+    if (!run || (!PUBLISHED.includes(run.status) && !STAFF.has(principal.role))) throw notFound(`no ${params.basis} allocation for ${params.year} is published`);
+    return run;
+  }
+  const linesOf = (runId: string) => db.allocationLine.findMany({ where: { runId }, include: { consortium: { select: { name: true } } }, orderBy: { consortiumCode: 'asc' } });
+  const practicesOf = async (runId: string) =>
+    (await db.allocationPracticeLine.findMany({ where: { runId }, orderBy: { practiceCode: 'asc' } })).map((p) => ({
+      practiceCode: p.practiceCode,
+      consortiumCode: p.consortiumCode,
+      registeredPatients: p.registeredPatients,
+      weightedPopulationMilli: p.weightedPopulationMilli.toString(),
+      programmePence: p.programmePence.toString(),
+      runningCostsCapPence: p.runningCostsCapPence.toString(),
+      qualityPremiumMaxPence: p.qualityPremiumMaxPence.toString(),
+      riskPoolContributionPence: p.riskPoolContributionPence.toString(),
+    }));
+  const download = (res: Response, type: string, name: string, body: string) => res.type(type).setHeader('Content-Disposition', `attachment; filename="${name}"`).send(body);
+  const readers = ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'] as const;
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'post',
+      path: '/allocations',
+      operationId: 'runAllocation',
+      summary: 'Run (and announce) an allocation',
+      description:
+        'Starts the allocation process for a year and basis (`allocation:<yyyy-yy>:<basis>`) as of today: practice-level budgets by weighted capitation, stored to the penny, published, and — unless `notifyConsortia` is false — e-mailed to every consortium. The timetable does this itself at its milestones; this is the on-demand route.',
+      tags: ['allocations'],
+      roles: ['admin'],
+      request: { body: startAllocationBody },
+      responses: {
+        202: {
+          description: 'The allocation process has started.',
+          schema: z.strictObject({ workflowId: z.string(), formulaVersion: z.string() }),
+          headers: { Location: { description: 'The allocation, e.g. `/allocations/2013-14/indicative`.', schema: z.string() } },
+        },
+      },
+      errors: [422],
+    },
+    async ({ body, principal }, _req, res) => {
+      const settings = allocationSettingsFor(body.financialYear);
+      if (!settings) throw unprocessable(`no allocation parameters are configured for ${body.financialYear}`, [{ field: 'body.financialYear', reason: 'no parameters are configured for this year' }]);
+      const workflowId = timetableWorkflowIds.allocation(body.financialYear, body.basis);
+      const input: AllocationRunInput = {
+        financialYear: body.financialYear,
+        basis: body.basis,
+        notifyConsortia: body.notifyConsortia,
+        parameters: settings.parameters,
+        weights: settings.weights,
+        asOf: toIsoDate(new Date()),
+        batchSize: currentTimetablePolicy().announcementBatchSize,
+        actor: { id: principal.id, role: principal.role },
+        milestoneKey: null,
+      };
+      try {
+        await temporal.workflow.start('allocationRun', { taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`);
+        throw error;
+      }
+      const formulaVersion = formulaVersionOf(settings.weights, settings.parameters);
+      res.status(202).location(`/allocations/${body.financialYear.replace('/', '-')}/${body.basis}`).json({ workflowId, formulaVersion });
+    },
+  );
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/register/allocations',
+      operationId: 'listPublishedAllocations',
+      summary: 'The public register of allocations',
+      description: 'Every published allocation run (announced, or superseded by a later one), newest first, with its formula version. Needs no token.',
+      tags: ['allocations'],
+      roles: [...readers],
+      responses: { 200: { description: 'The published runs.', schema: z.strictObject({ items: z.array(allocationRunSchema) }) } },
+    },
+    async (_input, _req, res) => {
+      const runs = await db.allocationRun.findMany({ where: { status: { in: PUBLISHED } }, orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }] });
+      res.json({ items: runs.map(toRun) });
+    },
+  );
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/allocations/{year}/{basis}',
+      operationId: 'getAllocation',
+      summary: 'Read an allocation',
+      description: 'A run with every consortium\'s figures and its formula version. Public once published.',
+      tags: ['allocations'],
+      roles: [...readers],
+      request: { params: runParams },
+      responses: { 200: { description: 'The allocation.', schema: allocationDetailSchema } },
+    },
+    async ({ params, principal }, _req, res) => {
+      const run = await visibleRun(params, principal);
+      res.json({ ...toRun(run), consortia: (await linesOf(run.id)).map(toLine) });
+    },
+  );
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/allocations/{year}/{basis}/export.json',
+      operationId: 'exportAllocationJson',
+      summary: 'Export an allocation as JSON',
+      description: 'The run, every consortium and every practice-level budget; amounts in pence as decimal strings.',
+      tags: ['allocations'],
+      roles: [...readers],
+      request: { params: runParams },
+      responses: { 200: { description: 'The allocation in full.', schema: allocationExportSchema } },
+    },
+    async ({ params, principal }, _req, res) => {
+      const run = await visibleRun(params, principal);
+      const body: z.output<typeof allocationExportSchema> = { ...toRun(run), consortia: (await linesOf(run.id)).map(toLine), practices: await practicesOf(run.id) };
+      download(res, 'application/json', `allocation-${params.year}-${params.basis}.json`, JSON.stringify(body));
+    },
+  );
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/allocations/{year}/{basis}/export.csv',
+      operationId: 'exportAllocationCsv',
+      summary: 'Export an allocation as CSV',
+      description: 'One row per consortium (`level=consortium`, the default) or per practice (`level=practice`); amounts in pence.',
+      tags: ['allocations'],
+      roles: [...readers],
+      request: { params: runParams, query: z.strictObject({ level: z.enum(['consortium', 'practice']).default('consortium').describe('Rows per consortium or per practice.') }) },
+      responses: { 200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv', schema: z.string() } },
+    },
+    async ({ params, query, principal }, _req, res) => {
+      const run = await visibleRun(params, principal);
+      const name = `allocation-${params.year}-${params.basis}-${query.level}.csv`;
+      if (query.level === 'practice') {
+        const practices = await practicesOf(run.id);
+        const header = Object.keys(practiceLineSchema.shape);
+        return void download(res, 'text/csv', name, csv(header, practices.map((p) => header.map((column) => p[column as keyof typeof p]))));
+      }
+      const lines = (await linesOf(run.id)).map(toLine);
+      const header = [...Object.keys(consortiumLineSchema.shape), 'formulaVersion'];
+      download(res, 'text/csv', name, csv(header, lines.map((line) => [...Object.keys(consortiumLineSchema.shape).map((column) => line[column as keyof typeof line]), run.formulaVersion])));
+    },
+  );
+
+  registry.registerRoute(
+    router,
+    {
+      method: 'get',
+      path: '/allocations/{year}/{basis}/chart.svg',
+      operationId: 'allocationPerHeadChart',
+      summary: 'Chart of allocation per head by consortium',
+      description: 'An SVG bar chart of programme allocation per registered patient, one bar per consortium, highest first; risk-pooled consortia in red.',
+      tags: ['allocations'],
+      roles: [...readers],
+      request: { params: runParams },
+      responses: { 200: { description: 'The chart.', contentType: 'image/svg+xml', schema: z.string() } },
+    },
+    async ({ params, principal }, _req, res) => {
+      const run = await visibleRun(params, principal);
+      const lines = (await linesOf(run.id)).map(toLine);
+      res.type('image/svg+xml').send(allocationPerHeadSvg(`${run.financialYear} allocation (${run.basis}) — ${run.formulaVersion}`, lines));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,161 @@
+/**
+ * The authorisation matrix (issue 3, part 4): every endpoint in the OpenAPI document × every role ×
+ * no token, against the real database. The endpoint list is read from the document, so an endpoint
+ * added later is covered without touching this file: its expected callers are then the roles it
+ * documents (`x-roles`), and the endpoints below are pinned to an explicit expectation as well.
+ *
+ * Allowed: never 401, never the role refusal, never 5xx (a 4xx from an empty body or an unknown id
+ * is fine). Denied: 401 without a token, 403 with one, and a problem body with no data in it.
+ * Then the scope probes: a consortium officer, a case officer and a third party reaching for another
+ * consortium's casework get 403 or 404 (or an empty list), and no data.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../api/app';
+import { importNhs2013 } from '../../prisma/import/nhs2013';
+import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { nhs2013Facts } from './nhs2013Facts';
+import { createHarness, type Harness } from './support';
+
+const CALLERS = ['public', 'admin', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party'] as const;
+type Caller = (typeof CALLERS)[number];
+const EVERYONE = CALLERS;
+const SIGNED_IN: readonly Caller[] = ['admin', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party'];
+const CASEWORK_READERS: readonly Caller[] = ['admin', 'case_officer', 'decision_panel', 'consortium_officer'];
+
+/** Who may call each endpoint this issue and the platform define (the rest: as documented). */
+const EXPECTED: Record<string, readonly Caller[]> = {
+  getHealth: EVERYONE,
+  getOpenApiDocument: EVERYONE,
+  getApiReference: EVERYONE,
+  listConsortia: EVERYONE,
+  getConsortium: EVERYONE,
+  registerShadowConsortium: ['admin', 'case_officer'],
+  recogniseShadowConsortium: ['admin', 'case_officer'],
+  listPractices: SIGNED_IN,
+  getPractice: SIGNED_IN,
+  requestMembershipChange: ['admin', 'consortium_officer'],
+  listMembershipChanges: CASEWORK_READERS,
+  getMembershipChange: CASEWORK_READERS,
+  decideMembershipChange: ['admin', 'case_officer'],
+  getConsortiumTimeline: CASEWORK_READERS,
+  getWorkQueue: ['admin', 'case_officer'],
+};
+
+const document = openApiDocument();
+const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({
+    path,
+    method: method as 'get' | 'post' | 'put' | 'patch' | 'delete',
+    operationId: operation.operationId,
+    documented: operation.security.length === 0 || operation['x-roles'].includes('public') ? [...new Set<Caller>(['public', ...(operation['x-roles'] as Caller[])])] : (operation['x-roles'] as Caller[]),
+    open: operation.security.length === 0,
+  })),
+);
+const expectedCallers = (op: (typeof operations)[number]) => (op.open ? EVERYONE : (EXPECTED[op.operationId] ?? op.documented));
+
+const facts = nhs2013Facts();
+const { from: home, to: elsewhere } = facts.pickPair(10);
+const homePractice = facts.membersOf(home.code)[0]?.code as string;
+
+let h: Harness;
+const tokens = {} as Record<Exclude<Caller, 'public'> | 'otherConsortiumOfficer' | 'otherCaseOfficer', string>;
+
+beforeAll(async () => {
+  h = await createHarness('it-authz-matrix');
+  await importNhs2013(h.db, { dir: NHS_2013_DIR });
+  tokens.admin = await h.token({ name: 'Matrix admin', role: 'admin' });
+  tokens.case_officer = await h.token({ name: 'Matrix case officer', role: 'case_officer', areaTeams: [home.areaTeam] });
+  tokens.decision_panel = await h.token({ name: 'Matrix panel', role: 'decision_panel' });
+  tokens.consortium_officer = await h.token({ name: 'Matrix consortium officer', role: 'consortium_officer', consortiumCode: home.code });
+  tokens.third_party = await h.token({ name: 'Matrix third party', role: 'third_party', organisation: 'E06000005' });
+  tokens.otherConsortiumOfficer = await h.token({ name: 'Officer of another consortium', role: 'consortium_officer', consortiumCode: elsewhere.code });
+  tokens.otherCaseOfficer = await h.token({ name: 'Officer of another area team', role: 'case_officer', areaTeams: [elsewhere.areaTeam] });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Path parameters: the home consortium, one of its practices, and ids that name nothing. */
+function urlOf(path: string, code = home.code, practice = homePractice): string {
+  return path.replace(/\{(\w+)\}/g, (_all, name: string) => {
+    if (name === 'code') return path.startsWith('/practices') ? practice : code;
+    if (name === 'number') return '1';
+    return randomUUID();
+  });
+}
+
+function send(method: string, url: string, token: string | undefined, body?: unknown) {
+  let req = request(h.app)[method as 'get'](url);
+  if (token) req = req.set('authorization', `Bearer ${token}`);
+  if (method === 'get' || method === 'delete') return req;
+  return req.set('content-type', 'application/json').set('Idempotency-Key', randomUUID()).send(JSON.stringify(body ?? {}));
+}
+
+const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
+function expectNoData(res: request.Response, what: string) {
+  expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+  expect(Object.keys(res.body).filter((key) => !PROBLEM_KEYS.has(key)), what).toEqual([]);
+}
+
+describe('authorisation matrix', () => {
+  it('When the document is read, then it has the endpoints of this issue, and each pinned expectation is what the document says', () => {
+    const ids = new Set(operations.map((op) => op.operationId));
+    for (const operationId of Object.keys(EXPECTED)) expect(ids, operationId).toContain(operationId);
+    for (const op of operations.filter((o) => EXPECTED[o.operationId] && !o.open)) {
+      expect([...op.documented].sort(), op.operationId).toEqual([...(EXPECTED[op.operationId] ?? [])].sort());
+    }
+  });
+
+  it.each(operations.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))('When every caller calls %s, then only the expected callers get past authorisation', async (_name, op) => {
+    const allowed = expectedCallers(op);
+    for (const caller of CALLERS) {
+      const res = await send(op.method, urlOf(op.path), caller === 'public' ? undefined : tokens[caller]);
+      const what = `${caller} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+      expect(res.status, what).toBeLessThan(500);
+      if (allowed.includes(caller)) {
+        expect(res.status, what).not.toBe(401);
+        if (res.status === 403) expect(res.body.detail, what).not.toBe(`role ${caller} may not do this`);
+      } else {
+        expect(res.status, what).toBe(caller === 'public' ? 401 : 403);
+        expectNoData(res, what);
+      }
+    }
+  });
+
+  it("When another consortium's officer, another area team's case officer or a third party reaches for this consortium's casework, then they get 403 or 404 (or an empty list) and no data", async () => {
+    const probers = { otherConsortiumOfficer: tokens.otherConsortiumOfficer, otherCaseOfficer: tokens.otherCaseOfficer, third_party: tokens.third_party };
+    // Everything about one consortium except the registers: the published ones, and the practices and
+    // their membership history, which every signed-in caller may read.
+    const scoped = operations.filter((op) => /\{(code|number)\}/.test(op.path) && !op.documented.includes('public') && op.operationId !== 'getPractice');
+    expect(scoped.length).toBeGreaterThan(0);
+    // Valid bodies where this issue knows them, so the scope check (not validation) is what refuses.
+    const bodies: Record<string, unknown> = {
+      requestMembershipChange: { toConsortiumCode: elsewhere.code },
+      decideMembershipChange: { outcome: 'rejected', reasons: 'probe' },
+    };
+    const before = await h.db.membershipChangeRequest.count();
+    for (const [who, token] of Object.entries(probers)) {
+      for (const op of scoped) {
+        if (op.method !== 'get' && !(op.operationId in bodies)) continue; // a write without a known valid body would stop at validation
+        const res = await send(op.method, urlOf(op.path), token, bodies[op.operationId]);
+        const what = `${who} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+        if (res.status === 200 && Array.isArray(res.body.items)) {
+          expect(res.body.items, what).toEqual([]);
+          continue;
+        }
+        expect([403, 404], what).toContain(res.status);
+        expectNoData(res, what);
+      }
+    }
+    expect(await h.db.membershipChangeRequest.count()).toBe(before);
+
+    // The published register stays readable, without the casework in it.
+    for (const token of [undefined, tokens.otherConsortiumOfficer, tokens.otherCaseOfficer]) {
+      const res = await send('get', `/consortia/${home.code}`, token);
+      expect(res.status).toBe(200);
+      expect(res.body.openCases).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * Staged intervention (Process 2: §2.18, §3.33, §5.18–5.20; KF Q8, Q15): a case opens on a trigger
+ * and climbs the ladder snapshotted when it opened — information request, remedial action notice
+ * (an accepted plan is monitored to completion), conditions, directions, withdrawal of named
+ * responsibilities, restoration — one round at a time. Each round is a notice by e-mail and a
+ * deadline in the work queue; a missed deadline (a timer), a rejected response or a new trigger
+ * escalates; the deciding role may de-escalate.
+ *
+ * The decisions are the pure reducer in domain/interventionCase.ts: every Update's validator runs it
+ * and refuses what it refuses (before the Update enters history), the handler commits its state, and
+ * this loop persists the outcomes in order and runs the transfer saga, whose completed moves are
+ * compensated in reverse if a move fails (so no responsibility is ever held by two bodies or none).
+ */
+import type { UpdateDefinition } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { CaseRecordActivities } from '../activities/caseRecords';
+import type { InterventionActivities } from '../activities/intervention';
+import type { NoticeActivities } from '../activities/notices';
+import { applyCaseCommand, openCase, type CaseActor, type CaseCommand, type CaseOutcome, type Transfer } from '../domain/interventionCase';
+import { compensationsFor, stageDefinition, TRIGGER_DESCRIPTIONS, type Stage } from '../domain/interventionLadder';
+import { updateCaseIndex } from './caseIndex';
+import {
+  answerTransferRequest,
+  decideInterventionResponse,
+  decideWithdrawal,
+  deEscalateIntervention,
+  interventionState,
+  raiseInterventionTrigger,
+  restoreResponsibilities,
+  submitInterventionResponse,
+  type InterventionInput,
+  type InterventionState,
+} from './messages';
+
+type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
+
+const records = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
+});
+
+/** A forward move of the saga: a few attempts, and `TransferRefused` is final, so the saga compensates. */
+const transferMoves = proxyActivities<InterventionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['TransferRefused'] },
+});
+
+/** A compensation must not be abandoned: retried until it is done. */
+const compensatingMoves = proxyActivities<InterventionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
+});
+
+const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
+
+export async function intervention(input: InterventionInput): Promise<InterventionState> {
+  const { ladder, consortiumCode } = input;
+  const workflowId = workflowInfo().workflowId;
+  const opened = openCase(ladder, { consortiumCode, serviceLines: input.serviceLines, trigger: input.trigger, openedBy: input.openedBy, at: nowIso() });
+  if (!opened.ok) throw ApplicationFailure.nonRetryable(opened.reason, 'InvalidInput');
+  let state = opened.state;
+  /** Outcomes committed but not yet persisted, in order. */
+  const pending: CaseOutcome[] = [opened.outcome];
+  let recordedThrough = 0;
+  const view = (): InterventionState => ({ ...state, recordedThrough });
+
+  const commit = (command: CaseCommand): InterventionState => {
+    const result = applyCaseCommand(ladder, state, command);
+    if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
+    state = result.state;
+    if (result.outcome) pending.push(result.outcome);
+    return view();
+  };
+
+  setHandler(interventionState, view);
+  /** A human step: validated by the reducer (rejected before it enters history: 403, 409 or 422), then committed. */
+  function humanStep<A extends { actor: CaseActor }>(update: UpdateDefinition<InterventionState, [A]>, toCommand: (arg: A, at: string) => CaseCommand) {
+    setHandler(update, (arg) => commit(toCommand(arg, nowIso())), {
+      validator: (arg) => {
+        const result = applyCaseCommand(ladder, state, toCommand(arg, nowIso()));
+        if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
+      },
+    });
+  }
+  humanStep(submitInterventionResponse, (a, at) => ({ type: 'submit_response', actor: a.actor, at, respondsTo: a.respondsTo, kind: a.kind, body: a.body, milestones: a.milestones }));
+  humanStep(decideInterventionResponse, (a, at) => ({ type: 'decide_response', actor: a.actor, at, outcome: a.outcome, reasons: a.reasons }));
+  humanStep(deEscalateIntervention, (a, at) => ({ type: 'de_escalate', actor: a.actor, at, reasons: a.reasons }));
+  humanStep(raiseInterventionTrigger, (a, at) => ({ type: 'raise_trigger', actor: a.actor, at, trigger: a.trigger }));
+  humanStep(decideWithdrawal, (a, at) => ({ type: 'decide_withdrawal', actor: a.actor, at, lines: a.lines, receiver: a.receiver, reasons: a.reasons }));
+  humanStep(answerTransferRequest, (a, at) => ({ type: 'answer_transfer', actor: a.actor, at, accept: a.accept, capacity: a.capacity, willingness: a.willingness, reasons: a.reasons }));
+  humanStep(restoreResponsibilities, (a, at) => ({ type: 'restore', actor: a.actor, at, serviceLines: a.serviceLines, reasons: a.reasons }));
+
+  const title = `Intervention: ${consortiumCode} (${TRIGGER_DESCRIPTIONS[input.trigger.type].title})`;
+  const opening = (thirdPartyOrganisation?: string) => ({
+    workflowId,
+    kind: 'intervention',
+    consortiumCode,
+    title,
+    policyVersion: ladder.version,
+    ...(thirdPartyOrganisation ? { thirdPartyOrganisation } : {}),
+  });
+  const noticeKeyOf = (round: number) => `${workflowId}:round-${round}`;
+
+  function stageNotice(stage: Stage, dueAt: string | null): { title: string; body: string } {
+    const definition = stageDefinition(ladder, stage);
+    const heading = `${definition?.title ?? stage} (${definition?.source ?? '§5.18'})`;
+    const triggers = state.triggers.map((t) => `- ${TRIGGER_DESCRIPTIONS[t.type].title}: ${t.evidence} [rule: ${t.rule}]`).join('\n');
+    const ask =
+      stage === 'closed'
+        ? 'The intervention case is closed.'
+        : `Respond through the API (${definition?.respondingRoles.join(', ') ?? 'consortium_officer'})${dueAt ? ` by ${dueAt}` : ''}: an explanation, a remedial plan with milestones, a progress report, or evidence. A missed deadline escalates the case (§5.19).`;
+    return { title: `${consortiumCode}: ${heading}`, body: `${heading} for consortium ${consortiumCode}.\n\nTriggers:\n${triggers}\n\n${ask}` };
+  }
+
+  async function persist(o: CaseOutcome): Promise<void> {
+    await records.recordCaseStep({
+      opening: opening(o.receiverAsked?.receiver),
+      step: {
+        workflowId,
+        step: o.step,
+        stage: o.stage,
+        status: o.closed ? 'closed' : 'open',
+        dueAt: o.round?.dueAt ?? null,
+        owner: o.round?.owner ?? null,
+        actor: { id: o.actor.id, role: o.actor.role },
+        action: `intervention.${o.action}`,
+        ruleVersion: o.ruleVersion,
+        details: o.details,
+        ...(o.decision ? { decision: o.decision } : {}),
+        ...(o.settle ? { settleDeadlines: [o.settle] } : {}),
+      },
+    });
+    if (o.trigger) await records.recordInterventionTrigger({ workflowId, key: o.step, consortiumCode, trigger: o.trigger, ruleVersion: o.ruleVersion, recordedBy: o.actor.id });
+    const decided = o.decidedResponse;
+    if (decided && decided.status !== 'submitted') {
+      await records.recordInterventionResponse({
+        noticeKey: noticeKeyOf(decided.round),
+        responseKey: `${workflowId}:response-${decided.seq}`,
+        submittedBy: decided.submittedBy,
+        body: decided.body,
+        decision: { status: decided.status, decidedBy: o.actor.id, reason: o.decision?.reasons ?? '', ruleVersion: o.ruleVersion },
+      });
+    }
+    if (o.response) {
+      const r = o.response;
+      const milestones = r.milestones.map((m) => `- ${m.dueOn}: ${m.description}`).join('\n');
+      await records.recordInterventionResponse({ noticeKey: noticeKeyOf(r.round), responseKey: `${workflowId}:response-${r.seq}`, submittedBy: r.submittedBy, body: `[${r.kind}] ${r.body}${milestones ? `\n\nMilestones:\n${milestones}` : ''}` });
+    }
+    if (o.round) {
+      // §5.19: the consortium is notified at every step, by e-mail and in its work queue (the deadline above).
+      const notice = stageNotice(o.round.stage, o.round.dueAt);
+      await records.issueNotice({ noticeKey: noticeKeyOf(o.round.number), workflowId, consortiumCode, kind: `intervention.${o.round.stage}`, ...notice, issuedBy: o.actor.id, respondBy: o.round.dueAt, ruleVersion: o.ruleVersion });
+      updateCaseIndex({ stage: o.round.stage, dueAt: o.round.dueAt ? new Date(o.round.dueAt) : null });
+    }
+    if (o.closed) {
+      await records.issueNotice({ noticeKey: `${workflowId}:closed`, workflowId, consortiumCode, kind: 'intervention.closed', ...stageNotice('closed', null), issuedBy: o.actor.id, ruleVersion: o.ruleVersion });
+      updateCaseIndex({ stage: 'closed' });
+    }
+    if (o.receiverAsked) {
+      const { receiver, lines, reasons } = o.receiverAsked;
+      await records.notifyTransferReceiver({
+        noticeKey: `${workflowId}:${o.step}`,
+        workflowId,
+        receiver,
+        title: `Request to take commissioning responsibilities from ${consortiumCode} (§5.18)`,
+        body: `The Board has decided to withdraw these commissioning responsibilities from ${consortiumCode} and asks ${receiver} to take them:\n${lines.map((l) => `- ${l.serviceLine}: budget share ${l.budgetSharePence}p`).join('\n')}\n\nReasons: ${reasons}\n\nAccept or refuse through the API, recording your capacity and willingness.`,
+        issuedBy: o.actor.id,
+        ruleVersion: o.ruleVersion,
+      });
+    }
+    if (o.action === 'withdrawal-completed' || o.action === 'restoration-completed') {
+      const holders = state.ledger.entries.map((e) => `- ${e.serviceLine}: held by ${e.holder}`).join('\n');
+      await records.issueNotice({ noticeKey: `${workflowId}:${o.step}`, workflowId, consortiumCode, kind: `intervention.${o.action}`, title: `${consortiumCode}: ${o.action.replace('-', ' ')} (§5.18)`, body: `Who holds each commissioning responsibility now:\n${holders}`, issuedBy: o.actor.id, ruleVersion: o.ruleVersion });
+    }
+    if (o.startTransfer) await runTransfer(o.startTransfer, o.actor);
+  }
+
+  /** The transfer saga: each move is one activity; on a refused move the completed ones are undone in reverse. */
+  async function runTransfer(transfer: Transfer, actor: CaseActor): Promise<void> {
+    let completed = 0;
+    let failure: string | undefined;
+    for (const step of transfer.plan.steps) {
+      try {
+        await transferMoves.moveResponsibility({
+          workflowId,
+          consortiumCode,
+          key: `transfer-${transfer.number}:${step.id}`,
+          move: step.action,
+          budgetSharePence: transfer.budgetShares[step.action.serviceLine] ?? null,
+          acceptedBy: transfer.acceptedBy,
+          ruleVersion: ladder.version,
+          actor: actor.id,
+        });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        failure = `${step.id}: ${error.cause?.message ?? error.message}`;
+        break;
+      }
+      commit({ type: 'move_applied', at: nowIso(), move: step.action });
+      completed += 1;
+    }
+    if (failure !== undefined) {
+      for (const [index, move] of compensationsFor(transfer.plan, completed).entries()) {
+        await compensatingMoves.moveResponsibility({ workflowId, consortiumCode, key: `transfer-${transfer.number}:compensate-${index}:${move.serviceLine}`, move, ruleVersion: ladder.version, actor: 'system' });
+        commit({ type: 'move_applied', at: nowIso(), move });
+      }
+    }
+    commit({ type: 'transfer_settled', at: nowIso(), ok: failure === undefined, ...(failure !== undefined ? { failure } : {}) });
+  }
+
+  for (;;) {
+    while (pending.length > 0) {
+      const outcome = pending.shift() as CaseOutcome;
+      await persist(outcome);
+      recordedThrough = outcome.seq;
+    }
+    if (state.stage === 'closed') return view();
+    const dueAt = state.awaiting === 'response' ? state.dueAt : null;
+    if (dueAt) {
+      const round = state.round;
+      const woke = await condition(() => pending.length > 0, Math.max(1, Date.parse(dueAt) - Date.now()));
+      // §5.19: a missed deadline escalates (or, on the last rung, is recorded as overdue for the panel).
+      if (!woke && state.round === round && state.awaiting === 'response') commit({ type: 'deadline_missed', at: nowIso(), round });
+    } else {
+      await condition(() => pending.length > 0);
+    }
+  }
+}
