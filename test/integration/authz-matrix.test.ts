@@ -82,6 +82,9 @@ function urlOf(path: string, code = home.code, practice = homePractice): string 
   return path.replace(/\{(\w+)\}/g, (_all, name: string) => {
     if (name === 'code') return path.startsWith('/practices') ? practice : code;
     if (name === 'number') return '1';
+    if (name === 'practiceCode') return practice;
+    if (name === 'period') return '2013-01';
+    if (name === 'criterionId') return '1.3B';
     return randomUUID();
   });
 }

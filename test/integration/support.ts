@@ -10,8 +10,11 @@ import { createMailer } from '../../platform/mail';
 import { createLogger } from '../../platform/log';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
+import { fileDatabaseUrl } from './database';
 
 export interface Harness {
+  /** This test file's own database (see database.ts). */
+  databaseUrl: string;
   db: Db;
   temporal: Client;
   app: ReturnType<typeof createApp>;
@@ -25,7 +28,8 @@ export interface Harness {
 const log = createLogger({ service: 'test' }, (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'error');
 
 export async function createHarness(taskQueue: string): Promise<Harness> {
-  const db = createDb(inject('databaseUrl'));
+  const databaseUrl = await fileDatabaseUrl();
+  const db = createDb(databaseUrl);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   await ensureSearchAttributes(connection, 'default');
   const temporal = new Client({ connection });
@@ -33,6 +37,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
   const workers: Worker[] = [];
   const nativeConnections: NativeConnection[] = [];
   return {
+    databaseUrl,
     db,
     temporal,
     app,
