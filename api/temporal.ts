@@ -1,7 +1,10 @@
 /** Maps what the Temporal client throws onto the API's errors: rejected Updates become 409 or 403. */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError, conflict, forbidden, notFound } from './errors';
+
+/** gRPC status code 4 (DEADLINE_EXCEEDED). */
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 export function mapTemporalError(error: unknown, subject: string): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
@@ -17,6 +20,11 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
   // (gRPC NOT_FOUND, "workflow execution already completed"), but the process exists and is over.
   if (error instanceof Error && /workflow execution already completed/i.test(error.message)) return conflict(`${subject}: the process has already finished`);
   if (error instanceof WorkflowNotFoundError) return notFound(`${subject} has no running process`);
+  // A query that no worker answered in time (gRPC DEADLINE_EXCEEDED): the engine is busy or its worker
+  // is down. Say so, and when to retry, rather than report an internal error.
+  if (error instanceof ServiceError && (error.cause as { code?: number } | undefined)?.code === GRPC_DEADLINE_EXCEEDED) {
+    return new AppError(503, 'Service Unavailable', `${subject}: no worker answered in time; retry shortly`);
+  }
   return error;
 }
 

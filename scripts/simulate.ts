@@ -143,6 +143,7 @@ async function main() {
         say(`${elapsed()}  ${toIsoDate(new Date((await env.currentTimeMs()) + clockOffsetMs))}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`);
       }
 
+      say(`${elapsed()}  awaiting the timetable`);
       const finished: TimetableState = await timetable.result();
       await reporter.stop();
       say(`${elapsed()}  ${finished.today}  the timetable has finished (${finished.fired.length} milestones fired)`);
@@ -226,6 +227,7 @@ async function summary(db: Db, mailsReceived: number): Promise<void> {
   say(`  wall time       ${elapsed().trim()}`);
 }
 
+process.on('exit', (code) => say(`exit ${code}`));
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);

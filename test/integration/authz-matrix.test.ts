@@ -85,6 +85,9 @@ function urlOf(path: string, code = home.code, practice = homePractice): string 
     if (name === 'practiceCode') return practice;
     if (name === 'period') return '2013-01';
     if (name === 'criterionId') return '1.3B';
+    if (name === 'year') return '2013-14';
+    if (name === 'basis') return 'indicative';
+    if (name === 'name') return 'matrix-probe'; // a timetable that does not exist: allowed callers get 404
     return randomUUID();
   });
 }

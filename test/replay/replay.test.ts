@@ -33,5 +33,6 @@ describe('replay of recorded histories', () => {
 function require_workflows(): Record<string, unknown> {
   // The workflow types are the exports of workflows/index.ts (read as text: importing it outside the sandbox is pointless).
   const source = fs.readFileSync(workflowsPath, 'utf8');
-  return Object.fromEntries([...source.matchAll(/export \{ (\w+) \}/g)].map((m) => [m[1], true]));
+  const names = [...source.matchAll(/export \{([^}]+)\}/g)].flatMap((m) => (m[1] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  return Object.fromEntries(names.map((name) => [name, true]));
 }
