@@ -15,8 +15,9 @@
  *   reached (the authorisation process is driven by its own cases), the Q3 2012/13 announcement of
  *   the 2013/14 allocations e-mails every consortium, PCTs cease on 1 April 2013 so coverage is
  *   checked, and budgets switch from indicative to real;
- * - comprehensive coverage: when the practices' 28 days to choose have passed, a case officer
- *   assigns each with the reserve power, with reasons (§4.5).
+ * - comprehensive coverage: once the practices' 28 days to choose have passed, a case officer
+ *   assigns each with the reserve power, with reasons (§4.5) — after the timetable has run, because
+ *   Updates to those cases stopped the Java time-skipping server from skipping time afterwards.
  *
  *   npm run simulate
  *   npm run simulate -- --keep          keep the simulation's database directory and print its URL
@@ -38,7 +39,7 @@ import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { createWorker } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
-import { assignPracticeByReservePower, practiceCoverageState, recogniseShadowConsortium, shadowFormationState, timetableWorkflowIds, workflowIds, type ShadowFormationInput, type TimetableInput, type TimetableState } from '../workflows/messages';
+import { assignPracticeByReservePower, recogniseShadowConsortium, shadowFormationState, timetableWorkflowIds, workflowIds, type PracticeCoverageState, type ShadowFormationInput, type TimetableInput, type TimetableState } from '../workflows/messages';
 import { NHS_2013_DIR } from './import-nhs-2013';
 import { applyMigrations } from './migrate';
 import { freePort, startMailCatcher, startPostgres } from './services';
@@ -124,27 +125,22 @@ async function main() {
       });
       say(`${elapsed()}  2010-04-01  ${consortia.length} consortia registered in shadow form and recognised`);
 
-      // Up to the day after the coverage check (1 April 2013), then past the practices' 28 days to choose.
-      await sleepUntil(env, clockOffsetMs, '2013-04-02');
-      const coverageCases = await db.caseRecord.findMany({ where: { kind: 'coverage', practiceCode: { not: null } }, select: { workflowId: true, practiceCode: true } });
-      const joinDays = currentTimetablePolicy().coverageJoinDays;
-      await sleepUntil(env, clockOffsetMs, toIsoDate(new Date(startOfDayUtc('2013-04-01').getTime() + (joinDays + 1) * 24 * 3600 * 1000)));
-
-      // §4.5: the case officer assigns each practice that did not choose, with reasons.
-      for (const coverageCase of coverageCases) {
-        const handle = env.client.workflow.getHandle(coverageCase.workflowId);
-        const state = await waitFor(async () => {
-          const current = await handle.query(practiceCoverageState);
-          return current.stage === 'awaiting_assignment' || current.stage === 'joined' || current.stage === 'assigned' ? current : null;
-        });
-        if (state.stage !== 'awaiting_assignment') continue;
-        const choice = await nearestConsortium(db, coverageCase.practiceCode ?? '');
-        await handle.executeUpdate(assignPracticeByReservePower, { args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }] });
-        say(`${elapsed()}  ${toIsoDate(new Date((await env.currentTimeMs()) + clockOffsetMs))}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`);
-      }
-
-      say(`${elapsed()}  awaiting the timetable`);
+      // The rest of the timetable: the coverage check on 1 April 2013 gives each practice without a
+      // consortium 28 days to choose; the quarterly reviews and the Q3 2013/14 cycle follow, to 1 April 2014.
       const finished: TimetableState = await timetable.result();
+
+      // §4.5: the case officer assigns each practice that did not choose, with reasons. (This comes after
+      // the timetable because on the Java time-skipping server an Update to these cases stopped time
+      // from skipping afterwards; the deadlines passed on 29 April 2013, and the cases waited since.)
+      const coverageCases = await db.caseRecord.findMany({ where: { kind: 'coverage', practiceCode: { not: null } }, select: { workflowId: true, practiceCode: true, stage: true }, orderBy: { practiceCode: 'asc' } });
+      for (const coverageCase of coverageCases) {
+        if (coverageCase.stage !== 'awaiting_assignment') continue;
+        const choice = await nearestConsortium(db, coverageCase.practiceCode ?? '');
+        const handle = env.client.workflow.getHandle(coverageCase.workflowId);
+        await handle.executeUpdate(assignPracticeByReservePower, { args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }] });
+        const settled: PracticeCoverageState = await handle.result();
+        say(`${elapsed()}  ${settled.settledAt?.slice(0, 10)}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`);
+      }
       await reporter.stop();
       say(`${elapsed()}  ${finished.today}  the timetable has finished (${finished.fired.length} milestones fired)`);
     });
@@ -174,12 +170,6 @@ async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 60_000): P
     if (Date.now() > deadline) throw new Error('the simulation stalled');
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Lets simulated time pass up to the start of a calendar date; the milestones due on the way fire. */
-async function sleepUntil(env: TestWorkflowEnvironment, clockOffsetMs: number, date: string): Promise<void> {
-  const remaining = startOfDayUtc(date).getTime() - ((await env.currentTimeMs()) + clockOffsetMs);
-  if (remaining > 0) await env.sleep(remaining);
 }
 
 /**
@@ -227,7 +217,6 @@ async function summary(db: Db, mailsReceived: number): Promise<void> {
   say(`  wall time       ${elapsed().trim()}`);
 }
 
-process.on('exit', (code) => say(`exit ${code}`));
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);

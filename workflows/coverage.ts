@@ -8,7 +8,7 @@
  *   "a last resort"); when the deadline passes a case officer assigns it with the Board's reserve
  *   power, with reasons, unless it has joined a consortium meanwhile.
  */
-import { allHandlersFinished, ApplicationFailure, condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
@@ -88,29 +88,20 @@ interface AssignmentRequest {
 const failureType = (error: unknown): string | undefined => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type ?? undefined : undefined);
 
 export async function practiceCoverage(input: PracticeCoverageInput): Promise<PracticeCoverageState> {
-  const state = await runPracticeCoverage(input);
-  // An Update that is still answering its caller finishes before the case closes.
-  await condition(allHandlersFinished);
-  return state;
-}
-
-async function runPracticeCoverage(input: PracticeCoverageInput): Promise<PracticeCoverageState> {
   const workflowId = workflowInfo().workflowId;
   const now = () => new Date(Date.now() + input.clockOffsetMs);
   const state: PracticeCoverageState = { practiceCode: input.practiceCode, stage: 'notifying', policyVersion: input.policyVersion, noticeIssuedOn: null, joinBy: null, consortiumCode: null, assignedBy: null, reasons: null, settledAt: null };
   let request: AssignmentRequest | undefined;
-  let rejection: { message: string; type: 'InvalidInput' | 'InvalidTransition' } | null = null;
 
   setHandler(practiceCoverageState, () => state);
   setHandler(
     assignPracticeByReservePower,
-    async (args) => {
-      request = { actor: args.actor, consortiumCode: args.consortiumCode, reasons: args.reasons.trim() };
-      rejection = null;
-      await condition(() => request === undefined);
-      // Set by the main loop while this handler waited (TypeScript cannot see that across the await).
-      const refused = rejection as { message: string; type: string } | null;
-      if (refused) throw ApplicationFailure.nonRetryable(refused.message, refused.type);
+    // Synchronous: the decision is accepted and the case moves to `assigning`; the workflow then records
+    // the membership. (An async handler that waits for the activities also works, but on the Java
+    // time-skipping server it left time skipping locked afterwards, which would stop the simulator.)
+    ({ actor, consortiumCode, reasons }) => {
+      request = { actor, consortiumCode, reasons: reasons.trim() };
+      Object.assign(state, { stage: 'assigning', consortiumCode, assignedBy: actor.id, reasons: request.reasons });
       return state;
     },
     {
@@ -118,7 +109,6 @@ async function runPracticeCoverage(input: PracticeCoverageInput): Promise<Practi
       validator: ({ actor, consortiumCode, reasons }) => {
         if (!ASSIGNING_ROLES.has(actor.role)) throw ApplicationFailure.nonRetryable(`role ${actor.role} may not use the Board's reserve power`, 'Forbidden');
         if (state.stage !== 'awaiting_assignment') throw ApplicationFailure.nonRetryable(`cannot assign in stage ${state.stage}: the practice must first have notice and time to choose (§4.5)`, 'InvalidTransition');
-        if (request !== undefined) throw ApplicationFailure.nonRetryable('an assignment is already being recorded', 'InvalidTransition');
         if (!CONSORTIUM_CODE.test(consortiumCode)) throw ApplicationFailure.nonRetryable(`${consortiumCode} is not a consortium code`, 'InvalidInput');
         if (reasons.trim().length === 0) throw ApplicationFailure.nonRetryable('the reserve power is used with reasons (§4.5)', 'InvalidInput');
       },
@@ -166,25 +156,18 @@ async function runPracticeCoverage(input: PracticeCoverageInput): Promise<Practi
       await activities.assignPracticeByReservePower({ workflowId, practiceCode: input.practiceCode, consortiumCode: assignment.consortiumCode, actor: assignment.actor, reasons: assignment.reasons, effectiveFrom, ruleVersion: input.policyVersion });
     } catch (error) {
       if (failureType(error) === 'InvalidInput') {
-        // e.g. an unknown consortium: the case officer may try again.
-        rejection = { message: error instanceof ActivityFailure && error.cause ? error.cause.message : 'the assignment was refused', type: 'InvalidInput' };
+        // e.g. a consortium removed since the API checked it: back to the case officer, who may try again.
+        Object.assign(state, { stage: 'awaiting_assignment', consortiumCode: null, assignedBy: null, reasons: null });
         request = undefined;
         continue;
       }
       if (failureType(error) === 'InvalidTransition') {
         const joined = await activities.currentConsortiumOf({ practiceCode: input.practiceCode });
-        if (joined) {
-          rejection = { message: `${input.practiceCode} has meanwhile joined consortium ${joined}`, type: 'InvalidTransition' };
-          request = undefined;
-          return settleJoined(joined);
-        }
+        if (joined) return settleJoined(joined);
       }
       throw error;
     }
     state.stage = 'assigned';
-    state.consortiumCode = assignment.consortiumCode;
-    state.assignedBy = assignment.actor.id;
-    state.reasons = assignment.reasons;
     state.settledAt = now().toISOString();
     await activities.recordCaseStep({
       opening,
@@ -211,7 +194,6 @@ async function runPracticeCoverage(input: PracticeCoverageInput): Promise<Practi
       issuedBy: assignment.actor.id,
       ruleVersion: input.policyVersion,
     });
-    request = undefined;
     return state;
   }
 

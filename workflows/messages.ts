@@ -620,7 +620,7 @@ export interface PracticeCoverageInput extends UnaffiliatedPracticeFound {
   clockOffsetMs: number;
 }
 
-export type PracticeCoverageStage = 'notifying' | 'awaiting_choice' | 'awaiting_assignment' | 'joined' | 'assigned';
+export type PracticeCoverageStage = 'notifying' | 'awaiting_choice' | 'awaiting_assignment' | 'assigning' | 'joined' | 'assigned';
 
 export interface PracticeCoverageState {
   practiceCode: string;

@@ -20,7 +20,7 @@ import { isoDate, isoDateTime, multiLine, toIsoDate } from '../schemas';
 import { mapTemporalError } from '../temporal';
 
 const STAFF = ['case_officer', 'decision_panel', 'admin'] as const;
-const STAGES = ['notifying', 'awaiting_choice', 'awaiting_assignment', 'joined', 'assigned'] as const satisfies readonly PracticeCoverageState['stage'][];
+const STAGES = ['notifying', 'awaiting_choice', 'awaiting_assignment', 'assigning', 'joined', 'assigned'] as const satisfies readonly PracticeCoverageState['stage'][];
 
 const practiceParam = z.strictObject({ practiceCode: z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001').describe('The practice, e.g. `Y02608`.') });
 
@@ -175,7 +175,7 @@ export function coverageRouter({ db, temporal, taskQueue }: AppDeps, registry: R
       tags: ['coverage'],
       roles: ['case_officer', 'admin'],
       request: { params: practiceParam, body: assignmentBody },
-      responses: { 200: { description: 'The case after the assignment.', schema: practiceCoverageStateSchema } },
+      responses: { 200: { description: 'The case, now `assigning`: the membership is recorded next (follow `GET /coverage/cases/{practiceCode}`).', schema: practiceCoverageStateSchema } },
       errors: [422],
     },
     async ({ params, body, principal }, _req, res) => {

@@ -29,6 +29,8 @@ const UNAFFILIATED: UnaffiliatedPracticeFound[] = [
 ];
 /** Y00002 chooses a consortium while under notice; Y00001 does not. */
 const joinedMeanwhile = new Map<string, string>([['Y00002', '00C']]);
+/** Practices seen to have joined (at their deadline): no longer unaffiliated. */
+const joined = new Set<string>();
 
 const mockActivities: Pick<CaseRecordActivities, 'recordCaseStep'> & Pick<NoticeActivities, 'issueNotice'> & Pick<TimetableActivities, 'findUnaffiliatedPractices' | 'currentConsortiumOf' | 'assignPracticeByReservePower'> = {
   async recordCaseStep(input) {
@@ -39,10 +41,12 @@ const mockActivities: Pick<CaseRecordActivities, 'recordCaseStep'> & Pick<Notice
     return { noticeId: input.noticeKey, recipients: [] };
   },
   async findUnaffiliatedPractices() {
-    return UNAFFILIATED;
+    return UNAFFILIATED.filter((p) => !joined.has(p.practiceCode));
   },
   async currentConsortiumOf({ practiceCode }) {
-    return joinedMeanwhile.get(practiceCode) ?? null;
+    const consortium = joinedMeanwhile.get(practiceCode) ?? null;
+    if (consortium) joined.add(practiceCode);
+    return consortium;
   },
   async assignPracticeByReservePower(input) {
     log('assignPracticeByReservePower', input);
@@ -83,14 +87,10 @@ describe('comprehensive coverage workflows', () => {
       expect(checked.casesOpened).toEqual(['coverage:Y00001', 'coverage:Y00002']);
 
       const assigned = env.client.workflow.getHandle(timetableWorkflowIds.practiceCoverage('Y00001'));
-      const joined = env.client.workflow.getHandle(timetableWorkflowIds.practiceCoverage('Y00002'));
+      const joinedCase = env.client.workflow.getHandle(timetableWorkflowIds.practiceCoverage('Y00002'));
       const underNotice = await waitForStage(assigned, 'awaiting_choice');
       expect(underNotice).toMatchObject({ noticeIssuedOn: '2013-04-01', joinBy: expect.stringMatching(/^2013-04-29T00:0/) });
       expect(named('issueNotice').find((c) => c.args.practiceCode === 'Y00001')?.args).toMatchObject({ kind: 'coverage_notice', respondBy: underNotice.joinBy, consortiumCode: null });
-
-      // A second check while the notices run opens no second case.
-      const again = await env.client.workflow.execute('coverageCheck', { taskQueue, workflowId: 'coverage-check:again', args: [{ ...checkInput, trigger: 'on_demand' }] });
-      expect(again).toMatchObject({ casesOpened: [], casesAlreadyOpen: ['coverage:Y00001', 'coverage:Y00002'] });
 
       // Before the deadline the reserve power is not available (§4.5: notice and time to choose first).
       const early = await assigned.executeUpdate(assignPracticeByReservePower, { args: [{ actor: { id: 'officer-1', role: 'case_officer' }, consortiumCode: '00D', reasons: 'nearest' }] }).catch((e: unknown) => e);
@@ -98,10 +98,14 @@ describe('comprehensive coverage workflows', () => {
 
       // The 28 days pass while we await the other case's result (time skips only then). Y00002 joined in
       // time: its case closes at the deadline.
-      expect(await joined.result()).toMatchObject({ stage: 'joined', consortiumCode: '00C', settledAt: expect.stringMatching(/^2013-04-29T/) });
+      expect(await joinedCase.result()).toMatchObject({ stage: 'joined', consortiumCode: '00C', settledAt: expect.stringMatching(/^2013-04-29T/) });
       const overdue = await waitForStage(assigned, 'awaiting_assignment');
       expect(overdue.consortiumCode).toBeNull();
-      await recordHistory(joined, 'practiceCoverage-joined');
+
+      // A second check while the case is open opens no second case for the same practice.
+      const again = await env.client.workflow.execute('coverageCheck', { taskQueue, workflowId: 'coverage-check:again', args: [{ ...checkInput, trigger: 'on_demand' }] });
+      expect(again).toMatchObject({ unaffiliated: [expect.objectContaining({ practiceCode: 'Y00001' })], casesOpened: [], casesAlreadyOpen: ['coverage:Y00001'] });
+      await recordHistory(joinedCase, 'practiceCoverage-joined');
 
       const wrongRole = await assigned.executeUpdate(assignPracticeByReservePower, { args: [{ actor: { id: 'co-1', role: 'consortium_officer' }, consortiumCode: '00D', reasons: 'nearest' }] }).catch((e: unknown) => e);
       expect(failureType(wrongRole)).toBe('Forbidden');
@@ -110,8 +114,10 @@ describe('comprehensive coverage workflows', () => {
       expect(named('assignPracticeByReservePower')).toHaveLength(0);
 
       const done = await assigned.executeUpdate(assignPracticeByReservePower, { args: [{ actor: { id: 'officer-1', role: 'case_officer' }, consortiumCode: '00D', reasons: 'The practice did not choose; 00D is its nearest consortium and has capacity.' }] });
-      expect(done).toMatchObject({ stage: 'assigned', consortiumCode: '00D', assignedBy: 'officer-1' });
-      expect(await assigned.result()).toMatchObject({ stage: 'assigned' });
+      expect(done).toMatchObject({ stage: 'assigning', consortiumCode: '00D', assignedBy: 'officer-1' });
+      const twice = await assigned.executeUpdate(assignPracticeByReservePower, { args: [{ actor: { id: 'officer-2', role: 'case_officer' }, consortiumCode: '00J', reasons: 'another view' }] }).catch((e: unknown) => e);
+      expect(twice).toBeInstanceOf(Error);
+      expect(await assigned.result()).toMatchObject({ stage: 'assigned', consortiumCode: '00D', settledAt: expect.stringMatching(/^2013-04-29T/) });
       await recordHistory(assigned, 'practiceCoverage-assigned');
     });
 
