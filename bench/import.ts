@@ -62,8 +62,10 @@ try {
     console.log(`Real 2013 data, ${rows.toLocaleString('en-GB')} rows in ${TABLES.length} tables, same PostgreSQL, same run`);
     console.log(`  import into a fresh database (read ${imported.durationMs.read} ms + write ${imported.durationMs.write} ms)   ${(importMs / 1000).toFixed(2)} s`);
     console.log(`  COPY of the same rows into the same tables                    ${(copyMs / 1000).toFixed(2)} s`);
-    console.log(`  ratio import / COPY                                           ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`);
-    console.log(`  of which writing only / COPY                                  ${(imported.durationMs.write / copyMs).toFixed(2)}x`);
+    console.log(`  ratio import / COPY, end to end                               ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`);
+    console.log(`  ratio import's write phase only / COPY                        ${(imported.durationMs.write / copyMs).toFixed(2)}x`);
+    console.log(`  (the import's time includes reading, decoding and checking the CSV files; COPY's includes parsing`);
+    console.log(`   its input files, which are already in COPY format and were written before the clock started)`);
     console.log(`  repeat import: ${(repeat.durationMs.total / 1000).toFixed(2)} s, ${repeat.changed ? 'CHANGED the database (it should not)' : 'no change'}`);
   } finally {
     await sql.end();

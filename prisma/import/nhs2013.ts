@@ -17,7 +17,8 @@
  * unaffiliated practices the coverage process must find (Process 6, §4.5) — and reported.
  *
  * Idempotent: every write is a bulk `INSERT … ON CONFLICT` that updates a row only when a value
- * differs, and counts what it inserted, updated and left unchanged; a second run writes nothing,
+ * differs (a plain `INSERT` into a table that held none of the run's keys when it began), and counts
+ * what it inserted, updated and left unchanged; a second run writes nothing,
  * not even an audit event, and says so. The import never deletes and never moves a practice between
  * consortia: moves are requests decided by a case officer (§4.9), so a recorded membership that differs
  * from the file is reported, not overwritten.
@@ -300,16 +301,20 @@ const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
  * One statement: `INSERT … SELECT FROM unnest(arrays) ON CONFLICT (key) DO UPDATE … WHERE the row
  * differs`, returning how many rows were inserted and updated; the rest were unchanged.
  */
-async function upsert(tx: Tx, spec: UpsertSpec, rows: readonly (readonly (string | number | null)[])[]): Promise<WriteCounts> {
+async function upsert(tx: Tx, spec: UpsertSpec, rows: readonly (readonly (string | number | null)[])[], empty = false): Promise<WriteCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   const names = spec.columns.map((column) => q(column.name));
-  const arrays = spec.columns.map((_, index) => rows.map((row) => row[index] ?? null));
-  const unnest = spec.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+  const params = spec.columns.map((column, index) => columnParam(column.type, index + 1, rows.map((row) => row[index] ?? null)));
+  const unnest = params.map((param) => param.sql).join(', ');
   const insertColumns = [...names, ...(spec.touch ? [q(spec.touch)] : [])].join(', ');
   const selectColumns = [...names, ...(spec.touch ? ['now()'] : [])].join(', ');
   const table = q(spec.table);
-  const onConflict =
-    spec.update.length === 0
+  // Into a table that held none of these keys when the run began (checked under the run's lock),
+  // nothing can conflict: a plain insert, which spares PostgreSQL the speculative insertion; a row
+  // committed meanwhile by someone else would make it fail, not write twice.
+  const onConflict = empty
+    ? ''
+    : spec.update.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET ${[...spec.update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`), ...(spec.touch ? [`${q(spec.touch)} = now()`] : [])].join(', ')}
          WHERE (${spec.update.map((c) => `${table}.${q(c)}`).join(', ')}, NULL) IS DISTINCT FROM (${spec.update.map((c) => `EXCLUDED.${q(c)}`).join(', ')}, NULL)`;
@@ -317,14 +322,46 @@ async function upsert(tx: Tx, spec: UpsertSpec, rows: readonly (readonly (string
     WITH written AS (
       INSERT INTO ${table} (${insertColumns})
       SELECT ${selectColumns} FROM unnest(${unnest}) AS input(${names.join(', ')})
-      ON CONFLICT (${spec.key.map(q).join(', ')}) ${onConflict}
+      ${onConflict && `ON CONFLICT (${spec.key.map(q).join(', ')}) ${onConflict}`}
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`;
-  const [result] = await tx.$queryRawUnsafe<{ inserted: number; updated: number }[]>(sql, ...arrays);
+  const [result] = await tx.$queryRawUnsafe<{ inserted: number; updated: number }[]>(sql, ...params.map((param) => param.value));
   const inserted = result?.inserted ?? 0;
   const updated = result?.updated ?? 0;
   return { inserted, updated, unchanged: rows.length - inserted - updated };
+}
+
+/**
+ * Between the values of a text column sent as one string, and standing for null: neither occurs in
+ * the files' text. Numbers need no such care, so a comma separates them (it costs one byte where
+ * Prisma's JSON encoding of the parameters spells a control character in six).
+ */
+const SEPARATOR = '\u001f';
+const NULL_MARK = '\u001e';
+
+/**
+ * A column of values as the SQL for its array and the parameter to send. Sent as an array, every
+ * value is quoted and escaped by the client and unquoted by the server, which for the list sizes'
+ * 150,000 values costs more than the rest of the statement; so a column goes as one string split by
+ * the server (`string_to_array`), unless a value holds the separator or the null mark (then it goes
+ * as an array, which is always exact), or it is a single empty string (which would split to no values).
+ */
+function columnParam(type: SqlType, position: number, values: readonly (string | number | null)[]): { sql: string; value: unknown } {
+  const asArray = { sql: `$${position}::${type}[]`, value: values };
+  const separator = type === 'text' ? SEPARATOR : ',';
+  let joined = '';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    let item: string;
+    if (value === null || value === undefined) item = NULL_MARK;
+    else if (typeof value === 'number') item = String(value);
+    else if (value.includes(separator) || value.includes(NULL_MARK)) return asArray;
+    else item = value;
+    joined = index === 0 ? item : `${joined}${separator}${item}`;
+  }
+  if (joined === '') return asArray;
+  return { sql: `string_to_array($${position}, ${type === 'text' ? `E'\\x1f'` : `','`}, E'\\x1e')::${type}[]`, value: joined };
 }
 
 const add = (a: WriteCounts, b: WriteCounts): WriteCounts => ({ inserted: a.inserted + b.inserted, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged });
@@ -420,13 +457,22 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
   const written = await db.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('import:nhs-2013'))`);
+      // Which tables hold none of the keys this run writes (after taking the lock, so a run that
+      // finished while this one waited is seen): those get plain inserts (see upsert).
+      const [empty] = await tx.$queryRawUnsafe<Record<'Region' | 'AreaTeam' | 'Consortium' | 'StrategicHealthAuthority' | 'PrimaryCareTrust' | 'PrimaryCareTrustSha' | 'Practice' | 'PracticeListSize', boolean>[]>(
+        `SELECT ${['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice'].map((table) => `NOT EXISTS (SELECT 1 FROM ${q(table)}) AS ${q(table)}`).join(', ')},
+                NOT EXISTS (SELECT 1 FROM "PracticeListSize" WHERE "period" = $1) AS "PracticeListSize"`,
+        source.period,
+      );
+      const isEmpty = (table: keyof NonNullable<typeof empty>) => empty?.[table] === true;
 
       progress({ step: 'organisations', done: 0, total: 6 });
-      const regions = await upsert(tx, { table: 'Region', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.regions.map((r) => [r.code, r.name]));
+      const regions = await upsert(tx, { table: 'Region', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.regions.map((r) => [r.code, r.name]), isEmpty('Region'));
       const areaTeams = await upsert(
         tx,
         { table: 'AreaTeam', columns: [text('code'), text('name'), text('regionCode')], key: ['code'], update: ['name', 'regionCode'] },
         source.areaTeams.map((a) => [a.code, a.name, a.regionCode]),
+        isEmpty('AreaTeam'),
       );
       progress({ step: 'organisations', done: 2, total: 6 });
       // Status is the authorisation process's to change, so the import sets only what the files say.
@@ -434,27 +480,31 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
         tx,
         { table: 'Consortium', columns: [text('code'), text('name'), text('onsCode'), text('areaTeam'), text('region')], key: ['code'], update: ['name', 'onsCode', 'areaTeam', 'region'], touch: 'updatedAt' },
         source.consortia.map((c) => [c.code, c.name, c.onsCode, c.areaTeam, c.region]),
+        isEmpty('Consortium'),
       );
       progress({ step: 'organisations', done: 3, total: 6 });
       const strategicHealthAuthorities = await upsert(
         tx,
         { table: 'StrategicHealthAuthority', columns: [text('code'), text('onsCode'), text('name')], key: ['code'], update: ['onsCode', 'name'] },
         source.strategicHealthAuthorities.map((s) => [s.code, s.onsCode, s.name]),
+        isEmpty('StrategicHealthAuthority'),
       );
       const primaryCareTrusts = await upsert(
         tx,
         { table: 'PrimaryCareTrust', columns: [text('code'), text('onsCode'), text('name')], key: ['code'], update: ['onsCode', 'name'] },
         source.primaryCareTrusts.map((p) => [p.code, p.onsCode, p.name]),
+        isEmpty('PrimaryCareTrust'),
       );
       const primaryCareTrustShas = await upsert(
         tx,
         { table: 'PrimaryCareTrustSha', columns: [text('pctCode'), text('shaCode')], key: ['pctCode', 'shaCode'], update: [] },
         source.primaryCareTrustShas.map((p) => [p.pctCode, p.shaCode]),
+        isEmpty('PrimaryCareTrustSha'),
       );
       progress({ step: 'organisations', done: 6, total: 6 });
 
       progress({ step: 'practices', done: 0, total: source.practices.length });
-      const practices = await upsert(tx, { table: 'Practice', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.practices.map((p) => [p.code, p.name]));
+      const practices = await upsert(tx, { table: 'Practice', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.practices.map((p) => [p.code, p.name]), isEmpty('Practice'));
       progress({ step: 'practices', done: source.practices.length, total: source.practices.length });
 
       const listColumns = [text('practiceCode'), text('period'), text('sourceOrganisationCode'), text('sourceAreaTeamCode'), int('registeredPatients'), ...CELLS.map((cell) => int(cell.field))];
@@ -475,6 +525,7 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
             tx,
             listSpec,
             batch.map((p) => [p.code, source.period, p.organisationCode, p.areaTeamCode || null, p.registeredPatients, ...p.cells]),
+            isEmpty('PracticeListSize'),
           ),
         );
         progress({ step: 'list sizes', done: from + batch.length, total: source.practices.length });
@@ -483,32 +534,35 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       // Memberships: only for practices with no membership history at all. A recorded membership is
       // the coverage and move processes' to change (§4.5, §4.9), never the import's.
       progress({ step: 'memberships', done: 0, total: affiliated.length });
-      const practiceCodes = affiliated.map((p) => p.code);
-      const consortiumCodes = affiliated.map((p) => p.consortiumCode as string);
-      const [insertedRow] = await tx.$queryRawUnsafe<{ inserted: number }[]>(
-        `WITH written AS (
+      const practiceCodes = columnParam('text', 1, affiliated.map((p) => p.code));
+      const consortiumCodes = columnParam('text', 2, affiliated.map((p) => p.consortiumCode as string));
+      // One statement: which practices have a membership history, and their current consortium, as
+      // of the statement's start; a membership for each practice with none; and, for the others,
+      // those whose current consortium differs from the file (a practice given its membership now
+      // cannot differ, so this is the same as comparing afterwards).
+      const [membershipRow] = await tx.$queryRawUnsafe<{ inserted: number; differences: string }[]>(
+        `WITH input AS MATERIALIZED (
+           SELECT input.practice, input.consortium,
+                  EXISTS (SELECT 1 FROM "Membership" m WHERE m."practiceCode" = input.practice) AS recorded,
+                  (SELECT m."consortiumCode" FROM "Membership" m WHERE m."practiceCode" = input.practice AND m."validTo" IS NULL) AS current
+           FROM unnest(${practiceCodes.sql}, ${consortiumCodes.sql}) AS input(practice, consortium)
+         ), written AS (
            INSERT INTO "Membership" ("id", "practiceCode", "consortiumCode", "validFrom", "source")
            SELECT gen_random_uuid()::text, input.practice, input.consortium, $3::date, $4
-           FROM unnest($1::text[], $2::text[]) AS input(practice, consortium)
-           WHERE NOT EXISTS (SELECT 1 FROM "Membership" m WHERE m."practiceCode" = input.practice)
+           FROM input
+           WHERE NOT input.recorded
            RETURNING 1
          )
-         SELECT count(*)::int AS inserted FROM written`,
-        practiceCodes,
-        consortiumCodes,
+         SELECT (SELECT count(*)::int FROM written) AS inserted,
+                coalesce((SELECT json_agg(json_build_object('practiceCode', input.practice, 'listedConsortiumCode', input.consortium, 'recordedConsortiumCode', input.current) ORDER BY input.practice)
+                          FROM input WHERE input.recorded AND input.current IS DISTINCT FROM input.consortium), '[]')::text AS differences`,
+        practiceCodes.value,
+        consortiumCodes.value,
         membershipsFrom,
         `import:nhs-2013:${source.period}`,
       );
-      const differences = await tx.$queryRawUnsafe<{ practiceCode: string; listedConsortiumCode: string; recordedConsortiumCode: string | null }[]>(
-        `SELECT input.practice AS "practiceCode", input.consortium AS "listedConsortiumCode", current."consortiumCode" AS "recordedConsortiumCode"
-         FROM unnest($1::text[], $2::text[]) AS input(practice, consortium)
-         LEFT JOIN "Membership" current ON current."practiceCode" = input.practice AND current."validTo" IS NULL
-         WHERE current."consortiumCode" IS DISTINCT FROM input.consortium
-         ORDER BY input.practice`,
-        practiceCodes,
-        consortiumCodes,
-      );
-      const membershipsInserted = insertedRow?.inserted ?? 0;
+      const differences = JSON.parse(membershipRow?.differences ?? '[]') as MembershipDifference[];
+      const membershipsInserted = membershipRow?.inserted ?? 0;
       const memberships = { inserted: membershipsInserted, unchanged: affiliated.length - membershipsInserted - differences.length, differing: differences.length };
       progress({ step: 'memberships', done: affiliated.length, total: affiliated.length });
 
