@@ -83,7 +83,8 @@ export const openInterventionBody = z.strictObject({
 });
 
 export const financialReportBody = z.strictObject({
-  forecastOverspendPence: z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).describe('The forecast outturn over budget, in pence (negative for an underspend).'),
+  // Bounded at ±£100bn: more than the whole 2013/14 programme allocation (£63.4bn).
+  forecastOverspendPence: z.int().min(-10_000_000_000_000).max(10_000_000_000_000).describe('The forecast outturn over budget, in pence (negative for an underspend).'),
   allocationPence: pence.min(1).describe('The allocation the forecast is against, in pence.'),
   reportedFor: period.describe('The month the forecast was made, e.g. `2013-10`.'),
 });
@@ -195,7 +196,8 @@ const interventionList = defineList({
 const openedSchema = z.strictObject({ workflowId: z.string(), ladderVersion: z.string() });
 const financialReportResultSchema = z.strictObject({
   triggered: z.boolean(),
-  overspendBasisPoints: z.int(),
+  // Whole basis points; for an absurdly small allocation this can exceed 2^53, so it is not bounded as a safe integer.
+  overspendBasisPoints: z.number(),
   thresholdBasisPoints: z.int(),
   rule: z.string(),
   explanation: z.string(),
