@@ -2,6 +2,7 @@
  * Every Signal, Query and Update definition, shared by the workflows and the API, so both sides use
  * one typed definition (temporalio/samples-typescript style).
  */
+import type { AllocationCalculated } from '../activities/allocation';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Policy } from '../domain/policy';
 import type { ApplicationCheck, AssessmentProgress, AssessmentStep, AuthorisationCondition, AuthorisationOutcome, AuthorisationRules, ConditionReview, ConditionReviewOutcome, ConditionsResponseStatus, CriteriaCatalogue, CriterionResult, SupportLevel, SupportLevelPolicy, WaveSchedule } from '../domain/authorisation';
@@ -549,21 +550,11 @@ export interface AllocationRunInput extends MilestoneAllocation {
   milestoneKey: string | null;
 }
 
-export interface AllocationRunResult {
+/** What the run's activity reports (activities/allocation.ts), plus what the workflow adds. */
+export interface AllocationRunResult extends AllocationCalculated {
   workflowId: string;
-  runId: string;
-  runKey: string;
   financialYear: string;
   basis: MilestoneAllocation['basis'];
-  formulaVersion: string;
-  listPeriod: string;
-  /** Pence, as a decimal string (beyond what JSON numbers carry exactly in general). */
-  programmePotPence: string;
-  consortia: number;
-  practices: number;
-  /** Practices with patients but no consortium: outside the allocation until the coverage process places them. */
-  unaffiliatedPractices: number;
-  calculationMs: number;
   announcedOn: string;
   /** Consortia sent an announcement notice, and how many e-mails those notices queued. */
   consortiaNotified: number;
