@@ -267,6 +267,46 @@ export function interventionsRouter({ db, temporal, taskQueue }: AppDeps, regist
     return row;
   }
 
+  /**
+   * The registrar of one kind of case's human steps. Each step is a POST on the case: scope check,
+   * then the Update (its validator answers 403, 409 or 422), then the case as it now stands.
+   */
+  function caseSteps<P extends z.ZodObject<z.ZodRawShape, z.core.$ZodObjectConfig>, S extends z.ZodType>(kind: {
+    path: `/${string}`;
+    params: P;
+    workflowIdOf: (params: z.output<P>) => string;
+    subject: string;
+    stateOf: (workflowId: string) => Promise<z.output<S>>;
+    state: { description: string; schema: S };
+  }) {
+    return <B extends z.ZodType>(spec: { path: string; operationId: string; summary: string; description: string; roles: Principal['role'][]; body: B }, send: (handle: ReturnType<Client['workflow']['getHandle']>, actor: CaseActor, body: z.output<B>, options: { updateId?: string }) => Promise<unknown>) =>
+      registry.registerRoute(
+        router,
+        {
+          method: 'post',
+          path: `${kind.path}/${spec.path}`,
+          operationId: spec.operationId,
+          summary: spec.summary,
+          description: spec.description,
+          tags: ['interventions'],
+          roles: spec.roles,
+          request: { params: kind.params, body: spec.body },
+          responses: { 200: kind.state },
+          errors: [409, 422],
+        },
+        async ({ params, body, principal }, req, res) => {
+          const workflowId = kind.workflowIdOf(params);
+          await visibleCase(workflowId, principal, `${kind.subject} ${workflowId}`);
+          try {
+            await send(temporal.workflow.getHandle(workflowId), actorOf(principal), body as z.output<B>, updateOptions(req, principal));
+            res.json(await kind.stateOf(workflowId));
+          } catch (error) {
+            throw mapTemporalError(error, `${kind.subject} ${workflowId}`);
+          }
+        },
+      );
+  }
+
   async function startIntervention(temporalClient: Client, input: InterventionInput, areaTeam: string | null): Promise<string> {
     const workflowId = interventionWorkflowId(input.consortiumCode, currentPeriod());
     try {
@@ -409,34 +449,14 @@ export function interventionsRouter({ db, temporal, taskQueue }: AppDeps, regist
     },
   );
 
-  /** One human step on an intervention: scope check, then the Update (its validator answers 403, 409 or 422). */
-  function interventionStep<B extends z.ZodType>(spec: { path: string; operationId: string; summary: string; description: string; roles: Principal['role'][]; body: B }, toUpdate: (handle: ReturnType<Client['workflow']['getHandle']>, actor: CaseActor, body: z.output<B>, options: { updateId?: string }) => Promise<unknown>) {
-    registry.registerRoute(
-      router,
-      {
-        method: 'post',
-        path: `/interventions/{code}/{period}/${spec.path}`,
-        operationId: spec.operationId,
-        summary: spec.summary,
-        description: spec.description,
-        tags: ['interventions'],
-        roles: spec.roles,
-        request: { params: interventionParams, body: spec.body },
-        responses: { 200: { description: 'The case after the step.', schema: interventionStateSchema } },
-        errors: [409, 422],
-      },
-      async ({ params, body, principal }, req, res) => {
-        const workflowId = interventionWorkflowId(params.code, params.period);
-        await visibleCase(workflowId, principal, `intervention ${workflowId}`);
-        try {
-          await toUpdate(temporal.workflow.getHandle(workflowId), actorOf(principal), body as z.output<B>, updateOptions(req, principal));
-          res.json(await stateOf(workflowId));
-        } catch (error) {
-          throw mapTemporalError(error, `intervention ${workflowId}`);
-        }
-      },
-    );
-  }
+  const interventionStep = caseSteps({
+    path: '/interventions/{code}/{period}',
+    params: interventionParams,
+    workflowIdOf: (params) => interventionWorkflowId(params.code, params.period),
+    subject: 'intervention',
+    stateOf,
+    state: { description: 'The case after the step.', schema: interventionStateSchema },
+  });
 
   interventionStep(
     { path: 'responses', operationId: 'respondToIntervention', summary: 'Respond to the current notice', description: 'The consortium (or, at withdrawal, a receiving body) responds: an explanation, a remedial plan with milestones, a progress report, or evidence. 409 when the case has moved on from `respondsTo` (too late) or a response already awaits a decision.', roles: ['consortium_officer', 'third_party'], body: responseBody },
@@ -525,32 +545,14 @@ export function interventionsRouter({ db, temporal, taskQueue }: AppDeps, regist
     },
   );
 
-  const concernStep = <B extends z.ZodType>(spec: { path: string; operationId: string; summary: string; description: string; roles: Principal['role'][]; body: B }, send: (handle: ReturnType<Client['workflow']['getHandle']>, actor: CaseActor, body: z.output<B>, options: { updateId?: string }) => Promise<unknown>) =>
-    registry.registerRoute(
-      router,
-      {
-        method: 'post',
-        path: `/practice-concerns/{practiceCode}/{period}/${spec.path}`,
-        operationId: spec.operationId,
-        summary: spec.summary,
-        description: spec.description,
-        tags: ['interventions'],
-        roles: spec.roles,
-        request: { params: practiceConcernParams, body: spec.body },
-        responses: { 200: { description: 'The concern after the step.', schema: practiceConcernStateSchema } },
-        errors: [409, 422],
-      },
-      async ({ params, body, principal }, req, res) => {
-        const workflowId = practiceConcernWorkflowId(params.practiceCode, params.period);
-        await visibleCase(workflowId, principal, `practice concern ${workflowId}`);
-        try {
-          await send(temporal.workflow.getHandle(workflowId), actorOf(principal), body as z.output<B>, updateOptions(req, principal));
-          res.json(await concernStateOf(workflowId));
-        } catch (error) {
-          throw mapTemporalError(error, `practice concern ${workflowId}`);
-        }
-      },
-    );
+  const concernStep = caseSteps({
+    path: '/practice-concerns/{practiceCode}/{period}',
+    params: practiceConcernParams,
+    workflowIdOf: (params) => practiceConcernWorkflowId(params.practiceCode, params.period),
+    subject: 'practice concern',
+    stateOf: concernStateOf,
+    state: { description: 'The concern after the step.', schema: practiceConcernStateSchema },
+  });
 
   concernStep(
     { path: 'resolution', operationId: 'resolvePracticeConcern', summary: 'Resolve the concern', description: 'The consortium records how it resolved the concern with the practice, before the deadline (409 after it has gone to the Board).', roles: ['consortium_officer'], body: resolutionBody },

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { loadConflictContext } from '../../activities/procurement';
+import { coversAreaTeam } from '../../domain/access';
 import { checkSingleTender } from '../../domain/conflict';
 import { CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
 import { currentProcurementPolicy, MAX_CRITERION_SCORE, procurementRuleVersion, singleTenderToMemberPractices } from '../../domain/procurement';
@@ -293,15 +294,14 @@ async function actorOf(db: AppDeps['db'], principal: Principal): Promise<Procure
 
 /**
  * What a caller may read of a procurement, or null (answered as 404, never data): the Board (admin,
- * decision panel, the area team's case officers) reads everything; the consortium reads its own, but
- * no bid content once a third party manages it or while bids are open; a third party reads what is
- * handed to it; a bidder reads its own bid.
+ * decision panel, the area team's case officers: `procurementOnRecord` turns away the others) reads
+ * everything; the consortium reads its own, but no bid content once a third party manages it or
+ * while bids are open; a third party reads what is handed to it; a bidder reads its own bid.
  */
-function viewFor(principal: Principal, state: ProcurementState, areaTeam: string | null): ProcurementView | null {
+function viewFor(principal: Principal, state: ProcurementState): ProcurementView | null {
   const all = (bids: ProcurementState['bids']): ProcurementView => ({ ...state, bidCount: state.bids.length, bids });
   const role = principal.role;
-  if (role === 'admin' || role === 'decision_panel') return all(state.bids);
-  if (role === 'case_officer') return areaTeam && principal.areaTeams.includes(areaTeam) ? all(state.bids) : null;
+  if (role === 'admin' || role === 'decision_panel' || role === 'case_officer') return all(state.bids);
   if (role === 'consortium_officer') {
     if (principal.consortiumCode !== state.consortiumCode) return null;
     const managesIt = state.management !== null && state.management.managedBy !== 'third_party';
@@ -318,29 +318,32 @@ function viewFor(principal: Principal, state: ProcurementState, areaTeam: string
 export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
-  async function readableCase(id: string, principal: Principal): Promise<ProcurementView> {
+  /** 404 unless the procurement is on record and, for a case officer, in their area teams. */
+  async function procurementOnRecord(id: string, principal: Principal): Promise<void> {
     const row = await db.procurement.findUnique({ where: { id }, select: { consortium: { select: { areaTeam: true } } } });
-    if (!row) throw notFound(`procurement ${id} is not on record`);
+    if (!row || (principal.role === 'case_officer' && !coversAreaTeam(principal, [row.consortium.areaTeam]))) throw notFound(`procurement ${id} is not on record`);
+  }
+
+  async function readableCase(id: string, principal: Principal): Promise<ProcurementView> {
+    await procurementOnRecord(id, principal);
     let state: ProcurementState;
     try {
       state = await temporal.workflow.getHandle(procurementWorkflowIds.procurement(id)).query(procurementState);
     } catch (error) {
       throw mapTemporalError(error, `procurement ${id}`);
     }
-    const view = viewFor(principal, state, row.consortium.areaTeam);
+    const view = viewFor(principal, state);
     if (!view) throw notFound(`procurement ${id} is not on record`);
     return view;
   }
 
   /** Sends a validated Update; the workflow's validator decides who may do what (403) and when (409). */
   async function update(id: string, principal: Principal, send: (handle: ReturnType<typeof temporal.workflow.getHandle>, actor: ProcurementActor) => Promise<ProcurementState>): Promise<ProcurementView> {
-    const row = await db.procurement.findUnique({ where: { id }, select: { consortium: { select: { areaTeam: true } } } });
-    if (!row) throw notFound(`procurement ${id} is not on record`);
+    await procurementOnRecord(id, principal);
     const actor = await actorOf(db, principal);
-    if (principal.role === 'case_officer' && !(row.consortium.areaTeam && principal.areaTeams.includes(row.consortium.areaTeam))) throw notFound(`procurement ${id} is not on record`);
     try {
       const state = await send(temporal.workflow.getHandle(procurementWorkflowIds.procurement(id)), actor);
-      return viewFor(principal, state, row.consortium.areaTeam) ?? { ...state, bidCount: state.bids.length, bids: [] };
+      return viewFor(principal, state) ?? { ...state, bidCount: state.bids.length, bids: [] };
     } catch (error) {
       throw mapTemporalError(error, `procurement ${id}`);
     }
