@@ -1,140 +1,223 @@
 /**
- * `npm run bench`: throughput of the walking skeleton against bare Temporal, on the same server, in
- * the same run. Both run N workflows with two activities and one Update each; the skeleton's
- * activities write the case record and audit history through Prisma to PostgreSQL, the bare ones do
- * nothing. Prints each throughput and their ratio. BENCH_N (default 100) sets N.
+ * `npm run bench` (first part): our processes against bare Temporal, on the same dev server, in the
+ * same run. The bare baseline (bench/bareWorkflow.ts) has the same shape — the same number of
+ * activities and Updates, in the same order — with activities that do nothing; ours write case
+ * records, audit history and notices through Prisma to PostgreSQL and e-mail through the outbox.
+ *
+ * 1. The walking skeleton: `shadowFormation` (2 activities, 1 Update), throughput.
+ * 2. Authorisation, the happy path (issue 4): application, three evidence steps, moderation, the
+ *    conditions panel and the decision as Updates, then establishment and closure; throughput. The
+ *    bare shape is read from the history of a real run.
+ * 3. One human step's round trip, HTTP → Update → activities → reply, through the real Express API on
+ *    loopback, against the bare Update's round trip with the same activities; p50 and p99. Steps are
+ *    sent one at a time, so the figures are latencies, not queueing.
+ *
+ * Measurements alternate round by round; medians of the rounds are printed, and each ratio.
+ *   BENCH_N=50          skeleton workflows per round
+ *   BENCH_AUTH_N=30     authorisation workflows per round
+ *   BENCH_STEP_N=15     authorisation workflows per round whose 7 steps are timed over HTTP
+ *   BENCH_ROUNDS=3
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import type { AddressInfo } from 'node:net';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createApp } from '../api/app';
+import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../domain/authorisation';
 import { currentPolicy } from '../domain/policy';
-import { loadConfig } from '../platform/config';
-import { createMailer } from '../platform/mail';
-import { createDb } from '../platform/db';
-import { ensureSearchAttributes } from '../platform/searchAttributes';
-import { applyMigrations } from '../scripts/migrate';
-import { freePort } from '../scripts/services';
-import { startInfrastructure } from '../scripts/stack';
-import { workflowsPath } from '../worker';
-import { installTemporalRuntime } from '../worker/runtime';
-import { recogniseShadowConsortium, workflowIds, type ShadowFormationInput } from '../workflows/messages';
-import { finishBare } from './bareWorkflow';
+import { createLogger } from '../platform/log';
+import { importNhs2013 } from '../prisma/import/nhs2013';
+import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
+import { createUserWithToken } from '../scripts/users';
+import {
+  authorisationInput,
+  authorisationWorkflowId,
+  decideAuthorisation,
+  recogniseShadowConsortium,
+  recordAssessmentStep,
+  submitAuthorisationApplication,
+  workflowIds,
+  type AuthorisationActor,
+  type ShadowFormationInput,
+} from '../workflows/messages';
+import { bareStep, type BareShape } from './bareWorkflow';
+import { alternate, BARE_QUEUE, median, percentile, REAL_QUEUE, say, throughput, updateWhenReady, withBenchStack, type BenchStack } from './support';
 
 const N = Number(process.env.BENCH_N ?? 50);
+const AUTH_N = Number(process.env.BENCH_AUTH_N ?? 30);
+const STEP_N = Number(process.env.BENCH_STEP_N ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-installTemporalRuntime();
+const ratio = (ours: number, bare: number) => `${(ours / bare).toFixed(2)}x`;
 
-/** Sends the Update until the workflow is ready for it (the validator refuses it before that). */
-async function updateWhenReady(send: () => Promise<unknown>): Promise<void> {
-  for (;;) {
-    try {
-      await send();
-      return;
-    } catch (error) {
-      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+/** Starts the bare process with `shape` and sends its steps as soon as it takes each; resolves when it completes. */
+async function runBare(stack: BenchStack, id: string, shape: BareShape, onStep?: (ms: number) => void): Promise<void> {
+  const handle = await stack.client.workflow.start('bareProcess', { taskQueue: BARE_QUEUE, workflowId: `bench-bare-${id}`, args: [shape] });
+  for (let index = 0; index < shape.steps.length; index++) {
+    // Timed from the attempt the workflow accepts (it refuses a step before it is ready for it).
+    let started = 0;
+    await updateWhenReady(() => ((started = performance.now()), handle.executeUpdate(bareStep, { args: [index] })));
+    onStep?.(performance.now() - started);
   }
+  await handle.result();
 }
 
-async function timeRun(label: string, run: (i: number) => Promise<void>): Promise<number> {
-  const started = performance.now();
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: N }, async (_, i) => {
-      await run(i);
-      done += 1;
-      if (done % Math.max(1, Math.floor(N / 5)) === 0) say(`${label}: ${done}/${N}`);
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return N / seconds;
+/** The bare shape of a finished run: activities before the first Update, within each, and after the last. */
+async function shapeOf(handle: WorkflowHandle): Promise<BareShape & { activities: number }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const updates = events.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
+  const shape = { before: 0, steps: Array.from({ length: updates }, () => 0), after: 0, activities: 0 };
+  let accepted = 0;
+  let completed = 0;
+  for (const event of events) {
+    if (event.workflowExecutionUpdateAcceptedEventAttributes) accepted += 1;
+    if (event.workflowExecutionUpdateCompletedEventAttributes) completed += 1;
+    if (!event.activityTaskScheduledEventAttributes) continue;
+    shape.activities += 1;
+    if (accepted === 0) shape.before += 1;
+    else if (completed === updates) shape.after += 1;
+    else shape.steps[accepted - 1] = (shape.steps[accepted - 1] ?? 0) + 1;
+  }
+  return shape;
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-bench-'));
-fs.chmodSync(dataDir, 0o755);
-const config = loadConfig({
-  ...process.env,
-  EMBEDDED_POSTGRES_PORT: String(await freePort()),
-  EMBEDDED_TEMPORAL_PORT: String(await freePort()),
-  EMBEDDED_TEMPORAL_UI_PORT: String(await freePort()),
-  EMBEDDED_SMTP_PORT: String(await freePort()),
-});
-say('starting PostgreSQL, the Temporal dev server and SMTP …');
-const infra = await startInfrastructure(config, dataDir);
-try {
-  await applyMigrations(infra.databaseUrl);
-  const db = createDb(infra.databaseUrl, { max: 20 });
-  const connection = await Connection.connect({ address: infra.temporalAddress });
-  await ensureSearchAttributes(connection, 'default');
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: infra.temporalAddress });
-  const skeletonWorker = await Worker.create({ connection: native, taskQueue: 'bench-skeleton', workflowsPath, activities: createActivities({ db, mailer: createMailer(infra.smtpUrl, 'bench@casework.example') }) });
-  const bareWorker = await Worker.create({
-    connection: native,
-    taskQueue: 'bench-bare',
-    workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
-    activities: { noop: async () => undefined },
-  });
+await withBenchStack(async (stack) => {
+  const { db, client } = stack;
+  say('importing the real 2013 data (the authorisation runs use the real consortia) …');
+  await importNhs2013(db, { dir: NHS_2013_DIR });
+  const consortia = await db.consortium.findMany({ orderBy: { code: 'asc' }, include: { memberships: { where: { validTo: null }, select: { practiceCode: true } } } });
+  const needed = 1 + ROUNDS * AUTH_N + 1 + ROUNDS * STEP_N;
+  if (needed > consortia.length) throw new Error(`BENCH_AUTH_N and BENCH_STEP_N need ${needed} consortia; there are ${consortia.length}`);
+  const nextConsortium = (() => {
+    let next = 0;
+    return () => consortia[next++] as (typeof consortia)[number];
+  })();
 
-  const codes = Array.from({ length: ROUNDS * N + 1 }, (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`);
-  const practiceCodes = codes.map((_, i) => `Y${String(80000 + i)}`);
-  await db.practice.createMany({ data: practiceCodes.map((code) => ({ code, name: `Bench practice ${code}` })) });
+  // ---- 1. the walking skeleton ------------------------------------------------------------------
   const policy = currentPolicy();
-
-  const bareRunning = bareWorker.run();
-  const { bare, skeleton } = await skeletonWorker.runUntil(async () => {
-    const runBare = async (id: string) => {
-      const handle = await client.workflow.start('bare', { taskQueue: 'bench-bare', workflowId: `bench-bare-${id}`, args: [] });
-      await updateWhenReady(() => handle.executeUpdate(finishBare));
-      await handle.result();
-    };
-    const runSkeleton = async (i: number) => {
-      const code = codes[i] as string;
-      const input: ShadowFormationInput = {
-        code,
-        name: `Bench consortium ${code}`,
-        memberPracticeCodes: [practiceCodes[i] as string],
-        actor: { id: 'bench', role: 'admin' },
-        policyVersion: policy.version,
-        recognitionDays: policy.shadowRecognitionDays,
-      };
-      const handle = await client.workflow.start('shadowFormation', { taskQueue: 'bench-skeleton', workflowId: workflowIds.shadowFormation(code), args: [input] });
-      await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'bench', role: 'admin' } }] }));
-      await handle.result();
-    };
-    // Warm up both workers (bundles, connections, first queries) outside the timed runs.
-    await Promise.all([runBare('warm-up'), runSkeleton(ROUNDS * N)]);
-    // Alternate the two in rounds so that warm-up and background load fall on both alike; report medians.
-    const bareRates: number[] = [];
-    const skeletonRates: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      bareRates.push(await timeRun(`round ${round + 1} bare Temporal`, (i) => runBare(`${round}-${i}`)));
-      skeletonRates.push(await timeRun(`round ${round + 1} skeleton`, (i) => runSkeleton(round * N + i)));
-    }
-    const bare = median(bareRates);
-    const skeleton = median(skeletonRates);
-    return { bare, skeleton };
+  const skeletonCodes = Array.from({ length: ROUNDS * N + 1 }, (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`);
+  const practiceCodes = skeletonCodes.map((_, i) => `Y${String(80000 + i)}`);
+  await db.practice.createMany({ data: practiceCodes.map((code) => ({ code, name: `Bench practice ${code}` })) });
+  const admin = { id: 'bench', role: 'admin' };
+  const runSkeleton = async (i: number) => {
+    const code = skeletonCodes[i] as string;
+    const input: ShadowFormationInput = { code, name: `Bench consortium ${code}`, memberPracticeCodes: [practiceCodes[i] as string], actor: admin, policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
+    const handle = await client.workflow.start('shadowFormation', { taskQueue: REAL_QUEUE, workflowId: workflowIds.shadowFormation(code), args: [input] });
+    await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: admin }] }));
+    await handle.result();
+  };
+  const skeletonShape: BareShape = { before: 1, steps: [0], after: 1 };
+  await Promise.all([runBare(stack, 'skeleton-warm-up', skeletonShape), runSkeleton(ROUNDS * N)]);
+  const skeleton = await alternate(ROUNDS, {
+    bare: (round) => throughput(`round ${round + 1} bare skeleton`, N, (i) => runBare(stack, `skeleton-${round}-${i}`, skeletonShape)),
+    ours: (round) => throughput(`round ${round + 1} skeleton`, N, (i) => runSkeleton(round * N + i)),
   });
-  bareWorker.shutdown();
-  await bareRunning;
-  const audit = await db.auditEvent.count({ where: { subjectId: { in: codes.slice(0, ROUNDS * N) } } });
+  const skeletonAudit = await db.auditEvent.count({ where: { subjectId: { in: skeletonCodes.slice(0, ROUNDS * N) } } });
+
+  // ---- 2. authorisation, the happy path, through the Temporal client ----------------------------
+  const caseOfficer: AuthorisationActor = { id: 'bench-case-officer', role: 'case_officer' };
+  const panel: AuthorisationActor = { id: 'bench-panel', role: 'decision_panel' };
+  const catalogue = currentCriteriaCatalogue();
+  /** The seven human steps of the happy path: every criterion met, so the panel authorises (§4.8). */
+  const happySteps = (consortium: (typeof consortia)[number]) => {
+    const officer: AuthorisationActor = { id: `bench-officer-${consortium.code}`, role: 'consortium_officer', consortiumCode: consortium.code };
+    const application = {
+      accountableOfficer: { name: 'Accountable Officer', email: `ao-${consortium.code.toLowerCase()}@bench.example` },
+      chiefFinanceOfficer: { name: 'Chief Finance Officer', email: `cfo-${consortium.code.toLowerCase()}@bench.example` },
+      memberPracticeCodes: consortium.memberships.map((m) => m.practiceCode),
+      // One area per consortium (its own ONS code stands in for it), so that no application overlaps another.
+      localAuthorities: [{ code: consortium.onsCode ?? 'E06000001', name: `Area of ${consortium.name}` }],
+      evidence: catalogue.criteria.map((c) => ({ criterionId: c.id, summary: `Evidence for ${c.id}` })),
+    };
+    const evidence = EVIDENCE_STEPS.map((step) => ({ step, summary: `${step} done`, results: criteriaEvidencedBy(step, catalogue).map((c) => ({ criterionId: c.id, met: true })), ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}) }));
+    return [
+      { path: 'application', who: officer, body: application, send: (h: WorkflowHandle) => h.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }) },
+      ...[...evidence, { step: 'moderation' as const, summary: 'moderated' }].map((record) => ({ path: 'assessment-steps', who: caseOfficer, body: record, send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: caseOfficer, record }] }) })),
+      { path: 'assessment-steps', who: panel, body: { step: 'conditions_panel', summary: 'no conditions' }, send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }] }) },
+      { path: 'decision', who: panel, body: { outcome: 'authorised', reasons: 'every criterion met' }, send: (h: WorkflowHandle) => h.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'every criterion met' } }] }) },
+    ];
+  };
+  const startAuthorisation = (consortium: (typeof consortia)[number]) =>
+    client.workflow.start('authorisation', { taskQueue: REAL_QUEUE, workflowId: authorisationWorkflowId(consortium.code), args: [authorisationInput(consortium, caseOfficer, { wave: 1 })] });
+  const runAuthorisation = async (consortium: (typeof consortia)[number]) => {
+    const handle = await startAuthorisation(consortium);
+    for (const step of happySteps(consortium)) await updateWhenReady(() => step.send(handle));
+    await handle.result();
+    return handle;
+  };
+  const warmUp = await runAuthorisation(nextConsortium());
+  const authShape = await shapeOf(warmUp);
+  say(`authorisation happy path: ${authShape.activities} activities and ${authShape.steps.length} Updates (bare shape ${JSON.stringify({ before: authShape.before, steps: authShape.steps, after: authShape.after })})`);
+  await runBare(stack, 'authorisation-warm-up', authShape);
+  const authConsortia = Array.from({ length: ROUNDS }, () => Array.from({ length: AUTH_N }, nextConsortium));
+  const authorisation = await alternate(ROUNDS, {
+    bare: (round) => throughput(`round ${round + 1} bare authorisation`, AUTH_N, (i) => runBare(stack, `authorisation-${round}-${i}`, authShape)),
+    ours: (round) => throughput(`round ${round + 1} authorisation`, AUTH_N, async (i) => void (await runAuthorisation(authConsortia[round]?.[i] as (typeof consortia)[number]))),
+  });
+  const authorised = await db.consortium.count({ where: { status: 'authorised', code: { in: [warmUp.workflowId.split(':')[1] ?? '', ...authConsortia.flat().map((c) => c.code)] } } });
+
+  // ---- 3. one human step's round trip over HTTP ----------------------------------------------------
+  const app = createApp({ db, temporal: client, taskQueue: REAL_QUEUE, log: createLogger({ service: 'bench' }, 'error') });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const areaTeams = [...new Set(consortia.map((c) => c.areaTeam).filter((team): team is string => team !== null))];
+  const tokens = new Map<string, string>([
+    [caseOfficer.id, (await createUserWithToken(db, { name: 'Bench case officer', role: 'case_officer', areaTeams })).token],
+    [panel.id, (await createUserWithToken(db, { name: 'Bench panel', role: 'decision_panel' })).token],
+  ]);
+  const post = async (path: string, who: AuthorisationActor, body: unknown) => {
+    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(who.id)}` }, body: JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`POST ${path} as ${who.role}: ${response.status} ${text}`);
+  };
+  const stepConsortia = Array.from({ length: ROUNDS }, () => Array.from({ length: STEP_N }, nextConsortium));
+  for (const consortium of stepConsortia.flat()) {
+    const { token } = await createUserWithToken(db, { name: `Bench officer ${consortium.code}`, role: 'consortium_officer', consortiumCode: consortium.code, email: `officer-${consortium.code.toLowerCase()}@bench.example` });
+    tokens.set(`bench-officer-${consortium.code}`, token);
+  }
+  /** Starts over HTTP, waits until the process has settled its opening activities, then times each step. */
+  const timeHttpSteps = async (consortium: (typeof consortia)[number], samples: number[]) => {
+    await post('/authorisations', caseOfficer, { consortiumCode: consortium.code, wave: 1 });
+    const workflowId = authorisationWorkflowId(consortium.code);
+    for (let i = 0; !(await db.auditEvent.findUnique({ where: { eventKey: `${workflowId}:decision-day:1` } })) || !(await db.notice.findUnique({ where: { noticeKey: `${workflowId}:wave:1` } })); i++) {
+      if (i > 1500) throw new Error(`${workflowId} did not settle`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const step of happySteps(consortium)) {
+      const started = performance.now();
+      await post(`/authorisations/${consortium.code}/${step.path}`, step.who, step.body);
+      samples.push(performance.now() - started);
+    }
+    await client.workflow.getHandle(workflowId).result();
+  };
+  const httpSamples: number[] = [];
+  const bareSamples: number[] = [];
+  const stepShape: BareShape = { before: authShape.before, steps: authShape.steps, after: authShape.after };
+  await runBare(stack, 'step-warm-up', stepShape); // the HTTP path is warm from the set-up requests
+  await alternate(ROUNDS, {
+    bare: async (round) => {
+      say(`round ${round + 1} bare Update round trips …`);
+      for (let i = 0; i < STEP_N; i++) await runBare(stack, `step-${round}-${i}`, stepShape, (ms) => bareSamples.push(ms));
+    },
+    ours: async (round) => {
+      say(`round ${round + 1} HTTP step round trips …`);
+      for (const consortium of stepConsortia[round] ?? []) await timeHttpSteps(consortium, httpSamples);
+    },
+  });
+  server.close();
+
   console.log('');
-  console.log(`${ROUNDS} rounds of ${N} workflows each (each: 2 activities + 1 Update), alternating, same Temporal dev server; medians:`);
-  console.log(`  bare Temporal (no-op activities)          ${bare.toFixed(1)} workflows/s`);
-  console.log(`  skeleton (Prisma + PostgreSQL + audit)    ${skeleton.toFixed(1)} workflows/s`);
-  console.log(`  ratio skeleton / bare                     ${(skeleton / bare).toFixed(2)}x`);
-  console.log(`  audit rows written by the timed skeleton runs: ${audit} (expected ${2 * ROUNDS * N})`);
-  await connection.close();
-  await native.close();
-  await db.$disconnect();
-} finally {
-  await infra.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}
+  console.log(`Same Temporal dev server, same run; ${ROUNDS} alternating rounds; medians of the rounds.`);
+  console.log(`1. Walking skeleton, ${N} workflows per round (each: 2 activities + 1 Update)`);
+  console.log(`   bare Temporal (no-op activities)              ${median(skeleton.bare).toFixed(1)} workflows/s`);
+  console.log(`   shadowFormation (Prisma + PostgreSQL + audit) ${median(skeleton.ours).toFixed(1)} workflows/s`);
+  console.log(`   ratio ours / bare                             ${ratio(median(skeleton.ours), median(skeleton.bare))}`);
+  console.log(`   audit rows written by the timed runs: ${skeletonAudit} (expected ${2 * ROUNDS * N})`);
+  console.log(`2. Authorisation happy path, ${AUTH_N} workflows per round (each: ${authShape.activities} activities + ${authShape.steps.length} Updates)`);
+  console.log(`   bare Temporal, same shape                     ${median(authorisation.bare).toFixed(1)} workflows/s`);
+  console.log(`   authorisation (records, notices, e-mail)      ${median(authorisation.ours).toFixed(1)} workflows/s`);
+  console.log(`   ratio ours / bare                             ${ratio(median(authorisation.ours), median(authorisation.bare))} (target ≥ 0.8x)`);
+  console.log(`   consortia authorised by these runs: ${authorised} (expected ${1 + ROUNDS * AUTH_N})`);
+  console.log(`3. One human step's round trip, ${httpSamples.length} HTTP steps and ${bareSamples.length} bare Updates`);
+  console.log(`   bare Update round trip (same activities)      p50 ${median(bareSamples).toFixed(1)} ms   p99 ${percentile(bareSamples, 99).toFixed(1)} ms`);
+  console.log(`   HTTP → Update → activities → reply            p50 ${median(httpSamples).toFixed(1)} ms   p99 ${percentile(httpSamples, 99).toFixed(1)} ms`);
+  console.log(`   ratio of p99s ours / bare                     ${ratio(percentile(httpSamples, 99), percentile(bareSamples, 99))} (target ≤ 1.5x); of p50s ${ratio(median(httpSamples), median(bareSamples))}`);
+});

@@ -77,11 +77,13 @@ const problemsText = (problems: readonly RuleProblem[]) => problems.map((p) => `
 
 /** Decision days, establishment and reviews fall on calendar dates; each opens at 00:00 UTC of its day. */
 const dayStart = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`);
-const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export async function authorisation(input: AuthorisationInput): Promise<AuthorisationState> {
   const workflowId = workflowInfo().workflowId;
+  /** The calendar: the workflow clock (deterministic on replay) plus `clockOffsetMs`, 0 except in the demo's simulated 2012/13. */
+  const now = () => Date.now() + (input.clockOffsetMs ?? 0);
+  const nowIso = () => new Date(now()).toISOString();
   const ruleVersion = `authorisation ${input.rules.version}; policy ${input.policy.version}`;
   const opening: CaseOpening = { workflowId, kind: 'authorisation', consortiumCode: input.code, title: `Authorisation of ${input.name} (${input.code})`, policyVersion: input.policy.version };
   const state: AuthorisationState = {
@@ -312,7 +314,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
           state.proposedConditions = panelProposal(stepRecord);
           // The consortium has two weeks (policy) to respond to proposed conditions (2012/13).
           state.conditionsResponse.status = state.proposedConditions.length > 0 ? 'pending' : 'not_required';
-          state.conditionsResponse.dueAt = state.proposedConditions.length > 0 ? new Date(Date.now() + input.policy.conditionsResponseDays * DAY_MS).toISOString() : null;
+          state.conditionsResponse.dueAt = state.proposedConditions.length > 0 ? new Date(now() + input.policy.conditionsResponseDays * DAY_MS).toISOString() : null;
           break;
         }
       }
@@ -403,7 +405,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       await condition(() => state.wave !== null);
       const assignment = waveAssignments;
       const decisionDate = state.wave?.decisionDate ?? '';
-      const wait = dayStart(decisionDate) - Date.now();
+      const wait = dayStart(decisionDate) - now();
       if (wait > 0 && (await condition(() => waveAssignments !== assignment, wait))) continue;
       state.decisionDateReached = true;
       refreshStage();
@@ -437,7 +439,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         const { status, dueAt } = state.conditionsResponse;
         if (status === 'not_yet_proposed' || status === 'not_required') throw invalidTransition('no conditions have been proposed');
         if (status === 'received') throw invalidTransition('the consortium has already responded to the proposed conditions');
-        if (status === 'deadline_passed' || (dueAt && Date.now() >= Date.parse(dueAt))) throw invalidTransition(`the time to respond to the proposed conditions ended at ${dueAt}`);
+        if (status === 'deadline_passed' || (dueAt && now() >= Date.parse(dueAt))) throw invalidTransition(`the time to respond to the proposed conditions ended at ${dueAt}`);
         if (response.comments.trim().length === 0) throw invalidInput('comments: the response must say something');
         const proposed = new Set(state.proposedConditions.map((c) => c.criterionId));
         for (const item of response.conditionComments ?? []) {
@@ -579,7 +581,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         const target = findCondition(criterionId);
         if (target.status !== 'open') throw invalidTransition(`condition ${criterionId} is ${target.status}`);
         if (target.plan !== null) throw invalidTransition(`the rectification plan for ${criterionId} has already been submitted`);
-        if (Date.now() >= Date.parse(target.rectificationPlanDueAt)) throw invalidTransition(`the rectification plan for ${criterionId} was due by ${target.rectificationPlanDueAt}`);
+        if (now() >= Date.parse(target.rectificationPlanDueAt)) throw invalidTransition(`the rectification plan for ${criterionId} was due by ${target.rectificationPlanDueAt}`);
         if (plan.trim().length === 0) throw invalidInput('plan: must not be blank');
       },
     },
@@ -590,7 +592,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     const first = state.conditions[0];
     if (!first) return;
     const planned = () => openInForce().every((c) => c.plan !== null);
-    const wait = Date.parse(first.rectificationPlanDueAt) - Date.now();
+    const wait = Date.parse(first.rectificationPlanDueAt) - now();
     if (wait > 0 ? await condition(planned, wait) : planned()) return; // met (settled by the last plan) or nothing left open
     await condition(allHandlersFinished);
     const missed = openInForce().filter((c) => c.plan === null);
@@ -653,7 +655,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   // Proposed conditions: the consortium's response, or its missed deadline, is on record before the panel decides.
   await condition(() => state.conditionsResponse.status !== 'not_yet_proposed');
   if (state.conditionsResponse.status === 'pending') {
-    const wait = Date.parse(state.conditionsResponse.dueAt ?? '') - Date.now();
+    const wait = Date.parse(state.conditionsResponse.dueAt ?? '') - now();
     if (!(await condition(() => state.conditionsResponse.status === 'received', wait))) {
       state.conditionsResponse.status = 'deadline_passed';
       refreshStage();
@@ -668,7 +670,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   const plans = watchRectificationPlans();
 
   // §4.1: from the statutory date the consortium is a statutory body, whatever the outcome.
-  const untilEstablishment = dayStart(state.establishmentDate) - Date.now();
+  const untilEstablishment = dayStart(state.establishmentDate) - now();
   if (untilEstablishment > 0) await condition(() => false, untilEstablishment);
   state.establishedOn = state.establishmentDate;
   refreshStage();
@@ -683,7 +685,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     state.nextReviewOn = date;
     refreshStage();
     await authorisationData.recordConditions({ workflowId, code: input.code, conditions: openInForce(), ruleVersion, nextReviewOn: date });
-    const wait = dayStart(date) - Date.now();
+    const wait = dayStart(date) - now();
     if (wait > 0) await condition(() => openInForce().length === 0, wait);
     if (openInForce().length === 0) break;
     state.reviewRound = { round, date, pending: openInForce().map((c) => c.criterionId) };

@@ -4,7 +4,8 @@
  */
 import type { AllocationCalculated } from '../activities/allocation';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Policy } from '../domain/policy';
+import { currentPolicy, type Policy } from '../domain/policy';
+import { currentAuthorisationRules, currentCriteriaCatalogue, currentSupportLevelPolicy, currentWaveSchedule } from '../domain/authorisation';
 import type { ApplicationCheck, AssessmentProgress, AssessmentStep, AuthorisationCondition, AuthorisationOutcome, AuthorisationRules, ConditionReview, ConditionReviewOutcome, ConditionsResponseStatus, CriteriaCatalogue, CriterionResult, SupportLevel, SupportLevelPolicy, WaveSchedule } from '../domain/authorisation';
 import type { BidderKind, ConflictAssessment, InterestKind, ProcurementManagement } from '../domain/conflict';
 import type { AwardCriterion, ProcurementPolicySnapshot, ReferralReport, ReferralReturn } from '../domain/procurement';
@@ -129,6 +130,26 @@ export interface AuthorisationInput {
   waveSchedule: WaveSchedule;
   /** The wave the consortium applies in, if already known; a case officer may assign or change it later. */
   wave?: number | null;
+  /** Added to the workflow clock to give the calendar date: 0 in production; the demo's simulated 2012/13 sets it. */
+  clockOffsetMs?: number;
+}
+
+/** The process's input with the policy and rule tables in force now, snapshotted for its whole life (§5.19). */
+export function authorisationInput(consortium: { code: string; name: string; areaTeam?: string | null }, actor: Actor, options: { wave?: number | null; waveSchedule?: WaveSchedule; clockOffsetMs?: number } = {}): AuthorisationInput {
+  const policy = currentPolicy();
+  return {
+    code: consortium.code,
+    name: consortium.name,
+    areaTeam: consortium.areaTeam ?? null,
+    actor,
+    policy: { version: policy.version, conditionsResponseDays: policy.conditionsResponseDays, fullRiskPopulationThreshold: policy.fullRiskPopulationThreshold, limitedScopePopulationThreshold: policy.limitedScopePopulationThreshold },
+    rules: currentAuthorisationRules(),
+    catalogue: currentCriteriaCatalogue(),
+    supportLevels: currentSupportLevelPolicy(),
+    waveSchedule: options.waveSchedule ?? currentWaveSchedule(),
+    wave: options.wave ?? null,
+    ...(options.clockOffsetMs ? { clockOffsetMs: options.clockOffsetMs } : {}),
+  };
 }
 
 export interface NamedOfficer {

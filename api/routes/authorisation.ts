@@ -14,18 +14,15 @@ import {
   AUTHORISATION_OUTCOMES,
   CONDITION_REVIEW_OUTCOMES,
   CRITERION_ID,
-  currentAuthorisationRules,
-  currentCriteriaCatalogue,
-  currentSupportLevelPolicy,
   currentWaveSchedule,
   findWave,
   SUPPORT_LEVELS,
 } from '../../domain/authorisation';
 import { PRACTICE_CODE } from '../../domain/consortium';
-import { currentPolicy } from '../../domain/policy';
 import {
   assignAuthorisationWave,
   authorisationState,
+  authorisationInput,
   authorisationWorkflowId,
   decideAuthorisation,
   recordAssessmentStep,
@@ -34,7 +31,6 @@ import {
   submitAuthorisationApplication,
   submitRectificationPlan,
   type AuthorisationActor,
-  type AuthorisationInput,
   type AuthorisationStage,
   type AuthorisationState,
 } from '../../workflows/messages';
@@ -268,19 +264,7 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       if (body.wave !== undefined && !findWave(body.wave, waveSchedule)) {
         throw unprocessable('no such wave', [{ field: 'body.wave', reason: `wave ${body.wave} is not in wave schedule ${waveSchedule.version} (waves ${waveSchedule.waves.map((w) => w.wave).join(', ')})` }]);
       }
-      const policy = currentPolicy();
-      const input: AuthorisationInput = {
-        code: consortium.code,
-        name: consortium.name,
-        areaTeam: consortium.areaTeam,
-        actor: actorOf(principal),
-        policy: { version: policy.version, conditionsResponseDays: policy.conditionsResponseDays, fullRiskPopulationThreshold: policy.fullRiskPopulationThreshold, limitedScopePopulationThreshold: policy.limitedScopePopulationThreshold },
-        rules: currentAuthorisationRules(),
-        catalogue: currentCriteriaCatalogue(),
-        supportLevels: currentSupportLevelPolicy(),
-        waveSchedule,
-        wave: body.wave ?? null,
-      };
+      const input = authorisationInput(consortium, actorOf(principal), { wave: body.wave ?? null, waveSchedule });
       const workflowId = authorisationWorkflowId(consortium.code);
       try {
         await temporal.workflow.start('authorisation', { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(consortium.code, consortium.areaTeam) });
@@ -289,7 +273,7 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`the authorisation of ${consortium.code} is already running (${workflowId})`);
         throw error;
       }
-      res.status(202).location(`/authorisations/${consortium.code}`).json({ code: consortium.code, workflowId, policyVersion: policy.version } satisfies z.output<typeof authorisationAcceptedSchema>);
+      res.status(202).location(`/authorisations/${consortium.code}`).json({ code: consortium.code, workflowId, policyVersion: input.policy.version } satisfies z.output<typeof authorisationAcceptedSchema>);
     },
   );
 

@@ -19,6 +19,7 @@ import {
   currentAuthorisationRules,
   currentCriteriaCatalogue,
   currentSupportLevelPolicy,
+  currentWaveSchedule,
   EVIDENCE_STEPS,
   type CriterionResult,
   type WaveSchedule,
@@ -415,6 +416,35 @@ describe('authorisation workflow', () => {
     expect(steps.find((s) => s.step === 'conditions-response-missed')?.settleDeadlines).toEqual([{ step: 'conditions_panel', status: 'missed' }]);
     expect(steps.find((s) => s.step === 'decision')?.decision?.details).toMatchObject({ consortiumResponse: 'deadline_passed' });
     expect(notices.map((n) => n.kind)).toContain('conditions_response_missed');
+  });
+
+  it('When the calendar is offset to November 2012 (the demo), then the real 2012/13 dates are waited for: decided on 5 Dec 2012, established on 1 April 2013', async () => {
+    const taskQueue = 'wf-auth-simulated-calendar';
+    const result = await withWorker(taskQueue, async () => {
+      const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
+      const input: AuthorisationInput = { ...(await inputFor('A07')), waveSchedule: currentWaveSchedule(), wave: 1, clockOffsetMs };
+      const handle = await startAuthorisation(taskQueue, input);
+      await until(() => notices.some((n) => n.kind === 'wave_assigned'), 'the wave notice');
+      await handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('A07'), application }] });
+      for (const step of EVIDENCE_STEPS) await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], new Set()) } }] });
+      await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }] });
+      const assessed = await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'none' } }] });
+      expect(assessed.stage).toBe('awaiting_decision_date'); // 1 Nov 2012 is before wave 1's 5 Dec 2012
+      expect(assessed.startedAt.slice(0, 10)).toBe('2012-11-01');
+      const early = await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }] }));
+      expect(early).toBe('InvalidTransition');
+
+      await env.sleep(dayStart('2012-12-05') - clockOffsetMs - (await env.currentTimeMs()) + 60 * 60 * 1000);
+      await waitForStage(handle, 'awaiting_decision');
+      const decided = await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }] });
+      const final: AuthorisationState = await handle.result(); // time skips to 1 April 2013
+      await recordHistory(handle, 'authorisation-simulated-calendar');
+      return { decided, final };
+    });
+    expect(result.decided.decision?.decidedAt.slice(0, 10)).toBe('2012-12-05');
+    expect(result.final.establishedOn).toBe('2013-04-01');
+    expect(result.final.closedAt?.slice(0, 10)).toBe('2013-04-01');
+    expect(stepNames()).toEqual(['started', 'wave:1', 'application', 'desktop_review', 'stakeholder_survey', 'site_visit', 'moderation', 'conditions_panel', 'decision-day:1', 'decision', 'established', 'closed']);
   });
 
   it('When updates come out of order, from the wrong role, after a step closed or with bad data, then they are rejected before they enter history', async () => {
