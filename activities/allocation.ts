@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { allocate, reconciliationProblems, AGE_BANDS, SEXES, type Allocation, type BySexAndAgeBand, type PracticeListSize } from '../domain/allocation';
 import { formatPence } from '../domain/money';
 import type { Prisma } from '../generated/prisma/client';
+import { columnParam, type SqlType } from '../platform/columns';
 import type { Db } from '../platform/db';
 import type { Actor, AllocationRunInput } from '../workflows/messages';
 import { appendAudit } from './audit';
@@ -32,23 +33,66 @@ export interface AllocationCalculated {
   calculationMs: number;
 }
 
-interface ListRow {
-  practiceCode: string;
-  consortiumCode: string | null;
-  male0to4: number; male5to14: number; male15to24: number; male25to34: number; male35to44: number; male45to54: number; male55to64: number; male65to74: number; male75plus: number;
-  female0to4: number; female5to14: number; female15to24: number; female25to34: number; female35to44: number; female45to54: number; female55to64: number; female65to74: number; female75plus: number;
+/** The 18 list-size cells, in SEXES × AGE_BANDS order, with their PracticeListSize column (`male` `0-4` → `male0to4`). */
+const CELLS = SEXES.flatMap((sex) => AGE_BANDS.map((band) => ({ sex, band, column: `${sex}${band.replace('+', 'plus').replace('-', 'to')}` })));
+
+/**
+ * The latest quarterly return on record, practices with patients only, each with its current
+ * consortium ('' for none), as three strings: the practice codes and consortium codes joined by
+ * U+001F (which no code holds: the counts below check it), and the 18 cells of each practice in turn,
+ * joined by commas. One row of three strings reads far faster than 8,000 rows of 20 columns.
+ */
+const LIST_SIZES_SQL = `
+  SELECT count(*)::int AS "practices",
+         coalesce(string_agg("practiceCode", E'\\x1f'), '') AS "practiceCodes",
+         coalesce(string_agg("consortiumCode", E'\\x1f'), '') AS "consortiumCodes",
+         coalesce(string_agg(concat_ws(',', ${CELLS.map((cell) => `"${cell.column}"`).join(', ')}), ','), '') AS "cells"
+  FROM (
+    SELECT l.*, coalesce(m."consortiumCode", '') AS "consortiumCode"
+    FROM "PracticeListSize" l
+    LEFT JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
+    WHERE l.period = $1 AND l."registeredPatients" > 0
+    ORDER BY l."practiceCode"
+  ) rows`;
+
+/** Reads {@link LIST_SIZES_SQL}'s strings back into list sizes, and counts the practices with no consortium. */
+function listSizesOf(row: { practices: number; practiceCodes: string; consortiumCodes: string; cells: string }): { practices: PracticeListSize[]; unaffiliatedPractices: number } {
+  const codes = row.practices === 0 ? [] : row.practiceCodes.split('\u001f');
+  const consortia = row.practices === 0 ? [] : row.consortiumCodes.split('\u001f');
+  const cells = row.practices === 0 ? [] : row.cells.split(',');
+  if (codes.length !== row.practices || consortia.length !== row.practices || cells.length !== row.practices * CELLS.length) {
+    throw new Error(`the list sizes did not read back whole: ${row.practices} practices, ${codes.length} codes, ${consortia.length} consortia, ${cells.length} cells`);
+  }
+  const practices: PracticeListSize[] = [];
+  let unaffiliatedPractices = 0;
+  for (let index = 0; index < codes.length; index += 1) {
+    const consortiumCode = consortia[index] ?? '';
+    if (consortiumCode === '') {
+      unaffiliatedPractices += 1;
+      continue;
+    }
+    const registered = { male: {}, female: {} } as BySexAndAgeBand;
+    for (let offset = 0, cell = index * CELLS.length; offset < CELLS.length; offset += 1, cell += 1) {
+      const { sex, band } = CELLS[offset] as (typeof CELLS)[number];
+      registered[sex][band] = Number(cells[cell]);
+    }
+    practices.push({ practiceCode: codes[index] ?? '', consortiumCode, registered });
+  }
+  return { practices, unaffiliatedPractices };
 }
 
-/** The column of PracticeListSize for each sex × age band cell (`male` `0-4` → `male0to4`). */
-const columnOf = (sex: string, band: string) => `${sex}${band.replace('+', 'plus').replace('-', 'to')}` as keyof ListRow;
-
-function registeredOf(row: ListRow): BySexAndAgeBand {
-  const cells = (sex: (typeof SEXES)[number]) => Object.fromEntries(AGE_BANDS.map((band) => [band, Number(row[columnOf(sex, band)])])) as BySexAndAgeBand['male'];
-  return { male: cells('male'), female: cells('female') };
+/**
+ * Inserts the lines of a run in one statement, each column sent as a single parameter
+ * (platform/columns.ts `columnParam`) rather than one parameter per value.
+ */
+async function insertRunLines(tx: Prisma.TransactionClient, table: 'AllocationLine' | 'AllocationPracticeLine', runId: string, columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean)[]]>): Promise<void> {
+  const params = columns.map(([, type, values], index) => columnParam(type, index + 2, values));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "${table}" ("runId", ${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT $1, * FROM unnest(${params.map((param) => param.sql).join(', ')})`,
+    runId,
+    ...params.map((param) => param.value),
+  );
 }
-
-/** Rows per bulk insert: 8,000 practice lines at 9 columns stay well under PostgreSQL's 65,535 parameters per statement. */
-const INSERT_CHUNK = 2_000;
 
 const totalsJson = (allocation: Allocation) => Object.fromEntries(Object.entries(allocation.totals).map(([name, value]) => [name, String(value)]));
 
@@ -86,17 +130,8 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
       if (!latest) throw ApplicationFailure.nonRetryable('no list sizes are on record: import a list-size file first', 'InvalidInput');
       // The latest quarterly return on record, and each practice's current consortium (the consortia as
       // constituted; shadow consortia carry the same members before establishment, §7.1).
-      const rows = await db.$queryRaw<ListRow[]>`
-        SELECT l.*, m."consortiumCode"
-        FROM "PracticeListSize" l
-        LEFT JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
-        WHERE l.period = ${latest.period} AND l."registeredPatients" > 0`;
-      const practices: PracticeListSize[] = [];
-      let unaffiliatedPractices = 0;
-      for (const row of rows) {
-        if (row.consortiumCode === null) unaffiliatedPractices += 1;
-        else practices.push({ practiceCode: row.practiceCode, consortiumCode: row.consortiumCode, registered: registeredOf(row) });
-      }
+      const [listRow] = await db.$queryRawUnsafe<Array<{ practices: number; practiceCodes: string; consortiumCodes: string; cells: string }>>(LIST_SIZES_SQL, latest.period);
+      const { practices, unaffiliatedPractices } = listSizesOf(listRow ?? { practices: 0, practiceCodes: '', consortiumCodes: '', cells: '' });
       if (practices.length === 0) throw ApplicationFailure.nonRetryable('no practice on record belongs to a consortium', 'InvalidInput');
 
       const allocation = allocate({ practices, weights: input.weights, parameters: input.parameters, basis: input.basis });
@@ -120,39 +155,32 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
               riskPool: { ...allocation.riskPool, totalPence: String(allocation.riskPool.totalPence), unaffiliatedPractices } as Prisma.InputJsonValue,
             },
           });
-          await tx.allocationLine.createMany({
-            data: allocation.consortia.map((c) => ({
-              runId: run.id,
-              consortiumCode: c.consortiumCode,
-              practiceCount: c.practiceCount,
-              registeredPatients: c.registeredPatients,
-              weightedPopulationMilli: BigInt(c.weightedPopulationMilli),
-              practiceProgrammePence: BigInt(c.practiceProgrammePence),
-              unregisteredSharePence: BigInt(c.unregisteredSharePence),
-              programmePence: BigInt(c.programmePence),
-              runningCostsCapPence: BigInt(c.runningCostsCapPence),
-              overspending: c.overspending,
-              qualityPremiumMaxPence: BigInt(c.qualityPremiumMaxPence),
-              riskPooled: c.riskPooled,
-              riskPoolContributionPence: BigInt(c.riskPoolContributionPence),
-              netProgrammePence: BigInt(c.netProgrammePence),
-            })),
-          });
-          for (let from = 0; from < allocation.practices.length; from += INSERT_CHUNK) {
-            await tx.allocationPracticeLine.createMany({
-              data: allocation.practices.slice(from, from + INSERT_CHUNK).map((p) => ({
-                runId: run.id,
-                practiceCode: p.practiceCode,
-                consortiumCode: p.consortiumCode,
-                registeredPatients: p.registeredPatients,
-                weightedPopulationMilli: BigInt(p.weightedPopulationMilli),
-                programmePence: BigInt(p.programmePence),
-                runningCostsCapPence: BigInt(p.runningCostsCapPence),
-                qualityPremiumMaxPence: BigInt(p.qualityPremiumMaxPence),
-                riskPoolContributionPence: BigInt(p.riskPoolContributionPence),
-              })),
-            });
-          }
+          const { consortia, practices: budgets } = allocation;
+          await insertRunLines(tx, 'AllocationLine', run.id, [
+            ['consortiumCode', 'text', consortia.map((c) => c.consortiumCode)],
+            ['practiceCount', 'int4', consortia.map((c) => c.practiceCount)],
+            ['registeredPatients', 'int4', consortia.map((c) => c.registeredPatients)],
+            ['weightedPopulationMilli', 'int8', consortia.map((c) => c.weightedPopulationMilli)],
+            ['practiceProgrammePence', 'int8', consortia.map((c) => c.practiceProgrammePence)],
+            ['unregisteredSharePence', 'int8', consortia.map((c) => c.unregisteredSharePence)],
+            ['programmePence', 'int8', consortia.map((c) => c.programmePence)],
+            ['runningCostsCapPence', 'int8', consortia.map((c) => c.runningCostsCapPence)],
+            ['overspending', 'bool', consortia.map((c) => c.overspending)],
+            ['qualityPremiumMaxPence', 'int8', consortia.map((c) => c.qualityPremiumMaxPence)],
+            ['riskPooled', 'bool', consortia.map((c) => c.riskPooled)],
+            ['riskPoolContributionPence', 'int8', consortia.map((c) => c.riskPoolContributionPence)],
+            ['netProgrammePence', 'int8', consortia.map((c) => c.netProgrammePence)],
+          ]);
+          await insertRunLines(tx, 'AllocationPracticeLine', run.id, [
+            ['practiceCode', 'text', budgets.map((p) => p.practiceCode)],
+            ['consortiumCode', 'text', budgets.map((p) => p.consortiumCode)],
+            ['registeredPatients', 'int4', budgets.map((p) => p.registeredPatients)],
+            ['weightedPopulationMilli', 'int8', budgets.map((p) => p.weightedPopulationMilli)],
+            ['programmePence', 'int8', budgets.map((p) => p.programmePence)],
+            ['runningCostsCapPence', 'int8', budgets.map((p) => p.runningCostsCapPence)],
+            ['qualityPremiumMaxPence', 'int8', budgets.map((p) => p.qualityPremiumMaxPence)],
+            ['riskPoolContributionPence', 'int8', budgets.map((p) => p.riskPoolContributionPence)],
+          ]);
           await appendAudit(tx, {
             eventKey: `${input.workflowId}:calculated`,
             actor: input.actor.id,
