@@ -13,19 +13,14 @@
  *
  *   npx tsx bench/allocation.ts
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { createAllocationActivities, runKeyOf } from '../activities/allocation';
 import { AGE_BANDS, SEXES } from '../domain/allocation';
 import { defaultTimetable } from '../domain/timetable';
-import { createDb } from '../platform/db';
 import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
-import { applyMigrations } from '../scripts/migrate';
-import { freePort, startPostgres } from '../scripts/services';
+import { withBenchPostgres } from './postgres';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -138,100 +133,83 @@ async function baseline(sql: pg.Client, runId: string, round: number): Promise<v
   }
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-bench-allocation-'));
-fs.chmodSync(dataDir, 0o755);
-say('starting PostgreSQL …');
-const postgres = await startPostgres({ dataDir, port: await freePort() });
-try {
-  const url = await postgres.createDatabase('bench_allocation');
-  await applyMigrations(url);
-  const db = createDb(url);
-  const sql = new pg.Client({ connectionString: url });
-  await sql.connect();
-  try {
-    say('importing the real 2013 data …');
-    await importNhs2013(db, { dir: NHS_2013_DIR });
-    await sql.query('VACUUM ANALYZE');
-    // calculateAllocation sends no mail; the mailer is never used.
-    const activities = createAllocationActivities({ db, mailer: createMailer('smtp://127.0.0.1:9', 'bench@casework.example'), clock: { now: () => new Date() } });
+await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) => {
+  say('importing the real 2013 data …');
+  await importNhs2013(db, { dir: NHS_2013_DIR });
+  await sql.query('VACUUM ANALYZE');
+  // calculateAllocation sends no mail; the mailer is never used.
+  const activities = createAllocationActivities({ db, mailer: createMailer('smtp://127.0.0.1:9', 'bench@casework.example'), clock: { now: () => new Date() } });
 
-    const ours: number[] = [];
-    const bare: number[] = [];
-    const checks: string[] = [];
-    let rowsRead = 0;
-    const runIds = async () => (await sql.query<{ id: string }>(`SELECT id FROM "AllocationRun" WHERE "runKey" = $1 OR "runKey" LIKE 'bench-sql:%'`, [runKey])).rows.map((r) => r.id);
-    const countsOf = async (runId: string) =>
-      (
-        await sql.query<{ consortia: number; practices: number; programme: string }>(
-          `SELECT (SELECT count(*)::int FROM "AllocationLine" WHERE "runId" = $1) AS consortia,
-                  (SELECT count(*)::int FROM "AllocationPracticeLine" WHERE "runId" = $1) AS practices,
-                  (SELECT sum("programmePence")::text FROM "AllocationLine" WHERE "runId" = $1) AS programme`,
-          [runId],
-        )
-      ).rows[0];
+  const ours: number[] = [];
+  const bare: number[] = [];
+  const checks: string[] = [];
+  let rowsRead = 0;
+  const runIds = async () => (await sql.query<{ id: string }>(`SELECT id FROM "AllocationRun" WHERE "runKey" = $1 OR "runKey" LIKE 'bench-sql:%'`, [runKey])).rows.map((r) => r.id);
+  const countsOf = async (runId: string) =>
+    (
+      await sql.query<{ consortia: number; practices: number; programme: string }>(
+        `SELECT (SELECT count(*)::int FROM "AllocationLine" WHERE "runId" = $1) AS consortia,
+                (SELECT count(*)::int FROM "AllocationPracticeLine" WHERE "runId" = $1) AS practices,
+                (SELECT sum("programmePence")::text FROM "AllocationLine" WHERE "runId" = $1) AS programme`,
+        [runId],
+      )
+    ).rows[0];
 
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      // Untimed: remove the previous round's runs, vacuum, and open this round's case record.
-      const previous = await runIds();
-      if (previous.length > 0) {
-        await sql.query(`DELETE FROM "AllocationPracticeLine" WHERE "runId" = ANY($1)`, [previous]);
-        await sql.query(`DELETE FROM "AllocationLine" WHERE "runId" = ANY($1)`, [previous]);
-        await sql.query(`DELETE FROM "AllocationRun" WHERE id = ANY($1)`, [previous]);
-      }
-      await sql.query('VACUUM ANALYZE "AllocationRun", "AllocationLine", "AllocationPracticeLine"');
-      const workflowId = `bench:allocation:${round}`;
-      await db.caseRecord.create({ data: { workflowId, kind: 'allocation', title: `bench round ${round}`, stage: 'calculating', policyVersion: 'bench' } });
-      const sqlRunId = `bench-sql-${round}`;
-
-      const runOurs = async () => {
-        const started = performance.now();
-        const calculated = await activities.calculateAllocation({ workflowId, financialYear, basis, parameters, weights, actor: { id: 'bench', role: 'admin' } });
-        ours.push(performance.now() - started);
-        if (calculated.calculationMs === 0) throw new Error('the activity found a stored run: the round did not start clean');
-        return calculated;
-      };
-      const runBaseline = async () => {
-        const started = performance.now();
-        await baseline(sql, sqlRunId, round);
-        bare.push(performance.now() - started);
-      };
-      // Alternate which goes first, so warm-up and background load fall on both alike.
-      let calculated;
-      if (round % 2 === 1) {
-        calculated = await runOurs();
-        await runBaseline();
-      } else {
-        await runBaseline();
-        calculated = await runOurs();
-      }
-      say(`round ${round}/${ROUNDS}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`);
-
-      const mine = await countsOf(calculated.runId);
-      const theirs = await countsOf(sqlRunId);
-      rowsRead = calculated.practices + calculated.unaffiliatedPractices;
-      if (round === ROUNDS) {
-        const pot = String(parameters.programmePotPence);
-        checks.push(`ours: Σ consortium programme ${mine?.programme} = pot ${pot}: ${mine?.programme === pot ? 'reconciles' : 'DOES NOT RECONCILE'}`);
-        checks.push(`SQL:  Σ consortium programme ${theirs?.programme} (rounded down, ${BigInt(pot) - BigInt(theirs?.programme ?? 0)}p short of the pot)`);
-        checks.push(
-          `rows written: ours ${mine?.consortia} consortium + ${mine?.practices} practice lines, SQL ${theirs?.consortia} + ${theirs?.practices}: ${mine?.consortia === theirs?.consortia && mine?.practices === theirs?.practices ? 'same' : 'DIFFERENT'}`,
-        );
-      }
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    // Untimed: remove the previous round's runs, vacuum, and open this round's case record.
+    const previous = await runIds();
+    if (previous.length > 0) {
+      await sql.query(`DELETE FROM "AllocationPracticeLine" WHERE "runId" = ANY($1)`, [previous]);
+      await sql.query(`DELETE FROM "AllocationLine" WHERE "runId" = ANY($1)`, [previous]);
+      await sql.query(`DELETE FROM "AllocationRun" WHERE id = ANY($1)`, [previous]);
     }
+    await sql.query('VACUUM ANALYZE "AllocationRun", "AllocationLine", "AllocationPracticeLine"');
+    const workflowId = `bench:allocation:${round}`;
+    await db.caseRecord.create({ data: { workflowId, kind: 'allocation', title: `bench round ${round}`, stage: 'calculating', policyVersion: 'bench' } });
+    const sqlRunId = `bench-sql-${round}`;
 
-    const oursMs = median(ours);
-    const bareMs = median(bare);
-    console.log('');
-    console.log(`The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, same PostgreSQL, same run, median of ${ROUNDS} rounds`);
-    console.log(`  ours: calculateAllocation (read, exact pence, reconcile, store run + lines + audit)   ${oursMs.toFixed(0)} ms`);
-    console.log(`  hand-written SQL aggregate-and-insert of the same rows into the same tables           ${bareMs.toFixed(0)} ms`);
-    console.log(`  ratio ours / SQL  ${(oursMs / bareMs).toFixed(2)}x (target ≤ 1.5x)`);
-    for (const check of checks) console.log(`  ${check}`);
-  } finally {
-    await sql.end();
-    await db.$disconnect();
+    const runOurs = async () => {
+      const started = performance.now();
+      const calculated = await activities.calculateAllocation({ workflowId, financialYear, basis, parameters, weights, actor: { id: 'bench', role: 'admin' } });
+      ours.push(performance.now() - started);
+      if (calculated.calculationMs === 0) throw new Error('the activity found a stored run: the round did not start clean');
+      return calculated;
+    };
+    const runBaseline = async () => {
+      const started = performance.now();
+      await baseline(sql, sqlRunId, round);
+      bare.push(performance.now() - started);
+    };
+    // Alternate which goes first, so warm-up and background load fall on both alike.
+    let calculated;
+    if (round % 2 === 1) {
+      calculated = await runOurs();
+      await runBaseline();
+    } else {
+      await runBaseline();
+      calculated = await runOurs();
+    }
+    say(`round ${round}/${ROUNDS}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`);
+
+    const mine = await countsOf(calculated.runId);
+    const theirs = await countsOf(sqlRunId);
+    rowsRead = calculated.practices + calculated.unaffiliatedPractices;
+    if (round === ROUNDS) {
+      const pot = String(parameters.programmePotPence);
+      checks.push(`ours: Σ consortium programme ${mine?.programme} = pot ${pot}: ${mine?.programme === pot ? 'reconciles' : 'DOES NOT RECONCILE'}`);
+      checks.push(`SQL:  Σ consortium programme ${theirs?.programme} (rounded down, ${BigInt(pot) - BigInt(theirs?.programme ?? 0)}p short of the pot)`);
+      checks.push(
+        `rows written: ours ${mine?.consortia} consortium + ${mine?.practices} practice lines, SQL ${theirs?.consortia} + ${theirs?.practices}: ${mine?.consortia === theirs?.consortia && mine?.practices === theirs?.practices ? 'same' : 'DIFFERENT'}`,
+      );
+    }
   }
-} finally {
-  await postgres.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}
+
+  const oursMs = median(ours);
+  const bareMs = median(bare);
+  console.log('');
+  console.log(`The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, same PostgreSQL, same run, median of ${ROUNDS} rounds`);
+  console.log(`  ours: calculateAllocation (read, exact pence, reconcile, store run + lines + audit)   ${oursMs.toFixed(0)} ms`);
+  console.log(`  hand-written SQL aggregate-and-insert of the same rows into the same tables           ${bareMs.toFixed(0)} ms`);
+  console.log(`  ratio ours / SQL  ${(oursMs / bareMs).toFixed(2)}x (target ≤ 1.5x)`);
+  for (const check of checks) console.log(`  ${check}`);
+});

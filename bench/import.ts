@@ -9,69 +9,47 @@
  *   npx tsx bench/import.ts
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { createDb } from '../platform/db';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
-import { applyMigrations } from '../scripts/migrate';
-import { freePort, startPostgres } from '../scripts/services';
+import { withBenchPostgres } from './postgres';
 
 /** Every table the import writes, in an order that respects their references. */
 const TABLES = ['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice', 'PracticeListSize', 'Membership'] as const;
 const say = (message: string) => process.stderr.write(`[bench:import] ${message}\n`);
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-bench-import-'));
-fs.chmodSync(dataDir, 0o755);
-// Server-side COPY files are read and written by the server's OS user, which may not be ours.
-const copyDir = path.join(dataDir, 'copy');
-fs.mkdirSync(copyDir, { mode: 0o777 });
-fs.chmodSync(copyDir, 0o777);
+await withBenchPostgres({ name: 'bench_import', say, maxConnections: 2 }, async ({ db, sql, dataDir }) => {
+  // Server-side COPY files are read and written by the server's OS user, which may not be ours.
+  const copyDir = path.join(dataDir, 'copy');
+  fs.mkdirSync(copyDir, { mode: 0o777 });
+  fs.chmodSync(copyDir, 0o777);
+  await db.$queryRaw`select 1`; // connect outside the timed run
 
-say('starting PostgreSQL …');
-const postgres = await startPostgres({ dataDir, port: await freePort() });
-try {
-  const url = await postgres.createDatabase('bench_import');
-  await applyMigrations(url);
-  const db = createDb(url, { max: 2 });
-  const sql = new pg.Client({ connectionString: url });
-  await sql.connect();
-  try {
-    await db.$queryRaw`select 1`; // connect outside the timed run
+  say('importing the real 2013 data into the fresh database …');
+  const imported = await importNhs2013(db, { dir: NHS_2013_DIR });
+  const importMs = imported.durationMs.total;
 
-    say('importing the real 2013 data into the fresh database …');
-    const imported = await importNhs2013(db, { dir: NHS_2013_DIR });
-    const importMs = imported.durationMs.total;
+  // The same rows, as the import left them, out to files; the tables emptied; the rows back by COPY.
+  let rows = 0;
+  for (const table of TABLES) rows += (await sql.query(`COPY "${table}" TO '${path.join(copyDir, table)}'`)).rowCount ?? 0;
+  // CASCADE: the tables that refer to these (cases, allocations …) are empty in a fresh database.
+  await sql.query(`TRUNCATE ${TABLES.map((table) => `"${table}"`).join(', ')} CASCADE`);
+  say(`copying the same ${rows.toLocaleString('en-GB')} rows back …`);
+  const copyStarted = performance.now();
+  await sql.query('BEGIN');
+  for (const table of TABLES) await sql.query(`COPY "${table}" FROM '${path.join(copyDir, table)}'`);
+  await sql.query('COMMIT');
+  const copyMs = performance.now() - copyStarted;
 
-    // The same rows, as the import left them, out to files; the tables emptied; the rows back by COPY.
-    let rows = 0;
-    for (const table of TABLES) rows += (await sql.query(`COPY "${table}" TO '${path.join(copyDir, table)}'`)).rowCount ?? 0;
-    // CASCADE: the tables that refer to these (cases, allocations …) are empty in a fresh database.
-    await sql.query(`TRUNCATE ${TABLES.map((table) => `"${table}"`).join(', ')} CASCADE`);
-    say(`copying the same ${rows.toLocaleString('en-GB')} rows back …`);
-    const copyStarted = performance.now();
-    await sql.query('BEGIN');
-    for (const table of TABLES) await sql.query(`COPY "${table}" FROM '${path.join(copyDir, table)}'`);
-    await sql.query('COMMIT');
-    const copyMs = performance.now() - copyStarted;
+  const repeat = await importNhs2013(db, { dir: NHS_2013_DIR });
 
-    const repeat = await importNhs2013(db, { dir: NHS_2013_DIR });
-
-    console.log('');
-    console.log(`Real 2013 data, ${rows.toLocaleString('en-GB')} rows in ${TABLES.length} tables, same PostgreSQL, same run`);
-    console.log(`  import into a fresh database (read ${imported.durationMs.read} ms + write ${imported.durationMs.write} ms)   ${(importMs / 1000).toFixed(2)} s`);
-    console.log(`  COPY of the same rows into the same tables                    ${(copyMs / 1000).toFixed(2)} s`);
-    console.log(`  ratio import / COPY, end to end                               ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`);
-    console.log(`  ratio import's write phase only / COPY                        ${(imported.durationMs.write / copyMs).toFixed(2)}x`);
-    console.log(`  (the import's time includes reading, decoding and checking the CSV files; COPY's includes parsing`);
-    console.log(`   its input files, which are already in COPY format and were written before the clock started)`);
-    console.log(`  repeat import: ${(repeat.durationMs.total / 1000).toFixed(2)} s, ${repeat.changed ? 'CHANGED the database (it should not)' : 'no change'}`);
-  } finally {
-    await sql.end();
-    await db.$disconnect();
-  }
-} finally {
-  await postgres.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}
+  console.log('');
+  console.log(`Real 2013 data, ${rows.toLocaleString('en-GB')} rows in ${TABLES.length} tables, same PostgreSQL, same run`);
+  console.log(`  import into a fresh database (read ${imported.durationMs.read} ms + write ${imported.durationMs.write} ms)   ${(importMs / 1000).toFixed(2)} s`);
+  console.log(`  COPY of the same rows into the same tables                    ${(copyMs / 1000).toFixed(2)} s`);
+  console.log(`  ratio import / COPY, end to end                               ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`);
+  console.log(`  ratio import's write phase only / COPY                        ${(imported.durationMs.write / copyMs).toFixed(2)}x`);
+  console.log(`  (the import's time includes reading, decoding and checking the CSV files; COPY's includes parsing`);
+  console.log(`   its input files, which are already in COPY format and were written before the clock started)`);
+  console.log(`  repeat import: ${(repeat.durationMs.total / 1000).toFixed(2)} s, ${repeat.changed ? 'CHANGED the database (it should not)' : 'no change'}`);
+});

@@ -8,14 +8,19 @@
  *   npm run demo:authorisation
  *   npm run demo:authorisation -- --seed 7      another reproducible set of results
  *   npm run demo:authorisation -- --keep        keep the database and print its URL
+ *   npm run demo:authorisation -- --consortia 20   only the first 20 consortia (by code), for a quick look
  */
 import { parseArgs } from 'node:util';
 import { APPLICATIONS_OPEN, runAuthorisationWaves } from './authorisationWaves';
 import { elapsed, runSimulation, say } from './simulation';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '2013' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '2013' }, keep: { type: 'boolean', default: false }, consortia: { type: 'string' } } });
+if (values.consortia !== undefined && !/^[1-9]\d*$/.test(values.consortia)) {
+  console.error(`--consortia: expected a whole number of consortia, such as 20, not "${values.consortia}"`);
+  process.exit(2);
+}
 
-await runSimulation({ startOn: APPLICATIONS_OPEN, taskQueue: 'demo-authorisation', keep: values.keep }, async (simulation) => {
+await runSimulation({ startOn: APPLICATIONS_OPEN, taskQueue: 'demo-authorisation', keep: values.keep, ...(values.consortia ? { consortia: Number(values.consortia) } : {}) }, async (simulation) => {
   say(`${elapsed()}  ${APPLICATIONS_OPEN}  seed ${values.seed}`);
   const result = await runAuthorisationWaves(simulation, values.seed);
 

@@ -67,7 +67,7 @@ export interface Simulation {
  * (its notices need a recipient), runs a worker on the simulation's task queue while `body` runs, and
  * removes everything afterwards (unless `keep`, which leaves the database running and prints its URL).
  */
-export async function runSimulation<T>(options: { startOn: string; taskQueue: string; keep?: boolean }, body: (simulation: Simulation) => Promise<T>): Promise<T> {
+export async function runSimulation<T>(options: { startOn: string; taskQueue: string; keep?: boolean; /** Only the first N consortia (by code) take part. */ consortia?: number }, body: (simulation: Simulation) => Promise<T>): Promise<T> {
   installTemporalRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-simulation-'));
   fs.chmodSync(dataDir, 0o755);
@@ -82,7 +82,7 @@ export async function runSimulation<T>(options: { startOn: string; taskQueue: st
     say(`${elapsed()}  imported the real 2013 data: ${imported.source.consortia} consortia, ${imported.source.affiliatedPractices} practices in them, ${imported.source.unaffiliatedPractices} without one`);
     const rows = await db.consortium.findMany({ orderBy: { code: 'asc' }, include: { memberships: { where: { validTo: null }, select: { practiceCode: true }, orderBy: { practiceCode: 'asc' } } } });
     await db.user.createMany({ data: rows.map((c) => ({ name: `Finance lead, ${c.name}`, role: 'consortium_officer', consortiumCode: c.code, email: `finance-${c.code.toLowerCase()}@consortia.simulation` })) });
-    const consortia = rows.map((c) => ({ code: c.code, name: c.name, areaTeam: c.areaTeam, memberPracticeCodes: c.memberships.map((m) => m.practiceCode) }));
+    const consortia = rows.slice(0, options.consortia ?? rows.length).map((c) => ({ code: c.code, name: c.name, areaTeam: c.areaTeam, memberPracticeCodes: c.memberships.map((m) => m.practiceCode) }));
 
     const clockOffsetMs = startOfDayUtc(options.startOn).getTime() - (await env.currentTimeMs());
     const simulation: Simulation = {
