@@ -78,15 +78,10 @@ export function createAuthorisationActivities({ db, clock }: { db: Db; clock: Cl
     /** The results an assessment step recorded, one row per criterion (2012/13: e.g. `4.2.1E`). */
     async recordAssessmentResults(input: { workflowId: string; step: string; results: CriterionResult[]; recordedBy: string }): Promise<void> {
       const recordedAt = clock.now();
-      await db.$transaction(async (tx) => {
-        for (const result of input.results) {
-          const values = { met: result.met, supportLevel: result.supportLevel ?? null, finding: result.finding ?? null, recordedBy: input.recordedBy };
-          await tx.assessmentResult.upsert({
-            where: { workflowId_step_criterionId: { workflowId: input.workflowId, step: input.step, criterionId: result.criterionId } },
-            create: { workflowId: input.workflowId, step: input.step, criterionId: result.criterionId, recordedAt, ...values },
-            update: {},
-          });
-        }
+      // One statement: a result already on record (a retried activity) is kept as it was.
+      await db.assessmentResult.createMany({
+        data: input.results.map((result) => ({ workflowId: input.workflowId, step: input.step, criterionId: result.criterionId, recordedAt, met: result.met, supportLevel: result.supportLevel ?? null, finding: result.finding ?? null, recordedBy: input.recordedBy })),
+        skipDuplicates: true,
       });
     },
 

@@ -61,33 +61,21 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
       const { opening, step } = input;
       const now = clock.now();
       await db.$transaction(async (tx) => {
-        const consortium = opening.consortiumCode ? await tx.consortium.findUnique({ where: { code: opening.consortiumCode }, select: { areaTeam: true } }) : null;
-        await tx.caseRecord.upsert({
-          where: { workflowId: opening.workflowId },
-          create: {
-            workflowId: opening.workflowId,
-            kind: opening.kind,
-            consortiumCode: opening.consortiumCode ?? null,
-            practiceCode: opening.practiceCode ?? null,
-            areaTeam: consortium?.areaTeam ?? null,
-            title: opening.title,
-            stage: step.stage,
-            status: step.status ?? 'open',
-            dueAt: step.dueAt ? new Date(step.dueAt) : null,
-            policyVersion: opening.policyVersion,
-            thirdPartyOrganisation: opening.thirdPartyOrganisation ?? null,
-            parentWorkflowId: opening.parentWorkflowId ?? null,
-            openedAt: now,
-            closedAt: step.status && step.status !== 'open' ? now : null,
-          },
-          update: {
-            stage: step.stage,
-            status: step.status ?? 'open',
-            dueAt: step.dueAt ? new Date(step.dueAt) : null,
-            ...(opening.thirdPartyOrganisation !== undefined ? { thirdPartyOrganisation: opening.thirdPartyOrganisation } : {}),
-            ...(step.status && step.status !== 'open' ? { closedAt: now } : {}),
-          },
-        });
+        // The record, opened on the first step with its consortium's area team (the work queue's scope),
+        // then moved on. One statement, as the case record is written on every step of every process.
+        const closing = step.status !== undefined && step.status !== 'open';
+        const keepOrganisation = opening.thirdPartyOrganisation === undefined;
+        await tx.$executeRaw`
+          INSERT INTO "CaseRecord" ("workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, "policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt")
+          VALUES (${opening.workflowId}, ${opening.kind}, ${opening.consortiumCode ?? null}, ${opening.practiceCode ?? null},
+                  (SELECT "areaTeam" FROM "Consortium" WHERE code = ${opening.consortiumCode ?? null}), ${opening.title}, ${step.stage}, ${step.status ?? 'open'},
+                  ${opening.policyVersion}, ${opening.thirdPartyOrganisation ?? null}, ${opening.parentWorkflowId ?? null}, ${now}, ${now}, ${closing ? now : null})
+          ON CONFLICT ("workflowId") DO UPDATE SET
+            stage = EXCLUDED.stage,
+            status = EXCLUDED.status,
+            "updatedAt" = EXCLUDED."updatedAt",
+            "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
+            "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")`;
         for (const settled of step.settleDeadlines ?? []) {
           await tx.caseDeadline.updateMany({ where: { workflowId: opening.workflowId, step: settled.step, status: 'open' }, data: { status: settled.status, settledAt: now } });
         }
@@ -99,9 +87,9 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
           });
         }
         // The case's due date is derived, not passed: the earliest deadline still open (none once closed).
-        const nextDeadline = await tx.caseDeadline.findFirst({ where: { workflowId: opening.workflowId, status: 'open' }, orderBy: { dueAt: 'asc' } });
-        const closed = step.status !== undefined && step.status !== 'open';
-        await tx.caseRecord.update({ where: { workflowId: opening.workflowId }, data: { dueAt: closed ? null : (nextDeadline?.dueAt ?? null) } });
+        await tx.$executeRaw`
+          UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE (SELECT min("dueAt") FROM "CaseDeadline" WHERE "workflowId" = ${opening.workflowId} AND status = 'open') END
+          WHERE "workflowId" = ${opening.workflowId}`;
         if (step.decision) {
           await tx.caseDecision.upsert({
             where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
