@@ -11,6 +11,8 @@ import type { Clock } from './caseRecords';
 export interface Mailer {
   transport: Pick<Transporter, 'sendMail'>;
   from: string;
+  /** Ends the transport's pooled connections (when the worker that owns it stops). */
+  close(): void;
 }
 
 export interface NoticeInput {

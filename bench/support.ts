@@ -64,7 +64,8 @@ export async function withBenchStack<T>(body: (stack: BenchStack) => Promise<T>)
     await ensureSearchAttributes(connection, 'default');
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: infra.temporalAddress });
-    const realWorker = await Worker.create({ connection: native, taskQueue: REAL_QUEUE, workflowsPath, activities: createActivities({ db, mailer: createMailer(infra.smtpUrl, 'bench@casework.example') }) });
+    const mailer = createMailer(infra.smtpUrl, 'bench@casework.example');
+    const realWorker = await Worker.create({ connection: native, taskQueue: REAL_QUEUE, workflowsPath, activities: createActivities({ db, mailer }) });
     const bareWorker = await Worker.create({ connection: native, taskQueue: BARE_QUEUE, workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)), activities: { noop: async () => undefined } });
     try {
       const bareRunning = bareWorker.run();
@@ -73,6 +74,7 @@ export async function withBenchStack<T>(body: (stack: BenchStack) => Promise<T>)
       await bareRunning;
       return result;
     } finally {
+      mailer.close();
       await connection.close();
       await native.close();
       await db.$disconnect();

@@ -177,6 +177,8 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    // Loopback only: a reverse DNS lookup of each client would only wait for a resolver (none offline).
+    disableReverseLookup: true,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -98,8 +98,9 @@ export async function runSimulation<T>(options: { startOn: string; taskQueue: st
         if (ms > 0) await env.sleep(ms + 60 * 60 * 1000);
       },
     };
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: options.taskQueue, activities: createActivities({ db, mailer: createMailer(catcher.url, 'board@commissioning-board.simulation'), clock: simulatedClock(clockOffsetMs) }) });
-    const result = await worker.runUntil(body(simulation));
+    const mailer = createMailer(catcher.url, 'board@commissioning-board.simulation');
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: options.taskQueue, activities: createActivities({ db, mailer, clock: simulatedClock(clockOffsetMs) }) });
+    const result = await worker.runUntil(body(simulation)).finally(() => mailer.close());
     if (options.keep) say(`\nThe simulation's database stays at ${postgres.url} (data in ${dataDir}) until you stop this process.`);
     return result;
   } finally {

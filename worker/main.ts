@@ -19,9 +19,11 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.SMTP_URL) {
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, mailer: createMailer(config.SMTP_URL, config.MAIL_FROM) }) });
+const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
+const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, mailer }) });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish
 await connection.close();
+mailer.close();
 await db.$disconnect();
 log.info('worker stopped');

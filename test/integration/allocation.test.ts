@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { ALLOCATION_PARAMETERS_2013_14, AGE_BANDS, SEXES } from '../../domain/allocation';
 import { formatPence } from '../../domain/money';
+import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
 import { parseCsv } from '../../prisma/import/csv';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
@@ -26,6 +27,7 @@ const TASK_QUEUE = 'it-allocation';
 let h: Harness;
 let catcher: MailCatcher;
 let worker: Worker;
+let mailer: Mailer;
 let workerConnection: NativeConnection;
 let admin: string;
 let officer: string;
@@ -53,7 +55,8 @@ beforeAll(async () => {
   await importNhs2013(h.db, { dir: NHS_2013_DIR });
   catcher = await startMailCatcher({ port: await freePort() });
   workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue: TASK_QUEUE, activities: createActivities({ db: h.db, mailer: createMailer(catcher.url, 'board@commissioning-board.test') }) });
+  mailer = createMailer(catcher.url, 'board@commissioning-board.test');
+  worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue: TASK_QUEUE, activities: createActivities({ db: h.db, mailer }) });
   void worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });
   officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] }); // an area team that oversees none of the consortia
@@ -69,6 +72,7 @@ afterAll(async () => {
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   while (worker && worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
   await workerConnection?.close();
+  mailer?.close();
   await catcher?.stop();
   await h?.close();
 });

@@ -6,6 +6,7 @@ import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { createDb, type Db } from '../../platform/db';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
+import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
 import { createLogger } from '../../platform/log';
 import { createUserWithToken } from '../../scripts/users';
@@ -36,6 +37,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
   const app = createApp({ db, temporal, taskQueue, log });
   const workers: Worker[] = [];
   const nativeConnections: NativeConnection[] = [];
+  const mailers: Mailer[] = [];
   return {
     databaseUrl,
     db,
@@ -45,7 +47,9 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     async startWorker() {
       const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
       nativeConnections.push(nativeConnection);
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db, mailer: createMailer(inject('smtpUrl'), 'casework@test.example') }) });
+      const mailer = createMailer(inject('smtpUrl'), 'casework@test.example');
+      mailers.push(mailer);
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db, mailer }) });
       workers.push(worker);
       void worker.run();
       return worker;
@@ -56,6 +60,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       for (const worker of workers) while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
+      for (const mailer of mailers) mailer.close();
       // The SDK reports STOPPED a moment before the worker lets go of its connection: retry briefly.
       for (const c of nativeConnections) {
         for (let attempt = 0; ; attempt++) {
