@@ -48,25 +48,31 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
 
   async function deliverPending(where: { noticeId?: string; key?: string }): Promise<number> {
     const pending = await db.outboxEmail.findMany({ where: { ...where, status: { not: 'sent' } }, orderBy: { createdAt: 'asc' } });
-    for (const email of pending) {
-      try {
-        const info = await mailer.transport.sendMail({
-          from: mailer.from,
-          to: email.to,
-          subject: email.subject,
-          text: email.body,
-          // A stable Message-ID: should a send be repeated after a crash between send and mark, the
-          // receiving side can de-duplicate it.
-          messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
-          headers: { 'X-Casework-Key': email.key },
-        });
-        await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null } });
-      } catch (error) {
-        await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error) } });
-        throw error; // Temporal retries the activity; only the unsent rows are tried again
-      }
-    }
+    // A notice's e-mails go out side by side over the pooled connections; each row is marked on its own,
+    // so if one fails, Temporal retries the activity and only the unsent rows are tried again.
+    const outcomes = await Promise.allSettled(pending.map((email) => deliver(email)));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     return pending.length;
+  }
+
+  async function deliver(email: { id: string; key: string; to: string; subject: string; body: string }): Promise<void> {
+    try {
+      const info = await mailer.transport.sendMail({
+        from: mailer.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.body,
+        // A stable Message-ID: should a send be repeated after a crash between send and mark, the
+        // receiving side can de-duplicate it.
+        messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
+        headers: { 'X-Casework-Key': email.key },
+      });
+      await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null } });
+    } catch (error) {
+      await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error) } });
+      throw error;
+    }
   }
 
   return {
