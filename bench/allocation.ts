@@ -1,7 +1,8 @@
 /**
  * The full 2013/14 allocation run against a hand-written SQL aggregate-and-insert over the same rows,
  * in the same run on the same server (issue 7: target ≤ 1.5×). Starts embedded PostgreSQL, applies
- * the migrations and imports the real 2013 data, then alternates, BENCH_ROUNDS times:
+ * the migrations and imports the real 2013 data, then, after one uncounted warm-up round, alternates
+ * BENCH_ROUNDS (default 7) times:
  *
  * - ours: the `calculateAllocation` activity (read the latest list sizes, weighted capitation in
  *   exact pence, reconcile, store the run, its consortium lines, practice lines and audit in one
@@ -22,7 +23,7 @@ import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
 import { withBenchPostgres } from './postgres';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const say = (message: string) => process.stderr.write(`[bench:allocation] ${message}\n`);
 
@@ -155,7 +156,8 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
       )
     ).rows[0];
 
-  for (let round = 1; round <= ROUNDS; round += 1) {
+  // Round 0 warms both up (the JIT, the caches, the plans) and is not counted.
+  for (let round = 0; round <= ROUNDS; round += 1) {
     // Untimed: remove the previous round's runs, vacuum, and open this round's case record.
     const previous = await runIds();
     if (previous.length > 0) {
@@ -189,7 +191,11 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
       await runBaseline();
       calculated = await runOurs();
     }
-    say(`round ${round}/${ROUNDS}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`);
+    say(`${round === 0 ? 'warm-up' : `round ${round}/${ROUNDS}`}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`);
+    if (round === 0) {
+      ours.pop();
+      bare.pop();
+    }
 
     const mine = await countsOf(calculated.runId);
     const theirs = await countsOf(sqlRunId);
