@@ -22,9 +22,9 @@ import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
 import { withBenchPostgres } from './postgres';
+import { median } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const say = (message: string) => process.stderr.write(`[bench:allocation] ${message}\n`);
 
 // The input the timetable gives the Q3 2012/13 announcement of the 2013/14 allocations (Process 4).

@@ -39,7 +39,8 @@ import {
   type ShadowFormationInput,
 } from '../workflows/messages';
 import { bareStep, type BareShape } from './bareWorkflow';
-import { alternate, BARE_QUEUE, median, percentile, REAL_QUEUE, say, throughput, updateWhenReady, withBenchStack, type BenchStack } from './support';
+import { median, percentile } from './stats';
+import { alternate, BARE_QUEUE, REAL_QUEUE, say, throughput, updateWhenReady, withBenchStack, type BenchStack } from './support';
 
 const N = Number(process.env.BENCH_N ?? 50);
 const AUTH_N = Number(process.env.BENCH_AUTH_N ?? 30);

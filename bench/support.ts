@@ -1,7 +1,7 @@
 /**
  * What the Temporal benchmarks share: their own PostgreSQL, Temporal dev server and SMTP catcher on
  * free ports, a worker for the real workflows and one for the bare baseline on the same server, and
- * the arithmetic (medians, percentiles, alternating rounds).
+ * alternating rounds (medians and percentiles are in ./stats).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,12 +22,6 @@ import { workflowsPath } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
 
 export const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-export const median = (values: readonly number[]) => percentile(values, 50);
-/** The nearest-rank percentile. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 export const REAL_QUEUE = 'bench-real';
 export const BARE_QUEUE = 'bench-bare';

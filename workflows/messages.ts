@@ -421,15 +421,8 @@ export type ProcurementStage =
   | 'completed'
   | 'no_bids';
 
-export interface ProcurementState {
-  procurementId: string;
-  consortiumCode: string;
-  title: string;
-  service: string;
-  estimatedValuePence: number;
-  route: ProcurementRoute;
-  singleTender: SingleTenderSpec | null;
-  criteria: AwardCriterion[];
+/** The procurement as published (from its input), then where it stands. */
+export interface ProcurementState extends Pick<ProcurementInput, 'procurementId' | 'consortiumCode' | 'title' | 'service' | 'estimatedValuePence' | 'route' | 'singleTender' | 'criteria'> {
   major: boolean;
   stage: ProcurementStage;
   ruleVersion: string;
