@@ -3,6 +3,7 @@
  * is an upsert keyed by workflow ID and step, so a retried activity changes nothing the second time.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
 import type { ConsortiumStatus } from '../domain/consortium';
 import type { Actor, ShadowFormationInput } from '../workflows/messages';
@@ -51,6 +52,71 @@ export interface CaseOpening {
   parentWorkflowId?: string | null;
 }
 
+/**
+ * Opens (or finds) the case record for a workflow and records a step: stage, status, due date,
+ * deadline, decision and audit row, inside the caller's transaction. `recordCaseStep` runs it alone;
+ * an activity whose own write and the step must be seen together (the award and its decision) runs it
+ * in its own transaction.
+ */
+export async function writeCaseStep(tx: Prisma.TransactionClient, input: { opening: CaseOpening; step: CaseStep }, now: Date): Promise<void> {
+  const { opening, step } = input;
+  // The record, opened on the first step with its consortium's area team (the work queue's scope),
+  // then moved on. One statement, as the case record is written on every step of every process.
+  const closing = step.status !== undefined && step.status !== 'open';
+  const keepOrganisation = opening.thirdPartyOrganisation === undefined;
+  await tx.$executeRaw`
+    INSERT INTO "CaseRecord" ("workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, "policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt")
+    VALUES (${opening.workflowId}, ${opening.kind}, ${opening.consortiumCode ?? null}, ${opening.practiceCode ?? null},
+            (SELECT "areaTeam" FROM "Consortium" WHERE code = ${opening.consortiumCode ?? null}), ${opening.title}, ${step.stage}, ${step.status ?? 'open'},
+            ${opening.policyVersion}, ${opening.thirdPartyOrganisation ?? null}, ${opening.parentWorkflowId ?? null}, ${now}, ${now}, ${closing ? now : null})
+    ON CONFLICT ("workflowId") DO UPDATE SET
+      stage = EXCLUDED.stage,
+      status = EXCLUDED.status,
+      "updatedAt" = EXCLUDED."updatedAt",
+      "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
+      "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")`;
+  for (const settled of step.settleDeadlines ?? []) {
+    await tx.caseDeadline.updateMany({ where: { workflowId: opening.workflowId, step: settled.step, status: 'open' }, data: { status: settled.status, settledAt: now } });
+  }
+  if (step.dueAt) {
+    await tx.caseDeadline.upsert({
+      where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
+      create: { workflowId: opening.workflowId, step: step.step, dueAt: new Date(step.dueAt), owner: step.owner ?? null },
+      update: {},
+    });
+  }
+  // The case's due date is derived, not passed: the earliest deadline still open (none once closed).
+  await tx.$executeRaw`
+    UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE (SELECT min("dueAt") FROM "CaseDeadline" WHERE "workflowId" = ${opening.workflowId} AND status = 'open') END
+    WHERE "workflowId" = ${opening.workflowId}`;
+  if (step.decision) {
+    await tx.caseDecision.upsert({
+      where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
+      create: {
+        workflowId: opening.workflowId,
+        step: step.step,
+        outcome: step.decision.outcome,
+        decidedBy: step.actor.id,
+        decidedRole: step.actor.role,
+        reasons: step.decision.reasons ?? null,
+        ruleVersion: step.ruleVersion,
+        decidedAt: now,
+        details: (step.decision.details ?? {}) as never,
+      },
+      update: {},
+    });
+  }
+  await appendAudit(tx, {
+    eventKey: `${opening.workflowId}:${step.step}`,
+    actor: step.actor.id,
+    action: step.action,
+    subjectType: opening.consortiumCode ? 'consortium' : 'case',
+    subjectId: opening.consortiumCode ?? opening.workflowId,
+    details: { workflowId: opening.workflowId, kind: opening.kind, stage: step.stage, role: step.actor.role, ruleVersion: step.ruleVersion, dueAt: step.dueAt ?? null, ...(step.decision ? { decision: step.decision } : {}), ...step.details },
+    occurredAt: now,
+  });
+}
+
 export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
   return {
     /**
@@ -58,65 +124,7 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
      * deadline, decision and audit row, in one transaction. Every process records its steps through this.
      */
     async recordCaseStep(input: { opening: CaseOpening; step: CaseStep }): Promise<void> {
-      const { opening, step } = input;
-      const now = clock.now();
-      await db.$transaction(async (tx) => {
-        // The record, opened on the first step with its consortium's area team (the work queue's scope),
-        // then moved on. One statement, as the case record is written on every step of every process.
-        const closing = step.status !== undefined && step.status !== 'open';
-        const keepOrganisation = opening.thirdPartyOrganisation === undefined;
-        await tx.$executeRaw`
-          INSERT INTO "CaseRecord" ("workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, "policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt")
-          VALUES (${opening.workflowId}, ${opening.kind}, ${opening.consortiumCode ?? null}, ${opening.practiceCode ?? null},
-                  (SELECT "areaTeam" FROM "Consortium" WHERE code = ${opening.consortiumCode ?? null}), ${opening.title}, ${step.stage}, ${step.status ?? 'open'},
-                  ${opening.policyVersion}, ${opening.thirdPartyOrganisation ?? null}, ${opening.parentWorkflowId ?? null}, ${now}, ${now}, ${closing ? now : null})
-          ON CONFLICT ("workflowId") DO UPDATE SET
-            stage = EXCLUDED.stage,
-            status = EXCLUDED.status,
-            "updatedAt" = EXCLUDED."updatedAt",
-            "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
-            "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")`;
-        for (const settled of step.settleDeadlines ?? []) {
-          await tx.caseDeadline.updateMany({ where: { workflowId: opening.workflowId, step: settled.step, status: 'open' }, data: { status: settled.status, settledAt: now } });
-        }
-        if (step.dueAt) {
-          await tx.caseDeadline.upsert({
-            where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
-            create: { workflowId: opening.workflowId, step: step.step, dueAt: new Date(step.dueAt), owner: step.owner ?? null },
-            update: {},
-          });
-        }
-        // The case's due date is derived, not passed: the earliest deadline still open (none once closed).
-        await tx.$executeRaw`
-          UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE (SELECT min("dueAt") FROM "CaseDeadline" WHERE "workflowId" = ${opening.workflowId} AND status = 'open') END
-          WHERE "workflowId" = ${opening.workflowId}`;
-        if (step.decision) {
-          await tx.caseDecision.upsert({
-            where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
-            create: {
-              workflowId: opening.workflowId,
-              step: step.step,
-              outcome: step.decision.outcome,
-              decidedBy: step.actor.id,
-              decidedRole: step.actor.role,
-              reasons: step.decision.reasons ?? null,
-              ruleVersion: step.ruleVersion,
-              decidedAt: now,
-              details: (step.decision.details ?? {}) as never,
-            },
-            update: {},
-          });
-        }
-        await appendAudit(tx, {
-          eventKey: `${opening.workflowId}:${step.step}`,
-          actor: step.actor.id,
-          action: step.action,
-          subjectType: opening.consortiumCode ? 'consortium' : 'case',
-          subjectId: opening.consortiumCode ?? opening.workflowId,
-          details: { workflowId: opening.workflowId, kind: opening.kind, stage: step.stage, role: step.actor.role, ruleVersion: step.ruleVersion, dueAt: step.dueAt ?? null, ...(step.decision ? { decision: step.decision } : {}), ...step.details },
-          occurredAt: now,
-        });
-      });
+      await db.$transaction((tx) => writeCaseStep(tx, input, clock.now()));
     },
 
     async recordShadowConsortium(input: ShadowFormationInput & { workflowId: string }): Promise<void> {

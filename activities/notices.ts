@@ -3,10 +3,17 @@
  * recipient (unique key), send, mark sent. A retried activity finds the rows and sends only what is
  * still pending, so nobody is e-mailed twice (§5.19: the consortium is notified at every step).
  */
+import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../platform/db';
 import { appendAudit } from './audit';
 import type { Clock } from './caseRecords';
+
+/**
+ * How long an attempt holds the e-mails it is sending. Longer than a send can take: the transport gives
+ * up on a connection, greeting or silent socket well within it (platform/mail.ts).
+ */
+export const OUTBOX_LEASE_MS = 5 * 60_000;
 
 export interface Mailer {
   transport: Pick<Transporter, 'sendMail'>;
@@ -46,17 +53,35 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
     return [...new Set([...officers.map((o) => o.person.email), ...users.map((u) => u.email)].filter((e): e is string => !!e))].sort();
   }
 
+  /**
+   * Claims the unsent rows (pending, failed, or claimed by an attempt whose lease has run out) for this
+   * attempt, sends them side by side over the pooled connections, and marks each on its own. An attempt
+   * that is still sending when Temporal starts its retry keeps its rows until its lease ends, so the
+   * retry sends none of them again (issue 11: two overlapping attempts both read the same unsent rows).
+   * The lease is longer than the transport's own timeouts allow a send to take (platform/mail.ts).
+   */
   async function deliverPending(where: { noticeId?: string; key?: string }): Promise<number> {
-    const pending = await db.outboxEmail.findMany({ where: { ...where, status: { not: 'sent' } }, orderBy: { createdAt: 'asc' } });
-    // A notice's e-mails go out side by side over the pooled connections; each row is marked on its own,
-    // so if one fails, Temporal retries the activity and only the unsent rows are tried again.
-    const outcomes = await Promise.allSettled(pending.map((email) => deliver(email)));
+    const token = randomUUID();
+    const now = clock.now();
+    const claimable = { ...where, OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedUntil: { lt: now } }] };
+    const ids = (await db.outboxEmail.findMany({ where: claimable, select: { id: true }, orderBy: { createdAt: 'asc' } })).map((row) => row.id);
+    // One conditional UPDATE per row: of two attempts racing for a row, exactly one sees count 1.
+    const claimed: typeof ids = [];
+    for (const id of ids) {
+      const taken = await db.outboxEmail.updateMany({ where: { id, ...claimable }, data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + OUTBOX_LEASE_MS) } });
+      if (taken.count === 1) claimed.push(id);
+    }
+    const pending = claimed.length > 0 ? await db.outboxEmail.findMany({ where: { id: { in: claimed } }, orderBy: { createdAt: 'asc' } }) : [];
+    const outcomes = await Promise.allSettled(pending.map((email) => deliver(email, token)));
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
+    // Rows another attempt holds are not ours to send; this attempt fails (and is retried) until they are sent.
+    const heldElsewhere = await db.outboxEmail.count({ where: { ...where, status: 'sending', claimToken: { not: token } } });
+    if (heldElsewhere > 0) throw new Error(`${heldElsewhere} e-mail(s) of this notice are being sent by another attempt; retrying once they are marked`);
     return pending.length;
   }
 
-  async function deliver(email: { id: string; key: string; to: string; subject: string; body: string }): Promise<void> {
+  async function deliver(email: { id: string; key: string; to: string; subject: string; body: string }, token: string): Promise<void> {
     try {
       const info = await mailer.transport.sendMail({
         from: mailer.from,
@@ -68,9 +93,9 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
         messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
         headers: { 'X-Casework-Key': email.key },
       });
-      await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null } });
+      await db.outboxEmail.updateMany({ where: { id: email.id, claimToken: token }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null, claimToken: null, claimedUntil: null } });
     } catch (error) {
-      await db.outboxEmail.update({ where: { id: email.id }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error) } });
+      await db.outboxEmail.updateMany({ where: { id: email.id, claimToken: token }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error), claimToken: null, claimedUntil: null } });
       throw error;
     }
   }

@@ -9,7 +9,7 @@ import type { DeclaredInterest, ProcurementManagement, ProviderGroup } from '../
 import type { Db } from '../platform/db';
 import type { AwardState, BidState, DeclarationRequestInput, DeclaredInterestInput, ProcurementInput, ThirdParty } from '../workflows/messages';
 import { appendAudit } from './audit';
-import type { Clock } from './caseRecords';
+import { writeCaseStep, type CaseOpening, type CaseStep, type Clock } from './caseRecords';
 
 export interface ConflictContext {
   memberPracticeCodes: string[];
@@ -134,8 +134,13 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
     },
 
     /** The award with its reasons (2013 regulations, reg 3(5)), published to the register. */
-    async recordAward(input: { procurementId: string; status: 'awarded' | 'cancelled'; award: AwardState | null; ruleVersion: string }): Promise<void> {
-      const { award } = input;
+    /**
+     * The award (or the cancellation) as published. With `caseStep`, the award's decision is recorded in
+     * the same transaction, so nobody reads a published award whose decision is not yet on record
+     * (issue 11: the register showed the award while the `awarded` decision was still to be written).
+     */
+    async recordAward(input: { procurementId: string; status: 'awarded' | 'cancelled'; award: AwardState | null; ruleVersion: string; caseStep?: { opening: CaseOpening; step: CaseStep } }): Promise<void> {
+      const { award, caseStep } = input;
       await db.$transaction(async (tx) => {
         if (award) {
           const winning = await tx.bid.findUniqueOrThrow({ where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: award.bidderId } }, select: { id: true } });
@@ -158,6 +163,7 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
           await tx.bid.update({ where: { id: winning.id }, data: { status: 'successful' } });
         }
         await tx.procurement.update({ where: { id: input.procurementId }, data: { status: input.status } });
+        if (caseStep) await writeCaseStep(tx, caseStep, clock.now());
       });
     },
 

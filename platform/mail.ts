@@ -6,10 +6,25 @@ import type { Mailer } from '../activities/notices';
  * connections are pooled (`pool=true` unless the URL says otherwise): a notice goes to several
  * officers, and a new connection per e-mail costs a greeting each time (100 ms on smtp-server, which
  * waits for early talkers). `close()` ends the pool when its owner stops.
+ *
+ * Delivery is at least once, made as near exactly once as SMTP allows: each e-mail is claimed by one
+ * attempt, and only the claim's holder marks it. A duplicate can still arise if a process dies after
+ * the server accepted a message and before the row was marked; the stable Message-ID lets a receiver
+ * drop it.
  */
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const url = new URL(smtpUrl);
-  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  const defaults: Record<string, string> = {
+    pool: 'true',
+    // The outbox is the one place that retries a send (activities/notices.ts). The pool would otherwise
+    // re-send a message on another connection when one closes mid-send, unseen by the outbox.
+    maxRequeues: '0',
+    // A send ends, one way or the other, well within the outbox's lease (OUTBOX_LEASE_MS).
+    connectionTimeout: '15000',
+    greetingTimeout: '15000',
+    socketTimeout: '60000',
+  };
+  for (const [name, value] of Object.entries(defaults)) if (!url.searchParams.has(name)) url.searchParams.set(name, value);
   const transport = nodemailer.createTransport(url.toString());
   return { transport, from, close: () => transport.close() };
 }

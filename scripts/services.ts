@@ -112,7 +112,8 @@ export interface TemporalService extends Service {
 }
 
 /** The Temporal dev server: full Temporal with SQLite persistence (its db file under dataDir) and the Web UI. */
-export async function startTemporalDevServer(options: { binary: string; dataDir: string; port: number; uiPort: number; namespace: string }): Promise<TemporalService> {
+/** `namespaces`: created at start (the integration tests give each test file one of its own). */
+export async function startTemporalDevServer(options: { binary: string; dataDir: string; port: number; uiPort: number; namespace: string; namespaces?: string[] }): Promise<TemporalService> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const dbFile = path.resolve(options.dataDir, 'temporal.sqlite');
   const logFile = path.resolve(options.dataDir, 'temporal.log');
@@ -125,7 +126,7 @@ export async function startTemporalDevServer(options: { binary: string; dataDir:
       '--ip', '127.0.0.1',
       '--port', String(options.port),
       '--ui-port', String(options.uiPort),
-      '--namespace', options.namespace,
+      ...[options.namespace, ...(options.namespaces ?? [])].flatMap((name) => ['--namespace', name]),
       '--log-level', 'warn',
     ],
     // Its own process group: a Ctrl-C in the terminal reaches the worker and the API first, and

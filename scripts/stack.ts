@@ -18,7 +18,7 @@ export interface Infrastructure {
   stop(): Promise<void>;
 }
 
-export async function startInfrastructure(config: Config, dataDir: string): Promise<Infrastructure> {
+export async function startInfrastructure(config: Config, dataDir: string, options: { extraNamespaces?: string[] } = {}): Promise<Infrastructure> {
   const started: Service[] = [];
   const stop = async () => {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
@@ -39,6 +39,7 @@ export async function startInfrastructure(config: Config, dataDir: string): Prom
         port: config.EMBEDDED_TEMPORAL_PORT,
         uiPort: config.EMBEDDED_TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
+        namespaces: options.extraNamespaces,
       });
       started.push(temporal);
       temporalAddress = temporal.address;

@@ -9,7 +9,7 @@
  * its reasons and published; where practices provide, their referrals to themselves are reported
  * every quarter of the contract (§5.13).
  */
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import type { ProcurementActivities } from '../activities/procurement';
@@ -448,8 +448,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
   for (const bid of state.bids) bid.status = bid.bidderId === award.bidderId ? 'successful' : 'unsuccessful';
   state.stage = 'awarded';
   updateCaseIndex({ stage: state.stage });
-  await procurements.recordAward({ procurementId: input.procurementId, status: 'awarded', award, ruleVersion });
-  await recordStep({
+  const awardedStep = {
     step: 'awarded',
     actor: { id: award.decidedBy, role: award.decidedRole },
     action: 'procurement.awarded',
@@ -458,7 +457,14 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
       reasons: award.reasons,
       details: { bidderId: award.bidderId, valuePence: award.valuePence, scores: state.bids.map((b) => ({ bidderId: b.bidderId, score: b.score, scoredBy: b.scoredBy })), managedBy: management.managedBy, thirdParty, handling },
     },
-  });
+  };
+  if (patched('award-and-decision-in-one-transaction')) {
+    // The published award and its decision are one write: a reader never sees one without the other.
+    await procurements.recordAward({ procurementId: input.procurementId, status: 'awarded', award, ruleVersion, caseStep: { opening: opening(), step: { workflowId, stage: state.stage, ruleVersion, ...awardedStep } } });
+  } else {
+    await procurements.recordAward({ procurementId: input.procurementId, status: 'awarded', award, ruleVersion });
+    await recordStep(awardedStep);
+  }
   await notify('awarded', 'procurement_awarded', `Procurement awarded: ${input.title}`, `Awarded to ${award.bidderId} for ${award.valuePence}p. Reasons: ${award.reasons}. ${handling}`, award.decidedBy);
 
   // --- After the award: referrals to themselves by providing practices (§5.13) ---------------------

@@ -56,7 +56,7 @@ beforeAll(async () => {
   catcher = await startMailCatcher({ port: await freePort() });
   workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   mailer = createMailer(catcher.url, 'board@commissioning-board.test');
-  worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue: TASK_QUEUE, activities: createActivities({ db: h.db, mailer }) });
+  worker = await createWorker({ connection: workerConnection, namespace: h.namespace, taskQueue: TASK_QUEUE, activities: createActivities({ db: h.db, mailer }) });
   void worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });
   officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] }); // an area team that oversees none of the consortia

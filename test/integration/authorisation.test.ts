@@ -7,9 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../../domain/authorisation';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
@@ -26,7 +25,6 @@ let panel: string;
 let consortiumOfficer: string;
 let otherConsortiumOfficer: string;
 let outsideOfficer: string;
-let worker: Worker | undefined;
 
 beforeAll(async () => {
   h = await createHarness('it-authorisation');
@@ -37,14 +35,10 @@ beforeAll(async () => {
   panel = await h.token({ name: 'IT decision panel', role: 'decision_panel' });
   consortiumOfficer = await h.token({ name: 'IT Ashford officer', role: 'consortium_officer', consortiumCode: CODE, email: 'officer@ashford.example' });
   otherConsortiumOfficer = await h.token({ name: 'IT Darlington officer', role: 'consortium_officer', consortiumCode: '00C' });
-  worker = await h.startWorker();
+  await h.startWorker();
 });
 afterAll(async () => {
-  // The worker reports STOPPED just before it releases its connection (SDK 1.24), so stop it here and
-  // give it a moment; closing the harness straight away can find the connection still held.
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  while (worker && worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 500));
+  // The harness stops the worker and retries closing its connection until the worker lets go of it.
   await h?.close();
 });
 
@@ -55,7 +49,7 @@ const stage = (s: string) => eventually(async () => ((await readState()).stage =
 
 /** The messages the loopback SMTP server received for this case, by their outbox key. */
 function receivedMail(): Array<{ key: string; to: string; subject: string }> {
-  const dir = inject('mailDir');
+  const dir = h.mailDir;
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)

@@ -2,7 +2,8 @@
  * Starts real infrastructure once for the integration tests: embedded PostgreSQL, the Temporal dev
  * server and a loopback SMTP server, each on a free port in a fresh temporary directory (so a
  * developer's running `npm start` is not disturbed), and applies the migrations. With DATABASE_URL or
- * TEMPORAL_ADDRESS set, those real services are used instead.
+ * TEMPORAL_ADDRESS set, those real services are used instead. Each test file then has a database,
+ * a Temporal namespace and an SMTP server of its own (database.ts, fileServices.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,13 +13,12 @@ import { loadConfig } from '../../platform/config';
 import { applyMigrations } from '../../scripts/migrate';
 import { freePort } from '../../scripts/services';
 import { startInfrastructure } from '../../scripts/stack';
+import { namespaceForFile } from './fileServices';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
-    smtpUrl: string;
-    mailDir: string;
   }
 }
 
@@ -34,7 +34,9 @@ export default async function setup(project: TestProject) {
     EMBEDDED_TEMPORAL_UI_PORT: String(await freePort()),
     EMBEDDED_SMTP_PORT: String(await freePort()),
   });
-  const infra = await startInfrastructure(config, dataDir);
+  // A namespace for every file the project could run (fileServices.ts), created with the server.
+  const files = ['test/integration', 'test/can-fail'].flatMap((dir) => fs.readdirSync(path.join(project.config.root, dir)).filter((file) => file.endsWith('.ts')));
+  const infra = await startInfrastructure(config, dataDir, { extraNamespaces: [...new Set(files.map(namespaceForFile))] });
   try {
     await applyMigrations(infra.databaseUrl);
   } catch (error) {
@@ -43,8 +45,6 @@ export default async function setup(project: TestProject) {
   }
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('temporalAddress', infra.temporalAddress);
-  project.provide('smtpUrl', infra.smtpUrl);
-  project.provide('mailDir', path.join(dataDir, 'mail'));
   process.stderr.write(`[integration] infrastructure ready in ${Date.now() - started} ms (${dataDir})\n`);
   return async () => {
     await infra.stop();

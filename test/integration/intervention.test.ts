@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERVENTION_LADDER_V1 } from '../../domain/interventionLadder';
 import { createHarness, eventually, type Harness } from './support';
 
@@ -163,7 +163,7 @@ describe('intervention over HTTP (§5.18–5.21)', () => {
     expect(mail.every((m) => m.status === 'sent')).toBe(true);
     expect(mail.map((m) => m.to)).toEqual(expect.arrayContaining(['accountable.officer@y01.example', 'officer@y02.example']));
     // Delivered over SMTP: the catcher saved each message; headers unfolded, each carries its outbox key.
-    const delivered = fs.readdirSync(inject('mailDir')).map((file) => fs.readFileSync(path.join(inject('mailDir'), file), 'utf8').replace(/\r?\n[ \t]+/g, ' '));
+    const delivered = fs.readdirSync(h.mailDir).map((file) => fs.readFileSync(path.join(h.mailDir, file), 'utf8').replace(/\r?\n[ \t]+/g, ' '));
     const keysTo = (to: string) => delivered.filter((eml) => eml.includes(`X-Casework-Key: ${workflowId}:`) && eml.includes(`:${to}`));
     expect(keysTo('accountable.officer@y01.example').length).toBeGreaterThanOrEqual(7); // a notice at every round, and the outcomes
     expect(keysTo('officer@y02.example')).toHaveLength(1); // the request to take the responsibility

@@ -112,7 +112,7 @@ function startWorkerProcess(): { process: ChildProcess; ready: Promise<void> } {
   // node itself with tsx's loader, so that SIGKILL kills the worker and leaves no orphan behind.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), SMTP_URL: inject('smtpUrl'), TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), SMTP_URL: h.smtpUrl, TEMPORAL_NAMESPACE: h.namespace, TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {

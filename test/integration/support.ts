@@ -12,10 +12,15 @@ import { createLogger } from '../../platform/log';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
 import { fileDatabaseUrl } from './database';
+import { fileMail, fileNamespace } from './fileServices';
 
 export interface Harness {
   /** This test file's own database (see database.ts). */
   databaseUrl: string;
+  /** This test file's own Temporal namespace, SMTP server and mail folder (see fileServices.ts). */
+  namespace: string;
+  smtpUrl: string;
+  mailDir: string;
   db: Db;
   temporal: Client;
   app: ReturnType<typeof createApp>;
@@ -31,15 +36,20 @@ const log = createLogger({ service: 'test' }, (process.env.TEST_LOG_LEVEL as 'de
 export async function createHarness(taskQueue: string): Promise<Harness> {
   const databaseUrl = await fileDatabaseUrl();
   const db = createDb(databaseUrl);
+  const namespace = fileNamespace();
+  const mail = await fileMail();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  await ensureSearchAttributes(connection, 'default');
-  const temporal = new Client({ connection });
+  await ensureSearchAttributes(connection, namespace);
+  const temporal = new Client({ connection, namespace });
   const app = createApp({ db, temporal, taskQueue, log });
   const workers: Worker[] = [];
   const nativeConnections: NativeConnection[] = [];
   const mailers: Mailer[] = [];
   return {
     databaseUrl,
+    namespace,
+    smtpUrl: mail.url,
+    mailDir: mail.dir,
     db,
     temporal,
     app,
@@ -47,9 +57,9 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     async startWorker() {
       const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
       nativeConnections.push(nativeConnection);
-      const mailer = createMailer(inject('smtpUrl'), 'casework@test.example');
+      const mailer = createMailer(mail.url, 'casework@test.example');
       mailers.push(mailer);
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities: createActivities({ db, mailer }) });
+      const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue, activities: createActivities({ db, mailer }) });
       workers.push(worker);
       void worker.run();
       return worker;
@@ -74,17 +84,10 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
         }
       }
       await connection.close();
+      await mail.stop();
       await db.$disconnect();
     },
   };
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { eventually } from '../support/wait';

@@ -5,6 +5,7 @@
  * Time skips only while a result is awaited or `env.sleep` runs, so each test sends its Updates in
  * normal time and then skips to the next date explicitly.
  */
+import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -147,16 +148,13 @@ async function startAuthorisation(taskQueue: string, input: AuthorisationInput):
 type Handle = WorkflowHandle;
 
 async function waitFor(handle: Handle, predicate: (state: AuthorisationState) => boolean, what: string): Promise<AuthorisationState> {
-  for (let i = 0; i < 200; i++) {
+  return eventually(async () => {
     const state = await handle.query(authorisationState);
-    if (predicate(state)) return state;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`workflow never reached ${what}`);
+    return predicate(state) ? state : null;
+  }, `the workflow to reach ${what}`);
 }
 async function until(probe: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!probe()) throw new Error(`never saw ${what}`);
+  await eventually(probe, what);
 }
 const waitForStage = (handle: Handle, stage: AuthorisationStage) => waitFor(handle, (s) => s.stage === stage, stage);
 

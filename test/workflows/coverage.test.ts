@@ -4,6 +4,7 @@
  * notice; when the deadline passes, a case officer assigns one with the reserve power and reasons; the
  * other joined a consortium in time and is left alone (§4.5).
  */
+import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -61,12 +62,10 @@ afterAll(async () => {
 });
 
 async function waitForStage(handle: { query: (q: typeof practiceCoverageState) => Promise<PracticeCoverageState> }, stage: PracticeCoverageState['stage']): Promise<PracticeCoverageState> {
-  for (let i = 0; i < 150; i++) {
+  return eventually(async () => {
     const state = await handle.query(practiceCoverageState).catch(() => null);
-    if (state?.stage === stage) return state;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the case never reached ${stage}`);
+    return state?.stage === stage ? state : null;
+  }, `the case to reach ${stage}`);
 }
 
 const failureType = (error: unknown) => ((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type;

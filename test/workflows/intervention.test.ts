@@ -2,6 +2,7 @@
  * Staged intervention (§5.18–5.21) on Temporal's time-skipping test server, with mocked activities
  * and the real ladder durations (14 and 28 days, 90-day monitoring periods) passing in milliseconds.
  */
+import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -114,12 +115,10 @@ async function withWorker<T>(taskQueue: string, activities: object, body: () => 
 type Handle = WorkflowHandle;
 
 async function waitFor(handle: Handle, what: string, predicate: (state: InterventionState) => boolean): Promise<InterventionState> {
-  for (let i = 0; i < 200; i++) {
+  return eventually(async () => {
     const state = await handle.query(interventionState);
-    if (predicate(state)) return state;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`workflow never reached: ${what}`);
+    return predicate(state) ? state : null;
+  }, `the workflow to reach ${what}`);
 }
 
 /** Waits until every committed outcome is recorded and carried out (nothing in flight), e.g. before terminating a test workflow. */
@@ -435,7 +434,7 @@ describe('practiceConcern workflow (§5.21)', () => {
     const taskQueue = 'wf-practice-resolved';
     const state = await withWorker(taskQueue, activities, async () => {
       const handle = await env.client.workflow.start('practiceConcern', { taskQueue, workflowId: 'practice-concern:A81001:2013-07', args: [input('A81001')] });
-      for (let i = 0; i < 100 && world.steps.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => world.steps.length > 0, 'the first step');
       const foreign: CaseActor = { id: 'co-9', role: 'consortium_officer', consortiumCode: 'T99' };
       expect(await rejection(handle.executeUpdate(resolvePracticeConcern, { args: [{ actor: foreign, note: 'x' }] }))).toBe('Forbidden');
       expect(await rejection(handle.executeUpdate(decidePracticeConcern, { args: [{ actor: officer, outcome: 'resolved', reasons: 'x' }] }))).toBe('InvalidTransition');

@@ -2,6 +2,7 @@
  * The membership change process (§4.9) on Temporal's time-skipping test server, with mocked
  * activities and the real policy period (28 days to decide) passing in milliseconds.
  */
+import { eventually } from '../support/wait';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -176,9 +177,5 @@ async function waitForStage(handle: WorkflowHandle<typeof membershipChange>, sta
 }
 
 async function eventuallyTrue(probe: () => Promise<boolean>) {
-  for (let i = 0; i < 100; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition never held');
+  await eventually(probe, 'the condition');
 }

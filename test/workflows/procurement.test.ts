@@ -63,7 +63,11 @@ const mockActivities: Mocks = {
   recordProcurement: record('recordProcurement'),
   recordBid: record('recordBid'),
   recordManagement: record('recordManagement'),
-  recordAward: record('recordAward'),
+  // Like the real activity, a case step passed with the award is recorded with it.
+  async recordAward(args) {
+    calls.push({ name: 'recordAward', args: args as unknown as Record<string, unknown> });
+    if (args.caseStep) calls.push({ name: 'recordCaseStep', args: { ...args.caseStep, via: 'recordAward' } });
+  },
   publishCaseItem: record('publishCaseItem'),
   async caseOfficerEmails() {
     return ['case.officer@board.example'];
@@ -170,7 +174,8 @@ describe('procurement workflow', () => {
       expect((await rejection(handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'BETA-CARE', reasons: 'cheaper', contractQuarters: 4 }] }))).type).toBe('InvalidInput');
       await handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'Highest weighted score (76).', contractQuarters: 4 }] });
       const done = await handle.result();
-      await recordHistory(handle, 'procurement-unconflicted');
+      // Recorded beside procurement-unconflicted.json (before the award and its decision became one write).
+      await recordHistory(handle, 'procurement-unconflicted-award-with-decision');
       return done;
     });
     expect(result.stage).toBe('completed');
@@ -179,6 +184,9 @@ describe('procurement workflow', () => {
     expect(result.referralReports).toEqual([]);
     expect(called('recordManagement')[0]).toMatchObject({ management: { managedBy: 'consortium' }, thirdParty: null, handOff: null });
     expect(called('recordAward')[0]).toMatchObject({ status: 'awarded', award: { bidderId: 'ACME-HEALTH' } });
+    // The award's decision is written in the award's own transaction, not by a later step (issue 11).
+    expect(called('recordAward')[0]?.caseStep).toMatchObject({ step: { step: 'awarded', actor: { id: 'co-1' }, decision: { outcome: 'awarded', reasons: 'Highest weighted score (76).' } } });
+    expect(called('recordCaseStep').filter((c) => (c.step as { step: string }).step === 'awarded').map((c) => c.via)).toEqual(['recordAward']);
     const opened = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'opened')?.step as { dueAt: string };
     expect(Date.parse(opened.dueAt) - Date.parse(result.startedAt)).toBe(PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS);
   });
