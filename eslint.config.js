@@ -1,6 +1,35 @@
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'generated/**', '.data/**', 'coverage/**'] },
@@ -22,16 +51,37 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'workflows and domain rules must not use Node built-ins' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'workflows and domain rules must not use Node built-ins',
+          })),
           patterns: [
             { group: ['node:*'], message: 'workflows and domain rules must not use Node built-ins' },
-            { group: ['**/activities/*', '**/activities'], allowTypeImports: true, message: 'import activities as types only (proxyActivities)' },
-            { group: ['**/platform/*', '**/api/*', '**/scripts/*', '**/generated/*', '@prisma/*', 'pg', 'nodemailer'], message: 'no side-effecting modules in workflows or domain' },
+            {
+              group: ['**/activities/*', '**/activities'],
+              allowTypeImports: true,
+              message: 'import activities as types only (proxyActivities)',
+            },
+            {
+              group: ['**/platform/*', '**/api/*', '**/scripts/*', '**/generated/*', '@prisma/*', 'pg', 'nodemailer'],
+              message: 'no side-effecting modules in workflows or domain',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }, { name: 'setInterval', message: 'use sleep() in a loop' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'use the SDK-provided deterministic Math.random only via uuid4()' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use sleep() in a loop' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'use the SDK-provided deterministic Math.random only via uuid4()',
+        },
+      ],
     },
   },
 );

@@ -7,7 +7,15 @@
  * consortium, so a retried batch e-mails nobody twice.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { allocate, reconciliationProblems, AGE_BANDS, SEXES, type Allocation, type BySexAndAgeBand, type PracticeListSize } from '../domain/allocation';
+import {
+  allocate,
+  reconciliationProblems,
+  AGE_BANDS,
+  SEXES,
+  type Allocation,
+  type BySexAndAgeBand,
+  type PracticeListSize,
+} from '../domain/allocation';
 import { formatPence } from '../domain/money';
 import type { Prisma } from '../generated/prisma/client';
 import { columnParam, type SqlType } from '../platform/columns';
@@ -34,7 +42,9 @@ export interface AllocationCalculated {
 }
 
 /** The 18 list-size cells, in SEXES × AGE_BANDS order, with their PracticeListSize column (`male` `0-4` → `male0to4`). */
-const CELLS = SEXES.flatMap((sex) => AGE_BANDS.map((band) => ({ sex, band, column: `${sex}${band.replace('+', 'plus').replace('-', 'to')}` })));
+const CELLS = SEXES.flatMap((sex) =>
+  AGE_BANDS.map((band) => ({ sex, band, column: `${sex}${band.replace('+', 'plus').replace('-', 'to')}` })),
+);
 
 /**
  * The latest quarterly return on record, practices with patients only, each with its current
@@ -56,12 +66,21 @@ const LIST_SIZES_SQL = `
   ) rows`;
 
 /** Reads {@link LIST_SIZES_SQL}'s strings back into list sizes, and counts the practices with no consortium. */
-function listSizesOf(row: { practices: number; practiceCodes: string; consortiumCodes: string; cells: string }): { practices: PracticeListSize[]; unaffiliatedPractices: number } {
+function listSizesOf(row: { practices: number; practiceCodes: string; consortiumCodes: string; cells: string }): {
+  practices: PracticeListSize[];
+  unaffiliatedPractices: number;
+} {
   const codes = row.practices === 0 ? [] : row.practiceCodes.split('\u001f');
   const consortia = row.practices === 0 ? [] : row.consortiumCodes.split('\u001f');
   const cells = row.practices === 0 ? [] : row.cells.split(',');
-  if (codes.length !== row.practices || consortia.length !== row.practices || cells.length !== row.practices * CELLS.length) {
-    throw new Error(`the list sizes did not read back whole: ${row.practices} practices, ${codes.length} codes, ${consortia.length} consortia, ${cells.length} cells`);
+  if (
+    codes.length !== row.practices ||
+    consortia.length !== row.practices ||
+    cells.length !== row.practices * CELLS.length
+  ) {
+    throw new Error(
+      `the list sizes did not read back whole: ${row.practices} practices, ${codes.length} codes, ${consortia.length} consortia, ${cells.length} cells`,
+    );
   }
   const practices: PracticeListSize[] = [];
   let unaffiliatedPractices = 0;
@@ -85,7 +104,12 @@ function listSizesOf(row: { practices: number; practiceCodes: string; consortium
  * Inserts the lines of a run in one statement, each column sent as a single parameter
  * (platform/columns.ts `columnParam`) rather than one parameter per value.
  */
-async function insertRunLines(tx: Prisma.TransactionClient, table: 'AllocationLine' | 'AllocationPracticeLine', runId: string, columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean)[]]>): Promise<void> {
+async function insertRunLines(
+  tx: Prisma.TransactionClient,
+  table: 'AllocationLine' | 'AllocationPracticeLine',
+  runId: string,
+  columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean)[]]>,
+): Promise<void> {
   const params = columns.map(([, type, values], index) => columnParam(type, index + 2, values));
   await tx.$executeRawUnsafe(
     `INSERT INTO "${table}" ("runId", ${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT $1, * FROM unnest(${params.map((param) => param.sql).join(', ')})`,
@@ -94,13 +118,17 @@ async function insertRunLines(tx: Prisma.TransactionClient, table: 'AllocationLi
   );
 }
 
-const totalsJson = (allocation: Allocation) => Object.fromEntries(Object.entries(allocation.totals).map(([name, value]) => [name, String(value)]));
+const totalsJson = (allocation: Allocation) =>
+  Object.fromEntries(Object.entries(allocation.totals).map(([name, value]) => [name, String(value)]));
 
 export function createAllocationActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
   const notices = createNoticeActivities({ db, mailer, clock });
 
   const summaryOf = async (runId: string): Promise<Omit<AllocationCalculated, 'calculationMs'>> => {
-    const run = await db.allocationRun.findUniqueOrThrow({ where: { id: runId }, include: { _count: { select: { lines: true, practiceLines: true } } } });
+    const run = await db.allocationRun.findUniqueOrThrow({
+      where: { id: runId },
+      include: { _count: { select: { lines: true, practiceLines: true } } },
+    });
     return {
       runId: run.id,
       runKey: run.runKey,
@@ -120,23 +148,46 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
      * coverage process places them, §4.5) and counted. The run must reconcile to the penny before it is
      * stored; otherwise the activity fails and nothing is written.
      */
-    async calculateAllocation(input: Pick<AllocationRunInput, 'financialYear' | 'basis' | 'parameters' | 'weights'> & { workflowId: string; actor: Actor }): Promise<AllocationCalculated> {
+    async calculateAllocation(
+      input: Pick<AllocationRunInput, 'financialYear' | 'basis' | 'parameters' | 'weights'> & {
+        workflowId: string;
+        actor: Actor;
+      },
+    ): Promise<AllocationCalculated> {
       const runKey = runKeyOf(input.financialYear, input.basis);
       const stored = await db.allocationRun.findUnique({ where: { runKey }, select: { id: true } });
       if (stored) return { ...(await summaryOf(stored.id)), calculationMs: 0 };
 
       const started = performance.now();
       const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-      if (!latest) throw ApplicationFailure.nonRetryable('no list sizes are on record: import a list-size file first', 'InvalidInput');
+      if (!latest)
+        throw ApplicationFailure.nonRetryable(
+          'no list sizes are on record: import a list-size file first',
+          'InvalidInput',
+        );
       // The latest quarterly return on record, and each practice's current consortium (the consortia as
       // constituted; shadow consortia carry the same members before establishment, §7.1).
-      const [listRow] = await db.$queryRawUnsafe<Array<{ practices: number; practiceCodes: string; consortiumCodes: string; cells: string }>>(LIST_SIZES_SQL, latest.period);
-      const { practices, unaffiliatedPractices } = listSizesOf(listRow ?? { practices: 0, practiceCodes: '', consortiumCodes: '', cells: '' });
-      if (practices.length === 0) throw ApplicationFailure.nonRetryable('no practice on record belongs to a consortium', 'InvalidInput');
+      const [listRow] = await db.$queryRawUnsafe<
+        Array<{ practices: number; practiceCodes: string; consortiumCodes: string; cells: string }>
+      >(LIST_SIZES_SQL, latest.period);
+      const { practices, unaffiliatedPractices } = listSizesOf(
+        listRow ?? { practices: 0, practiceCodes: '', consortiumCodes: '', cells: '' },
+      );
+      if (practices.length === 0)
+        throw ApplicationFailure.nonRetryable('no practice on record belongs to a consortium', 'InvalidInput');
 
-      const allocation = allocate({ practices, weights: input.weights, parameters: input.parameters, basis: input.basis });
+      const allocation = allocate({
+        practices,
+        weights: input.weights,
+        parameters: input.parameters,
+        basis: input.basis,
+      });
       const problems = reconciliationProblems(allocation);
-      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the allocation does not reconcile: ${problems.slice(0, 5).join('; ')}`, 'ReconciliationFailed');
+      if (problems.length > 0)
+        throw ApplicationFailure.nonRetryable(
+          `the allocation does not reconcile: ${problems.slice(0, 5).join('; ')}`,
+          'ReconciliationFailed',
+        );
 
       const runId = await db.$transaction(
         async (tx) => {
@@ -152,7 +203,11 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
               listPeriod: latest.period,
               programmePotPence: BigInt(allocation.totals.programmePotPence),
               totals: totalsJson(allocation),
-              riskPool: { ...allocation.riskPool, totalPence: String(allocation.riskPool.totalPence), unaffiliatedPractices } as Prisma.InputJsonValue,
+              riskPool: {
+                ...allocation.riskPool,
+                totalPence: String(allocation.riskPool.totalPence),
+                unaffiliatedPractices,
+              } as Prisma.InputJsonValue,
             },
           });
           const { consortia, practices: budgets } = allocation;
@@ -187,7 +242,15 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
             action: 'allocation.calculated',
             subjectType: 'allocation',
             subjectId: runKey,
-            details: { runId: run.id, formulaVersion: allocation.formulaVersion, listPeriod: latest.period, consortia: allocation.consortia.length, practices: allocation.practices.length, unaffiliatedPractices, totals: totalsJson(allocation) },
+            details: {
+              runId: run.id,
+              formulaVersion: allocation.formulaVersion,
+              listPeriod: latest.period,
+              consortia: allocation.consortia.length,
+              practices: allocation.practices.length,
+              unaffiliatedPractices,
+              totals: totalsJson(allocation),
+            },
             occurredAt: clock.now(),
           });
           return run.id;
@@ -211,17 +274,34 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
      * Publishes a run in the public register (§2.22: the Board announces the allocations) and marks any
      * earlier published run for the same year superseded — the real budgets replace the indicative ones.
      */
-    async publishAllocation(input: { runId: string; workflowId: string; announcedOn: string; actor: Actor }): Promise<void> {
+    async publishAllocation(input: {
+      runId: string;
+      workflowId: string;
+      announcedOn: string;
+      actor: Actor;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
-        const run = await tx.allocationRun.update({ where: { id: input.runId }, data: { status: 'announced', announcedOn: new Date(`${input.announcedOn}T00:00:00Z`) } });
-        const superseded = await tx.allocationRun.updateMany({ where: { financialYear: run.financialYear, status: 'announced', id: { not: run.id } }, data: { status: 'superseded' } });
+        const run = await tx.allocationRun.update({
+          where: { id: input.runId },
+          data: { status: 'announced', announcedOn: new Date(`${input.announcedOn}T00:00:00Z`) },
+        });
+        const superseded = await tx.allocationRun.updateMany({
+          where: { financialYear: run.financialYear, status: 'announced', id: { not: run.id } },
+          data: { status: 'superseded' },
+        });
         await appendAudit(tx, {
           eventKey: `${input.workflowId}:published`,
           actor: input.actor.id,
           action: 'allocation.published',
           subjectType: 'allocation',
           subjectId: run.runKey,
-          details: { runId: run.id, basis: run.basis, announcedOn: input.announcedOn, formulaVersion: run.formulaVersion, supersededRuns: superseded.count },
+          details: {
+            runId: run.id,
+            basis: run.basis,
+            announcedOn: input.announcedOn,
+            formulaVersion: run.formulaVersion,
+            supersededRuns: superseded.count,
+          },
           occurredAt: clock.now(),
         });
       });
@@ -229,7 +309,11 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
 
     /** The consortia of a run, in code order: the workflow cuts them into batches. */
     async allocationConsortia(input: { runId: string }): Promise<string[]> {
-      const lines = await db.allocationLine.findMany({ where: { runId: input.runId }, select: { consortiumCode: true }, orderBy: { consortiumCode: 'asc' } });
+      const lines = await db.allocationLine.findMany({
+        where: { runId: input.runId },
+        select: { consortiumCode: true },
+        orderBy: { consortiumCode: 'asc' },
+      });
       return lines.map((line) => line.consortiumCode);
     },
 
@@ -237,9 +321,18 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
      * One batch of the announcement: a notice to each consortium with its own figures, e-mailed through
      * the outbox to its officers (issueNotice). Keyed by workflow id and consortium.
      */
-    async announceAllocation(input: { runId: string; workflowId: string; consortiumCodes: string[]; issuedBy: string }): Promise<{ notified: number; emailsQueued: number; withoutRecipients: string[] }> {
+    async announceAllocation(input: {
+      runId: string;
+      workflowId: string;
+      consortiumCodes: string[];
+      issuedBy: string;
+    }): Promise<{ notified: number; emailsQueued: number; withoutRecipients: string[] }> {
       const run = await db.allocationRun.findUniqueOrThrow({ where: { id: input.runId } });
-      const lines = await db.allocationLine.findMany({ where: { runId: input.runId, consortiumCode: { in: input.consortiumCodes } }, include: { consortium: { select: { name: true } } }, orderBy: { consortiumCode: 'asc' } });
+      const lines = await db.allocationLine.findMany({
+        where: { runId: input.runId, consortiumCode: { in: input.consortiumCodes } },
+        include: { consortium: { select: { name: true } } },
+        orderBy: { consortiumCode: 'asc' },
+      });
       let emailsQueued = 0;
       const withoutRecipients: string[] = [];
       for (const line of lines) {
@@ -253,7 +346,9 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
           `Programme allocation:           ${formatPence(line.programmePence)}`,
           `Running costs cap (§5.2):       ${formatPence(line.runningCostsCapPence)}`,
           `Quality premium, up to (§5.17): ${formatPence(line.qualityPremiumMaxPence)}`,
-          line.riskPooled ? `Risk pool contribution (§5.9):  ${formatPence(line.riskPoolContributionPence)} (under the ${Number((run.riskPool as { populationThreshold?: number }).populationThreshold ?? 0).toLocaleString('en-GB')} threshold)` : 'Risk pool: full risk carried by the consortium (§5.9)',
+          line.riskPooled
+            ? `Risk pool contribution (§5.9):  ${formatPence(line.riskPoolContributionPence)} (under the ${Number((run.riskPool as { populationThreshold?: number }).populationThreshold ?? 0).toLocaleString('en-GB')} threshold)`
+            : 'Risk pool: full risk carried by the consortium (§5.9)',
           `Held directly:                  ${formatPence(line.netProgrammePence)}`,
           '',
           `Formula version: ${run.formulaVersion}`,

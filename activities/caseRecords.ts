@@ -58,7 +58,11 @@ export interface CaseOpening {
  * an activity whose own write and the step must be seen together (the award and its decision) runs it
  * in its own transaction.
  */
-export async function writeCaseStep(tx: Prisma.TransactionClient, input: { opening: CaseOpening; step: CaseStep }, now: Date): Promise<void> {
+export async function writeCaseStep(
+  tx: Prisma.TransactionClient,
+  input: { opening: CaseOpening; step: CaseStep },
+  now: Date,
+): Promise<void> {
   const { opening, step } = input;
   // The record, opened on the first step with its consortium's area team (the work queue's scope),
   // then moved on. One statement, as the case record is written on every step of every process.
@@ -76,12 +80,20 @@ export async function writeCaseStep(tx: Prisma.TransactionClient, input: { openi
       "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
       "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")`;
   for (const settled of step.settleDeadlines ?? []) {
-    await tx.caseDeadline.updateMany({ where: { workflowId: opening.workflowId, step: settled.step, status: 'open' }, data: { status: settled.status, settledAt: now } });
+    await tx.caseDeadline.updateMany({
+      where: { workflowId: opening.workflowId, step: settled.step, status: 'open' },
+      data: { status: settled.status, settledAt: now },
+    });
   }
   if (step.dueAt) {
     await tx.caseDeadline.upsert({
       where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
-      create: { workflowId: opening.workflowId, step: step.step, dueAt: new Date(step.dueAt), owner: step.owner ?? null },
+      create: {
+        workflowId: opening.workflowId,
+        step: step.step,
+        dueAt: new Date(step.dueAt),
+        owner: step.owner ?? null,
+      },
       update: {},
     });
   }
@@ -112,7 +124,16 @@ export async function writeCaseStep(tx: Prisma.TransactionClient, input: { openi
     action: step.action,
     subjectType: opening.consortiumCode ? 'consortium' : 'case',
     subjectId: opening.consortiumCode ?? opening.workflowId,
-    details: { workflowId: opening.workflowId, kind: opening.kind, stage: step.stage, role: step.actor.role, ruleVersion: step.ruleVersion, dueAt: step.dueAt ?? null, ...(step.decision ? { decision: step.decision } : {}), ...step.details },
+    details: {
+      workflowId: opening.workflowId,
+      kind: opening.kind,
+      stage: step.stage,
+      role: step.actor.role,
+      ruleVersion: step.ruleVersion,
+      dueAt: step.dueAt ?? null,
+      ...(step.decision ? { decision: step.decision } : {}),
+      ...step.details,
+    },
     occurredAt: now,
   });
 }
@@ -130,18 +151,31 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
     async recordShadowConsortium(input: ShadowFormationInput & { workflowId: string }): Promise<void> {
       const today = clock.now();
       await db.$transaction(async (tx) => {
-        const known = await tx.practice.findMany({ where: { code: { in: input.memberPracticeCodes } }, select: { code: true } });
+        const known = await tx.practice.findMany({
+          where: { code: { in: input.memberPracticeCodes } },
+          select: { code: true },
+        });
         const missing = input.memberPracticeCodes.filter((code) => !known.some((p) => p.code === code));
-        if (missing.length > 0) throw ApplicationFailure.nonRetryable(`unknown practices: ${missing.join(', ')}`, 'InvalidInput');
+        if (missing.length > 0)
+          throw ApplicationFailure.nonRetryable(`unknown practices: ${missing.join(', ')}`, 'InvalidInput');
         await tx.consortium.upsert({
           where: { code: input.code },
-          create: { code: input.code, name: input.name, areaTeam: input.areaTeam ?? null, status: 'forming' satisfies ConsortiumStatus },
+          create: {
+            code: input.code,
+            name: input.name,
+            areaTeam: input.areaTeam ?? null,
+            status: 'forming' satisfies ConsortiumStatus,
+          },
           update: {},
         });
         for (const practiceCode of input.memberPracticeCodes) {
           const current = await tx.membership.findFirst({ where: { practiceCode, validTo: null } });
           if (current?.consortiumCode === input.code) continue;
-          if (current) throw ApplicationFailure.nonRetryable(`${practiceCode} is already a member of ${current.consortiumCode}`, 'InvalidInput');
+          if (current)
+            throw ApplicationFailure.nonRetryable(
+              `${practiceCode} is already a member of ${current.consortiumCode}`,
+              'InvalidInput',
+            );
           await tx.membership.create({ data: { practiceCode, consortiumCode: input.code, validFrom: today } });
         }
         await appendAudit(tx, {
@@ -150,13 +184,25 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
           action: 'consortium.shadow_registered',
           subjectType: 'consortium',
           subjectId: input.code,
-          details: { name: input.name, memberPracticeCodes: input.memberPracticeCodes, policyVersion: input.policyVersion, role: input.actor.role },
+          details: {
+            name: input.name,
+            memberPracticeCodes: input.memberPracticeCodes,
+            policyVersion: input.policyVersion,
+            role: input.actor.role,
+          },
           occurredAt: today,
         });
       });
     },
 
-    async setConsortiumStatus(input: { code: string; status: ConsortiumStatus; actor: Actor; workflowId: string; step: string; policyVersion: string }): Promise<void> {
+    async setConsortiumStatus(input: {
+      code: string;
+      status: ConsortiumStatus;
+      actor: Actor;
+      workflowId: string;
+      step: string;
+      policyVersion: string;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
         await tx.consortium.update({ where: { code: input.code }, data: { status: input.status } });
         await appendAudit(tx, {

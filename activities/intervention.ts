@@ -19,7 +19,14 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
 
   return {
     /** Records a trigger with its evidence and the rule it meets (§5.19). */
-    async recordInterventionTrigger(input: { workflowId: string; key: string; consortiumCode: string; trigger: TriggerRecord; ruleVersion: string; recordedBy: string }): Promise<void> {
+    async recordInterventionTrigger(input: {
+      workflowId: string;
+      key: string;
+      consortiumCode: string;
+      trigger: TriggerRecord;
+      ruleVersion: string;
+      recordedBy: string;
+    }): Promise<void> {
       await db.interventionTrigger.upsert({
         where: { workflowId_key: { workflowId: input.workflowId, key: input.key } },
         create: {
@@ -49,10 +56,25 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
       const notice = await db.notice.findUnique({ where: { noticeKey: input.noticeKey }, select: { id: true } });
       if (!notice) throw ApplicationFailure.nonRetryable(`notice ${input.noticeKey} is not on record`, 'InvalidInput');
       const now = clock.now();
-      const decided = input.decision ? { status: input.decision.status, decidedBy: input.decision.decidedBy, decidedAt: now, decisionReason: input.decision.reason, ruleVersion: input.decision.ruleVersion } : {};
+      const decided = input.decision
+        ? {
+            status: input.decision.status,
+            decidedBy: input.decision.decidedBy,
+            decidedAt: now,
+            decisionReason: input.decision.reason,
+            ruleVersion: input.decision.ruleVersion,
+          }
+        : {};
       await db.noticeResponse.upsert({
         where: { responseKey: input.responseKey },
-        create: { responseKey: input.responseKey, noticeId: notice.id, submittedBy: input.submittedBy, submittedAt: now, body: input.body, ...decided },
+        create: {
+          responseKey: input.responseKey,
+          noticeId: notice.id,
+          submittedBy: input.submittedBy,
+          submittedAt: now,
+          body: input.body,
+          ...decided,
+        },
         // A decision is written once: a retried activity finds it decided and leaves it.
         update: input.decision ? { ...decided } : {},
       });
@@ -79,14 +101,23 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
       const now = clock.now();
       const today = dateOnly(now);
       await db.$transaction(async (tx) => {
-        const open = await tx.responsibilityTransfer.findFirst({ where: { consortiumCode, serviceLine: move.serviceLine, restoredOn: null } });
+        const open = await tx.responsibilityTransfer.findFirst({
+          where: { consortiumCode, serviceLine: move.serviceLine, restoredOn: null },
+        });
         const holder = open?.toHolder ?? consortiumCode;
         if (holder === move.to) return; // already done (a retried activity)
-        if (holder !== move.from) throw ApplicationFailure.nonRetryable(`${move.serviceLine} is held by ${holder}, not ${move.from}`, 'TransferRefused');
+        if (holder !== move.from)
+          throw ApplicationFailure.nonRetryable(
+            `${move.serviceLine} is held by ${holder}, not ${move.from}`,
+            'TransferRefused',
+          );
         if (move.from === consortiumCode) {
           const data = {
             toHolder: move.to,
-            budgetSharePence: input.budgetSharePence === null || input.budgetSharePence === undefined ? null : BigInt(input.budgetSharePence),
+            budgetSharePence:
+              input.budgetSharePence === null || input.budgetSharePence === undefined
+                ? null
+                : BigInt(input.budgetSharePence),
             acceptedBy: input.acceptedBy ?? null,
             acceptedAt: input.acceptedBy ? now : null,
             restoredOn: null,
@@ -94,14 +125,29 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
           };
           // A move undone and made again on the same day reuses that day's row (the audit keeps both).
           await tx.responsibilityTransfer.upsert({
-            where: { workflowId_serviceLine_effectiveFrom: { workflowId: input.workflowId, serviceLine: move.serviceLine, effectiveFrom: today } },
-            create: { workflowId: input.workflowId, consortiumCode, serviceLine: move.serviceLine, effectiveFrom: today, ...data },
+            where: {
+              workflowId_serviceLine_effectiveFrom: {
+                workflowId: input.workflowId,
+                serviceLine: move.serviceLine,
+                effectiveFrom: today,
+              },
+            },
+            create: {
+              workflowId: input.workflowId,
+              consortiumCode,
+              serviceLine: move.serviceLine,
+              effectiveFrom: today,
+              ...data,
+            },
             update: data,
           });
         } else if (move.to === consortiumCode && open) {
           await tx.responsibilityTransfer.update({ where: { id: open.id }, data: { restoredOn: today } });
         } else {
-          throw ApplicationFailure.nonRetryable(`a move must be out of or back to ${consortiumCode}`, 'TransferRefused');
+          throw ApplicationFailure.nonRetryable(
+            `a move must be out of or back to ${consortiumCode}`,
+            'TransferRefused',
+          );
         }
         await appendAudit(tx, {
           eventKey: `${input.workflowId}:${input.key}`,
@@ -109,7 +155,14 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
           action: move.to === consortiumCode ? 'responsibility.returned' : 'responsibility.transferred',
           subjectType: 'consortium',
           subjectId: consortiumCode,
-          details: { workflowId: input.workflowId, serviceLine: move.serviceLine, from: move.from, to: move.to, budgetSharePence: input.budgetSharePence ?? null, ruleVersion: input.ruleVersion },
+          details: {
+            workflowId: input.workflowId,
+            serviceLine: move.serviceLine,
+            from: move.from,
+            to: move.to,
+            budgetSharePence: input.budgetSharePence ?? null,
+            ruleVersion: input.ruleVersion,
+          },
           occurredAt: now,
         });
       });
@@ -120,11 +173,26 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
      * it must accept). A neighbouring consortium is reached through its officers; another organisation
      * through its third-party users.
      */
-    async notifyTransferReceiver(input: { noticeKey: string; workflowId: string; receiver: string; title: string; body: string; issuedBy: string; ruleVersion: string }): Promise<{ recipients: string[] }> {
+    async notifyTransferReceiver(input: {
+      noticeKey: string;
+      workflowId: string;
+      receiver: string;
+      title: string;
+      body: string;
+      issuedBy: string;
+      ruleVersion: string;
+    }): Promise<{ recipients: string[] }> {
       const consortium = await db.consortium.findUnique({ where: { code: input.receiver }, select: { code: true } });
       const thirdParties = consortium
         ? []
-        : (await db.user.findMany({ where: { role: 'third_party', organisation: input.receiver, email: { not: null } }, select: { email: true } })).map((u) => u.email).filter((e): e is string => !!e);
+        : (
+            await db.user.findMany({
+              where: { role: 'third_party', organisation: input.receiver, email: { not: null } },
+              select: { email: true },
+            })
+          )
+            .map((u) => u.email)
+            .filter((e): e is string => !!e);
       const { recipients } = await notices.issueNotice({
         noticeKey: input.noticeKey,
         workflowId: input.workflowId,

@@ -30,7 +30,14 @@ export function createMembershipActivities({ db, clock }: { db: Db; clock: Clock
     },
 
     /** Records the case officer's decision on the request (the audit row is recordCaseStep's). */
-    async settleMembershipChangeRequest(input: { workflowId: string; status: 'approved' | 'rejected'; decidedBy: string; decidedAt: string; reasons: string | null; effectiveFrom: string | null }): Promise<void> {
+    async settleMembershipChangeRequest(input: {
+      workflowId: string;
+      status: 'approved' | 'rejected';
+      decidedBy: string;
+      decidedAt: string;
+      reasons: string | null;
+      effectiveFrom: string | null;
+    }): Promise<void> {
       await db.membershipChangeRequest.updateMany({
         where: { workflowId: input.workflowId, status: 'requested' },
         data: {
@@ -53,7 +60,10 @@ export function createMembershipActivities({ db, clock }: { db: Db; clock: Clock
       await db.$transaction(async (tx) => {
         const request = await tx.membershipChangeRequest.findUnique({ where: { workflowId: input.workflowId } });
         if (!request || request.status !== 'approved' || !request.effectiveFrom) {
-          throw ApplicationFailure.nonRetryable(`${input.workflowId} is not an approved request with an effective date`, 'InvalidInput');
+          throw ApplicationFailure.nonRetryable(
+            `${input.workflowId} is not an approved request with an effective date`,
+            'InvalidInput',
+          );
         }
         if (await tx.membership.findFirst({ where: { changeRequestId: request.id } })) return; // already applied
         const current = await tx.membership.findFirst({ where: { practiceCode: request.practiceCode, validTo: null } });
@@ -63,9 +73,16 @@ export function createMembershipActivities({ db, clock }: { db: Db; clock: Clock
             'InvalidInput',
           );
         }
-        if (current) await tx.membership.update({ where: { id: current.id }, data: { validTo: request.effectiveFrom } });
+        if (current)
+          await tx.membership.update({ where: { id: current.id }, data: { validTo: request.effectiveFrom } });
         await tx.membership.create({
-          data: { practiceCode: request.practiceCode, consortiumCode: request.toConsortiumCode, validFrom: request.effectiveFrom, source: 'move-request', changeRequestId: request.id },
+          data: {
+            practiceCode: request.practiceCode,
+            consortiumCode: request.toConsortiumCode,
+            validFrom: request.effectiveFrom,
+            source: 'move-request',
+            changeRequestId: request.id,
+          },
         });
         const details = {
           workflowId: input.workflowId,
@@ -77,9 +94,25 @@ export function createMembershipActivities({ db, clock }: { db: Db; clock: Clock
           ruleVersion: input.ruleVersion,
         };
         if (request.fromConsortiumCode) {
-          await appendAudit(tx, { eventKey: `${input.workflowId}:practice-left`, actor: input.actor.id, action: 'membership.practice_left', subjectType: 'consortium', subjectId: request.fromConsortiumCode, details, occurredAt: now });
+          await appendAudit(tx, {
+            eventKey: `${input.workflowId}:practice-left`,
+            actor: input.actor.id,
+            action: 'membership.practice_left',
+            subjectType: 'consortium',
+            subjectId: request.fromConsortiumCode,
+            details,
+            occurredAt: now,
+          });
         }
-        await appendAudit(tx, { eventKey: `${input.workflowId}:practice-joined`, actor: input.actor.id, action: 'membership.practice_joined', subjectType: 'consortium', subjectId: request.toConsortiumCode, details, occurredAt: now });
+        await appendAudit(tx, {
+          eventKey: `${input.workflowId}:practice-joined`,
+          actor: input.actor.id,
+          action: 'membership.practice_joined',
+          subjectType: 'consortium',
+          subjectId: request.toConsortiumCode,
+          details,
+          occurredAt: now,
+        });
       });
     },
   };

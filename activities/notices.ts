@@ -48,9 +48,16 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
         where: { consortiumCode, validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] },
         select: { person: { select: { email: true } } },
       }),
-      db.user.findMany({ where: { role: 'consortium_officer', consortiumCode, email: { not: null } }, select: { email: true } }),
+      db.user.findMany({
+        where: { role: 'consortium_officer', consortiumCode, email: { not: null } },
+        select: { email: true },
+      }),
     ]);
-    return [...new Set([...officers.map((o) => o.person.email), ...users.map((u) => u.email)].filter((e): e is string => !!e))].sort();
+    return [
+      ...new Set(
+        [...officers.map((o) => o.person.email), ...users.map((u) => u.email)].filter((e): e is string => !!e),
+      ),
+    ].sort();
   }
 
   /**
@@ -63,25 +70,44 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
   async function deliverPending(where: { noticeId?: string; key?: string }): Promise<number> {
     const token = randomUUID();
     const now = clock.now();
-    const claimable = { ...where, OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedUntil: { lt: now } }] };
-    const ids = (await db.outboxEmail.findMany({ where: claimable, select: { id: true }, orderBy: { createdAt: 'asc' } })).map((row) => row.id);
+    const claimable = {
+      ...where,
+      OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedUntil: { lt: now } }],
+    };
+    const ids = (
+      await db.outboxEmail.findMany({ where: claimable, select: { id: true }, orderBy: { createdAt: 'asc' } })
+    ).map((row) => row.id);
     // One conditional UPDATE per row: of two attempts racing for a row, exactly one sees count 1.
     const claimed: typeof ids = [];
     for (const id of ids) {
-      const taken = await db.outboxEmail.updateMany({ where: { id, ...claimable }, data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + OUTBOX_LEASE_MS) } });
+      const taken = await db.outboxEmail.updateMany({
+        where: { id, ...claimable },
+        data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + OUTBOX_LEASE_MS) },
+      });
       if (taken.count === 1) claimed.push(id);
     }
-    const pending = claimed.length > 0 ? await db.outboxEmail.findMany({ where: { id: { in: claimed } }, orderBy: { createdAt: 'asc' } }) : [];
+    const pending =
+      claimed.length > 0
+        ? await db.outboxEmail.findMany({ where: { id: { in: claimed } }, orderBy: { createdAt: 'asc' } })
+        : [];
     const outcomes = await Promise.allSettled(pending.map((email) => deliver(email, token)));
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
     // Rows another attempt holds are not ours to send; this attempt fails (and is retried) until they are sent.
-    const heldElsewhere = await db.outboxEmail.count({ where: { ...where, status: 'sending', claimToken: { not: token } } });
-    if (heldElsewhere > 0) throw new Error(`${heldElsewhere} e-mail(s) of this notice are being sent by another attempt; retrying once they are marked`);
+    const heldElsewhere = await db.outboxEmail.count({
+      where: { ...where, status: 'sending', claimToken: { not: token } },
+    });
+    if (heldElsewhere > 0)
+      throw new Error(
+        `${heldElsewhere} e-mail(s) of this notice are being sent by another attempt; retrying once they are marked`,
+      );
     return pending.length;
   }
 
-  async function deliver(email: { id: string; key: string; to: string; subject: string; body: string }, token: string): Promise<void> {
+  async function deliver(
+    email: { id: string; key: string; to: string; subject: string; body: string },
+    token: string,
+  ): Promise<void> {
     try {
       const info = await mailer.transport.sendMail({
         from: mailer.from,
@@ -93,9 +119,29 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
         messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
         headers: { 'X-Casework-Key': email.key },
       });
-      await db.outboxEmail.updateMany({ where: { id: email.id, claimToken: token }, data: { status: 'sent', sentAt: clock.now(), attempts: { increment: 1 }, messageId: info.messageId ?? null, lastError: null, claimToken: null, claimedUntil: null } });
+      await db.outboxEmail.updateMany({
+        where: { id: email.id, claimToken: token },
+        data: {
+          status: 'sent',
+          sentAt: clock.now(),
+          attempts: { increment: 1 },
+          messageId: info.messageId ?? null,
+          lastError: null,
+          claimToken: null,
+          claimedUntil: null,
+        },
+      });
     } catch (error) {
-      await db.outboxEmail.updateMany({ where: { id: email.id, claimToken: token }, data: { status: 'failed', attempts: { increment: 1 }, lastError: error instanceof Error ? error.message : String(error), claimToken: null, claimedUntil: null } });
+      await db.outboxEmail.updateMany({
+        where: { id: email.id, claimToken: token },
+        data: {
+          status: 'failed',
+          attempts: { increment: 1 },
+          lastError: error instanceof Error ? error.message : String(error),
+          claimToken: null,
+          claimedUntil: null,
+        },
+      });
       throw error;
     }
   }
@@ -140,7 +186,13 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
           action: `notice.${input.kind}`,
           subjectType: input.consortiumCode ? 'consortium' : 'case',
           subjectId: input.consortiumCode ?? input.workflowId,
-          details: { noticeKey: input.noticeKey, workflowId: input.workflowId, recipients, respondBy: input.respondBy ?? null, ruleVersion: input.ruleVersion },
+          details: {
+            noticeKey: input.noticeKey,
+            workflowId: input.workflowId,
+            recipients,
+            respondBy: input.respondBy ?? null,
+            ruleVersion: input.ruleVersion,
+          },
           occurredAt: issuedAt,
         });
         return row;
@@ -150,8 +202,25 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
     },
 
     /** Sends one e-mail (e.g. an announcement) through the outbox. */
-    async sendEmail(input: { key: string; to: string; subject: string; body: string; workflowId?: string | null }): Promise<void> {
-      await db.outboxEmail.createMany({ data: [{ key: input.key, to: input.to, subject: input.subject, body: input.body, workflowId: input.workflowId ?? null }], skipDuplicates: true });
+    async sendEmail(input: {
+      key: string;
+      to: string;
+      subject: string;
+      body: string;
+      workflowId?: string | null;
+    }): Promise<void> {
+      await db.outboxEmail.createMany({
+        data: [
+          {
+            key: input.key,
+            to: input.to,
+            subject: input.subject,
+            body: input.body,
+            workflowId: input.workflowId ?? null,
+          },
+        ],
+        skipDuplicates: true,
+      });
       await deliverPending({ key: input.key });
     },
   };

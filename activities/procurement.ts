@@ -7,7 +7,14 @@
 import type { Prisma } from '../generated/prisma/client';
 import type { DeclaredInterest, ProcurementManagement, ProviderGroup } from '../domain/conflict';
 import type { Db } from '../platform/db';
-import type { AwardState, BidState, DeclarationRequestInput, DeclaredInterestInput, ProcurementInput, ThirdParty } from '../workflows/messages';
+import type {
+  AwardState,
+  BidState,
+  DeclarationRequestInput,
+  DeclaredInterestInput,
+  ProcurementInput,
+  ThirdParty,
+} from '../workflows/messages';
 import { appendAudit } from './audit';
 import { writeCaseStep, type CaseOpening, type CaseStep, type Clock } from './caseRecords';
 
@@ -27,7 +34,10 @@ const current = (today: Date) => ({ validFrom: { lte: today }, OR: [{ validTo: n
 export async function loadConflictContext(db: Db, consortiumCode: string, today: Date): Promise<ConflictContext> {
   const [memberships, members, declarations] = await Promise.all([
     db.membership.findMany({ where: { consortiumCode, ...current(today) }, select: { practiceCode: true } }),
-    db.providerGroupMember.findMany({ where: current(today), select: { groupId: true, practiceCode: true, memberGroupId: true } }),
+    db.providerGroupMember.findMany({
+      where: current(today),
+      select: { groupId: true, practiceCode: true, memberGroupId: true },
+    }),
     db.declarationOfInterest.findMany({
       where: { consortiumCode, OR: [{ interestTo: null }, { interestTo: { gt: today } }] },
       select: { personId: true, kind: true, organisationId: true, shareholdingPercent: true },
@@ -53,10 +63,19 @@ export async function loadConflictContext(db: Db, consortiumCode: string, today:
 }
 
 /** Merges one keyed item into a list kept in CaseRecord.details (payments, referral reports): a repeat replaces it. */
-async function publishInCaseDetails(tx: Prisma.TransactionClient, workflowId: string, list: string, key: string, item: Record<string, unknown>): Promise<void> {
+async function publishInCaseDetails(
+  tx: Prisma.TransactionClient,
+  workflowId: string,
+  list: string,
+  key: string,
+  item: Record<string, unknown>,
+): Promise<void> {
   const row = await tx.caseRecord.findUniqueOrThrow({ where: { workflowId }, select: { details: true } });
   const details = (row.details ?? {}) as Record<string, Record<string, unknown>>;
-  await tx.caseRecord.update({ where: { workflowId }, data: { details: { ...details, [list]: { ...(details[list] ?? {}), [key]: item } } as Prisma.InputJsonValue } });
+  await tx.caseRecord.update({
+    where: { workflowId },
+    data: { details: { ...details, [list]: { ...(details[list] ?? {}), [key]: item } } as Prisma.InputJsonValue },
+  });
 }
 
 export function createProcurementActivities({ db, clock }: { db: Db; clock: Clock }) {
@@ -66,7 +85,12 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
     },
 
     /** The procurement as registered and opened for bids (the case record must exist first). */
-    async recordProcurement(input: { workflowId: string; procurement: ProcurementInput; opensAt: string; closesAt: string }): Promise<void> {
+    async recordProcurement(input: {
+      workflowId: string;
+      procurement: ProcurementInput;
+      opensAt: string;
+      closesAt: string;
+    }): Promise<void> {
       const { procurement: p } = input;
       await db.procurement.upsert({
         where: { id: p.procurementId },
@@ -99,7 +123,11 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
         conflicted: bid.assessment?.conflicted ?? null,
         conflictAssessment: (bid.assessment ?? undefined) as Prisma.InputJsonValue | undefined,
       };
-      await db.bid.upsert({ where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: bid.bidderId } }, create: { procurementId: input.procurementId, bidderId: bid.bidderId, ...data }, update: data });
+      await db.bid.upsert({
+        where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: bid.bidderId } },
+        create: { procurementId: input.procurementId, bidderId: bid.bidderId, ...data },
+        update: data,
+      });
     },
 
     /** Who manages the procurement after the bids close, and how its conflicts are handled (§5.13, KF Q16). */
@@ -124,11 +152,20 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
             handOffAcceptedAt: input.handOff ? new Date(input.handOff.acceptedAt) : null,
           },
         });
-        const row = await tx.caseRecord.findUniqueOrThrow({ where: { workflowId: input.workflowId }, select: { details: true } });
+        const row = await tx.caseRecord.findUniqueOrThrow({
+          where: { workflowId: input.workflowId },
+          select: { details: true },
+        });
         const details = (row.details ?? {}) as Record<string, unknown>;
         await tx.caseRecord.update({
           where: { workflowId: input.workflowId },
-          data: { details: { ...details, management: input.management, conflictHandling: input.handling } as Prisma.InputJsonValue },
+          data: {
+            details: {
+              ...details,
+              management: input.management,
+              conflictHandling: input.handling,
+            } as Prisma.InputJsonValue,
+          },
         });
       });
     },
@@ -139,11 +176,20 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
      * the same transaction, so nobody reads a published award whose decision is not yet on record
      * (issue 11: the register showed the award while the `awarded` decision was still to be written).
      */
-    async recordAward(input: { procurementId: string; status: 'awarded' | 'cancelled'; award: AwardState | null; ruleVersion: string; caseStep?: { opening: CaseOpening; step: CaseStep } }): Promise<void> {
+    async recordAward(input: {
+      procurementId: string;
+      status: 'awarded' | 'cancelled';
+      award: AwardState | null;
+      ruleVersion: string;
+      caseStep?: { opening: CaseOpening; step: CaseStep };
+    }): Promise<void> {
       const { award, caseStep } = input;
       await db.$transaction(async (tx) => {
         if (award) {
-          const winning = await tx.bid.findUniqueOrThrow({ where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: award.bidderId } }, select: { id: true } });
+          const winning = await tx.bid.findUniqueOrThrow({
+            where: { procurementId_bidderId: { procurementId: input.procurementId, bidderId: award.bidderId } },
+            select: { id: true },
+          });
           await tx.award.upsert({
             where: { procurementId: input.procurementId },
             create: {
@@ -159,7 +205,10 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
             },
             update: {},
           });
-          await tx.bid.updateMany({ where: { procurementId: input.procurementId, id: { not: winning.id } }, data: { status: 'unsuccessful' } });
+          await tx.bid.updateMany({
+            where: { procurementId: input.procurementId, id: { not: winning.id } },
+            data: { status: 'unsuccessful' },
+          });
           await tx.bid.update({ where: { id: winning.id }, data: { status: 'successful' } });
         }
         await tx.procurement.update({ where: { id: input.procurementId }, data: { status: input.status } });
@@ -168,21 +217,35 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
     },
 
     /** Payments to practices and referral-pattern reports are published with the award (§5.13); the schema has no table for them. */
-    async publishCaseItem(input: { workflowId: string; list: 'payments' | 'referralReports'; key: string; item: Record<string, unknown> }): Promise<void> {
+    async publishCaseItem(input: {
+      workflowId: string;
+      list: 'payments' | 'referralReports';
+      key: string;
+      item: Record<string, unknown>;
+    }): Promise<void> {
       await db.$transaction((tx) => publishInCaseDetails(tx, input.workflowId, input.list, input.key, input.item));
     },
 
     /** The e-mail addresses of the case officers who oversee a consortium's area team (escalations go to them). */
     async caseOfficerEmails(input: { consortiumCode: string }): Promise<string[]> {
-      const consortium = await db.consortium.findUnique({ where: { code: input.consortiumCode }, select: { areaTeam: true } });
+      const consortium = await db.consortium.findUnique({
+        where: { code: input.consortiumCode },
+        select: { areaTeam: true },
+      });
       if (!consortium?.areaTeam) return [];
-      const officers = await db.user.findMany({ where: { role: 'case_officer', areaTeams: { has: consortium.areaTeam }, email: { not: null } }, select: { email: true } });
+      const officers = await db.user.findMany({
+        where: { role: 'case_officer', areaTeams: { has: consortium.areaTeam }, email: { not: null } },
+        select: { email: true },
+      });
       return [...new Set(officers.map((o) => o.email).filter((e): e is string => !!e))].sort();
     },
 
     /** The e-mail addresses of an organisation's third_party users (a nominated third party is told of the hand-off). */
     async thirdPartyEmails(input: { organisation: string }): Promise<string[]> {
-      const users = await db.user.findMany({ where: { role: 'third_party', organisation: input.organisation, email: { not: null } }, select: { email: true } });
+      const users = await db.user.findMany({
+        where: { role: 'third_party', organisation: input.organisation, email: { not: null } },
+        select: { email: true },
+      });
       return [...new Set(users.map((u) => u.email).filter((e): e is string => !!e))].sort();
     },
 
@@ -230,7 +293,11 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
             interestFrom: interest.interestFrom ? new Date(interest.interestFrom) : null,
             declaredOn: new Date(input.declaredAt),
             dueBy: new Date(input.dueAt),
-            published: !(interest.kind === 'shareholding' && interest.shareholdingPercent !== null && interest.shareholdingPercent <= input.shareholdingThresholdPercent),
+            published: !(
+              interest.kind === 'shareholding' &&
+              interest.shareholdingPercent !== null &&
+              interest.shareholdingPercent <= input.shareholdingThresholdPercent
+            ),
           })),
         });
         await appendAudit(tx, {
@@ -239,7 +306,12 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
           action: 'interests.declared',
           subjectType: 'consortium',
           subjectId: input.consortiumCode,
-          details: { workflowId: input.workflowId, personId: input.personId, interests: input.interests.length, policyVersion: input.policyVersion },
+          details: {
+            workflowId: input.workflowId,
+            personId: input.personId,
+            interests: input.interests.length,
+            policyVersion: input.policyVersion,
+          },
           occurredAt: clock.now(),
         });
       });

@@ -18,7 +18,15 @@ function milestoneDetails(milestone: MilestoneDefinition): Prisma.InputJsonValue
     source: milestone.source,
     ...(milestone.skipReason ? { skipReason: milestone.skipReason } : {}),
     ...(milestone.allocation
-      ? { allocation: { financialYear: milestone.allocation.financialYear, basis: milestone.allocation.basis, notifyConsortia: milestone.allocation.notifyConsortia, parametersVersion: milestone.allocation.parameters.version, weightsVersion: milestone.allocation.weights.version } }
+      ? {
+          allocation: {
+            financialYear: milestone.allocation.financialYear,
+            basis: milestone.allocation.basis,
+            notifyConsortia: milestone.allocation.notifyConsortia,
+            parametersVersion: milestone.allocation.parameters.version,
+            weightsVersion: milestone.allocation.weights.version,
+          },
+        }
       : {}),
   };
 }
@@ -26,7 +34,10 @@ function milestoneDetails(milestone: MilestoneDefinition): Prisma.InputJsonValue
 export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock }) {
   return {
     /** Writes the timetable's milestones as `scheduled`; a milestone already on record (perhaps done) is left alone. */
-    async scheduleMilestones(input: { timetableWorkflowId: string; milestones: MilestoneDefinition[] }): Promise<number> {
+    async scheduleMilestones(input: {
+      timetableWorkflowId: string;
+      milestones: MilestoneDefinition[];
+    }): Promise<number> {
       const created = await db.milestone.createMany({
         data: input.milestones.map((m) => ({
           key: m.key,
@@ -55,7 +66,14 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
     },
 
     /** Records a milestone's progress: running, then done or skipped, with the process it started. */
-    async markMilestone(input: { key: string; status: 'running' | FiredMilestone['status']; workflowId: string; firedAt: string; summary: string; actor: Actor }): Promise<void> {
+    async markMilestone(input: {
+      key: string;
+      status: 'running' | FiredMilestone['status'];
+      workflowId: string;
+      firedAt: string;
+      summary: string;
+      actor: Actor;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
         const row = await tx.milestone.findUniqueOrThrow({ where: { key: input.key } });
         const settled = input.status !== 'running';
@@ -65,7 +83,10 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
             status: input.status,
             workflowId: input.workflowId,
             completedAt: settled ? new Date(input.firedAt) : null,
-            details: { ...(row.details as Record<string, unknown>), ...(settled ? { summary: input.summary, firedAt: input.firedAt } : { startedAt: input.firedAt }) } as Prisma.InputJsonValue,
+            details: {
+              ...(row.details as Record<string, unknown>),
+              ...(settled ? { summary: input.summary, firedAt: input.firedAt } : { startedAt: input.firedAt }),
+            } as Prisma.InputJsonValue,
           },
         });
         await appendAudit(tx, {
@@ -74,7 +95,13 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
           action: `milestone.${input.status}`,
           subjectType: 'milestone',
           subjectId: input.key,
-          details: { kind: row.kind, dueOn: row.dueOn.toISOString().slice(0, 10), workflowId: input.workflowId, summary: input.summary, firedAt: input.firedAt },
+          details: {
+            kind: row.kind,
+            dueOn: row.dueOn.toISOString().slice(0, 10),
+            workflowId: input.workflowId,
+            summary: input.summary,
+            firedAt: input.firedAt,
+          },
           occurredAt: clock.now(),
         });
       });
@@ -93,16 +120,33 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
       const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
       if (!latest) return [];
       const rows = await db.practiceListSize.findMany({
-        where: { period: latest.period, registeredPatients: { gt: 0 }, practice: { memberships: { none: { validTo: null } } } },
-        select: { practiceCode: true, registeredPatients: true, sourceOrganisationCode: true, practice: { select: { name: true } } },
+        where: {
+          period: latest.period,
+          registeredPatients: { gt: 0 },
+          practice: { memberships: { none: { validTo: null } } },
+        },
+        select: {
+          practiceCode: true,
+          registeredPatients: true,
+          sourceOrganisationCode: true,
+          practice: { select: { name: true } },
+        },
         orderBy: { practiceCode: 'asc' },
       });
-      return rows.map((row) => ({ practiceCode: row.practiceCode, name: row.practice.name, registeredPatients: row.registeredPatients, sourceOrganisationCode: row.sourceOrganisationCode }));
+      return rows.map((row) => ({
+        practiceCode: row.practiceCode,
+        name: row.practice.name,
+        registeredPatients: row.registeredPatients,
+        sourceOrganisationCode: row.sourceOrganisationCode,
+      }));
     },
 
     /** The practice's consortium now, or null. */
     async currentConsortiumOf(input: { practiceCode: string }): Promise<string | null> {
-      const membership = await db.membership.findFirst({ where: { practiceCode: input.practiceCode, validTo: null }, select: { consortiumCode: true } });
+      const membership = await db.membership.findFirst({
+        where: { practiceCode: input.practiceCode, validTo: null },
+        select: { consortiumCode: true },
+      });
       return membership?.consortiumCode ?? null;
     },
 
@@ -111,15 +155,31 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
      * MembershipChangeRequest of kind `assignment` with the case officer's reasons, opens the membership
      * (source `reserve_power`) and audits it. Keyed by the case's workflow id.
      */
-    async assignPracticeByReservePower(input: { workflowId: string; practiceCode: string; consortiumCode: string; actor: Actor; reasons: string; effectiveFrom: string; ruleVersion: string }): Promise<void> {
+    async assignPracticeByReservePower(input: {
+      workflowId: string;
+      practiceCode: string;
+      consortiumCode: string;
+      actor: Actor;
+      reasons: string;
+      effectiveFrom: string;
+      ruleVersion: string;
+    }): Promise<void> {
       const effectiveFrom = dateOf(input.effectiveFrom);
       await db.$transaction(async (tx) => {
         const done = await tx.membershipChangeRequest.findUnique({ where: { workflowId: input.workflowId } });
         if (done) return;
-        const consortium = await tx.consortium.findUnique({ where: { code: input.consortiumCode }, select: { code: true } });
-        if (!consortium) throw ApplicationFailure.nonRetryable(`consortium ${input.consortiumCode} is not on record`, 'InvalidInput');
+        const consortium = await tx.consortium.findUnique({
+          where: { code: input.consortiumCode },
+          select: { code: true },
+        });
+        if (!consortium)
+          throw ApplicationFailure.nonRetryable(`consortium ${input.consortiumCode} is not on record`, 'InvalidInput');
         const current = await tx.membership.findFirst({ where: { practiceCode: input.practiceCode, validTo: null } });
-        if (current) throw ApplicationFailure.nonRetryable(`${input.practiceCode} is already a member of ${current.consortiumCode}`, 'InvalidTransition');
+        if (current)
+          throw ApplicationFailure.nonRetryable(
+            `${input.practiceCode} is already a member of ${current.consortiumCode}`,
+            'InvalidTransition',
+          );
         const now = clock.now();
         const request = await tx.membershipChangeRequest.create({
           data: {
@@ -138,14 +198,30 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
             workflowId: input.workflowId,
           },
         });
-        await tx.membership.create({ data: { practiceCode: input.practiceCode, consortiumCode: input.consortiumCode, validFrom: effectiveFrom, source: 'reserve_power', changeRequestId: request.id } });
+        await tx.membership.create({
+          data: {
+            practiceCode: input.practiceCode,
+            consortiumCode: input.consortiumCode,
+            validFrom: effectiveFrom,
+            source: 'reserve_power',
+            changeRequestId: request.id,
+          },
+        });
         await appendAudit(tx, {
           eventKey: `${input.workflowId}:membership`,
           actor: input.actor.id,
           action: 'membership.assigned_by_reserve_power',
           subjectType: 'practice',
           subjectId: input.practiceCode,
-          details: { consortiumCode: input.consortiumCode, reasons: input.reasons, effectiveFrom: input.effectiveFrom, role: input.actor.role, ruleVersion: input.ruleVersion, changeRequestId: request.id, rule: '§4.5' },
+          details: {
+            consortiumCode: input.consortiumCode,
+            reasons: input.reasons,
+            effectiveFrom: input.effectiveFrom,
+            role: input.actor.role,
+            ruleVersion: input.ruleVersion,
+            changeRequestId: request.id,
+            rule: '§4.5',
+          },
           occurredAt: now,
         });
       });

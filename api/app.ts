@@ -39,7 +39,9 @@ export const BODY_LIMIT = '256kb';
 /** A caller's x-request-id is kept only if it is a plain token, so it is safe in logs and headers. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-const packageVersion = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 const API_INFO = {
   title: 'Commissioning casework API',
@@ -48,7 +50,10 @@ const API_INFO = {
     'Case records and processes of GP commissioning consortia (2010–2014). Requests are validated against the schemas below; every error is `application/problem+json`; every POST honours `Idempotency-Key`; lists are cursor-paginated.',
   tags: [
     { name: 'consortia', description: 'GP commissioning consortia: the register, and shadow formation (§4.7).' },
-    { name: 'practices', description: 'GP practices, their list sizes and membership history, and requests to move (§4.9).' },
+    {
+      name: 'practices',
+      description: 'GP practices, their list sizes and membership history, and requests to move (§4.9).',
+    },
     { name: 'work queue', description: "A case officer's open steps across their area teams, by due date." },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
     { name: 'platform', description: 'Operational endpoints.' },
@@ -68,7 +73,14 @@ function buildApp(deps: AppDeps) {
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
     res.on('finish', () =>
-      deps.log.info('request', { requestId, method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started), user: res.locals.principal?.id }),
+      deps.log.info('request', {
+        requestId,
+        method: req.method,
+        path: req.originalUrl,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        user: res.locals.principal?.id,
+      }),
     );
     next();
   });
@@ -78,7 +90,12 @@ function buildApp(deps: AppDeps) {
   app.use(referenceRouter(registry));
   app.use(authenticate(deps.db));
   app.use(consortiaRouter(deps, registry));
-  app.use(practicesRouter(deps, registry), membershipRouter(deps, registry), timelineRouter(deps, registry), workQueueRouter(deps, registry));
+  app.use(
+    practicesRouter(deps, registry),
+    membershipRouter(deps, registry),
+    timelineRouter(deps, registry),
+    workQueueRouter(deps, registry),
+  );
   // [issue 3: reads, work queue and membership routers]
   app.use(authorisationRouter(deps, registry));
   // [issue 4: authorisation router]
@@ -105,11 +122,19 @@ export function createApp(deps: AppDeps) {
  */
 export function openApiDocument(): OpenApiDocument {
   const unused = (name: string) =>
-    new Proxy({}, {
-      get: (_target, property) => {
-        throw new Error(`${name}.${String(property)} was used while only generating the OpenAPI document`);
+    new Proxy(
+      {},
+      {
+        get: (_target, property) => {
+          throw new Error(`${name}.${String(property)} was used while only generating the OpenAPI document`);
+        },
       },
-    });
+    );
   const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-  return buildApp({ db: unused('db') as Db, temporal: unused('temporal') as Client, taskQueue: 'unused', log: silent }).registry.document();
+  return buildApp({
+    db: unused('db') as Db,
+    temporal: unused('temporal') as Client,
+    taskQueue: 'unused',
+    log: silent,
+  }).registry.document();
 }

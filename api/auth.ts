@@ -19,7 +19,14 @@ export interface Principal {
   organisation: string | null;
 }
 
-export const PUBLIC: Principal = { id: 'public', name: 'public', role: 'public', areaTeams: [], consortiumCode: null, organisation: null };
+export const PUBLIC: Principal = {
+  id: 'public',
+  name: 'public',
+  role: 'public',
+  areaTeams: [],
+  consortiumCode: null,
+  organisation: null,
+};
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 export const newToken = () => `ccw_${randomBytes(24).toString('base64url')}`;
@@ -34,7 +41,10 @@ export function authenticate(db: Db): RequestHandler {
     const match = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header);
     if (!match?.[1]) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
     try {
-      const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: true } });
+      const token = await db.apiToken.findUnique({
+        where: { tokenHash: hashToken(match[1]) },
+        include: { user: true },
+      });
       if (!token || token.revokedAt) return next(unauthorized('the token is unknown or revoked'));
       const { user } = token;
       res.locals.principal = {

@@ -5,7 +5,15 @@
  * fails when it is stale).
  */
 import { createHash } from 'node:crypto';
-import type { HeaderObject, JsonSchema, OpenApiDocument, OperationObject, ParameterObject, Ref, ResponseObject } from './openapi';
+import type {
+  HeaderObject,
+  JsonSchema,
+  OpenApiDocument,
+  OperationObject,
+  ParameterObject,
+  Ref,
+  ResponseObject,
+} from './openapi';
 
 // ---------------------------------------------------------------------------------------------
 // Reading the document
@@ -41,7 +49,9 @@ function resolve<T>(doc: OpenApiDocument, value: T | Ref): T {
 }
 
 /** Operations grouped by tag, in the document's tag order; within a tag by path, then method. */
-export function operationsByTag(doc: OpenApiDocument): { tag: string; description?: string; operations: OperationView[] }[] {
+export function operationsByTag(
+  doc: OpenApiDocument,
+): { tag: string; description?: string; operations: OperationView[] }[] {
   const views: OperationView[] = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       method,
@@ -58,7 +68,11 @@ export function operationsByTag(doc: OpenApiDocument): { tag: string; descriptio
   views.sort((a, b) => a.path.localeCompare(b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
   const tags = [...doc.tags.map((t) => t.name), ...new Set(views.map((v) => v.operation.tags[0] ?? 'other'))];
   return [...new Set(tags)]
-    .map((tag) => ({ tag, description: doc.tags.find((t) => t.name === tag)?.description, operations: views.filter((v) => (v.operation.tags[0] ?? 'other') === tag) }))
+    .map((tag) => ({
+      tag,
+      description: doc.tags.find((t) => t.name === tag)?.description,
+      operations: views.filter((v) => (v.operation.tags[0] ?? 'other') === tag),
+    }))
     .filter((group) => group.operations.length > 0);
 }
 
@@ -90,7 +104,9 @@ export function constraintsOf(schema: JsonSchema): string[] {
   range(min(schema.minimum), max(schema.maximum), '');
   range(schema.minItems, schema.maxItems, ' items');
   if (Array.isArray(schema.enum)) notes.push(`one of ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
-  const patterns = [schema.pattern, ...((schema.allOf as JsonSchema[] | undefined) ?? []).map((s) => s.pattern)].filter((p): p is string => typeof p === 'string');
+  const patterns = [schema.pattern, ...((schema.allOf as JsonSchema[] | undefined) ?? []).map((s) => s.pattern)].filter(
+    (p): p is string => typeof p === 'string',
+  );
   // Date-time patterns are long and say no more than their format.
   if (typeof schema.format !== 'string') for (const pattern of patterns) notes.push(`pattern \`${pattern}\``);
   if ('default' in schema) notes.push(`default \`${JSON.stringify(schema.default)}\``);
@@ -114,16 +130,26 @@ interface ObjectShape {
 
 /** The object part of a schema: itself, the items of an array of objects, or the merged object variants of a union. */
 function objectOf(schema: JsonSchema): ObjectShape | undefined {
-  if (schema.type === 'object' && schema.properties) return { properties: schema.properties as Record<string, JsonSchema>, required: new Set((schema.required as string[] | undefined) ?? []) };
+  if (schema.type === 'object' && schema.properties)
+    return {
+      properties: schema.properties as Record<string, JsonSchema>,
+      required: new Set((schema.required as string[] | undefined) ?? []),
+    };
   if (schema.type === 'array' && schema.items) return objectOf(schema.items as JsonSchema);
-  const variants = ((schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined)?.map(objectOf).filter((v): v is ObjectShape => v !== undefined);
+  const variants = ((schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined)
+    ?.map(objectOf)
+    .filter((v): v is ObjectShape => v !== undefined);
   if (!variants || variants.length === 0) return undefined;
   // Variants (e.g. `{status: "up", latencyMs}` | `{status: "down", error}`): every field of any, required if required in all.
   const properties: Record<string, JsonSchema> = {};
   for (const variant of variants) {
     for (const [name, property] of Object.entries(variant.properties)) {
       const seen = properties[name];
-      properties[name] = seen ? (JSON.stringify(seen) === JSON.stringify(property) ? seen : { anyOf: [...((seen.anyOf as JsonSchema[] | undefined) ?? [seen]), property] }) : property;
+      properties[name] = seen
+        ? JSON.stringify(seen) === JSON.stringify(property)
+          ? seen
+          : { anyOf: [...((seen.anyOf as JsonSchema[] | undefined) ?? [seen]), property] }
+        : property;
     }
   }
   const required = new Set(Object.keys(properties).filter((name) => variants.every((v) => v.required.has(name))));
@@ -140,14 +166,23 @@ function walkProperties(shape: ObjectShape, prefix: string, rows: FieldRow[], de
 }
 
 const isArrayOfObjects = (schema: JsonSchema): boolean =>
-  schema.type === 'array' || (((schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined)?.some((v) => v.type === 'array') ?? false);
+  schema.type === 'array' ||
+  (((schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined)?.some((v) => v.type === 'array') ?? false);
 
 function notes(schema: JsonSchema): string {
   const variants = ((schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined) ?? [];
   const described = [schema, ...variants].map((s) => s.description).find((d): d is string => typeof d === 'string');
-  const constraints = [...new Set([schema, ...variants, ...(schema.type === 'array' && schema.items ? [schema.items as JsonSchema] : [])].flatMap(constraintsOf))];
+  const constraints = [
+    ...new Set(
+      [schema, ...variants, ...(schema.type === 'array' && schema.items ? [schema.items as JsonSchema] : [])].flatMap(
+        constraintsOf,
+      ),
+    ),
+  ];
   const sentence = constraints.join('; ');
-  return [described, sentence ? `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.` : undefined].filter(Boolean).join(' ');
+  return [described, sentence ? `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.` : undefined]
+    .filter(Boolean)
+    .join(' ');
 }
 
 const securityLabel = (operation: OperationObject) =>
@@ -168,7 +203,11 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 const code = (text: string) => `\`${text}\``;
 
 function markdownTable(headers: string[], rows: string[][]): string[] {
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ];
 }
 
 function fieldTable(schema: JsonSchema): string[] {
@@ -182,19 +221,29 @@ export function renderApiMarkdown(doc: OpenApiDocument): string {
   const out: string[] = [];
   const groups = operationsByTag(doc);
   out.push(`# ${doc.info.title} ${doc.info.version}`, '');
-  out.push('<!-- Generated from the OpenAPI document by renderApiMarkdown (api/docs.ts). Do not edit: run `npx tsx api/generateDocs.ts`. -->', '');
+  out.push(
+    '<!-- Generated from the OpenAPI document by renderApiMarkdown (api/docs.ts). Do not edit: run `npx tsx api/generateDocs.ts`. -->',
+    '',
+  );
   if (doc.info.description) out.push(doc.info.description, '');
-  out.push('The same reference is served, browsable, at `GET /docs`, and the OpenAPI 3.1 document itself at `GET /openapi.json`.', '');
+  out.push(
+    'The same reference is served, browsable, at `GET /docs`, and the OpenAPI 3.1 document itself at `GET /openapi.json`.',
+    '',
+  );
 
   out.push('## Operations', '');
   for (const group of groups) {
-    for (const view of group.operations) out.push(`- ${code(`${view.method.toUpperCase()} ${view.path}`)}: ${view.operation.summary} (${group.tag})`);
+    for (const view of group.operations)
+      out.push(`- ${code(`${view.method.toUpperCase()} ${view.path}`)}: ${view.operation.summary} (${group.tag})`);
   }
   out.push('');
 
   out.push('## Authentication', '');
   for (const [name, scheme] of Object.entries(doc.components.securitySchemes)) {
-    out.push(`${code(name)}: HTTP ${String(scheme.scheme)} (\`Authorization: Bearer <token>\`). ${String(scheme.description ?? '')}`, '');
+    out.push(
+      `${code(name)}: HTTP ${String(scheme.scheme)} (\`Authorization: Bearer <token>\`). ${String(scheme.description ?? '')}`,
+      '',
+    );
   }
   out.push('Each operation lists the roles that may call it; `public` means a caller without a token.', '');
 
@@ -205,15 +254,22 @@ export function renderApiMarkdown(doc: OpenApiDocument): string {
   out.push(
     ...markdownTable(
       ['Status', 'When'],
-      Object.entries(doc.components.responses).map(([, response]) => [response.description.split(':')[0] ?? '', response.description.split(':').slice(1).join(':').trim()]),
+      Object.entries(doc.components.responses).map(([, response]) => [
+        response.description.split(':')[0] ?? '',
+        response.description.split(':').slice(1).join(':').trim(),
+      ]),
     ),
     '',
   );
 
   out.push('## Headers', '');
   const idempotencyKey = doc.components.parameters.IdempotencyKey;
-  if (idempotencyKey) out.push(`- ${code(idempotencyKey.name)} (request, every POST, optional): ${idempotencyKey.description ?? ''} ${constraintsOf(idempotencyKey.schema).join('; ')}.`);
-  for (const [name, header] of Object.entries(doc.components.headers)) out.push(`- ${code(headerName(name))} (response): ${header.description}`);
+  if (idempotencyKey)
+    out.push(
+      `- ${code(idempotencyKey.name)} (request, every POST, optional): ${idempotencyKey.description ?? ''} ${constraintsOf(idempotencyKey.schema).join('; ')}.`,
+    );
+  for (const [name, header] of Object.entries(doc.components.headers))
+    out.push(`- ${code(headerName(name))} (response): ${header.description}`);
   out.push('');
 
   for (const group of groups) {
@@ -224,19 +280,43 @@ export function renderApiMarkdown(doc: OpenApiDocument): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-const headerName = (component: string) => (component === 'RequestId' ? 'x-request-id' : component === 'IdempotentReplayed' ? 'Idempotent-Replayed' : component);
+const headerName = (component: string) =>
+  component === 'RequestId' ? 'x-request-id' : component === 'IdempotentReplayed' ? 'Idempotent-Replayed' : component;
 
 function markdownOperation({ method, path, operation, parameters, responses }: OperationView): string[] {
   const out = [`### ${method.toUpperCase()} ${path}`, '', `**${operation.summary}**`, ''];
   if (operation.description) out.push(operation.description, '');
-  out.push(`- Operation id: ${code(operation.operationId)}`, `- Roles: ${operation['x-roles'].map(code).join(', ')}`, `- Authentication: ${securityLabel(operation)}`, '');
+  out.push(
+    `- Operation id: ${code(operation.operationId)}`,
+    `- Roles: ${operation['x-roles'].map(code).join(', ')}`,
+    `- Authentication: ${securityLabel(operation)}`,
+    '',
+  );
   if (parameters.length > 0) {
     out.push('Parameters:', '');
-    out.push(...markdownTable(['Name', 'In', 'Type', 'Required', 'Notes'], parameters.map((p) => [code(p.name), p.in, code(typeLabel(p.schema)), p.required ? 'yes' : 'no', [p.description, notes(p.schema)].filter(Boolean).join(' ')])), '');
+    out.push(
+      ...markdownTable(
+        ['Name', 'In', 'Type', 'Required', 'Notes'],
+        parameters.map((p) => [
+          code(p.name),
+          p.in,
+          code(typeLabel(p.schema)),
+          p.required ? 'yes' : 'no',
+          [p.description, notes(p.schema)].filter(Boolean).join(' '),
+        ]),
+      ),
+      '',
+    );
   }
   if (operation.requestBody) {
-    const [contentType, { schema }] = Object.entries(operation.requestBody.content)[0] ?? ['application/json', { schema: {} }];
-    out.push(`Request body (${code(contentType)}, ${operation.requestBody.required ? 'required' : 'optional: an absent body is `{}`'}):`, '');
+    const [contentType, { schema }] = Object.entries(operation.requestBody.content)[0] ?? [
+      'application/json',
+      { schema: {} },
+    ];
+    out.push(
+      `Request body (${code(contentType)}, ${operation.requestBody.required ? 'required' : 'optional: an absent body is `{}`'}):`,
+      '',
+    );
     out.push(...fieldTable(schema), '');
   }
   out.push('Responses:', '');
@@ -245,8 +325,10 @@ function markdownOperation({ method, path, operation, parameters, responses }: O
       ['Status', 'Description', 'Body'],
       responses.map(({ status, response, ref }) => {
         const content = contentOf(response);
-        const body = content ? `${code(content[0])}${ref ? ' Problem' : content[1].schema.$ref ? ` ${refName(String(content[1].schema.$ref))}` : ''}` : 'none';
-        return [status, ref ? response.description.split(':')[0] ?? '' : response.description, body];
+        const body = content
+          ? `${code(content[0])}${ref ? ' Problem' : content[1].schema.$ref ? ` ${refName(String(content[1].schema.$ref))}` : ''}`
+          : 'none';
+        return [status, ref ? (response.description.split(':')[0] ?? '') : response.description, body];
       }),
     ),
     '',
@@ -255,8 +337,14 @@ function markdownOperation({ method, path, operation, parameters, responses }: O
     const content = contentOf(response);
     if (ref || !content || content[1].schema.$ref) continue;
     out.push(`Response ${status} body:`, '', ...fieldTable(content[1].schema), '');
-    const headers = Object.entries(response.headers ?? {}).filter((entry): entry is [string, HeaderObject] => !isRef(entry[1]));
-    if (headers.length > 0) out.push(`Response ${status} headers: ${headers.map(([name, h]) => `${code(name)}: ${h.description}`).join(' ')}`, '');
+    const headers = Object.entries(response.headers ?? {}).filter(
+      (entry): entry is [string, HeaderObject] => !isRef(entry[1]),
+    );
+    if (headers.length > 0)
+      out.push(
+        `Response ${status} headers: ${headers.map(([name, h]) => `${code(name)}: ${h.description}`).join(' ')}`,
+        '',
+      );
   }
   return out;
 }
@@ -265,7 +353,13 @@ function markdownOperation({ method, path, operation, parameters, responses }: O
 // HTML
 // ---------------------------------------------------------------------------------------------
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string) =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 /** Inline `code` spans of the descriptions, after escaping. */
 const prose = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
@@ -302,12 +396,16 @@ const anchor = (view: OperationView) => view.operation.operationId;
 
 function htmlFieldTable(schema: JsonSchema): string {
   const rows = schemaRows(schema)
-    .map((row) => `<tr><td><code>${escapeHtml(row.name)}</code>${row.required ? ' <span class="req" title="required">*</span>' : ''}</td><td><code>${escapeHtml(row.type)}</code></td><td>${prose(row.notes)}</td></tr>`)
+    .map(
+      (row) =>
+        `<tr><td><code>${escapeHtml(row.name)}</code>${row.required ? ' <span class="req" title="required">*</span>' : ''}</td><td><code>${escapeHtml(row.type)}</code></td><td>${prose(row.notes)}</td></tr>`,
+    )
     .join('');
   return `<table><thead><tr><th>Field</th><th>Type</th><th>Notes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-const rawSchema = (schema: JsonSchema) => `<details><summary>JSON Schema</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
+const rawSchema = (schema: JsonSchema) =>
+  `<details><summary>JSON Schema</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>`;
 
 function htmlOperation(view: OperationView): string {
   const { method, path, operation, parameters, responses } = view;
@@ -330,20 +428,37 @@ function htmlOperation(view: OperationView): string {
     );
   }
   if (operation.requestBody) {
-    const [contentType, { schema }] = Object.entries(operation.requestBody.content)[0] ?? ['application/json', { schema: {} }];
-    parts.push(`<h4>Request body <code>${escapeHtml(contentType)}</code>${operation.requestBody.required ? '' : ' (optional: an absent body is <code>{}</code>)'}</h4>`, htmlFieldTable(schema), rawSchema(schema));
+    const [contentType, { schema }] = Object.entries(operation.requestBody.content)[0] ?? [
+      'application/json',
+      { schema: {} },
+    ];
+    parts.push(
+      `<h4>Request body <code>${escapeHtml(contentType)}</code>${operation.requestBody.required ? '' : ' (optional: an absent body is <code>{}</code>)'}</h4>`,
+      htmlFieldTable(schema),
+      rawSchema(schema),
+    );
   }
   parts.push('<h4>Responses</h4>');
   for (const { status, response, ref } of responses) {
     const content = contentOf(response);
     if (ref) {
-      parts.push(`<div><code>${escapeHtml(status)}</code> ${prose(response.description)} <a href="#problem">Problem</a></div>`);
+      parts.push(
+        `<div><code>${escapeHtml(status)}</code> ${prose(response.description)} <a href="#problem">Problem</a></div>`,
+      );
       continue;
     }
-    parts.push(`<div><code>${escapeHtml(status)}</code> ${prose(response.description)}${content ? ` <code>${escapeHtml(content[0])}</code>` : ''}</div>`);
-    const headers = Object.entries(response.headers ?? {}).filter((entry): entry is [string, HeaderObject] => !isRef(entry[1]));
-    if (headers.length > 0) parts.push(`<div>Headers: ${headers.map(([name, h]) => `<code>${escapeHtml(name)}</code> ${prose(h.description)}`).join(' ')}</div>`);
-    if (content && content[1].schema.type !== 'string') parts.push(htmlFieldTable(content[1].schema), rawSchema(content[1].schema));
+    parts.push(
+      `<div><code>${escapeHtml(status)}</code> ${prose(response.description)}${content ? ` <code>${escapeHtml(content[0])}</code>` : ''}</div>`,
+    );
+    const headers = Object.entries(response.headers ?? {}).filter(
+      (entry): entry is [string, HeaderObject] => !isRef(entry[1]),
+    );
+    if (headers.length > 0)
+      parts.push(
+        `<div>Headers: ${headers.map(([name, h]) => `<code>${escapeHtml(name)}</code> ${prose(h.description)}`).join(' ')}</div>`,
+      );
+    if (content && content[1].schema.type !== 'string')
+      parts.push(htmlFieldTable(content[1].schema), rawSchema(content[1].schema));
   }
   parts.push('</section>');
   return parts.join('\n');
@@ -355,7 +470,10 @@ export function renderApiHtml(doc: OpenApiDocument): string {
     .map(
       (group) =>
         `<h2>${escapeHtml(group.tag)}</h2>${group.operations
-          .map((view) => `<a href="#${escapeHtml(anchor(view))}" data-op="${escapeHtml(`${view.method} ${view.path} ${view.operation.summary}`.toLowerCase())}"><span class="m ${escapeHtml(view.method)}">${escapeHtml(view.method)}</span><span>${escapeHtml(view.path)}</span></a>`)
+          .map(
+            (view) =>
+              `<a href="#${escapeHtml(anchor(view))}" data-op="${escapeHtml(`${view.method} ${view.path} ${view.operation.summary}`.toLowerCase())}"><span class="m ${escapeHtml(view.method)}">${escapeHtml(view.method)}</span><span>${escapeHtml(view.path)}</span></a>`,
+          )
           .join('')}`,
     )
     .join('');
@@ -366,7 +484,10 @@ export function renderApiHtml(doc: OpenApiDocument): string {
     doc.info.description ? `<p>${prose(doc.info.description)}</p>` : '',
     '<p>Written from the OpenAPI 3.1 document at <a href="/openapi.json"><code>/openapi.json</code></a>.</p>',
     '<h2 class="tag" id="authentication">Authentication</h2>',
-    ...Object.entries(doc.components.securitySchemes).map(([name, scheme]) => `<p><code>${escapeHtml(name)}</code>: <code>Authorization: Bearer &lt;token&gt;</code>. ${prose(String(scheme.description ?? ''))}</p>`),
+    ...Object.entries(doc.components.securitySchemes).map(
+      ([name, scheme]) =>
+        `<p><code>${escapeHtml(name)}</code>: <code>Authorization: Bearer &lt;token&gt;</code>. ${prose(String(scheme.description ?? ''))}</p>`,
+    ),
     '<h2 class="tag" id="problem">Errors</h2><p>Every error is an RFC 9457 problem, <code>application/problem+json</code>:</p>',
     problem ? htmlFieldTable(problem) : '',
     '<table><thead><tr><th>Status</th><th>When</th></tr></thead><tbody>',
@@ -375,8 +496,16 @@ export function renderApiHtml(doc: OpenApiDocument): string {
       return `<tr><td>${prose(title ?? '')}</td><td>${prose(rest.join(':').trim())}</td></tr>`;
     }),
     '</tbody></table>',
-    idempotencyKey ? `<h2 class="tag" id="idempotency">Idempotency-Key</h2><p>${prose(idempotencyKey.description ?? '')} ${prose(constraintsOf(idempotencyKey.schema).join('; '))}.</p>` : '',
-    ...groups.map((group) => [`<h2 class="tag" id="tag-${escapeHtml(group.tag)}">${escapeHtml(group.tag)}</h2>`, group.description ? `<p>${prose(group.description)}</p>` : '', ...group.operations.map(htmlOperation)].join('\n')),
+    idempotencyKey
+      ? `<h2 class="tag" id="idempotency">Idempotency-Key</h2><p>${prose(idempotencyKey.description ?? '')} ${prose(constraintsOf(idempotencyKey.schema).join('; '))}.</p>`
+      : '',
+    ...groups.map((group) =>
+      [
+        `<h2 class="tag" id="tag-${escapeHtml(group.tag)}">${escapeHtml(group.tag)}</h2>`,
+        group.description ? `<p>${prose(group.description)}</p>` : '',
+        ...group.operations.map(htmlOperation),
+      ].join('\n'),
+    ),
   ].join('\n');
   return `<!doctype html>
 <html lang="en">

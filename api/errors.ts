@@ -23,13 +23,16 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (detail: string, errors?: FieldProblem[]) => new AppError(400, 'Bad Request', detail, { errors });
-export const unprocessable = (detail: string, errors?: FieldProblem[]) => new AppError(422, 'Unprocessable Content', detail, { errors });
+export const badRequest = (detail: string, errors?: FieldProblem[]) =>
+  new AppError(400, 'Bad Request', detail, { errors });
+export const unprocessable = (detail: string, errors?: FieldProblem[]) =>
+  new AppError(422, 'Unprocessable Content', detail, { errors });
 export const unauthorized = (detail = 'a valid bearer token is required') => new AppError(401, 'Unauthorized', detail);
 export const forbidden = (detail: string) => new AppError(403, 'Forbidden', detail);
 export const notFound = (detail: string) => new AppError(404, 'Not Found', detail);
 export const conflict = (detail: string, errors?: FieldProblem[]) => new AppError(409, 'Conflict', detail, { errors });
-export const unsupportedMediaType = (detail: string, errors?: FieldProblem[]) => new AppError(415, 'Unsupported Media Type', detail, { errors });
+export const unsupportedMediaType = (detail: string, errors?: FieldProblem[]) =>
+  new AppError(415, 'Unsupported Media Type', detail, { errors });
 export const methodNotAllowed = (detail: string) => new AppError(405, 'Method Not Allowed', detail);
 
 /** A status's title: RFC 9110's name where Node still has an older one (413, 422). */
@@ -45,10 +48,16 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     else if (isClientHttpError(error)) {
       // e.g. the router's 400 for a path parameter that is not valid percent-encoding
       const status = httpStatusOf(error);
-      problem = new AppError(status, statusTitle(status), error.message, { errors: [{ field: 'request', reason: error.message }] });
+      problem = new AppError(status, statusTitle(status), error.message, {
+        errors: [{ field: 'request', reason: error.message }],
+      });
     } else {
       log.error('unexpected error', { requestId, method: req.method, path: req.path, error });
-      problem = new AppError(500, 'Internal Server Error', 'an unexpected error occurred; quote the request id when reporting it');
+      problem = new AppError(
+        500,
+        'Internal Server Error',
+        'an unexpected error occurred; quote the request id when reporting it',
+      );
     }
     if (res.headersSent) {
       // The response is already on its way; all that is left is to end it.
@@ -70,7 +79,9 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
 }
 
 /** What `express.json()` (body-parser) throws, as problems with field-level detail. */
-function fromBodyParser(error: Error & { type: string; limit?: number; status: number; charset?: string; encoding?: string }): AppError {
+function fromBodyParser(
+  error: Error & { type: string; limit?: number; status: number; charset?: string; encoding?: string },
+): AppError {
   switch (error.type) {
     case 'entity.too.large':
       return new AppError(413, statusTitle(413), `the body is larger than the limit of ${error.limit} bytes`, {
@@ -79,18 +90,30 @@ function fromBodyParser(error: Error & { type: string; limit?: number; status: n
     case 'entity.parse.failed':
       return badRequest('the body is not valid JSON', [{ field: 'body', reason: error.message }]);
     case 'charset.unsupported':
-      return unsupportedMediaType(`the charset ${error.charset ?? ''} is not supported; send UTF-8 JSON`, [{ field: 'Content-Type', reason: 'the charset must be utf-8' }]);
+      return unsupportedMediaType(`the charset ${error.charset ?? ''} is not supported; send UTF-8 JSON`, [
+        { field: 'Content-Type', reason: 'the charset must be utf-8' },
+      ]);
     case 'encoding.unsupported':
-      return unsupportedMediaType(`the content encoding ${error.encoding ?? ''} is not supported`, [{ field: 'Content-Encoding', reason: 'must be identity, gzip, deflate or br' }]);
+      return unsupportedMediaType(`the content encoding ${error.encoding ?? ''} is not supported`, [
+        { field: 'Content-Encoding', reason: 'must be identity, gzip, deflate or br' },
+      ]);
     default: {
       const status = error.status >= 400 && error.status < 500 ? error.status : 400;
-      return new AppError(status, statusTitle(status), error.message, { errors: [{ field: 'body', reason: error.message }] });
+      return new AppError(status, statusTitle(status), error.message, {
+        errors: [{ field: 'body', reason: error.message }],
+      });
     }
   }
 }
 
 function isBodyParserError(error: unknown): error is Error & { type: string; limit?: number; status: number } {
-  return error instanceof Error && 'type' in error && typeof error.type === 'string' && 'status' in error && typeof error.status === 'number';
+  return (
+    error instanceof Error &&
+    'type' in error &&
+    typeof error.type === 'string' &&
+    'status' in error &&
+    typeof error.status === 'number'
+  );
 }
 
 function httpStatusOf(error: object): number {

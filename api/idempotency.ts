@@ -56,29 +56,45 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const requestHashOf = (method: string, path: string, body: unknown) =>
-  createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+  createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
 
-const isUniqueViolation = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 
 const keyProblem = (reason: string) => [{ field: IDEMPOTENCY_HEADER, reason }];
 
-export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfterMs = 5 * 60_000, now = () => new Date() }: IdempotencyOptions): RequestHandler {
+export function idempotency(
+  db: Pick<Db, 'idempotencyRecord'>,
+  { log, staleAfterMs = 5 * 60_000, now = () => new Date() }: IdempotencyOptions,
+): RequestHandler {
   // Read on use, not here: building the app must not touch the database.
   const records = {
     create: (...args: Parameters<Db['idempotencyRecord']['create']>) => db.idempotencyRecord.create(...args),
-    findUnique: (...args: Parameters<Db['idempotencyRecord']['findUnique']>) => db.idempotencyRecord.findUnique(...args),
+    findUnique: (...args: Parameters<Db['idempotencyRecord']['findUnique']>) =>
+      db.idempotencyRecord.findUnique(...args),
     update: (...args: Parameters<Db['idempotencyRecord']['update']>) => db.idempotencyRecord.update(...args),
-    deleteMany: (...args: Parameters<Db['idempotencyRecord']['deleteMany']>) => db.idempotencyRecord.deleteMany(...args),
+    deleteMany: (...args: Parameters<Db['idempotencyRecord']['deleteMany']>) =>
+      db.idempotencyRecord.deleteMany(...args),
   };
 
   /** Inserts the claim; on a duplicate returns the row that holds the key instead. */
-  async function claim(data: { principalId: string; key: string; method: string; path: string; requestHash: string }): Promise<{ claimed: true; id: string } | { claimed: false; existing: StoredRecord | null }> {
+  async function claim(data: {
+    principalId: string;
+    key: string;
+    method: string;
+    path: string;
+    requestHash: string;
+  }): Promise<{ claimed: true; id: string } | { claimed: false; existing: StoredRecord | null }> {
     try {
       const row = await records.create({ data: { ...data, status: null }, select: { id: true } });
       return { claimed: true, id: row.id };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const existing = await records.findUnique({ where: { principalId_key: { principalId: data.principalId, key: data.key } } });
+      const existing = await records.findUnique({
+        where: { principalId_key: { principalId: data.principalId, key: data.key } },
+      });
       return { claimed: false, existing };
     }
   }
@@ -87,7 +103,12 @@ export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfter
     const key = req.header(IDEMPOTENCY_HEADER);
     if (key === undefined) return next();
     if (!IDEMPOTENCY_KEY.test(key)) {
-      return next(badRequest(`the ${IDEMPOTENCY_HEADER} header is invalid`, keyProblem('must be 1–200 printable ASCII characters')));
+      return next(
+        badRequest(
+          `the ${IDEMPOTENCY_HEADER} header is invalid`,
+          keyProblem('must be 1–200 printable ASCII characters'),
+        ),
+      );
     }
     try {
       const principalId = (res.locals.principal as Principal).id;
@@ -96,7 +117,11 @@ export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfter
       const requestHash = requestHashOf(method, path, req.body);
 
       let outcome = await claim({ principalId, key, method, path, requestHash });
-      if (!outcome.claimed && outcome.existing?.status === null && now().getTime() - outcome.existing.createdAt.getTime() > staleAfterMs) {
+      if (
+        !outcome.claimed &&
+        outcome.existing?.status === null &&
+        now().getTime() - outcome.existing.createdAt.getTime() > staleAfterMs
+      ) {
         // The first request never finished (its process died): take the key over. Only one taker can
         // delete the stale claim and insert its own; the others see that one in progress.
         log.warn('taking over an abandoned Idempotency-Key', { requestId: res.locals.requestId, principalId, key });
@@ -105,7 +130,11 @@ export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfter
       }
       if (!outcome.claimed) {
         const existing = outcome.existing;
-        if (!existing) throw conflict(`a request with this ${IDEMPOTENCY_HEADER} has just been dropped; retry`, keyProblem('retry the request'));
+        if (!existing)
+          throw conflict(
+            `a request with this ${IDEMPOTENCY_HEADER} has just been dropped; retry`,
+            keyProblem('retry the request'),
+          );
         if (existing.method !== method || existing.path !== path || existing.requestHash !== requestHash) {
           throw conflict(
             `this ${IDEMPOTENCY_HEADER} was already used for a different request (${existing.method} ${existing.path}); use a new key for a new request`,
@@ -114,7 +143,10 @@ export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfter
         }
         if (existing.status === null) {
           res.setHeader('Retry-After', '1');
-          throw conflict(`a request with this ${IDEMPOTENCY_HEADER} is still being processed; retry shortly`, keyProblem('the first request with this key has not finished'));
+          throw conflict(
+            `a request with this ${IDEMPOTENCY_HEADER} is still being processed; retry shortly`,
+            keyProblem('the first request with this key has not finished'),
+          );
         }
         return replay(res, existing);
       }
@@ -138,7 +170,9 @@ export function idempotency(db: Pick<Db, 'idempotencyRecord'>, { log, staleAfter
             data: {
               status,
               // Stored as it went out on the wire (dates as strings), so a replay is byte-for-byte the same JSON.
-              ...(body === undefined || body === null ? {} : { responseBody: JSON.parse(JSON.stringify(body)) as Prisma.InputJsonValue }),
+              ...(body === undefined || body === null
+                ? {}
+                : { responseBody: JSON.parse(JSON.stringify(body)) as Prisma.InputJsonValue }),
               location: typeof location === 'string' ? location : null,
             },
           });

@@ -16,8 +16,10 @@ const db = createDb(config.DATABASE_URL);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const server = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }).listen(config.API_PORT, '0.0.0.0', () =>
-  log.info('api listening', { port: config.API_PORT }),
+const server = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log }).listen(
+  config.API_PORT,
+  '0.0.0.0',
+  () => log.info('api listening', { port: config.API_PORT }),
 );
 const shutdown = () => {
   log.info('api stopping');

@@ -122,27 +122,51 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7E](?:[\x20-\x7E]{0,198}[\x21-\x7E])?$/
 
 /** The statuses a problem+json response may carry, named as components. */
 const PROBLEM_RESPONSES: Record<number, { name: string; description: string }> = {
-  400: { name: 'BadRequest', description: 'the request is malformed: field-level detail in `errors` (unknown or mistyped query parameters and fields, malformed JSON, a bad cursor or Idempotency-Key).' },
-  401: { name: 'Unauthorized', description: 'no valid bearer token: the token is malformed, unknown or revoked, or the operation needs one.' },
+  400: {
+    name: 'BadRequest',
+    description:
+      'the request is malformed: field-level detail in `errors` (unknown or mistyped query parameters and fields, malformed JSON, a bad cursor or Idempotency-Key).',
+  },
+  401: {
+    name: 'Unauthorized',
+    description: 'no valid bearer token: the token is malformed, unknown or revoked, or the operation needs one.',
+  },
   403: { name: 'Forbidden', description: 'the caller is authenticated but its role or scope does not allow this.' },
   404: { name: 'NotFound', description: 'the resource is not on record.' },
-  409: { name: 'Conflict', description: 'the request conflicts with the current state, or its Idempotency-Key was used for a different request or is still being processed.' },
+  409: {
+    name: 'Conflict',
+    description:
+      'the request conflicts with the current state, or its Idempotency-Key was used for a different request or is still being processed.',
+  },
   413: { name: 'ContentTooLarge', description: 'the body is larger than 256 kB.' },
   415: { name: 'UnsupportedMediaType', description: 'the body is not `application/json` (UTF-8).' },
-  422: { name: 'UnprocessableContent', description: 'the request is well formed but breaks a business rule: field-level detail in `errors`.' },
+  422: {
+    name: 'UnprocessableContent',
+    description: 'the request is well formed but breaks a business rule: field-level detail in `errors`.',
+  },
   500: { name: 'InternalServerError', description: 'an unexpected failure; quote the request id when reporting it.' },
   503: { name: 'ServiceUnavailable', description: 'a service the API depends on is unavailable.' },
 };
 
 /** Converts a zod schema with zod's own JSON Schema generator, for embedding in the document. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'throw',
+  }) as JsonSchema;
   return rest;
 }
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 const pathPattern = (path: string) =>
-  new RegExp(`^${path.split(/(\{\w+\})/).map((part) => (/^\{\w+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('')}/?$`, 'i');
+  new RegExp(
+    `^${path
+      .split(/(\{\w+\})/)
+      .map((part) => (/^\{\w+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+      .join('')}/?$`,
+    'i',
+  );
 
 const emptyQuery = z.strictObject({});
 
@@ -156,7 +180,12 @@ export class RouteRegistry {
   private cached: OpenApiDocument | undefined;
 
   constructor(
-    private readonly info: { title: string; version: string; description?: string; tags: { name: string; description?: string }[] },
+    private readonly info: {
+      title: string;
+      version: string;
+      description?: string;
+      tags: { name: string; description?: string }[];
+    },
     private readonly options: RegistryOptions = {},
   ) {}
 
@@ -164,13 +193,15 @@ export class RouteRegistry {
    * Mounts a route on the router and records it for the OpenAPI document. The handler gets the
    * validated params, query and body (parsed by their zod schemas) and the caller.
    */
-  registerRoute<P extends ObjectSchema = typeof emptyQuery, Q extends ObjectSchema = typeof emptyQuery, B extends z.ZodType = z.ZodUndefined>(
-    router: Router,
-    spec: RouteSpec<P, Q, B>,
-    handler: RouteHandler<P, Q, B>,
-  ): void {
-    if (this.routes.some((r) => r.method === spec.method && r.path === spec.path)) throw new Error(`${spec.method.toUpperCase()} ${spec.path} is registered twice`);
-    if (this.routes.some((r) => r.operationId === spec.operationId)) throw new Error(`operationId ${spec.operationId} is used twice`);
+  registerRoute<
+    P extends ObjectSchema = typeof emptyQuery,
+    Q extends ObjectSchema = typeof emptyQuery,
+    B extends z.ZodType = z.ZodUndefined,
+  >(router: Router, spec: RouteSpec<P, Q, B>, handler: RouteHandler<P, Q, B>): void {
+    if (this.routes.some((r) => r.method === spec.method && r.path === spec.path))
+      throw new Error(`${spec.method.toUpperCase()} ${spec.path} is registered twice`);
+    if (this.routes.some((r) => r.operationId === spec.operationId))
+      throw new Error(`operationId ${spec.operationId} is used twice`);
     this.routes.push(spec as unknown as AnyRouteSpec);
     this.cached = undefined;
 
@@ -178,7 +209,13 @@ export class RouteRegistry {
     if (!spec.roles.includes('public')) chain.push(requireRole(...spec.roles));
     if (spec.request?.body) chain.push(requireJsonBody);
     // Unknown query parameters are refused everywhere, also where the route takes none.
-    chain.push(validateRequest({ params: spec.request?.params, query: spec.request?.query ?? emptyQuery, body: spec.request?.body }));
+    chain.push(
+      validateRequest({
+        params: spec.request?.params,
+        query: spec.request?.query ?? emptyQuery,
+        body: spec.request?.body,
+      }),
+    );
     if (spec.method === 'post' && this.options.idempotency) chain.push(this.options.idempotency);
     chain.push(async (req, res, next) => {
       try {
@@ -202,7 +239,9 @@ export class RouteRegistry {
    */
   methodNotAllowed(): RequestHandler {
     return (req, res, next) => {
-      const methods = this.routes.filter((route) => pathPattern(route.path).test(req.path)).map((route) => route.method.toUpperCase());
+      const methods = this.routes
+        .filter((route) => pathPattern(route.path).test(req.path))
+        .map((route) => route.method.toUpperCase());
       if (methods.length === 0) return next();
       const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].join(', ');
       res.setHeader('Allow', allow);
@@ -224,10 +263,16 @@ export class RouteRegistry {
   private build(): OpenApiDocument {
     const paths: OpenApiDocument['paths'] = {};
     for (const route of this.routes) (paths[route.path] ??= {})[route.method] = this.operation(route);
-    const usedProblems = new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => Object.keys(op.responses))));
+    const usedProblems = new Set(
+      Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => Object.keys(op.responses))),
+    );
     return {
       openapi: '3.1.0',
-      info: { title: this.info.title, version: this.info.version, ...(this.info.description ? { description: this.info.description } : {}) },
+      info: {
+        title: this.info.title,
+        version: this.info.version,
+        ...(this.info.description ? { description: this.info.description } : {}),
+      },
       jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
       tags: this.info.tags,
       paths,
@@ -257,12 +302,14 @@ export class RouteRegistry {
         },
         headers: {
           RequestId: {
-            description: 'The request id: the caller\'s `x-request-id` if it is well formed, otherwise a new UUID. Every log line about the request carries it.',
+            description:
+              "The request id: the caller's `x-request-id` if it is well formed, otherwise a new UUID. Every log line about the request carries it.",
             required: true,
             schema: { type: 'string', minLength: 1, maxLength: 100 },
           },
           IdempotentReplayed: {
-            description: 'Present, with the value `true`, when the response is the stored response to an earlier request with the same Idempotency-Key.',
+            description:
+              'Present, with the value `true`, when the response is the stored response to an earlier request with the same Idempotency-Key.',
             required: false,
             schema: { type: 'string', enum: ['true'] },
           },
@@ -271,7 +318,8 @@ export class RouteRegistry {
           bearerAuth: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API token issued by `npm run users`; only its SHA-256 hash is stored. Without a token the caller is `public`, which may read the published registers only.',
+            description:
+              'An API token issued by `npm run users`; only its SHA-256 hash is stored. Without a token the caller is `public`, which may read the published registers only.',
           },
         },
       },
@@ -280,20 +328,36 @@ export class RouteRegistry {
 
   private operation(route: AnyRouteSpec): OperationObject {
     const { params, query, body } = route.request ?? {};
-    const parameters: (ParameterObject | Ref)[] = [...(params ? parametersOf(params, 'path') : []), ...(query ? parametersOf(query, 'query') : [])];
+    const parameters: (ParameterObject | Ref)[] = [
+      ...(params ? parametersOf(params, 'path') : []),
+      ...(query ? parametersOf(query, 'query') : []),
+    ];
     if (route.method === 'post') parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
 
     const responses: OperationObject['responses'] = {};
     for (const [status, response] of Object.entries(route.responses)) {
-      const headers: Record<string, HeaderObject | Ref> = { 'x-request-id': { $ref: '#/components/headers/RequestId' } };
+      const headers: Record<string, HeaderObject | Ref> = {
+        'x-request-id': { $ref: '#/components/headers/RequestId' },
+      };
       for (const [name, header] of Object.entries(response.headers ?? {})) {
-        headers[name] = { description: header.description, required: header.required ?? true, schema: jsonSchemaOf(header.schema, 'output') };
+        headers[name] = {
+          description: header.description,
+          required: header.required ?? true,
+          schema: jsonSchemaOf(header.schema, 'output'),
+        };
       }
-      if (route.method === 'post' && Number(status) < 300) headers['Idempotent-Replayed'] = { $ref: '#/components/headers/IdempotentReplayed' };
+      if (route.method === 'post' && Number(status) < 300)
+        headers['Idempotent-Replayed'] = { $ref: '#/components/headers/IdempotentReplayed' };
       responses[status] = {
         description: response.description,
         headers,
-        ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchemaOf(response.schema, 'output') } } } : {}),
+        ...(response.schema
+          ? {
+              content: {
+                [response.contentType ?? 'application/json']: { schema: jsonSchemaOf(response.schema, 'output') },
+              },
+            }
+          : {}),
       };
     }
     for (const status of errorStatuses(route)) {
@@ -331,7 +395,9 @@ export class RouteRegistry {
  * 409 on every POST (Idempotency-Key), 413 and 415 where there is a body, 500 always; plus what the
  * handler declares.
  */
-export function errorStatuses(route: Pick<AnyRouteSpec, 'method' | 'path' | 'roles' | 'authentication' | 'request' | 'errors'>): number[] {
+export function errorStatuses(
+  route: Pick<AnyRouteSpec, 'method' | 'path' | 'roles' | 'authentication' | 'request' | 'errors'>,
+): number[] {
   const statuses = new Set<number>([400, 500, ...(route.errors ?? [])]);
   if (route.authentication !== 'none') statuses.add(401);
   if (!route.roles.includes('public')) statuses.add(403);

@@ -22,7 +22,10 @@ const cursorPayload = z.strictObject({
   /** The sort the cursor was issued for. */
   s: z.string(),
   /** The last row's sort value, then its key (just the key when sorting by the key). */
-  k: z.array(z.union([z.string(), z.number()])).min(1).max(2),
+  k: z
+    .array(z.union([z.string(), z.number()]))
+    .min(1)
+    .max(2),
 });
 
 const cursorValueSchemas: Record<SortFieldType, z.ZodType<string | number | Date>> = {
@@ -67,7 +70,9 @@ export interface ListDefinition<F extends Record<string, SortFieldType>, S exten
  * A list: the zod schema of its query (paging, sorting and its filters; unknown parameters are
  * refused with 400, so a misspelt filter is never silently ignored) and the keyset planner.
  */
-export function defineList<const F extends Record<string, SortFieldType>, S extends z.ZodRawShape>(definition: ListDefinition<F, S>) {
+export function defineList<const F extends Record<string, SortFieldType>, S extends z.ZodRawShape>(
+  definition: ListDefinition<F, S>,
+) {
   type Field = keyof F & string;
   const fields = Object.keys(definition.sortFields) as Field[];
   const sortValues = fields.flatMap((field) => [field, `-${field}`]) as [SortParam<Field>, ...SortParam<Field>[]];
@@ -95,15 +100,18 @@ export function defineList<const F extends Record<string, SortFieldType>, S exte
   });
   return {
     query,
-    keyset: <Row extends Record<string, unknown>>(pageQuery: PageQuery) => keyset<Row>(pageQuery, definition.key, definition.sortFields),
+    keyset: <Row extends Record<string, unknown>>(pageQuery: PageQuery) =>
+      keyset<Row>(pageQuery, definition.key, definition.sortFields),
   };
 }
 
-export const encodeCursor = (sort: string, values: CursorValue[]) => Buffer.from(JSON.stringify({ s: sort, k: values }), 'utf8').toString('base64url');
+export const encodeCursor = (sort: string, values: CursorValue[]) =>
+  Buffer.from(JSON.stringify({ s: sort, k: values }), 'utf8').toString('base64url');
 
 /** Decodes a cursor issued for `sort`; anything else is the client's mistake (400, field `query.cursor`). */
 export function decodeCursor(cursor: string, sort: string, types: SortFieldType[]): (string | number | Date)[] {
-  const invalid = (reason: string) => badRequest('the cursor is not valid for this list', [{ field: 'query.cursor', reason }]);
+  const invalid = (reason: string) =>
+    badRequest('the cursor is not valid for this list', [{ field: 'query.cursor', reason }]);
   let payload: z.output<typeof cursorPayload>;
   try {
     payload = cursorPayload.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
@@ -120,7 +128,11 @@ export function decodeCursor(cursor: string, sort: string, types: SortFieldType[
 }
 
 /** Plans a keyset page for a query whose `sort` is one of `fields` (validated by the list's query schema). */
-export function keyset<Row extends Record<string, unknown>>(query: PageQuery, key: string, fields: Record<string, SortFieldType>): Keyset<Row> {
+export function keyset<Row extends Record<string, unknown>>(
+  query: PageQuery,
+  key: string,
+  fields: Record<string, SortFieldType>,
+): Keyset<Row> {
   const descending = query.sort.startsWith('-');
   const field = descending ? query.sort.slice(1) : query.sort;
   const fieldType = fields[field];
@@ -145,7 +157,13 @@ export function keyset<Row extends Record<string, unknown>>(query: PageQuery, ke
     page(rows, toItem) {
       const pageRows = rows.slice(0, query.limit);
       const last = pageRows.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(query.sort, byKeyOnly ? [cursorValue(last, key)] : [cursorValue(last, field), cursorValue(last, key)]) : null;
+      const nextCursor =
+        rows.length > query.limit && last
+          ? encodeCursor(
+              query.sort,
+              byKeyOnly ? [cursorValue(last, key)] : [cursorValue(last, field), cursorValue(last, key)],
+            )
+          : null;
       return { items: pageRows.map(toItem), nextCursor };
     },
   };
@@ -155,5 +173,7 @@ function cursorValue(row: Record<string, unknown>, field: string): CursorValue {
   const value = row[field];
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'string' || typeof value === 'number') return value;
-  throw new Error(`cannot page on ${field}: the row's value is ${value === null ? 'null' : typeof value}; sort fields must be non-null strings, numbers or dates`);
+  throw new Error(
+    `cannot page on ${field}: the row's value is ${value === null ? 'null' : typeof value}; sort fields must be non-null strings, numbers or dates`,
+  );
 }

@@ -9,13 +9,24 @@ import { z } from 'zod';
  * One line of text: no control characters. PostgreSQL refuses a NUL byte in text (a 5xx if it got
  * that far), and other control characters have no business in a name or a filter.
  */
-export const singleLine = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain control characters');
+export const singleLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain control characters');
 
 /** A required line of text: as `singleLine`, with something other than spaces; surrounding spaces are trimmed. */
 export const nonBlankLine = (max: number) => singleLine(max).regex(/\S/, 'must not be blank').trim();
 
 /** Free text: as `singleLine`, but tabs and line breaks are allowed. */
-export const multiLine = (max: number) => z.string().max(max).regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'must not contain control characters other than tab and line breaks');
+export const multiLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(
+      /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/,
+      'must not contain control characters other than tab and line breaks',
+    );
 
 /** A date-time as the API writes it: `Date.prototype.toJSON`, i.e. ISO 8601 in UTC with a `Z`. */
 export const isoDateTime = z.iso.datetime();
@@ -26,19 +37,27 @@ export const toIsoDate = (date: Date) => date.toISOString().slice(0, 10);
 
 export const fieldProblemSchema = z
   .strictObject({
-    field: z.string().describe('Where the problem is: `body.<path>`, `query.<name>`, `params.<name>`, or a header name such as `Idempotency-Key`.'),
+    field: z
+      .string()
+      .describe(
+        'Where the problem is: `body.<path>`, `query.<name>`, `params.<name>`, or a header name such as `Idempotency-Key`.',
+      ),
     reason: z.string().describe('What is wrong with it.'),
   })
   .describe('One field-level problem.');
 
 export const problemSchema = z
   .strictObject({
-    type: z.string().describe('A URI reference identifying the problem type; `about:blank` when the status says it all.'),
+    type: z
+      .string()
+      .describe('A URI reference identifying the problem type; `about:blank` when the status says it all.'),
     title: z.string().describe('The HTTP status phrase, e.g. `Bad Request`.'),
     status: z.int().min(400).max(599),
     detail: z.string().describe('What went wrong with this request, in plain words.'),
     instance: z.string().describe('The request target (path and query) that failed.'),
-    requestId: z.string().describe('The request id, also sent as the `x-request-id` header and written to the structured logs.'),
+    requestId: z
+      .string()
+      .describe('The request id, also sent as the `x-request-id` header and written to the structured logs.'),
     errors: z.array(fieldProblemSchema).optional().describe('Field-level detail, for validation failures.'),
   })
   .describe('An RFC 9457 problem detail (`application/problem+json`).');

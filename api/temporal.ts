@@ -18,11 +18,15 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
   }
   // An Update sent to a workflow that has already completed: the client reports it as "not found"
   // (gRPC NOT_FOUND, "workflow execution already completed"), but the process exists and is over.
-  if (error instanceof Error && /workflow execution already completed/i.test(error.message)) return conflict(`${subject}: the process has already finished`);
+  if (error instanceof Error && /workflow execution already completed/i.test(error.message))
+    return conflict(`${subject}: the process has already finished`);
   if (error instanceof WorkflowNotFoundError) return notFound(`${subject} has no running process`);
   // A query that no worker answered in time (gRPC DEADLINE_EXCEEDED): the engine is busy or its worker
   // is down. Say so, and when to retry, rather than report an internal error.
-  if (error instanceof ServiceError && (error.cause as { code?: number } | undefined)?.code === GRPC_DEADLINE_EXCEEDED) {
+  if (
+    error instanceof ServiceError &&
+    (error.cause as { code?: number } | undefined)?.code === GRPC_DEADLINE_EXCEEDED
+  ) {
     return new AppError(503, 'Service Unavailable', `${subject}: no worker answered in time; retry shortly`);
   }
   return error;

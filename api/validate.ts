@@ -9,7 +9,8 @@ import { badRequest, unsupportedMediaType, type FieldProblem } from './errors';
 export function fieldProblems(error: z.ZodError, prefix: string): FieldProblem[] {
   return error.issues.flatMap((issue) => {
     const at = [prefix, ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...at, key].join('.'), reason: 'unknown field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), reason: 'unknown field' }));
     return [{ field: at.join('.'), reason: issue.message }];
   });
 }
@@ -36,7 +37,10 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
       }
     }
     // Every problem at once, so a client can fix the request in one go.
-    if (problems.length > 0) return next(badRequest(`the request ${invalid.join(' and ')} ${invalid.length > 1 ? 'are' : 'is'} invalid`, problems));
+    if (problems.length > 0)
+      return next(
+        badRequest(`the request ${invalid.join(' and ')} ${invalid.length > 1 ? 'are' : 'is'} invalid`, problems),
+      );
     next();
   };
 }
@@ -49,7 +53,11 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const length = Number(req.header('content-length') ?? 0);
   const hasBody = req.header('transfer-encoding') !== undefined || length > 0;
   if (hasBody && !req.is('application/json')) {
-    return next(unsupportedMediaType('the body must be JSON', [{ field: 'Content-Type', reason: `must be application/json, not ${req.header('content-type') ?? 'absent'}` }]));
+    return next(
+      unsupportedMediaType('the body must be JSON', [
+        { field: 'Content-Type', reason: `must be application/json, not ${req.header('content-type') ?? 'absent'}` },
+      ]),
+    );
   }
   next();
 };

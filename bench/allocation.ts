@@ -28,8 +28,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const say = (message: string) => process.stderr.write(`[bench:allocation] ${message}\n`);
 
 // The input the timetable gives the Q3 2012/13 announcement of the 2013/14 allocations (Process 4).
-const milestone = defaultTimetable().milestones.find((m) => m.kind === 'announce_allocation' && m.allocation?.financialYear === '2013/14');
-if (!milestone?.allocation) throw new Error('the default timetable has no 2013/14 announcement with allocation parameters');
+const milestone = defaultTimetable().milestones.find(
+  (m) => m.kind === 'announce_allocation' && m.allocation?.financialYear === '2013/14',
+);
+if (!milestone?.allocation)
+  throw new Error('the default timetable has no 2013/14 announcement with allocation parameters');
 const { financialYear, basis, parameters, weights } = milestone.allocation;
 const runKey = runKeyOf(financialYear, basis);
 
@@ -102,7 +105,15 @@ async function baseline(sql: pg.Client, runId: string, round: number): Promise<v
     await sql.query(
       `INSERT INTO "AllocationRun" ("id", "runKey", "financialYear", "basis", "formulaVersion", "weightsVersion", "parametersVersion", "listPeriod", "programmePotPence", "totals", "riskPool")
        VALUES ($1, $2, $3, $4, 'bench-sql', $5, $6, (SELECT max(period) FROM "PracticeListSize"), $7, '{}', '{}')`,
-      [runId, `bench-sql:${financialYear}:${round}`, financialYear, basis, weights.version, parameters.version, parameters.programmePotPence],
+      [
+        runId,
+        `bench-sql:${financialYear}:${round}`,
+        financialYear,
+        basis,
+        weights.version,
+        parameters.version,
+        parameters.programmePotPence,
+      ],
     );
     await sql.query(BASELINE_LINES, [
       runId,
@@ -122,11 +133,10 @@ async function baseline(sql: pg.Client, runId: string, round: number): Promise<v
        WHERE r.id = $1`,
       [runId],
     );
-    await sql.query(`INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details") VALUES ($1, 'bench', 'allocation.calculated', 'allocation', $2, $3)`, [
-      `bench-sql:${round}:calculated`,
-      `bench-sql:${financialYear}:${round}`,
-      JSON.stringify({ runId }),
-    ]);
+    await sql.query(
+      `INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details") VALUES ($1, 'bench', 'allocation.calculated', 'allocation', $2, $3)`,
+      [`bench-sql:${round}:calculated`, `bench-sql:${financialYear}:${round}`, JSON.stringify({ runId })],
+    );
     await sql.query('COMMIT');
   } catch (error) {
     await sql.query('ROLLBACK');
@@ -139,13 +149,23 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
   await importNhs2013(db, { dir: NHS_2013_DIR });
   await sql.query('VACUUM ANALYZE');
   // calculateAllocation sends no mail; the mailer is never used.
-  const activities = createAllocationActivities({ db, mailer: createMailer('smtp://127.0.0.1:9', 'bench@casework.example'), clock: { now: () => new Date() } });
+  const activities = createAllocationActivities({
+    db,
+    mailer: createMailer('smtp://127.0.0.1:9', 'bench@casework.example'),
+    clock: { now: () => new Date() },
+  });
 
   const ours: number[] = [];
   const bare: number[] = [];
   const checks: string[] = [];
   let rowsRead = 0;
-  const runIds = async () => (await sql.query<{ id: string }>(`SELECT id FROM "AllocationRun" WHERE "runKey" = $1 OR "runKey" LIKE 'bench-sql:%'`, [runKey])).rows.map((r) => r.id);
+  const runIds = async () =>
+    (
+      await sql.query<{ id: string }>(
+        `SELECT id FROM "AllocationRun" WHERE "runKey" = $1 OR "runKey" LIKE 'bench-sql:%'`,
+        [runKey],
+      )
+    ).rows.map((r) => r.id);
   const countsOf = async (runId: string) =>
     (
       await sql.query<{ consortia: number; practices: number; programme: string }>(
@@ -167,14 +187,30 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
     }
     await sql.query('VACUUM ANALYZE "AllocationRun", "AllocationLine", "AllocationPracticeLine"');
     const workflowId = `bench:allocation:${round}`;
-    await db.caseRecord.create({ data: { workflowId, kind: 'allocation', title: `bench round ${round}`, stage: 'calculating', policyVersion: 'bench' } });
+    await db.caseRecord.create({
+      data: {
+        workflowId,
+        kind: 'allocation',
+        title: `bench round ${round}`,
+        stage: 'calculating',
+        policyVersion: 'bench',
+      },
+    });
     const sqlRunId = `bench-sql-${round}`;
 
     const runOurs = async () => {
       const started = performance.now();
-      const calculated = await activities.calculateAllocation({ workflowId, financialYear, basis, parameters, weights, actor: { id: 'bench', role: 'admin' } });
+      const calculated = await activities.calculateAllocation({
+        workflowId,
+        financialYear,
+        basis,
+        parameters,
+        weights,
+        actor: { id: 'bench', role: 'admin' },
+      });
       ours.push(performance.now() - started);
-      if (calculated.calculationMs === 0) throw new Error('the activity found a stored run: the round did not start clean');
+      if (calculated.calculationMs === 0)
+        throw new Error('the activity found a stored run: the round did not start clean');
       return calculated;
     };
     const runBaseline = async () => {
@@ -191,7 +227,9 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
       await runBaseline();
       calculated = await runOurs();
     }
-    say(`${round === 0 ? 'warm-up' : `round ${round}/${ROUNDS}`}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`);
+    say(
+      `${round === 0 ? 'warm-up' : `round ${round}/${ROUNDS}`}: ours ${Math.round(ours.at(-1) ?? 0)} ms, SQL ${Math.round(bare.at(-1) ?? 0)} ms`,
+    );
     if (round === 0) {
       ours.pop();
       bare.pop();
@@ -202,8 +240,12 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
     rowsRead = calculated.practices + calculated.unaffiliatedPractices;
     if (round === ROUNDS) {
       const pot = String(parameters.programmePotPence);
-      checks.push(`ours: Σ consortium programme ${mine?.programme} = pot ${pot}: ${mine?.programme === pot ? 'reconciles' : 'DOES NOT RECONCILE'}`);
-      checks.push(`SQL:  Σ consortium programme ${theirs?.programme} (rounded down, ${BigInt(pot) - BigInt(theirs?.programme ?? 0)}p short of the pot)`);
+      checks.push(
+        `ours: Σ consortium programme ${mine?.programme} = pot ${pot}: ${mine?.programme === pot ? 'reconciles' : 'DOES NOT RECONCILE'}`,
+      );
+      checks.push(
+        `SQL:  Σ consortium programme ${theirs?.programme} (rounded down, ${BigInt(pot) - BigInt(theirs?.programme ?? 0)}p short of the pot)`,
+      );
       checks.push(
         `rows written: ours ${mine?.consortia} consortium + ${mine?.practices} practice lines, SQL ${theirs?.consortia} + ${theirs?.practices}: ${mine?.consortia === theirs?.consortia && mine?.practices === theirs?.practices ? 'same' : 'DIFFERENT'}`,
       );
@@ -213,9 +255,15 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
   const oursMs = median(ours);
   const bareMs = median(bare);
   console.log('');
-  console.log(`The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, same PostgreSQL, same run, median of ${ROUNDS} rounds`);
-  console.log(`  ours: calculateAllocation (read, exact pence, reconcile, store run + lines + audit)   ${oursMs.toFixed(0)} ms`);
-  console.log(`  hand-written SQL aggregate-and-insert of the same rows into the same tables           ${bareMs.toFixed(0)} ms`);
+  console.log(
+    `The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, same PostgreSQL, same run, median of ${ROUNDS} rounds`,
+  );
+  console.log(
+    `  ours: calculateAllocation (read, exact pence, reconcile, store run + lines + audit)   ${oursMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `  hand-written SQL aggregate-and-insert of the same rows into the same tables           ${bareMs.toFixed(0)} ms`,
+  );
   console.log(`  ratio ours / SQL  ${(oursMs / bareMs).toFixed(2)}x (target ≤ 1.5x)`);
   for (const check of checks) console.log(`  ${check}`);
 });

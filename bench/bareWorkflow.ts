@@ -36,7 +36,8 @@ export async function bareProcess(shape: BareShape): Promise<number> {
     },
     {
       validator: (index) => {
-        if (index !== next) throw ApplicationFailure.nonRetryable(`step ${index} is not next (${next})`, 'InvalidTransition');
+        if (index !== next)
+          throw ApplicationFailure.nonRetryable(`step ${index} is not next (${next})`, 'InvalidTransition');
       },
     },
   );

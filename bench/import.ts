@@ -15,7 +15,17 @@ import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
 import { withBenchPostgres } from './postgres';
 
 /** Every table the import writes, in an order that respects their references. */
-const TABLES = ['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice', 'PracticeListSize', 'Membership'] as const;
+const TABLES = [
+  'Region',
+  'AreaTeam',
+  'Consortium',
+  'StrategicHealthAuthority',
+  'PrimaryCareTrust',
+  'PrimaryCareTrustSha',
+  'Practice',
+  'PracticeListSize',
+  'Membership',
+] as const;
 const say = (message: string) => process.stderr.write(`[bench:import] ${message}\n`);
 
 await withBenchPostgres({ name: 'bench_import', say, maxConnections: 2 }, async ({ db, sql, dataDir }) => {
@@ -31,7 +41,8 @@ await withBenchPostgres({ name: 'bench_import', say, maxConnections: 2 }, async 
 
   // The same rows, as the import left them, out to files; the tables emptied; the rows back by COPY.
   let rows = 0;
-  for (const table of TABLES) rows += (await sql.query(`COPY "${table}" TO '${path.join(copyDir, table)}'`)).rowCount ?? 0;
+  for (const table of TABLES)
+    rows += (await sql.query(`COPY "${table}" TO '${path.join(copyDir, table)}'`)).rowCount ?? 0;
   // CASCADE: the tables that refer to these (cases, allocations …) are empty in a fresh database.
   await sql.query(`TRUNCATE ${TABLES.map((table) => `"${table}"`).join(', ')} CASCADE`);
   say(`copying the same ${rows.toLocaleString('en-GB')} rows back …`);
@@ -44,12 +55,22 @@ await withBenchPostgres({ name: 'bench_import', say, maxConnections: 2 }, async 
   const repeat = await importNhs2013(db, { dir: NHS_2013_DIR });
 
   console.log('');
-  console.log(`Real 2013 data, ${rows.toLocaleString('en-GB')} rows in ${TABLES.length} tables, same PostgreSQL, same run`);
-  console.log(`  import into a fresh database (read ${imported.durationMs.read} ms + write ${imported.durationMs.write} ms)   ${(importMs / 1000).toFixed(2)} s`);
+  console.log(
+    `Real 2013 data, ${rows.toLocaleString('en-GB')} rows in ${TABLES.length} tables, same PostgreSQL, same run`,
+  );
+  console.log(
+    `  import into a fresh database (read ${imported.durationMs.read} ms + write ${imported.durationMs.write} ms)   ${(importMs / 1000).toFixed(2)} s`,
+  );
   console.log(`  COPY of the same rows into the same tables                    ${(copyMs / 1000).toFixed(2)} s`);
-  console.log(`  ratio import / COPY, end to end                               ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`);
-  console.log(`  ratio import's write phase only / COPY                        ${(imported.durationMs.write / copyMs).toFixed(2)}x`);
+  console.log(
+    `  ratio import / COPY, end to end                               ${(importMs / copyMs).toFixed(2)}x (target ≤ 2x)`,
+  );
+  console.log(
+    `  ratio import's write phase only / COPY                        ${(imported.durationMs.write / copyMs).toFixed(2)}x`,
+  );
   console.log(`  (the import's time includes reading, decoding and checking the CSV files; COPY's includes parsing`);
   console.log(`   its input files, which are already in COPY format and were written before the clock started)`);
-  console.log(`  repeat import: ${(repeat.durationMs.total / 1000).toFixed(2)} s, ${repeat.changed ? 'CHANGED the database (it should not)' : 'no change'}`);
+  console.log(
+    `  repeat import: ${(repeat.durationMs.total / 1000).toFixed(2)} s, ${repeat.changed ? 'CHANGED the database (it should not)' : 'no change'}`,
+  );
 });

@@ -18,7 +18,10 @@ export interface BenchDatabase {
   dataDir: string;
 }
 
-export async function withBenchPostgres<T>(options: { name: string; say: (message: string) => void; maxConnections?: number }, body: (database: BenchDatabase) => Promise<T>): Promise<T> {
+export async function withBenchPostgres<T>(
+  options: { name: string; say: (message: string) => void; maxConnections?: number },
+  body: (database: BenchDatabase) => Promise<T>,
+): Promise<T> {
   const { name, say } = options;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `casework-${name.replaceAll('_', '-')}-`));
   fs.chmodSync(dataDir, 0o755);

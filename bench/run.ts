@@ -40,7 +40,16 @@ import {
 } from '../workflows/messages';
 import { bareStep, type BareShape } from './bareWorkflow';
 import { median, percentile } from './stats';
-import { alternate, BARE_QUEUE, REAL_QUEUE, say, throughput, updateWhenReady, withBenchStack, type BenchStack } from './support';
+import {
+  alternate,
+  BARE_QUEUE,
+  REAL_QUEUE,
+  say,
+  throughput,
+  updateWhenReady,
+  withBenchStack,
+  type BenchStack,
+} from './support';
 
 const N = Number(process.env.BENCH_N ?? 50);
 const AUTH_N = Number(process.env.BENCH_AUTH_N ?? 30);
@@ -50,7 +59,11 @@ const ratio = (ours: number, bare: number) => `${(ours / bare).toFixed(2)}x`;
 
 /** Starts the bare process with `shape` and sends its steps as soon as it takes each; resolves when it completes. */
 async function runBare(stack: BenchStack, id: string, shape: BareShape, onStep?: (ms: number) => void): Promise<void> {
-  const handle = await stack.client.workflow.start('bareProcess', { taskQueue: BARE_QUEUE, workflowId: `bench-bare-${id}`, args: [shape] });
+  const handle = await stack.client.workflow.start('bareProcess', {
+    taskQueue: BARE_QUEUE,
+    workflowId: `bench-bare-${id}`,
+    args: [shape],
+  });
   for (let index = 0; index < shape.steps.length; index++) {
     // Timed from the attempt the workflow accepts (it refuses a step before it is ready for it).
     let started = 0;
@@ -83,9 +96,13 @@ await withBenchStack(async (stack) => {
   const { db, client } = stack;
   say('importing the real 2013 data (the authorisation runs use the real consortia) …');
   await importNhs2013(db, { dir: NHS_2013_DIR });
-  const consortia = await db.consortium.findMany({ orderBy: { code: 'asc' }, include: { memberships: { where: { validTo: null }, select: { practiceCode: true } } } });
+  const consortia = await db.consortium.findMany({
+    orderBy: { code: 'asc' },
+    include: { memberships: { where: { validTo: null }, select: { practiceCode: true } } },
+  });
   const needed = 1 + ROUNDS * AUTH_N + 1 + ROUNDS * STEP_N + 1;
-  if (needed > consortia.length) throw new Error(`BENCH_AUTH_N and BENCH_STEP_N need ${needed} consortia; there are ${consortia.length}`);
+  if (needed > consortia.length)
+    throw new Error(`BENCH_AUTH_N and BENCH_STEP_N need ${needed} consortia; there are ${consortia.length}`);
   const nextConsortium = (() => {
     let next = 0;
     return () => consortia[next++] as (typeof consortia)[number];
@@ -93,21 +110,36 @@ await withBenchStack(async (stack) => {
 
   // ---- 1. the walking skeleton ------------------------------------------------------------------
   const policy = currentPolicy();
-  const skeletonCodes = Array.from({ length: ROUNDS * N + 1 }, (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`);
+  const skeletonCodes = Array.from(
+    { length: ROUNDS * N + 1 },
+    (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`,
+  );
   const practiceCodes = skeletonCodes.map((_, i) => `Y${String(80000 + i)}`);
   await db.practice.createMany({ data: practiceCodes.map((code) => ({ code, name: `Bench practice ${code}` })) });
   const admin = { id: 'bench', role: 'admin' };
   const runSkeleton = async (i: number) => {
     const code = skeletonCodes[i] as string;
-    const input: ShadowFormationInput = { code, name: `Bench consortium ${code}`, memberPracticeCodes: [practiceCodes[i] as string], actor: admin, policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
-    const handle = await client.workflow.start('shadowFormation', { taskQueue: REAL_QUEUE, workflowId: workflowIds.shadowFormation(code), args: [input] });
+    const input: ShadowFormationInput = {
+      code,
+      name: `Bench consortium ${code}`,
+      memberPracticeCodes: [practiceCodes[i] as string],
+      actor: admin,
+      policyVersion: policy.version,
+      recognitionDays: policy.shadowRecognitionDays,
+    };
+    const handle = await client.workflow.start('shadowFormation', {
+      taskQueue: REAL_QUEUE,
+      workflowId: workflowIds.shadowFormation(code),
+      args: [input],
+    });
     await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: admin }] }));
     await handle.result();
   };
   const skeletonShape: BareShape = { before: 1, steps: [0], after: 1 };
   await Promise.all([runBare(stack, 'skeleton-warm-up', skeletonShape), runSkeleton(ROUNDS * N)]);
   const skeleton = await alternate(ROUNDS, {
-    bare: (round) => throughput(`round ${round + 1} bare skeleton`, N, (i) => runBare(stack, `skeleton-${round}-${i}`, skeletonShape)),
+    bare: (round) =>
+      throughput(`round ${round + 1} bare skeleton`, N, (i) => runBare(stack, `skeleton-${round}-${i}`, skeletonShape)),
     ours: (round) => throughput(`round ${round + 1} skeleton`, N, (i) => runSkeleton(round * N + i)),
   });
   const skeletonAudit = await db.auditEvent.count({ where: { subjectId: { in: skeletonCodes.slice(0, ROUNDS * N) } } });
@@ -118,25 +150,68 @@ await withBenchStack(async (stack) => {
   const catalogue = currentCriteriaCatalogue();
   /** The seven human steps of the happy path: every criterion met, so the panel authorises (§4.8). */
   const happySteps = (consortium: (typeof consortia)[number]) => {
-    const officer: AuthorisationActor = { id: `bench-officer-${consortium.code}`, role: 'consortium_officer', consortiumCode: consortium.code };
+    const officer: AuthorisationActor = {
+      id: `bench-officer-${consortium.code}`,
+      role: 'consortium_officer',
+      consortiumCode: consortium.code,
+    };
     const application = {
       accountableOfficer: { name: 'Accountable Officer', email: `ao-${consortium.code.toLowerCase()}@bench.example` },
-      chiefFinanceOfficer: { name: 'Chief Finance Officer', email: `cfo-${consortium.code.toLowerCase()}@bench.example` },
+      chiefFinanceOfficer: {
+        name: 'Chief Finance Officer',
+        email: `cfo-${consortium.code.toLowerCase()}@bench.example`,
+      },
       memberPracticeCodes: consortium.memberships.map((m) => m.practiceCode),
       // One area per consortium (its own ONS code stands in for it), so that no application overlaps another.
       localAuthorities: [{ code: consortium.onsCode ?? 'E06000001', name: `Area of ${consortium.name}` }],
       evidence: catalogue.criteria.map((c) => ({ criterionId: c.id, summary: `Evidence for ${c.id}` })),
     };
-    const evidence = EVIDENCE_STEPS.map((step) => ({ step, summary: `${step} done`, results: criteriaEvidencedBy(step, catalogue).map((c) => ({ criterionId: c.id, met: true })), ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}) }));
+    const evidence = EVIDENCE_STEPS.map((step) => ({
+      step,
+      summary: `${step} done`,
+      results: criteriaEvidencedBy(step, catalogue).map((c) => ({ criterionId: c.id, met: true })),
+      ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}),
+    }));
     return [
-      { path: 'application', who: officer, body: application, send: (h: WorkflowHandle) => h.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }) },
-      ...[...evidence, { step: 'moderation' as const, summary: 'moderated' }].map((record) => ({ path: 'assessment-steps', who: caseOfficer, body: record, send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: caseOfficer, record }] }) })),
-      { path: 'assessment-steps', who: panel, body: { step: 'conditions_panel', summary: 'no conditions' }, send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }] }) },
-      { path: 'decision', who: panel, body: { outcome: 'authorised', reasons: 'every criterion met' }, send: (h: WorkflowHandle) => h.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'every criterion met' } }] }) },
+      {
+        path: 'application',
+        who: officer,
+        body: application,
+        send: (h: WorkflowHandle) =>
+          h.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }),
+      },
+      ...[...evidence, { step: 'moderation' as const, summary: 'moderated' }].map((record) => ({
+        path: 'assessment-steps',
+        who: caseOfficer,
+        body: record,
+        send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: caseOfficer, record }] }),
+      })),
+      {
+        path: 'assessment-steps',
+        who: panel,
+        body: { step: 'conditions_panel', summary: 'no conditions' },
+        send: (h: WorkflowHandle) =>
+          h.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }],
+          }),
+      },
+      {
+        path: 'decision',
+        who: panel,
+        body: { outcome: 'authorised', reasons: 'every criterion met' },
+        send: (h: WorkflowHandle) =>
+          h.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'every criterion met' } }],
+          }),
+      },
     ];
   };
   const startAuthorisation = (consortium: (typeof consortia)[number]) =>
-    client.workflow.start('authorisation', { taskQueue: REAL_QUEUE, workflowId: authorisationWorkflowId(consortium.code), args: [authorisationInput(consortium, caseOfficer, { wave: 1 })] });
+    client.workflow.start('authorisation', {
+      taskQueue: REAL_QUEUE,
+      workflowId: authorisationWorkflowId(consortium.code),
+      args: [authorisationInput(consortium, caseOfficer, { wave: 1 })],
+    });
   const runAuthorisation = async (consortium: (typeof consortia)[number]) => {
     const handle = await startAuthorisation(consortium);
     for (const step of happySteps(consortium)) await updateWhenReady(() => step.send(handle));
@@ -145,40 +220,77 @@ await withBenchStack(async (stack) => {
   };
   const warmUp = await runAuthorisation(nextConsortium());
   const authShape = await shapeOf(warmUp);
-  say(`authorisation happy path: ${authShape.activities} activities and ${authShape.steps.length} Updates (bare shape ${JSON.stringify({ before: authShape.before, steps: authShape.steps, after: authShape.after })})`);
+  say(
+    `authorisation happy path: ${authShape.activities} activities and ${authShape.steps.length} Updates (bare shape ${JSON.stringify({ before: authShape.before, steps: authShape.steps, after: authShape.after })})`,
+  );
   await runBare(stack, 'authorisation-warm-up', authShape);
   const authConsortia = Array.from({ length: ROUNDS }, () => Array.from({ length: AUTH_N }, nextConsortium));
   const authorisation = await alternate(ROUNDS, {
-    bare: (round) => throughput(`round ${round + 1} bare authorisation`, AUTH_N, (i) => runBare(stack, `authorisation-${round}-${i}`, authShape)),
-    ours: (round) => throughput(`round ${round + 1} authorisation`, AUTH_N, async (i) => void (await runAuthorisation(authConsortia[round]?.[i] as (typeof consortia)[number]))),
+    bare: (round) =>
+      throughput(`round ${round + 1} bare authorisation`, AUTH_N, (i) =>
+        runBare(stack, `authorisation-${round}-${i}`, authShape),
+      ),
+    ours: (round) =>
+      throughput(
+        `round ${round + 1} authorisation`,
+        AUTH_N,
+        async (i) => void (await runAuthorisation(authConsortia[round]?.[i] as (typeof consortia)[number])),
+      ),
   });
-  const authorised = await db.consortium.count({ where: { status: 'authorised', code: { in: [warmUp.workflowId.split(':')[1] ?? '', ...authConsortia.flat().map((c) => c.code)] } } });
+  const authorised = await db.consortium.count({
+    where: {
+      status: 'authorised',
+      code: { in: [warmUp.workflowId.split(':')[1] ?? '', ...authConsortia.flat().map((c) => c.code)] },
+    },
+  });
 
   // ---- 3. one human step's round trip over HTTP ----------------------------------------------------
-  const app = createApp({ db, temporal: client, taskQueue: REAL_QUEUE, log: createLogger({ service: 'bench' }, 'error') });
+  const app = createApp({
+    db,
+    temporal: client,
+    taskQueue: REAL_QUEUE,
+    log: createLogger({ service: 'bench' }, 'error'),
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const areaTeams = [...new Set(consortia.map((c) => c.areaTeam).filter((team): team is string => team !== null))];
   const tokens = new Map<string, string>([
-    [caseOfficer.id, (await createUserWithToken(db, { name: 'Bench case officer', role: 'case_officer', areaTeams })).token],
+    [
+      caseOfficer.id,
+      (await createUserWithToken(db, { name: 'Bench case officer', role: 'case_officer', areaTeams })).token,
+    ],
     [panel.id, (await createUserWithToken(db, { name: 'Bench panel', role: 'decision_panel' })).token],
   ]);
   const post = async (path: string, who: AuthorisationActor, body: unknown) => {
-    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(who.id)}` }, body: JSON.stringify(body) });
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(who.id)}` },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`POST ${path} as ${who.role}: ${response.status} ${text}`);
   };
   const stepConsortia = Array.from({ length: ROUNDS }, () => Array.from({ length: STEP_N }, nextConsortium));
   for (const consortium of stepConsortia.flat()) {
-    const { token } = await createUserWithToken(db, { name: `Bench officer ${consortium.code}`, role: 'consortium_officer', consortiumCode: consortium.code, email: `officer-${consortium.code.toLowerCase()}@bench.example` });
+    const { token } = await createUserWithToken(db, {
+      name: `Bench officer ${consortium.code}`,
+      role: 'consortium_officer',
+      consortiumCode: consortium.code,
+      email: `officer-${consortium.code.toLowerCase()}@bench.example`,
+    });
     tokens.set(`bench-officer-${consortium.code}`, token);
   }
   /** Starts over HTTP, waits until the process has settled its opening activities, then times each step. */
   const timeHttpSteps = async (consortium: (typeof consortia)[number], samples: number[]) => {
     await post('/authorisations', caseOfficer, { consortiumCode: consortium.code, wave: 1 });
     const workflowId = authorisationWorkflowId(consortium.code);
-    for (let i = 0; !(await db.auditEvent.findUnique({ where: { eventKey: `${workflowId}:decision-day:1` } })) || !(await db.notice.findUnique({ where: { noticeKey: `${workflowId}:wave:1` } })); i++) {
+    for (
+      let i = 0;
+      !(await db.auditEvent.findUnique({ where: { eventKey: `${workflowId}:decision-day:1` } })) ||
+      !(await db.notice.findUnique({ where: { noticeKey: `${workflowId}:wave:1` } }));
+      i++
+    ) {
       if (i > 1500) throw new Error(`${workflowId} did not settle`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -192,9 +304,20 @@ await withBenchStack(async (stack) => {
   // An untimed run over HTTP warms the path up, and its history gives the bare shape for this part: here
   // each step is sent once the opening activities have settled, so they fall before the first step.
   const warmUpConsortium = nextConsortium();
-  tokens.set(`bench-officer-${warmUpConsortium.code}`, (await createUserWithToken(db, { name: `Bench officer ${warmUpConsortium.code}`, role: 'consortium_officer', consortiumCode: warmUpConsortium.code })).token);
+  tokens.set(
+    `bench-officer-${warmUpConsortium.code}`,
+    (
+      await createUserWithToken(db, {
+        name: `Bench officer ${warmUpConsortium.code}`,
+        role: 'consortium_officer',
+        consortiumCode: warmUpConsortium.code,
+      })
+    ).token,
+  );
   await timeHttpSteps(warmUpConsortium, []);
-  const { activities: _, ...stepShape } = await shapeOf(client.workflow.getHandle(authorisationWorkflowId(warmUpConsortium.code)));
+  const { activities: _, ...stepShape } = await shapeOf(
+    client.workflow.getHandle(authorisationWorkflowId(warmUpConsortium.code)),
+  );
   say(`one step at a time over HTTP: bare shape ${JSON.stringify(stepShape)}`);
   await runBare(stack, 'step-warm-up', stepShape);
   const httpSamples: number[] = [];
@@ -202,7 +325,8 @@ await withBenchStack(async (stack) => {
   await alternate(ROUNDS, {
     bare: async (round) => {
       say(`round ${round + 1} bare Update round trips …`);
-      for (let i = 0; i < STEP_N; i++) await runBare(stack, `step-${round}-${i}`, stepShape, (ms) => bareSamples.push(ms));
+      for (let i = 0; i < STEP_N; i++)
+        await runBare(stack, `step-${round}-${i}`, stepShape, (ms) => bareSamples.push(ms));
     },
     ours: async (round) => {
       say(`round ${round + 1} HTTP step round trips …`);
@@ -216,22 +340,46 @@ await withBenchStack(async (stack) => {
   console.log(`1. Walking skeleton, ${N} workflows per round (each: 2 activities + 1 Update)`);
   console.log(`   bare Temporal (no-op activities)              ${median(skeleton.bare).toFixed(1)} workflows/s`);
   console.log(`   shadowFormation (Prisma + PostgreSQL + audit) ${median(skeleton.ours).toFixed(1)} workflows/s`);
-  console.log(`   ratio ours / bare                             ${ratio(median(skeleton.ours), median(skeleton.bare))}`);
+  console.log(
+    `   ratio ours / bare                             ${ratio(median(skeleton.ours), median(skeleton.bare))}`,
+  );
   console.log(`   audit rows written by the timed runs: ${skeletonAudit} (expected ${2 * ROUNDS * N})`);
-  console.log(`2. Authorisation happy path, ${AUTH_N} workflows per round (each: ${authShape.activities} activities + ${authShape.steps.length} Updates)`);
+  console.log(
+    `2. Authorisation happy path, ${AUTH_N} workflows per round (each: ${authShape.activities} activities + ${authShape.steps.length} Updates)`,
+  );
   console.log(`   bare Temporal, same shape                     ${median(authorisation.bare).toFixed(1)} workflows/s`);
   console.log(`   authorisation (records, notices, e-mail)      ${median(authorisation.ours).toFixed(1)} workflows/s`);
-  console.log(`   ratio ours / bare                             ${ratio(median(authorisation.ours), median(authorisation.bare))} (target ≥ 0.8x)`);
+  console.log(
+    `   ratio ours / bare                             ${ratio(median(authorisation.ours), median(authorisation.bare))} (target ≥ 0.8x)`,
+  );
   console.log(`   consortia authorised by these runs: ${authorised} (expected ${1 + ROUNDS * AUTH_N})`);
-  console.log(`3. One human step's round trip, ${httpSamples.length} HTTP steps and ${bareSamples.length} bare Updates`);
-  console.log(`   bare Update round trip (same activities)      p50 ${median(bareSamples).toFixed(1)} ms   p99 ${percentile(bareSamples, 99).toFixed(1)} ms`);
-  console.log(`   HTTP → Update → activities → reply            p50 ${median(httpSamples).toFixed(1)} ms   p99 ${percentile(httpSamples, 99).toFixed(1)} ms`);
-  console.log(`   ratio of p99s ours / bare                     ${ratio(percentile(httpSamples, 99), percentile(bareSamples, 99))} (target ≤ 1.5x); of p50s ${ratio(median(httpSamples), median(bareSamples))}`);
+  console.log(
+    `3. One human step's round trip, ${httpSamples.length} HTTP steps and ${bareSamples.length} bare Updates`,
+  );
+  console.log(
+    `   bare Update round trip (same activities)      p50 ${median(bareSamples).toFixed(1)} ms   p99 ${percentile(bareSamples, 99).toFixed(1)} ms`,
+  );
+  console.log(
+    `   HTTP → Update → activities → reply            p50 ${median(httpSamples).toFixed(1)} ms   p99 ${percentile(httpSamples, 99).toFixed(1)} ms`,
+  );
+  console.log(
+    `   ratio of p99s ours / bare                     ${ratio(percentile(httpSamples, 99), percentile(bareSamples, 99))} (target ≤ 1.5x); of p50s ${ratio(median(httpSamples), median(bareSamples))}`,
+  );
   // Samples come in step order, seven to a workflow: the p50 and p99 of each step, to see where the time goes.
   const ofStep = (samples: number[], step: number) => samples.filter((_, i) => i % stepShape.steps.length === step);
-  const stepNames = ['application', 'desktop review', 'stakeholder survey', 'site visit', 'moderation', 'conditions panel', 'decision'];
+  const stepNames = [
+    'application',
+    'desktop review',
+    'stakeholder survey',
+    'site visit',
+    'moderation',
+    'conditions panel',
+    'decision',
+  ];
   for (const [step, name] of stepNames.entries()) {
     const [ours, bare] = [ofStep(httpSamples, step), ofStep(bareSamples, step)];
-    console.log(`     ${name.padEnd(20)} (${stepShape.steps[step]} activities)   p50 ${median(ours).toFixed(0).padStart(4)} / ${median(bare).toFixed(0).padStart(4)} ms   p99 ${percentile(ours, 99).toFixed(0).padStart(4)} / ${percentile(bare, 99).toFixed(0).padStart(4)} ms (ours / bare)`);
+    console.log(
+      `     ${name.padEnd(20)} (${stepShape.steps[step]} activities)   p50 ${median(ours).toFixed(0).padStart(4)} / ${median(bare).toFixed(0).padStart(4)} ms   p99 ${percentile(ours, 99).toFixed(0).padStart(4)} / ${percentile(bare, 99).toFixed(0).padStart(4)} ms (ours / bare)`,
+    );
   }
 });

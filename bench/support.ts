@@ -59,11 +59,23 @@ export async function withBenchStack<T>(body: (stack: BenchStack) => Promise<T>)
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: infra.temporalAddress });
     const mailer = createMailer(infra.smtpUrl, 'bench@casework.example');
-    const realWorker = await Worker.create({ connection: native, taskQueue: REAL_QUEUE, workflowsPath, activities: createActivities({ db, mailer }) });
-    const bareWorker = await Worker.create({ connection: native, taskQueue: BARE_QUEUE, workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)), activities: { noop: async () => undefined } });
+    const realWorker = await Worker.create({
+      connection: native,
+      taskQueue: REAL_QUEUE,
+      workflowsPath,
+      activities: createActivities({ db, mailer }),
+    });
+    const bareWorker = await Worker.create({
+      connection: native,
+      taskQueue: BARE_QUEUE,
+      workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
+      activities: { noop: async () => undefined },
+    });
     try {
       const bareRunning = bareWorker.run();
-      const result = await realWorker.runUntil(body({ db, client, temporalAddress: infra.temporalAddress, smtpUrl: infra.smtpUrl }));
+      const result = await realWorker.runUntil(
+        body({ db, client, temporalAddress: infra.temporalAddress, smtpUrl: infra.smtpUrl }),
+      );
       bareWorker.shutdown();
       await bareRunning;
       return result;
@@ -89,7 +101,10 @@ export async function updateWhenReady<T>(send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      const notYet = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidTransition';
+      const notYet =
+        error instanceof WorkflowUpdateFailedError &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === 'InvalidTransition';
       if (!notYet || Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -114,7 +129,10 @@ export async function throughput(label: string, n: number, run: (i: number) => P
  * Alternates the measurements round by round, so that warm-up and background load fall on each alike,
  * and returns every round's result for each.
  */
-export async function alternate<K extends string, R>(rounds: number, measures: Record<K, (round: number) => Promise<R>>): Promise<Record<K, R[]>> {
+export async function alternate<K extends string, R>(
+  rounds: number,
+  measures: Record<K, (round: number) => Promise<R>>,
+): Promise<Record<K, R[]>> {
   const results = Object.fromEntries(Object.keys(measures).map((key) => [key, [] as R[]])) as Record<K, R[]>;
   for (let round = 0; round < rounds; round++) {
     for (const key of Object.keys(measures) as K[]) results[key].push(await measures[key](round));

@@ -27,17 +27,26 @@ export interface CaseScope {
 const BOARD_WIDE = new Set(['admin', 'decision_panel']);
 
 /** May the viewer see a consortium's casework (its cases, timeline and membership requests)? */
-export function mayReadConsortiumCasework(viewer: Viewer, consortium: { code: string; areaTeam: string | null }): boolean {
+export function mayReadConsortiumCasework(
+  viewer: Viewer,
+  consortium: { code: string; areaTeam: string | null },
+): boolean {
   if (BOARD_WIDE.has(viewer.role)) return true;
-  if (viewer.role === 'case_officer') return consortium.areaTeam !== null && viewer.areaTeams.includes(consortium.areaTeam);
+  if (viewer.role === 'case_officer')
+    return consortium.areaTeam !== null && viewer.areaTeams.includes(consortium.areaTeam);
   if (viewer.role === 'consortium_officer') return viewer.consortiumCode === consortium.code;
   return false;
 }
 
 /** May the viewer see one case? A third party sees a case only once it is handed to its organisation. */
 export function mayReadCase(viewer: Viewer, scope: CaseScope): boolean {
-  if (viewer.role === 'third_party') return !!viewer.organisation && scope.thirdPartyOrganisation === viewer.organisation;
-  if (scope.consortiumCode === null) return BOARD_WIDE.has(viewer.role) || (viewer.role === 'case_officer' && scope.areaTeam !== null && viewer.areaTeams.includes(scope.areaTeam));
+  if (viewer.role === 'third_party')
+    return !!viewer.organisation && scope.thirdPartyOrganisation === viewer.organisation;
+  if (scope.consortiumCode === null)
+    return (
+      BOARD_WIDE.has(viewer.role) ||
+      (viewer.role === 'case_officer' && scope.areaTeam !== null && viewer.areaTeams.includes(scope.areaTeam))
+    );
   return mayReadConsortiumCasework(viewer, { code: scope.consortiumCode, areaTeam: scope.areaTeam });
 }
 
@@ -45,7 +54,10 @@ export function mayReadCase(viewer: Viewer, scope: CaseScope): boolean {
  * Does a case officer's scope cover any of the given area teams? Admins cover all. A case that
  * concerns two consortia (a practice moving between them, §4.9) is covered by either area team.
  */
-export function coversAreaTeam(viewer: Pick<Viewer, 'role' | 'areaTeams'>, areaTeams: readonly (string | null)[]): boolean {
+export function coversAreaTeam(
+  viewer: Pick<Viewer, 'role' | 'areaTeams'>,
+  areaTeams: readonly (string | null)[],
+): boolean {
   if (viewer.role === 'admin') return true;
   return viewer.role === 'case_officer' && areaTeams.some((team) => team !== null && viewer.areaTeams.includes(team));
 }

@@ -23,7 +23,14 @@
  * Pure: no I/O, no clock, no randomness — safe inside Temporal's workflow sandbox. Results are
  * deterministic and do not depend on the order of the input practices.
  */
-import { financialYearStart, type CalendarDate, compareIsoDates, parseFinancialYearLabel, toIsoDate, type IsoDate } from './calendar';
+import {
+  financialYearStart,
+  type CalendarDate,
+  compareIsoDates,
+  parseFinancialYearLabel,
+  toIsoDate,
+  type IsoDate,
+} from './calendar';
 
 // ---------------------------------------------------------------------------------------------
 // Registered-list data and weights (policy data)
@@ -73,8 +80,28 @@ export const WEIGHTS_2013_14: WeightsTable = {
   description: 'Illustrative age/sex capitation weights (engine defaults, not the DH formula)',
   unit: 'per-mille',
   weights: {
-    male: { '0-4': 900, '5-14': 450, '15-24': 500, '25-34': 550, '35-44': 650, '45-54': 850, '55-64': 1250, '65-74': 2000, '75+': 3300 },
-    female: { '0-4': 850, '5-14': 450, '15-24': 750, '25-34': 950, '35-44': 900, '45-54': 1000, '55-64': 1250, '65-74': 1850, '75+': 3200 },
+    male: {
+      '0-4': 900,
+      '5-14': 450,
+      '15-24': 500,
+      '25-34': 550,
+      '35-44': 650,
+      '45-54': 850,
+      '55-64': 1250,
+      '65-74': 2000,
+      '75+': 3300,
+    },
+    female: {
+      '0-4': 850,
+      '5-14': 450,
+      '15-24': 750,
+      '25-34': 950,
+      '35-44': 900,
+      '45-54': 1000,
+      '55-64': 1250,
+      '65-74': 1850,
+      '75+': 3200,
+    },
   },
 };
 
@@ -124,7 +151,11 @@ export const ALLOCATION_PARAMETERS_2013_14: AllocationParameters = {
   unregisteredShareBasisPoints: 50,
   runningCostsCapPencePerHead: 2_500,
   qualityPremiumMaxPencePerHead: 500,
-  riskPool: { poolName: 'NHS Commissioning Board risk pool 2013/14', populationThreshold: 100_000, contributionBasisPoints: 100 },
+  riskPool: {
+    poolName: 'NHS Commissioning Board risk pool 2013/14',
+    populationThreshold: 100_000,
+    contributionBasisPoints: 100,
+  },
   announcedOn: '2012-12-18',
 };
 
@@ -152,18 +183,21 @@ export function budgetBasisOn(date: CalendarDate, financialYear: string): Budget
 const BASIS_POINTS_PER_WHOLE = 10_000n;
 
 function assertSafeNonNegativeInteger(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative safe integer, not ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${what} must be a non-negative safe integer, not ${value}`);
 }
 
 function toSafeNumber(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${what} (${value}) is beyond safe integer range`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new RangeError(`${what} (${value}) is beyond safe integer range`);
   return Number(value);
 }
 
 /** `amount × basisPoints / 10,000`, rounded down: money set aside never exceeds the stated share. */
 export function basisPointsOf(amountPence: number, basisPoints: number): number {
   assertSafeNonNegativeInteger(amountPence, 'amount');
-  if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > 10_000) throw new RangeError(`basis points must be a whole number 0–10000, not ${basisPoints}`);
+  if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > 10_000)
+    throw new RangeError(`basis points must be a whole number 0–10000, not ${basisPoints}`);
   return Number((BigInt(amountPence) * BigInt(basisPoints)) / BASIS_POINTS_PER_WHOLE);
 }
 
@@ -199,12 +233,15 @@ export function apportionLargestRemainder(totalPence: number, shares: readonly (
   const leftOver = Number(total - floors.reduce((sum, part) => sum + part, 0n));
   // Each remainder is below Σshares, so when that is a safe integer (8,000 practices' weighted
   // populations are ~6×10^10) the remainders compare exactly, and much faster, as numbers.
-  const keys: readonly (number | bigint)[] = sumOfShares <= BigInt(Number.MAX_SAFE_INTEGER) ? remainders.map(Number) : remainders;
-  const byLargestRemainder = keys.map((_, index) => index).sort((a, b) => {
-    const ra = keys[a] ?? 0;
-    const rb = keys[b] ?? 0;
-    return ra > rb ? -1 : ra < rb ? 1 : a - b;
-  });
+  const keys: readonly (number | bigint)[] =
+    sumOfShares <= BigInt(Number.MAX_SAFE_INTEGER) ? remainders.map(Number) : remainders;
+  const byLargestRemainder = keys
+    .map((_, index) => index)
+    .sort((a, b) => {
+      const ra = keys[a] ?? 0;
+      const rb = keys[b] ?? 0;
+      return ra > rb ? -1 : ra < rb ? 1 : a - b;
+    });
   for (const index of byLargestRemainder.slice(0, leftOver)) floors[index] = (floors[index] ?? 0n) + 1n;
   return floors.map((part) => Number(part));
 }
@@ -233,7 +270,12 @@ export function weightedPopulationMilliOf(registered: BySexAndAgeBand, weights: 
       const weight = weights.weights[sex][band];
       const product = count * weight;
       total += product;
-      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(weight) || !Number.isSafeInteger(product) || !Number.isSafeInteger(total)) {
+      if (
+        !Number.isSafeInteger(count) ||
+        !Number.isSafeInteger(weight) ||
+        !Number.isSafeInteger(product) ||
+        !Number.isSafeInteger(total)
+      ) {
         throw new RangeError(`weighted population (${sex} ${band}: ${count} × ${weight}) is not a safe integer`);
       }
     }
@@ -247,7 +289,11 @@ export function runningCostsCapFor(registeredPatients: number, capPencePerHead: 
 }
 
 /** The quality premium ceiling: up to the per-head amount, and nothing to a consortium that overspends (§5.17; 2013/14). */
-export function qualityPremiumMaxFor(registeredPatients: number, maxPencePerHead: number, overspending: boolean): number {
+export function qualityPremiumMaxFor(
+  registeredPatients: number,
+  maxPencePerHead: number,
+  overspending: boolean,
+): number {
   if (overspending) return 0;
   return toSafeNumber(BigInt(registeredPatients) * BigInt(maxPencePerHead), 'quality premium');
 }
@@ -258,8 +304,14 @@ export function isRiskPooled(registeredPatients: number, riskPool: RiskPoolParam
 }
 
 /** A small consortium's top-slice into the risk pool: basis points of its programme allocation, rounded down (§5.9). */
-export function riskPoolContributionFor(programmePence: number, registeredPatients: number, riskPool: RiskPoolParameters): number {
-  return isRiskPooled(registeredPatients, riskPool) ? basisPointsOf(programmePence, riskPool.contributionBasisPoints) : 0;
+export function riskPoolContributionFor(
+  programmePence: number,
+  registeredPatients: number,
+  riskPool: RiskPoolParameters,
+): number {
+  return isRiskPooled(registeredPatients, riskPool)
+    ? basisPointsOf(programmePence, riskPool.contributionBasisPoints)
+    : 0;
 }
 
 export interface PracticeShareInput {
@@ -277,7 +329,10 @@ export interface PracticeShare {
  * practices: pro rata to list size, to the penny (§5.17 leaves the choice to the consortium). Output
  * is in the order given.
  */
-export function apportionQualityPremium(premiumPence: number, practices: readonly PracticeShareInput[]): PracticeShare[] {
+export function apportionQualityPremium(
+  premiumPence: number,
+  practices: readonly PracticeShareInput[],
+): PracticeShare[] {
   const parts = apportionLargestRemainder(
     premiumPence,
     practices.map((practice) => practice.registeredPatients),
@@ -388,14 +443,17 @@ function validateInput({ practices, weights, parameters }: AllocationInput): voi
   const seen = new Set<string>();
   for (const practice of practices) {
     if (practice.practiceCode.length === 0) throw new RangeError('a practice has no code');
-    if (practice.consortiumCode.length === 0) throw new RangeError(`practice ${practice.practiceCode} has no consortium (§2.11)`);
-    if (seen.has(practice.practiceCode)) throw new RangeError(`practice ${practice.practiceCode} appears twice (§2.11: exactly one consortium)`);
+    if (practice.consortiumCode.length === 0)
+      throw new RangeError(`practice ${practice.practiceCode} has no consortium (§2.11)`);
+    if (seen.has(practice.practiceCode))
+      throw new RangeError(`practice ${practice.practiceCode} appears twice (§2.11: exactly one consortium)`);
     seen.add(practice.practiceCode);
     for (const sex of SEXES) {
       for (const band of AGE_BANDS) {
         const count = practice.registered[sex][band];
         // The message only when it fails: 8,000 practices × 18 cells is too many strings to build for nothing.
-        if (!Number.isSafeInteger(count) || count < 0) assertSafeNonNegativeInteger(count, `${practice.practiceCode} ${sex} ${band}`);
+        if (!Number.isSafeInteger(count) || count < 0)
+          assertSafeNonNegativeInteger(count, `${practice.practiceCode} ${sex} ${band}`);
       }
     }
   }
@@ -426,7 +484,8 @@ export function allocate(input: AllocationInput): Allocation {
   // Every later sum of weighted populations is then a safe integer too (the values are non-negative,
   // so no running total exceeds the last, and while that is safe nothing has rounded).
   const totalWeightedPopulation = weightedPopulation.reduce((sum, value) => sum + value, 0);
-  if (!Number.isSafeInteger(totalWeightedPopulation)) throw new RangeError(`total weighted population (${totalWeightedPopulation}) is beyond safe integer range`);
+  if (!Number.isSafeInteger(totalWeightedPopulation))
+    throw new RangeError(`total weighted population (${totalWeightedPopulation}) is beyond safe integer range`);
 
   // 1–2. §3.5 unregistered set-aside, §3.31 weighted capitation for the rest.
   const unregisteredPotPence = basisPointsOf(parameters.programmePotPence, parameters.unregisteredShareBasisPoints);
@@ -441,10 +500,13 @@ export function allocate(input: AllocationInput): Allocation {
     membersByConsortium.set(practice.consortiumCode, members);
   });
   const consortiumCodes = [...membersByConsortium.keys()].sort(byCode);
-  const sumOver = (members: readonly number[], values: readonly number[]): number => members.reduce((sum, index) => sum + (values[index] ?? 0), 0);
+  const sumOver = (members: readonly number[], values: readonly number[]): number =>
+    members.reduce((sum, index) => sum + (values[index] ?? 0), 0);
 
   // 3. §3.5 the set-aside follows weighted population to consortia.
-  const consortiumWeighted = consortiumCodes.map((code) => sumOver(membersByConsortium.get(code) ?? [], weightedPopulation));
+  const consortiumWeighted = consortiumCodes.map((code) =>
+    sumOver(membersByConsortium.get(code) ?? [], weightedPopulation),
+  );
   const unregisteredShares = apportionLargestRemainder(unregisteredPotPence, consortiumWeighted);
 
   const practiceBudgets: PracticeBudget[] = practices.map((practice, index) => ({
@@ -460,7 +522,9 @@ export function allocate(input: AllocationInput): Allocation {
 
   const consortia: ConsortiumBudget[] = consortiumCodes.map((consortiumCode, consortiumIndex) => {
     const members = membersByConsortium.get(consortiumCode) ?? [];
-    const memberBudgets = members.map((index) => practiceBudgets[index]).filter((budget): budget is PracticeBudget => budget !== undefined);
+    const memberBudgets = members
+      .map((index) => practiceBudgets[index])
+      .filter((budget): budget is PracticeBudget => budget !== undefined);
     const population = sumOver(members, registeredPatients);
     const practiceProgrammePence = sumOver(members, practiceProgramme);
     const unregisteredSharePence = unregisteredShares[consortiumIndex] ?? 0;
@@ -468,10 +532,17 @@ export function allocate(input: AllocationInput): Allocation {
     const isOverspending = overspending.has(consortiumCode);
 
     // 4. §5.17 quality premium ceiling, shared among members by list size.
-    const qualityPremiumMaxPence = qualityPremiumMaxFor(population, parameters.qualityPremiumMaxPencePerHead, isOverspending);
+    const qualityPremiumMaxPence = qualityPremiumMaxFor(
+      population,
+      parameters.qualityPremiumMaxPencePerHead,
+      isOverspending,
+    );
     const premiumShares = apportionQualityPremium(
       qualityPremiumMaxPence,
-      memberBudgets.map((budget) => ({ practiceCode: budget.practiceCode, registeredPatients: budget.registeredPatients })),
+      memberBudgets.map((budget) => ({
+        practiceCode: budget.practiceCode,
+        registeredPatients: budget.registeredPatients,
+      })),
     );
     memberBudgets.forEach((budget, i) => (budget.qualityPremiumMaxPence = premiumShares[i]?.pence ?? 0));
 
@@ -502,7 +573,8 @@ export function allocate(input: AllocationInput): Allocation {
     };
   });
 
-  const sum = (values: readonly ConsortiumBudget[], pick: (budget: ConsortiumBudget) => number): number => values.reduce((total, budget) => total + pick(budget), 0);
+  const sum = (values: readonly ConsortiumBudget[], pick: (budget: ConsortiumBudget) => number): number =>
+    values.reduce((total, budget) => total + pick(budget), 0);
   const riskPoolPence = sum(consortia, (c) => c.riskPoolContributionPence);
 
   return {
@@ -553,9 +625,21 @@ export function reconciliationProblems(allocation: Allocation): string[] {
   };
   const practiceProgramme = allocation.practices.reduce((sum, p) => sum + p.programmePence, 0);
   const unregistered = allocation.consortia.reduce((sum, c) => sum + c.unregisteredSharePence, 0);
-  expect(practiceProgramme + unregistered, allocation.totals.programmePotPence, 'Σ practice programme + unregistered share vs programme pot');
-  expect(allocation.consortia.reduce((sum, c) => sum + c.programmePence, 0), allocation.totals.programmePotPence, 'Σ consortium programme vs programme pot');
-  expect(allocation.consortia.reduce((sum, c) => sum + c.netProgrammePence, 0) + allocation.riskPool.totalPence, allocation.totals.programmePotPence, 'Σ net programme + risk pool vs programme pot');
+  expect(
+    practiceProgramme + unregistered,
+    allocation.totals.programmePotPence,
+    'Σ practice programme + unregistered share vs programme pot',
+  );
+  expect(
+    allocation.consortia.reduce((sum, c) => sum + c.programmePence, 0),
+    allocation.totals.programmePotPence,
+    'Σ consortium programme vs programme pot',
+  );
+  expect(
+    allocation.consortia.reduce((sum, c) => sum + c.netProgrammePence, 0) + allocation.riskPool.totalPence,
+    allocation.totals.programmePotPence,
+    'Σ net programme + risk pool vs programme pot',
+  );
   const practicesByConsortium = new Map<string, PracticeBudget[]>();
   for (const practice of allocation.practices) {
     const members = practicesByConsortium.get(practice.consortiumCode) ?? [];
@@ -571,13 +655,41 @@ export function reconciliationProblems(allocation: Allocation): string[] {
     const of = (pick: (p: PracticeBudget) => number): number => members.reduce((sum, p) => sum + pick(p), 0);
     const code = consortium.consortiumCode;
     expect(members.length, consortium.practiceCount, `${code} practice count`);
-    expect(of((p) => p.registeredPatients), consortium.registeredPatients, `${code} registered patients`);
-    expect(of((p) => p.programmePence), consortium.practiceProgrammePence, `${code} practice programme`);
-    expect(consortium.practiceProgrammePence + consortium.unregisteredSharePence, consortium.programmePence, `${code} programme`);
-    expect(of((p) => p.runningCostsCapPence), consortium.runningCostsCapPence, `${code} running costs cap`);
-    expect(of((p) => p.qualityPremiumMaxPence), consortium.qualityPremiumMaxPence, `${code} quality premium`);
-    expect(of((p) => p.riskPoolContributionPence), consortium.riskPoolContributionPence, `${code} risk pool contribution`);
-    expect(consortium.programmePence - consortium.riskPoolContributionPence, consortium.netProgrammePence, `${code} net programme`);
+    expect(
+      of((p) => p.registeredPatients),
+      consortium.registeredPatients,
+      `${code} registered patients`,
+    );
+    expect(
+      of((p) => p.programmePence),
+      consortium.practiceProgrammePence,
+      `${code} practice programme`,
+    );
+    expect(
+      consortium.practiceProgrammePence + consortium.unregisteredSharePence,
+      consortium.programmePence,
+      `${code} programme`,
+    );
+    expect(
+      of((p) => p.runningCostsCapPence),
+      consortium.runningCostsCapPence,
+      `${code} running costs cap`,
+    );
+    expect(
+      of((p) => p.qualityPremiumMaxPence),
+      consortium.qualityPremiumMaxPence,
+      `${code} quality premium`,
+    );
+    expect(
+      of((p) => p.riskPoolContributionPence),
+      consortium.riskPoolContributionPence,
+      `${code} risk pool contribution`,
+    );
+    expect(
+      consortium.programmePence - consortium.riskPoolContributionPence,
+      consortium.netProgrammePence,
+      `${code} net programme`,
+    );
   }
   return problems;
 }

@@ -38,7 +38,14 @@ const isBlank = (text: string | undefined): boolean => text === undefined || tex
  * consortium then has two weeks to respond, `Policy.conditionsResponseDays`), and a decision by a
  * Board sub-committee (§4.8: the Board authorises once it "is satisfied").
  */
-export const ASSESSMENT_STEPS = ['desktop_review', 'stakeholder_survey', 'site_visit', 'moderation', 'conditions_panel', 'decision'] as const;
+export const ASSESSMENT_STEPS = [
+  'desktop_review',
+  'stakeholder_survey',
+  'site_visit',
+  'moderation',
+  'conditions_panel',
+  'decision',
+] as const;
 export type AssessmentStep = (typeof ASSESSMENT_STEPS)[number];
 
 /** The three steps that gather evidence against criteria; moderation and the panels weigh it. */
@@ -110,18 +117,29 @@ export interface StepRejection {
  * recording). Returns the reason for refusal, or `undefined` when the record is allowed. Used as the
  * validator of the workflow's Update, so an invalid record never enters history.
  */
-export function validateStepRecord(currentStep: AssessmentProgress, step: AssessmentStep, role: string, rules: AuthorisationRules = currentAuthorisationRules()): StepRejection | undefined {
+export function validateStepRecord(
+  currentStep: AssessmentProgress,
+  step: AssessmentStep,
+  role: string,
+  rules: AuthorisationRules = currentAuthorisationRules(),
+): StepRejection | undefined {
   const allowed = rules.stepRoles[step];
   if (!allowed.includes(role)) {
     return { code: 'wrong_role', message: `role ${role} may not record ${step} (allowed: ${allowed.join(', ')})` };
   }
   if (currentStep === 'closed') {
-    return { code: 'assessment_closed', message: `the assessment is closed: the decision has been recorded, so ${step} can no longer be recorded` };
+    return {
+      code: 'assessment_closed',
+      message: `the assessment is closed: the decision has been recorded, so ${step} can no longer be recorded`,
+    };
   }
   const stepIndex = ASSESSMENT_STEPS.indexOf(step);
   const currentIndex = ASSESSMENT_STEPS.indexOf(currentStep);
   if (stepIndex < currentIndex) {
-    return { code: 'step_closed', message: `${step} has already been recorded and is closed; the open step is ${currentStep}` };
+    return {
+      code: 'step_closed',
+      message: `${step} has already been recorded and is closed; the open step is ${currentStep}`,
+    };
   }
   if (stepIndex > currentIndex) {
     return { code: 'out_of_order', message: `${step} cannot be recorded before ${currentStep}` };
@@ -161,34 +179,57 @@ export const SUPPORT_LEVEL_POLICIES: readonly SupportLevelPolicy[] = [
   {
     version: '2012-13.1',
     levels: [
-      { level: 'I', rank: 1, name: 'model document or toolkit', boardMay: ['provide a model document, template or toolkit'], legalDirections: false },
-      { level: 'II', rank: 2, name: 'expert advice', boardMay: ['provide expert advice or a named adviser', 'require progress reports'], legalDirections: false },
+      {
+        level: 'I',
+        rank: 1,
+        name: 'model document or toolkit',
+        boardMay: ['provide a model document, template or toolkit'],
+        legalDirections: false,
+      },
+      {
+        level: 'II',
+        rank: 2,
+        name: 'expert advice',
+        boardMay: ['provide expert advice or a named adviser', 'require progress reports'],
+        legalDirections: false,
+      },
       {
         level: 'III',
         rank: 3,
         name: 'decision sign-off',
-        boardMay: ['require specified decisions (e.g. plans, contracts) to be signed off or approved by the Board before they take effect'],
+        boardMay: [
+          'require specified decisions (e.g. plans, contracts) to be signed off or approved by the Board before they take effect',
+        ],
         legalDirections: false,
       },
       {
         level: 'IV',
         rank: 4,
         name: 'team or individual inserted',
-        boardMay: ['insert or provide a specific team or individual to support the consortium', 'oversee and supervise named plans'],
+        boardMay: [
+          'insert or provide a specific team or individual to support the consortium',
+          'oversee and supervise named plans',
+        ],
         legalDirections: true,
       },
       {
         level: 'V',
         rank: 5,
         name: 'functions limited',
-        boardMay: ['exercise specified functions itself, or have another consortium exercise them (§5.18)', 'limit the range of services the consortium commissions (KF Q15)'],
+        boardMay: [
+          'exercise specified functions itself, or have another consortium exercise them (§5.18)',
+          'limit the range of services the consortium commissions (KF Q15)',
+        ],
         legalDirections: true,
       },
       {
         level: 'VI',
         rank: 6,
         name: 'leadership replaced',
-        boardMay: ['require the consortium to replace its Accountable Officer or governing body members', 'approve or make the appointment itself'],
+        boardMay: [
+          'require the consortium to replace its Accountable Officer or governing body members',
+          'approve or make the appointment itself',
+        ],
         legalDirections: true,
       },
     ],
@@ -201,14 +242,20 @@ export function currentSupportLevelPolicy(): SupportLevelPolicy {
   return policy;
 }
 
-export function supportLevelDefinition(level: SupportLevel, policy: SupportLevelPolicy = currentSupportLevelPolicy()): SupportLevelDefinition {
+export function supportLevelDefinition(
+  level: SupportLevel,
+  policy: SupportLevelPolicy = currentSupportLevelPolicy(),
+): SupportLevelDefinition {
   const definition = policy.levels.find((candidate) => candidate.level === level);
   if (!definition) throw new Error(`support level ${level} is not defined in policy ${policy.version}`);
   return definition;
 }
 
 /** Whether conditions at these levels put legal directions in place. */
-export function requiresDirections(levels: readonly SupportLevel[], policy: SupportLevelPolicy = currentSupportLevelPolicy()): boolean {
+export function requiresDirections(
+  levels: readonly SupportLevel[],
+  policy: SupportLevelPolicy = currentSupportLevelPolicy(),
+): boolean {
   return levels.some((level) => supportLevelDefinition(level, policy).legalDirections);
 }
 
@@ -264,44 +311,206 @@ export const CRITERIA_CATALOGUES: readonly CriteriaCatalogue[] = [
     ],
     criteria: [
       // Domain 1: clinical and multi-professional focus
-      { id: '1.1A', domain: 1, description: 'Clinical leaders from member practices lead commissioning decisions', evidencedBy: ['desktop_review', 'stakeholder_survey', 'site_visit'], defaultSupportLevel: 'II' },
-      { id: '1.2A', domain: 1, description: 'Nurses, a secondary care doctor and other professionals contribute to commissioning', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'I' },
-      { id: '1.3B', domain: 1, description: 'Quality and safety of commissioned services are monitored and acted on', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'II' },
-      { id: '1.4A', domain: 1, description: 'Member practices are engaged and can influence the consortium', evidencedBy: ['stakeholder_survey', 'site_visit'], defaultSupportLevel: 'I' },
-      // Domain 2: engagement with patients and communities
-      { id: '2.1A', domain: 2, description: 'Patients and the public are involved in planning and commissioning decisions', evidencedBy: ['desktop_review', 'stakeholder_survey'], defaultSupportLevel: 'I' },
-      { id: '2.2B', domain: 2, description: 'Engagement has demonstrably changed commissioning decisions', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'I' },
-      { id: '2.3A', domain: 2, description: 'The consortium publishes how it makes decisions and what it decided', evidencedBy: ['desktop_review'], defaultSupportLevel: 'I', source: '§4.2' },
-      { id: '2.4C', domain: 2, description: 'Patient groups and local voluntary organisations report effective working relationships', evidencedBy: ['stakeholder_survey'], defaultSupportLevel: 'I' },
-      // Domain 3: clear and credible plans within budget
-      { id: '3.1A', domain: 3, description: 'A clear and credible operating plan for the coming year within the indicative budget', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'III', source: '§4.2' },
-      { id: '3.2B', domain: 3, description: 'A financial plan that meets the duty to break even and the efficiency challenge', evidencedBy: ['desktop_review'], defaultSupportLevel: 'III', source: '§3.9' },
-      { id: '3.3A', domain: 3, description: 'Plans reflect the joint strategic needs assessment and health and wellbeing strategy', evidencedBy: ['desktop_review', 'stakeholder_survey'], defaultSupportLevel: 'II' },
-      { id: '3.4D', domain: 3, description: 'High-level plans for the following years, with service changes and their risks', evidencedBy: ['desktop_review'], defaultSupportLevel: 'II' },
-      // Domain 4: constitution and governance
-      { id: '4.1A', domain: 4, description: 'A constitution that meets the statutory requirements, agreed by every member practice', evidencedBy: ['desktop_review'], defaultSupportLevel: 'I', source: '§4.3' },
       {
-        id: '4.2.1E',
-        domain: 4,
-        description: 'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
+        id: '1.1A',
+        domain: 1,
+        description: 'Clinical leaders from member practices lead commissioning decisions',
+        evidencedBy: ['desktop_review', 'stakeholder_survey', 'site_visit'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '1.2A',
+        domain: 1,
+        description: 'Nurses, a secondary care doctor and other professionals contribute to commissioning',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'I',
+      },
+      {
+        id: '1.3B',
+        domain: 1,
+        description: 'Quality and safety of commissioned services are monitored and acted on',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '1.4A',
+        domain: 1,
+        description: 'Member practices are engaged and can influence the consortium',
+        evidencedBy: ['stakeholder_survey', 'site_visit'],
+        defaultSupportLevel: 'I',
+      },
+      // Domain 2: engagement with patients and communities
+      {
+        id: '2.1A',
+        domain: 2,
+        description: 'Patients and the public are involved in planning and commissioning decisions',
+        evidencedBy: ['desktop_review', 'stakeholder_survey'],
+        defaultSupportLevel: 'I',
+      },
+      {
+        id: '2.2B',
+        domain: 2,
+        description: 'Engagement has demonstrably changed commissioning decisions',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'I',
+      },
+      {
+        id: '2.3A',
+        domain: 2,
+        description: 'The consortium publishes how it makes decisions and what it decided',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'I',
+        source: '§4.2',
+      },
+      {
+        id: '2.4C',
+        domain: 2,
+        description: 'Patient groups and local voluntary organisations report effective working relationships',
+        evidencedBy: ['stakeholder_survey'],
+        defaultSupportLevel: 'I',
+      },
+      // Domain 3: clear and credible plans within budget
+      {
+        id: '3.1A',
+        domain: 3,
+        description: 'A clear and credible operating plan for the coming year within the indicative budget',
         evidencedBy: ['desktop_review', 'site_visit'],
         defaultSupportLevel: 'III',
         source: '§4.2',
       },
-      { id: '4.2.2A', domain: 4, description: 'An audit committee with internal and external audit arrangements', evidencedBy: ['desktop_review'], defaultSupportLevel: 'II', source: '§4.2' },
-      { id: '4.3B', domain: 4, description: 'Conflicts of interest are managed and a register of interests is published', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'II', source: '§5.13' },
-      { id: '4.4A', domain: 4, description: 'A clear geographic area and a population large enough to manage financial risk', evidencedBy: ['desktop_review'], defaultSupportLevel: 'III', source: '§4.4, §4.6' },
-      { id: '4.5C', domain: 4, description: 'Safeguarding arrangements for children and vulnerable adults', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'II', source: '§4.4' },
+      {
+        id: '3.2B',
+        domain: 3,
+        description: 'A financial plan that meets the duty to break even and the efficiency challenge',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'III',
+        source: '§3.9',
+      },
+      {
+        id: '3.3A',
+        domain: 3,
+        description: 'Plans reflect the joint strategic needs assessment and health and wellbeing strategy',
+        evidencedBy: ['desktop_review', 'stakeholder_survey'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '3.4D',
+        domain: 3,
+        description: 'High-level plans for the following years, with service changes and their risks',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'II',
+      },
+      // Domain 4: constitution and governance
+      {
+        id: '4.1A',
+        domain: 4,
+        description: 'A constitution that meets the statutory requirements, agreed by every member practice',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'I',
+        source: '§4.3',
+      },
+      {
+        id: '4.2.1E',
+        domain: 4,
+        description:
+          'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'III',
+        source: '§4.2',
+      },
+      {
+        id: '4.2.2A',
+        domain: 4,
+        description: 'An audit committee with internal and external audit arrangements',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'II',
+        source: '§4.2',
+      },
+      {
+        id: '4.3B',
+        domain: 4,
+        description: 'Conflicts of interest are managed and a register of interests is published',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'II',
+        source: '§5.13',
+      },
+      {
+        id: '4.4A',
+        domain: 4,
+        description: 'A clear geographic area and a population large enough to manage financial risk',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'III',
+        source: '§4.4, §4.6',
+      },
+      {
+        id: '4.5C',
+        domain: 4,
+        description: 'Safeguarding arrangements for children and vulnerable adults',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'II',
+        source: '§4.4',
+      },
       // Domain 5: collaborative commissioning arrangements
-      { id: '5.1A', domain: 5, description: 'Collaborative or lead-commissioner arrangements with other consortia', evidencedBy: ['desktop_review', 'stakeholder_survey'], defaultSupportLevel: 'II' },
-      { id: '5.2B', domain: 5, description: 'Joint working with local authorities and the health and wellbeing board', evidencedBy: ['stakeholder_survey', 'site_visit'], defaultSupportLevel: 'II', source: '§6.6' },
-      { id: '5.3A', domain: 5, description: 'Commissioning support secured, in-house or from a support organisation', evidencedBy: ['desktop_review'], defaultSupportLevel: 'II' },
-      { id: '5.4A', domain: 5, description: 'Working arrangements with the Board for services it commissions directly', evidencedBy: ['desktop_review'], defaultSupportLevel: 'I' },
+      {
+        id: '5.1A',
+        domain: 5,
+        description: 'Collaborative or lead-commissioner arrangements with other consortia',
+        evidencedBy: ['desktop_review', 'stakeholder_survey'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '5.2B',
+        domain: 5,
+        description: 'Joint working with local authorities and the health and wellbeing board',
+        evidencedBy: ['stakeholder_survey', 'site_visit'],
+        defaultSupportLevel: 'II',
+        source: '§6.6',
+      },
+      {
+        id: '5.3A',
+        domain: 5,
+        description: 'Commissioning support secured, in-house or from a support organisation',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '5.4A',
+        domain: 5,
+        description: 'Working arrangements with the Board for services it commissions directly',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'I',
+      },
       // Domain 6: leadership
-      { id: '6.1A', domain: 6, description: 'An Accountable Officer with the capability to lead the consortium', evidencedBy: ['desktop_review', 'site_visit'], defaultSupportLevel: 'IV', source: '§4.1' },
-      { id: '6.2A', domain: 6, description: 'A Chief Financial Officer, possibly shared with other consortia', evidencedBy: ['desktop_review'], defaultSupportLevel: 'III', source: '§4.1' },
-      { id: '6.3B', domain: 6, description: 'A governing body with the required skills, including lay members', evidencedBy: ['stakeholder_survey', 'site_visit'], defaultSupportLevel: 'II' },
-      { id: '6.4A', domain: 6, description: 'Leaders with a shared, credible vision recognised by stakeholders', evidencedBy: ['stakeholder_survey', 'site_visit'], defaultSupportLevel: 'I' },
+      {
+        id: '6.1A',
+        domain: 6,
+        description: 'An Accountable Officer with the capability to lead the consortium',
+        evidencedBy: ['desktop_review', 'site_visit'],
+        defaultSupportLevel: 'IV',
+        source: '§4.1',
+      },
+      {
+        id: '6.2A',
+        domain: 6,
+        description: 'A Chief Financial Officer, possibly shared with other consortia',
+        evidencedBy: ['desktop_review'],
+        defaultSupportLevel: 'III',
+        source: '§4.1',
+      },
+      {
+        id: '6.3B',
+        domain: 6,
+        description: 'A governing body with the required skills, including lay members',
+        evidencedBy: ['stakeholder_survey', 'site_visit'],
+        defaultSupportLevel: 'II',
+      },
+      {
+        id: '6.4A',
+        domain: 6,
+        description: 'Leaders with a shared, credible vision recognised by stakeholders',
+        evidencedBy: ['stakeholder_survey', 'site_visit'],
+        defaultSupportLevel: 'I',
+      },
     ],
   },
 ];
@@ -313,34 +522,70 @@ export function currentCriteriaCatalogue(): CriteriaCatalogue {
 }
 
 /** The criteria a given evidence step gathers evidence for (what a case officer records at that step). */
-export function criteriaEvidencedBy(step: EvidenceStep, catalogue: CriteriaCatalogue = currentCriteriaCatalogue()): Criterion[] {
+export function criteriaEvidencedBy(
+  step: EvidenceStep,
+  catalogue: CriteriaCatalogue = currentCriteriaCatalogue(),
+): Criterion[] {
   return catalogue.criteria.filter((criterion) => criterion.evidencedBy.includes(step));
 }
 
 /** Checks an admin's edit of the catalogue before it is published as a new version. */
-export function validateCriteriaCatalogue(catalogue: CriteriaCatalogue, supportLevels: SupportLevelPolicy = currentSupportLevelPolicy()): RuleProblem[] {
+export function validateCriteriaCatalogue(
+  catalogue: CriteriaCatalogue,
+  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
+): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (isBlank(catalogue.version)) problems.push({ field: 'version', rule: 'catalogue-version', message: 'a catalogue must carry a version' });
+  if (isBlank(catalogue.version))
+    problems.push({ field: 'version', rule: 'catalogue-version', message: 'a catalogue must carry a version' });
   const domainNumbers = new Set(catalogue.domains.map((domain) => domain.number));
   const seen = new Set<string>();
   catalogue.criteria.forEach((criterion, index) => {
     const field = `criteria.${index}`;
     const match = CRITERION_ID.exec(criterion.id);
     if (!match) {
-      problems.push({ field, rule: 'criterion-id', message: `${criterion.id} is not a criterion ID such as 1.3B or 4.2.1E` });
+      problems.push({
+        field,
+        rule: 'criterion-id',
+        message: `${criterion.id} is not a criterion ID such as 1.3B or 4.2.1E`,
+      });
     } else if (Number(match[1]) !== criterion.domain) {
-      problems.push({ field, rule: 'criterion-id', message: `${criterion.id} does not start with its domain number ${criterion.domain}` });
+      problems.push({
+        field,
+        rule: 'criterion-id',
+        message: `${criterion.id} does not start with its domain number ${criterion.domain}`,
+      });
     }
-    if (seen.has(criterion.id)) problems.push({ field, rule: 'criterion-id', message: `${criterion.id} appears twice` });
+    if (seen.has(criterion.id))
+      problems.push({ field, rule: 'criterion-id', message: `${criterion.id} appears twice` });
     seen.add(criterion.id);
-    if (!domainNumbers.has(criterion.domain)) problems.push({ field, rule: 'criterion-domain', message: `${criterion.id} names domain ${criterion.domain}, which the catalogue does not define` });
-    if (isBlank(criterion.description)) problems.push({ field, rule: 'criterion-description', message: `${criterion.id} has no description` });
-    if (criterion.evidencedBy.length === 0) problems.push({ field, rule: 'criterion-evidence', message: `${criterion.id} is evidenced by no assessment step` });
+    if (!domainNumbers.has(criterion.domain))
+      problems.push({
+        field,
+        rule: 'criterion-domain',
+        message: `${criterion.id} names domain ${criterion.domain}, which the catalogue does not define`,
+      });
+    if (isBlank(criterion.description))
+      problems.push({ field, rule: 'criterion-description', message: `${criterion.id} has no description` });
+    if (criterion.evidencedBy.length === 0)
+      problems.push({
+        field,
+        rule: 'criterion-evidence',
+        message: `${criterion.id} is evidenced by no assessment step`,
+      });
     for (const step of criterion.evidencedBy) {
-      if (!(EVIDENCE_STEPS as readonly string[]).includes(step)) problems.push({ field, rule: 'criterion-evidence', message: `${criterion.id}: ${step} is not an evidence step` });
+      if (!(EVIDENCE_STEPS as readonly string[]).includes(step))
+        problems.push({
+          field,
+          rule: 'criterion-evidence',
+          message: `${criterion.id}: ${step} is not an evidence step`,
+        });
     }
     if (!supportLevels.levels.some((level) => level.level === criterion.defaultSupportLevel)) {
-      problems.push({ field, rule: 'criterion-support-level', message: `${criterion.id}: support level ${criterion.defaultSupportLevel} is not defined` });
+      problems.push({
+        field,
+        rule: 'criterion-support-level',
+        message: `${criterion.id}: support level ${criterion.defaultSupportLevel} is not defined`,
+      });
     }
   });
   return problems;
@@ -398,7 +643,11 @@ export function proposeConditions(
     const field = `assessmentResults.${index}`;
     const criterion = byId.get(result.criterionId);
     if (!criterion) {
-      problems.push({ field, rule: 'criterion-id', message: `${result.criterionId} is not in criteria catalogue ${catalogue.version}` });
+      problems.push({
+        field,
+        rule: 'criterion-id',
+        message: `${result.criterionId} is not in criteria catalogue ${catalogue.version}`,
+      });
       return;
     }
     if (assessed.has(criterion.id)) {
@@ -418,7 +667,12 @@ export function proposeConditions(
     });
   });
   for (const criterion of catalogue.criteria) {
-    if (!assessed.has(criterion.id)) problems.push({ field: 'assessmentResults', rule: 'criterion-unassessed', message: `${criterion.id} has no result` });
+    if (!assessed.has(criterion.id))
+      problems.push({
+        field: 'assessmentResults',
+        rule: 'criterion-unassessed',
+        message: `${criterion.id} has no result`,
+      });
   }
   return { catalogueVersion: catalogue.version, conditions, problems };
 }
@@ -427,7 +681,11 @@ export function proposeConditions(
 // Decision (§4.8)
 // ---------------------------------------------------------------------------------------------------
 
-export const AUTHORISATION_OUTCOMES = ['authorised', 'authorised_with_conditions', 'established_not_authorised'] as const;
+export const AUTHORISATION_OUTCOMES = [
+  'authorised',
+  'authorised_with_conditions',
+  'established_not_authorised',
+] as const;
 export type AuthorisationOutcome = (typeof AUTHORISATION_OUTCOMES)[number];
 
 /** Where the consortium's response to the proposed conditions stands (it has `Policy.conditionsResponseDays`). */
@@ -467,7 +725,10 @@ export function recommendedOutcome(conditions: readonly AuthorisationCondition[]
  * so `established_not_authorised` without both is refused. Proposed conditions are decided only once the
  * consortium's response is on record or its time to respond has passed.
  */
-export function decide(input: DecisionInput, supportLevels: SupportLevelPolicy = currentSupportLevelPolicy()): DecisionResult {
+export function decide(
+  input: DecisionInput,
+  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
+): DecisionResult {
   const problems: RuleProblem[] = [];
   const explicitSteps = (input.explicitSteps ?? []).filter((step) => !isBlank(step));
   const interimArrangements = (input.interimArrangements ?? []).filter((arrangement) => !isBlank(arrangement));
@@ -477,28 +738,62 @@ export function decide(input: DecisionInput, supportLevels: SupportLevelPolicy =
     problems.push({ field: 'outcome', rule: 'outcome', message: `${String(input.outcome)} is not an outcome` });
   }
   if (open.length > 0 && input.consortiumResponse === 'pending') {
-    problems.push({ field: 'consortiumResponse', rule: 'conditions-response', message: 'the consortium may still respond to the proposed conditions' });
+    problems.push({
+      field: 'consortiumResponse',
+      rule: 'conditions-response',
+      message: 'the consortium may still respond to the proposed conditions',
+    });
   }
   switch (input.outcome) {
     case 'authorised':
       if (open.length > 0) {
-        problems.push({ field: 'conditions', rule: '§4.8', message: `${open.length} criteria are unmet: authorise with conditions, or do not authorise` });
+        problems.push({
+          field: 'conditions',
+          rule: '§4.8',
+          message: `${open.length} criteria are unmet: authorise with conditions, or do not authorise`,
+        });
       }
       break;
     case 'authorised_with_conditions':
-      if (open.length === 0) problems.push({ field: 'conditions', rule: 'conditions-required', message: 'authorisation with conditions needs at least one condition' });
+      if (open.length === 0)
+        problems.push({
+          field: 'conditions',
+          rule: 'conditions-required',
+          message: 'authorisation with conditions needs at least one condition',
+        });
       break;
     case 'established_not_authorised':
-      if (explicitSteps.length === 0) problems.push({ field: 'explicitSteps', rule: '§4.8', message: 'the Board must set out explicitly the steps the consortium needs to take' });
-      if (interimArrangements.length === 0) problems.push({ field: 'interimArrangements', rule: '§4.8', message: 'the Board must set out the interim arrangements' });
+      if (explicitSteps.length === 0)
+        problems.push({
+          field: 'explicitSteps',
+          rule: '§4.8',
+          message: 'the Board must set out explicitly the steps the consortium needs to take',
+        });
+      if (interimArrangements.length === 0)
+        problems.push({
+          field: 'interimArrangements',
+          rule: '§4.8',
+          message: 'the Board must set out the interim arrangements',
+        });
       break;
   }
   if (problems.length > 0) return { ok: false, problems };
 
-  const directions = input.outcome === 'established_not_authorised' || requiresDirections(open.map((condition) => condition.supportLevel), supportLevels);
+  const directions =
+    input.outcome === 'established_not_authorised' ||
+    requiresDirections(
+      open.map((condition) => condition.supportLevel),
+      supportLevels,
+    );
   return {
     ok: true,
-    decision: { outcome: input.outcome, conditions: open.map((condition) => ({ ...condition })), directions, explicitSteps, interimArrangements },
+    decision: {
+      outcome: input.outcome,
+      conditions: open.map((condition) => ({ ...condition })),
+      directions,
+      explicitSteps,
+      interimArrangements,
+    },
   };
 }
 
@@ -524,7 +819,14 @@ export interface ApplicationCheckInput {
   neighbourAreas: readonly NeighbourArea[];
 }
 
-export type FindingKind = 'practice_in_other_consortium' | 'practice_named_twice' | 'population_unknown' | 'below_limited_scope_threshold' | 'below_full_risk_threshold' | 'area_missing' | 'area_overlap';
+export type FindingKind =
+  | 'practice_in_other_consortium'
+  | 'practice_named_twice'
+  | 'population_unknown'
+  | 'below_limited_scope_threshold'
+  | 'below_full_risk_threshold'
+  | 'area_missing'
+  | 'area_overlap';
 
 export interface ApplicationFinding {
   kind: FindingKind;
@@ -561,18 +863,36 @@ export function checkApplication(input: ApplicationCheckInput, thresholds: Popul
 
   for (const practice of input.memberPracticeCodes) {
     if (members.has(practice)) {
-      findings.push({ kind: 'practice_named_twice', rule: '§2.11', severity: 'note', subject: practice, message: `${practice} is named twice; it is counted once` });
+      findings.push({
+        kind: 'practice_named_twice',
+        rule: '§2.11',
+        severity: 'note',
+        subject: practice,
+        message: `${practice} is named twice; it is counted once`,
+      });
       continue;
     }
     members.add(practice);
     const other = input.currentConsortiumOfPractice[practice];
     if (other !== undefined && other !== input.consortiumCode) {
-      findings.push({ kind: 'practice_in_other_consortium', rule: '§2.11', severity: 'concern', subject: practice, message: `${practice} is already a member of consortium ${other}` });
+      findings.push({
+        kind: 'practice_in_other_consortium',
+        rule: '§2.11',
+        severity: 'concern',
+        subject: practice,
+        message: `${practice} is already a member of consortium ${other}`,
+      });
     }
     const patients = input.populationByPractice[practice];
     if (patients === undefined || !Number.isFinite(patients) || patients < 0) {
       populationComplete = false;
-      findings.push({ kind: 'population_unknown', rule: '§4.6', severity: 'note', subject: practice, message: `the registered population of ${practice} is not known` });
+      findings.push({
+        kind: 'population_unknown',
+        rule: '§4.6',
+        severity: 'note',
+        subject: practice,
+        message: `the registered population of ${practice} is not known`,
+      });
     } else {
       population += patients;
     }
@@ -599,7 +919,13 @@ export function checkApplication(input: ApplicationCheckInput, thresholds: Popul
 
   const area = new Set(input.localAuthorities.filter((authority) => !isBlank(authority)));
   if (area.size === 0) {
-    findings.push({ kind: 'area_missing', rule: '§4.8', severity: 'concern', subject: 'localAuthorities', message: 'the application names no geographic area' });
+    findings.push({
+      kind: 'area_missing',
+      rule: '§4.8',
+      severity: 'concern',
+      subject: 'localAuthorities',
+      message: 'the application names no geographic area',
+    });
   }
   for (const neighbour of input.neighbourAreas) {
     if (neighbour.consortiumCode === input.consortiumCode) continue;
@@ -671,16 +997,30 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Checks an edited schedule: valid dates, waves in order, every decision before establishment. */
 export function validateWaveSchedule(schedule: WaveSchedule): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (!ISO_DATE.test(schedule.establishmentDate)) problems.push({ field: 'establishmentDate', rule: 'iso-date', message: `${schedule.establishmentDate} is not a YYYY-MM-DD date` });
+  if (!ISO_DATE.test(schedule.establishmentDate))
+    problems.push({
+      field: 'establishmentDate',
+      rule: 'iso-date',
+      message: `${schedule.establishmentDate} is not a YYYY-MM-DD date`,
+    });
   let previous: AuthorisationWave | undefined;
   schedule.waves.forEach((wave, index) => {
     const field = `waves.${index}`;
-    if (!ISO_DATE.test(wave.decisionDate)) problems.push({ field, rule: 'iso-date', message: `${wave.decisionDate} is not a YYYY-MM-DD date` });
+    if (!ISO_DATE.test(wave.decisionDate))
+      problems.push({ field, rule: 'iso-date', message: `${wave.decisionDate} is not a YYYY-MM-DD date` });
     if (previous && (wave.wave <= previous.wave || wave.decisionDate <= previous.decisionDate)) {
-      problems.push({ field, rule: 'wave-order', message: `wave ${wave.wave} must come after wave ${previous.wave}, on a later date` });
+      problems.push({
+        field,
+        rule: 'wave-order',
+        message: `wave ${wave.wave} must come after wave ${previous.wave}, on a later date`,
+      });
     }
     if (wave.decisionDate >= schedule.establishmentDate) {
-      problems.push({ field, rule: '§4.1', message: `wave ${wave.wave} is decided on or after establishment (${schedule.establishmentDate})` });
+      problems.push({
+        field,
+        rule: '§4.1',
+        message: `wave ${wave.wave} is decided on or after establishment (${schedule.establishmentDate})`,
+      });
     }
     previous = wave;
   });
@@ -698,14 +1038,23 @@ export function addMonthsToIsoDate(date: string, months: number): string {
   const monthIndex = Number(match[1]) * 12 + (Number(match[2]) - 1) + months;
   const year = Math.floor(monthIndex / 12);
   const month = monthIndex - year * 12 + 1;
-  const daysInMonth = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31;
+  const daysInMonth =
+    [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
+      month - 1
+    ] ?? 31;
   const day = Math.min(Number(match[3]), daysInMonth);
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** The next `count` review dates after `from` (normally the establishment date), quarterly by default. */
-export function conditionReviewDates(from: string, count: number, rules: AuthorisationRules = currentAuthorisationRules()): string[] {
-  return Array.from({ length: count }, (_, index) => addMonthsToIsoDate(from, rules.conditionReviewIntervalMonths * (index + 1)));
+export function conditionReviewDates(
+  from: string,
+  count: number,
+  rules: AuthorisationRules = currentAuthorisationRules(),
+): string[] {
+  return Array.from({ length: count }, (_, index) =>
+    addMonthsToIsoDate(from, rules.conditionReviewIntervalMonths * (index + 1)),
+  );
 }
 
 export const CONDITION_REVIEW_OUTCOMES = ['discharged', 'varied', 'escalated'] as const;
@@ -718,25 +1067,53 @@ export interface ConditionReview {
   supportLevel?: SupportLevel;
 }
 
-export type ConditionReviewResult = { ok: true; condition: AuthorisationCondition; directions: boolean } | { ok: false; problems: RuleProblem[] };
+export type ConditionReviewResult =
+  { ok: true; condition: AuthorisationCondition; directions: boolean } | { ok: false; problems: RuleProblem[] };
 
 /**
  * One review of one condition. `discharged` closes it; `varied` keeps it in force at a new support
  * level (reviewed again next quarter); `escalated` closes the review and opens an intervention case
  * (Process 2, §5.18–5.19). Only an open condition can be reviewed, and every outcome needs a reason.
  */
-export function reviewCondition(condition: AuthorisationCondition, review: ConditionReview, supportLevels: SupportLevelPolicy = currentSupportLevelPolicy()): ConditionReviewResult {
+export function reviewCondition(
+  condition: AuthorisationCondition,
+  review: ConditionReview,
+  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
+): ConditionReviewResult {
   const problems: RuleProblem[] = [];
-  if (condition.status !== 'open') problems.push({ field: 'condition', rule: 'condition-closed', message: `condition ${condition.criterionId} is already ${condition.status}` });
-  if (!(CONDITION_REVIEW_OUTCOMES as readonly string[]).includes(review.outcome)) problems.push({ field: 'outcome', rule: 'review-outcome', message: `${String(review.outcome)} is not a review outcome` });
-  if (isBlank(review.reason)) problems.push({ field: 'reason', rule: '§5.19', message: 'a review must record its reason' });
+  if (condition.status !== 'open')
+    problems.push({
+      field: 'condition',
+      rule: 'condition-closed',
+      message: `condition ${condition.criterionId} is already ${condition.status}`,
+    });
+  if (!(CONDITION_REVIEW_OUTCOMES as readonly string[]).includes(review.outcome))
+    problems.push({
+      field: 'outcome',
+      rule: 'review-outcome',
+      message: `${String(review.outcome)} is not a review outcome`,
+    });
+  if (isBlank(review.reason))
+    problems.push({ field: 'reason', rule: '§5.19', message: 'a review must record its reason' });
   if (review.outcome === 'varied') {
     if (review.supportLevel === undefined) {
-      problems.push({ field: 'supportLevel', rule: 'variation', message: 'a variation must name the new support level' });
+      problems.push({
+        field: 'supportLevel',
+        rule: 'variation',
+        message: 'a variation must name the new support level',
+      });
     } else if (review.supportLevel === condition.supportLevel) {
-      problems.push({ field: 'supportLevel', rule: 'variation', message: `the condition is already at level ${condition.supportLevel}` });
+      problems.push({
+        field: 'supportLevel',
+        rule: 'variation',
+        message: `the condition is already at level ${condition.supportLevel}`,
+      });
     } else if (!supportLevels.levels.some((level) => level.level === review.supportLevel)) {
-      problems.push({ field: 'supportLevel', rule: 'variation', message: `support level ${review.supportLevel} is not defined` });
+      problems.push({
+        field: 'supportLevel',
+        rule: 'variation',
+        message: `support level ${review.supportLevel} is not defined`,
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };

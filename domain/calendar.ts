@@ -99,7 +99,8 @@ export function isIsoDate(value: string): boolean {
 }
 
 export function formatIsoDate({ year, month, day }: CalendarDateParts): IsoDate {
-  if (!Number.isInteger(year) || year < 0 || year > 9999) throw new RangeError(`year ${year} cannot be written as YYYY`);
+  if (!Number.isInteger(year) || year < 0 || year > 9999)
+    throw new RangeError(`year ${year} cannot be written as YYYY`);
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }
 
@@ -144,7 +145,8 @@ export function financialYearLabel(startYear: number): string {
 
 /** The financial year that starts on 1 April of `startYear`. */
 export function financialYear(startYear: number): FinancialYear {
-  if (!Number.isInteger(startYear) || startYear < 0 || startYear > 9998) throw new RangeError(`${startYear} is not a usable start year`);
+  if (!Number.isInteger(startYear) || startYear < 0 || startYear > 9998)
+    throw new RangeError(`${startYear} is not a usable start year`);
   return {
     startYear,
     label: financialYearLabel(startYear),
@@ -158,7 +160,8 @@ export function parseFinancialYearLabel(label: string): FinancialYear {
   const match = FINANCIAL_YEAR_LABEL.exec(label);
   if (!match) throw new RangeError(`"${label}" is not a financial year label like 2012/13`);
   const startYear = Number(match[1]);
-  if (Number(match[2]) !== (startYear + 1) % 100) throw new RangeError(`"${label}" is not a financial year: ${match[2]} does not follow ${match[1]}`);
+  if (Number(match[2]) !== (startYear + 1) % 100)
+    throw new RangeError(`"${label}" is not a financial year: ${match[2]} does not follow ${match[1]}`);
   return financialYear(startYear);
 }
 
@@ -195,7 +198,8 @@ export function addFinancialYears(year: FinancialYear | string | number, count: 
 
 /** Quarter `quarter` (1–4) of a financial year. */
 export function financialQuarter(year: FinancialYear | string | number, quarter: number): FinancialQuarter {
-  if (quarter !== 1 && quarter !== 2 && quarter !== 3 && quarter !== 4) throw new RangeError(`quarter must be 1–4, not ${quarter}`);
+  if (quarter !== 1 && quarter !== 2 && quarter !== 3 && quarter !== 4)
+    throw new RangeError(`quarter must be 1–4, not ${quarter}`);
   const financialYearValue = toFinancialYear(year);
   const { month, yearOffset } = QUARTER_FIRST_MONTH[quarter];
   const calendarYear = financialYearValue.startYear + yearOffset;
@@ -219,12 +223,15 @@ export function quarterOf(date: CalendarDate): FinancialQuarter {
 /** `'Q3 2012/13'` → 1 Oct 2012 – 31 Dec 2012. */
 export function parseQuarterLabel(label: string): FinancialQuarter {
   const match = QUARTER_LABEL.exec(label);
-  if (!match || match[1] === undefined || match[2] === undefined) throw new RangeError(`"${label}" is not a quarter label like Q3 2012/13`);
+  if (!match || match[1] === undefined || match[2] === undefined)
+    throw new RangeError(`"${label}" is not a quarter label like Q3 2012/13`);
   return financialQuarter(parseFinancialYearLabel(match[2]), Number(match[1]));
 }
 
 function toQuarter(quarter: FinancialQuarter | string): FinancialQuarter {
-  return typeof quarter === 'string' ? parseQuarterLabel(quarter) : financialQuarter(quarter.financialYear, quarter.quarter);
+  return typeof quarter === 'string'
+    ? parseQuarterLabel(quarter)
+    : financialQuarter(quarter.financialYear, quarter.quarter);
 }
 
 /** First day of a quarter, given as a label (`'Q3 2012/13'`) or a {@link FinancialQuarter}. */

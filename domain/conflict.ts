@@ -89,7 +89,8 @@ export interface ConflictInput {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-export type ConflictRule = 'member-practice-bidder' | 'member-practice-in-bidder' | 'federation-overlap' | 'declared-interest-on-decision-group';
+export type ConflictRule =
+  'member-practice-bidder' | 'member-practice-in-bidder' | 'federation-overlap' | 'declared-interest-on-decision-group';
 
 export interface ConflictFinding {
   rule: ConflictRule;
@@ -140,7 +141,10 @@ const PATH_SEPARATOR = ' > ';
  * each with the first (breadth-first, so shortest) chain of groups that reaches it. Cycles and
  * overlaps are visited once.
  */
-function walkGroupMembership(startId: string, groups: ReadonlyMap<string, ProviderGroup>): { practices: ConnectedOrganisation[]; groups: ConnectedOrganisation[] } {
+function walkGroupMembership(
+  startId: string,
+  groups: ReadonlyMap<string, ProviderGroup>,
+): { practices: ConnectedOrganisation[]; groups: ConnectedOrganisation[] } {
   const practices: ConnectedOrganisation[] = [];
   const nestedGroups: ConnectedOrganisation[] = [];
   const seenPractices = new Set<string>();
@@ -164,7 +168,10 @@ function walkGroupMembership(startId: string, groups: ReadonlyMap<string, Provid
   return { practices, groups: nestedGroups };
 }
 
-function isMaterialInterest(interest: DeclaredInterest, policy: ProcurementPolicy): { material: true } | { material: false; reason: string } {
+function isMaterialInterest(
+  interest: DeclaredInterest,
+  policy: ProcurementPolicy,
+): { material: true } | { material: false; reason: string } {
   if (interest.kind !== 'shareholding') return { material: true };
   const percent = interest.shareholdingPercent;
   // A shareholding declared without its size cannot be shown to be small, so it counts.
@@ -197,7 +204,10 @@ const INTEREST_WORDS: Record<InterestKind, string> = {
  *
  * Each practice is reported once, under the most direct rule that catches it.
  */
-export function assessBidConflict(input: ConflictInput, policy: ProcurementPolicy = PROCUREMENT_POLICY): ConflictAssessment {
+export function assessBidConflict(
+  input: ConflictInput,
+  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+): ConflictAssessment {
   const { bid } = input;
   const consortiumPractices = new Set(input.consortiumMemberPracticeCodes);
   const groupsById = new Map<string, ProviderGroup>();
@@ -253,8 +263,10 @@ export function assessBidConflict(input: ConflictInput, policy: ProcurementPolic
   // and every practice and group inside it.
   const connected = new Map<string, string>();
   connected.set(bid.bidderId, bid.bidderId);
-  for (const practiceCode of bid.memberPracticeCodes) if (!connected.has(practiceCode)) connected.set(practiceCode, bid.bidderId);
-  for (const organisation of [...inside.groups, ...inside.practices]) if (!connected.has(organisation.id)) connected.set(organisation.id, organisation.via);
+  for (const practiceCode of bid.memberPracticeCodes)
+    if (!connected.has(practiceCode)) connected.set(practiceCode, bid.bidderId);
+  for (const organisation of [...inside.groups, ...inside.practices])
+    if (!connected.has(organisation.id)) connected.set(organisation.id, organisation.via);
 
   const decisionGroup = new Set(input.decisionGroupPersonIds);
   const excluded = new Set<string>();
@@ -265,24 +277,41 @@ export function assessBidConflict(input: ConflictInput, policy: ProcurementPolic
     if (via === undefined) continue;
     const materiality = isMaterialInterest(interest, policy);
     if (!materiality.material) {
-      disregarded.push({ personId: interest.personId, organisationId: interest.organisationId, reason: materiality.reason });
+      disregarded.push({
+        personId: interest.personId,
+        organisationId: interest.organisationId,
+        reason: materiality.reason,
+      });
       continue;
     }
     excluded.add(interest.personId);
     if (!decisionGroup.has(interest.personId) || reportedPersons.has(interest.personId)) continue;
     reportedPersons.add(interest.personId);
-    const where = interest.organisationId === bid.bidderId ? `the bidder ${bid.bidderId}` : `${interest.organisationId}, within the bidder ${bid.bidderId} (via ${via})`;
-    const size = interest.kind === 'shareholding' && interest.shareholdingPercent !== undefined ? ` of ${interest.shareholdingPercent}%` : '';
+    const where =
+      interest.organisationId === bid.bidderId
+        ? `the bidder ${bid.bidderId}`
+        : `${interest.organisationId}, within the bidder ${bid.bidderId} (via ${via})`;
+    const size =
+      interest.kind === 'shareholding' && interest.shareholdingPercent !== undefined
+        ? ` of ${interest.shareholdingPercent}%`
+        : '';
     findings.push({
       rule: 'declared-interest-on-decision-group',
       personId: interest.personId,
-      via: interest.organisationId === bid.bidderId ? bid.bidderId : `${via}${PATH_SEPARATOR}${interest.organisationId}`,
+      via:
+        interest.organisationId === bid.bidderId ? bid.bidderId : `${via}${PATH_SEPARATOR}${interest.organisationId}`,
       source: 'KF Q16',
       explanation: `${interest.personId} sits on the consortium's decision group and has declared ${INTEREST_WORDS[interest.kind]}${size} in ${where}.`,
     });
   }
 
-  return { conflicted: findings.length > 0, findings, excludedPersonIds: [...excluded], disregarded, policyVersion: policy.version };
+  return {
+    conflicted: findings.length > 0,
+    findings,
+    excludedPersonIds: [...excluded],
+    disregarded,
+    policyVersion: policy.version,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,12 +343,24 @@ export type ProcurementManagement =
  * party (the Board or a local authority, which must accept); a conflicted one that is not major stays
  * with the consortium, with the mitigation recorded; an unconflicted one stays with the consortium.
  */
-export function procurementManagement(conflicted: boolean, valueInPence: number, policy: ProcurementPolicy = PROCUREMENT_POLICY): ProcurementManagement {
+export function procurementManagement(
+  conflicted: boolean,
+  valueInPence: number,
+  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+): ProcurementManagement {
   if (!conflicted) return { managedBy: 'consortium', rule: 'no-conflict', source: '§5.11' };
   if (isMajorProcurement(valueInPence, policy)) {
-    return { managedBy: 'third_party', rule: `conflicted-major-procurement (over ${policy.majorProcurementThresholdPence}p, policy ${policy.version})`, source: '§5.13' };
+    return {
+      managedBy: 'third_party',
+      rule: `conflicted-major-procurement (over ${policy.majorProcurementThresholdPence}p, policy ${policy.version})`,
+      source: '§5.13',
+    };
   }
-  return { managedBy: 'consortium_with_mitigation', rule: `conflicted-minor-procurement (not over ${policy.majorProcurementThresholdPence}p, policy ${policy.version})`, source: 'KF Q16' };
+  return {
+    managedBy: 'consortium_with_mitigation',
+    rule: `conflicted-minor-procurement (not over ${policy.majorProcurementThresholdPence}p, policy ${policy.version})`,
+    source: 'KF Q16',
+  };
 }
 
 export interface SingleTender {
@@ -338,17 +379,32 @@ export interface SingleTender {
  * capable providers or the value is under the minimal-value threshold. Returns every problem; an
  * empty list means the single tender may proceed.
  */
-export function checkSingleTender(tender: SingleTender, policy: ProcurementPolicy = PROCUREMENT_POLICY): ProcurementProblem[] {
+export function checkSingleTender(
+  tender: SingleTender,
+  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+): ProcurementProblem[] {
   const problems: ProcurementProblem[] = [];
   if (!isValidPence(tender.valueInPence)) {
-    problems.push({ rule: 'procurement-value', source: '§5.13', message: 'the estimated value must be a whole, non-negative number of pence' });
+    problems.push({
+      rule: 'procurement-value',
+      source: '§5.13',
+      message: 'the estimated value must be a whole, non-negative number of pence',
+    });
   }
   if (tender.justification === null || tender.justification === undefined || tender.justification.trim().length === 0) {
     // KF Q16: decisions follow a rules-based due process and are open to public scrutiny, so the
     // reason for not competing must be on the record.
-    problems.push({ rule: 'single-tender-justification', source: 'KF Q16', message: 'a single tender needs a recorded justification' });
+    problems.push({
+      rule: 'single-tender-justification',
+      source: 'KF Q16',
+      message: 'a single tender needs a recorded justification',
+    });
   }
-  if (tender.toMemberPractices && !tender.onlyCapableProviders && !(isValidPence(tender.valueInPence) && tender.valueInPence < policy.minimalValueThresholdPence)) {
+  if (
+    tender.toMemberPractices &&
+    !tender.onlyCapableProviders &&
+    !(isValidPence(tender.valueInPence) && tender.valueInPence < policy.minimalValueThresholdPence)
+  ) {
     // §5.11: any willing provider wherever possible; §5.12: guard against conflicts when commissioning from member practices.
     problems.push({
       rule: 'single-tender-to-member-practices',

@@ -159,13 +159,42 @@ export interface InterventionCaseState {
 }
 
 export type CaseCommand =
-  | { type: 'submit_response'; actor: CaseActor; at: string; respondsTo: Stage; kind: ResponseKind; body: string; milestones?: PlanMilestone[] }
-  | { type: 'decide_response'; actor: CaseActor; at: string; outcome: 'accept' | 'reject' | 'continue'; reasons: string }
+  | {
+      type: 'submit_response';
+      actor: CaseActor;
+      at: string;
+      respondsTo: Stage;
+      kind: ResponseKind;
+      body: string;
+      milestones?: PlanMilestone[];
+    }
+  | {
+      type: 'decide_response';
+      actor: CaseActor;
+      at: string;
+      outcome: 'accept' | 'reject' | 'continue';
+      reasons: string;
+    }
   | { type: 'de_escalate'; actor: CaseActor; at: string; reasons: string }
   | { type: 'raise_trigger'; actor: CaseActor; at: string; trigger: TriggerRecord }
   | { type: 'deadline_missed'; at: string; round: number }
-  | { type: 'decide_withdrawal'; actor: CaseActor; at: string; lines: WithdrawalLine[]; receiver: string; reasons: string }
-  | { type: 'answer_transfer'; actor: CaseActor; at: string; accept: boolean; capacity: string; willingness: string; reasons: string }
+  | {
+      type: 'decide_withdrawal';
+      actor: CaseActor;
+      at: string;
+      lines: WithdrawalLine[];
+      receiver: string;
+      reasons: string;
+    }
+  | {
+      type: 'answer_transfer';
+      actor: CaseActor;
+      at: string;
+      accept: boolean;
+      capacity: string;
+      willingness: string;
+      reasons: string;
+    }
   | { type: 'restore'; actor: CaseActor; at: string; serviceLines?: string[]; reasons: string }
   /** One step (or compensation) of the running saga has taken effect in the record. */
   | { type: 'move_applied'; at: string; move: ResponsibilityMove }
@@ -202,7 +231,9 @@ export interface CaseOutcome {
   closed?: boolean;
 }
 
-export type CommandResult = { ok: true; state: InterventionCaseState; outcome: CaseOutcome | null } | { ok: false; failure: CommandFailure; reason: string };
+export type CommandResult =
+  | { ok: true; state: InterventionCaseState; outcome: CaseOutcome | null }
+  | { ok: false; failure: CommandFailure; reason: string };
 
 const fail = (failure: CommandFailure, reason: string): CommandResult => ({ ok: false, failure, reason });
 
@@ -239,10 +270,14 @@ export interface CaseOpening {
 }
 
 /** Opens a case at the ladder's first rung (§5.19: the consortium first gets the chance to put things right). */
-export function openCase(ladder: InterventionLadder, opening: CaseOpening): { ok: true; state: InterventionCaseState; outcome: CaseOutcome } | { ok: false; reason: string } {
+export function openCase(
+  ladder: InterventionLadder,
+  opening: CaseOpening,
+): { ok: true; state: InterventionCaseState; outcome: CaseOutcome } | { ok: false; reason: string } {
   const ledger = ResponsibilityLedger.create(opening.consortiumCode, opening.serviceLines);
   if (!ledger.ok) return { ok: false, reason: ledger.reason };
-  if (opening.trigger.evidence.trim().length === 0 || opening.trigger.rule.trim().length === 0) return { ok: false, reason: 'a trigger needs its evidence and the rule it meets' };
+  if (opening.trigger.evidence.trim().length === 0 || opening.trigger.rule.trim().length === 0)
+    return { ok: false, reason: 'a trigger needs its evidence and the rule it meets' };
   const stage = ladder.initialStage;
   const step = '1:opened';
   const dueAt = dueAfter(ladder, stage, opening.at);
@@ -285,8 +320,13 @@ export function openCase(ladder: InterventionLadder, opening: CaseOpening): { ok
 }
 
 /** Applies one command: the new state and what to persist, or why it is refused (and nothing changes). */
-export function applyCaseCommand(ladder: InterventionLadder, state: InterventionCaseState, command: CaseCommand): CommandResult {
-  if (state.stage === 'closed' && command.type !== 'move_applied' && command.type !== 'transfer_settled') return fail('InvalidTransition', 'the case is closed');
+export function applyCaseCommand(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: CaseCommand,
+): CommandResult {
+  if (state.stage === 'closed' && command.type !== 'move_applied' && command.type !== 'transfer_settled')
+    return fail('InvalidTransition', 'the case is closed');
   switch (command.type) {
     case 'submit_response':
       return submitResponse(ladder, state, command);
@@ -315,8 +355,25 @@ export function applyCaseCommand(ladder: InterventionLadder, state: Intervention
 
 type Cmd<T extends CaseCommand['type']> = Extract<CaseCommand, { type: T }>;
 
-function outcomeOf(ladder: InterventionLadder, state: InterventionCaseState, action: string, actor: CaseActor, at: string, extra: Partial<CaseOutcome> = {}): CaseOutcome {
-  return { seq: state.seq, step: `${state.seq}:${action}`, action, actor, at, stage: state.stage, ruleVersion: ladder.version, details: {}, ...extra };
+function outcomeOf(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  action: string,
+  actor: CaseActor,
+  at: string,
+  extra: Partial<CaseOutcome> = {},
+): CaseOutcome {
+  return {
+    seq: state.seq,
+    step: `${state.seq}:${action}`,
+    action,
+    actor,
+    at,
+    stage: state.stage,
+    ruleVersion: ladder.version,
+    details: {},
+    ...extra,
+  };
 }
 
 /**
@@ -337,7 +394,17 @@ function moveStage(
   const seq = state.seq + 1;
   const action = `${cause}:${result.stage}`;
   const step = `${seq}:${action}`;
-  const transition: Transition = { from: state.stage, to: result.stage, rule: result.rule, ruleVersion: result.ruleVersion, source: result.source, cause, decidedBy: actor.id, reasons, at };
+  const transition: Transition = {
+    from: state.stage,
+    to: result.stage,
+    rule: result.rule,
+    ruleVersion: result.ruleVersion,
+    source: result.source,
+    cause,
+    decidedBy: actor.id,
+    reasons,
+    at,
+  };
   const closed = result.stage === 'closed';
   const dueAt = closed ? null : dueAfter(ladder, result.stage, at);
   const next: InterventionCaseState = {
@@ -349,7 +416,10 @@ function moveStage(
     dueAt,
     deadlineStep: dueAt ? step : null,
     pendingResponse: null,
-    withdrawal: result.stage === 'withdrawal' ? { phase: 'awaiting_decision', pending: null, answers: [], refused: [] } : { ...state.withdrawal, phase: null, pending: null, refused: [] },
+    withdrawal:
+      result.stage === 'withdrawal'
+        ? { phase: 'awaiting_decision', pending: null, answers: [], refused: [] }
+        : { ...state.withdrawal, phase: null, pending: null, refused: [] },
     transitions: [...state.transitions, transition],
     closedAt: closed ? at : null,
   };
@@ -366,7 +436,9 @@ function moveStage(
       details: { from: state.stage, to: result.stage, rule: result.rule, source: result.source },
       transition,
       ...(state.deadlineStep ? { settle: { step: state.deadlineStep, status: settle } } : {}),
-      ...(closed ? { closed: true } : { round: { number: next.round, stage: result.stage, dueAt, owner: roundOwner(ladder, result.stage) } }),
+      ...(closed
+        ? { closed: true }
+        : { round: { number: next.round, stage: result.stage, dueAt, owner: roundOwner(ladder, result.stage) } }),
       ...extra,
     },
   };
@@ -377,24 +449,58 @@ function stageMovesBlocked(state: InterventionCaseState): string | null {
   return null;
 }
 
-function submitResponse(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'submit_response'>): CommandResult {
+function submitResponse(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'submit_response'>,
+): CommandResult {
   const { actor } = command;
-  if (!roleMayAct(ladder, state.stage, 'response_submitted', actor)) return fail('Forbidden', `role ${actor.role} may not respond at ${state.stage}`);
-  if (actor.role === 'consortium_officer' && actor.consortiumCode !== state.consortiumCode) return fail('Forbidden', `only ${state.consortiumCode}'s officers may respond for it`);
+  if (!roleMayAct(ladder, state.stage, 'response_submitted', actor))
+    return fail('Forbidden', `role ${actor.role} may not respond at ${state.stage}`);
+  if (actor.role === 'consortium_officer' && actor.consortiumCode !== state.consortiumCode)
+    return fail('Forbidden', `only ${state.consortiumCode}'s officers may respond for it`);
   if (actor.role === 'third_party') {
     const body = bodyOf(actor);
-    const involved = body !== null && (ResponsibilityLedger.linesHeldBy(state.ledger, body).length > 0 || state.withdrawal.pending?.receiver === body);
-    if (!involved) return fail('Forbidden', 'only a body holding or asked to take responsibilities in this case may report on it');
+    const involved =
+      body !== null &&
+      (ResponsibilityLedger.linesHeldBy(state.ledger, body).length > 0 || state.withdrawal.pending?.receiver === body);
+    if (!involved)
+      return fail('Forbidden', 'only a body holding or asked to take responsibilities in this case may report on it');
   }
   // A response answers one stage's notice; once the case has moved on, it is too late (409).
-  if (command.respondsTo !== state.stage) return fail('InvalidTransition', `the response answers ${command.respondsTo}, but the case is now at ${state.stage}; it is too late`);
-  if (state.awaiting === 'decision') return fail('InvalidTransition', `a response at ${state.stage} is already awaiting a decision`);
+  if (command.respondsTo !== state.stage)
+    return fail(
+      'InvalidTransition',
+      `the response answers ${command.respondsTo}, but the case is now at ${state.stage}; it is too late`,
+    );
+  if (state.awaiting === 'decision')
+    return fail('InvalidTransition', `a response at ${state.stage} is already awaiting a decision`);
   if (command.body.trim().length === 0) return fail('InvalidInput', 'the response must say something');
   const milestones = command.milestones ?? [];
-  if (command.kind === 'remedial_plan' && milestones.length === 0) return fail('InvalidInput', 'a remedial plan needs at least one milestone (§5.19: it is monitored against them)');
+  if (command.kind === 'remedial_plan' && milestones.length === 0)
+    return fail('InvalidInput', 'a remedial plan needs at least one milestone (§5.19: it is monitored against them)');
   const seq = state.seq + 1;
-  const response: CaseResponse = { seq, round: state.round, stage: state.stage, kind: command.kind, body: command.body, milestones, submittedBy: actor.id, role: actor.role, at: command.at, status: 'submitted' };
-  const next: InterventionCaseState = { ...state, seq, awaiting: 'decision', dueAt: null, deadlineStep: null, responses: [...state.responses, response], pendingResponse: seq };
+  const response: CaseResponse = {
+    seq,
+    round: state.round,
+    stage: state.stage,
+    kind: command.kind,
+    body: command.body,
+    milestones,
+    submittedBy: actor.id,
+    role: actor.role,
+    at: command.at,
+    status: 'submitted',
+  };
+  const next: InterventionCaseState = {
+    ...state,
+    seq,
+    awaiting: 'decision',
+    dueAt: null,
+    deadlineStep: null,
+    responses: [...state.responses, response],
+    pendingResponse: seq,
+  };
   const owner = stageDefinition(ladder, state.stage)?.decidingRoles[0] ?? 'case_officer';
   return {
     ok: true,
@@ -407,15 +513,23 @@ function submitResponse(ladder: InterventionLadder, state: InterventionCaseState
   };
 }
 
-function decideResponse(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'decide_response'>): CommandResult {
+function decideResponse(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'decide_response'>,
+): CommandResult {
   const { actor } = command;
   const eventType = command.outcome === 'reject' ? 'response_rejected' : 'response_accepted';
-  if (!roleMayAct(ladder, state.stage, eventType, actor)) return fail('Forbidden', `role ${actor.role} may not decide at ${state.stage}`);
+  if (!roleMayAct(ladder, state.stage, eventType, actor))
+    return fail('Forbidden', `role ${actor.role} may not decide at ${state.stage}`);
   const pending = state.responses.find((r) => r.seq === state.pendingResponse);
   if (!pending) return fail('InvalidTransition', `there is no response awaiting a decision at ${state.stage}`);
   if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a decision must give its reasons (§5.19)');
   const decided = (status: CaseResponse['status']): CaseResponse => ({ ...pending, status });
-  const withDecided = (s: InterventionCaseState, status: CaseResponse['status']) => ({ ...s, responses: s.responses.map((r) => (r.seq === pending.seq ? decided(status) : r)) });
+  const withDecided = (s: InterventionCaseState, status: CaseResponse['status']) => ({
+    ...s,
+    responses: s.responses.map((r) => (r.seq === pending.seq ? decided(status) : r)),
+  });
 
   if (command.outcome === 'continue') {
     // Neither accepted nor rejected: a fresh period at the same stage, e.g. the next milestone report under monitoring.
@@ -423,7 +537,15 @@ function decideResponse(ladder: InterventionLadder, state: InterventionCaseState
     const action = `decision:continue:${state.stage}`;
     const step = `${seq}:${action}`;
     const dueAt = dueAfter(ladder, state.stage, command.at);
-    const next: InterventionCaseState = { ...withDecided(state, 'noted'), seq, round: state.round + 1, awaiting: 'response', dueAt, deadlineStep: dueAt ? step : null, pendingResponse: null };
+    const next: InterventionCaseState = {
+      ...withDecided(state, 'noted'),
+      seq,
+      round: state.round + 1,
+      awaiting: 'response',
+      dueAt,
+      deadlineStep: dueAt ? step : null,
+      pendingResponse: null,
+    };
     return {
       ok: true,
       state: next,
@@ -445,50 +567,133 @@ function decideResponse(ladder: InterventionLadder, state: InterventionCaseState
   const blocked = stageMovesBlocked(state);
   if (blocked) return fail('InvalidTransition', blocked);
   if (state.stage === 'withdrawal' && command.outcome === 'accept' && state.withdrawal.phase === 'awaiting_receiver') {
-    return fail('InvalidTransition', 'a receiver has been asked to take responsibilities; wait for its answer before deciding');
+    return fail(
+      'InvalidTransition',
+      'a receiver has been asked to take responsibilities; wait for its answer before deciding',
+    );
   }
-  const result = nextStage(ladder, state.stage, { type: eventType }, { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length });
+  const result = nextStage(
+    ladder,
+    state.stage,
+    { type: eventType },
+    { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
+  );
   if (!result.ok) return fail('InvalidTransition', result.reason);
   const status = command.outcome === 'accept' ? 'accepted' : 'rejected';
-  const moved = moveStage(ladder, withDecided(state, status), result, command.outcome === 'accept' ? 'accepted' : 'rejected', actor, command.at, command.reasons, 'met', {
-    decision: { outcome: command.outcome, reasons: command.reasons, details: { rule: result.rule, responseSeq: pending.seq } },
-    decidedResponse: decided(status),
-  });
+  const moved = moveStage(
+    ladder,
+    withDecided(state, status),
+    result,
+    command.outcome === 'accept' ? 'accepted' : 'rejected',
+    actor,
+    command.at,
+    command.reasons,
+    'met',
+    {
+      decision: {
+        outcome: command.outcome,
+        reasons: command.reasons,
+        details: { rule: result.rule, responseSeq: pending.seq },
+      },
+      decidedResponse: decided(status),
+    },
+  );
   return { ok: true, ...moved };
 }
 
-function deEscalate(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'de_escalate'>): CommandResult {
+function deEscalate(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'de_escalate'>,
+): CommandResult {
   const { actor } = command;
-  if (!roleMayAct(ladder, state.stage, 'de_escalate', actor)) return fail('Forbidden', `role ${actor.role} may not de-escalate at ${state.stage}`);
+  if (!roleMayAct(ladder, state.stage, 'de_escalate', actor))
+    return fail('Forbidden', `role ${actor.role} may not de-escalate at ${state.stage}`);
   const blocked = stageMovesBlocked(state);
   if (blocked) return fail('InvalidTransition', blocked);
   if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a de-escalation must give its reasons (§5.19)');
-  const result = nextStage(ladder, state.stage, { type: 'de_escalate' }, { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length });
+  const result = nextStage(
+    ladder,
+    state.stage,
+    { type: 'de_escalate' },
+    { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
+  );
   if (!result.ok) return fail('InvalidTransition', result.reason);
-  return { ok: true, ...moveStage(ladder, state, result, 'de-escalated', actor, command.at, command.reasons, 'cancelled', { decision: { outcome: 'de-escalate', reasons: command.reasons, details: { rule: result.rule } } }) };
+  return {
+    ok: true,
+    ...moveStage(ladder, state, result, 'de-escalated', actor, command.at, command.reasons, 'cancelled', {
+      decision: { outcome: 'de-escalate', reasons: command.reasons, details: { rule: result.rule } },
+    }),
+  };
 }
 
-function raiseTrigger(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'raise_trigger'>): CommandResult {
+function raiseTrigger(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'raise_trigger'>,
+): CommandResult {
   const { actor, trigger } = command;
-  if (!roleMayAct(ladder, state.stage, 'new_trigger', actor)) return fail('Forbidden', `role ${actor.role} may not raise a trigger`);
-  if (trigger.evidence.trim().length === 0 || trigger.rule.trim().length === 0) return fail('InvalidInput', 'a trigger needs its evidence and the rule it meets (§5.19)');
+  if (!roleMayAct(ladder, state.stage, 'new_trigger', actor))
+    return fail('Forbidden', `role ${actor.role} may not raise a trigger`);
+  if (trigger.evidence.trim().length === 0 || trigger.rule.trim().length === 0)
+    return fail('InvalidInput', 'a trigger needs its evidence and the rule it meets (§5.19)');
   const blocked = stageMovesBlocked(state);
   if (blocked) return fail('InvalidTransition', blocked);
-  const result = nextStage(ladder, state.stage, { type: 'new_trigger', trigger: trigger.type }, { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length });
+  const result = nextStage(
+    ladder,
+    state.stage,
+    { type: 'new_trigger', trigger: trigger.type },
+    { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
+  );
   if (!result.ok) return fail('InvalidTransition', result.reason);
-  const moved = moveStage(ladder, { ...state, triggers: [...state.triggers, trigger] }, result, 'new-trigger', actor, command.at, trigger.evidence, 'cancelled', {
-    trigger,
-    decision: { outcome: 'escalate', reasons: trigger.evidence, details: { rule: result.rule, trigger } },
-  });
+  const moved = moveStage(
+    ladder,
+    { ...state, triggers: [...state.triggers, trigger] },
+    result,
+    'new-trigger',
+    actor,
+    command.at,
+    trigger.evidence,
+    'cancelled',
+    {
+      trigger,
+      decision: { outcome: 'escalate', reasons: trigger.evidence, details: { rule: result.rule, trigger } },
+    },
+  );
   return { ok: true, ...moved };
 }
 
-function deadlineMissed(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'deadline_missed'>): CommandResult {
-  if (command.round !== state.round || state.awaiting !== 'response') return fail('InvalidTransition', `round ${command.round} is no longer waiting for a response`);
+function deadlineMissed(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'deadline_missed'>,
+): CommandResult {
+  if (command.round !== state.round || state.awaiting !== 'response')
+    return fail('InvalidTransition', `round ${command.round} is no longer waiting for a response`);
   const blocked = stageMovesBlocked(state);
-  const result = blocked ? ({ ok: false, reason: blocked } as const) : nextStage(ladder, state.stage, { type: 'deadline_missed', actorRole: 'system' }, { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length });
+  const result = blocked
+    ? ({ ok: false, reason: blocked } as const)
+    : nextStage(
+        ladder,
+        state.stage,
+        { type: 'deadline_missed', actorRole: 'system' },
+        { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
+      );
   if (result.ok) {
-    return { ok: true, ...moveStage(ladder, state, result, 'deadline-missed', SYSTEM_ACTOR, command.at, 'the response was not received by the deadline', 'missed', { decision: { outcome: 'escalate', reasons: 'deadline missed', details: { rule: result.rule } } }) };
+    return {
+      ok: true,
+      ...moveStage(
+        ladder,
+        state,
+        result,
+        'deadline-missed',
+        SYSTEM_ACTOR,
+        command.at,
+        'the response was not received by the deadline',
+        'missed',
+        { decision: { outcome: 'escalate', reasons: 'deadline missed', details: { rule: result.rule } } },
+      ),
+    };
   }
   // No rung to escalate to (or a transfer is running): the deadline is recorded as missed and the
   // deciding role takes it from here, outside the ladder (Process 2, step 6: dissolution or merger).
@@ -498,23 +703,35 @@ function deadlineMissed(ladder: InterventionLadder, state: InterventionCaseState
     ok: true,
     state: next,
     outcome: outcomeOf(ladder, next, `deadline-missed:overdue`, SYSTEM_ACTOR, command.at, {
-      details: { reason: result.reason, awaitingDecisionBy: stageDefinition(ladder, state.stage)?.decidingRoles[0] ?? null },
+      details: {
+        reason: result.reason,
+        awaitingDecisionBy: stageDefinition(ladder, state.stage)?.decidingRoles[0] ?? null,
+      },
       ...(state.deadlineStep ? { settle: { step: state.deadlineStep, status: 'missed' as const } } : {}),
     }),
   };
 }
 
-function decideWithdrawal(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'decide_withdrawal'>): CommandResult {
+function decideWithdrawal(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'decide_withdrawal'>,
+): CommandResult {
   const { actor } = command;
   const definition = stageDefinition(ladder, state.stage);
-  if (!definition?.decidingRoles.includes(actor.role as never)) return fail('Forbidden', `role ${actor.role} may not decide a withdrawal`);
-  if (!definition.permitsTransfer) return fail('InvalidTransition', `responsibilities cannot be withdrawn at ${state.stage}`);
+  if (!definition?.decidingRoles.includes(actor.role as never))
+    return fail('Forbidden', `role ${actor.role} may not decide a withdrawal`);
+  if (!definition.permitsTransfer)
+    return fail('InvalidTransition', `responsibilities cannot be withdrawn at ${state.stage}`);
   // A further withdrawal may follow one in effect; not while a receiver is being asked or a transfer runs.
-  if (state.withdrawal.phase !== 'awaiting_decision' && state.withdrawal.phase !== 'in_effect') return fail('InvalidTransition', `a withdrawal is already ${state.withdrawal.phase?.replace('_', ' ')}`);
+  if (state.withdrawal.phase !== 'awaiting_decision' && state.withdrawal.phase !== 'in_effect')
+    return fail('InvalidTransition', `a withdrawal is already ${state.withdrawal.phase?.replace('_', ' ')}`);
   if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a withdrawal must give its reasons (§5.19)');
   const receiver = command.receiver.trim();
-  if (receiver === state.consortiumCode) return fail('InvalidInput', 'responsibilities cannot be withdrawn to the consortium itself');
-  if (state.withdrawal.refused.includes(receiver)) return fail('InvalidInput', `${receiver} has refused; choose another receiver`);
+  if (receiver === state.consortiumCode)
+    return fail('InvalidInput', 'responsibilities cannot be withdrawn to the consortium itself');
+  if (state.withdrawal.refused.includes(receiver))
+    return fail('InvalidInput', `${receiver} has refused; choose another receiver`);
   const planned = planTransfer(
     command.lines.map((line) => line.serviceLine),
     state.consortiumCode,
@@ -523,37 +740,93 @@ function decideWithdrawal(ladder: InterventionLadder, state: InterventionCaseSta
   if (!planned.ok) return fail('InvalidInput', planned.reason);
   for (const line of command.lines) {
     const holder = ResponsibilityLedger.holderOf(state.ledger, line.serviceLine);
-    if (holder === undefined) return fail('InvalidInput', `${line.serviceLine} is not one of ${state.consortiumCode}'s commissioning responsibilities`);
-    if (holder !== state.consortiumCode) return fail('InvalidInput', `${line.serviceLine} is already held by ${holder}`);
-    if (!Number.isSafeInteger(line.budgetSharePence) || line.budgetSharePence < 0) return fail('InvalidInput', `the budget share of ${line.serviceLine} must be a whole, non-negative number of pence`);
+    if (holder === undefined)
+      return fail(
+        'InvalidInput',
+        `${line.serviceLine} is not one of ${state.consortiumCode}'s commissioning responsibilities`,
+      );
+    if (holder !== state.consortiumCode)
+      return fail('InvalidInput', `${line.serviceLine} is already held by ${holder}`);
+    if (!Number.isSafeInteger(line.budgetSharePence) || line.budgetSharePence < 0)
+      return fail(
+        'InvalidInput',
+        `the budget share of ${line.serviceLine} must be a whole, non-negative number of pence`,
+      );
   }
-  const decision: WithdrawalDecision = { lines: command.lines, receiver, reasons: command.reasons, decidedBy: actor.id };
+  const decision: WithdrawalDecision = {
+    lines: command.lines,
+    receiver,
+    reasons: command.reasons,
+    decidedBy: actor.id,
+  };
   const seq = state.seq + 1;
-  const next: InterventionCaseState = { ...state, seq, withdrawal: { ...state.withdrawal, phase: 'awaiting_receiver', pending: decision } };
+  const next: InterventionCaseState = {
+    ...state,
+    seq,
+    withdrawal: { ...state.withdrawal, phase: 'awaiting_receiver', pending: decision },
+  };
   return {
     ok: true,
     state: next,
     outcome: outcomeOf(ladder, next, 'withdrawal-decided', actor, command.at, {
       details: { lines: command.lines, receiver },
-      decision: { outcome: 'withdraw', reasons: command.reasons, details: { lines: command.lines, receiver, rule: `${ladder.version}#withdrawal.decide` } },
+      decision: {
+        outcome: 'withdraw',
+        reasons: command.reasons,
+        details: { lines: command.lines, receiver, rule: `${ladder.version}#withdrawal.decide` },
+      },
       receiverAsked: decision,
     }),
   };
 }
 
-function answerTransfer(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'answer_transfer'>): CommandResult {
+function answerTransfer(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'answer_transfer'>,
+): CommandResult {
   const { actor } = command;
   const pending = state.withdrawal.pending;
-  if (state.withdrawal.phase !== 'awaiting_receiver' || !pending) return fail('InvalidTransition', 'no receiver is being asked to take responsibilities');
-  if (bodyOf(actor) !== pending.receiver) return fail('Forbidden', `only ${pending.receiver} may answer for ${pending.receiver}`);
-  if (command.capacity.trim().length === 0 || command.willingness.trim().length === 0) return fail('InvalidInput', 'the answer must record the receiver\'s capacity and willingness (§5.18)');
-  const answer: ReceiverAnswer = { receiver: pending.receiver, accepted: command.accept, capacity: command.capacity, willingness: command.willingness, reasons: command.reasons, answeredBy: actor.id };
+  if (state.withdrawal.phase !== 'awaiting_receiver' || !pending)
+    return fail('InvalidTransition', 'no receiver is being asked to take responsibilities');
+  if (bodyOf(actor) !== pending.receiver)
+    return fail('Forbidden', `only ${pending.receiver} may answer for ${pending.receiver}`);
+  if (command.capacity.trim().length === 0 || command.willingness.trim().length === 0)
+    return fail('InvalidInput', "the answer must record the receiver's capacity and willingness (§5.18)");
+  const answer: ReceiverAnswer = {
+    receiver: pending.receiver,
+    accepted: command.accept,
+    capacity: command.capacity,
+    willingness: command.willingness,
+    reasons: command.reasons,
+    answeredBy: actor.id,
+  };
   const seq = state.seq + 1;
-  const decision = { outcome: command.accept ? 'receiver-accepted' : 'receiver-refused', reasons: command.reasons, details: { receiver: pending.receiver, capacity: command.capacity, willingness: command.willingness } };
+  const decision = {
+    outcome: command.accept ? 'receiver-accepted' : 'receiver-refused',
+    reasons: command.reasons,
+    details: { receiver: pending.receiver, capacity: command.capacity, willingness: command.willingness },
+  };
   if (!command.accept) {
     // §5.18: the receiver must accept; if it refuses, another is chosen.
-    const next: InterventionCaseState = { ...state, seq, withdrawal: { phase: 'awaiting_decision', pending: null, answers: [...state.withdrawal.answers, answer], refused: [...state.withdrawal.refused, pending.receiver] } };
-    return { ok: true, state: next, outcome: outcomeOf(ladder, next, 'receiver-refused', actor, command.at, { details: { receiver: pending.receiver }, decision }) };
+    const next: InterventionCaseState = {
+      ...state,
+      seq,
+      withdrawal: {
+        phase: 'awaiting_decision',
+        pending: null,
+        answers: [...state.withdrawal.answers, answer],
+        refused: [...state.withdrawal.refused, pending.receiver],
+      },
+    };
+    return {
+      ok: true,
+      state: next,
+      outcome: outcomeOf(ladder, next, 'receiver-refused', actor, command.at, {
+        details: { receiver: pending.receiver },
+        decision,
+      }),
+    };
   }
   const planned = planTransfer(
     pending.lines.map((line) => line.serviceLine),
@@ -568,22 +841,44 @@ function answerTransfer(ladder: InterventionLadder, state: InterventionCaseState
     acceptedBy: actor.id,
     number: state.transfersStarted + 1,
   };
-  const next: InterventionCaseState = { ...state, seq, transfer, transfersStarted: transfer.number, withdrawal: { ...state.withdrawal, phase: 'transferring', answers: [...state.withdrawal.answers, answer] } };
-  return { ok: true, state: next, outcome: outcomeOf(ladder, next, 'receiver-accepted', actor, command.at, { details: { receiver: pending.receiver }, decision, startTransfer: transfer }) };
+  const next: InterventionCaseState = {
+    ...state,
+    seq,
+    transfer,
+    transfersStarted: transfer.number,
+    withdrawal: { ...state.withdrawal, phase: 'transferring', answers: [...state.withdrawal.answers, answer] },
+  };
+  return {
+    ok: true,
+    state: next,
+    outcome: outcomeOf(ladder, next, 'receiver-accepted', actor, command.at, {
+      details: { receiver: pending.receiver },
+      decision,
+      startTransfer: transfer,
+    }),
+  };
 }
 
 function restore(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'restore'>): CommandResult {
   const { actor } = command;
   const definition = stageDefinition(ladder, state.stage);
-  if (!definition?.decidingRoles.includes(actor.role as never)) return fail('Forbidden', `role ${actor.role} may not restore responsibilities`);
-  if (!definition.permitsRestoration) return fail('InvalidTransition', `responsibilities cannot be restored at ${state.stage}`);
+  if (!definition?.decidingRoles.includes(actor.role as never))
+    return fail('Forbidden', `role ${actor.role} may not restore responsibilities`);
+  if (!definition.permitsRestoration)
+    return fail('InvalidTransition', `responsibilities cannot be restored at ${state.stage}`);
   const blocked = stageMovesBlocked(state);
   if (blocked) return fail('InvalidTransition', blocked);
   if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a restoration must give its reasons (§5.19)');
   const lines = command.serviceLines ?? ResponsibilityLedger.linesAway(state.ledger);
   const planned = planRestoration(state.ledger, lines);
   if (!planned.ok) return fail('InvalidInput', planned.reason);
-  const transfer: Transfer = { kind: 'restoration', plan: planned.plan, budgetShares: {}, acceptedBy: null, number: state.transfersStarted + 1 };
+  const transfer: Transfer = {
+    kind: 'restoration',
+    plan: planned.plan,
+    budgetShares: {},
+    acceptedBy: null,
+    number: state.transfersStarted + 1,
+  };
   const seq = state.seq + 1;
   const next: InterventionCaseState = { ...state, seq, transfer, transfersStarted: transfer.number };
   return {
@@ -591,7 +886,11 @@ function restore(ladder: InterventionLadder, state: InterventionCaseState, comma
     state: next,
     outcome: outcomeOf(ladder, next, 'restoration-decided', actor, command.at, {
       details: { serviceLines: lines },
-      decision: { outcome: 'restore', reasons: command.reasons, details: { serviceLines: lines, rule: `${ladder.version}#restoration.restore` } },
+      decision: {
+        outcome: 'restore',
+        reasons: command.reasons,
+        details: { serviceLines: lines, rule: `${ladder.version}#restoration.restore` },
+      },
       startTransfer: transfer,
     }),
   };
@@ -604,12 +903,22 @@ function moveApplied(state: InterventionCaseState, command: Cmd<'move_applied'>)
   return { ok: true, state: { ...state, ledger: applied.ledger }, outcome: null };
 }
 
-function transferSettled(ladder: InterventionLadder, state: InterventionCaseState, command: Cmd<'transfer_settled'>): CommandResult {
+function transferSettled(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'transfer_settled'>,
+): CommandResult {
   const transfer = state.transfer;
   if (!transfer) return fail('InvalidTransition', 'no transfer is running');
   const seq = state.seq + 1;
   const withdrawal: InterventionCaseState['withdrawal'] =
-    transfer.kind === 'withdrawal' ? { ...state.withdrawal, phase: command.ok ? 'in_effect' : 'awaiting_decision', pending: command.ok ? state.withdrawal.pending : null } : state.withdrawal;
+    transfer.kind === 'withdrawal'
+      ? {
+          ...state.withdrawal,
+          phase: command.ok ? 'in_effect' : 'awaiting_decision',
+          pending: command.ok ? state.withdrawal.pending : null,
+        }
+      : state.withdrawal;
   const next: InterventionCaseState = { ...state, seq, transfer: null, withdrawal };
   const action = `${transfer.kind}-${command.ok ? 'completed' : 'compensated'}`;
   return {

@@ -11,7 +11,16 @@
 // Stages, roles and events
 // ---------------------------------------------------------------------------------------------
 
-export const STAGES = ['information_request', 'remedial_action_notice', 'monitoring', 'conditions', 'directions', 'withdrawal', 'restoration', 'closed'] as const;
+export const STAGES = [
+  'information_request',
+  'remedial_action_notice',
+  'monitoring',
+  'conditions',
+  'directions',
+  'withdrawal',
+  'restoration',
+  'closed',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** The API's roles (api/auth.ts) plus `system`: timers and automated triggers from reported data. */
@@ -20,10 +29,14 @@ export type LadderRole = 'case_officer' | 'decision_panel' | 'consortium_officer
 /** The three reasons for escalation (Process 2): a missed deadline, a rejected plan, a new trigger. */
 export type EscalationReason = 'deadline_missed' | 'response_rejected' | 'new_trigger';
 
-export type LadderEventType = 'response_submitted' | 'response_accepted' | 'response_rejected' | 'deadline_missed' | 'new_trigger' | 'de_escalate';
+export type LadderEventType =
+  'response_submitted' | 'response_accepted' | 'response_rejected' | 'deadline_missed' | 'new_trigger' | 'de_escalate';
 
 export type LadderEvent =
-  | { type: 'response_submitted' | 'response_accepted' | 'response_rejected' | 'deadline_missed' | 'de_escalate'; actorRole?: LadderRole }
+  | {
+      type: 'response_submitted' | 'response_accepted' | 'response_rejected' | 'deadline_missed' | 'de_escalate';
+      actorRole?: LadderRole;
+    }
   | { type: 'new_trigger'; trigger: TriggerType; actorRole?: LadderRole };
 
 export interface StageDefinition {
@@ -216,18 +229,29 @@ export function validateLadder(ladder: InterventionLadder): string[] {
   }
   if (!defined.has(ladder.initialStage)) problems.push(`the initial stage ${ladder.initialStage} is not defined`);
   if (!defined.has('closed')) problems.push('closed is not defined');
-  if (!Number.isSafeInteger(ladder.financialTriggerThresholdBasisPoints) || ladder.financialTriggerThresholdBasisPoints < 0) {
+  if (
+    !Number.isSafeInteger(ladder.financialTriggerThresholdBasisPoints) ||
+    ladder.financialTriggerThresholdBasisPoints < 0
+  ) {
     problems.push('the financial trigger threshold must be a whole, non-negative number of basis points');
   }
   for (const definition of ladder.stages) {
-    for (const [edge, target] of [['onAccept', definition.onAccept], ['escalatesTo', definition.escalatesTo], ['deEscalatesTo', definition.deEscalatesTo]] as const) {
+    for (const [edge, target] of [
+      ['onAccept', definition.onAccept],
+      ['escalatesTo', definition.escalatesTo],
+      ['deEscalatesTo', definition.deEscalatesTo],
+    ] as const) {
       if (target === undefined) continue;
       if (!defined.has(target)) problems.push(`${definition.stage}.${edge} leads to ${target}, which is not defined`);
       if (target === definition.stage) problems.push(`${definition.stage}.${edge} leads back to itself`);
     }
     if (definition.stage === 'closed') {
       if (allowedTargets(ladder, 'closed').length > 0) problems.push('closed must be terminal');
-    } else if (definition.deadlineDays === null || !Number.isSafeInteger(definition.deadlineDays) || definition.deadlineDays <= 0) {
+    } else if (
+      definition.deadlineDays === null ||
+      !Number.isSafeInteger(definition.deadlineDays) ||
+      definition.deadlineDays <= 0
+    ) {
       problems.push(`${definition.stage} needs a deadline of a whole, positive number of days`);
     }
   }
@@ -270,7 +294,12 @@ export function mayAct(ladder: InterventionLadder, stage: Stage, type: LadderEve
  * response leaves the stage where it is (the officer decides next). The result names the rule and
  * the ladder version applied, or says why the event is not allowed.
  */
-export function nextStage(ladder: InterventionLadder, currentStage: Stage, event: LadderEvent, context: LadderContext = {}): NextStageResult {
+export function nextStage(
+  ladder: InterventionLadder,
+  currentStage: Stage,
+  event: LadderEvent,
+  context: LadderContext = {},
+): NextStageResult {
   const definition = stageDefinition(ladder, currentStage);
   if (!definition) return { ok: false, reason: `stage ${currentStage} is not in ladder ${ladder.version}` };
   if (currentStage === 'closed') return { ok: false, reason: 'the case is closed' };
@@ -281,14 +310,31 @@ export function nextStage(ladder: InterventionLadder, currentStage: Stage, event
   const moveTo = (target: Stage | undefined, edge: string, missing: string): NextStageResult => {
     if (target === undefined) return { ok: false, reason: missing };
     if (target === 'closed' && (context.responsibilitiesAway ?? 0) > 0) {
-      return { ok: false, reason: `${context.responsibilitiesAway} responsibilities are still withdrawn; restore them before the case closes` };
+      return {
+        ok: false,
+        reason: `${context.responsibilitiesAway} responsibilities are still withdrawn; restore them before the case closes`,
+      };
     }
-    return { ok: true, stage: target, rule: ruleOf(edge), source: definition.source, ruleVersion: ladder.version, moved: true };
+    return {
+      ok: true,
+      stage: target,
+      rule: ruleOf(edge),
+      source: definition.source,
+      ruleVersion: ladder.version,
+      moved: true,
+    };
   };
 
   switch (event.type) {
     case 'response_submitted':
-      return { ok: true, stage: currentStage, rule: ruleOf('response'), source: definition.source, ruleVersion: ladder.version, moved: false };
+      return {
+        ok: true,
+        stage: currentStage,
+        rule: ruleOf('response'),
+        source: definition.source,
+        ruleVersion: ladder.version,
+        moved: false,
+      };
     case 'response_accepted':
       return moveTo(definition.onAccept, 'accept', `nothing can be accepted at ${currentStage}`);
     case 'de_escalate':
@@ -296,9 +342,14 @@ export function nextStage(ladder: InterventionLadder, currentStage: Stage, event
     case 'deadline_missed':
     case 'response_rejected':
     case 'new_trigger': {
-      if (!definition.escalateOn.includes(event.type)) return { ok: false, reason: `${event.type} does not escalate at ${currentStage}` };
+      if (!definition.escalateOn.includes(event.type))
+        return { ok: false, reason: `${event.type} does not escalate at ${currentStage}` };
       const edge = event.type === 'new_trigger' ? `escalate(new_trigger:${event.trigger})` : `escalate(${event.type})`;
-      return moveTo(definition.escalatesTo, edge, `${currentStage} is the last rung; dissolution or merger is decided outside the ladder`);
+      return moveTo(
+        definition.escalatesTo,
+        edge,
+        `${currentStage} is the last rung; dissolution or merger is decided outside the ladder`,
+      );
     }
   }
 }
@@ -307,14 +358,22 @@ export function nextStage(ladder: InterventionLadder, currentStage: Stage, event
 // Triggers (§5.18–5.19)
 // ---------------------------------------------------------------------------------------------
 
-export const TRIGGER_TYPES = ['financial_failure', 'systemic_failure', 'significant_risk', 'statutory_duty_failure'] as const;
+export const TRIGGER_TYPES = [
+  'financial_failure',
+  'systemic_failure',
+  'significant_risk',
+  'statutory_duty_failure',
+] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
 export const TRIGGER_DESCRIPTIONS: Readonly<Record<TriggerType, { title: string; source: string }>> = {
   financial_failure: { title: 'Financial failure, such as a forecast overspend', source: '§5.18, §3.9' },
   systemic_failure: { title: "Systemic failure to meet patients' healthcare needs", source: '§5.18' },
   significant_risk: { title: 'Significant risk of failure', source: '§5.18' },
-  statutory_duty_failure: { title: 'Failure of a statutory duty (patient involvement, partnership, equality)', source: '§5.14, §5.18' },
+  statutory_duty_failure: {
+    title: 'Failure of a statutory duty (patient involvement, partnership, equality)',
+    source: '§5.14, §5.18',
+  },
 };
 
 export type FinancialTriggerResult =
@@ -336,11 +395,17 @@ export type FinancialTriggerResult =
  * strictly more than `thresholdBasisPoints` of the allocation. Exact integer arithmetic (BigInt), so
  * a £63bn allocation compares correctly.
  */
-export function evaluateFinancialTrigger(report: { forecastOverspendPence: number; allocationPence: number }, thresholdBasisPoints: number): FinancialTriggerResult {
+export function evaluateFinancialTrigger(
+  report: { forecastOverspendPence: number; allocationPence: number },
+  thresholdBasisPoints: number,
+): FinancialTriggerResult {
   const { forecastOverspendPence, allocationPence } = report;
-  if (!Number.isSafeInteger(forecastOverspendPence)) return { ok: false, reason: 'the forecast overspend must be a whole number of pence' };
-  if (!Number.isSafeInteger(allocationPence) || allocationPence <= 0) return { ok: false, reason: 'the allocation must be a whole, positive number of pence' };
-  if (!Number.isSafeInteger(thresholdBasisPoints) || thresholdBasisPoints < 0) return { ok: false, reason: 'the threshold must be a whole, non-negative number of basis points' };
+  if (!Number.isSafeInteger(forecastOverspendPence))
+    return { ok: false, reason: 'the forecast overspend must be a whole number of pence' };
+  if (!Number.isSafeInteger(allocationPence) || allocationPence <= 0)
+    return { ok: false, reason: 'the allocation must be a whole, positive number of pence' };
+  if (!Number.isSafeInteger(thresholdBasisPoints) || thresholdBasisPoints < 0)
+    return { ok: false, reason: 'the threshold must be a whole, non-negative number of basis points' };
   const overspendTimesBasis = BigInt(forecastOverspendPence) * 10_000n;
   const triggered = overspendTimesBasis > BigInt(allocationPence) * BigInt(thresholdBasisPoints);
   const overspendBasisPoints = Number(overspendTimesBasis / BigInt(allocationPence));
@@ -515,11 +580,17 @@ export interface SagaOutcome {
  * activity in the workflow); a step that fails, or whose move the ledger refuses, stops the saga and
  * the completed steps are compensated in reverse. A failed step has no effect: each move is atomic.
  */
-export function runTransferSaga(ledger: ResponsibilityLedger, plan: TransferPlan, stepSucceeds: (step: TransferStep, index: number) => boolean = () => true): SagaOutcome {
+export function runTransferSaga(
+  ledger: ResponsibilityLedger,
+  plan: TransferPlan,
+  stepSucceeds: (step: TransferStep, index: number) => boolean = () => true,
+): SagaOutcome {
   let current = ledger;
   const trace: ResponsibilityLedger[] = [];
   for (const [index, step] of plan.steps.entries()) {
-    const applied = stepSucceeds(step, index) ? applyMove(current, step.action) : ({ ok: false, reason: 'the step failed' } as const);
+    const applied = stepSucceeds(step, index)
+      ? applyMove(current, step.action)
+      : ({ ok: false, reason: 'the step failed' } as const);
     if (!applied.ok) {
       const compensated = compensationsFor(plan, index);
       for (const move of compensated) {
@@ -531,7 +602,14 @@ export function runTransferSaga(ledger: ResponsibilityLedger, plan: TransferPlan
           trace.push(current);
         }
       }
-      return { ok: false, ledger: current, trace, completedSteps: index, failedStep: { index, id: step.id, reason: applied.reason }, compensated };
+      return {
+        ok: false,
+        ledger: current,
+        trace,
+        completedSteps: index,
+        failedStep: { index, id: step.id, reason: applied.reason },
+        compensated,
+      };
     }
     current = applied.ledger;
     trace.push(current);

@@ -13,9 +13,13 @@ export const MEMBERSHIP_DECISION_DAYS = 28;
 export type MembershipChangeOutcome = 'approved' | 'rejected';
 
 /** Why a requested move cannot be made, or null. */
-export function checkMoveRequest(move: { currentConsortiumCode: string | null; toConsortiumCode: string }): string | null {
+export function checkMoveRequest(move: {
+  currentConsortiumCode: string | null;
+  toConsortiumCode: string;
+}): string | null {
   // §4.9: a move is to another consortium; a request to stay put changes nothing.
-  if (move.currentConsortiumCode === move.toConsortiumCode) return `the practice is already a member of ${move.toConsortiumCode}`;
+  if (move.currentConsortiumCode === move.toConsortiumCode)
+    return `the practice is already a member of ${move.toConsortiumCode}`;
   return null;
 }
 
@@ -24,9 +28,14 @@ export function checkMoveRequest(move: { currentConsortiumCode: string | null; t
  * backdated before the request, and the old membership must have begun before it ends (the database
  * refuses overlapping or empty periods).
  */
-export function checkEffectiveDate(effectiveFrom: string, context: { requestedOn: string; currentMembershipFrom: string | null }): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom) || Number.isNaN(Date.parse(`${effectiveFrom}T00:00:00Z`))) return 'must be a date, YYYY-MM-DD';
+export function checkEffectiveDate(
+  effectiveFrom: string,
+  context: { requestedOn: string; currentMembershipFrom: string | null },
+): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom) || Number.isNaN(Date.parse(`${effectiveFrom}T00:00:00Z`)))
+    return 'must be a date, YYYY-MM-DD';
   if (effectiveFrom < context.requestedOn) return `must not be before the request (${context.requestedOn})`;
-  if (context.currentMembershipFrom !== null && effectiveFrom <= context.currentMembershipFrom) return `must be after the current membership began (${context.currentMembershipFrom})`;
+  if (context.currentMembershipFrom !== null && effectiveFrom <= context.currentMembershipFrom)
+    return `must be after the current membership began (${context.currentMembershipFrom})`;
   return null;
 }

@@ -18,7 +18,8 @@ export const PRACTICE_CONCERN_POLICY_V1: PracticeConcernPolicy = {
   boardDecisionDays: 28,
 };
 
-export type PracticeConcernStage = 'with_consortium' | 'resolved_by_consortium' | 'contract_concern' | 'closed_by_board';
+export type PracticeConcernStage =
+  'with_consortium' | 'resolved_by_consortium' | 'contract_concern' | 'closed_by_board';
 
 /** What the Board may decide on a primary-care contract concern (§5.21). */
 export const BOARD_OUTCOMES = ['resolved', 'contract_action'] as const;

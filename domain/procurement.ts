@@ -3,7 +3,13 @@
  * window, scoring against published criteria, declaration reminders and the post-award
  * referral-pattern report. Pure, like domain/conflict.ts, so workflows and the API share it.
  */
-import { assessBidConflict, PROCUREMENT_POLICY, type Bid, type ProcurementPolicy, type ProviderGroup } from './conflict';
+import {
+  assessBidConflict,
+  PROCUREMENT_POLICY,
+  type Bid,
+  type ProcurementPolicy,
+  type ProviderGroup,
+} from './conflict';
 
 export interface ProcurementProcessPolicy {
   version: string;
@@ -63,14 +69,20 @@ export interface ScoreProblem {
 }
 
 /** Every criterion must be scored exactly once, with a whole number from 0 to 100, and nothing else. */
-export function checkScores(criteria: readonly AwardCriterion[], scores: Readonly<Record<string, number>>): ScoreProblem[] {
+export function checkScores(
+  criteria: readonly AwardCriterion[],
+  scores: Readonly<Record<string, number>>,
+): ScoreProblem[] {
   const problems: ScoreProblem[] = [];
   for (const criterion of criteria) {
     const score = scores[criterion.id];
     if (score === undefined) problems.push({ criterionId: criterion.id, message: 'is not scored' });
-    else if (!Number.isInteger(score) || score < 0 || score > MAX_CRITERION_SCORE) problems.push({ criterionId: criterion.id, message: `must be a whole number from 0 to ${MAX_CRITERION_SCORE}` });
+    else if (!Number.isInteger(score) || score < 0 || score > MAX_CRITERION_SCORE)
+      problems.push({ criterionId: criterion.id, message: `must be a whole number from 0 to ${MAX_CRITERION_SCORE}` });
   }
-  for (const id of Object.keys(scores)) if (!criteria.some((c) => c.id === id)) problems.push({ criterionId: id, message: 'is not one of the published criteria' });
+  for (const id of Object.keys(scores))
+    if (!criteria.some((c) => c.id === id))
+      problems.push({ criterionId: id, message: 'is not one of the published criteria' });
   return problems;
 }
 
@@ -127,11 +139,25 @@ export interface ReferralReport {
  * practice is flagged when its self-referral share is strictly above the threshold, or when it has
  * not reported (nothing can be audited without the data).
  */
-export function referralPatternReport(quarter: string, providerPracticeCodes: readonly string[], returns: readonly ReferralReturn[], policy: ProcurementProcessPolicy = PROCUREMENT_PROCESS_POLICY): ReferralReport {
+export function referralPatternReport(
+  quarter: string,
+  providerPracticeCodes: readonly string[],
+  returns: readonly ReferralReturn[],
+  policy: ProcurementProcessPolicy = PROCUREMENT_PROCESS_POLICY,
+): ReferralReport {
   const threshold = policy.selfReferralFlagPercent;
   const lines = [...new Set(providerPracticeCodes)].sort().map((practiceCode): ReferralReportLine => {
     const latest = returns.filter((r) => r.practiceCode === practiceCode && r.quarter === quarter).at(-1);
-    if (!latest) return { practiceCode, reported: false, referralsToSelf: 0, referralsToOthers: 0, selfReferralPercent: null, flagged: true, reason: 'no referral return for the quarter' };
+    if (!latest)
+      return {
+        practiceCode,
+        reported: false,
+        referralsToSelf: 0,
+        referralsToOthers: 0,
+        selfReferralPercent: null,
+        flagged: true,
+        reason: 'no referral return for the quarter',
+      };
     const total = latest.referralsToSelf + latest.referralsToOthers;
     const percent = total === 0 ? null : Math.round((latest.referralsToSelf / total) * 1000) / 10;
     const flagged = percent !== null && percent > threshold;
@@ -142,10 +168,18 @@ export function referralPatternReport(quarter: string, providerPracticeCodes: re
       referralsToOthers: latest.referralsToOthers,
       selfReferralPercent: percent,
       flagged,
-      reason: flagged ? `${percent}% of referrals to itself is over the ${threshold}% threshold (policy ${policy.version})` : null,
+      reason: flagged
+        ? `${percent}% of referrals to itself is over the ${threshold}% threshold (policy ${policy.version})`
+        : null,
     };
   });
-  return { quarter, lines, flaggedPracticeCodes: lines.filter((l) => l.flagged).map((l) => l.practiceCode), thresholdPercent: threshold, policyVersion: policy.version };
+  return {
+    quarter,
+    lines,
+    flaggedPracticeCodes: lines.filter((l) => l.flagged).map((l) => l.practiceCode),
+    thresholdPercent: threshold,
+    policyVersion: policy.version,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +191,21 @@ export function referralPatternReport(quarter: string, providerPracticeCodes: re
  * member practice, lists one, or is a provider group that contains one — the same membership rules
  * as the conflict test, without the register of interests.
  */
-export function singleTenderToMemberPractices(memberPracticeCodes: readonly string[], providerGroups: readonly ProviderGroup[], provider: Bid, policy: ProcurementPolicy = PROCUREMENT_POLICY): boolean {
-  const assessment = assessBidConflict({ consortiumMemberPracticeCodes: memberPracticeCodes, bid: provider, providerGroups, interests: [], decisionGroupPersonIds: [] }, policy);
+export function singleTenderToMemberPractices(
+  memberPracticeCodes: readonly string[],
+  providerGroups: readonly ProviderGroup[],
+  provider: Bid,
+  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+): boolean {
+  const assessment = assessBidConflict(
+    {
+      consortiumMemberPracticeCodes: memberPracticeCodes,
+      bid: provider,
+      providerGroups,
+      interests: [],
+      decisionGroupPersonIds: [],
+    },
+    policy,
+  );
   return assessment.findings.some((finding) => finding.practiceCode !== undefined);
 }

@@ -8,14 +8,43 @@
  * workflow starts (or continues as new for the next year), and travels in its input: a replay sees the
  * milestones, and the allocation parameters they carry, exactly as the original run did.
  */
-import { ALLOCATION_PARAMETERS_2013_14, WEIGHTS_2013_14, type AllocationParameters, type BudgetBasis, type WeightsTable } from './allocation';
+import {
+  ALLOCATION_PARAMETERS_2013_14,
+  WEIGHTS_2013_14,
+  type AllocationParameters,
+  type BudgetBasis,
+  type WeightsTable,
+} from './allocation';
 import { currentWaveSchedule, STATUTORY_ESTABLISHMENT_DATE } from './authorisation';
-import { addDays, compareIsoDates, financialQuarter, financialYear, financialYearOf, parseIsoDate, quarterOf, quartersOf, type IsoDate } from './calendar';
+import {
+  addDays,
+  compareIsoDates,
+  financialQuarter,
+  financialYear,
+  financialYearOf,
+  parseIsoDate,
+  quarterOf,
+  quartersOf,
+  type IsoDate,
+} from './calendar';
 
 /** What a milestone triggers. `reform_stage` and `authorisation_wave` are recorded as reached; the rest start a process. */
-export type MilestoneKind = 'reform_stage' | 'authorisation_wave' | 'announce_allocation' | 'switch_budgets' | 'check_coverage' | 'condition_review';
+export type MilestoneKind =
+  | 'reform_stage'
+  | 'authorisation_wave'
+  | 'announce_allocation'
+  | 'switch_budgets'
+  | 'check_coverage'
+  | 'condition_review';
 
-export const MILESTONE_KINDS = ['reform_stage', 'authorisation_wave', 'announce_allocation', 'switch_budgets', 'check_coverage', 'condition_review'] as const satisfies readonly MilestoneKind[];
+export const MILESTONE_KINDS = [
+  'reform_stage',
+  'authorisation_wave',
+  'announce_allocation',
+  'switch_budgets',
+  'check_coverage',
+  'condition_review',
+] as const satisfies readonly MilestoneKind[];
 
 /** The allocation a milestone runs: the year, whether budgets are indicative or real, and the formula's data. */
 export interface MilestoneAllocation {
@@ -59,7 +88,14 @@ export interface TimetablePolicy {
   announcementBatchSize: number;
 }
 
-export const TIMETABLE_POLICIES: readonly TimetablePolicy[] = [{ version: 'timetable-2012-13.1', coverageJoinDays: 28, allocationAnnouncementMonthDay: '12-18', announcementBatchSize: 25 }];
+export const TIMETABLE_POLICIES: readonly TimetablePolicy[] = [
+  {
+    version: 'timetable-2012-13.1',
+    coverageJoinDays: 28,
+    allocationAnnouncementMonthDay: '12-18',
+    announcementBatchSize: 25,
+  },
+];
 
 export function currentTimetablePolicy(): TimetablePolicy {
   const policy = TIMETABLE_POLICIES[TIMETABLE_POLICIES.length - 1];
@@ -68,11 +104,15 @@ export function currentTimetablePolicy(): TimetablePolicy {
 }
 
 /** The allocation data configured for each financial year (only 2013/14, as announced on 18 Dec 2012). */
-export const ALLOCATION_SETTINGS: Readonly<Record<string, { parameters: AllocationParameters; weights: WeightsTable }>> = {
+export const ALLOCATION_SETTINGS: Readonly<
+  Record<string, { parameters: AllocationParameters; weights: WeightsTable }>
+> = {
   '2013/14': { parameters: ALLOCATION_PARAMETERS_2013_14, weights: WEIGHTS_2013_14 },
 };
 
-export function allocationSettingsFor(financialYearLabel: string): { parameters: AllocationParameters; weights: WeightsTable } | undefined {
+export function allocationSettingsFor(
+  financialYearLabel: string,
+): { parameters: AllocationParameters; weights: WeightsTable } | undefined {
   return ALLOCATION_SETTINGS[financialYearLabel];
 }
 
@@ -88,15 +128,43 @@ export function financialYearFromSlug(slug: string): string {
 
 function milestone(definition: Omit<MilestoneDefinition, 'financialYear' | 'quarter'>): MilestoneDefinition {
   parseIsoDate(definition.dueOn);
-  return { ...definition, financialYear: financialYearOf(definition.dueOn).label, quarter: quarterOf(definition.dueOn).label };
+  return {
+    ...definition,
+    financialYear: financialYearOf(definition.dueOn).label,
+    quarter: quarterOf(definition.dueOn).label,
+  };
 }
 
-function allocationMilestone(kind: 'announce_allocation' | 'switch_budgets', dueOn: IsoDate, allocatedYear: string, basis: BudgetBasis, notifyConsortia: boolean, title: string, source: string): MilestoneDefinition {
+function allocationMilestone(
+  kind: 'announce_allocation' | 'switch_budgets',
+  dueOn: IsoDate,
+  allocatedYear: string,
+  basis: BudgetBasis,
+  notifyConsortia: boolean,
+  title: string,
+  source: string,
+): MilestoneDefinition {
   const settings = allocationSettingsFor(allocatedYear);
   const key = `${kind === 'announce_allocation' ? 'announce-allocation' : 'switch-budgets'}:${allocatedYear}`;
-  if (!settings) return milestone({ key, kind, title, dueOn, source, skipReason: `no allocation parameters are configured for ${allocatedYear}` });
-  const parameters = kind === 'announce_allocation' ? { ...settings.parameters, announcedOn: dueOn } : settings.parameters;
-  return milestone({ key, kind, title, dueOn, source, allocation: { financialYear: allocatedYear, basis, notifyConsortia, parameters, weights: settings.weights } });
+  if (!settings)
+    return milestone({
+      key,
+      kind,
+      title,
+      dueOn,
+      source,
+      skipReason: `no allocation parameters are configured for ${allocatedYear}`,
+    });
+  const parameters =
+    kind === 'announce_allocation' ? { ...settings.parameters, announcedOn: dueOn } : settings.parameters;
+  return milestone({
+    key,
+    kind,
+    title,
+    dueOn,
+    source,
+    allocation: { financialYear: allocatedYear, basis, notifyConsortia, parameters, weights: settings.weights },
+  });
 }
 
 /**
@@ -107,15 +175,61 @@ function allocationMilestone(kind: 'announce_allocation' | 'switch_budgets', due
 export function reformMilestones(): MilestoneDefinition[] {
   const waves = currentWaveSchedule();
   return [
-    milestone({ key: 'reform:shadow-formation', kind: 'reform_stage', title: 'Consortia begin to form in shadow form', dueOn: '2010-04-01', source: '§7.1' }),
-    milestone({ key: 'reform:shadow-system', kind: 'reform_stage', title: 'A comprehensive shadow system is in place; the Board exists in shadow form', dueOn: '2011-04-01', source: '§7.1' }),
-    milestone({ key: 'reform:board-statutory', kind: 'reform_stage', title: 'The Board becomes a statutory body; consortia are established with indicative allocations', dueOn: '2012-10-01', source: '§7.1' }),
+    milestone({
+      key: 'reform:shadow-formation',
+      kind: 'reform_stage',
+      title: 'Consortia begin to form in shadow form',
+      dueOn: '2010-04-01',
+      source: '§7.1',
+    }),
+    milestone({
+      key: 'reform:shadow-system',
+      kind: 'reform_stage',
+      title: 'A comprehensive shadow system is in place; the Board exists in shadow form',
+      dueOn: '2011-04-01',
+      source: '§7.1',
+    }),
+    milestone({
+      key: 'reform:board-statutory',
+      kind: 'reform_stage',
+      title: 'The Board becomes a statutory body; consortia are established with indicative allocations',
+      dueOn: '2012-10-01',
+      source: '§7.1',
+    }),
     ...waves.waves.map((wave) =>
-      milestone({ key: `authorisation-wave:${wave.wave}`, kind: 'authorisation_wave', title: `Authorisation wave ${wave.wave}: the Board sub-committee decides (${wave.consortia} consortia)`, dueOn: wave.decisionDate, source: '§4.8' }),
+      milestone({
+        key: `authorisation-wave:${wave.wave}`,
+        kind: 'authorisation_wave',
+        title: `Authorisation wave ${wave.wave}: the Board sub-committee decides (${wave.consortia} consortia)`,
+        dueOn: wave.decisionDate,
+        source: '§4.8',
+      }),
     ),
-    allocationMilestone('announce_allocation', '2012-12-18', '2013/14', 'indicative', true, 'The Board announces the 2013/14 allocations to consortia', '§2.22, §3.31'),
-    milestone({ key: `check-coverage:${STATUTORY_ESTABLISHMENT_DATE}`, kind: 'check_coverage', title: 'Primary care trusts cease: every practice must be in a consortium', dueOn: STATUTORY_ESTABLISHMENT_DATE, source: '§4.3–4.5' }),
-    allocationMilestone('switch_budgets', STATUTORY_ESTABLISHMENT_DATE, '2013/14', 'real', false, 'Consortia fully operational: 2013/14 budgets switch from indicative to real', '§7.1'),
+    allocationMilestone(
+      'announce_allocation',
+      '2012-12-18',
+      '2013/14',
+      'indicative',
+      true,
+      'The Board announces the 2013/14 allocations to consortia',
+      '§2.22, §3.31',
+    ),
+    milestone({
+      key: `check-coverage:${STATUTORY_ESTABLISHMENT_DATE}`,
+      kind: 'check_coverage',
+      title: 'Primary care trusts cease: every practice must be in a consortium',
+      dueOn: STATUTORY_ESTABLISHMENT_DATE,
+      source: '§4.3–4.5',
+    }),
+    allocationMilestone(
+      'switch_budgets',
+      STATUTORY_ESTABLISHMENT_DATE,
+      '2013/14',
+      'real',
+      false,
+      'Consortia fully operational: 2013/14 budgets switch from indicative to real',
+      '§7.1',
+    ),
   ];
 }
 
@@ -123,22 +237,49 @@ export function reformMilestones(): MilestoneDefinition[] {
  * One financial year's recurring cycle: a condition review at the start of each quarter, and in Q3
  * the announcement of the next year's allocation (on the policy's day; 2012/13: 18 December).
  */
-export function recurringMilestones(startYear: number, policy: TimetablePolicy = currentTimetablePolicy()): MilestoneDefinition[] {
+export function recurringMilestones(
+  startYear: number,
+  policy: TimetablePolicy = currentTimetablePolicy(),
+): MilestoneDefinition[] {
   const year = financialYear(startYear);
   const next = financialYear(startYear + 1);
   const q3 = financialQuarter(year, 3);
   const announceOn = `${q3.start.slice(0, 4)}-${policy.allocationAnnouncementMonthDay}`;
   const reviews = quartersOf(year).map((quarter) =>
-    milestone({ key: `condition-review:${quarter.label}`, kind: 'condition_review', title: `Quarterly review of conditions, ${quarter.label}`, dueOn: quarter.start, source: 'Process 1, step 6' }),
+    milestone({
+      key: `condition-review:${quarter.label}`,
+      kind: 'condition_review',
+      title: `Quarterly review of conditions, ${quarter.label}`,
+      dueOn: quarter.start,
+      source: 'Process 1, step 6',
+    }),
   );
-  const announcement = allocationMilestone('announce_allocation', announceOn, next.label, 'indicative', true, `The Board announces the ${next.label} allocations to consortia (${q3.label})`, '§2.22, §3.31');
-  const switchToReal = allocationMilestone('switch_budgets', addDays(year.end, 1), next.label, 'real', false, `${next.label} budgets switch from indicative to real`, '§7.1');
+  const announcement = allocationMilestone(
+    'announce_allocation',
+    announceOn,
+    next.label,
+    'indicative',
+    true,
+    `The Board announces the ${next.label} allocations to consortia (${q3.label})`,
+    '§2.22, §3.31',
+  );
+  const switchToReal = allocationMilestone(
+    'switch_budgets',
+    addDays(year.end, 1),
+    next.label,
+    'real',
+    false,
+    `${next.label} budgets switch from indicative to real`,
+    '§7.1',
+  );
   return [...reviews, announcement, switchToReal];
 }
 
 /** Milestones in the order they fire: by date, then key (so a same-day pair always fires in the same order). */
 export function sortMilestones(milestones: readonly MilestoneDefinition[]): MilestoneDefinition[] {
-  return [...milestones].sort((a, b) => compareIsoDates(a.dueOn, b.dueOn) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...milestones].sort(
+    (a, b) => compareIsoDates(a.dueOn, b.dueOn) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
 }
 
 /**
@@ -149,5 +290,8 @@ export function sortMilestones(milestones: readonly MilestoneDefinition[]): Mile
 export function defaultTimetable(): { milestones: MilestoneDefinition[]; nextRecurringYear: number } {
   const reform = reformMilestones();
   const keys = new Set(reform.map((m) => m.key));
-  return { milestones: sortMilestones([...reform, ...recurringMilestones(2013).filter((m) => !keys.has(m.key))]), nextRecurringYear: 2014 };
+  return {
+    milestones: sortMilestones([...reform, ...recurringMilestones(2013).filter((m) => !keys.has(m.key))]),
+    nextRecurringYear: 2014,
+  };
 }

@@ -21,7 +21,11 @@ const NULL_MARK = '\u001e';
  * the server (`string_to_array`), unless a value holds the separator or the null mark (then it goes
  * as an array, which is always exact), or it is a single empty string (which would split to no values).
  */
-export function columnParam(type: SqlType, position: number, values: readonly (string | number | boolean | null)[]): { sql: string; value: unknown } {
+export function columnParam(
+  type: SqlType,
+  position: number,
+  values: readonly (string | number | boolean | null)[],
+): { sql: string; value: unknown } {
   const asArray = { sql: `$${position}::${type}[]`, value: values };
   const separator = type === 'text' ? SEPARATOR : ',';
   let joined = '';
@@ -35,5 +39,8 @@ export function columnParam(type: SqlType, position: number, values: readonly (s
     joined = index === 0 ? item : `${joined}${separator}${item}`;
   }
   if (joined === '') return asArray;
-  return { sql: `string_to_array($${position}, ${type === 'text' ? `E'\\x1f'` : `','`}, E'\\x1e')::${type}[]`, value: joined };
+  return {
+    sql: `string_to_array($${position}, ${type === 'text' ? `E'\\x1f'` : `','`}, E'\\x1e')::${type}[]`,
+    value: joined,
+  };
 }

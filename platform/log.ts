@@ -10,12 +10,17 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level: Level = (process.env.LOG_LEVEL as Level) ?? 'info'): Logger {
+export function createLogger(
+  base: Record<string, unknown> = {},
+  level: Level = (process.env.LOG_LEVEL as Level) ?? 'info',
+): Logger {
   const threshold = order[level] ?? order.info;
   const write = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < threshold) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : v instanceof Error ? { name: v.name, message: v.message } : v,
+    const line = JSON.stringify(
+      { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields },
+      (_k, v: unknown) =>
+        typeof v === 'bigint' ? v.toString() : v instanceof Error ? { name: v.name, message: v.message } : v,
     );
     (lvl === 'error' || lvl === 'warn' ? process.stderr : process.stdout).write(line + '\n');
   };

@@ -24,7 +24,8 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
     greetingTimeout: '15000',
     socketTimeout: '60000',
   };
-  for (const [name, value] of Object.entries(defaults)) if (!url.searchParams.has(name)) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(defaults))
+    if (!url.searchParams.has(name)) url.searchParams.set(name, value);
   const transport = nodemailer.createTransport(url.toString());
   return { transport, from, close: () => transport.close() };
 }

@@ -7,7 +7,9 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 /** Built tools are cached outside the clone so that a fresh clone on the same machine reuses them. */
 export function cacheDir(override?: string): string {
-  return path.resolve(override ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'commissioning-casework'));
+  return path.resolve(
+    override ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'commissioning-casework'),
+  );
 }
 
 export function dataDir(dir: string): string {

@@ -7,7 +7,12 @@ import proto from '@temporalio/proto';
 
 const { temporal } = proto;
 
-type ConnectionWithOperator = { operatorService: { listSearchAttributes(req: object): Promise<{ customAttributes?: Record<string, unknown> | null }>; addSearchAttributes(req: object): Promise<unknown> } };
+type ConnectionWithOperator = {
+  operatorService: {
+    listSearchAttributes(req: object): Promise<{ customAttributes?: Record<string, unknown> | null }>;
+    addSearchAttributes(req: object): Promise<unknown>;
+  };
+};
 
 export const SEARCH_ATTRIBUTES = {
   ConsortiumCode: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -18,6 +23,11 @@ export const SEARCH_ATTRIBUTES = {
 
 export async function ensureSearchAttributes(connection: ConnectionWithOperator, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(existing.customAttributes && name in existing.customAttributes)));
-  if (Object.keys(missing).length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  const missing = Object.fromEntries(
+    Object.entries(SEARCH_ATTRIBUTES).filter(
+      ([name]) => !(existing.customAttributes && name in existing.customAttributes),
+    ),
+  );
+  if (Object.keys(missing).length > 0)
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
 }

@@ -14,7 +14,15 @@
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { criteriaEvidencedBy, currentCriteriaCatalogue, currentWaveSchedule, EVIDENCE_STEPS, SUPPORT_LEVELS, type CriterionResult, type SupportLevel } from '../domain/authorisation';
+import {
+  criteriaEvidencedBy,
+  currentCriteriaCatalogue,
+  currentWaveSchedule,
+  EVIDENCE_STEPS,
+  SUPPORT_LEVELS,
+  type CriterionResult,
+  type SupportLevel,
+} from '../domain/authorisation';
 import { DAY_MS } from '../domain/policy';
 import {
   authorisationInput,
@@ -49,7 +57,11 @@ export const CHANCES = {
 
 const CASE_OFFICER: AuthorisationActor = { id: 'simulated-case-officer', role: 'case_officer' };
 const PANEL: AuthorisationActor = { id: 'simulated-decision-panel', role: 'decision_panel' };
-const officerOf = (code: string): AuthorisationActor => ({ id: `simulated-officer-${code.toLowerCase()}`, role: 'consortium_officer', consortiumCode: code });
+const officerOf = (code: string): AuthorisationActor => ({
+  id: `simulated-officer-${code.toLowerCase()}`,
+  role: 'consortium_officer',
+  consortiumCode: code,
+});
 const CONCURRENCY = 20;
 
 /** mulberry32 over a 32-bit FNV-1a hash of the key: small, fast and the same on every machine. */
@@ -84,11 +96,35 @@ function planFor(consortium: ConsortiumOnRecord, wave: number, seed: string): Co
   for (const criterion of currentCriteriaCatalogue().criteria) {
     const [isUnmet, isDirections, level, plan, review] = [random(), random(), random(), random(), random()];
     if (isUnmet >= CHANCES.criterionUnmet) continue;
-    unmet.set(criterion.id, isDirections < CHANCES.directionsLevel ? (level < 0.6 ? 'IV' : level < 0.9 ? 'V' : 'VI') : criterion.defaultSupportLevel);
+    unmet.set(
+      criterion.id,
+      isDirections < CHANCES.directionsLevel
+        ? level < 0.6
+          ? 'IV'
+          : level < 0.9
+            ? 'V'
+            : 'VI'
+        : criterion.defaultSupportLevel,
+    );
     plansInTime.set(criterion.id, plan < CHANCES.planInTime);
-    reviews.set(criterion.id, review < CHANCES.discharged ? 'discharged' : review < CHANCES.discharged + CHANCES.varied ? 'varied' : 'escalated');
+    reviews.set(
+      criterion.id,
+      review < CHANCES.discharged
+        ? 'discharged'
+        : review < CHANCES.discharged + CHANCES.varied
+          ? 'varied'
+          : 'escalated',
+    );
   }
-  return { consortium, wave, unmet, respondents: 30 + Math.floor(random() * 21), responds: random() < CHANCES.responds, plansInTime, reviews };
+  return {
+    consortium,
+    wave,
+    unmet,
+    respondents: 30 + Math.floor(random() * 21),
+    responds: random() < CHANCES.responds,
+    plansInTime,
+    reviews,
+  };
 }
 
 /** A seeded Fisher–Yates shuffle, then the waves filled in order to their sizes. */
@@ -143,14 +179,28 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
   const handles = new Map<string, WorkflowHandle>();
   const handleOf = (code: string) => handles.get(code) as WorkflowHandle;
   const stateOf = (code: string): Promise<AuthorisationState> => handleOf(code).query(authorisationState);
-  const inStage = (code: string, stages: readonly string[]) => waitFor(async () => ((s) => (stages.includes(s.stage) ? s : null))(await stateOf(code)), 120_000);
+  const inStage = (code: string, stages: readonly string[]) =>
+    waitFor(async () => ((s) => (stages.includes(s.stage) ? s : null))(await stateOf(code)), 120_000);
 
   // The Board starts every consortium's process with its wave (§7.1: from shadow to statutory).
   await inBatches(plans, CONCURRENCY, async (plan) => {
-    const input = authorisationInput(plan.consortium, CASE_OFFICER, { wave: plan.wave, waveSchedule: schedule, clockOffsetMs });
-    handles.set(plan.consortium.code, await env.client.workflow.start('authorisation', { taskQueue, workflowId: authorisationWorkflowId(plan.consortium.code), args: [input] }));
+    const input = authorisationInput(plan.consortium, CASE_OFFICER, {
+      wave: plan.wave,
+      waveSchedule: schedule,
+      clockOffsetMs,
+    });
+    handles.set(
+      plan.consortium.code,
+      await env.client.workflow.start('authorisation', {
+        taskQueue,
+        workflowId: authorisationWorkflowId(plan.consortium.code),
+        args: [input],
+      }),
+    );
   });
-  say(`${elapsed()}  ${await simulation.today()}  ${plans.length} authorisation cases started: ${schedule.waves.map((w) => `wave ${w.wave} ${plans.filter((p) => p.wave === w.wave).length}`).join(', ')}`);
+  say(
+    `${elapsed()}  ${await simulation.today()}  ${plans.length} authorisation cases started: ${schedule.waves.map((w) => `wave ${w.wave} ${plans.filter((p) => p.wave === w.wave).length}`).join(', ')}`,
+  );
 
   const assess = async (plan: ConsortiumPlan) => {
     const code = plan.consortium.code;
@@ -160,8 +210,14 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     await send(handle, submitAuthorisationApplication, {
       actor: officerOf(code),
       application: {
-        accountableOfficer: { name: `Accountable Officer, ${plan.consortium.name}`, email: `ao-${code.toLowerCase()}@consortia.simulation` },
-        chiefFinanceOfficer: { name: `Chief Finance Officer, ${plan.consortium.name}`, email: `cfo-${code.toLowerCase()}@consortia.simulation` },
+        accountableOfficer: {
+          name: `Accountable Officer, ${plan.consortium.name}`,
+          email: `ao-${code.toLowerCase()}@consortia.simulation`,
+        },
+        chiefFinanceOfficer: {
+          name: `Chief Finance Officer, ${plan.consortium.name}`,
+          email: `cfo-${code.toLowerCase()}@consortia.simulation`,
+        },
         memberPracticeCodes: plan.consortium.memberPracticeCodes,
         // The 2013 files map no consortium to local authorities, so the application names none and the check reports it.
         localAuthorities: [],
@@ -174,14 +230,36 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
         const level = plan.unmet.get(c.id);
         if (!level || found.has(c.id)) return { criterionId: c.id, met: true };
         found.add(c.id); // an unmet criterion is found at the first step that evidences it
-        return { criterionId: c.id, met: false, supportLevel: level, finding: `${c.id} not evidenced at the ${step.replace('_', ' ')}` };
+        return {
+          criterionId: c.id,
+          met: false,
+          supportLevel: level,
+          finding: `${c.id} not evidenced at the ${step.replace('_', ' ')}`,
+        };
       });
-      await send(handle, recordAssessmentStep, { actor: CASE_OFFICER, record: { step, summary: `${step.replace('_', ' ')} of ${plan.consortium.name}`, results, ...(step === 'stakeholder_survey' ? { respondents: plan.respondents } : {}) } });
+      await send(handle, recordAssessmentStep, {
+        actor: CASE_OFFICER,
+        record: {
+          step,
+          summary: `${step.replace('_', ' ')} of ${plan.consortium.name}`,
+          results,
+          ...(step === 'stakeholder_survey' ? { respondents: plan.respondents } : {}),
+        },
+      });
     }
-    await send(handle, recordAssessmentStep, { actor: CASE_OFFICER, record: { step: 'moderation', summary: 'moderated' } });
-    const proposed = await send(handle, recordAssessmentStep, { actor: PANEL, record: { step: 'conditions_panel', summary: `${plan.unmet.size} condition(s) proposed` } });
+    await send(handle, recordAssessmentStep, {
+      actor: CASE_OFFICER,
+      record: { step: 'moderation', summary: 'moderated' },
+    });
+    const proposed = await send(handle, recordAssessmentStep, {
+      actor: PANEL,
+      record: { step: 'conditions_panel', summary: `${plan.unmet.size} condition(s) proposed` },
+    });
     if (proposed.proposedConditions.length > 0 && plan.responds) {
-      await send(handle, respondToProposedConditions, { actor: officerOf(code), response: { accepts: true, comments: 'We accept the proposed conditions and will agree rectification plans.' } });
+      await send(handle, respondToProposedConditions, {
+        actor: officerOf(code),
+        response: { accepts: true, comments: 'We accept the proposed conditions and will agree rectification plans.' },
+      });
     }
   };
 
@@ -197,10 +275,18 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
           ? {
               outcome: 'established_not_authorised',
               reasons: 'The minimum requirements for leadership are not met (§4.8).',
-              explicitSteps: ['Appoint a new Accountable Officer approved by the Board', 'Agree a recovery plan for the unmet criteria'],
-              interimArrangements: ['The Board exercises the commissioning functions through a neighbouring consortium until authorisation'],
+              explicitSteps: [
+                'Appoint a new Accountable Officer approved by the Board',
+                'Agree a recovery plan for the unmet criteria',
+              ],
+              interimArrangements: [
+                'The Board exercises the commissioning functions through a neighbouring consortium until authorisation',
+              ],
             }
-          : { outcome: 'authorised_with_conditions', reasons: `${state.proposedConditions.length} criterion/criteria not yet met; conditions imposed with Board support.` };
+          : {
+              outcome: 'authorised_with_conditions',
+              reasons: `${state.proposedConditions.length} criterion/criteria not yet met; conditions imposed with Board support.`,
+            };
     const decided = await send(handle, decideAuthorisation, { actor: PANEL, decision: submission });
     outcome.authorised += decided.decision?.outcome === 'authorised' ? 1 : 0;
     outcome.withConditions += decided.decision?.outcome === 'authorised_with_conditions' ? 1 : 0;
@@ -210,12 +296,26 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     outcome.responsesMissed += decided.conditionsResponse.status === 'deadline_passed' ? 1 : 0;
     for (const condition of decided.conditions) {
       if (!plan.plansInTime.get(condition.criterionId)) continue;
-      await send(handle, submitRectificationPlan, { actor: officerOf(code), criterionId: condition.criterionId, plan: `Rectification plan for ${condition.criterionId}, agreed with the Board` });
+      await send(handle, submitRectificationPlan, {
+        actor: officerOf(code),
+        criterionId: condition.criterionId,
+        plan: `Rectification plan for ${condition.criterionId}, agreed with the Board`,
+      });
     }
   };
 
   // The waves' events in date order: assessment six weeks before each decision date, then the decision.
-  const outcomes = schedule.waves.map((w): WaveOutcome => ({ wave: w.wave, decisionDate: w.decisionDate, consortia: plans.filter((p) => p.wave === w.wave).length, authorised: 0, withConditions: 0, notAuthorised: 0, directions: 0, conditions: 0, responsesMissed: 0 }));
+  const outcomes = schedule.waves.map((w): WaveOutcome => ({
+    wave: w.wave,
+    decisionDate: w.decisionDate,
+    consortia: plans.filter((p) => p.wave === w.wave).length,
+    authorised: 0,
+    withConditions: 0,
+    notAuthorised: 0,
+    directions: 0,
+    conditions: 0,
+    responsesMissed: 0,
+  }));
   const events = schedule.waves
     .flatMap((w) => [
       { date: isoDay(Date.parse(w.decisionDate) - 42 * DAY_MS), wave: w.wave, kind: 'assessment' as const },
@@ -228,16 +328,22 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     const outcome = outcomes.find((o) => o.wave === event.wave) as WaveOutcome;
     if (event.kind === 'assessment') {
       await inBatches(inWave, CONCURRENCY, assess);
-      say(`${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions (14 days to respond)`);
+      say(
+        `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions (14 days to respond)`,
+      );
     } else {
       await inBatches(inWave, CONCURRENCY, (plan) => decide(plan, outcome));
-      say(`${elapsed()}  ${event.date}  wave ${event.wave} decided: ${outcome.authorised} authorised, ${outcome.withConditions} with conditions (${outcome.directions} with directions), ${outcome.notAuthorised} established but not authorised`);
+      say(
+        `${elapsed()}  ${event.date}  wave ${event.wave} decided: ${outcome.authorised} authorised, ${outcome.withConditions} with conditions (${outcome.directions} with directions), ${outcome.notAuthorised} established but not authorised`,
+      );
     }
   }
 
   // §4.1: established on the statutory date; conditions reviewed at the first quarter (1 July 2013).
   await simulation.skipTo(schedule.establishmentDate);
-  const established = (await Promise.all(plans.map(async (p) => ((await stateOf(p.consortium.code)).establishedOn ? 1 : 0)))).reduce<number>((a, b) => a + b, 0);
+  const established = (
+    await Promise.all(plans.map(async (p) => ((await stateOf(p.consortium.code)).establishedOn ? 1 : 0)))
+  ).reduce<number>((a, b) => a + b, 0);
   say(`${elapsed()}  ${schedule.establishmentDate}  ${established} consortia established as statutory bodies`);
   const reviewDate = isoDay(Date.parse(`${schedule.establishmentDate}T00:00:00Z`) + 91 * DAY_MS);
   await simulation.skipTo(reviewDate);
@@ -253,23 +359,42 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
       const drawn = plan.reviews.get(criterionId) ?? 'discharged';
       // A variation lightens the support; a condition at level I has nothing lighter, so it is discharged.
       const outcome = drawn === 'varied' && !lighter ? 'discharged' : drawn;
-      const reason = { discharged: 'The criterion is now met', varied: 'Progress made; Board support reduced', escalated: 'No progress against the rectification plan' }[outcome];
-      await send(handleOf(code), reviewAuthorisationCondition, { actor: CASE_OFFICER, criterionId, review: { outcome, reason, ...(outcome === 'varied' ? { supportLevel: lighter } : {}) } });
+      const reason = {
+        discharged: 'The criterion is now met',
+        varied: 'Progress made; Board support reduced',
+        escalated: 'No progress against the rectification plan',
+      }[outcome];
+      await send(handleOf(code), reviewAuthorisationCondition, {
+        actor: CASE_OFFICER,
+        criterionId,
+        review: { outcome, reason, ...(outcome === 'varied' ? { supportLevel: lighter } : {}) },
+      });
       review[outcome] += 1;
     }
     const after = await stateOf(code);
     if (after.conditions.some((c) => c.status === 'open')) review.consortiaStillWithConditions += 1;
   });
-  const escalatedForMissedPlans = (await Promise.all(plans.map(async (p) => (await stateOf(p.consortium.code)).escalations.filter((e) => e.by === 'system').length))).reduce<number>((a, b) => a + b, 0);
+  const escalatedForMissedPlans = (
+    await Promise.all(
+      plans.map(async (p) => (await stateOf(p.consortium.code)).escalations.filter((e) => e.by === 'system').length),
+    )
+  ).reduce<number>((a, b) => a + b, 0);
   return { waves: outcomes, established, review, escalatedForMissedPlans };
 }
 
 /** Sends an Update; a refusal names the case and the reason (the driver only sends what the process allows). */
-async function send<A>(workflow: WorkflowHandle, definition: UpdateDefinition<AuthorisationState, [A]>, args: A): Promise<AuthorisationState> {
+async function send<A>(
+  workflow: WorkflowHandle,
+  definition: UpdateDefinition<AuthorisationState, [A]>,
+  args: A,
+): Promise<AuthorisationState> {
   try {
     return await workflow.executeUpdate(definition, { args: [args] });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new Error(`${definition.name} was refused by ${workflow.workflowId}: ${error.cause?.message ?? error.message}`);
+    if (error instanceof WorkflowUpdateFailedError)
+      throw new Error(
+        `${definition.name} was refused by ${workflow.workflowId}: ${error.cause?.message ?? error.message}`,
+      );
     throw error;
   }
 }

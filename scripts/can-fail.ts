@@ -21,17 +21,31 @@ export const FIXTURES: Fixture[] = [
   { project: 'unit', file: 'test/can-fail/unit.fails.ts', expect: 'fails', summary: /Tests\s+1 failed/ },
   { project: 'workflows', file: 'test/can-fail/workflows.fails.ts', expect: 'fails', summary: /Tests\s+1 failed/ },
   { project: 'integration', file: 'test/can-fail/integration.fails.ts', expect: 'fails', summary: /Tests\s+1 failed/ },
-  { project: 'integration', file: 'test/can-fail/integration.teardown-fails.ts', expect: 'fails', summary: /teardown fails on purpose/ },
-  { project: 'integration', file: 'test/can-fail/integration.passes.ts', expect: 'passes', summary: /Tests\s+1 passed/ },
+  {
+    project: 'integration',
+    file: 'test/can-fail/integration.teardown-fails.ts',
+    expect: 'fails',
+    summary: /teardown fails on purpose/,
+  },
+  {
+    project: 'integration',
+    file: 'test/can-fail/integration.passes.ts',
+    expect: 'passes',
+    summary: /Tests\s+1 passed/,
+  },
 ];
 
 function runFixture(fixture: Fixture, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'vitest'), ['run', '--project', fixture.project, fixture.file], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env, CASEWORK_CAN_FAIL: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.join(projectRoot, 'node_modules', '.bin', 'vitest'),
+      ['run', '--project', fixture.project, fixture.file],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, ...env, CASEWORK_CAN_FAIL: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,8 +65,14 @@ export async function checkCanFail(env: NodeJS.ProcessEnv): Promise<string[]> {
     process.stderr.write(
       `[can-fail] ${fixture.project.padEnd(11)} ${path.basename(fixture.file).padEnd(34)} exit ${code} (expected ${fixture.expect === 'fails' ? 'non-zero' : '0'})${summaryOk ? '' : ', summary missing'} in ${((Date.now() - started) / 1000).toFixed(1)} s ${exitOk && summaryOk ? 'ok' : 'WRONG'}\n`,
     );
-    if (!exitOk) problems.push(`${fixture.file} (${fixture.project}) exited ${code}, expected ${fixture.expect === 'fails' ? 'non-zero' : '0'}`);
-    if (!summaryOk) problems.push(`${fixture.file} (${fixture.project}): vitest's output does not show ${fixture.summary}:\n${output.slice(-2000)}`);
+    if (!exitOk)
+      problems.push(
+        `${fixture.file} (${fixture.project}) exited ${code}, expected ${fixture.expect === 'fails' ? 'non-zero' : '0'}`,
+      );
+    if (!summaryOk)
+      problems.push(
+        `${fixture.file} (${fixture.project}): vitest's output does not show ${fixture.summary}:\n${output.slice(-2000)}`,
+      );
   }
   return problems;
 }

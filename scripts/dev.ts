@@ -64,9 +64,16 @@ async function main() {
     const adminToken = await ensureDevAdminToken(infra.databaseUrl, dataDir);
 
     const env = { ...process.env, ...infrastructureEnv(config, infra) };
-    for (const [name, entry] of [['worker', 'worker/main.ts'], ['api', 'api/main.ts']] as const) {
+    for (const [name, entry] of [
+      ['worker', 'worker/main.ts'],
+      ['api', 'api/main.ts'],
+    ] as const) {
       // node itself with tsx's loader (not the tsx wrapper), so signals reach the process that runs it.
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { cwd: projectRoot, env, stdio: 'inherit' });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], {
+        cwd: projectRoot,
+        env,
+        stdio: 'inherit',
+      });
       child.on('exit', (code, signal) => {
         if (!stopping) {
           say(`${name} exited (${signal ?? code}); stopping everything`);

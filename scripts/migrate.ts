@@ -15,7 +15,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { projectRoot } from '../platform/paths';
 
@@ -28,7 +31,8 @@ const CHAR_OID = 18;
 const TEXT_OID = 25;
 type Field = { dataTypeID: number };
 const asText = <T>(result: T): T => {
-  for (const field of ((result as { fields?: Field[] })?.fields ?? [])) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+  for (const field of (result as { fields?: Field[] })?.fields ?? [])
+    if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
   return result;
 };
 class CatalogFriendlyClient extends pg.Client {
@@ -109,7 +113,9 @@ function migrationAdapterFactory(url: string): SqlMigrationAwareDriverAdapterFac
 
 type Engine = {
   applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
-  createMigration(input: unknown): Promise<{ generatedMigrationName: string; migrationScript: string | null; extension: string }>;
+  createMigration(
+    input: unknown,
+  ): Promise<{ generatedMigrationName: string; migrationScript: string | null; extension: string }>;
   devDiagnostic(input: unknown): Promise<{ action: { tag: string; reason?: string } }>;
   free(): void;
 };
@@ -124,15 +130,28 @@ async function openEngine(url: string): Promise<Engine> {
     SchemaEngine: { new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<Engine> };
   };
   // lib ES2023 has no WebAssembly types; Node has the global.
-  const wasm = (globalThis as unknown as { WebAssembly: { instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> } }).WebAssembly;
-  const wasmPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm');
+  const wasm = (
+    globalThis as unknown as {
+      WebAssembly: {
+        instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+      };
+    }
+  ).WebAssembly;
+  const wasmPath = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+    'schema_engine_bg.wasm',
+  );
   const { instance } = await wasm.instantiate(fs.readFileSync(wasmPath), { './schema_engine_bg.js': bg });
   bg.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   const schema = fs.readFileSync(schemaPath, 'utf8');
-  return bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (message: string) => {
-    if (process.env.DEBUG_MIGRATE) process.stderr.write(`[schema-engine] ${message}\n`);
-  }, bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(url)));
+  return bg.SchemaEngine.new(
+    { datamodels: [[schemaPath, schema]] },
+    (message: string) => {
+      if (process.env.DEBUG_MIGRATE) process.stderr.write(`[schema-engine] ${message}\n`);
+    },
+    bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(url)),
+  );
 }
 
 function fileURLToPathSafe(url: string): string {
@@ -149,11 +168,17 @@ function migrationsList() {
     .sort();
   return {
     baseDir: migrationsDir,
-    lockfile: { path: 'migration_lock.toml', content: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, 'utf8') : null },
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, 'utf8') : null,
+    },
     shadowDbInitScript: '',
     migrationDirectories: directories.map((name) => ({
       path: name,
-      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: fs.readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8') } },
+      migrationFile: {
+        path: 'migration.sql',
+        content: { tag: 'ok', value: fs.readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8') },
+      },
     })),
   };
 }
@@ -171,12 +196,14 @@ export async function applyMigrations(url: string): Promise<string[]> {
 
 /** Creates prisma/migrations/<timestamp>_<name>/migration.sql from the difference between the migrations and schema.prisma. */
 export async function createMigration(url: string, name: string): Promise<string | null> {
-  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name must be lower_snake_case, got ${JSON.stringify(name)}`);
+  if (!/^[a-z0-9_]+$/.test(name))
+    throw new Error(`migration name must be lower_snake_case, got ${JSON.stringify(name)}`);
   const engine = await openEngine(url);
   try {
     const list = migrationsList();
     const diagnostic = await engine.devDiagnostic({ migrationsList: list, filters });
-    if (diagnostic.action.tag === 'reset') throw new Error(`the database has drifted from prisma/migrations: ${diagnostic.action.reason}`);
+    if (diagnostic.action.tag === 'reset')
+      throw new Error(`the database has drifted from prisma/migrations: ${diagnostic.action.reason}`);
     await engine.applyMigrations({ migrationsList: list, filters });
     const output = await engine.createMigration({
       draft: false,
@@ -191,7 +218,10 @@ export async function createMigration(url: string, name: string): Promise<string
     fs.writeFileSync(path.join(dir, `migration.${output.extension}`), output.migrationScript);
     const lockPath = path.join(migrationsDir, 'migration_lock.toml');
     if (!fs.existsSync(lockPath)) {
-      fs.writeFileSync(lockPath, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
+      fs.writeFileSync(
+        lockPath,
+        '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n',
+      );
     }
     return dir;
   } finally {
@@ -205,11 +235,15 @@ async function main() {
   await withDb(async (url) => {
     if (command === 'deploy') {
       const applied = await applyMigrations(url);
-      console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'No pending migrations.');
+      console.log(
+        applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'No pending migrations.',
+      );
     } else if (command === 'create') {
       if (!name) throw new Error('usage: npm run db:migration -- <name>');
       const dir = await createMigration(url, name);
-      console.log(dir ? `Created ${path.relative(projectRoot, dir)}` : 'schema.prisma matches the migrations: nothing to create.');
+      console.log(
+        dir ? `Created ${path.relative(projectRoot, dir)}` : 'schema.prisma matches the migrations: nothing to create.',
+      );
     } else throw new Error(`unknown command ${command}; use deploy or create`);
   });
 }

@@ -50,7 +50,9 @@ export function freePort(): Promise<number> {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -66,7 +68,11 @@ export interface PostgresService extends Service {
  * `postgres` OS user and the data directory is handed to that user. initdb runs only on a new
  * directory, so a second start keeps the data.
  */
-export async function startPostgres(options: { dataDir: string; port: number; database?: string }): Promise<PostgresService> {
+export async function startPostgres(options: {
+  dataDir: string;
+  port: number;
+  database?: string;
+}): Promise<PostgresService> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   const user = 'casework';
   const password = 'casework';
@@ -113,7 +119,14 @@ export interface TemporalService extends Service {
 
 /** The Temporal dev server: full Temporal with SQLite persistence (its db file under dataDir) and the Web UI. */
 /** `namespaces`: created at start (the integration tests give each test file one of its own). */
-export async function startTemporalDevServer(options: { binary: string; dataDir: string; port: number; uiPort: number; namespace: string; namespaces?: string[] }): Promise<TemporalService> {
+export async function startTemporalDevServer(options: {
+  binary: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  namespaces?: string[];
+}): Promise<TemporalService> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const dbFile = path.resolve(options.dataDir, 'temporal.sqlite');
   const logFile = path.resolve(options.dataDir, 'temporal.log');
@@ -121,13 +134,19 @@ export async function startTemporalDevServer(options: { binary: string; dataDir:
   const child = spawn(
     options.binary,
     [
-      'server', 'start-dev',
-      '--db-filename', dbFile,
-      '--ip', '127.0.0.1',
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
+      'server',
+      'start-dev',
+      '--db-filename',
+      dbFile,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
       ...[options.namespace, ...(options.namespaces ?? [])].flatMap((name) => ['--namespace', name]),
-      '--log-level', 'warn',
+      '--log-level',
+      'warn',
     ],
     // Its own process group: a Ctrl-C in the terminal reaches the worker and the API first, and
     // the server is stopped after them (stop() below), so nothing loses its server mid-drain.

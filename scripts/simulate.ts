@@ -29,7 +29,16 @@ import { formatPence } from '../domain/money';
 import { currentPolicy } from '../domain/policy';
 import { currentTimetablePolicy, defaultTimetable } from '../domain/timetable';
 import type { Db } from '../platform/db';
-import { assignPracticeByReservePower, recogniseShadowConsortium, shadowFormationState, timetableWorkflowIds, workflowIds, type ShadowFormationInput, type TimetableInput, type TimetableState } from '../workflows/messages';
+import {
+  assignPracticeByReservePower,
+  recogniseShadowConsortium,
+  shadowFormationState,
+  timetableWorkflowIds,
+  workflowIds,
+  type ShadowFormationInput,
+  type TimetableInput,
+  type TimetableState,
+} from '../workflows/messages';
 import { runAuthorisationWaves } from './authorisationWaves';
 import { elapsed, inBatches, runSimulation, say, waitFor } from './simulation';
 
@@ -43,12 +52,17 @@ function milestoneReporter(db: Db) {
   const printed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const report = async () => {
-    const rows = await db.milestone.findMany({ where: { status: { in: ['done', 'skipped', 'failed'] } }, orderBy: [{ dueOn: 'asc' }, { key: 'asc' }] });
+    const rows = await db.milestone.findMany({
+      where: { status: { in: ['done', 'skipped', 'failed'] } },
+      orderBy: [{ dueOn: 'asc' }, { key: 'asc' }],
+    });
     for (const row of rows) {
       if (printed.has(row.key)) continue;
       printed.add(row.key);
       const summary = (row.details as { summary?: string }).summary ?? '';
-      say(`${elapsed()}  ${toIsoDate(row.dueOn)}  ${(row.quarter ?? '').padEnd(10)}  ${row.status.padEnd(7)}  ${row.title}${summary && summary !== 'reached' ? ` — ${summary}` : ''}`);
+      say(
+        `${elapsed()}  ${toIsoDate(row.dueOn)}  ${(row.quarter ?? '').padEnd(10)}  ${row.status.padEnd(7)}  ${row.title}${summary && summary !== 'reached' ? ` — ${summary}` : ''}`,
+      );
     }
   };
   const loop = () => {
@@ -59,30 +73,62 @@ function milestoneReporter(db: Db) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, seed: { type: 'string', default: '2013' } } });
+  const { values } = parseArgs({
+    options: { keep: { type: 'boolean', default: false }, seed: { type: 'string', default: '2013' } },
+  });
   await runSimulation({ startOn: SIMULATION_START, taskQueue: 'simulation', keep: values.keep }, async (simulation) => {
     const { env, db, taskQueue, clockOffsetMs, consortia, mailsReceived } = simulation;
     const reporter = milestoneReporter(db);
     // The timetable: the reform milestones and the 2013/14 recurring cycle, then it finishes.
     const { milestones, nextRecurringYear } = defaultTimetable();
-    const input: TimetableInput = { name: 'simulation', milestones, nextRecurringYear, untilFinancialYear: UNTIL_FINANCIAL_YEAR, policy: currentTimetablePolicy(), clockOffsetMs };
-    const timetable = await env.client.workflow.start('timetable', { taskQueue, workflowId: timetableWorkflowIds.timetable('simulation'), args: [input] });
+    const input: TimetableInput = {
+      name: 'simulation',
+      milestones,
+      nextRecurringYear,
+      untilFinancialYear: UNTIL_FINANCIAL_YEAR,
+      policy: currentTimetablePolicy(),
+      clockOffsetMs,
+    };
+    const timetable = await env.client.workflow.start('timetable', {
+      taskQueue,
+      workflowId: timetableWorkflowIds.timetable('simulation'),
+      args: [input],
+    });
     say(`${elapsed()}  ${SIMULATION_START}  the timetable starts with ${milestones.length} milestones`);
 
     // 2010/11 (§4.7, §7.1): consortia form in shadow form, and case officers recognise them.
     const policy = currentPolicy();
     await inBatches(consortia, 20, async (c) => {
-      const formation: ShadowFormationInput = { code: c.code, name: c.name, areaTeam: c.areaTeam ?? undefined, memberPracticeCodes: c.memberPracticeCodes, actor: CASE_OFFICER, policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
-      const handle = await env.client.workflow.start('shadowFormation', { taskQueue, workflowId: workflowIds.shadowFormation(c.code), args: [formation] });
-      await waitFor(async () => ((await handle.query(shadowFormationState)).stage === 'awaiting_recognition' ? true : null));
-      await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: CASE_OFFICER, note: 'recognised in the simulation' }] });
+      const formation: ShadowFormationInput = {
+        code: c.code,
+        name: c.name,
+        areaTeam: c.areaTeam ?? undefined,
+        memberPracticeCodes: c.memberPracticeCodes,
+        actor: CASE_OFFICER,
+        policyVersion: policy.version,
+        recognitionDays: policy.shadowRecognitionDays,
+      };
+      const handle = await env.client.workflow.start('shadowFormation', {
+        taskQueue,
+        workflowId: workflowIds.shadowFormation(c.code),
+        args: [formation],
+      });
+      await waitFor(async () =>
+        (await handle.query(shadowFormationState)).stage === 'awaiting_recognition' ? true : null,
+      );
+      await handle.executeUpdate(recogniseShadowConsortium, {
+        args: [{ actor: CASE_OFFICER, note: 'recognised in the simulation' }],
+      });
     });
     say(`${elapsed()}  2010-04-01  ${consortia.length} consortia registered in shadow form and recognised`);
 
     // 2012/13 (§4.1–4.9): the four authorisation waves, each consortium driven through its own case;
     // the timetable's milestones fire meanwhile, as the clock passes them.
     const waves = await runAuthorisationWaves(simulation, values.seed);
-    for (const w of waves.waves) say(`${elapsed()}  ${w.decisionDate}  wave ${w.wave}: ${w.authorised} authorised, ${w.withConditions} with conditions (${w.directions} with directions), ${w.notAuthorised} established but not authorised`);
+    for (const w of waves.waves)
+      say(
+        `${elapsed()}  ${w.decisionDate}  wave ${w.wave}: ${w.authorised} authorised, ${w.withConditions} with conditions (${w.directions} with directions), ${w.notAuthorised} established but not authorised`,
+      );
 
     // The rest of the timetable: PCTs cease on 1 April 2013 and the coverage check gives each practice
     // without a consortium 28 days to choose; the quarterly reviews and the Q3 2013/14 cycle follow, to
@@ -95,14 +141,29 @@ async function main() {
     // §4.5: the case officer assigns each practice that did not choose, with reasons. This comes after
     // the timetable because on the Java time-skipping server, after these Updates, time stopped skipping
     // (even for an explicit sleep); the deadlines passed on 29 April 2013 and the cases waited since.
-    const coverageCases = await db.caseRecord.findMany({ where: { kind: 'coverage', practiceCode: { not: null } }, select: { workflowId: true, practiceCode: true, stage: true }, orderBy: { practiceCode: 'asc' } });
+    const coverageCases = await db.caseRecord.findMany({
+      where: { kind: 'coverage', practiceCode: { not: null } },
+      select: { workflowId: true, practiceCode: true, stage: true },
+      orderBy: { practiceCode: 'asc' },
+    });
     for (const coverageCase of coverageCases) {
       if (coverageCase.stage !== 'awaiting_assignment') continue;
       const choice = await nearestConsortium(db, coverageCase.practiceCode ?? '');
-      await env.client.workflow.getHandle(coverageCase.workflowId).executeUpdate(assignPracticeByReservePower, { args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }] });
+      await env.client.workflow
+        .getHandle(coverageCase.workflowId)
+        .executeUpdate(assignPracticeByReservePower, {
+          args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }],
+        });
       // The case records the membership after the Update; wait for it in PostgreSQL (not for the result, as above).
-      await waitFor(async () => ((await db.caseRecord.findUnique({ where: { workflowId: coverageCase.workflowId }, select: { stage: true } }))?.stage === 'assigned' ? true : null));
-      say(`${elapsed()}  ${await simulation.today()}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`);
+      await waitFor(async () =>
+        (await db.caseRecord.findUnique({ where: { workflowId: coverageCase.workflowId }, select: { stage: true } }))
+          ?.stage === 'assigned'
+          ? true
+          : null,
+      );
+      say(
+        `${elapsed()}  ${await simulation.today()}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`,
+      );
     }
     await reporter.stop();
     say(`${elapsed()}  ${finished.today}  the timetable has finished (${finished.fired.length} milestones fired)`);
@@ -116,31 +177,47 @@ async function main() {
  * share its prefix (the letter and first two digits follow the old geography).
  */
 async function nearestConsortium(db: Db, practiceCode: string): Promise<{ code: string; reasons: string }> {
-  const row = await db.practiceListSize.findFirst({ where: { practiceCode }, orderBy: { period: 'desc' }, select: { sourceAreaTeamCode: true } });
+  const row = await db.practiceListSize.findFirst({
+    where: { practiceCode },
+    orderBy: { period: 'desc' },
+    select: { sourceAreaTeamCode: true },
+  });
   const areaTeam = row?.sourceAreaTeamCode ?? '';
   const [inAreaTeam] = await db.$queryRaw<Array<{ consortiumCode: string; practices: bigint }>>`
     SELECT m."consortiumCode", COUNT(*) AS practices
     FROM "PracticeListSize" l JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
     WHERE l."sourceAreaTeamCode" = ${areaTeam}
     GROUP BY m."consortiumCode" ORDER BY practices DESC, m."consortiumCode" LIMIT 1`;
-  if (inAreaTeam) return { code: inAreaTeam.consortiumCode, reasons: `No consortium chosen within the notice period; ${inAreaTeam.consortiumCode} has the most member practices (${inAreaTeam.practices}) in the practice's area team ${areaTeam}.` };
+  if (inAreaTeam)
+    return {
+      code: inAreaTeam.consortiumCode,
+      reasons: `No consortium chosen within the notice period; ${inAreaTeam.consortiumCode} has the most member practices (${inAreaTeam.practices}) in the practice's area team ${areaTeam}.`,
+    };
   const prefix = practiceCode.slice(0, 3);
   const [byPrefix] = await db.$queryRaw<Array<{ consortiumCode: string; practices: bigint }>>`
     SELECT m."consortiumCode", COUNT(*) AS practices FROM "Membership" m
     WHERE m."validTo" IS NULL AND m."practiceCode" LIKE ${`${prefix}%`}
     GROUP BY m."consortiumCode" ORDER BY practices DESC, m."consortiumCode" LIMIT 1`;
   if (!byPrefix) throw new Error(`no consortium found near ${practiceCode}`);
-  return { code: byPrefix.consortiumCode, reasons: `No consortium chosen within the notice period; ${byPrefix.consortiumCode} has the most member practices (${byPrefix.practices}) with codes beginning ${prefix}, the practice's own locality.` };
+  return {
+    code: byPrefix.consortiumCode,
+    reasons: `No consortium chosen within the notice period; ${byPrefix.consortiumCode} has the most member practices (${byPrefix.practices}) with codes beginning ${prefix}, the practice's own locality.`,
+  };
 }
 
 async function summary(db: Db, mailsReceived: number): Promise<void> {
   const [milestones, runs, shadow, statuses, assigned, stillUnaffiliated, notices] = await Promise.all([
     db.milestone.groupBy({ by: ['status'], _count: true }),
-    db.allocationRun.findMany({ orderBy: { basis: 'asc' }, include: { _count: { select: { lines: true, practiceLines: true } } } }),
+    db.allocationRun.findMany({
+      orderBy: { basis: 'asc' },
+      include: { _count: { select: { lines: true, practiceLines: true } } },
+    }),
     db.auditEvent.count({ where: { action: 'consortium.shadow_registered' } }),
     db.consortium.groupBy({ by: ['status'], _count: true, orderBy: { status: 'asc' } }),
     db.membership.count({ where: { source: 'reserve_power' } }),
-    db.practiceListSize.count({ where: { registeredPatients: { gt: 0 }, practice: { memberships: { none: { validTo: null } } } } }),
+    db.practiceListSize.count({
+      where: { registeredPatients: { gt: 0 }, practice: { memberships: { none: { validTo: null } } } },
+    }),
     db.notice.groupBy({ by: ['kind'], _count: true }),
   ]);
   say('\nSummary of the simulated 2010/11–2013/14 timetable');
@@ -149,11 +226,15 @@ async function summary(db: Db, mailsReceived: number): Promise<void> {
   say(`  authorisation   ${statuses.map((s) => `${s._count} ${s.status}`).join(', ')}`);
   for (const run of runs) {
     const totals = run.totals as Record<string, string>;
-    say(`  allocation      ${run.financialYear} ${run.basis.padEnd(10)} ${run.status.padEnd(10)} ${formatPence(run.programmePotPence)} to ${run._count.lines} consortia, ${run._count.practiceLines} practices; Σ programme ${formatPence(totals.programmePence ?? '0')} (${run.formulaVersion})`);
+    say(
+      `  allocation      ${run.financialYear} ${run.basis.padEnd(10)} ${run.status.padEnd(10)} ${formatPence(run.programmePotPence)} to ${run._count.lines} consortia, ${run._count.practiceLines} practices; Σ programme ${formatPence(totals.programmePence ?? '0')} (${run.formulaVersion})`,
+    );
   }
   say(`  notices         ${notices.map((n) => `${n._count} ${n.kind}`).join(', ')}`);
   say(`  e-mails         ${mailsReceived} received by the SMTP catcher`);
-  say(`  coverage        ${assigned} practice(s) assigned by the reserve power; ${stillUnaffiliated} without a consortium now`);
+  say(
+    `  coverage        ${assigned} practice(s) assigned by the reserve power; ${stillUnaffiliated} without a consortium now`,
+  );
   say(`  wall time       ${elapsed().trim()}`);
 }
 

@@ -67,22 +67,55 @@ export interface Simulation {
  * (its notices need a recipient), runs a worker on the simulation's task queue while `body` runs, and
  * removes everything afterwards (unless `keep`, which leaves the database running and prints its URL).
  */
-export async function runSimulation<T>(options: { startOn: string; taskQueue: string; keep?: boolean; /** Only the first N consortia (by code) take part. */ consortia?: number }, body: (simulation: Simulation) => Promise<T>): Promise<T> {
+export async function runSimulation<T>(
+  options: {
+    startOn: string;
+    taskQueue: string;
+    keep?: boolean;
+    /** Only the first N consortia (by code) take part. */ consortia?: number;
+  },
+  body: (simulation: Simulation) => Promise<T>,
+): Promise<T> {
   installTemporalRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-simulation-'));
   fs.chmodSync(dataDir, 0o755);
   say(`${elapsed()}  starting PostgreSQL, the SMTP catcher and Temporal's time-skipping server (${dataDir})`);
   const postgres = await startPostgres({ dataDir, port: await freePort() });
   const catcher = await startMailCatcher({ port: await freePort() });
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer()) } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer()) },
+    },
+  });
   const db = createDb(postgres.url, { max: 20 });
   try {
     await applyMigrations(postgres.url);
     const imported = await importNhs2013(db, { dir: NHS_2013_DIR });
-    say(`${elapsed()}  imported the real 2013 data: ${imported.source.consortia} consortia, ${imported.source.affiliatedPractices} practices in them, ${imported.source.unaffiliatedPractices} without one`);
-    const rows = await db.consortium.findMany({ orderBy: { code: 'asc' }, include: { memberships: { where: { validTo: null }, select: { practiceCode: true }, orderBy: { practiceCode: 'asc' } } } });
-    await db.user.createMany({ data: rows.map((c) => ({ name: `Finance lead, ${c.name}`, role: 'consortium_officer', consortiumCode: c.code, email: `finance-${c.code.toLowerCase()}@consortia.simulation` })) });
-    const consortia = rows.slice(0, options.consortia ?? rows.length).map((c) => ({ code: c.code, name: c.name, areaTeam: c.areaTeam, memberPracticeCodes: c.memberships.map((m) => m.practiceCode) }));
+    say(
+      `${elapsed()}  imported the real 2013 data: ${imported.source.consortia} consortia, ${imported.source.affiliatedPractices} practices in them, ${imported.source.unaffiliatedPractices} without one`,
+    );
+    const rows = await db.consortium.findMany({
+      orderBy: { code: 'asc' },
+      include: {
+        memberships: { where: { validTo: null }, select: { practiceCode: true }, orderBy: { practiceCode: 'asc' } },
+      },
+    });
+    await db.user.createMany({
+      data: rows.map((c) => ({
+        name: `Finance lead, ${c.name}`,
+        role: 'consortium_officer',
+        consortiumCode: c.code,
+        email: `finance-${c.code.toLowerCase()}@consortia.simulation`,
+      })),
+    });
+    const consortia = rows
+      .slice(0, options.consortia ?? rows.length)
+      .map((c) => ({
+        code: c.code,
+        name: c.name,
+        areaTeam: c.areaTeam,
+        memberPracticeCodes: c.memberships.map((m) => m.practiceCode),
+      }));
 
     const clockOffsetMs = startOfDayUtc(options.startOn).getTime() - (await env.currentTimeMs());
     const simulation: Simulation = {
@@ -99,9 +132,15 @@ export async function runSimulation<T>(options: { startOn: string; taskQueue: st
       },
     };
     const mailer = createMailer(catcher.url, 'board@commissioning-board.simulation');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: options.taskQueue, activities: createActivities({ db, mailer, clock: simulatedClock(clockOffsetMs) }) });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: options.taskQueue,
+      activities: createActivities({ db, mailer, clock: simulatedClock(clockOffsetMs) }),
+    });
     const result = await worker.runUntil(body(simulation)).finally(() => mailer.close());
-    if (options.keep) say(`\nThe simulation's database stays at ${postgres.url} (data in ${dataDir}) until you stop this process.`);
+    if (options.keep)
+      say(`\nThe simulation's database stays at ${postgres.url} (data in ${dataDir}) until you stop this process.`);
     return result;
   } finally {
     await db.$disconnect();

@@ -18,7 +18,11 @@ export interface Infrastructure {
   stop(): Promise<void>;
 }
 
-export async function startInfrastructure(config: Config, dataDir: string, options: { extraNamespaces?: string[] } = {}): Promise<Infrastructure> {
+export async function startInfrastructure(
+  config: Config,
+  dataDir: string,
+  options: { extraNamespaces?: string[] } = {},
+): Promise<Infrastructure> {
   const started: Service[] = [];
   const stop = async () => {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);

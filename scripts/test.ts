@@ -14,7 +14,9 @@ import { checkCanFail } from './can-fail';
 import { ensureToolchain } from './toolchain';
 
 if (!fs.existsSync(path.join(sharedDir, 'data', 'nhs-2013'))) {
-  console.error(`[test] the shared data folder is missing: expected ${sharedDir}/data/nhs-2013 beside the clone (set CASEWORK_SHARED_DIR to move it)`);
+  console.error(
+    `[test] the shared data folder is missing: expected ${sharedDir}/data/nhs-2013 beside the clone (set CASEWORK_SHARED_DIR to move it)`,
+  );
   process.exit(2);
 }
 const started = Date.now();
@@ -33,7 +35,9 @@ if (args.length === 0 || canFailOnly) {
     console.error(`[test] a failing test would not fail this run:\n- ${problems.join('\n- ')}`);
     process.exit(1);
   }
-  console.error(`[test] a failing test fails the run in every project (${Math.round((Date.now() - checkStarted) / 1000)} s)`);
+  console.error(
+    `[test] a failing test fails the run in every project (${Math.round((Date.now() - checkStarted) / 1000)} s)`,
+  );
   if (canFailOnly) process.exit(0);
 }
 

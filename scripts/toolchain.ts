@@ -18,16 +18,27 @@ function say(message: string) {
 }
 
 /** Runs a command, relaying its output line by line and a heartbeat so long builds show progress. */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; label: string }): Promise<void> {
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; label: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const relay = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) say(`${options.label}: ${line.trim()}`);
     };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
-    const heartbeat = setInterval(() => say(`${options.label}: still working (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
+    const heartbeat = setInterval(
+      () => say(`${options.label}: still working (${Math.round((Date.now() - started) / 1000)} s)`),
+      15_000,
+    );
     child.on('error', (error) => {
       clearInterval(heartbeat);
       reject(error);
@@ -80,7 +91,10 @@ export async function ensureTestServer(): Promise<string> {
 </project>
 `,
   );
-  await run('mvn', ['-B', '-ntp', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], { cwd: dir, label: 'maven' });
+  await run('mvn', ['-B', '-ntp', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], {
+    cwd: dir,
+    label: 'maven',
+  });
   fs.writeFileSync(
     wrapper,
     `#!/bin/sh

@@ -20,20 +20,46 @@ export const userSpec = z
     email: z.string().email().optional(),
     role: z.enum(ROLES),
     areaTeams: z.array(z.string().min(1)).default([]),
-    consortiumCode: z.string().regex(/^[0-9A-Z]{3}$/).optional(),
+    consortiumCode: z
+      .string()
+      .regex(/^[0-9A-Z]{3}$/)
+      .optional(),
     organisation: z.string().min(1).optional(),
   })
   .superRefine((spec, ctx) => {
-    if (spec.role === 'case_officer' && spec.areaTeams.length === 0) ctx.addIssue({ code: 'custom', path: ['areaTeams'], message: 'a case officer is scoped to one or more area teams' });
-    if (spec.role === 'consortium_officer' && !spec.consortiumCode) ctx.addIssue({ code: 'custom', path: ['consortiumCode'], message: 'a consortium officer is scoped to one consortium' });
-    if (spec.role === 'third_party' && !spec.organisation) ctx.addIssue({ code: 'custom', path: ['organisation'], message: 'a third party belongs to an organisation' });
+    if (spec.role === 'case_officer' && spec.areaTeams.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['areaTeams'],
+        message: 'a case officer is scoped to one or more area teams',
+      });
+    if (spec.role === 'consortium_officer' && !spec.consortiumCode)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consortiumCode'],
+        message: 'a consortium officer is scoped to one consortium',
+      });
+    if (spec.role === 'third_party' && !spec.organisation)
+      ctx.addIssue({ code: 'custom', path: ['organisation'], message: 'a third party belongs to an organisation' });
   });
 
-export async function createUserWithToken(db: Db, input: z.input<typeof userSpec>, label = 'initial'): Promise<{ userId: string; token: string }> {
+export async function createUserWithToken(
+  db: Db,
+  input: z.input<typeof userSpec>,
+  label = 'initial',
+): Promise<{ userId: string; token: string }> {
   const spec = userSpec.parse(input);
   const token = newToken();
   const user = await db.user.create({
-    data: { name: spec.name, email: spec.email ?? null, role: spec.role, areaTeams: spec.areaTeams, consortiumCode: spec.consortiumCode ?? null, organisation: spec.organisation ?? null, tokens: { create: { tokenHash: hashToken(token), label } } },
+    data: {
+      name: spec.name,
+      email: spec.email ?? null,
+      role: spec.role,
+      areaTeams: spec.areaTeams,
+      consortiumCode: spec.consortiumCode ?? null,
+      organisation: spec.organisation ?? null,
+      tokens: { create: { tokenHash: hashToken(token), label } },
+    },
   });
   return { userId: user.id, token };
 }
@@ -75,12 +101,16 @@ async function main() {
           break;
         }
         case 'revoke': {
-          const { count } = await db.apiToken.updateMany({ where: { tokenHash: hashToken(values.token ?? '') }, data: { revokedAt: new Date() } });
+          const { count } = await db.apiToken.updateMany({
+            where: { tokenHash: hashToken(values.token ?? '') },
+            data: { revokedAt: new Date() },
+          });
           console.log(count ? 'revoked' : 'no such token');
           break;
         }
         case 'list':
-          for (const user of await db.user.findMany({ orderBy: { createdAt: 'asc' } })) console.log(`${user.id}  ${user.role.padEnd(18)} ${user.name}`);
+          for (const user of await db.user.findMany({ orderBy: { createdAt: 'asc' } }))
+            console.log(`${user.id}  ${user.role.padEnd(18)} ${user.name}`);
           break;
         default:
           throw new Error('usage: npm run users -- create|token|revoke|list …');
@@ -93,7 +123,13 @@ async function main() {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
   main().catch((error: unknown) => {
-    console.error(error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') : error instanceof Error ? error.message : error);
+    console.error(
+      error instanceof z.ZodError
+        ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')
+        : error instanceof Error
+          ? error.message
+          : error,
+    );
     process.exit(1);
   });
 }

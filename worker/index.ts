@@ -13,7 +13,13 @@ export interface WorkerParams {
 }
 
 /** One Worker: connection, task queue, the workflow bundle, and activities with their dependencies. */
-export function createWorker({ connection, namespace, taskQueue, activities, workflowBundle }: WorkerParams): Promise<Worker> {
+export function createWorker({
+  connection,
+  namespace,
+  taskQueue,
+  activities,
+  workflowBundle,
+}: WorkerParams): Promise<Worker> {
   return Worker.create({
     bundlerOptions: { webpackConfigHook: (config) => ({ ...config, stats: 'errors-warnings' }) },
     connection,

@@ -13,14 +13,21 @@ installTemporalRuntime();
 const log = createLogger({ service: 'worker' });
 const config = loadConfig();
 if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.SMTP_URL) {
-  log.error('the worker needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start sets them for the embedded services)');
+  log.error(
+    'the worker needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start sets them for the embedded services)',
+  );
   process.exit(2);
 }
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
-const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities({ db, mailer }) });
+const worker = await createWorker({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  activities: createActivities({ db, mailer }),
+});
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish
 await connection.close();

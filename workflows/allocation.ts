@@ -11,7 +11,12 @@ import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow'
 import type { AllocationActivities } from '../activities/allocation';
 import type { CaseRecordActivities, CaseOpening } from '../activities/caseRecords';
 import { formulaVersionOf } from '../domain/allocation';
-import { allocationRunState, type AllocationRunInput, type AllocationRunResult, type AllocationRunState } from './messages';
+import {
+  allocationRunState,
+  type AllocationRunInput,
+  type AllocationRunResult,
+  type AllocationRunState,
+} from './messages';
 
 const records = proxyActivities<CaseRecordActivities>({
   startToCloseTimeout: '30 seconds',
@@ -30,19 +35,50 @@ const PARALLEL_BATCHES = 3;
 export async function allocationRun(input: AllocationRunInput): Promise<AllocationRunResult> {
   const workflowId = workflowInfo().workflowId;
   const formulaVersion = formulaVersionOf(input.weights, input.parameters);
-  const state: AllocationRunState = { workflowId, stage: 'calculating', financialYear: input.financialYear, basis: input.basis, batchesDone: 0, batchesTotal: 0, result: null };
+  const state: AllocationRunState = {
+    workflowId,
+    stage: 'calculating',
+    financialYear: input.financialYear,
+    basis: input.basis,
+    batchesDone: 0,
+    batchesTotal: 0,
+    result: null,
+  };
   setHandler(allocationRunState, () => state);
 
-  const opening: CaseOpening = { workflowId, kind: 'allocation', title: `${input.financialYear} allocation (${input.basis})`, policyVersion: formulaVersion };
+  const opening: CaseOpening = {
+    workflowId,
+    kind: 'allocation',
+    title: `${input.financialYear} allocation (${input.basis})`,
+    policyVersion: formulaVersion,
+  };
   const step = (name: string, extra: { status?: 'closed'; action: string; details?: Record<string, unknown> }) =>
-    records.recordCaseStep({ opening, step: { workflowId, step: name, stage: state.stage, actor: input.actor, ruleVersion: formulaVersion, ...extra } });
+    records.recordCaseStep({
+      opening,
+      step: { workflowId, step: name, stage: state.stage, actor: input.actor, ruleVersion: formulaVersion, ...extra },
+    });
 
-  await step('started', { action: 'allocation.started', details: { asOf: input.asOf, basis: input.basis, milestoneKey: input.milestoneKey } });
-  const calculated = await allocation.calculateAllocation({ workflowId, financialYear: input.financialYear, basis: input.basis, parameters: input.parameters, weights: input.weights, actor: input.actor });
+  await step('started', {
+    action: 'allocation.started',
+    details: { asOf: input.asOf, basis: input.basis, milestoneKey: input.milestoneKey },
+  });
+  const calculated = await allocation.calculateAllocation({
+    workflowId,
+    financialYear: input.financialYear,
+    basis: input.basis,
+    parameters: input.parameters,
+    weights: input.weights,
+    actor: input.actor,
+  });
 
   // §2.22: the Board announces the allocations; the register shows the run with its formula version.
   state.stage = 'publishing';
-  await allocation.publishAllocation({ runId: calculated.runId, workflowId, announcedOn: input.asOf, actor: input.actor });
+  await allocation.publishAllocation({
+    runId: calculated.runId,
+    workflowId,
+    announcedOn: input.asOf,
+    actor: input.actor,
+  });
   await step('published', { action: 'allocation.published', details: { runId: calculated.runId, formulaVersion } });
 
   let consortiaNotified = 0;
@@ -52,11 +88,21 @@ export async function allocationRun(input: AllocationRunInput): Promise<Allocati
     state.stage = 'notifying';
     const codes = await allocation.allocationConsortia({ runId: calculated.runId });
     const batches: string[][] = [];
-    for (let from = 0; from < codes.length; from += input.batchSize) batches.push(codes.slice(from, from + input.batchSize));
+    for (let from = 0; from < codes.length; from += input.batchSize)
+      batches.push(codes.slice(from, from + input.batchSize));
     state.batchesTotal = batches.length;
     for (let from = 0; from < batches.length; from += PARALLEL_BATCHES) {
       const sent = await Promise.all(
-        batches.slice(from, from + PARALLEL_BATCHES).map((consortiumCodes) => allocation.announceAllocation({ runId: calculated.runId, workflowId, consortiumCodes, issuedBy: input.actor.id })),
+        batches
+          .slice(from, from + PARALLEL_BATCHES)
+          .map((consortiumCodes) =>
+            allocation.announceAllocation({
+              runId: calculated.runId,
+              workflowId,
+              consortiumCodes,
+              issuedBy: input.actor.id,
+            }),
+          ),
       );
       for (const batch of sent) {
         consortiaNotified += batch.notified;
@@ -87,6 +133,15 @@ export async function allocationRun(input: AllocationRunInput): Promise<Allocati
     consortiaWithoutRecipients,
   };
   state.result = result;
-  await step('done', { status: 'closed', action: 'allocation.announced', details: { runId: result.runId, consortiaNotified, emailsQueued, consortiaWithoutRecipients: consortiaWithoutRecipients.length } });
+  await step('done', {
+    status: 'closed',
+    action: 'allocation.announced',
+    details: {
+      runId: result.runId,
+      consortiaNotified,
+      emailsQueued,
+      consortiaWithoutRecipients: consortiaWithoutRecipients.length,
+    },
+  });
   return result;
 }

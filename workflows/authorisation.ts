@@ -16,7 +16,14 @@
  * records the rule version it applied (§5.19). The loop is bounded by the conditions (each review
  * round reviews every open condition), so its history stays small without continue-as-new.
  */
-import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AuthorisationActivities } from '../activities/authorisation';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
@@ -73,7 +80,8 @@ const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 const forbidden = (message: string) => ApplicationFailure.nonRetryable(message, 'Forbidden');
 const invalidTransition = (message: string) => ApplicationFailure.nonRetryable(message, 'InvalidTransition');
 const invalidInput = (message: string) => ApplicationFailure.nonRetryable(message, 'InvalidInput');
-const problemsText = (problems: readonly RuleProblem[]) => problems.map((p) => `${p.field}: ${p.message} (${p.rule})`).join('; ');
+const problemsText = (problems: readonly RuleProblem[]) =>
+  problems.map((p) => `${p.field}: ${p.message} (${p.rule})`).join('; ');
 
 /** Decision days, establishment and reviews fall on calendar dates; each opens at 00:00 UTC of its day. */
 const dayStart = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`);
@@ -85,12 +93,23 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
   const nowIso = () => new Date(now()).toISOString();
   const ruleVersion = `authorisation ${input.rules.version}; policy ${input.policy.version}`;
-  const opening: CaseOpening = { workflowId, kind: 'authorisation', consortiumCode: input.code, title: `Authorisation of ${input.name} (${input.code})`, policyVersion: input.policy.version };
+  const opening: CaseOpening = {
+    workflowId,
+    kind: 'authorisation',
+    consortiumCode: input.code,
+    title: `Authorisation of ${input.name} (${input.code})`,
+    policyVersion: input.policy.version,
+  };
   const state: AuthorisationState = {
     code: input.code,
     stage: 'awaiting_application',
     policyVersion: input.policy.version,
-    ruleVersions: { rules: input.rules.version, catalogue: input.catalogue.version, supportLevels: input.supportLevels.version, waveSchedule: input.waveSchedule.version },
+    ruleVersions: {
+      rules: input.rules.version,
+      catalogue: input.catalogue.version,
+      supportLevels: input.supportLevels.version,
+      waveSchedule: input.waveSchedule.version,
+    },
     startedAt: nowIso(),
     application: null,
     assessment: { progress: ASSESSMENT_STEPS[0], steps: [] },
@@ -98,7 +117,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     wave: null,
     decisionDateReached: false,
     proposedConditions: [],
-    conditionsResponse: { status: 'not_yet_proposed', dueAt: null, respondedBy: null, respondedAt: null, response: null },
+    conditionsResponse: {
+      status: 'not_yet_proposed',
+      dueAt: null,
+      respondedBy: null,
+      respondedAt: null,
+      response: null,
+    },
     decision: null,
     establishmentDate: input.waveSchedule.establishmentDate,
     establishedOn: null,
@@ -163,11 +188,29 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   }
 
   /** A notice to the consortium's officers, e-mailed through the outbox (the case record exists by now). */
-  async function notify(key: string, kind: string, title: string, body: string, issuedBy: string, respondBy?: string | null): Promise<void> {
-    await notices.issueNotice({ noticeKey: `${workflowId}:${key}`, workflowId, consortiumCode: input.code, kind, title: `${title}: ${input.name} (${input.code})`, body, issuedBy, respondBy: respondBy ?? null, ruleVersion });
+  async function notify(
+    key: string,
+    kind: string,
+    title: string,
+    body: string,
+    issuedBy: string,
+    respondBy?: string | null,
+  ): Promise<void> {
+    await notices.issueNotice({
+      noticeKey: `${workflowId}:${key}`,
+      workflowId,
+      consortiumCode: input.code,
+      kind,
+      title: `${title}: ${input.name} (${input.code})`,
+      body,
+      issuedBy,
+      respondBy: respondBy ?? null,
+      ruleVersion,
+    });
   }
 
-  const isConsortiumOfficer = (actor: AuthorisationActor) => actor.role === 'consortium_officer' && actor.consortiumCode === input.code;
+  const isConsortiumOfficer = (actor: AuthorisationActor) =>
+    actor.role === 'consortium_officer' && actor.consortiumCode === input.code;
   const openInForce = () => state.conditions.filter((c) => c.status === 'open');
   const findCondition = (criterionId: string) => {
     const found = state.conditions.find((c) => c.criterionId === criterionId);
@@ -195,7 +238,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         actor,
         action: 'authorisation.application_submitted',
         owner: 'case_officer',
-        details: { accountableOfficer: application.accountableOfficer, chiefFinanceOfficer: application.chiefFinanceOfficer, memberPracticeCodes: application.memberPracticeCodes, localAuthorities: application.localAuthorities, check },
+        details: {
+          accountableOfficer: application.accountableOfficer,
+          chiefFinanceOfficer: application.chiefFinanceOfficer,
+          memberPracticeCodes: application.memberPracticeCodes,
+          localAuthorities: application.localAuthorities,
+          check,
+        },
       });
       await notify(
         'application-received',
@@ -208,13 +257,16 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     },
     {
       validator: ({ actor, application }) => {
-        if (!isConsortiumOfficer(actor)) throw forbidden(`only a consortium officer of ${input.code} may apply for its authorisation`);
+        if (!isConsortiumOfficer(actor))
+          throw forbidden(`only a consortium officer of ${input.code} may apply for its authorisation`);
         if (state.application) throw invalidTransition('the application has already been submitted');
-        if (application.memberPracticeCodes.length === 0) throw invalidInput('memberPracticeCodes: an application names at least one member practice (§4.3)');
+        if (application.memberPracticeCodes.length === 0)
+          throw invalidInput('memberPracticeCodes: an application names at least one member practice (§4.3)');
         const known = new Set(input.catalogue.criteria.map((c) => c.id));
         const seen = new Set<string>();
         for (const item of application.evidence) {
-          if (!known.has(item.criterionId)) throw invalidInput(`evidence: ${item.criterionId} is not in criteria catalogue ${input.catalogue.version}`);
+          if (!known.has(item.criterionId))
+            throw invalidInput(`evidence: ${item.criterionId} is not in criteria catalogue ${input.catalogue.version}`);
           if (seen.has(item.criterionId)) throw invalidInput(`evidence: ${item.criterionId} is given twice`);
           seen.add(item.criterionId);
         }
@@ -234,28 +286,43 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         results.push(override);
         continue;
       }
-      const evidence = EVIDENCE_STEPS.flatMap((step) => evidenceResults.get(step) ?? []).filter((result) => result.criterionId === criterion.id);
+      const evidence = EVIDENCE_STEPS.flatMap((step) => evidenceResults.get(step) ?? []).filter(
+        (result) => result.criterionId === criterion.id,
+      );
       if (evidence.length === 0) continue; // proposeConditions reports it as unassessed
       const unmet = evidence.filter((result) => !result.met);
       if (unmet.length === 0) {
         results.push({ criterionId: criterion.id, met: true });
         continue;
       }
-      const levels = unmet.map((result) => result.supportLevel).filter((level): level is SupportLevel => level !== undefined);
+      const levels = unmet
+        .map((result) => result.supportLevel)
+        .filter((level): level is SupportLevel => level !== undefined);
       const heaviest = levels.sort((a, b) => SUPPORT_LEVELS.indexOf(b) - SUPPORT_LEVELS.indexOf(a))[0];
       const findings = unmet.map((result) => result.finding).filter((finding): finding is string => !!finding);
-      results.push({ criterionId: criterion.id, met: false, ...(heaviest ? { supportLevel: heaviest } : {}), ...(findings.length > 0 ? { finding: findings.join('; ') } : {}) });
+      results.push({
+        criterionId: criterion.id,
+        met: false,
+        ...(heaviest ? { supportLevel: heaviest } : {}),
+        ...(findings.length > 0 ? { finding: findings.join('; ') } : {}),
+      });
     }
     // Overrides naming criteria outside the catalogue are passed on so that proposeConditions reports them.
-    return [...results, ...overrides.filter((result) => !input.catalogue.criteria.some((c) => c.id === result.criterionId))];
+    return [
+      ...results,
+      ...overrides.filter((result) => !input.catalogue.criteria.some((c) => c.id === result.criterionId)),
+    ];
   }
 
   function checkSupportLevel(level: SupportLevel | undefined, field: string): void {
-    if (level !== undefined && !input.supportLevels.levels.some((definition) => definition.level === level)) throw invalidInput(`${field}: support level ${level} is not defined`);
+    if (level !== undefined && !input.supportLevels.levels.some((definition) => definition.level === level))
+      throw invalidInput(`${field}: support level ${level} is not defined`);
   }
 
   /** The panel's proposal: one condition per unmet criterion, at the moderated (or the panel's) support level. */
-  function panelProposal(record: Extract<AssessmentStepRecord, { step: 'conditions_panel' }>): AuthorisationCondition[] {
+  function panelProposal(
+    record: Extract<AssessmentStepRecord, { step: 'conditions_panel' }>,
+  ): AuthorisationCondition[] {
     const proposal = proposeConditions(state.moderatedResults ?? [], input.catalogue, input.rules);
     const levels = new Map((record.supportLevels ?? []).map((item) => [item.criterionId, item.supportLevel]));
     return proposal.conditions.map((c) => ({ ...c, supportLevel: levels.get(c.criterionId) ?? c.supportLevel }));
@@ -266,12 +333,17 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       case 'desktop_review':
       case 'stakeholder_survey':
       case 'site_visit': {
-        if (record.results.length === 0) throw invalidInput(`results: ${record.step} records at least one criterion result`);
+        if (record.results.length === 0)
+          throw invalidInput(`results: ${record.step} records at least one criterion result`);
         const seen = new Set<string>();
         record.results.forEach((result, index) => {
           const criterion = input.catalogue.criteria.find((c) => c.id === result.criterionId);
-          if (!criterion) throw invalidInput(`results.${index}: ${result.criterionId} is not in criteria catalogue ${input.catalogue.version}`);
-          if (!criterion.evidencedBy.includes(record.step)) throw invalidInput(`results.${index}: ${criterion.id} is not evidenced by ${record.step}`);
+          if (!criterion)
+            throw invalidInput(
+              `results.${index}: ${result.criterionId} is not in criteria catalogue ${input.catalogue.version}`,
+            );
+          if (!criterion.evidencedBy.includes(record.step))
+            throw invalidInput(`results.${index}: ${criterion.id} is not evidenced by ${record.step}`);
           if (seen.has(criterion.id)) throw invalidInput(`results.${index}: ${criterion.id} is recorded twice`);
           seen.add(criterion.id);
           checkSupportLevel(result.supportLevel, `results.${index}`);
@@ -281,13 +353,17 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       case 'moderation': {
         (record.results ?? []).forEach((result, index) => checkSupportLevel(result.supportLevel, `results.${index}`));
         const proposal = proposeConditions(moderate(record.results ?? []), input.catalogue, input.rules);
-        if (proposal.problems.length > 0) throw invalidInput(`moderation cannot conclude: ${problemsText(proposal.problems)}`);
+        if (proposal.problems.length > 0)
+          throw invalidInput(`moderation cannot conclude: ${problemsText(proposal.problems)}`);
         return;
       }
       case 'conditions_panel': {
-        const unmet = new Set((state.moderatedResults ?? []).filter((result) => !result.met).map((result) => result.criterionId));
+        const unmet = new Set(
+          (state.moderatedResults ?? []).filter((result) => !result.met).map((result) => result.criterionId),
+        );
         (record.supportLevels ?? []).forEach((item, index) => {
-          if (!unmet.has(item.criterionId)) throw invalidInput(`supportLevels.${index}: ${item.criterionId} is not an unmet criterion`);
+          if (!unmet.has(item.criterionId))
+            throw invalidInput(`supportLevels.${index}: ${item.criterionId} is not an unmet criterion`);
           checkSupportLevel(item.supportLevel, `supportLevels.${index}`);
         });
         return;
@@ -299,7 +375,12 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     recordAssessmentStep,
     async ({ actor, record: stepRecord }) => {
       const recordedAt = nowIso();
-      state.assessment.steps.push({ step: stepRecord.step, summary: stepRecord.summary, recordedBy: actor.id, recordedAt });
+      state.assessment.steps.push({
+        step: stepRecord.step,
+        summary: stepRecord.summary,
+        recordedBy: actor.id,
+        recordedAt,
+      });
       state.assessment.progress = nextAssessmentStep(stepRecord.step);
       switch (stepRecord.step) {
         case 'desktop_review':
@@ -314,7 +395,10 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
           state.proposedConditions = panelProposal(stepRecord);
           // The consortium has two weeks (policy) to respond to proposed conditions (2012/13).
           state.conditionsResponse.status = state.proposedConditions.length > 0 ? 'pending' : 'not_required';
-          state.conditionsResponse.dueAt = state.proposedConditions.length > 0 ? new Date(now() + input.policy.conditionsResponseDays * DAY_MS).toISOString() : null;
+          state.conditionsResponse.dueAt =
+            state.proposedConditions.length > 0
+              ? new Date(now() + input.policy.conditionsResponseDays * DAY_MS).toISOString()
+              : null;
           break;
         }
       }
@@ -328,29 +412,59 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
           actor,
           action: 'authorisation.conditions_proposed',
           ...(respondBy ? { dueAt: respondBy, owner: 'consortium_officer' } : {}),
-          decision: { outcome: proposed.length > 0 ? 'conditions_proposed' : 'no_conditions', reasons: stepRecord.summary, details: { conditions: proposed } },
+          decision: {
+            outcome: proposed.length > 0 ? 'conditions_proposed' : 'no_conditions',
+            reasons: stepRecord.summary,
+            details: { conditions: proposed },
+          },
           details: { summary: stepRecord.summary },
         });
         if (proposed.length > 0) {
-          const lines = proposed.map((c) => `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel}: ${supportLevelDefinition(c.supportLevel, input.supportLevels).name})`);
-          await notify('conditions-proposed', 'conditions_proposed', 'Proposed conditions of authorisation', `The conditions panel proposes these conditions:\n${lines.join('\n')}\n\nYou may respond within ${input.policy.conditionsResponseDays} days.`, actor.id, respondBy);
+          const lines = proposed.map(
+            (c) =>
+              `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel}: ${supportLevelDefinition(c.supportLevel, input.supportLevels).name})`,
+          );
+          await notify(
+            'conditions-proposed',
+            'conditions_proposed',
+            'Proposed conditions of authorisation',
+            `The conditions panel proposes these conditions:\n${lines.join('\n')}\n\nYou may respond within ${input.policy.conditionsResponseDays} days.`,
+            actor.id,
+            respondBy,
+          );
         }
       } else {
         const results = stepRecord.step === 'moderation' ? (state.moderatedResults ?? []) : stepRecord.results;
-        await authorisationData.recordAssessmentResults({ workflowId, step: stepRecord.step, results, recordedBy: actor.id });
+        await authorisationData.recordAssessmentResults({
+          workflowId,
+          step: stepRecord.step,
+          results,
+          recordedBy: actor.id,
+        });
         await record({
           step: stepRecord.step,
           actor,
           action: `authorisation.${stepRecord.step}_recorded`,
           owner: stepRecord.step === 'moderation' ? 'decision_panel' : 'case_officer',
-          details: { summary: stepRecord.summary, met: results.filter((r) => r.met).length, unmet: results.filter((r) => !r.met).map((r) => r.criterionId), ...('respondents' in stepRecord && stepRecord.respondents !== undefined ? { respondents: stepRecord.respondents } : {}) },
+          details: {
+            summary: stepRecord.summary,
+            met: results.filter((r) => r.met).length,
+            unmet: results.filter((r) => !r.met).map((r) => r.criterionId),
+            ...('respondents' in stepRecord && stepRecord.respondents !== undefined
+              ? { respondents: stepRecord.respondents }
+              : {}),
+          },
         });
       }
       return state;
     },
     {
       validator: ({ actor, record: stepRecord }) => {
-        if (!(ASSESSMENT_STEPS as readonly string[]).includes(stepRecord.step) || (stepRecord.step as AssessmentStep) === 'decision') throw invalidInput(`${String(stepRecord.step)} is not an assessment step recorded here`);
+        if (
+          !(ASSESSMENT_STEPS as readonly string[]).includes(stepRecord.step) ||
+          (stepRecord.step as AssessmentStep) === 'decision'
+        )
+          throw invalidInput(`${String(stepRecord.step)} is not an assessment step recorded here`);
         const rejection = validateStepRecord(state.assessment.progress, stepRecord.step, actor.role, input.rules);
         if (rejection?.code === 'wrong_role') throw forbidden(rejection.message);
         if (!state.application) throw invalidTransition('the consortium has not applied yet');
@@ -381,7 +495,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       ...(previous > 0 ? { settleDeadlines: [{ step: `wave:${previous}`, status: 'cancelled' as const }] } : {}),
     });
     waveRecorded = Math.max(waveRecorded, assignment);
-    await notify(step, 'wave_assigned', `Authorisation wave ${wave}`, `The application will be decided in wave ${wave}, on ${found.decisionDate}.`, actor.id);
+    await notify(
+      step,
+      'wave_assigned',
+      `Authorisation wave ${wave}`,
+      `The application will be decided in wave ${wave}, on ${found.decisionDate}.`,
+      actor.id,
+    );
   }
 
   setHandler(
@@ -394,7 +514,8 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       validator: ({ actor, wave }) => {
         if (!WAVE_ROLES.has(actor.role)) throw forbidden(`role ${actor.role} may not assign a wave`);
         if (state.decision) throw invalidTransition('the decision has been recorded; the wave can no longer change');
-        if (!input.waveSchedule.waves.some((candidate) => candidate.wave === wave)) throw invalidInput(`wave ${wave} is not in wave schedule ${input.waveSchedule.version}`);
+        if (!input.waveSchedule.waves.some((candidate) => candidate.wave === wave))
+          throw invalidInput(`wave ${wave} is not in wave schedule ${input.waveSchedule.version}`);
       },
     },
   );
@@ -410,7 +531,12 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       state.decisionDateReached = true;
       refreshStage();
       await condition(() => waveRecorded >= assignment && allHandlersFinished());
-      await record({ step: `decision-day:${assignment}`, actor: SYSTEM, action: 'authorisation.decision_day', details: { wave: state.wave?.wave, decisionDate } });
+      await record({
+        step: `decision-day:${assignment}`,
+        actor: SYSTEM,
+        action: 'authorisation.decision_day',
+        details: { wave: state.wave?.wave, decisionDate },
+      });
       await condition(() => waveAssignments !== assignment || state.decision !== null);
     }
   }
@@ -420,30 +546,54 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   setHandler(
     respondToProposedConditions,
     async ({ actor, response }) => {
-      state.conditionsResponse = { ...state.conditionsResponse, status: 'received', respondedBy: actor.id, respondedAt: nowIso(), response };
+      state.conditionsResponse = {
+        ...state.conditionsResponse,
+        status: 'received',
+        respondedBy: actor.id,
+        respondedAt: nowIso(),
+        response,
+      };
       refreshStage();
       await record({
         step: 'conditions-response',
         actor,
         action: 'authorisation.conditions_response_received',
         settleDeadlines: [{ step: 'conditions_panel', status: 'met' }],
-        details: { accepts: response.accepts, comments: response.comments, conditionComments: response.conditionComments ?? [] },
+        details: {
+          accepts: response.accepts,
+          comments: response.comments,
+          conditionComments: response.conditionComments ?? [],
+        },
       });
-      const body = [response.comments, ...(response.conditionComments ?? []).map((item) => `${item.criterionId}: ${item.comment}`)].join('\n');
-      await authorisationData.recordConditionsResponse({ noticeKey: `${workflowId}:conditions-proposed`, responseKey: `${workflowId}:conditions-response`, submittedBy: actor.id, body, ruleVersion });
+      const body = [
+        response.comments,
+        ...(response.conditionComments ?? []).map((item) => `${item.criterionId}: ${item.comment}`),
+      ].join('\n');
+      await authorisationData.recordConditionsResponse({
+        noticeKey: `${workflowId}:conditions-proposed`,
+        responseKey: `${workflowId}:conditions-response`,
+        submittedBy: actor.id,
+        body,
+        ruleVersion,
+      });
       return state;
     },
     {
       validator: ({ actor, response }) => {
-        if (!isConsortiumOfficer(actor)) throw forbidden(`only a consortium officer of ${input.code} may respond to its proposed conditions`);
+        if (!isConsortiumOfficer(actor))
+          throw forbidden(`only a consortium officer of ${input.code} may respond to its proposed conditions`);
         const { status, dueAt } = state.conditionsResponse;
-        if (status === 'not_yet_proposed' || status === 'not_required') throw invalidTransition('no conditions have been proposed');
-        if (status === 'received') throw invalidTransition('the consortium has already responded to the proposed conditions');
-        if (status === 'deadline_passed' || (dueAt && now() >= Date.parse(dueAt))) throw invalidTransition(`the time to respond to the proposed conditions ended at ${dueAt}`);
+        if (status === 'not_yet_proposed' || status === 'not_required')
+          throw invalidTransition('no conditions have been proposed');
+        if (status === 'received')
+          throw invalidTransition('the consortium has already responded to the proposed conditions');
+        if (status === 'deadline_passed' || (dueAt && now() >= Date.parse(dueAt)))
+          throw invalidTransition(`the time to respond to the proposed conditions ended at ${dueAt}`);
         if (response.comments.trim().length === 0) throw invalidInput('comments: the response must say something');
         const proposed = new Set(state.proposedConditions.map((c) => c.criterionId));
         for (const item of response.conditionComments ?? []) {
-          if (!proposed.has(item.criterionId)) throw invalidInput(`conditionComments: ${item.criterionId} is not a proposed condition`);
+          if (!proposed.has(item.criterionId))
+            throw invalidInput(`conditionComments: ${item.criterionId} is not a proposed condition`);
         }
       },
     },
@@ -457,7 +607,8 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       {
         outcome: submission.outcome,
         conditions: state.proposedConditions.filter((c) => !withdrawn.has(c.criterionId)),
-        consortiumResponse: state.conditionsResponse.status === 'not_yet_proposed' ? 'not_required' : state.conditionsResponse.status,
+        consortiumResponse:
+          state.conditionsResponse.status === 'not_yet_proposed' ? 'not_required' : state.conditionsResponse.status,
         explicitSteps: submission.explicitSteps ?? [],
         interimArrangements: submission.interimArrangements ?? [],
       },
@@ -473,8 +624,24 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       const { decision } = result;
       const decidedAt = nowIso();
       state.assessment.progress = 'closed';
-      state.decision = { outcome: decision.outcome, reasons: submission.reasons, directions: decision.directions, explicitSteps: decision.explicitSteps, interimArrangements: decision.interimArrangements, decidedBy: actor.id, decidedAt, ruleVersion };
-      state.conditions = decision.conditions.map((c) => ({ ...c, rectificationPlanDueAt: new Date(Date.parse(decidedAt) + c.rectificationPlan.dueWithinDays * DAY_MS).toISOString(), plan: null, reviews: [] }));
+      state.decision = {
+        outcome: decision.outcome,
+        reasons: submission.reasons,
+        directions: decision.directions,
+        explicitSteps: decision.explicitSteps,
+        interimArrangements: decision.interimArrangements,
+        decidedBy: actor.id,
+        decidedAt,
+        ruleVersion,
+      };
+      state.conditions = decision.conditions.map((c) => ({
+        ...c,
+        rectificationPlanDueAt: new Date(
+          Date.parse(decidedAt) + c.rectificationPlan.dueWithinDays * DAY_MS,
+        ).toISOString(),
+        plan: null,
+        reviews: [],
+      }));
       refreshStage();
 
       await record({
@@ -484,36 +651,84 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         decision: {
           outcome: decision.outcome,
           reasons: submission.reasons,
-          details: { directions: decision.directions, explicitSteps: decision.explicitSteps, interimArrangements: decision.interimArrangements, conditions: decision.conditions, withdrawnConditions: submission.withdrawConditions ?? [], consortiumResponse: state.conditionsResponse.status, ruleVersions: state.ruleVersions },
+          details: {
+            directions: decision.directions,
+            explicitSteps: decision.explicitSteps,
+            interimArrangements: decision.interimArrangements,
+            conditions: decision.conditions,
+            withdrawnConditions: submission.withdrawConditions ?? [],
+            consortiumResponse: state.conditionsResponse.status,
+            ruleVersions: state.ruleVersions,
+          },
         },
         settleDeadlines: [{ step: `wave:${waveAssignments}`, status: 'met' }],
       });
       await authorisationData.setConsortiumAuthorisation({ code: input.code, status: decision.outcome });
       const plansDueAt = state.conditions[0]?.rectificationPlanDueAt;
       if (plansDueAt) {
-        await authorisationData.recordConditions({ workflowId, code: input.code, conditions: state.conditions, ruleVersion, nextReviewOn: null });
-        await record({ step: 'rectification-plans', actor: SYSTEM, action: 'authorisation.rectification_plans_due', dueAt: plansDueAt, owner: 'consortium_officer', details: { conditions: state.conditions.map((c) => c.criterionId) } });
+        await authorisationData.recordConditions({
+          workflowId,
+          code: input.code,
+          conditions: state.conditions,
+          ruleVersion,
+          nextReviewOn: null,
+        });
+        await record({
+          step: 'rectification-plans',
+          actor: SYSTEM,
+          action: 'authorisation.rectification_plans_due',
+          dueAt: plansDueAt,
+          owner: 'consortium_officer',
+          details: { conditions: state.conditions.map((c) => c.criterionId) },
+        });
       }
-      const outcomeText = { authorised: 'authorised', authorised_with_conditions: 'authorised with conditions', established_not_authorised: 'established but not authorised' }[decision.outcome];
-      const conditionLines = state.conditions.map((c) => `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel}); rectification plan due by ${c.rectificationPlanDueAt}`);
+      const outcomeText = {
+        authorised: 'authorised',
+        authorised_with_conditions: 'authorised with conditions',
+        established_not_authorised: 'established but not authorised',
+      }[decision.outcome];
+      const conditionLines = state.conditions.map(
+        (c) =>
+          `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel}); rectification plan due by ${c.rectificationPlanDueAt}`,
+      );
       await notify(
         'decision',
         'authorisation_decision',
         `Authorisation decision: ${outcomeText}`,
-        [`The decision panel has decided: ${outcomeText}.`, `Reasons: ${submission.reasons}`, ...(conditionLines.length > 0 ? ['Conditions:', ...conditionLines] : []), `The consortium is established as a statutory body on ${state.establishmentDate}.`].join('\n'),
+        [
+          `The decision panel has decided: ${outcomeText}.`,
+          `Reasons: ${submission.reasons}`,
+          ...(conditionLines.length > 0 ? ['Conditions:', ...conditionLines] : []),
+          `The consortium is established as a statutory body on ${state.establishmentDate}.`,
+        ].join('\n'),
         actor.id,
       );
       if (decision.directions) {
         // §4.8: where minimum requirements are not met the Board states the steps and interim arrangements; legal directions apply (§5.18).
-        await record({ step: 'directions', actor, action: 'authorisation.directions_issued', details: { explicitSteps: decision.explicitSteps, interimArrangements: decision.interimArrangements, conditions: state.conditions.filter((c) => supportLevelDefinition(c.supportLevel, input.supportLevels).legalDirections).map((c) => c.criterionId) } });
+        await record({
+          step: 'directions',
+          actor,
+          action: 'authorisation.directions_issued',
+          details: {
+            explicitSteps: decision.explicitSteps,
+            interimArrangements: decision.interimArrangements,
+            conditions: state.conditions
+              .filter((c) => supportLevelDefinition(c.supportLevel, input.supportLevels).legalDirections)
+              .map((c) => c.criterionId),
+          },
+        });
         await notify(
           'directions',
           'directions',
           'Directions',
           [
             'The Board puts legal directions in place.',
-            ...(decision.explicitSteps.length > 0 ? ['Steps the consortium must take (§4.8):', ...decision.explicitSteps.map((s) => `- ${s}`)] : []),
-            ...(decision.interimArrangements.length > 0 ? ['Interim arrangements (§4.8):', ...decision.interimArrangements.map((s) => `- ${s}`)] : []),
+            ...(decision.explicitSteps.length > 0
+              ? ['Steps the consortium must take (§4.8):', ...decision.explicitSteps.map((s) => `- ${s}`)]
+              : []),
+            ...(decision.interimArrangements.length > 0
+              ? ['Interim arrangements (§4.8):', ...decision.interimArrangements.map((s) => `- ${s}`)]
+              : []),
           ].join('\n'),
           actor.id,
         );
@@ -527,12 +742,16 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         if (rejection?.code === 'wrong_role') throw forbidden(rejection.message);
         if (rejection) throw invalidTransition(rejection.message);
         const { status, dueAt } = state.conditionsResponse;
-        if (status === 'pending') throw invalidTransition(`the consortium may respond to the proposed conditions until ${dueAt}`);
+        if (status === 'pending')
+          throw invalidTransition(`the consortium may respond to the proposed conditions until ${dueAt}`);
         if (!state.wave) throw invalidTransition('the consortium has not been assigned to a wave');
-        if (!state.decisionDateReached) throw invalidTransition(`wave ${state.wave.wave} is decided on ${state.wave.decisionDate}`);
-        if (submission.reasons.trim().length === 0) throw invalidInput('reasons: a decision records its reasons (§5.19)');
+        if (!state.decisionDateReached)
+          throw invalidTransition(`wave ${state.wave.wave} is decided on ${state.wave.decisionDate}`);
+        if (submission.reasons.trim().length === 0)
+          throw invalidInput('reasons: a decision records its reasons (§5.19)');
         const proposed = new Set(state.proposedConditions.map((c) => c.criterionId));
-        for (const id of submission.withdrawConditions ?? []) if (!proposed.has(id)) throw invalidInput(`withdrawConditions: ${id} is not a proposed condition`);
+        for (const id of submission.withdrawConditions ?? [])
+          if (!proposed.has(id)) throw invalidInput(`withdrawConditions: ${id} is not a proposed condition`);
         const result = checkedDecision(submission);
         if (!result.ok) throw invalidInput(problemsText(result.problems));
       },
@@ -545,17 +764,39 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   async function escalate(target: ConditionInForce, reason: string, actor: Actor, step: string): Promise<void> {
     target.status = 'escalated';
     state.escalations.push({ criterionId: target.criterionId, reason, by: actor.id, at: nowIso() });
-    if (state.reviewRound) state.reviewRound.pending = state.reviewRound.pending.filter((id) => id !== target.criterionId);
+    if (state.reviewRound)
+      state.reviewRound.pending = state.reviewRound.pending.filter((id) => id !== target.criterionId);
     refreshStage();
-    await authorisationData.recordConditions({ workflowId, code: input.code, conditions: [target], ruleVersion, nextReviewOn: null });
+    await authorisationData.recordConditions({
+      workflowId,
+      code: input.code,
+      conditions: [target],
+      ruleVersion,
+      nextReviewOn: null,
+    });
     await record({
       step,
       actor,
       action: 'authorisation.condition_escalated',
-      decision: { outcome: 'escalated', reasons: reason, details: { criterionId: target.criterionId, supportLevel: target.supportLevel, escalatedTo: 'intervention', rule: '§5.18–5.19' } },
+      decision: {
+        outcome: 'escalated',
+        reasons: reason,
+        details: {
+          criterionId: target.criterionId,
+          supportLevel: target.supportLevel,
+          escalatedTo: 'intervention',
+          rule: '§5.18–5.19',
+        },
+      },
       details: { criterionId: target.criterionId },
     });
-    await notify(step, 'condition_escalated', `Condition ${target.criterionId} escalated`, `Condition ${target.criterionId} (${target.criterion}) is escalated to an intervention case (§5.18–5.19).\nReason: ${reason}`, actor.id);
+    await notify(
+      step,
+      'condition_escalated',
+      `Condition ${target.criterionId} escalated`,
+      `Condition ${target.criterionId} (${target.criterion}) is escalated to an intervention case (§5.18–5.19).\nReason: ${reason}`,
+      actor.id,
+    );
   }
 
   setHandler(
@@ -564,7 +805,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       const target = findCondition(criterionId);
       target.plan = plan;
       const allPlanned = openInForce().every((c) => c.plan !== null);
-      await authorisationData.recordConditions({ workflowId, code: input.code, conditions: [target], ruleVersion, nextReviewOn: state.nextReviewOn });
+      await authorisationData.recordConditions({
+        workflowId,
+        code: input.code,
+        conditions: [target],
+        ruleVersion,
+        nextReviewOn: state.nextReviewOn,
+      });
       await record({
         step: `rectification-plan:${criterionId}`,
         actor,
@@ -576,12 +823,17 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     },
     {
       validator: ({ actor, criterionId, plan }) => {
-        if (!isConsortiumOfficer(actor)) throw forbidden(`only a consortium officer of ${input.code} may submit its rectification plans`);
+        if (!isConsortiumOfficer(actor))
+          throw forbidden(`only a consortium officer of ${input.code} may submit its rectification plans`);
         if (!state.decision) throw invalidTransition('no conditions are in force yet');
         const target = findCondition(criterionId);
         if (target.status !== 'open') throw invalidTransition(`condition ${criterionId} is ${target.status}`);
-        if (target.plan !== null) throw invalidTransition(`the rectification plan for ${criterionId} has already been submitted`);
-        if (now() >= Date.parse(target.rectificationPlanDueAt)) throw invalidTransition(`the rectification plan for ${criterionId} was due by ${target.rectificationPlanDueAt}`);
+        if (target.plan !== null)
+          throw invalidTransition(`the rectification plan for ${criterionId} has already been submitted`);
+        if (now() >= Date.parse(target.rectificationPlanDueAt))
+          throw invalidTransition(
+            `the rectification plan for ${criterionId} was due by ${target.rectificationPlanDueAt}`,
+          );
         if (plan.trim().length === 0) throw invalidInput('plan: must not be blank');
       },
     },
@@ -596,8 +848,20 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     if (wait > 0 ? await condition(planned, wait) : planned()) return; // met (settled by the last plan) or nothing left open
     await condition(allHandlersFinished);
     const missed = openInForce().filter((c) => c.plan === null);
-    await record({ step: 'rectification-plans-missed', actor: SYSTEM, action: 'authorisation.rectification_plans_missed', settleDeadlines: [{ step: 'rectification-plans', status: 'missed' }], details: { missed: missed.map((c) => c.criterionId) } });
-    for (const target of missed) await escalate(target, `no rectification plan was agreed by ${target.rectificationPlanDueAt}`, SYSTEM, `escalation:${target.criterionId}`);
+    await record({
+      step: 'rectification-plans-missed',
+      actor: SYSTEM,
+      action: 'authorisation.rectification_plans_missed',
+      settleDeadlines: [{ step: 'rectification-plans', status: 'missed' }],
+      details: { missed: missed.map((c) => c.criterionId) },
+    });
+    for (const target of missed)
+      await escalate(
+        target,
+        `no rectification plan was agreed by ${target.rectificationPlanDueAt}`,
+        SYSTEM,
+        `escalation:${target.criterionId}`,
+      );
   }
 
   setHandler(
@@ -608,7 +872,14 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       const result = reviewCondition(target, review, input.supportLevels);
       if (!result.ok) throw invalidInput(problemsText(result.problems)); // unreachable: the validator ran the same check
       target.supportLevel = result.condition.supportLevel;
-      target.reviews.push({ round, outcome: review.outcome, reason: review.reason, supportLevel: target.supportLevel, by: actor.id, at: nowIso() });
+      target.reviews.push({
+        round,
+        outcome: review.outcome,
+        reason: review.reason,
+        supportLevel: target.supportLevel,
+        by: actor.id,
+        at: nowIso(),
+      });
       const step = `review:${round}:${criterionId}`;
       if (review.outcome === 'escalated') {
         await escalate(target, review.reason, actor, step);
@@ -616,26 +887,59 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         target.status = result.condition.status;
         if (state.reviewRound) state.reviewRound.pending = state.reviewRound.pending.filter((id) => id !== criterionId);
         refreshStage();
-        await authorisationData.recordConditions({ workflowId, code: input.code, conditions: [target], ruleVersion, nextReviewOn: null });
+        await authorisationData.recordConditions({
+          workflowId,
+          code: input.code,
+          conditions: [target],
+          ruleVersion,
+          nextReviewOn: null,
+        });
         await record({
           step,
           actor,
           action: `authorisation.condition_${review.outcome}`,
-          decision: { outcome: review.outcome, reasons: review.reason, details: { criterionId, supportLevel: target.supportLevel, directions: result.directions, round } },
+          decision: {
+            outcome: review.outcome,
+            reasons: review.reason,
+            details: { criterionId, supportLevel: target.supportLevel, directions: result.directions, round },
+          },
           details: { criterionId },
         });
-        const text = review.outcome === 'discharged' ? 'is discharged' : `is varied to support level ${target.supportLevel}${result.directions ? ', with legal directions' : ''}; it is reviewed again next quarter`;
-        await notify(step, `condition_${review.outcome}`, `Condition ${criterionId} ${review.outcome}`, `Condition ${criterionId} (${target.criterion}) ${text}.\nReason: ${review.reason}`, actor.id);
+        const text =
+          review.outcome === 'discharged'
+            ? 'is discharged'
+            : `is varied to support level ${target.supportLevel}${result.directions ? ', with legal directions' : ''}; it is reviewed again next quarter`;
+        await notify(
+          step,
+          `condition_${review.outcome}`,
+          `Condition ${criterionId} ${review.outcome}`,
+          `Condition ${criterionId} (${target.criterion}) ${text}.\nReason: ${review.reason}`,
+          actor.id,
+        );
       }
-      await authorisationData.recordConditionReview({ workflowId, criterionId, key: `round-${round}`, outcome: review.outcome, reviewedBy: actor.id, reasons: review.reason, ruleVersion });
+      await authorisationData.recordConditionReview({
+        workflowId,
+        criterionId,
+        key: `round-${round}`,
+        outcome: review.outcome,
+        reviewedBy: actor.id,
+        reasons: review.reason,
+        ruleVersion,
+      });
       return state;
     },
     {
       validator: ({ actor, criterionId, review }) => {
         if (!REVIEW_ROLES.has(actor.role)) throw forbidden(`role ${actor.role} may not review a condition`);
-        if (!state.reviewRound) throw invalidTransition(state.nextReviewOn ? `no review is open; the next is on ${state.nextReviewOn}` : 'no review is open');
+        if (!state.reviewRound)
+          throw invalidTransition(
+            state.nextReviewOn ? `no review is open; the next is on ${state.nextReviewOn}` : 'no review is open',
+          );
         const target = findCondition(criterionId);
-        if (!state.reviewRound.pending.includes(criterionId)) throw invalidTransition(`condition ${criterionId} is ${target.status === 'open' ? 'already reviewed in this round' : target.status}`);
+        if (!state.reviewRound.pending.includes(criterionId))
+          throw invalidTransition(
+            `condition ${criterionId} is ${target.status === 'open' ? 'already reviewed in this round' : target.status}`,
+          );
         const result = reviewCondition(target, review, input.supportLevels);
         if (!result.ok) throw invalidInput(problemsText(result.problems));
       },
@@ -647,7 +951,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   // ---- the process --------------------------------------------------------------------------------
 
   refreshStage();
-  await record({ step: 'started', actor: input.actor, action: 'authorisation.started', owner: 'consortium_officer', details: { ruleVersions: state.ruleVersions } });
+  await record({
+    step: 'started',
+    actor: input.actor,
+    action: 'authorisation.started',
+    owner: 'consortium_officer',
+    details: { ruleVersions: state.ruleVersions },
+  });
   caseOpened = true;
   const decisionDay = awaitDecisionDate();
   if (input.wave) await assignWave(input.wave, input.actor);
@@ -660,8 +970,19 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       state.conditionsResponse.status = 'deadline_passed';
       refreshStage();
       await condition(allHandlersFinished);
-      await record({ step: 'conditions-response-missed', actor: SYSTEM, action: 'authorisation.conditions_response_missed', settleDeadlines: [{ step: 'conditions_panel', status: 'missed' }] });
-      await notify('conditions-response-missed', 'conditions_response_missed', 'No response to the proposed conditions', `The time to respond to the proposed conditions ended at ${state.conditionsResponse.dueAt}. The decision panel will decide without a response.`, SYSTEM.id);
+      await record({
+        step: 'conditions-response-missed',
+        actor: SYSTEM,
+        action: 'authorisation.conditions_response_missed',
+        settleDeadlines: [{ step: 'conditions_panel', status: 'missed' }],
+      });
+      await notify(
+        'conditions-response-missed',
+        'conditions_response_missed',
+        'No response to the proposed conditions',
+        `The time to respond to the proposed conditions ended at ${state.conditionsResponse.dueAt}. The decision panel will decide without a response.`,
+        SYSTEM.id,
+      );
     }
   }
 
@@ -676,28 +997,62 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   refreshStage();
   await condition(allHandlersFinished);
   await authorisationData.setConsortiumAuthorisation({ code: input.code, establishedOn: state.establishedOn });
-  await record({ step: 'established', actor: SYSTEM, action: 'authorisation.established', details: { establishedOn: state.establishedOn, outcome: state.decision?.outcome, openConditions: openInForce().map((c) => c.criterionId) } });
-  await notify('established', 'established', 'Established as a statutory body', `From ${state.establishedOn} the consortium is a statutory body (§4.1).${openInForce().length > 0 ? ` Its ${plural(openInForce().length, 'condition')} will be reviewed quarterly.` : ''}`, SYSTEM.id);
+  await record({
+    step: 'established',
+    actor: SYSTEM,
+    action: 'authorisation.established',
+    details: {
+      establishedOn: state.establishedOn,
+      outcome: state.decision?.outcome,
+      openConditions: openInForce().map((c) => c.criterionId),
+    },
+  });
+  await notify(
+    'established',
+    'established',
+    'Established as a statutory body',
+    `From ${state.establishedOn} the consortium is a statutory body (§4.1).${openInForce().length > 0 ? ` Its ${plural(openInForce().length, 'condition')} will be reviewed quarterly.` : ''}`,
+    SYSTEM.id,
+  );
 
   // Quarterly reviews until every condition is discharged or escalated (a varied condition stays in force).
   for (let round = 1; openInForce().length > 0; round++) {
     const date = addMonthsToIsoDate(state.establishedOn, input.rules.conditionReviewIntervalMonths * round);
     state.nextReviewOn = date;
     refreshStage();
-    await authorisationData.recordConditions({ workflowId, code: input.code, conditions: openInForce(), ruleVersion, nextReviewOn: date });
+    await authorisationData.recordConditions({
+      workflowId,
+      code: input.code,
+      conditions: openInForce(),
+      ruleVersion,
+      nextReviewOn: date,
+    });
     const wait = dayStart(date) - now();
     if (wait > 0) await condition(() => openInForce().length === 0, wait);
     if (openInForce().length === 0) break;
     state.reviewRound = { round, date, pending: openInForce().map((c) => c.criterionId) };
     refreshStage();
     await condition(allHandlersFinished);
-    await record({ step: `review:${round}`, actor: SYSTEM, action: 'authorisation.review_opened', dueAt: new Date(dayStart(date)).toISOString(), owner: 'case_officer', details: { round, conditions: state.reviewRound.pending } });
+    await record({
+      step: `review:${round}`,
+      actor: SYSTEM,
+      action: 'authorisation.review_opened',
+      dueAt: new Date(dayStart(date)).toISOString(),
+      owner: 'case_officer',
+      details: { round, conditions: state.reviewRound.pending },
+    });
     await condition(() => (state.reviewRound?.pending.length ?? 0) === 0);
     state.reviewRound = null;
     state.nextReviewOn = null;
     refreshStage();
     await condition(allHandlersFinished);
-    await record({ step: `review:${round}:closed`, actor: SYSTEM, action: 'authorisation.review_closed', settleDeadlines: [{ step: `review:${round}`, status: 'met' }], details: { round, stillOpen: openInForce().map((c) => c.criterionId) } });
+    await record({
+      step: `review:${round}:closed`,
+      actor: SYSTEM,
+      action: 'authorisation.review_closed',
+      settleDeadlines: [{ step: `review:${round}`, status: 'met' }],
+      details: { round, stillOpen: openInForce().map((c) => c.criterionId) },
+    });
   }
 
   await plans;
@@ -710,7 +1065,11 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     actor: SYSTEM,
     action: 'authorisation.closed',
     status: 'closed',
-    details: { outcome: state.decision?.outcome, discharged: state.conditions.filter((c) => c.status === 'discharged').map((c) => c.criterionId), escalated: state.escalations.map((e) => e.criterionId) },
+    details: {
+      outcome: state.decision?.outcome,
+      discharged: state.conditions.filter((c) => c.status === 'discharged').map((c) => c.criterionId),
+      escalated: state.escalations.map((e) => e.criterionId),
+    },
   });
   return state;
 }

@@ -8,7 +8,16 @@
  *   "a last resort"); when the deadline passes a case officer assigns it with the Board's reserve
  *   power, with reasons, unless it has joined a consortium meanwhile.
  */
-import { ApplicationFailure, condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
@@ -37,8 +46,24 @@ const ASSIGNING_ROLES = new Set(['case_officer', 'admin']);
 
 export async function coverageCheck(input: CoverageCheckInput): Promise<CoverageCheckResult> {
   const workflowId = workflowInfo().workflowId;
-  const opening = { workflowId, kind: 'coverage', title: `Comprehensive coverage check, ${input.asOf}`, policyVersion: input.policyVersion };
-  await activities.recordCaseStep({ opening, step: { workflowId, step: 'checking', stage: 'checking', actor: input.actor, action: 'coverage.check_started', ruleVersion: input.policyVersion, details: { asOf: input.asOf, trigger: input.trigger } } });
+  const opening = {
+    workflowId,
+    kind: 'coverage',
+    title: `Comprehensive coverage check, ${input.asOf}`,
+    policyVersion: input.policyVersion,
+  };
+  await activities.recordCaseStep({
+    opening,
+    step: {
+      workflowId,
+      step: 'checking',
+      stage: 'checking',
+      actor: input.actor,
+      action: 'coverage.check_started',
+      ruleVersion: input.policyVersion,
+      details: { asOf: input.asOf, trigger: input.trigger },
+    },
+  });
 
   const unaffiliated = await activities.findUnaffiliatedPractices();
   const casesOpened: string[] = [];
@@ -50,7 +75,15 @@ export async function coverageCheck(input: CoverageCheckInput): Promise<Coverage
       try {
         await startChild(practiceCoverage, {
           workflowId: caseId,
-          args: [{ ...practice, checkWorkflowId: workflowId, policyVersion: input.policyVersion, joinDays: input.joinDays, clockOffsetMs: input.clockOffsetMs }],
+          args: [
+            {
+              ...practice,
+              checkWorkflowId: workflowId,
+              policyVersion: input.policyVersion,
+              joinDays: input.joinDays,
+              clockOffsetMs: input.clockOffsetMs,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
         casesOpened.push(caseId);
@@ -85,12 +118,25 @@ interface AssignmentRequest {
   reasons: string;
 }
 
-const failureType = (error: unknown): string | undefined => (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type ?? undefined : undefined);
+const failureType = (error: unknown): string | undefined =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
 
 export async function practiceCoverage(input: PracticeCoverageInput): Promise<PracticeCoverageState> {
   const workflowId = workflowInfo().workflowId;
   const now = () => new Date(Date.now() + input.clockOffsetMs);
-  const state: PracticeCoverageState = { practiceCode: input.practiceCode, stage: 'notifying', policyVersion: input.policyVersion, noticeIssuedOn: null, joinBy: null, consortiumCode: null, assignedBy: null, reasons: null, settledAt: null };
+  const state: PracticeCoverageState = {
+    practiceCode: input.practiceCode,
+    stage: 'notifying',
+    policyVersion: input.policyVersion,
+    noticeIssuedOn: null,
+    joinBy: null,
+    consortiumCode: null,
+    assignedBy: null,
+    reasons: null,
+    settledAt: null,
+  };
   let request: AssignmentRequest | undefined;
 
   setHandler(practiceCoverageState, () => state);
@@ -107,22 +153,53 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     {
       // Rejected before it enters history; the API maps these to 403, 409 and 422.
       validator: ({ actor, consortiumCode, reasons }) => {
-        if (!ASSIGNING_ROLES.has(actor.role)) throw ApplicationFailure.nonRetryable(`role ${actor.role} may not use the Board's reserve power`, 'Forbidden');
-        if (state.stage !== 'awaiting_assignment') throw ApplicationFailure.nonRetryable(`cannot assign in stage ${state.stage}: the practice must first have notice and time to choose (§4.5)`, 'InvalidTransition');
-        if (!CONSORTIUM_CODE.test(consortiumCode)) throw ApplicationFailure.nonRetryable(`${consortiumCode} is not a consortium code`, 'InvalidInput');
-        if (reasons.trim().length === 0) throw ApplicationFailure.nonRetryable('the reserve power is used with reasons (§4.5)', 'InvalidInput');
+        if (!ASSIGNING_ROLES.has(actor.role))
+          throw ApplicationFailure.nonRetryable(
+            `role ${actor.role} may not use the Board's reserve power`,
+            'Forbidden',
+          );
+        if (state.stage !== 'awaiting_assignment')
+          throw ApplicationFailure.nonRetryable(
+            `cannot assign in stage ${state.stage}: the practice must first have notice and time to choose (§4.5)`,
+            'InvalidTransition',
+          );
+        if (!CONSORTIUM_CODE.test(consortiumCode))
+          throw ApplicationFailure.nonRetryable(`${consortiumCode} is not a consortium code`, 'InvalidInput');
+        if (reasons.trim().length === 0)
+          throw ApplicationFailure.nonRetryable('the reserve power is used with reasons (§4.5)', 'InvalidInput');
       },
     },
   );
 
-  const opening = { workflowId, kind: 'coverage', practiceCode: input.practiceCode, title: `Practice ${input.practiceCode} has no consortium`, policyVersion: input.policyVersion, parentWorkflowId: input.checkWorkflowId };
+  const opening = {
+    workflowId,
+    kind: 'coverage',
+    practiceCode: input.practiceCode,
+    title: `Practice ${input.practiceCode} has no consortium`,
+    policyVersion: input.policyVersion,
+    parentWorkflowId: input.checkWorkflowId,
+  };
   const joinBy = new Date(now().getTime() + input.joinDays * DAY_MS);
   state.noticeIssuedOn = toIsoDate(now());
   state.joinBy = joinBy.toISOString();
   // §4.5: the practice first gets notice and time to choose a consortium.
   await activities.recordCaseStep({
     opening,
-    step: { workflowId, step: 'notice', stage: 'awaiting_choice', dueAt: state.joinBy, owner: 'practice', actor: SYSTEM, action: 'coverage.notice_issued', ruleVersion: input.policyVersion, details: { registeredPatients: input.registeredPatients, sourceOrganisationCode: input.sourceOrganisationCode, joinDays: input.joinDays } },
+    step: {
+      workflowId,
+      step: 'notice',
+      stage: 'awaiting_choice',
+      dueAt: state.joinBy,
+      owner: 'practice',
+      actor: SYSTEM,
+      action: 'coverage.notice_issued',
+      ruleVersion: input.policyVersion,
+      details: {
+        registeredPatients: input.registeredPatients,
+        sourceOrganisationCode: input.sourceOrganisationCode,
+        joinDays: input.joinDays,
+      },
+    },
   });
   await activities.issueNotice({
     noticeKey: `${workflowId}:notice`,
@@ -145,7 +222,16 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
   state.stage = 'awaiting_assignment';
   await activities.recordCaseStep({
     opening,
-    step: { workflowId, step: 'deadline-passed', stage: state.stage, owner: 'case_officer', actor: SYSTEM, action: 'coverage.deadline_passed', ruleVersion: input.policyVersion, settleDeadlines: [{ step: 'notice', status: 'missed' }] },
+    step: {
+      workflowId,
+      step: 'deadline-passed',
+      stage: state.stage,
+      owner: 'case_officer',
+      actor: SYSTEM,
+      action: 'coverage.deadline_passed',
+      ruleVersion: input.policyVersion,
+      settleDeadlines: [{ step: 'notice', status: 'missed' }],
+    },
   });
 
   for (;;) {
@@ -153,7 +239,15 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     const assignment = request as AssignmentRequest;
     const effectiveFrom = toIsoDate(now());
     try {
-      await activities.assignPracticeByReservePower({ workflowId, practiceCode: input.practiceCode, consortiumCode: assignment.consortiumCode, actor: assignment.actor, reasons: assignment.reasons, effectiveFrom, ruleVersion: input.policyVersion });
+      await activities.assignPracticeByReservePower({
+        workflowId,
+        practiceCode: input.practiceCode,
+        consortiumCode: assignment.consortiumCode,
+        actor: assignment.actor,
+        reasons: assignment.reasons,
+        effectiveFrom,
+        ruleVersion: input.policyVersion,
+      });
     } catch (error) {
       if (failureType(error) === 'InvalidInput') {
         // e.g. a consortium removed since the API checked it: back to the case officer, who may try again.
@@ -179,7 +273,11 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
         actor: assignment.actor,
         action: 'coverage.assigned_by_reserve_power',
         ruleVersion: input.policyVersion,
-        decision: { outcome: 'assigned_by_reserve_power', reasons: assignment.reasons, details: { consortiumCode: assignment.consortiumCode, effectiveFrom, rule: '§4.5' } },
+        decision: {
+          outcome: 'assigned_by_reserve_power',
+          reasons: assignment.reasons,
+          details: { consortiumCode: assignment.consortiumCode, effectiveFrom, rule: '§4.5' },
+        },
       },
     });
     // The receiving consortium is told of its new member, and why.
@@ -203,7 +301,17 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     state.settledAt = now().toISOString();
     await activities.recordCaseStep({
       opening,
-      step: { workflowId, step: 'joined', stage: 'joined', status: 'closed', actor: SYSTEM, action: 'coverage.practice_joined', ruleVersion: input.policyVersion, settleDeadlines: [{ step: 'notice', status: 'met' }], details: { consortiumCode } },
+      step: {
+        workflowId,
+        step: 'joined',
+        stage: 'joined',
+        status: 'closed',
+        actor: SYSTEM,
+        action: 'coverage.practice_joined',
+        ruleVersion: input.policyVersion,
+        settleDeadlines: [{ step: 'notice', status: 'met' }],
+        details: { consortiumCode },
+      },
     });
     return state;
   }

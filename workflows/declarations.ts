@@ -12,7 +12,14 @@ import type { NoticeActivities } from '../activities/notices';
 import type { ProcurementActivities } from '../activities/procurement';
 import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
-import { declarationRequestState, submitDeclaration, type Actor, type DeclarationRequestInput, type DeclarationRequestState, type ProcurementActor } from './messages';
+import {
+  declarationRequestState,
+  submitDeclaration,
+  type Actor,
+  type DeclarationRequestInput,
+  type DeclarationRequestState,
+  type ProcurementActor,
+} from './messages';
 
 const retry = { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] };
 const records = proxyActivities<CaseRecordActivities>({ startToCloseTimeout: '30 seconds', retry });
@@ -56,35 +63,83 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       validator: ({ actor, interests }) => {
         // The person declares for themselves; the consortium's officers (or an admin) may record it for them.
         const self = actor.personId === input.person.id;
-        const consortium = actor.role === 'admin' || (actor.role === 'consortium_officer' && actor.consortiumCode === input.consortiumCode);
-        if (!self && !consortium) throw ApplicationFailure.nonRetryable(`${actor.id} may not declare for person ${input.person.id}`, 'Forbidden');
-        if (state.declaredAt) throw ApplicationFailure.nonRetryable('the interests have already been declared', 'InvalidTransition');
+        const consortium =
+          actor.role === 'admin' ||
+          (actor.role === 'consortium_officer' && actor.consortiumCode === input.consortiumCode);
+        if (!self && !consortium)
+          throw ApplicationFailure.nonRetryable(
+            `${actor.id} may not declare for person ${input.person.id}`,
+            'Forbidden',
+          );
+        if (state.declaredAt)
+          throw ApplicationFailure.nonRetryable('the interests have already been declared', 'InvalidTransition');
         for (const [index, interest] of interests.entries()) {
           const percent = interest.shareholdingPercent;
           if (interest.kind === 'shareholding' && (percent === null || !(percent > 0 && percent <= 100))) {
-            throw ApplicationFailure.nonRetryable(`interests.${index}: a shareholding states the percentage held (over 0, up to 100)`, 'InvalidInput');
+            throw ApplicationFailure.nonRetryable(
+              `interests.${index}: a shareholding states the percentage held (over 0, up to 100)`,
+              'InvalidInput',
+            );
           }
         }
       },
     },
   );
 
-  const opening: CaseOpening = { workflowId, kind: 'declaration', consortiumCode: input.consortiumCode, title: `Declaration of interests: ${input.person.name}`, policyVersion: input.policyVersion };
-  const recordStep = (step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>) => records.recordCaseStep({ opening, step: { workflowId, stage: state.stage, ruleVersion: input.policyVersion, ...step } });
+  const opening: CaseOpening = {
+    workflowId,
+    kind: 'declaration',
+    consortiumCode: input.consortiumCode,
+    title: `Declaration of interests: ${input.person.name}`,
+    policyVersion: input.policyVersion,
+  };
+  const recordStep = (step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>) =>
+    records.recordCaseStep({
+      opening,
+      step: { workflowId, stage: state.stage, ruleVersion: input.policyVersion, ...step },
+    });
   const alsoTo = input.person.email ? [input.person.email] : [];
   const notify = (key: string, kind: string, title: string, body: string, extra: string[] = []) =>
-    notices.issueNotice({ noticeKey: `${workflowId}:${key}:${state.dueAt}`, workflowId, consortiumCode: input.consortiumCode, kind, title, body, issuedBy: input.actor.id, respondBy: state.dueAt, ruleVersion: input.policyVersion, alsoTo: [...alsoTo, ...extra] });
+    notices.issueNotice({
+      noticeKey: `${workflowId}:${key}:${state.dueAt}`,
+      workflowId,
+      consortiumCode: input.consortiumCode,
+      kind,
+      title,
+      body,
+      issuedBy: input.actor.id,
+      respondBy: state.dueAt,
+      ruleVersion: input.policyVersion,
+      alsoTo: [...alsoTo, ...extra],
+    });
 
   await procurements.recordDeclarationPerson({ person: input.person });
-  await recordStep({ step: `requested:${state.dueAt}`, actor: input.actor, action: 'interests.requested', dueAt: state.dueAt, owner: 'declarant', details: { personId: input.person.id, capacity: input.capacity } });
+  await recordStep({
+    step: `requested:${state.dueAt}`,
+    actor: input.actor,
+    action: 'interests.requested',
+    dueAt: state.dueAt,
+    owner: 'declarant',
+    details: { personId: input.person.id, capacity: input.capacity },
+  });
   updateCaseIndex({ stage: state.stage, dueAt });
-  await notify('requested', 'declaration_requested', `Declare your interests by ${state.dueAt.slice(0, 10)}`, `${input.person.name} (${input.capacity}) is asked to declare directorships, shareholdings over ${input.shareholdingThresholdPercent}% and roles in provider groups within ${input.declarationDays} days (2012/13, s.14O).`);
+  await notify(
+    'requested',
+    'declaration_requested',
+    `Declare your interests by ${state.dueAt.slice(0, 10)}`,
+    `${input.person.name} (${input.capacity}) is asked to declare directorships, shareholdings over ${input.shareholdingThresholdPercent}% and roles in provider groups within ${input.declarationDays} days (2012/13, s.14O).`,
+  );
 
   // Timers aim at fixed times from the request, however long the activities above took.
   const reminderAt = dueAt.getTime() - input.reminderDaysBeforeDue * DAY_MS;
   if (reminderAt > Date.now() && !(await condition(() => state.declaredAt !== null, reminderAt - Date.now()))) {
     state.remindedAt = new Date().toISOString();
-    await notify('reminder', 'declaration_reminder', `Reminder: declare your interests by ${state.dueAt.slice(0, 10)}`, `${input.person.name}'s declaration of interests is due on ${state.dueAt.slice(0, 10)}.`);
+    await notify(
+      'reminder',
+      'declaration_reminder',
+      `Reminder: declare your interests by ${state.dueAt.slice(0, 10)}`,
+      `${input.person.name}'s declaration of interests is due on ${state.dueAt.slice(0, 10)}.`,
+    );
   }
   if (!(await condition(() => state.declaredAt !== null, Math.max(1, dueAt.getTime() - Date.now())))) {
     // Escalation to a case officer when the deadline is missed.
@@ -92,9 +147,22 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     state.escalatedAt = new Date().toISOString();
     updateCaseIndex({ stage: state.stage });
     // The case officer's own deadline is now: the escalation sits in the work queue until the declaration arrives.
-    await recordStep({ step: `overdue:${state.dueAt}`, actor: SYSTEM, action: 'interests.overdue', dueAt: state.escalatedAt, owner: 'case_officer', settleDeadlines: [{ step: `requested:${state.dueAt}`, status: 'missed' }] });
+    await recordStep({
+      step: `overdue:${state.dueAt}`,
+      actor: SYSTEM,
+      action: 'interests.overdue',
+      dueAt: state.escalatedAt,
+      owner: 'case_officer',
+      settleDeadlines: [{ step: `requested:${state.dueAt}`, status: 'missed' }],
+    });
     const caseOfficers = await procurements.caseOfficerEmails({ consortiumCode: input.consortiumCode });
-    await notify('overdue', 'declaration_overdue', `Overdue declaration of interests: ${input.person.name}`, `${input.person.name} (${input.capacity}) of consortium ${input.consortiumCode} has not declared their interests; they were due on ${state.dueAt.slice(0, 10)}. Escalated to the case officer.`, caseOfficers);
+    await notify(
+      'overdue',
+      'declaration_overdue',
+      `Overdue declaration of interests: ${input.person.name}`,
+      `${input.person.name} (${input.capacity}) of consortium ${input.consortiumCode} has not declared their interests; they were due on ${state.dueAt.slice(0, 10)}. Escalated to the case officer.`,
+      caseOfficers,
+    );
     await condition(() => state.declaredAt !== null);
   }
 
@@ -117,7 +185,9 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     actor: { id: actor.id, role: actor.role },
     action: 'interests.declared',
     status: 'closed',
-    settleDeadlines: state.escalatedAt ? [{ step: `overdue:${state.dueAt}`, status: 'met' }] : [{ step: `requested:${state.dueAt}`, status: 'met' }],
+    settleDeadlines: state.escalatedAt
+      ? [{ step: `overdue:${state.dueAt}`, status: 'met' }]
+      : [{ step: `requested:${state.dueAt}`, status: 'met' }],
     details: { interests: state.interests.length, late: state.escalatedAt !== null },
   });
   return state;

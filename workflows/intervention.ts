@@ -12,11 +12,25 @@
  * compensated in reverse if a move fails (so no responsibility is ever held by two bodies or none).
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { InterventionActivities } from '../activities/intervention';
 import type { NoticeActivities } from '../activities/notices';
-import { applyCaseCommand, openCase, type CaseActor, type CaseCommand, type CaseOutcome, type Transfer } from '../domain/interventionCase';
+import {
+  applyCaseCommand,
+  openCase,
+  type CaseActor,
+  type CaseCommand,
+  type CaseOutcome,
+  type Transfer,
+} from '../domain/interventionCase';
 import { compensationsFor, stageDefinition, TRIGGER_DESCRIPTIONS, type Stage } from '../domain/interventionLadder';
 import { updateCaseIndex } from './caseIndex';
 import {
@@ -56,7 +70,13 @@ const nowIso = () => new Date().toISOString(); // the workflow clock: determinis
 export async function intervention(input: InterventionInput): Promise<InterventionState> {
   const { ladder, consortiumCode } = input;
   const workflowId = workflowInfo().workflowId;
-  const opened = openCase(ladder, { consortiumCode, serviceLines: input.serviceLines, trigger: input.trigger, openedBy: input.openedBy, at: nowIso() });
+  const opened = openCase(ladder, {
+    consortiumCode,
+    serviceLines: input.serviceLines,
+    trigger: input.trigger,
+    openedBy: input.openedBy,
+    at: nowIso(),
+  });
   if (!opened.ok) throw ApplicationFailure.nonRetryable(opened.reason, 'InvalidInput');
   let state = opened.state;
   /** Outcomes committed but not yet persisted, in order. */
@@ -74,7 +94,10 @@ export async function intervention(input: InterventionInput): Promise<Interventi
 
   setHandler(interventionState, view);
   /** A human step: validated by the reducer (rejected before it enters history: 403, 409 or 422), then committed. */
-  function humanStep<A extends { actor: CaseActor }>(update: UpdateDefinition<InterventionState, [A]>, toCommand: (arg: A, at: string) => CaseCommand) {
+  function humanStep<A extends { actor: CaseActor }>(
+    update: UpdateDefinition<InterventionState, [A]>,
+    toCommand: (arg: A, at: string) => CaseCommand,
+  ) {
     setHandler(update, (arg) => commit(toCommand(arg, nowIso())), {
       validator: (arg) => {
         const result = applyCaseCommand(ladder, state, toCommand(arg, nowIso()));
@@ -82,13 +105,48 @@ export async function intervention(input: InterventionInput): Promise<Interventi
       },
     });
   }
-  humanStep(submitInterventionResponse, (a, at) => ({ type: 'submit_response', actor: a.actor, at, respondsTo: a.respondsTo, kind: a.kind, body: a.body, milestones: a.milestones }));
-  humanStep(decideInterventionResponse, (a, at) => ({ type: 'decide_response', actor: a.actor, at, outcome: a.outcome, reasons: a.reasons }));
+  humanStep(submitInterventionResponse, (a, at) => ({
+    type: 'submit_response',
+    actor: a.actor,
+    at,
+    respondsTo: a.respondsTo,
+    kind: a.kind,
+    body: a.body,
+    milestones: a.milestones,
+  }));
+  humanStep(decideInterventionResponse, (a, at) => ({
+    type: 'decide_response',
+    actor: a.actor,
+    at,
+    outcome: a.outcome,
+    reasons: a.reasons,
+  }));
   humanStep(deEscalateIntervention, (a, at) => ({ type: 'de_escalate', actor: a.actor, at, reasons: a.reasons }));
   humanStep(raiseInterventionTrigger, (a, at) => ({ type: 'raise_trigger', actor: a.actor, at, trigger: a.trigger }));
-  humanStep(decideWithdrawal, (a, at) => ({ type: 'decide_withdrawal', actor: a.actor, at, lines: a.lines, receiver: a.receiver, reasons: a.reasons }));
-  humanStep(answerTransferRequest, (a, at) => ({ type: 'answer_transfer', actor: a.actor, at, accept: a.accept, capacity: a.capacity, willingness: a.willingness, reasons: a.reasons }));
-  humanStep(restoreResponsibilities, (a, at) => ({ type: 'restore', actor: a.actor, at, serviceLines: a.serviceLines, reasons: a.reasons }));
+  humanStep(decideWithdrawal, (a, at) => ({
+    type: 'decide_withdrawal',
+    actor: a.actor,
+    at,
+    lines: a.lines,
+    receiver: a.receiver,
+    reasons: a.reasons,
+  }));
+  humanStep(answerTransferRequest, (a, at) => ({
+    type: 'answer_transfer',
+    actor: a.actor,
+    at,
+    accept: a.accept,
+    capacity: a.capacity,
+    willingness: a.willingness,
+    reasons: a.reasons,
+  }));
+  humanStep(restoreResponsibilities, (a, at) => ({
+    type: 'restore',
+    actor: a.actor,
+    at,
+    serviceLines: a.serviceLines,
+    reasons: a.reasons,
+  }));
 
   const title = `Intervention: ${consortiumCode} (${TRIGGER_DESCRIPTIONS[input.trigger.type].title})`;
   const opening = (thirdPartyOrganisation?: string) => ({
@@ -104,12 +162,17 @@ export async function intervention(input: InterventionInput): Promise<Interventi
   function stageNotice(stage: Stage, dueAt: string | null): { title: string; body: string } {
     const definition = stageDefinition(ladder, stage);
     const heading = `${definition?.title ?? stage} (${definition?.source ?? '§5.18'})`;
-    const triggers = state.triggers.map((t) => `- ${TRIGGER_DESCRIPTIONS[t.type].title}: ${t.evidence} [rule: ${t.rule}]`).join('\n');
+    const triggers = state.triggers
+      .map((t) => `- ${TRIGGER_DESCRIPTIONS[t.type].title}: ${t.evidence} [rule: ${t.rule}]`)
+      .join('\n');
     const ask =
       stage === 'closed'
         ? 'The intervention case is closed.'
         : `Respond through the API (${definition?.respondingRoles.join(', ') ?? 'consortium_officer'})${dueAt ? ` by ${dueAt}` : ''}: an explanation, a remedial plan with milestones, a progress report, or evidence. A missed deadline escalates the case (§5.19).`;
-    return { title: `${consortiumCode}: ${heading}`, body: `${heading} for consortium ${consortiumCode}.\n\nTriggers:\n${triggers}\n\n${ask}` };
+    return {
+      title: `${consortiumCode}: ${heading}`,
+      body: `${heading} for consortium ${consortiumCode}.\n\nTriggers:\n${triggers}\n\n${ask}`,
+    };
   }
 
   async function persist(o: CaseOutcome): Promise<void> {
@@ -130,7 +193,15 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         ...(o.settle ? { settleDeadlines: [o.settle] } : {}),
       },
     });
-    if (o.trigger) await records.recordInterventionTrigger({ workflowId, key: o.step, consortiumCode, trigger: o.trigger, ruleVersion: o.ruleVersion, recordedBy: o.actor.id });
+    if (o.trigger)
+      await records.recordInterventionTrigger({
+        workflowId,
+        key: o.step,
+        consortiumCode,
+        trigger: o.trigger,
+        ruleVersion: o.ruleVersion,
+        recordedBy: o.actor.id,
+      });
     const decided = o.decidedResponse;
     if (decided && decided.status !== 'submitted') {
       await records.recordInterventionResponse({
@@ -138,22 +209,49 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         responseKey: `${workflowId}:response-${decided.seq}`,
         submittedBy: decided.submittedBy,
         body: decided.body,
-        decision: { status: decided.status, decidedBy: o.actor.id, reason: o.decision?.reasons ?? '', ruleVersion: o.ruleVersion },
+        decision: {
+          status: decided.status,
+          decidedBy: o.actor.id,
+          reason: o.decision?.reasons ?? '',
+          ruleVersion: o.ruleVersion,
+        },
       });
     }
     if (o.response) {
       const r = o.response;
       const milestones = r.milestones.map((m) => `- ${m.dueOn}: ${m.description}`).join('\n');
-      await records.recordInterventionResponse({ noticeKey: noticeKeyOf(r.round), responseKey: `${workflowId}:response-${r.seq}`, submittedBy: r.submittedBy, body: `[${r.kind}] ${r.body}${milestones ? `\n\nMilestones:\n${milestones}` : ''}` });
+      await records.recordInterventionResponse({
+        noticeKey: noticeKeyOf(r.round),
+        responseKey: `${workflowId}:response-${r.seq}`,
+        submittedBy: r.submittedBy,
+        body: `[${r.kind}] ${r.body}${milestones ? `\n\nMilestones:\n${milestones}` : ''}`,
+      });
     }
     if (o.round) {
       // §5.19: the consortium is notified at every step, by e-mail and in its work queue (the deadline above).
       const notice = stageNotice(o.round.stage, o.round.dueAt);
-      await records.issueNotice({ noticeKey: noticeKeyOf(o.round.number), workflowId, consortiumCode, kind: `intervention.${o.round.stage}`, ...notice, issuedBy: o.actor.id, respondBy: o.round.dueAt, ruleVersion: o.ruleVersion });
+      await records.issueNotice({
+        noticeKey: noticeKeyOf(o.round.number),
+        workflowId,
+        consortiumCode,
+        kind: `intervention.${o.round.stage}`,
+        ...notice,
+        issuedBy: o.actor.id,
+        respondBy: o.round.dueAt,
+        ruleVersion: o.ruleVersion,
+      });
       updateCaseIndex({ stage: o.round.stage, dueAt: o.round.dueAt ? new Date(o.round.dueAt) : null });
     }
     if (o.closed) {
-      await records.issueNotice({ noticeKey: `${workflowId}:closed`, workflowId, consortiumCode, kind: 'intervention.closed', ...stageNotice('closed', null), issuedBy: o.actor.id, ruleVersion: o.ruleVersion });
+      await records.issueNotice({
+        noticeKey: `${workflowId}:closed`,
+        workflowId,
+        consortiumCode,
+        kind: 'intervention.closed',
+        ...stageNotice('closed', null),
+        issuedBy: o.actor.id,
+        ruleVersion: o.ruleVersion,
+      });
       updateCaseIndex({ stage: 'closed' });
     }
     if (o.receiverAsked) {
@@ -170,7 +268,16 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     }
     if (o.action === 'withdrawal-completed' || o.action === 'restoration-completed') {
       const holders = state.ledger.entries.map((e) => `- ${e.serviceLine}: held by ${e.holder}`).join('\n');
-      await records.issueNotice({ noticeKey: `${workflowId}:${o.step}`, workflowId, consortiumCode, kind: `intervention.${o.action}`, title: `${consortiumCode}: ${o.action.replace('-', ' ')} (§5.18)`, body: `Who holds each commissioning responsibility now:\n${holders}`, issuedBy: o.actor.id, ruleVersion: o.ruleVersion });
+      await records.issueNotice({
+        noticeKey: `${workflowId}:${o.step}`,
+        workflowId,
+        consortiumCode,
+        kind: `intervention.${o.action}`,
+        title: `${consortiumCode}: ${o.action.replace('-', ' ')} (§5.18)`,
+        body: `Who holds each commissioning responsibility now:\n${holders}`,
+        issuedBy: o.actor.id,
+        ruleVersion: o.ruleVersion,
+      });
     }
     if (o.startTransfer) await runTransfer(o.startTransfer, o.actor);
   }
@@ -201,11 +308,23 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     }
     if (failure !== undefined) {
       for (const [index, move] of compensationsFor(transfer.plan, completed).entries()) {
-        await compensatingMoves.moveResponsibility({ workflowId, consortiumCode, key: `transfer-${transfer.number}:compensate-${index}:${move.serviceLine}`, move, ruleVersion: ladder.version, actor: 'system' });
+        await compensatingMoves.moveResponsibility({
+          workflowId,
+          consortiumCode,
+          key: `transfer-${transfer.number}:compensate-${index}:${move.serviceLine}`,
+          move,
+          ruleVersion: ladder.version,
+          actor: 'system',
+        });
         commit({ type: 'move_applied', at: nowIso(), move });
       }
     }
-    commit({ type: 'transfer_settled', at: nowIso(), ok: failure === undefined, ...(failure !== undefined ? { failure } : {}) });
+    commit({
+      type: 'transfer_settled',
+      at: nowIso(),
+      ok: failure === undefined,
+      ...(failure !== undefined ? { failure } : {}),
+    });
   }
 
   for (;;) {
@@ -220,7 +339,8 @@ export async function intervention(input: InterventionInput): Promise<Interventi
       const round = state.round;
       const woke = await condition(() => pending.length > 0, Math.max(1, Date.parse(dueAt) - Date.now()));
       // §5.19: a missed deadline escalates (or, on the last rung, is recorded as overdue for the panel).
-      if (!woke && state.round === round && state.awaiting === 'response') commit({ type: 'deadline_missed', at: nowIso(), round });
+      if (!woke && state.round === round && state.awaiting === 'response')
+        commit({ type: 'deadline_missed', at: nowIso(), round });
     } else {
       await condition(() => pending.length > 0);
     }

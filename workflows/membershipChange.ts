@@ -16,7 +16,14 @@ import { coversAreaTeam } from '../domain/access';
 import { checkEffectiveDate } from '../domain/membership';
 import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
-import { decideMembershipChange, membershipChangeState, type Actor, type MembershipChangeDecision, type MembershipChangeInput, type MembershipChangeState } from './messages';
+import {
+  decideMembershipChange,
+  membershipChangeState,
+  type Actor,
+  type MembershipChangeDecision,
+  type MembershipChangeInput,
+  type MembershipChangeState,
+} from './messages';
 
 const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>({
   startToCloseTimeout: '30 seconds',
@@ -60,14 +67,26 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     },
     {
       validator: (update) => {
-        if (!DECIDING_ROLES.has(update.actor.role)) throw ApplicationFailure.nonRetryable(`role ${update.actor.role} may not decide a membership change`, 'Forbidden');
+        if (!DECIDING_ROLES.has(update.actor.role))
+          throw ApplicationFailure.nonRetryable(
+            `role ${update.actor.role} may not decide a membership change`,
+            'Forbidden',
+          );
         if (!coversAreaTeam(update.actor, [input.fromAreaTeam, input.toAreaTeam])) {
-          throw ApplicationFailure.nonRetryable('the case officer is not scoped to the area team of either consortium', 'Forbidden');
+          throw ApplicationFailure.nonRetryable(
+            'the case officer is not scoped to the area team of either consortium',
+            'Forbidden',
+          );
         }
-        if (state.stage !== 'awaiting_decision') throw ApplicationFailure.nonRetryable(`cannot decide in stage ${state.stage}`, 'InvalidTransition');
+        if (state.stage !== 'awaiting_decision')
+          throw ApplicationFailure.nonRetryable(`cannot decide in stage ${state.stage}`, 'InvalidTransition');
         if (update.outcome === 'approved') {
-          if (!update.effectiveFrom) throw ApplicationFailure.nonRetryable('an approval needs an effective date', 'InvalidInput');
-          const problem = checkEffectiveDate(update.effectiveFrom, { requestedOn: state.requestedOn, currentMembershipFrom: input.currentMembershipFrom });
+          if (!update.effectiveFrom)
+            throw ApplicationFailure.nonRetryable('an approval needs an effective date', 'InvalidInput');
+          const problem = checkEffectiveDate(update.effectiveFrom, {
+            requestedOn: state.requestedOn,
+            currentMembershipFrom: input.currentMembershipFrom,
+          });
           if (problem) throw ApplicationFailure.nonRetryable(`effectiveFrom ${problem}`, 'InvalidInput');
         }
       },
@@ -84,7 +103,8 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     title: `Practice ${input.practiceCode}: move from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode}`,
     policyVersion: input.policyVersion,
   };
-  const record = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion'>) => activities.recordCaseStep({ opening, step: { ...step, workflowId, ruleVersion: input.policyVersion } });
+  const record = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion'>) =>
+    activities.recordCaseStep({ opening, step: { ...step, workflowId, ruleVersion: input.policyVersion } });
   const notifyBoth = (step: string, title: string, body: string, actor: Actor) =>
     Promise.all(
       consortia.map((consortiumCode) =>
@@ -110,7 +130,12 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     owner: 'case_officer',
     actor: input.actor,
     action: 'membership_change.requested',
-    details: { practiceCode: input.practiceCode, fromConsortiumCode: input.fromConsortiumCode, toConsortiumCode: input.toConsortiumCode, reason: input.reason },
+    details: {
+      practiceCode: input.practiceCode,
+      fromConsortiumCode: input.fromConsortiumCode,
+      toConsortiumCode: input.toConsortiumCode,
+      reason: input.reason,
+    },
   });
   await activities.recordMembershipChangeRequest({
     workflowId,
@@ -155,13 +180,24 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     status: decided.outcome === 'rejected' ? 'closed' : 'open',
     actor: decider,
     action: `membership_change.${decided.outcome}`,
-    decision: { outcome: decided.outcome, reasons: decided.reasons ?? null, details: { effectiveFrom: decided.effectiveFrom ?? null } },
+    decision: {
+      outcome: decided.outcome,
+      reasons: decided.reasons ?? null,
+      details: { effectiveFrom: decided.effectiveFrom ?? null },
+    },
     settleDeadlines: [
       { step: 'requested', status: 'met' },
       { step: 'decision-overdue', status: 'met' },
     ],
   });
-  await activities.settleMembershipChangeRequest({ workflowId, status: decided.outcome, decidedBy: decider.id, decidedAt: new Date().toISOString(), reasons: decided.reasons ?? null, effectiveFrom: decided.effectiveFrom ?? null });
+  await activities.settleMembershipChangeRequest({
+    workflowId,
+    status: decided.outcome,
+    decidedBy: decider.id,
+    decidedAt: new Date().toISOString(),
+    reasons: decided.reasons ?? null,
+    effectiveFrom: decided.effectiveFrom ?? null,
+  });
   updateCaseIndex({ stage: state.stage });
   await notifyBoth(
     decided.outcome,
@@ -178,7 +214,13 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     if (wait > 0) await sleep(wait);
     await activities.applyMembershipChange({ workflowId, actor: decider, ruleVersion: input.policyVersion });
     state.stage = 'effective';
-    await record({ step: 'effective', stage: 'effective', status: 'closed', actor: decider, action: 'membership_change.effective' });
+    await record({
+      step: 'effective',
+      stage: 'effective',
+      status: 'closed',
+      actor: decider,
+      action: 'membership_change.effective',
+    });
     updateCaseIndex({ stage: state.stage });
   }
   state.settledAt = new Date().toISOString();

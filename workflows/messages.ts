@@ -5,12 +5,39 @@
 import type { AllocationCalculated } from '../activities/allocation';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { currentPolicy, type Policy } from '../domain/policy';
-import { currentAuthorisationRules, currentCriteriaCatalogue, currentSupportLevelPolicy, currentWaveSchedule } from '../domain/authorisation';
-import type { ApplicationCheck, AssessmentProgress, AssessmentStep, AuthorisationCondition, AuthorisationOutcome, AuthorisationRules, ConditionReview, ConditionReviewOutcome, ConditionsResponseStatus, CriteriaCatalogue, CriterionResult, SupportLevel, SupportLevelPolicy, WaveSchedule } from '../domain/authorisation';
+import {
+  currentAuthorisationRules,
+  currentCriteriaCatalogue,
+  currentSupportLevelPolicy,
+  currentWaveSchedule,
+} from '../domain/authorisation';
+import type {
+  ApplicationCheck,
+  AssessmentProgress,
+  AssessmentStep,
+  AuthorisationCondition,
+  AuthorisationOutcome,
+  AuthorisationRules,
+  ConditionReview,
+  ConditionReviewOutcome,
+  ConditionsResponseStatus,
+  CriteriaCatalogue,
+  CriterionResult,
+  SupportLevel,
+  SupportLevelPolicy,
+  WaveSchedule,
+} from '../domain/authorisation';
 import type { BidderKind, ConflictAssessment, InterestKind, ProcurementManagement } from '../domain/conflict';
 import type { AwardCriterion, ProcurementPolicySnapshot, ReferralReport, ReferralReturn } from '../domain/procurement';
 import type { MilestoneAllocation, MilestoneDefinition, MilestoneKind, TimetablePolicy } from '../domain/timetable';
-import type { CaseActor, InterventionCaseState, PlanMilestone, ResponseKind, TriggerRecord, WithdrawalLine } from '../domain/interventionCase';
+import type {
+  CaseActor,
+  InterventionCaseState,
+  PlanMilestone,
+  ResponseKind,
+  TriggerRecord,
+  WithdrawalLine,
+} from '../domain/interventionCase';
 import type { InterventionLadder, Stage } from '../domain/interventionLadder';
 import type { BoardOutcome, PracticeConcernPolicy, PracticeConcernStage } from '../domain/practiceConcern';
 
@@ -50,7 +77,9 @@ export interface ShadowFormationState {
 }
 
 export const shadowFormationState = defineQuery<ShadowFormationState>('shadowFormationState');
-export const recogniseShadowConsortium = defineUpdate<ShadowFormationState, [{ actor: Actor; note?: string }]>('recogniseShadowConsortium');
+export const recogniseShadowConsortium = defineUpdate<ShadowFormationState, [{ actor: Actor; note?: string }]>(
+  'recogniseShadowConsortium',
+);
 
 export const workflowIds = {
   shadowFormation: (code: string) => `shadow-formation:${code}`,
@@ -107,8 +136,11 @@ export interface MembershipChangeDecision {
 }
 
 export const membershipChangeState = defineQuery<MembershipChangeState>('membershipChangeState');
-export const decideMembershipChange = defineUpdate<MembershipChangeState, [MembershipChangeDecision]>('decideMembershipChange');
-export const membershipChangeWorkflowId = (practiceCode: string, number: number) => `membership-change:${practiceCode}:${number}`;
+export const decideMembershipChange = defineUpdate<MembershipChangeState, [MembershipChangeDecision]>(
+  'decideMembershipChange',
+);
+export const membershipChangeWorkflowId = (practiceCode: string, number: number) =>
+  `membership-change:${practiceCode}:${number}`;
 
 // --- Authorisation: from shadow to statutory (Process 1, §4.1–4.9, §7.1) ---
 
@@ -123,7 +155,10 @@ export interface AuthorisationInput {
   name: string;
   areaTeam?: string | null;
   actor: Actor;
-  policy: Pick<Policy, 'version' | 'conditionsResponseDays' | 'fullRiskPopulationThreshold' | 'limitedScopePopulationThreshold'>;
+  policy: Pick<
+    Policy,
+    'version' | 'conditionsResponseDays' | 'fullRiskPopulationThreshold' | 'limitedScopePopulationThreshold'
+  >;
   rules: AuthorisationRules;
   catalogue: CriteriaCatalogue;
   supportLevels: SupportLevelPolicy;
@@ -135,14 +170,23 @@ export interface AuthorisationInput {
 }
 
 /** The process's input with the policy and rule tables in force now, snapshotted for its whole life (§5.19). */
-export function authorisationInput(consortium: { code: string; name: string; areaTeam?: string | null }, actor: Actor, options: { wave?: number | null; waveSchedule?: WaveSchedule; clockOffsetMs?: number } = {}): AuthorisationInput {
+export function authorisationInput(
+  consortium: { code: string; name: string; areaTeam?: string | null },
+  actor: Actor,
+  options: { wave?: number | null; waveSchedule?: WaveSchedule; clockOffsetMs?: number } = {},
+): AuthorisationInput {
   const policy = currentPolicy();
   return {
     code: consortium.code,
     name: consortium.name,
     areaTeam: consortium.areaTeam ?? null,
     actor,
-    policy: { version: policy.version, conditionsResponseDays: policy.conditionsResponseDays, fullRiskPopulationThreshold: policy.fullRiskPopulationThreshold, limitedScopePopulationThreshold: policy.limitedScopePopulationThreshold },
+    policy: {
+      version: policy.version,
+      conditionsResponseDays: policy.conditionsResponseDays,
+      fullRiskPopulationThreshold: policy.fullRiskPopulationThreshold,
+      limitedScopePopulationThreshold: policy.limitedScopePopulationThreshold,
+    },
     rules: currentAuthorisationRules(),
     catalogue: currentCriteriaCatalogue(),
     supportLevels: currentSupportLevelPolicy(),
@@ -172,9 +216,18 @@ export interface ApplicationCheckReport extends ApplicationCheck {
   evidenceMissing: string[];
 }
 
-export type EvidenceStepRecord = { step: 'desktop_review' | 'stakeholder_survey' | 'site_visit'; summary: string; results: CriterionResult[]; respondents?: number };
+export type EvidenceStepRecord = {
+  step: 'desktop_review' | 'stakeholder_survey' | 'site_visit';
+  summary: string;
+  results: CriterionResult[];
+  respondents?: number;
+};
 export type ModerationRecord = { step: 'moderation'; summary: string; results?: CriterionResult[] };
-export type ConditionsPanelRecord = { step: 'conditions_panel'; summary: string; supportLevels?: Array<{ criterionId: string; supportLevel: SupportLevel }> };
+export type ConditionsPanelRecord = {
+  step: 'conditions_panel';
+  summary: string;
+  supportLevels?: Array<{ criterionId: string; supportLevel: SupportLevel }>;
+};
 /** One assessment step as a case officer (or, for the conditions panel, the decision panel) records it. */
 export type AssessmentStepRecord = EvidenceStepRecord | ModerationRecord | ConditionsPanelRecord;
 
@@ -210,7 +263,14 @@ export interface ConditionInForce extends AuthorisationCondition {
   rectificationPlanDueAt: string;
   /** The consortium's rectification plan, once submitted. */
   plan: string | null;
-  reviews: Array<{ round: number; outcome: ConditionReviewOutcome; reason: string; supportLevel: SupportLevel; by: string; at: string }>;
+  reviews: Array<{
+    round: number;
+    outcome: ConditionReviewOutcome;
+    reason: string;
+    supportLevel: SupportLevel;
+    by: string;
+    at: string;
+  }>;
 }
 
 export interface AuthorisationState {
@@ -219,15 +279,35 @@ export interface AuthorisationState {
   policyVersion: string;
   ruleVersions: { rules: string; catalogue: string; supportLevels: string; waveSchedule: string };
   startedAt: string;
-  application: (AuthorisationApplication & { submittedBy: string; submittedAt: string; check: ApplicationCheckReport | null }) | null;
-  assessment: { progress: AssessmentProgress; steps: Array<{ step: AssessmentStep; summary: string; recordedBy: string; recordedAt: string }> };
+  application:
+    | (AuthorisationApplication & { submittedBy: string; submittedAt: string; check: ApplicationCheckReport | null })
+    | null;
+  assessment: {
+    progress: AssessmentProgress;
+    steps: Array<{ step: AssessmentStep; summary: string; recordedBy: string; recordedAt: string }>;
+  };
   /** The moderated result for every criterion, once moderation is recorded. */
   moderatedResults: CriterionResult[] | null;
   wave: { wave: number; decisionDate: string } | null;
   decisionDateReached: boolean;
   proposedConditions: AuthorisationCondition[];
-  conditionsResponse: { status: ConditionsResponseStatus | 'not_yet_proposed'; dueAt: string | null; respondedBy: string | null; respondedAt: string | null; response: ConditionsResponse | null };
-  decision: { outcome: AuthorisationOutcome; reasons: string; directions: boolean; explicitSteps: string[]; interimArrangements: string[]; decidedBy: string; decidedAt: string; ruleVersion: string } | null;
+  conditionsResponse: {
+    status: ConditionsResponseStatus | 'not_yet_proposed';
+    dueAt: string | null;
+    respondedBy: string | null;
+    respondedAt: string | null;
+    response: ConditionsResponse | null;
+  };
+  decision: {
+    outcome: AuthorisationOutcome;
+    reasons: string;
+    directions: boolean;
+    explicitSteps: string[];
+    interimArrangements: string[];
+    decidedBy: string;
+    decidedAt: string;
+    ruleVersion: string;
+  } | null;
   establishmentDate: string;
   establishedOn: string | null;
   conditions: ConditionInForce[];
@@ -239,13 +319,33 @@ export interface AuthorisationState {
 }
 
 export const authorisationState = defineQuery<AuthorisationState>('authorisationState');
-export const submitAuthorisationApplication = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; application: AuthorisationApplication }]>('submitAuthorisationApplication');
-export const recordAssessmentStep = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; record: AssessmentStepRecord }]>('recordAssessmentStep');
-export const assignAuthorisationWave = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; wave: number }]>('assignAuthorisationWave');
-export const respondToProposedConditions = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; response: ConditionsResponse }]>('respondToProposedConditions');
-export const decideAuthorisation = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; decision: AuthorisationDecisionSubmission }]>('decideAuthorisation');
-export const submitRectificationPlan = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; criterionId: string; plan: string }]>('submitRectificationPlan');
-export const reviewAuthorisationCondition = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; criterionId: string; review: ConditionReview }]>('reviewAuthorisationCondition');
+export const submitAuthorisationApplication = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; application: AuthorisationApplication }]
+>('submitAuthorisationApplication');
+export const recordAssessmentStep = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; record: AssessmentStepRecord }]
+>('recordAssessmentStep');
+export const assignAuthorisationWave = defineUpdate<AuthorisationState, [{ actor: AuthorisationActor; wave: number }]>(
+  'assignAuthorisationWave',
+);
+export const respondToProposedConditions = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; response: ConditionsResponse }]
+>('respondToProposedConditions');
+export const decideAuthorisation = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; decision: AuthorisationDecisionSubmission }]
+>('decideAuthorisation');
+export const submitRectificationPlan = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; criterionId: string; plan: string }]
+>('submitRectificationPlan');
+export const reviewAuthorisationCondition = defineUpdate<
+  AuthorisationState,
+  [{ actor: AuthorisationActor; criterionId: string; review: ConditionReview }]
+>('reviewAuthorisationCondition');
 
 export const authorisationWorkflowId = (code: string) => `authorisation:${code}`;
 
@@ -272,13 +372,32 @@ export interface InterventionState extends InterventionCaseState {
 type InterventionStep<T> = { actor: CaseActor } & T;
 
 export const interventionState = defineQuery<InterventionState>('interventionState');
-export const submitInterventionResponse = defineUpdate<InterventionState, [InterventionStep<{ respondsTo: Stage; kind: ResponseKind; body: string; milestones?: PlanMilestone[] }>]>('submitInterventionResponse');
-export const decideInterventionResponse = defineUpdate<InterventionState, [InterventionStep<{ outcome: 'accept' | 'reject' | 'continue'; reasons: string }>]>('decideInterventionResponse');
-export const deEscalateIntervention = defineUpdate<InterventionState, [InterventionStep<{ reasons: string }>]>('deEscalateIntervention');
-export const raiseInterventionTrigger = defineUpdate<InterventionState, [InterventionStep<{ trigger: TriggerRecord }>]>('raiseInterventionTrigger');
-export const decideWithdrawal = defineUpdate<InterventionState, [InterventionStep<{ lines: WithdrawalLine[]; receiver: string; reasons: string }>]>('decideWithdrawal');
-export const answerTransferRequest = defineUpdate<InterventionState, [InterventionStep<{ accept: boolean; capacity: string; willingness: string; reasons: string }>]>('answerTransferRequest');
-export const restoreResponsibilities = defineUpdate<InterventionState, [InterventionStep<{ serviceLines?: string[]; reasons: string }>]>('restoreResponsibilities');
+export const submitInterventionResponse = defineUpdate<
+  InterventionState,
+  [InterventionStep<{ respondsTo: Stage; kind: ResponseKind; body: string; milestones?: PlanMilestone[] }>]
+>('submitInterventionResponse');
+export const decideInterventionResponse = defineUpdate<
+  InterventionState,
+  [InterventionStep<{ outcome: 'accept' | 'reject' | 'continue'; reasons: string }>]
+>('decideInterventionResponse');
+export const deEscalateIntervention = defineUpdate<InterventionState, [InterventionStep<{ reasons: string }>]>(
+  'deEscalateIntervention',
+);
+export const raiseInterventionTrigger = defineUpdate<InterventionState, [InterventionStep<{ trigger: TriggerRecord }>]>(
+  'raiseInterventionTrigger',
+);
+export const decideWithdrawal = defineUpdate<
+  InterventionState,
+  [InterventionStep<{ lines: WithdrawalLine[]; receiver: string; reasons: string }>]
+>('decideWithdrawal');
+export const answerTransferRequest = defineUpdate<
+  InterventionState,
+  [InterventionStep<{ accept: boolean; capacity: string; willingness: string; reasons: string }>]
+>('answerTransferRequest');
+export const restoreResponsibilities = defineUpdate<
+  InterventionState,
+  [InterventionStep<{ serviceLines?: string[]; reasons: string }>]
+>('restoreResponsibilities');
 
 export interface PracticeConcernInput {
   consortiumCode: string;
@@ -306,12 +425,19 @@ export interface PracticeConcernState {
 }
 
 export const practiceConcernState = defineQuery<PracticeConcernState>('practiceConcernState');
-export const resolvePracticeConcern = defineUpdate<PracticeConcernState, [{ actor: CaseActor; note: string }]>('resolvePracticeConcern');
-export const decidePracticeConcern = defineUpdate<PracticeConcernState, [{ actor: CaseActor; outcome: BoardOutcome; reasons: string }]>('decidePracticeConcern');
+export const resolvePracticeConcern = defineUpdate<PracticeConcernState, [{ actor: CaseActor; note: string }]>(
+  'resolvePracticeConcern',
+);
+export const decidePracticeConcern = defineUpdate<
+  PracticeConcernState,
+  [{ actor: CaseActor; outcome: BoardOutcome; reasons: string }]
+>('decidePracticeConcern');
 
 /** Business keys: one intervention per consortium per month of opening; one concern per practice per month. */
-export const interventionWorkflowId = (consortiumCode: string, period: string) => `intervention:${consortiumCode}:${period}`;
-export const practiceConcernWorkflowId = (practiceCode: string, period: string) => `practice-concern:${practiceCode}:${period}`;
+export const interventionWorkflowId = (consortiumCode: string, period: string) =>
+  `intervention:${consortiumCode}:${period}`;
+export const practiceConcernWorkflowId = (practiceCode: string, period: string) =>
+  `practice-concern:${practiceCode}:${period}`;
 
 // [issue 5: intervention messages]
 
@@ -422,7 +548,17 @@ export type ProcurementStage =
   | 'no_bids';
 
 /** The procurement as published (from its input), then where it stands. */
-export interface ProcurementState extends Pick<ProcurementInput, 'procurementId' | 'consortiumCode' | 'title' | 'service' | 'estimatedValuePence' | 'route' | 'singleTender' | 'criteria'> {
+export interface ProcurementState extends Pick<
+  ProcurementInput,
+  | 'procurementId'
+  | 'consortiumCode'
+  | 'title'
+  | 'service'
+  | 'estimatedValuePence'
+  | 'route'
+  | 'singleTender'
+  | 'criteria'
+> {
   major: boolean;
   stage: ProcurementStage;
   ruleVersion: string;
@@ -447,12 +583,29 @@ export interface ProcurementState extends Pick<ProcurementInput, 'procurementId'
 
 export const procurementState = defineQuery<ProcurementState>('procurementState');
 export const submitBid = defineUpdate<ProcurementState, [{ actor: ProcurementActor; bid: BidSubmission }]>('submitBid');
-export const nominateThirdParty = defineUpdate<ProcurementState, [{ actor: ProcurementActor; thirdParty: ThirdParty }]>('nominateThirdParty');
-export const respondToHandOff = defineUpdate<ProcurementState, [{ actor: ProcurementActor; accept: boolean; reason: string }]>('respondToHandOff');
-export const scoreBid = defineUpdate<ProcurementState, [{ actor: ProcurementActor; bidderId: string; scores: Record<string, number>; note?: string }]>('scoreBid');
-export const awardProcurement = defineUpdate<ProcurementState, [{ actor: ProcurementActor; bidderId: string; reasons: string; contractQuarters: number }]>('awardProcurement');
-export const recordPracticePayment = defineUpdate<ProcurementState, [{ actor: ProcurementActor; payment: Omit<PracticePayment, 'recordedBy'> }]>('recordPracticePayment');
-export const reportReferrals = defineUpdate<ProcurementState, [{ actor: ProcurementActor; referralReturn: ReferralReturn }]>('reportReferrals');
+export const nominateThirdParty = defineUpdate<ProcurementState, [{ actor: ProcurementActor; thirdParty: ThirdParty }]>(
+  'nominateThirdParty',
+);
+export const respondToHandOff = defineUpdate<
+  ProcurementState,
+  [{ actor: ProcurementActor; accept: boolean; reason: string }]
+>('respondToHandOff');
+export const scoreBid = defineUpdate<
+  ProcurementState,
+  [{ actor: ProcurementActor; bidderId: string; scores: Record<string, number>; note?: string }]
+>('scoreBid');
+export const awardProcurement = defineUpdate<
+  ProcurementState,
+  [{ actor: ProcurementActor; bidderId: string; reasons: string; contractQuarters: number }]
+>('awardProcurement');
+export const recordPracticePayment = defineUpdate<
+  ProcurementState,
+  [{ actor: ProcurementActor; payment: Omit<PracticePayment, 'recordedBy'> }]
+>('recordPracticePayment');
+export const reportReferrals = defineUpdate<
+  ProcurementState,
+  [{ actor: ProcurementActor; referralReturn: ReferralReturn }]
+>('reportReferrals');
 
 export type DeclarationCapacity = 'member' | 'governing_body' | 'staff';
 
@@ -496,7 +649,10 @@ export interface DeclarationRequestState {
 }
 
 export const declarationRequestState = defineQuery<DeclarationRequestState>('declarationRequestState');
-export const submitDeclaration = defineUpdate<DeclarationRequestState, [{ actor: ProcurementActor; interests: DeclaredInterestInput[] }]>('submitDeclaration');
+export const submitDeclaration = defineUpdate<
+  DeclarationRequestState,
+  [{ actor: ProcurementActor; interests: DeclaredInterestInput[] }]
+>('submitDeclaration');
 
 export const procurementWorkflowIds = {
   procurement: (procurementId: string) => `procurement:${procurementId}`,
@@ -625,7 +781,8 @@ export interface PracticeCoverageInput extends UnaffiliatedPracticeFound {
   clockOffsetMs: number;
 }
 
-export type PracticeCoverageStage = 'notifying' | 'awaiting_choice' | 'awaiting_assignment' | 'assigning' | 'joined' | 'assigned';
+export type PracticeCoverageStage =
+  'notifying' | 'awaiting_choice' | 'awaiting_assignment' | 'assigning' | 'joined' | 'assigned';
 
 export interface PracticeCoverageState {
   practiceCode: string;
@@ -642,12 +799,16 @@ export interface PracticeCoverageState {
 
 export const practiceCoverageState = defineQuery<PracticeCoverageState>('practiceCoverageState');
 /** §4.5: the Board's reserve power, used by a case officer with reasons once the deadline has passed. */
-export const assignPracticeByReservePower = defineUpdate<PracticeCoverageState, [{ actor: Actor; consortiumCode: string; reasons: string }]>('assignPracticeByReservePower');
+export const assignPracticeByReservePower = defineUpdate<
+  PracticeCoverageState,
+  [{ actor: Actor; consortiumCode: string; reasons: string }]
+>('assignPracticeByReservePower');
 
 export const timetableWorkflowIds = {
   timetable: (name: string) => `timetable:${name}`,
   /** `allocation:2013-14:indicative` */
-  allocation: (financialYear: string, basis: MilestoneAllocation['basis']) => `allocation:${financialYear.replace('/', '-')}:${basis}`,
+  allocation: (financialYear: string, basis: MilestoneAllocation['basis']) =>
+    `allocation:${financialYear.replace('/', '-')}:${basis}`,
   coverageCheck: (asOf: string) => `coverage-check:${asOf}`,
   practiceCoverage: (practiceCode: string) => `coverage:${practiceCode}`,
 };

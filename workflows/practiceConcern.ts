@@ -10,7 +10,13 @@ import type { NoticeActivities } from '../activities/notices';
 import { SYSTEM_ACTOR, type CaseActor } from '../domain/interventionCase';
 import { BOARD_OUTCOMES } from '../domain/practiceConcern';
 import { updateCaseIndex } from './caseIndex';
-import { decidePracticeConcern, practiceConcernState, resolvePracticeConcern, type PracticeConcernInput, type PracticeConcernState } from './messages';
+import {
+  decidePracticeConcern,
+  practiceConcernState,
+  resolvePracticeConcern,
+  type PracticeConcernInput,
+  type PracticeConcernState,
+} from './messages';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -50,9 +56,18 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     },
     {
       validator: ({ actor, note }) => {
-        if (actor.role !== 'consortium_officer' || actor.consortiumCode !== input.consortiumCode) throw ApplicationFailure.nonRetryable(`only ${input.consortiumCode}'s officers may resolve this concern`, 'Forbidden');
-        if (state.stage !== 'with_consortium') throw ApplicationFailure.nonRetryable(`the concern is ${state.stage}; the consortium can no longer resolve it`, 'InvalidTransition');
-        if (note.trim().length === 0) throw ApplicationFailure.nonRetryable('say how the concern was resolved', 'InvalidInput');
+        if (actor.role !== 'consortium_officer' || actor.consortiumCode !== input.consortiumCode)
+          throw ApplicationFailure.nonRetryable(
+            `only ${input.consortiumCode}'s officers may resolve this concern`,
+            'Forbidden',
+          );
+        if (state.stage !== 'with_consortium')
+          throw ApplicationFailure.nonRetryable(
+            `the concern is ${state.stage}; the consortium can no longer resolve it`,
+            'InvalidTransition',
+          );
+        if (note.trim().length === 0)
+          throw ApplicationFailure.nonRetryable('say how the concern was resolved', 'InvalidInput');
       },
     },
   );
@@ -65,10 +80,20 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     },
     {
       validator: ({ actor, outcome, reasons }) => {
-        if (!BOARD_ROLES.has(actor.role)) throw ApplicationFailure.nonRetryable(`role ${actor.role} may not decide a primary-care contract concern`, 'Forbidden');
-        if (state.stage !== 'contract_concern') throw ApplicationFailure.nonRetryable(`the concern is ${state.stage}, not with the Board`, 'InvalidTransition');
-        if (!BOARD_OUTCOMES.includes(outcome)) throw ApplicationFailure.nonRetryable(`outcome must be one of ${BOARD_OUTCOMES.join(', ')}`, 'InvalidInput');
-        if (reasons.trim().length === 0) throw ApplicationFailure.nonRetryable('a decision must give its reasons (§5.19)', 'InvalidInput');
+        if (!BOARD_ROLES.has(actor.role))
+          throw ApplicationFailure.nonRetryable(
+            `role ${actor.role} may not decide a primary-care contract concern`,
+            'Forbidden',
+          );
+        if (state.stage !== 'contract_concern')
+          throw ApplicationFailure.nonRetryable(
+            `the concern is ${state.stage}, not with the Board`,
+            'InvalidTransition',
+          );
+        if (!BOARD_OUTCOMES.includes(outcome))
+          throw ApplicationFailure.nonRetryable(`outcome must be one of ${BOARD_OUTCOMES.join(', ')}`, 'InvalidInput');
+        if (reasons.trim().length === 0)
+          throw ApplicationFailure.nonRetryable('a decision must give its reasons (§5.19)', 'InvalidInput');
       },
     },
   );
@@ -81,10 +106,31 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     title: `Practice concern: ${input.practiceCode} (${input.consortiumCode})`,
     policyVersion: policy.version,
   };
-  const record = (step: string, stage: string, actor: CaseActor, action: string, extra: Partial<Parameters<typeof records.recordCaseStep>[0]['step']> = {}) =>
-    records.recordCaseStep({ opening, step: { workflowId, step, stage, actor: { id: actor.id, role: actor.role }, action: `practice_concern.${action}`, ruleVersion: policy.version, ...extra } });
+  const record = (
+    step: string,
+    stage: string,
+    actor: CaseActor,
+    action: string,
+    extra: Partial<Parameters<typeof records.recordCaseStep>[0]['step']> = {},
+  ) =>
+    records.recordCaseStep({
+      opening,
+      step: {
+        workflowId,
+        step,
+        stage,
+        actor: { id: actor.id, role: actor.role },
+        action: `practice_concern.${action}`,
+        ruleVersion: policy.version,
+        ...extra,
+      },
+    });
 
-  await record('opened', state.stage, input.openedBy, 'opened', { dueAt: state.dueAt, owner: 'consortium_officer', details: { concern: input.concern, evidence: input.evidence } });
+  await record('opened', state.stage, input.openedBy, 'opened', {
+    dueAt: state.dueAt,
+    owner: 'consortium_officer',
+    details: { concern: input.concern, evidence: input.evidence },
+  });
   updateCaseIndex({ stage: state.stage, dueAt: state.dueAt ? new Date(state.dueAt) : null });
 
   const resolved = await condition(() => state.stage !== 'with_consortium', policy.consortiumResolutionDays * DAY_MS);

@@ -8,7 +8,13 @@ import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInf
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
-import { recogniseShadowConsortium, shadowFormationState, type Actor, type ShadowFormationInput, type ShadowFormationState } from './messages';
+import {
+  recogniseShadowConsortium,
+  shadowFormationState,
+  type Actor,
+  type ShadowFormationInput,
+  type ShadowFormationState,
+} from './messages';
 
 const records = proxyActivities<CaseRecordActivities>({
   startToCloseTimeout: '30 seconds',
@@ -41,8 +47,10 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
     {
       // Rejected before it enters history; the API maps this to 409 (or 403 for the role).
       validator: ({ actor }) => {
-        if (!RECOGNISING_ROLES.has(actor.role)) throw ApplicationFailure.nonRetryable(`role ${actor.role} may not recognise a consortium`, 'Forbidden');
-        if (state.stage !== 'awaiting_recognition') throw ApplicationFailure.nonRetryable(`cannot recognise in stage ${state.stage}`, 'InvalidTransition');
+        if (!RECOGNISING_ROLES.has(actor.role))
+          throw ApplicationFailure.nonRetryable(`role ${actor.role} may not recognise a consortium`, 'Forbidden');
+        if (state.stage !== 'awaiting_recognition')
+          throw ApplicationFailure.nonRetryable(`cannot recognise in stage ${state.stage}`, 'InvalidTransition');
       },
     },
   );

@@ -19,7 +19,15 @@
  * an offset so that the start of the workflow stands for 1 April 2010, and replays 2010–2014 on the
  * time-skipping server's clock.
  */
-import { ChildWorkflowFailure, continueAsNew, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ChildWorkflowFailure,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { TimetableActivities } from '../activities/timetable';
@@ -27,7 +35,14 @@ import { startOfDayUtc, toIsoDate } from '../domain/calendar';
 import { recurringMilestones, sortMilestones, type MilestoneDefinition } from '../domain/timetable';
 import { allocationRun } from './allocation';
 import { coverageCheck } from './coverage';
-import { timetableState, timetableWorkflowIds, type Actor, type FiredMilestone, type TimetableInput, type TimetableState } from './messages';
+import {
+  timetableState,
+  timetableWorkflowIds,
+  type Actor,
+  type FiredMilestone,
+  type TimetableInput,
+  type TimetableState,
+} from './messages';
 
 const activities = proxyActivities<CaseRecordActivities & TimetableActivities>({
   startToCloseTimeout: '1 minute',
@@ -42,20 +57,48 @@ type Outcome = Pick<FiredMilestone, 'status' | 'workflowId' | 'summary'>;
 
 export async function timetable(input: TimetableInput): Promise<TimetableState> {
   const workflowId = workflowInfo().workflowId;
-  const clockOffsetMs = input.clockOffsetMs ?? (input.simulatedStartOn ? startOfDayUtc(input.simulatedStartOn).getTime() - Date.now() : 0);
+  const clockOffsetMs =
+    input.clockOffsetMs ?? (input.simulatedStartOn ? startOfDayUtc(input.simulatedStartOn).getTime() - Date.now() : 0);
   const now = () => new Date(Date.now() + clockOffsetMs);
   const pending = sortMilestones(input.milestones);
   const generation = input.generation ?? 0;
-  const state: TimetableState = { name: input.name, stage: 'scheduling', today: toIsoDate(now()), policyVersion: input.policy.version, next: null, pending: pending.length, fired: [...(input.fired ?? [])], generation };
+  const state: TimetableState = {
+    name: input.name,
+    stage: 'scheduling',
+    today: toIsoDate(now()),
+    policyVersion: input.policy.version,
+    next: null,
+    pending: pending.length,
+    fired: [...(input.fired ?? [])],
+    generation,
+  };
   setHandler(timetableState, () => {
     const next = pending[0];
-    return { ...state, today: toIsoDate(now()), pending: pending.length, next: next ? { key: next.key, kind: next.kind, title: next.title, dueOn: next.dueOn } : null };
+    return {
+      ...state,
+      today: toIsoDate(now()),
+      pending: pending.length,
+      next: next ? { key: next.key, kind: next.kind, title: next.title, dueOn: next.dueOn } : null,
+    };
   });
 
-  const opening = { workflowId, kind: 'timetable', title: `Timetable ${input.name}`, policyVersion: input.policy.version };
+  const opening = {
+    workflowId,
+    kind: 'timetable',
+    title: `Timetable ${input.name}`,
+    policyVersion: input.policy.version,
+  };
   await activities.recordCaseStep({
     opening,
-    step: { workflowId, step: `scheduled:${generation}`, stage: 'running', actor: SYSTEM, action: 'timetable.scheduled', ruleVersion: input.policy.version, details: { milestones: pending.map((m) => m.key), today: state.today } },
+    step: {
+      workflowId,
+      step: `scheduled:${generation}`,
+      stage: 'running',
+      actor: SYSTEM,
+      action: 'timetable.scheduled',
+      ruleVersion: input.policy.version,
+      details: { milestones: pending.map((m) => m.key), today: state.today },
+    },
   });
   await activities.scheduleMilestones({ timetableWorkflowId: workflowId, milestones: pending });
 
@@ -69,7 +112,14 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
     pending.shift();
     state.fired = [...state.fired, fired].slice(-FIRED_KEPT);
     if (workflowInfo().continueAsNewSuggested && pending.length > 0) {
-      return continueAsNew<typeof timetable>({ ...input, milestones: pending, clockOffsetMs, simulatedStartOn: undefined, fired: state.fired, generation: generation + 1 });
+      return continueAsNew<typeof timetable>({
+        ...input,
+        milestones: pending,
+        clockOffsetMs,
+        simulatedStartOn: undefined,
+        fired: state.fired,
+        generation: generation + 1,
+      });
     }
   }
 
@@ -88,19 +138,51 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
   }
 
   state.stage = 'finished';
-  await activities.recordCaseStep({ opening, step: { workflowId, step: 'finished', stage: 'finished', status: 'closed', actor: SYSTEM, action: 'timetable.finished', ruleVersion: input.policy.version, details: { fired: state.fired.length } } });
+  await activities.recordCaseStep({
+    opening,
+    step: {
+      workflowId,
+      step: 'finished',
+      stage: 'finished',
+      status: 'closed',
+      actor: SYSTEM,
+      action: 'timetable.finished',
+      ruleVersion: input.policy.version,
+      details: { fired: state.fired.length },
+    },
+  });
   return { ...state, today: toIsoDate(now()), pending: 0, next: null };
 
   async function fire(milestone: MilestoneDefinition): Promise<FiredMilestone> {
     const firedOn = toIsoDate(now());
-    const record = (outcome: Outcome): FiredMilestone => ({ key: milestone.key, kind: milestone.kind, dueOn: milestone.dueOn, firedOn, ...outcome });
+    const record = (outcome: Outcome): FiredMilestone => ({
+      key: milestone.key,
+      kind: milestone.kind,
+      dueOn: milestone.dueOn,
+      firedOn,
+      ...outcome,
+    });
     const previously = await activities.milestoneStatus({ key: milestone.key });
     if (previously === 'done' || previously === 'skipped') {
       return record({ status: previously, workflowId, summary: 'already fired by an earlier run of the timetable' });
     }
-    await activities.markMilestone({ key: milestone.key, status: 'running', workflowId, firedAt: now().toISOString(), summary: '', actor: SYSTEM });
+    await activities.markMilestone({
+      key: milestone.key,
+      status: 'running',
+      workflowId,
+      firedAt: now().toISOString(),
+      summary: '',
+      actor: SYSTEM,
+    });
     const outcome = await work(milestone, firedOn);
-    await activities.markMilestone({ key: milestone.key, status: outcome.status, workflowId: outcome.workflowId, firedAt: now().toISOString(), summary: outcome.summary, actor: SYSTEM });
+    await activities.markMilestone({
+      key: milestone.key,
+      status: outcome.status,
+      workflowId: outcome.workflowId,
+      firedAt: now().toISOString(),
+      summary: outcome.summary,
+      actor: SYSTEM,
+    });
     return record(outcome);
   }
 
@@ -110,7 +192,11 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
         return { status: 'done', workflowId, summary: 'reached' };
       case 'authorisation_wave':
         // §4.8: the decisions themselves are taken in each consortium's authorisation case.
-        return { status: 'done', workflowId, summary: 'reached; the decisions are recorded in the authorisation cases' };
+        return {
+          status: 'done',
+          workflowId,
+          summary: 'reached; the decisions are recorded in the authorisation cases',
+        };
       case 'condition_review': {
         const due = await activities.countConditionsDueForReview({ asOf: firedOn });
         return { status: 'done', workflowId, summary: `${due} open condition(s) due for review` };
@@ -118,13 +204,22 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
       case 'announce_allocation':
       case 'switch_budgets': {
         const allocation = milestone.allocation;
-        if (!allocation) return { status: 'skipped', workflowId, summary: milestone.skipReason ?? 'no allocation is configured' };
+        if (!allocation)
+          return { status: 'skipped', workflowId, summary: milestone.skipReason ?? 'no allocation is configured' };
         const childId = timetableWorkflowIds.allocation(allocation.financialYear, allocation.basis);
         return runOnce(childId, async () => {
           const result = await executeChild(allocationRun, {
             workflowId: childId,
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-            args: [{ ...allocation, asOf: firedOn, batchSize: input.policy.announcementBatchSize, actor: SYSTEM, milestoneKey: milestone.key }],
+            args: [
+              {
+                ...allocation,
+                asOf: firedOn,
+                batchSize: input.policy.announcementBatchSize,
+                actor: SYSTEM,
+                milestoneKey: milestone.key,
+              },
+            ],
           });
           return `${result.financialYear} ${result.basis} allocation of ${result.consortia} consortia (${result.formulaVersion}); ${result.consortiaNotified} consortia notified`;
         });
@@ -135,7 +230,16 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
           const result = await executeChild(coverageCheck, {
             workflowId: childId,
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-            args: [{ asOf: firedOn, trigger: 'milestone', actor: SYSTEM, policyVersion: input.policy.version, joinDays: input.policy.coverageJoinDays, clockOffsetMs }],
+            args: [
+              {
+                asOf: firedOn,
+                trigger: 'milestone',
+                actor: SYSTEM,
+                policyVersion: input.policy.version,
+                joinDays: input.policy.coverageJoinDays,
+                clockOffsetMs,
+              },
+            ],
           });
           return `${result.unaffiliated.length} practice(s) without a consortium; ${result.casesOpened.length} given notice`;
         });
@@ -152,8 +256,10 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
     try {
       return { status: 'done', workflowId: childId, summary: await run() };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'done', workflowId: childId, summary: `${childId} has already run; not run again` };
-      if (error instanceof ChildWorkflowFailure) return { status: 'failed', workflowId, summary: `${childId} failed: ${error.cause?.message ?? error.message}` };
+      if (error instanceof WorkflowExecutionAlreadyStartedError)
+        return { status: 'done', workflowId: childId, summary: `${childId} has already run; not run again` };
+      if (error instanceof ChildWorkflowFailure)
+        return { status: 'failed', workflowId, summary: `${childId} failed: ${error.cause?.message ?? error.message}` };
       throw error;
     }
   }

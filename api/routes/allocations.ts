@@ -23,13 +23,22 @@ const STAFF = new Set(['case_officer', 'decision_panel', 'admin']);
 const PUBLISHED = ['announced', 'superseded'];
 
 const runParams = z.strictObject({
-  year: z.string().regex(/^\d{4}-\d{2}$/, 'must be a financial year such as 2013-14').describe('The financial year, e.g. `2013-14`.'),
+  year: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'must be a financial year such as 2013-14')
+    .describe('The financial year, e.g. `2013-14`.'),
   basis: z.enum(BASES).describe('Indicative (announced before the year) or real (from 1 April).'),
 });
-const pence = z.string().regex(/^-?\d+$/).describe('An amount in pence, as a decimal string.');
+const pence = z
+  .string()
+  .regex(/^-?\d+$/)
+  .describe('An amount in pence, as a decimal string.');
 
 export const startAllocationBody = z.strictObject({
-  financialYear: z.string().regex(/^\d{4}\/\d{2}$/, 'must be a financial year such as 2013/14').describe('The year to allocate, e.g. `2013/14`; its parameters must be configured.'),
+  financialYear: z
+    .string()
+    .regex(/^\d{4}\/\d{2}$/, 'must be a financial year such as 2013/14')
+    .describe('The year to allocate, e.g. `2013/14`; its parameters must be configured.'),
   basis: z.enum(BASES),
   notifyConsortia: z.boolean().default(true).describe('E-mail every consortium its figures (the announcement).'),
 });
@@ -46,7 +55,9 @@ export const allocationRunSchema = z.strictObject({
   listPeriod: z.string().nullable().describe('The quarter of list sizes used, e.g. `2013-04`.'),
   announcedOn: isoDate.nullable(),
   programmePotPence: pence,
-  totals: z.record(z.string(), pence).describe('Totals of the run (domain/allocation.ts `AllocationTotals`), in pence or people.'),
+  totals: z
+    .record(z.string(), pence)
+    .describe('Totals of the run (domain/allocation.ts `AllocationTotals`), in pence or people.'),
   createdAt: isoDateTime,
 });
 
@@ -97,7 +108,9 @@ const toRun = (run: RunRow): z.output<typeof allocationRunSchema> => ({
   listPeriod: run.listPeriod,
   announcedOn: run.announcedOn ? toIsoDate(run.announcedOn) : null,
   programmePotPence: run.programmePotPence.toString(),
-  totals: Object.fromEntries(Object.entries(run.totals as Record<string, unknown>).map(([name, value]) => [name, String(value)])),
+  totals: Object.fromEntries(
+    Object.entries(run.totals as Record<string, unknown>).map(([name, value]) => [name, String(value)]),
+  ),
   createdAt: run.createdAt.toISOString(),
 });
 
@@ -124,13 +137,17 @@ const csvField = (value: string | number | boolean) => {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
-const csv = (header: string[], rows: (string | number | boolean)[][]) => [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+const csv = (header: string[], rows: (string | number | boolean)[][]) =>
+  [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 
-const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A horizontal bar chart of programme allocation per head, one bar per consortium, highest first. */
 export function allocationPerHeadSvg(title: string, lines: readonly z.output<typeof consortiumLineSchema>[]): string {
-  const bars = [...lines].sort((a, b) => Number(b.programmePerHead) - Number(a.programmePerHead) || (a.consortiumCode < b.consortiumCode ? -1 : 1));
+  const bars = [...lines].sort(
+    (a, b) => Number(b.programmePerHead) - Number(a.programmePerHead) || (a.consortiumCode < b.consortiumCode ? -1 : 1),
+  );
   const max = Math.max(1, ...bars.map((bar) => Number(bar.programmePerHead)));
   const [left, top, barHeight, gap, plotWidth] = [260, 60, 10, 3, 560];
   const height = top + bars.length * (barHeight + gap) + 40;
@@ -160,11 +177,19 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
 
   /** The run for a year and basis, if the caller may see it: published runs are public, others are the Board's. */
   async function visibleRun(params: z.output<typeof runParams>, principal: Principal): Promise<RunRow> {
-    const run = await db.allocationRun.findUnique({ where: { runKey: `allocation:${financialYearFromSlug(params.year)}:${params.basis}` } });
-    if (!run || (!PUBLISHED.includes(run.status) && !STAFF.has(principal.role))) throw notFound(`no ${params.basis} allocation for ${params.year} is published`);
+    const run = await db.allocationRun.findUnique({
+      where: { runKey: `allocation:${financialYearFromSlug(params.year)}:${params.basis}` },
+    });
+    if (!run || (!PUBLISHED.includes(run.status) && !STAFF.has(principal.role)))
+      throw notFound(`no ${params.basis} allocation for ${params.year} is published`);
     return run;
   }
-  const linesOf = (runId: string) => db.allocationLine.findMany({ where: { runId }, include: { consortium: { select: { name: true } } }, orderBy: { consortiumCode: 'asc' } });
+  const linesOf = (runId: string) =>
+    db.allocationLine.findMany({
+      where: { runId },
+      include: { consortium: { select: { name: true } } },
+      orderBy: { consortiumCode: 'asc' },
+    });
   const practicesOf = async (runId: string) =>
     (await db.allocationPracticeLine.findMany({ where: { runId }, orderBy: { practiceCode: 'asc' } })).map((p) => ({
       practiceCode: p.practiceCode,
@@ -176,7 +201,8 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       qualityPremiumMaxPence: p.qualityPremiumMaxPence.toString(),
       riskPoolContributionPence: p.riskPoolContributionPence.toString(),
     }));
-  const download = (res: Response, type: string, name: string, body: string) => res.type(type).setHeader('Content-Disposition', `attachment; filename="${name}"`).send(body);
+  const download = (res: Response, type: string, name: string, body: string) =>
+    res.type(type).setHeader('Content-Disposition', `attachment; filename="${name}"`).send(body);
   const readers = ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'] as const;
 
   registry.registerRoute(
@@ -195,14 +221,19 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         202: {
           description: 'The allocation process has started.',
           schema: z.strictObject({ workflowId: z.string(), formulaVersion: z.string() }),
-          headers: { Location: { description: 'The allocation, e.g. `/allocations/2013-14/indicative`.', schema: z.string() } },
+          headers: {
+            Location: { description: 'The allocation, e.g. `/allocations/2013-14/indicative`.', schema: z.string() },
+          },
         },
       },
       errors: [422],
     },
     async ({ body, principal }, _req, res) => {
       const settings = allocationSettingsFor(body.financialYear);
-      if (!settings) throw unprocessable(`no allocation parameters are configured for ${body.financialYear}`, [{ field: 'body.financialYear', reason: 'no parameters are configured for this year' }]);
+      if (!settings)
+        throw unprocessable(`no allocation parameters are configured for ${body.financialYear}`, [
+          { field: 'body.financialYear', reason: 'no parameters are configured for this year' },
+        ]);
       const workflowId = timetableWorkflowIds.allocation(body.financialYear, body.basis);
       const input: AllocationRunInput = {
         financialYear: body.financialYear,
@@ -216,13 +247,22 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         milestoneKey: null,
       };
       try {
-        await temporal.workflow.start('allocationRun', { taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+        await temporal.workflow.start('allocationRun', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        });
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw conflict(`the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`);
         throw error;
       }
       const formulaVersion = formulaVersionOf(settings.weights, settings.parameters);
-      res.status(202).location(`/allocations/${body.financialYear.replace('/', '-')}/${body.basis}`).json({ workflowId, formulaVersion });
+      res
+        .status(202)
+        .location(`/allocations/${body.financialYear.replace('/', '-')}/${body.basis}`)
+        .json({ workflowId, formulaVersion });
     },
   );
 
@@ -233,13 +273,19 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/register/allocations',
       operationId: 'listPublishedAllocations',
       summary: 'The public register of allocations',
-      description: 'Every published allocation run (announced, or superseded by a later one), newest first, with its formula version. Needs no token.',
+      description:
+        'Every published allocation run (announced, or superseded by a later one), newest first, with its formula version. Needs no token.',
       tags: ['allocations'],
       roles: [...readers],
-      responses: { 200: { description: 'The published runs.', schema: z.strictObject({ items: z.array(allocationRunSchema) }) } },
+      responses: {
+        200: { description: 'The published runs.', schema: z.strictObject({ items: z.array(allocationRunSchema) }) },
+      },
     },
     async (_input, _req, res) => {
-      const runs = await db.allocationRun.findMany({ where: { status: { in: PUBLISHED } }, orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }] });
+      const runs = await db.allocationRun.findMany({
+        where: { status: { in: PUBLISHED } },
+        orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }],
+      });
       res.json({ items: runs.map(toRun) });
     },
   );
@@ -251,7 +297,7 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/allocations/{year}/{basis}',
       operationId: 'getAllocation',
       summary: 'Read an allocation',
-      description: 'A run with every consortium\'s figures and its formula version. Public once published.',
+      description: "A run with every consortium's figures and its formula version. Public once published.",
       tags: ['allocations'],
       roles: [...readers],
       request: { params: runParams },
@@ -278,7 +324,11 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
     },
     async ({ params, principal }, _req, res) => {
       const run = await visibleRun(params, principal);
-      const body: z.output<typeof allocationExportSchema> = { ...toRun(run), consortia: (await linesOf(run.id)).map(toLine), practices: await practicesOf(run.id) };
+      const body: z.output<typeof allocationExportSchema> = {
+        ...toRun(run),
+        consortia: (await linesOf(run.id)).map(toLine),
+        practices: await practicesOf(run.id),
+      };
       download(res, 'application/json', `allocation-${params.year}-${params.basis}.json`, JSON.stringify(body));
     },
   );
@@ -290,11 +340,22 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/allocations/{year}/{basis}/export.csv',
       operationId: 'exportAllocationCsv',
       summary: 'Export an allocation as CSV',
-      description: 'One row per consortium (`level=consortium`, the default) or per practice (`level=practice`); amounts in pence.',
+      description:
+        'One row per consortium (`level=consortium`, the default) or per practice (`level=practice`); amounts in pence.',
       tags: ['allocations'],
       roles: [...readers],
-      request: { params: runParams, query: z.strictObject({ level: z.enum(['consortium', 'practice']).default('consortium').describe('Rows per consortium or per practice.') }) },
-      responses: { 200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv', schema: z.string() } },
+      request: {
+        params: runParams,
+        query: z.strictObject({
+          level: z
+            .enum(['consortium', 'practice'])
+            .default('consortium')
+            .describe('Rows per consortium or per practice.'),
+        }),
+      },
+      responses: {
+        200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv', schema: z.string() },
+      },
     },
     async ({ params, query, principal }, _req, res) => {
       const run = await visibleRun(params, principal);
@@ -302,11 +363,30 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       if (query.level === 'practice') {
         const practices = await practicesOf(run.id);
         const header = Object.keys(practiceLineSchema.shape);
-        return void download(res, 'text/csv', name, csv(header, practices.map((p) => header.map((column) => p[column as keyof typeof p]))));
+        return void download(
+          res,
+          'text/csv',
+          name,
+          csv(
+            header,
+            practices.map((p) => header.map((column) => p[column as keyof typeof p])),
+          ),
+        );
       }
       const lines = (await linesOf(run.id)).map(toLine);
       const header = [...Object.keys(consortiumLineSchema.shape), 'formulaVersion'];
-      download(res, 'text/csv', name, csv(header, lines.map((line) => [...Object.keys(consortiumLineSchema.shape).map((column) => line[column as keyof typeof line]), run.formulaVersion])));
+      download(
+        res,
+        'text/csv',
+        name,
+        csv(
+          header,
+          lines.map((line) => [
+            ...Object.keys(consortiumLineSchema.shape).map((column) => line[column as keyof typeof line]),
+            run.formulaVersion,
+          ]),
+        ),
+      );
     },
   );
 
@@ -317,7 +397,8 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/allocations/{year}/{basis}/chart.svg',
       operationId: 'allocationPerHeadChart',
       summary: 'Chart of allocation per head by consortium',
-      description: 'An SVG bar chart of programme allocation per registered patient, one bar per consortium, highest first; risk-pooled consortia in red.',
+      description:
+        'An SVG bar chart of programme allocation per registered patient, one bar per consortium, highest first; risk-pooled consortia in red.',
       tags: ['allocations'],
       roles: [...readers],
       request: { params: runParams },
@@ -326,7 +407,9 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
     async ({ params, principal }, _req, res) => {
       const run = await visibleRun(params, principal);
       const lines = (await linesOf(run.id)).map(toLine);
-      res.type('image/svg+xml').send(allocationPerHeadSvg(`${run.financialYear} allocation (${run.basis}) — ${run.formulaVersion}`, lines));
+      res
+        .type('image/svg+xml')
+        .send(allocationPerHeadSvg(`${run.financialYear} allocation (${run.basis}) — ${run.formulaVersion}`, lines));
     },
   );
 

@@ -50,7 +50,12 @@ const text = (max: number) => multiLine(max).regex(/\S/, 'must not be blank');
 
 export const startAuthorisationBody = z.strictObject({
   consortiumCode: consortiumCodeParam.shape.code,
-  wave: z.int().min(1).max(99).optional().describe('The wave the consortium applies in (2012/13: 1–4); it can be assigned later.'),
+  wave: z
+    .int()
+    .min(1)
+    .max(99)
+    .optional()
+    .describe('The wave the consortium applies in (2012/13: 1–4); it can be assigned later.'),
 });
 
 const officer = z.strictObject({ name: nonBlankLine(200), email: z.email().max(254) });
@@ -58,12 +63,24 @@ const officer = z.strictObject({ name: nonBlankLine(200), email: z.email().max(2
 export const applicationBody = z.strictObject({
   accountableOfficer: officer.describe('The Accountable Officer (§4.1).'),
   chiefFinanceOfficer: officer.describe('The Chief Financial Officer; one may serve several consortia (§4.1).'),
-  memberPracticeCodes: z.array(z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001')).min(1).max(1000).describe('The member practices (§4.3). Members of other consortia are reported, not refused.'),
+  memberPracticeCodes: z
+    .array(z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001'))
+    .min(1)
+    .max(1000)
+    .describe('The member practices (§4.3). Members of other consortia are reported, not refused.'),
   localAuthorities: z
-    .array(z.strictObject({ code: z.string().regex(/^[EW]\d{8}$/, 'must be an ONS code such as E06000005'), name: nonBlankLine(200) }))
+    .array(
+      z.strictObject({
+        code: z.string().regex(/^[EW]\d{8}$/, 'must be an ONS code such as E06000005'),
+        name: nonBlankLine(200),
+      }),
+    )
     .max(50)
     .describe('The geographic area (§4.4); overlaps with neighbours are reported.'),
-  evidence: z.array(z.strictObject({ criterionId, summary: text(4000) })).max(500).describe('Evidence per criterion of the catalogue.'),
+  evidence: z
+    .array(z.strictObject({ criterionId, summary: text(4000) }))
+    .max(500)
+    .describe('Evidence per criterion of the catalogue.'),
 });
 
 const criterionResult = z.strictObject({
@@ -74,15 +91,40 @@ const criterionResult = z.strictObject({
 });
 
 const evidenceStep = (step: 'desktop_review' | 'stakeholder_survey' | 'site_visit', description: string) =>
-  z.strictObject({ step: z.literal(step), summary: text(4000), results: z.array(criterionResult).min(1).max(500), respondents: z.int().min(0).max(10_000).optional() }).describe(description);
+  z
+    .strictObject({
+      step: z.literal(step),
+      summary: text(4000),
+      results: z.array(criterionResult).min(1).max(500),
+      respondents: z.int().min(0).max(10_000).optional(),
+    })
+    .describe(description);
 
 export const assessmentStepBody = z.discriminatedUnion('step', [
   evidenceStep('desktop_review', 'The desktop review of the evidence (case officer).'),
   evidenceStep('stakeholder_survey', 'The 360° stakeholder survey results, about 40 respondents (case officer).'),
   evidenceStep('site_visit', 'The one-day site visit (case officer).'),
-  z.strictObject({ step: z.literal('moderation'), summary: text(4000), results: z.array(criterionResult).max(500).optional().describe('Moderated results that override the evidence steps.') }).describe('The moderation panel (case officer).'),
   z
-    .strictObject({ step: z.literal('conditions_panel'), summary: text(4000), supportLevels: z.array(z.strictObject({ criterionId, supportLevel })).max(500).optional().describe('Support levels the panel sets for proposed conditions.') })
+    .strictObject({
+      step: z.literal('moderation'),
+      summary: text(4000),
+      results: z
+        .array(criterionResult)
+        .max(500)
+        .optional()
+        .describe('Moderated results that override the evidence steps.'),
+    })
+    .describe('The moderation panel (case officer).'),
+  z
+    .strictObject({
+      step: z.literal('conditions_panel'),
+      summary: text(4000),
+      supportLevels: z
+        .array(z.strictObject({ criterionId, supportLevel }))
+        .max(500)
+        .optional()
+        .describe('Support levels the panel sets for proposed conditions.'),
+    })
     .describe('The conditions panel proposes a condition per unmet criterion (decision panel).'),
 ]);
 
@@ -91,15 +133,30 @@ export const waveBody = z.strictObject({ wave: z.int().min(1).max(99) });
 export const conditionsResponseBody = z.strictObject({
   accepts: z.boolean().describe('Whether the consortium accepts the proposed conditions.'),
   comments: text(8000),
-  conditionComments: z.array(z.strictObject({ criterionId, comment: text(4000) })).max(500).optional(),
+  conditionComments: z
+    .array(z.strictObject({ criterionId, comment: text(4000) }))
+    .max(500)
+    .optional(),
 });
 
 export const decisionBody = z.strictObject({
   outcome: z.enum(AUTHORISATION_OUTCOMES),
   reasons: text(8000).describe('Why (§5.19).'),
-  withdrawConditions: z.array(criterionId).max(500).optional().describe('Proposed conditions dropped in the light of the consortium\'s response.'),
-  explicitSteps: z.array(text(2000)).max(100).optional().describe('§4.8: required when established but not authorised.'),
-  interimArrangements: z.array(text(2000)).max(100).optional().describe('§4.8: required when established but not authorised.'),
+  withdrawConditions: z
+    .array(criterionId)
+    .max(500)
+    .optional()
+    .describe("Proposed conditions dropped in the light of the consortium's response."),
+  explicitSteps: z
+    .array(text(2000))
+    .max(100)
+    .optional()
+    .describe('§4.8: required when established but not authorised.'),
+  interimArrangements: z
+    .array(text(2000))
+    .max(100)
+    .optional()
+    .describe('§4.8: required when established but not authorised.'),
 });
 
 export const rectificationPlanBody = z.strictObject({ plan: text(8000) });
@@ -110,7 +167,10 @@ export const conditionReviewBody = z.strictObject({
   supportLevel: supportLevel.optional().describe('For `varied`: the new support level.'),
 });
 
-const conditionParams = z.strictObject({ code: consortiumCodeParam.shape.code, criterionId: criterionId.describe('The condition\'s criterion, e.g. `4.2.1E`.') });
+const conditionParams = z.strictObject({
+  code: consortiumCodeParam.shape.code,
+  criterionId: criterionId.describe("The condition's criterion, e.g. `4.2.1E`."),
+});
 
 // ---- response schemas ---------------------------------------------------------------------------------
 
@@ -142,7 +202,9 @@ export const authorisationStateSchema = z.strictObject({
   code: z.string(),
   stage: z.enum(STAGES),
   policyVersion: z.string(),
-  ruleVersions: z.strictObject({ rules: z.string(), catalogue: z.string(), supportLevels: z.string(), waveSchedule: z.string() }).describe('The rule tables snapshotted when the process started.'),
+  ruleVersions: z
+    .strictObject({ rules: z.string(), catalogue: z.string(), supportLevels: z.string(), waveSchedule: z.string() })
+    .describe('The rule tables snapshotted when the process started.'),
   startedAt: isoDateTime,
   application: applicationBody
     .extend({
@@ -152,7 +214,15 @@ export const authorisationStateSchema = z.strictObject({
         .strictObject({
           population: z.number(),
           populationComplete: z.boolean(),
-          findings: z.array(z.strictObject({ kind: z.string(), rule: z.string(), severity: z.enum(['concern', 'note']), subject: z.string(), message: z.string() })),
+          findings: z.array(
+            z.strictObject({
+              kind: z.string(),
+              rule: z.string(),
+              severity: z.enum(['concern', 'note']),
+              subject: z.string(),
+              message: z.string(),
+            }),
+          ),
           evidenceMissing: z.array(z.string()),
         })
         .nullable()
@@ -161,7 +231,9 @@ export const authorisationStateSchema = z.strictObject({
     .nullable(),
   assessment: z.strictObject({
     progress: z.string().describe('The step open for recording next, or `closed`.'),
-    steps: z.array(z.strictObject({ step: z.string(), summary: z.string(), recordedBy: z.string(), recordedAt: isoDateTime })),
+    steps: z.array(
+      z.strictObject({ step: z.string(), summary: z.string(), recordedBy: z.string(), recordedAt: isoDateTime }),
+    ),
   }),
   moderatedResults: z.array(criterionResult).nullable(),
   wave: z.strictObject({ wave: z.number(), decisionDate: isoDate }).nullable(),
@@ -192,42 +264,71 @@ export const authorisationStateSchema = z.strictObject({
     conditionSchema.extend({
       rectificationPlanDueAt: isoDateTime,
       plan: z.string().nullable(),
-      reviews: z.array(z.strictObject({ round: z.number(), outcome: z.enum(CONDITION_REVIEW_OUTCOMES), reason: z.string(), supportLevel, by: z.string(), at: isoDateTime })),
+      reviews: z.array(
+        z.strictObject({
+          round: z.number(),
+          outcome: z.enum(CONDITION_REVIEW_OUTCOMES),
+          reason: z.string(),
+          supportLevel,
+          by: z.string(),
+          at: isoDateTime,
+        }),
+      ),
     }),
   ),
   nextReviewOn: isoDate.nullable(),
   reviewRound: z.strictObject({ round: z.number(), date: isoDate, pending: z.array(z.string()) }).nullable(),
-  escalations: z.array(z.strictObject({ criterionId: z.string(), reason: z.string(), by: z.string(), at: isoDateTime })).describe('Conditions escalated to an intervention case (§5.18–5.19).'),
+  escalations: z
+    .array(z.strictObject({ criterionId: z.string(), reason: z.string(), by: z.string(), at: isoDateTime }))
+    .describe('Conditions escalated to an intervention case (§5.18–5.19).'),
   closedAt: isoDateTime.nullable(),
 });
 
 export const authorisationDetailSchema = authorisationStateSchema.extend({
   workflowId: z.string(),
-  deadlines: z.array(z.strictObject({ step: z.string(), dueAt: isoDateTime, owner: z.string().nullable(), status: z.string() })).describe('The deadlines this case has put in the work queue, and how each was settled.'),
+  deadlines: z
+    .array(z.strictObject({ step: z.string(), dueAt: isoDateTime, owner: z.string().nullable(), status: z.string() }))
+    .describe('The deadlines this case has put in the work queue, and how each was settled.'),
 });
 
-export const authorisationAcceptedSchema = z.strictObject({ code: z.string(), workflowId: z.string(), policyVersion: z.string() });
+export const authorisationAcceptedSchema = z.strictObject({
+  code: z.string(),
+  workflowId: z.string(),
+  policyVersion: z.string(),
+});
 
 type StateBody = z.output<typeof authorisationStateSchema>;
 const toBody = (state: AuthorisationState): StateBody => state;
 
 // ---- the router ---------------------------------------------------------------------------------------
 
-const actorOf = (principal: Principal): AuthorisationActor => ({ id: principal.id, role: principal.role, consortiumCode: principal.consortiumCode });
+const actorOf = (principal: Principal): AuthorisationActor => ({
+  id: principal.id,
+  role: principal.role,
+  consortiumCode: principal.consortiumCode,
+});
 
 export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
   /** The consortium, if the caller's scope covers it (a consortium officer only their own, a case officer their area teams). */
   async function consortiumInScope(code: string, principal: Principal) {
-    const consortium = await db.consortium.findUnique({ where: { code }, select: { code: true, name: true, areaTeam: true, status: true } });
+    const consortium = await db.consortium.findUnique({
+      where: { code },
+      select: { code: true, name: true, areaTeam: true, status: true },
+    });
     if (!consortium) throw notFound(`consortium ${code} is not on record`);
     if (!mayReadConsortiumCasework(principal, consortium)) throw forbidden(`consortium ${code} is outside your scope`);
     return consortium;
   }
 
   /** Sends one step to the process as an Update; the workflow's validator decides 403, 409 or 422. */
-  async function update<A>(code: string, principal: Principal, definition: UpdateDefinition<AuthorisationState, [A]>, args: A): Promise<StateBody> {
+  async function update<A>(
+    code: string,
+    principal: Principal,
+    definition: UpdateDefinition<AuthorisationState, [A]>,
+    args: A,
+  ): Promise<StateBody> {
     await consortiumInScope(code, principal);
     try {
       const handle: WorkflowHandle = temporal.workflow.getHandle(authorisationWorkflowId(code));
@@ -237,7 +338,9 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
     }
   }
 
-  const stateResponse = { 200: { description: 'The authorisation process after the step.', schema: authorisationStateSchema } };
+  const stateResponse = {
+    200: { description: 'The authorisation process after the step.', schema: authorisationStateSchema },
+  };
   const consortiumRoles = ['consortium_officer'] as const;
 
   registry.registerRoute(
@@ -253,27 +356,50 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       roles: ['case_officer', 'admin'],
       request: { body: startAuthorisationBody },
       responses: {
-        202: { description: 'The process has started.', schema: authorisationAcceptedSchema, headers: { Location: { description: 'The process, e.g. `/authorisations/00C`.', schema: z.string() } } },
+        202: {
+          description: 'The process has started.',
+          schema: authorisationAcceptedSchema,
+          headers: { Location: { description: 'The process, e.g. `/authorisations/00C`.', schema: z.string() } },
+        },
       },
       errors: [404, 409, 422],
     },
     async ({ body, principal }, _req, res) => {
       const consortium = await consortiumInScope(body.consortiumCode, principal);
-      if (consortium.status !== 'shadow' && consortium.status !== 'applying') throw conflict(`consortium ${consortium.code} is ${consortium.status}; authorisation starts from a shadow consortium (§7.1)`);
+      if (consortium.status !== 'shadow' && consortium.status !== 'applying')
+        throw conflict(
+          `consortium ${consortium.code} is ${consortium.status}; authorisation starts from a shadow consortium (§7.1)`,
+        );
       const waveSchedule = currentWaveSchedule();
       if (body.wave !== undefined && !findWave(body.wave, waveSchedule)) {
-        throw unprocessable('no such wave', [{ field: 'body.wave', reason: `wave ${body.wave} is not in wave schedule ${waveSchedule.version} (waves ${waveSchedule.waves.map((w) => w.wave).join(', ')})` }]);
+        throw unprocessable('no such wave', [
+          {
+            field: 'body.wave',
+            reason: `wave ${body.wave} is not in wave schedule ${waveSchedule.version} (waves ${waveSchedule.waves.map((w) => w.wave).join(', ')})`,
+          },
+        ]);
       }
       const input = authorisationInput(consortium, actorOf(principal), { wave: body.wave ?? null, waveSchedule });
       const workflowId = authorisationWorkflowId(consortium.code);
       try {
-        await temporal.workflow.start('authorisation', { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(consortium.code, consortium.areaTeam) });
+        await temporal.workflow.start('authorisation', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          searchAttributes: caseIndex(consortium.code, consortium.areaTeam),
+        });
       } catch (error) {
         // Workflow IDs are business keys: a second start finds the first.
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`the authorisation of ${consortium.code} is already running (${workflowId})`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw conflict(`the authorisation of ${consortium.code} is already running (${workflowId})`);
         throw error;
       }
-      res.status(202).location(`/authorisations/${consortium.code}`).json({ code: consortium.code, workflowId, policyVersion: input.policy.version } satisfies z.output<typeof authorisationAcceptedSchema>);
+      res
+        .status(202)
+        .location(`/authorisations/${consortium.code}`)
+        .json({ code: consortium.code, workflowId, policyVersion: input.policy.version } satisfies z.output<
+          typeof authorisationAcceptedSchema
+        >);
     },
   );
 
@@ -299,11 +425,20 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       } catch (error) {
         throw mapTemporalError(error, `consortium ${code}`);
       }
-      const deadlines = await db.caseDeadline.findMany({ where: { workflowId }, orderBy: [{ dueAt: 'asc' }, { step: 'asc' }], select: { step: true, dueAt: true, owner: true, status: true } });
+      const deadlines = await db.caseDeadline.findMany({
+        where: { workflowId },
+        orderBy: [{ dueAt: 'asc' }, { step: 'asc' }],
+        select: { step: true, dueAt: true, owner: true, status: true },
+      });
       res.json({
         ...toBody(state),
         workflowId,
-        deadlines: deadlines.map((d) => ({ step: d.step, dueAt: d.dueAt.toISOString(), owner: d.owner, status: d.status })),
+        deadlines: deadlines.map((d) => ({
+          step: d.step,
+          dueAt: d.dueAt.toISOString(),
+          owner: d.owner,
+          status: d.status,
+        })),
       } satisfies z.output<typeof authorisationDetailSchema>);
     },
   );
@@ -315,7 +450,8 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}/application',
       operationId: 'submitAuthorisationApplication',
       summary: 'Submit the application for authorisation',
-      description: 'The consortium\'s application (§4.1–4.2): officers, member practices, area and evidence per criterion. Its checks are reported to the case officer in the state, not enforced. Consortium officers of this consortium only.',
+      description:
+        "The consortium's application (§4.1–4.2): officers, member practices, area and evidence per criterion. Its checks are reported to the case officer in the state, not enforced. Consortium officers of this consortium only.",
       tags: ['authorisation'],
       roles: consortiumRoles,
       request: { params: consortiumCodeParam, body: applicationBody },
@@ -323,7 +459,9 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       errors: [422],
     },
     async ({ params: { code }, body, principal }, _req, res) => {
-      res.json(await update(code, principal, submitAuthorisationApplication, { actor: actorOf(principal), application: body }));
+      res.json(
+        await update(code, principal, submitAuthorisationApplication, { actor: actorOf(principal), application: body }),
+      );
     },
   );
 
@@ -354,7 +492,8 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}/wave',
       operationId: 'assignAuthorisationWave',
       summary: 'Assign the consortium to a wave',
-      description: 'The wave sets the decision date the process waits for; it can change until the decision is recorded.',
+      description:
+        'The wave sets the decision date the process waits for; it can change until the decision is recorded.',
       tags: ['authorisation'],
       roles: ['case_officer', 'admin'],
       request: { params: consortiumCodeParam, body: waveBody },
@@ -373,7 +512,8 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}/conditions-response',
       operationId: 'respondToProposedConditions',
       summary: 'Respond to the proposed conditions',
-      description: 'The consortium\'s response, within the policy period (two weeks) from the conditions panel; afterwards 409. Consortium officers of this consortium only.',
+      description:
+        "The consortium's response, within the policy period (two weeks) from the conditions panel; afterwards 409. Consortium officers of this consortium only.",
       tags: ['authorisation'],
       roles: consortiumRoles,
       request: { params: consortiumCodeParam, body: conditionsResponseBody },
@@ -381,7 +521,9 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       errors: [422],
     },
     async ({ params: { code }, body, principal }, _req, res) => {
-      res.json(await update(code, principal, respondToProposedConditions, { actor: actorOf(principal), response: body }));
+      res.json(
+        await update(code, principal, respondToProposedConditions, { actor: actorOf(principal), response: body }),
+      );
     },
   );
 
@@ -391,9 +533,9 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       method: 'post',
       path: '/authorisations/{code}/decision',
       operationId: 'decideAuthorisation',
-      summary: 'Record the decision panel\'s decision',
+      summary: "Record the decision panel's decision",
       description:
-        'Authorised, authorised with conditions, or established but not authorised (which needs explicit steps and interim arrangements, §4.8, and puts directions in place). 409 before the wave\'s decision date or while the consortium may still respond.',
+        "Authorised, authorised with conditions, or established but not authorised (which needs explicit steps and interim arrangements, §4.8, and puts directions in place). 409 before the wave's decision date or while the consortium may still respond.",
       tags: ['authorisation'],
       roles: ['decision_panel'],
       request: { params: consortiumCodeParam, body: decisionBody },
@@ -412,7 +554,8 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}/conditions/{criterionId}/rectification-plan',
       operationId: 'submitRectificationPlan',
       summary: 'Submit the rectification plan for a condition',
-      description: 'Due within the rules\' period after the decision; a condition without a plan by then is escalated. Consortium officers of this consortium only.',
+      description:
+        "Due within the rules' period after the decision; a condition without a plan by then is escalated. Consortium officers of this consortium only.",
       tags: ['authorisation'],
       roles: consortiumRoles,
       request: { params: conditionParams, body: rectificationPlanBody },
@@ -420,7 +563,13 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       errors: [422],
     },
     async ({ params: { code, criterionId: id }, body, principal }, _req, res) => {
-      res.json(await update(code, principal, submitRectificationPlan, { actor: actorOf(principal), criterionId: id, plan: body.plan }));
+      res.json(
+        await update(code, principal, submitRectificationPlan, {
+          actor: actorOf(principal),
+          criterionId: id,
+          plan: body.plan,
+        }),
+      );
     },
   );
 
@@ -431,7 +580,8 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}/conditions/{criterionId}/reviews',
       operationId: 'reviewAuthorisationCondition',
       summary: 'Review a condition',
-      description: 'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19). 409 when no review is open for the condition.',
+      description:
+        'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19). 409 when no review is open for the condition.',
       tags: ['authorisation'],
       roles: ['case_officer', 'decision_panel'],
       request: { params: conditionParams, body: conditionReviewBody },
@@ -439,7 +589,13 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       errors: [422],
     },
     async ({ params: { code, criterionId: id }, body, principal }, _req, res) => {
-      res.json(await update(code, principal, reviewAuthorisationCondition, { actor: actorOf(principal), criterionId: id, review: body }));
+      res.json(
+        await update(code, principal, reviewAuthorisationCondition, {
+          actor: actorOf(principal),
+          criterionId: id,
+          review: body,
+        }),
+      );
     },
   );
 

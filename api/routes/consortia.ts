@@ -9,7 +9,14 @@ import type { Prisma } from '../../generated/prisma/client';
 import { mayReadConsortiumCasework } from '../../domain/access';
 import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
 import { currentPolicy } from '../../domain/policy';
-import { recogniseShadowConsortium, shadowFormationState, workflowIds, type ShadowFormationInput, type ShadowFormationStage, type ShadowFormationState } from '../../workflows/messages';
+import {
+  recogniseShadowConsortium,
+  shadowFormationState,
+  workflowIds,
+  type ShadowFormationInput,
+  type ShadowFormationStage,
+  type ShadowFormationState,
+} from '../../workflows/messages';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
@@ -20,10 +27,12 @@ import { caseIndex, mapTemporalError } from '../temporal';
 
 const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
 
-export const consortiumCodeParam = z.strictObject({ code: consortiumCode.describe('The 2013 consortium (CCG) code, e.g. `00C`.') });
+export const consortiumCodeParam = z.strictObject({
+  code: consortiumCode.describe('The 2013 consortium (CCG) code, e.g. `00C`.'),
+});
 
 export const shadowFormationBody = z.strictObject({
-  code: consortiumCode.describe('The new consortium\'s code, e.g. `00C`.'),
+  code: consortiumCode.describe("The new consortium's code, e.g. `00C`."),
   name: nonBlankLine(200).describe('Its name, e.g. `NHS Darlington`.'),
   areaTeam: nonBlankLine(100).optional().describe('The Board area team that will oversee it.'),
   memberPracticeCodes: z
@@ -33,9 +42,19 @@ export const shadowFormationBody = z.strictObject({
     .describe('The practices that form it (§4.7); none may already be a member of another consortium (§2.11).'),
 });
 
-export const recognitionBody = z.strictObject({ note: multiLine(2000).optional().describe('The case officer\'s note, kept in the audit history.') });
+export const recognitionBody = z.strictObject({
+  note: multiLine(2000).optional().describe("The case officer's note, kept in the audit history."),
+});
 
-const STATUSES = ['forming', 'shadow', 'lapsed', 'applying', 'authorised', 'authorised_with_conditions', 'established_not_authorised'] as const satisfies readonly ConsortiumStatus[];
+const STATUSES = [
+  'forming',
+  'shadow',
+  'lapsed',
+  'applying',
+  'authorised',
+  'authorised_with_conditions',
+  'established_not_authorised',
+] as const satisfies readonly ConsortiumStatus[];
 // Every status in domain/consortium.ts is filterable: adding one there without adding it here fails to compile.
 type MissingStatus = Exclude<ConsortiumStatus, (typeof STATUSES)[number]>;
 const _everyStatus: [MissingStatus] extends [never] ? true : MissingStatus = true;
@@ -53,7 +72,12 @@ export const consortiaList = defineList({
 });
 export const listQuery = consortiaList.query;
 
-const STAGES = ['recording', 'awaiting_recognition', 'recognised', 'lapsed'] as const satisfies readonly ShadowFormationStage[];
+const STAGES = [
+  'recording',
+  'awaiting_recognition',
+  'recognised',
+  'lapsed',
+] as const satisfies readonly ShadowFormationStage[];
 type MissingStage = Exclude<ShadowFormationStage, (typeof STAGES)[number]>;
 const _everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
 
@@ -78,23 +102,57 @@ export const consortiumSummarySchema = z.strictObject({
 });
 
 export const consortiumDetailSchema = consortiumSummarySchema.extend({
-  memberships: z.array(z.strictObject({ practiceCode: z.string(), validFrom: isoDate })).describe('The current member practices.'),
-  formation: shadowFormationStateSchema.nullable().describe('The shadow formation process, if the consortium was registered through the API.'),
+  memberships: z
+    .array(z.strictObject({ practiceCode: z.string(), validFrom: isoDate }))
+    .describe('The current member practices.'),
+  formation: shadowFormationStateSchema
+    .nullable()
+    .describe('The shadow formation process, if the consortium was registered through the API.'),
   // [issue 3: consortium reads] population, officers and open cases
   population: z
-    .strictObject({ period: z.string().describe('The latest quarter on record, `YYYY-MM`.'), registeredPatients: z.int(), practices: z.int() })
+    .strictObject({
+      period: z.string().describe('The latest quarter on record, `YYYY-MM`.'),
+      registeredPatients: z.int(),
+      practices: z.int(),
+    })
     .nullable()
-    .describe('Registered patients of the current member practices in the latest quarter (KF Q12); null before any list sizes are imported.'),
-  officers: z.array(z.strictObject({ role: z.string(), name: z.string(), validFrom: isoDate })).describe('The current Accountable Officer and Chief Financial Officer (§4.1).'),
+    .describe(
+      'Registered patients of the current member practices in the latest quarter (KF Q12); null before any list sizes are imported.',
+    ),
+  officers: z
+    .array(z.strictObject({ role: z.string(), name: z.string(), validFrom: isoDate }))
+    .describe('The current Accountable Officer and Chief Financial Officer (§4.1).'),
   openCases: z
-    .array(z.strictObject({ workflowId: z.string(), kind: z.string(), title: z.string().nullable(), stage: z.string(), dueAt: isoDateTime.nullable() }))
+    .array(
+      z.strictObject({
+        workflowId: z.string(),
+        kind: z.string(),
+        title: z.string().nullable(),
+        stage: z.string(),
+        dueAt: isoDateTime.nullable(),
+      }),
+    )
     .nullable()
-    .describe('The open cases the caller may see; null for callers who may see none of them (the public, another consortium\'s officer).'),
+    .describe(
+      "The open cases the caller may see; null for callers who may see none of them (the public, another consortium's officer).",
+    ),
 });
 
-export const shadowFormationAcceptedSchema = z.strictObject({ code: z.string(), workflowId: z.string(), policyVersion: z.string() });
+export const shadowFormationAcceptedSchema = z.strictObject({
+  code: z.string(),
+  workflowId: z.string(),
+  policyVersion: z.string(),
+});
 
-const summaryColumns = { code: true, name: true, status: true, areaTeam: true, region: true, createdAt: true, updatedAt: true } as const;
+const summaryColumns = {
+  code: true,
+  name: true,
+  status: true,
+  areaTeam: true,
+  region: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
 type SummaryRow = Prisma.ConsortiumGetPayload<{ select: typeof summaryColumns }>;
 
 const toSummary = (row: SummaryRow): z.output<typeof consortiumSummarySchema> => ({
@@ -120,18 +178,29 @@ const toFormation = (state: ShadowFormationState): z.output<typeof shadowFormati
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
 
 /** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
-async function consortiumProfile(db: AppDeps['db'], consortium: { code: string; areaTeam: string | null }, principal: Principal) {
+async function consortiumProfile(
+  db: AppDeps['db'],
+  consortium: { code: string; areaTeam: string | null },
+  principal: Principal,
+) {
   const today = new Date();
   const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
   const population = latest
     ? await db.practiceListSize.aggregate({
-        where: { period: latest.period, practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } } },
+        where: {
+          period: latest.period,
+          practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } },
+        },
         _sum: { registeredPatients: true },
         _count: true,
       })
     : null;
   const officers = await db.officerAppointment.findMany({
-    where: { consortiumCode: consortium.code, validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] },
+    where: {
+      consortiumCode: consortium.code,
+      validFrom: { lte: today },
+      OR: [{ validTo: null }, { validTo: { gt: today } }],
+    },
     orderBy: { role: 'asc' },
     select: { role: true, validFrom: true, person: { select: { name: true } } },
   });
@@ -150,7 +219,14 @@ async function consortiumProfile(db: AppDeps['db'], consortium: { code: string; 
       })
     : null;
   return {
-    population: latest && population ? { period: latest.period, registeredPatients: population._sum.registeredPatients ?? 0, practices: population._count } : null,
+    population:
+      latest && population
+        ? {
+            period: latest.period,
+            registeredPatients: population._sum.registeredPatients ?? 0,
+            practices: population._count,
+          }
+        : null,
     officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
     openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
   };
@@ -166,7 +242,8 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/consortia',
       operationId: 'registerShadowConsortium',
       summary: 'Register a shadow consortium',
-      description: 'Starts the shadow formation process (§4.7). The consortium is recorded asynchronously; follow `Location`.',
+      description:
+        'Starts the shadow formation process (§4.7). The consortium is recorded asynchronously; follow `Location`.',
       tags: ['consortia'],
       roles: ['case_officer', 'admin'],
       request: { body: shadowFormationBody },
@@ -182,16 +259,39 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     async ({ body, principal }, _req, res) => {
       const existing = await db.consortium.findUnique({ where: { code: body.code }, select: { status: true } });
       if (existing) throw conflict(`consortium ${body.code} is already on record (status ${existing.status})`);
-      const memberships = await db.membership.findMany({ where: { practiceCode: { in: body.memberPracticeCodes }, validTo: null } });
-      const known = new Set((await db.practice.findMany({ where: { code: { in: body.memberPracticeCodes } }, select: { code: true } })).map((p) => p.code));
-      const problems = checkShadowFormation(body, (practice) => memberships.find((m) => m.practiceCode === practice)?.consortiumCode);
-      body.memberPracticeCodes.forEach((practice, index) => {
-        if (!known.has(practice)) problems.push({ field: `memberPracticeCodes.${index}`, rule: 'known-practice', message: `practice ${practice} is not on record` });
+      const memberships = await db.membership.findMany({
+        where: { practiceCode: { in: body.memberPracticeCodes }, validTo: null },
       });
-      if (problems.length > 0) throw unprocessable('the shadow consortium cannot be formed', problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })));
+      const known = new Set(
+        (await db.practice.findMany({ where: { code: { in: body.memberPracticeCodes } }, select: { code: true } })).map(
+          (p) => p.code,
+        ),
+      );
+      const problems = checkShadowFormation(
+        body,
+        (practice) => memberships.find((m) => m.practiceCode === practice)?.consortiumCode,
+      );
+      body.memberPracticeCodes.forEach((practice, index) => {
+        if (!known.has(practice))
+          problems.push({
+            field: `memberPracticeCodes.${index}`,
+            rule: 'known-practice',
+            message: `practice ${practice} is not on record`,
+          });
+      });
+      if (problems.length > 0)
+        throw unprocessable(
+          'the shadow consortium cannot be formed',
+          problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
+        );
 
       const policy = currentPolicy();
-      const input: ShadowFormationInput = { ...body, actor: actorOf(principal), policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
+      const input: ShadowFormationInput = {
+        ...body,
+        actor: actorOf(principal),
+        policyVersion: policy.version,
+        recognitionDays: policy.shadowRecognitionDays,
+      };
       const workflowId = workflowIds.shadowFormation(body.code);
       try {
         await temporal.workflow.start('shadowFormation', {
@@ -203,13 +303,16 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         });
       } catch (error) {
         // Workflow IDs are business keys: a second start finds the first.
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`consortium ${body.code} is already being formed (${workflowId})`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw conflict(`consortium ${body.code} is already being formed (${workflowId})`);
         throw error;
       }
       res
         .status(202)
         .location(`/consortia/${body.code}`)
-        .json({ code: body.code, workflowId, policyVersion: policy.version } satisfies z.output<typeof shadowFormationAcceptedSchema>);
+        .json({ code: body.code, workflowId, policyVersion: policy.version } satisfies z.output<
+          typeof shadowFormationAcceptedSchema
+        >);
     },
   );
 
@@ -241,7 +344,9 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         take: plan.take,
         select: summaryColumns,
       });
-      res.json(plan.page(rows, toSummary) satisfies z.output<ReturnType<typeof pageSchema<typeof consortiumSummarySchema>>>);
+      res.json(
+        plan.page(rows, toSummary) satisfies z.output<ReturnType<typeof pageSchema<typeof consortiumSummarySchema>>>,
+      );
     },
   );
 
@@ -252,7 +357,8 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/consortia/{code}',
       operationId: 'getConsortium',
       summary: 'Read a consortium',
-      description: 'A consortium with its current member practices and, if it was registered through the API, the state of its formation process.',
+      description:
+        'A consortium with its current member practices and, if it was registered through the API, the state of its formation process.',
       tags: ['consortia'],
       roles: ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
       request: { params: consortiumCodeParam },
@@ -261,7 +367,14 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     async ({ params: { code }, principal }, _req, res) => {
       const consortium = await db.consortium.findUnique({
         where: { code },
-        select: { ...summaryColumns, memberships: { where: { validTo: null }, select: { practiceCode: true, validFrom: true }, orderBy: { practiceCode: 'asc' } } },
+        select: {
+          ...summaryColumns,
+          memberships: {
+            where: { validTo: null },
+            select: { practiceCode: true, validFrom: true },
+            orderBy: { practiceCode: 'asc' },
+          },
+        },
       });
       if (!consortium) throw notFound(`consortium ${code} is not on record`);
       let formation: ShadowFormationState | null = null;
@@ -272,7 +385,10 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       }
       res.json({
         ...toSummary(consortium),
-        memberships: consortium.memberships.map((m) => ({ practiceCode: m.practiceCode, validFrom: toIsoDate(m.validFrom) })),
+        memberships: consortium.memberships.map((m) => ({
+          practiceCode: m.practiceCode,
+          validFrom: toIsoDate(m.validFrom),
+        })),
         formation: formation ? toFormation(formation) : null,
         ...(await consortiumProfile(db, { code, areaTeam: consortium.areaTeam }, principal)),
       } satisfies z.output<typeof consortiumDetailSchema>);
@@ -286,17 +402,22 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/consortia/{code}/recognition',
       operationId: 'recogniseShadowConsortium',
       summary: 'Recognise a shadow consortium',
-      description: 'The case officer\'s recognition (§4.7), sent to the formation process as a validated Update: 409 when the process is not awaiting recognition.',
+      description:
+        "The case officer's recognition (§4.7), sent to the formation process as a validated Update: 409 when the process is not awaiting recognition.",
       tags: ['consortia'],
       roles: ['case_officer', 'admin'],
       request: { params: consortiumCodeParam, body: recognitionBody },
-      responses: { 200: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema } },
+      responses: {
+        200: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema },
+      },
       errors: [422],
     },
     async ({ params: { code }, body, principal }, _req, res) => {
       try {
         const handle = temporal.workflow.getHandle(workflowIds.shadowFormation(code));
-        const state = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: actorOf(principal), note: body.note }] });
+        const state = await handle.executeUpdate(recogniseShadowConsortium, {
+          args: [{ actor: actorOf(principal), note: body.note }],
+        });
         res.json(toFormation(state));
       } catch (error) {
         throw mapTemporalError(error, `consortium ${code}`);

@@ -24,7 +24,8 @@ export function healthRouter({ db, temporal }: AppDeps, registry: RouteRegistry)
       path: '/health',
       operationId: 'getHealth',
       summary: 'Whether the API can reach PostgreSQL and Temporal',
-      description: 'Probes both; answers 503, with the same body, when either is down. Needs no token, and ignores one.',
+      description:
+        'Probes both; answers 503, with the same body, when either is down. Needs no token, and ignores one.',
       tags: ['platform'],
       roles: ['public'],
       authentication: 'none',
@@ -48,7 +49,11 @@ export function healthRouter({ db, temporal }: AppDeps, registry: RouteRegistry)
         probe(() => temporal.connection.workflowService.getSystemInfo({})),
       ]);
       const up = database.status === 'up' && temporalStatus.status === 'up';
-      res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', database, temporal: temporalStatus } satisfies z.output<typeof healthSchema>);
+      res
+        .status(up ? 200 : 503)
+        .json({ status: up ? 'up' : 'down', database, temporal: temporalStatus } satisfies z.output<
+          typeof healthSchema
+        >);
     },
   );
   return router;

@@ -12,7 +12,13 @@ import { mayReadConsortiumCasework } from '../../domain/access';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import { checkMoveRequest, MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
 import { currentPolicy } from '../../domain/policy';
-import { decideMembershipChange, membershipChangeWorkflowId, type MembershipChangeInput, type MembershipChangeStage, type MembershipChangeState } from '../../workflows/messages';
+import {
+  decideMembershipChange,
+  membershipChangeWorkflowId,
+  type MembershipChangeInput,
+  type MembershipChangeStage,
+  type MembershipChangeState,
+} from '../../workflows/messages';
 import type { AppDeps } from '../app';
 import type { Principal, Role } from '../auth';
 import { conflict, forbidden, notFound, unprocessable } from '../errors';
@@ -29,26 +35,42 @@ const READERS: readonly Role[] = ['case_officer', 'decision_panel', 'consortium_
 
 const requestParams = z.strictObject({
   code: practiceCode.describe('The practice code, e.g. `A81001`.'),
-  number: z.coerce.number().int().min(1).max(1_000_000).describe('The request\'s number for this practice: 1 for its first request, and so on.'),
+  number: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .describe("The request's number for this practice: 1 for its first request, and so on."),
 });
 
 export const membershipChangeBody = z.strictObject({
-  toConsortiumCode: z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C').describe('The consortium the practice asks to join.'),
+  toConsortiumCode: z
+    .string()
+    .regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C')
+    .describe('The consortium the practice asks to join.'),
   reason: multiLine(2000).optional().describe('Why the practice asks to move.'),
 });
 
-const reasons = multiLine(2000).optional().describe('The case officer\'s reasons, kept with the decision.');
+const reasons = multiLine(2000).optional().describe("The case officer's reasons, kept with the decision.");
 export const membershipDecisionBody = z.discriminatedUnion('outcome', [
   z.strictObject({
     outcome: z.literal('approved'),
-    effectiveFrom: isoDate.describe('The first day of membership of the new consortium: not before the request, nor before the current membership began.'),
+    effectiveFrom: isoDate.describe(
+      'The first day of membership of the new consortium: not before the request, nor before the current membership began.',
+    ),
     reasons,
   }),
   z.strictObject({ outcome: z.literal('rejected'), reasons }),
 ]);
 
 const STATUSES = ['requested', 'approved', 'rejected', 'withdrawn'] as const;
-const STAGES = ['recording', 'awaiting_decision', 'approved', 'rejected', 'effective'] as const satisfies readonly MembershipChangeStage[];
+const STAGES = [
+  'recording',
+  'awaiting_decision',
+  'approved',
+  'rejected',
+  'effective',
+] as const satisfies readonly MembershipChangeStage[];
 type MissingStage = Exclude<MembershipChangeStage, (typeof STAGES)[number]>;
 const _everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
 
@@ -86,7 +108,11 @@ export const membershipChangeStateSchema = z.strictObject({
   settledAt: isoDateTime.nullable(),
 });
 
-export const membershipChangeAcceptedSchema = z.strictObject({ workflowId: z.string(), number: z.int(), policyVersion: z.string() });
+export const membershipChangeAcceptedSchema = z.strictObject({
+  workflowId: z.string(),
+  number: z.int(),
+  policyVersion: z.string(),
+});
 
 const changesList = defineList({
   key: 'workflowId',
@@ -135,12 +161,27 @@ const toView = (row: Row): z.output<typeof membershipChangeSchema> => ({
 });
 
 /** Either consortium's casework scope admits the request (§4.9: it concerns both). */
-const mayRead = (principal: Principal, row: Row) => [row.fromConsortium, row.toConsortium].some((consortium) => consortium !== null && mayReadConsortiumCasework(principal, consortium));
+const mayRead = (principal: Principal, row: Row) =>
+  [row.fromConsortium, row.toConsortium].some(
+    (consortium) => consortium !== null && mayReadConsortiumCasework(principal, consortium),
+  );
 
 /** The same scope as a database filter, for lists. */
 function scopeFilter(principal: Principal): Prisma.MembershipChangeRequestWhereInput {
-  if (principal.role === 'case_officer') return { OR: [{ fromConsortium: { areaTeam: { in: principal.areaTeams } } }, { toConsortium: { areaTeam: { in: principal.areaTeams } } }] };
-  if (principal.role === 'consortium_officer') return { OR: [{ fromConsortiumCode: principal.consortiumCode ?? '' }, { toConsortiumCode: principal.consortiumCode ?? '' }] };
+  if (principal.role === 'case_officer')
+    return {
+      OR: [
+        { fromConsortium: { areaTeam: { in: principal.areaTeams } } },
+        { toConsortium: { areaTeam: { in: principal.areaTeams } } },
+      ],
+    };
+  if (principal.role === 'consortium_officer')
+    return {
+      OR: [
+        { fromConsortiumCode: principal.consortiumCode ?? '' },
+        { toConsortiumCode: principal.consortiumCode ?? '' },
+      ],
+    };
   return {};
 }
 
@@ -151,8 +192,12 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
 
   /** A request the caller may see, or 404: out of scope is answered as not there, and no data. */
   async function visibleRequest(principal: Principal, code: string, number: number): Promise<Row> {
-    const row = await db.membershipChangeRequest.findUnique({ where: { workflowId: membershipChangeWorkflowId(code, number) }, select: rowColumns });
-    if (!row || !mayRead(principal, row)) throw notFound(`membership change ${number} of practice ${code} is not on record`);
+    const row = await db.membershipChangeRequest.findUnique({
+      where: { workflowId: membershipChangeWorkflowId(code, number) },
+      select: rowColumns,
+    });
+    if (!row || !mayRead(principal, row))
+      throw notFound(`membership change ${number} of practice ${code} is not on record`);
     return row;
   }
 
@@ -172,7 +217,12 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
         202: {
           description: 'The request is made.',
           schema: membershipChangeAcceptedSchema,
-          headers: { Location: { description: 'The request, e.g. `/practices/A81001/membership-changes/1`.', schema: z.string() } },
+          headers: {
+            Location: {
+              description: 'The request, e.g. `/practices/A81001/membership-changes/1`.',
+              schema: z.string(),
+            },
+          },
         },
       },
       errors: [409, 422],
@@ -180,19 +230,37 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
     async ({ params: { code }, body, principal }, _req, res) => {
       const practice = await db.practice.findUnique({ where: { code }, select: { code: true } });
       if (!practice) throw notFound(`practice ${code} is not on record`);
-      const current = await db.membership.findFirst({ where: { practiceCode: code, validTo: null }, select: { consortiumCode: true, validFrom: true, consortium: { select: { areaTeam: true } } } });
+      const current = await db.membership.findFirst({
+        where: { practiceCode: code, validTo: null },
+        select: { consortiumCode: true, validFrom: true, consortium: { select: { areaTeam: true } } },
+      });
       if (principal.role === 'consortium_officer' && current?.consortiumCode !== principal.consortiumCode) {
         throw forbidden('a consortium officer may ask to move only the practices of their own consortium');
       }
-      const to = await db.consortium.findUnique({ where: { code: body.toConsortiumCode }, select: { code: true, areaTeam: true } });
-      if (!to) throw unprocessable('the practice cannot move there', [{ field: 'body.toConsortiumCode', reason: `consortium ${body.toConsortiumCode} is not on record` }]);
-      const problem = checkMoveRequest({ currentConsortiumCode: current?.consortiumCode ?? null, toConsortiumCode: to.code });
-      if (problem) throw unprocessable('the practice cannot move there', [{ field: 'body.toConsortiumCode', reason: `${problem} (§4.9)` }]);
+      const to = await db.consortium.findUnique({
+        where: { code: body.toConsortiumCode },
+        select: { code: true, areaTeam: true },
+      });
+      if (!to)
+        throw unprocessable('the practice cannot move there', [
+          { field: 'body.toConsortiumCode', reason: `consortium ${body.toConsortiumCode} is not on record` },
+        ]);
+      const problem = checkMoveRequest({
+        currentConsortiumCode: current?.consortiumCode ?? null,
+        toConsortiumCode: to.code,
+      });
+      if (problem)
+        throw unprocessable('the practice cannot move there', [
+          { field: 'body.toConsortiumCode', reason: `${problem} (§4.9)` },
+        ]);
       // Numbered in order. Counted before the open-case check: a process records its case before its
       // request row, so a request counted here is also seen as open below, and two requests racing for
       // the same number meet at the workflow id, where the second gets 409.
       const number = (await db.membershipChangeRequest.count({ where: { practiceCode: code } })) + 1;
-      const open = await db.caseRecord.findFirst({ where: { kind: 'membership_change', practiceCode: code, status: 'open' }, select: { workflowId: true } });
+      const open = await db.caseRecord.findFirst({
+        where: { kind: 'membership_change', practiceCode: code, status: 'open' },
+        select: { workflowId: true },
+      });
       if (open) throw conflict(`practice ${code} already has an open membership change (${open.workflowId})`);
       const workflowId = membershipChangeWorkflowId(code, number);
       const policy = currentPolicy();
@@ -219,18 +287,25 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         });
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`practice ${code} already has a membership change being made (${workflowId})`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw conflict(`practice ${code} already has a membership change being made (${workflowId})`);
         throw error;
       }
       // Answer once the request is on record, so that `Location` can be read at once; a slow worker
       // only delays the answer up to RECORDING_WAIT_MS, and the request is recorded later all the same.
-      for (const deadline = Date.now() + RECORDING_WAIT_MS; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      for (
+        const deadline = Date.now() + RECORDING_WAIT_MS;
+        Date.now() < deadline;
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      ) {
         if ((await db.membershipChangeRequest.count({ where: { workflowId } })) > 0) break;
       }
       res
         .status(202)
         .location(`/practices/${code}/membership-changes/${number}`)
-        .json({ workflowId, number, policyVersion: policy.version } satisfies z.output<typeof membershipChangeAcceptedSchema>);
+        .json({ workflowId, number, policyVersion: policy.version } satisfies z.output<
+          typeof membershipChangeAcceptedSchema
+        >);
     },
   );
 
@@ -240,18 +315,27 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
       method: 'get',
       path: '/practices/{code}/membership-changes',
       operationId: 'listMembershipChanges',
-      summary: 'List a practice\'s membership changes',
-      description: 'The practice\'s requests to move that the caller may see: a consortium officer sees those concerning their consortium; a case officer those concerning their area teams.',
+      summary: "List a practice's membership changes",
+      description:
+        "The practice's requests to move that the caller may see: a consortium officer sees those concerning their consortium; a case officer those concerning their area teams.",
       tags: ['practices'],
       roles: READERS,
       request: { params: z.strictObject({ code: requestParams.shape.code }), query: changesList.query },
       responses: { 200: { description: 'A page of requests.', schema: pageSchema(membershipChangeSchema) } },
     },
     async ({ params: { code }, query, principal }, _req, res) => {
-      if (!(await db.practice.findUnique({ where: { code }, select: { code: true } }))) throw notFound(`practice ${code} is not on record`);
+      if (!(await db.practice.findUnique({ where: { code }, select: { code: true } })))
+        throw notFound(`practice ${code} is not on record`);
       const plan = changesList.keyset<Row>(query);
       const rows = await db.membershipChangeRequest.findMany({
-        where: { AND: [{ practiceCode: code, workflowId: { not: null } }, query.status ? { status: query.status } : {}, scopeFilter(principal), plan.where as Prisma.MembershipChangeRequestWhereInput] },
+        where: {
+          AND: [
+            { practiceCode: code, workflowId: { not: null } },
+            query.status ? { status: query.status } : {},
+            scopeFilter(principal),
+            plan.where as Prisma.MembershipChangeRequestWhereInput,
+          ],
+        },
         orderBy: plan.orderBy as Prisma.MembershipChangeRequestOrderByWithRelationInput[],
         take: plan.take,
         select: rowColumns,
@@ -267,7 +351,8 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
       path: '/practices/{code}/membership-changes/{number}',
       operationId: 'getMembershipChange',
       summary: 'Read a membership change',
-      description: 'One request to move, with its decision. 404 also when it concerns neither the caller\'s consortium nor their area teams.',
+      description:
+        "One request to move, with its decision. 404 also when it concerns neither the caller's consortium nor their area teams.",
       tags: ['practices'],
       roles: READERS,
       request: { params: requestParams },
@@ -286,7 +371,7 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
       operationId: 'decideMembershipChange',
       summary: 'Approve or reject a membership change',
       description:
-        'A case officer of either consortium\'s area team (or an admin) decides, as a validated Update: an approval names the effective date, from which the practice leaves the old consortium and joins the new one (§4.9). 409 when it is already decided.',
+        "A case officer of either consortium's area team (or an admin) decides, as a validated Update: an approval names the effective date, from which the practice leaves the old consortium and joins the new one (§4.9). 409 when it is already decided.",
       tags: ['practices'],
       roles: ['case_officer', 'admin'],
       request: { params: requestParams, body: membershipDecisionBody },
@@ -298,7 +383,14 @@ export function membershipRouter({ db, temporal, taskQueue }: AppDeps, registry:
       try {
         const handle = temporal.workflow.getHandle(row.workflowId ?? '');
         const state = await handle.executeUpdate(decideMembershipChange, {
-          args: [{ actor: { id: principal.id, role: principal.role, areaTeams: principal.areaTeams }, outcome: body.outcome, effectiveFrom: body.outcome === 'approved' ? body.effectiveFrom : undefined, reasons: body.reasons }],
+          args: [
+            {
+              actor: { id: principal.id, role: principal.role, areaTeams: principal.areaTeams },
+              outcome: body.outcome,
+              effectiveFrom: body.outcome === 'approved' ? body.effectiveFrom : undefined,
+              reasons: body.reasons,
+            },
+          ],
         });
         res.json(toState(state));
       } catch (error) {

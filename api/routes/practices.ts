@@ -17,15 +17,28 @@ export const practiceCode = z.string().regex(PRACTICE_CODE, 'must be a letter an
 export const practiceCodeParam = z.strictObject({ code: practiceCode.describe('The practice code, e.g. `A81001`.') });
 
 /** Practices and memberships are the Board's and the consortia's working register, not a published one. */
-export const PRACTICE_READERS: readonly Role[] = ['case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'];
+export const PRACTICE_READERS: readonly Role[] = [
+  'case_officer',
+  'decision_panel',
+  'consortium_officer',
+  'third_party',
+  'admin',
+];
 
 export const practicesList = defineList({
   key: 'code',
   sortFields: { code: 'string', name: 'string' },
   defaultSort: 'code',
   filters: {
-    consortium: z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C').optional().describe('Only the current members of this consortium.'),
-    unaffiliated: z.enum(['true', 'false']).optional().describe('`true`: only practices in no consortium today (§4.5); `false`: only practices in one.'),
+    consortium: z
+      .string()
+      .regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C')
+      .optional()
+      .describe('Only the current members of this consortium.'),
+    unaffiliated: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('`true`: only practices in no consortium today (§4.5); `false`: only practices in one.'),
     q: singleLine(200).min(1).optional().describe('Only practices whose name contains this text (case-insensitive).'),
   },
 });
@@ -33,21 +46,36 @@ export const practicesList = defineList({
 export const practiceSummarySchema = z.strictObject({
   code: z.string(),
   name: z.string(),
-  consortiumCode: z.string().nullable().describe('The consortium the practice is a member of today; null if unaffiliated.'),
+  consortiumCode: z
+    .string()
+    .nullable()
+    .describe('The consortium the practice is a member of today; null if unaffiliated.'),
 });
 
 export const membershipPeriodSchema = z.strictObject({
   consortiumCode: z.string(),
   validFrom: isoDate,
-  validTo: isoDate.nullable().describe('Exclusive: the first day the practice is no longer a member; null while current.'),
-  source: z.string().nullable().describe('Where the membership came from, e.g. `import:nhs-2013:2013-04`, `move-request`.'),
+  validTo: isoDate
+    .nullable()
+    .describe('Exclusive: the first day the practice is no longer a member; null while current.'),
+  source: z
+    .string()
+    .nullable()
+    .describe('Where the membership came from, e.g. `import:nhs-2013:2013-04`, `move-request`.'),
   changeRequestWorkflowId: z.string().nullable().describe('The membership change that opened this period, if any.'),
 });
 
 export const practiceDetailSchema = practiceSummarySchema.extend({
   memberships: z.array(membershipPeriodSchema).describe('The membership history, oldest first.'),
   listSizes: z
-    .array(z.strictObject({ period: z.string().describe('The quarter, as its first month `YYYY-MM`.'), registeredPatients: z.int(), sourceOrganisationCode: z.string(), importedAt: isoDateTime }))
+    .array(
+      z.strictObject({
+        period: z.string().describe('The quarter, as its first month `YYYY-MM`.'),
+        registeredPatients: z.int(),
+        sourceOrganisationCode: z.string(),
+        importedAt: isoDateTime,
+      }),
+    )
     .describe('Registered patients by quarter, latest first.'),
 });
 
@@ -55,7 +83,11 @@ const currentMembership = { where: { validTo: null }, select: { consortiumCode: 
 const summaryColumns = { code: true, name: true, memberships: currentMembership } as const;
 type SummaryRow = Prisma.PracticeGetPayload<{ select: typeof summaryColumns }>;
 
-const toSummary = (row: SummaryRow): z.output<typeof practiceSummarySchema> => ({ code: row.code, name: row.name, consortiumCode: row.memberships[0]?.consortiumCode ?? null });
+const toSummary = (row: SummaryRow): z.output<typeof practiceSummarySchema> => ({
+  code: row.code,
+  name: row.name,
+  consortiumCode: row.memberships[0]?.consortiumCode ?? null,
+});
 
 export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
   const router = Router();
@@ -76,8 +108,12 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
     async ({ query }, _req, res) => {
       const plan = practicesList.keyset<SummaryRow>(query);
       const filters: Prisma.PracticeWhereInput[] = [];
-      if (query.consortium) filters.push({ memberships: { some: { consortiumCode: query.consortium, validTo: null } } });
-      if (query.unaffiliated) filters.push({ memberships: query.unaffiliated === 'true' ? { none: { validTo: null } } : { some: { validTo: null } } });
+      if (query.consortium)
+        filters.push({ memberships: { some: { consortiumCode: query.consortium, validTo: null } } });
+      if (query.unaffiliated)
+        filters.push({
+          memberships: query.unaffiliated === 'true' ? { none: { validTo: null } } : { some: { validTo: null } },
+        });
       if (query.q) filters.push({ name: { contains: query.q, mode: 'insensitive' } });
       const rows = await db.practice.findMany({
         where: { AND: [...filters, plan.where as Prisma.PracticeWhereInput] },
@@ -96,7 +132,8 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
       path: '/practices/{code}',
       operationId: 'getPractice',
       summary: 'Read a practice',
-      description: 'A practice with its current consortium, its membership history (§4.9) and its registered list by quarter.',
+      description:
+        'A practice with its current consortium, its membership history (§4.9) and its registered list by quarter.',
       tags: ['practices'],
       roles: PRACTICE_READERS,
       request: { params: practiceCodeParam },
@@ -107,14 +144,23 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
         where: { code },
         select: {
           ...summaryColumns,
-          listSizes: { orderBy: { period: 'desc' }, select: { period: true, registeredPatients: true, sourceOrganisationCode: true, importedAt: true } },
+          listSizes: {
+            orderBy: { period: 'desc' },
+            select: { period: true, registeredPatients: true, sourceOrganisationCode: true, importedAt: true },
+          },
         },
       });
       if (!practice) throw notFound(`practice ${code} is not on record`);
       const history = await db.membership.findMany({
         where: { practiceCode: code },
         orderBy: [{ validFrom: 'asc' }, { createdAt: 'asc' }],
-        select: { consortiumCode: true, validFrom: true, validTo: true, source: true, changeRequest: { select: { workflowId: true } } },
+        select: {
+          consortiumCode: true,
+          validFrom: true,
+          validTo: true,
+          source: true,
+          changeRequest: { select: { workflowId: true } },
+        },
       });
       res.json({
         ...toSummary(practice),
@@ -125,7 +171,12 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
           source: m.source,
           changeRequestWorkflowId: m.changeRequest?.workflowId ?? null,
         })),
-        listSizes: practice.listSizes.map((l) => ({ period: l.period, registeredPatients: l.registeredPatients, sourceOrganisationCode: l.sourceOrganisationCode, importedAt: l.importedAt.toISOString() })),
+        listSizes: practice.listSizes.map((l) => ({
+          period: l.period,
+          registeredPatients: l.registeredPatients,
+          sourceOrganisationCode: l.sourceOrganisationCode,
+          importedAt: l.importedAt.toISOString(),
+        })),
       } satisfies z.output<typeof practiceDetailSchema>);
     },
   );

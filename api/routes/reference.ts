@@ -40,7 +40,8 @@ export function referenceRouter(registry: RouteRegistry) {
       path: '/docs',
       operationId: 'getApiReference',
       summary: 'This reference, as a web page',
-      description: 'A self-contained HTML page written from the OpenAPI document: operations by tag, parameters, request and response schemas, roles.',
+      description:
+        'A self-contained HTML page written from the OpenAPI document: operations by tag, parameters, request and response schemas, roles.',
       tags: ['reference'],
       roles: ['public'],
       authentication: 'none',

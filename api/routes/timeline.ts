@@ -18,7 +18,10 @@ const timelineList = defineList({
   sortFields: { occurredAt: 'datetime', eventKey: 'string' },
   defaultSort: '-occurredAt',
   filters: {
-    action: singleLine(200).min(1).optional().describe('Only events whose action starts with this, e.g. `membership` or `notice.`.'),
+    action: singleLine(200)
+      .min(1)
+      .optional()
+      .describe('Only events whose action starts with this, e.g. `membership` or `notice.`.'),
   },
 });
 
@@ -26,9 +29,11 @@ export const timelineEventSchema = z.strictObject({
   eventKey: z.string().describe('Unique per process step.'),
   occurredAt: isoDateTime,
   actor: z.string().describe('The user id, or `system`, `import` for automated steps.'),
-  actorName: z.string().nullable().describe('The user\'s name, when the actor is a user.'),
+  actorName: z.string().nullable().describe("The user's name, when the actor is a user."),
   action: z.string(),
-  details: z.unknown().describe('What the step recorded (JSON): e.g. the workflow id, stage, role, rule version and decision.'),
+  details: z
+    .unknown()
+    .describe('What the step recorded (JSON): e.g. the workflow id, stage, role, rule version and decision.'),
 });
 
 const columns = { eventKey: true, occurredAt: true, actor: true, action: true, details: true } as const;
@@ -42,9 +47,9 @@ export function timelineRouter({ db }: AppDeps, registry: RouteRegistry) {
       method: 'get',
       path: '/consortia/{code}/timeline',
       operationId: 'getConsortiumTimeline',
-      summary: 'A consortium\'s timeline',
+      summary: "A consortium's timeline",
       description:
-        'The consortium\'s audit history, newest first. The Board sees every consortium\'s; a case officer those of their area teams; a consortium officer their own (403 for another).',
+        "The consortium's audit history, newest first. The Board sees every consortium's; a case officer those of their area teams; a consortium officer their own (403 for another).",
       tags: ['consortia'],
       roles: ['case_officer', 'decision_panel', 'consortium_officer', 'admin'],
       request: { params: consortiumCodeParam, query: timelineList.query },
@@ -53,15 +58,25 @@ export function timelineRouter({ db }: AppDeps, registry: RouteRegistry) {
     async ({ params: { code }, query, principal }, _req, res) => {
       const consortium = await db.consortium.findUnique({ where: { code }, select: { code: true, areaTeam: true } });
       if (!consortium) throw notFound(`consortium ${code} is not on record`);
-      if (!mayReadConsortiumCasework(principal, consortium)) throw forbidden(`the timeline of ${code} is outside your scope`);
+      if (!mayReadConsortiumCasework(principal, consortium))
+        throw forbidden(`the timeline of ${code} is outside your scope`);
       const plan = timelineList.keyset<Row>(query);
       const rows = await db.auditEvent.findMany({
-        where: { AND: [{ subjectType: 'consortium', subjectId: code }, query.action ? { action: { startsWith: query.action } } : {}, plan.where as Prisma.AuditEventWhereInput] },
+        where: {
+          AND: [
+            { subjectType: 'consortium', subjectId: code },
+            query.action ? { action: { startsWith: query.action } } : {},
+            plan.where as Prisma.AuditEventWhereInput,
+          ],
+        },
         orderBy: plan.orderBy as Prisma.AuditEventOrderByWithRelationInput[],
         take: plan.take,
         select: columns,
       });
-      const users = await db.user.findMany({ where: { id: { in: [...new Set(rows.map((row) => row.actor))] } }, select: { id: true, name: true } });
+      const users = await db.user.findMany({
+        where: { id: { in: [...new Set(rows.map((row) => row.actor))] } },
+        select: { id: true, name: true },
+      });
       const names = new Map(users.map((user) => [user.id, user.name]));
       res.json(
         plan.page(rows, (row) => ({

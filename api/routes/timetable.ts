@@ -7,7 +7,12 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { currentTimetablePolicy, defaultTimetable, MILESTONE_KINDS } from '../../domain/timetable';
-import { timetableState, timetableWorkflowIds, type TimetableInput, type TimetableState } from '../../workflows/messages';
+import {
+  timetableState,
+  timetableWorkflowIds,
+  type TimetableInput,
+  type TimetableState,
+} from '../../workflows/messages';
 import type { AppDeps } from '../app';
 import { conflict } from '../errors';
 import type { RouteRegistry } from '../openapi';
@@ -15,11 +20,15 @@ import { defineList } from '../pagination';
 import { isoDate, isoDateTime, pageSchema, toIsoDate } from '../schemas';
 import { mapTemporalError } from '../temporal';
 
-const timetableName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and hyphens, e.g. reform');
-const nameParam = z.strictObject({ name: timetableName.describe('The timetable\'s name, e.g. `reform` (workflow `timetable:reform`).') });
+const timetableName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and hyphens, e.g. reform');
+const nameParam = z.strictObject({
+  name: timetableName.describe("The timetable's name, e.g. `reform` (workflow `timetable:reform`)."),
+});
 
 export const startTimetableBody = z.strictObject({
-  name: timetableName.default('reform').describe('The timetable\'s name; `reform` by default.'),
+  name: timetableName.default('reform').describe("The timetable's name; `reform` by default."),
 });
 
 const MILESTONE_STATUSES = ['scheduled', 'running', 'done', 'skipped', 'failed'] as const;
@@ -37,9 +46,11 @@ const firedSchema = z.strictObject({
 export const timetableStateSchema = z.strictObject({
   name: z.string(),
   stage: z.enum(['scheduling', 'waiting', 'firing', 'finished']),
-  today: isoDate.describe('The calendar date as of the timetable\'s last step.'),
+  today: isoDate.describe("The calendar date as of the timetable's last step."),
   policyVersion: z.string(),
-  next: z.strictObject({ key: z.string(), kind: z.enum(MILESTONE_KINDS), title: z.string(), dueOn: isoDate }).nullable(),
+  next: z
+    .strictObject({ key: z.string(), kind: z.enum(MILESTONE_KINDS), title: z.string(), dueOn: isoDate })
+    .nullable(),
   pending: z.int(),
   fired: z.array(firedSchema).describe('The most recent milestones fired (all of them are in `/milestones`).'),
   generation: z.int().describe('How many times the timetable has continued as new (once per financial year).'),
@@ -66,7 +77,11 @@ export const milestonesList = defineList({
   filters: {
     status: z.enum(MILESTONE_STATUSES).optional().describe('Only milestones with this status.'),
     kind: z.enum(MILESTONE_KINDS).optional().describe('Only milestones of this kind.'),
-    financialYear: z.string().regex(/^\d{4}\/\d{2}$/, 'must be a financial year such as 2012/13').optional().describe('Only milestones falling in this financial year, e.g. `2012/13`.'),
+    financialYear: z
+      .string()
+      .regex(/^\d{4}\/\d{2}$/, 'must be a financial year such as 2012/13')
+      .optional()
+      .describe('Only milestones falling in this financial year, e.g. `2012/13`.'),
   },
 });
 
@@ -83,7 +98,10 @@ const toMilestone = (row: MilestoneRow): z.output<typeof milestoneSchema> => ({
   status: row.status,
   completedAt: row.completedAt ? row.completedAt.toISOString() : null,
   workflowId: row.workflowId,
-  summary: typeof (row.details as { summary?: unknown }).summary === 'string' ? (row.details as { summary: string }).summary : null,
+  summary:
+    typeof (row.details as { summary?: unknown }).summary === 'string'
+      ? (row.details as { summary: string }).summary
+      : null,
 });
 
 export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
@@ -112,15 +130,30 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     async ({ body }, _req, res) => {
       const policy = currentTimetablePolicy();
       const { milestones, nextRecurringYear } = defaultTimetable();
-      const input: TimetableInput = { name: body.name, milestones, nextRecurringYear, untilFinancialYear: null, policy };
+      const input: TimetableInput = {
+        name: body.name,
+        milestones,
+        nextRecurringYear,
+        untilFinancialYear: null,
+        policy,
+      };
       const workflowId = timetableWorkflowIds.timetable(body.name);
       try {
-        await temporal.workflow.start('timetable', { taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+        await temporal.workflow.start('timetable', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`the timetable ${body.name} has already been started (${workflowId})`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw conflict(`the timetable ${body.name} has already been started (${workflowId})`);
         throw error;
       }
-      res.status(202).location(`/timetable/${body.name}`).json({ workflowId, policyVersion: policy.version, milestones: milestones.length });
+      res
+        .status(202)
+        .location(`/timetable/${body.name}`)
+        .json({ workflowId, policyVersion: policy.version, milestones: milestones.length });
     },
   );
 
@@ -130,8 +163,9 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       method: 'get',
       path: '/timetable/{name}',
       operationId: 'getTimetable',
-      summary: 'Read the timetable\'s live state',
-      description: 'The next milestone, how many are pending, and the most recent fired, from the running (or finished) timetable process.',
+      summary: "Read the timetable's live state",
+      description:
+        'The next milestone, how many are pending, and the most recent fired, from the running (or finished) timetable process.',
       tags: ['timetable'],
       roles: ['case_officer', 'decision_panel', 'admin'],
       request: { params: nameParam },
@@ -155,7 +189,8 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/milestones',
       operationId: 'listMilestones',
       summary: 'List the milestones and their status',
-      description: 'Every milestone on record (scheduled, running, done, skipped or failed), with the process it started. Public.',
+      description:
+        'Every milestone on record (scheduled, running, done, skipped or failed), with the process it started. Public.',
       tags: ['timetable'],
       roles: ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
       request: { query: milestonesList.query },
@@ -168,7 +203,11 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.financialYear ? { financialYear: query.financialYear } : {}),
       };
-      const rows = await db.milestone.findMany({ where: { AND: [filters, plan.where as Prisma.MilestoneWhereInput] }, orderBy: plan.orderBy as Prisma.MilestoneOrderByWithRelationInput[], take: plan.take });
+      const rows = await db.milestone.findMany({
+        where: { AND: [filters, plan.where as Prisma.MilestoneWhereInput] },
+        orderBy: plan.orderBy as Prisma.MilestoneOrderByWithRelationInput[],
+        take: plan.take,
+      });
       res.json(plan.page(rows, toMilestone));
     },
   );

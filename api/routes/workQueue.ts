@@ -16,14 +16,14 @@ const workQueueList = defineList({
   sortFields: { dueAt: 'datetime', id: 'string' },
   defaultSort: 'dueAt',
   filters: {
-    areaTeam: singleLine(100).min(1).optional().describe('Only this area team (one of the case officer\'s own).'),
+    areaTeam: singleLine(100).min(1).optional().describe("Only this area team (one of the case officer's own)."),
     kind: singleLine(100).min(1).optional().describe('Only cases of this kind, e.g. `membership_change`.'),
     owner: singleLine(100).min(1).optional().describe('Only steps that this role must act on, e.g. `case_officer`.'),
   },
 });
 
 export const workItemSchema = z.strictObject({
-  id: z.string().describe('The deadline\'s id.'),
+  id: z.string().describe("The deadline's id."),
   workflowId: z.string(),
   step: z.string(),
   dueAt: isoDateTime,
@@ -57,8 +57,8 @@ export function workQueueRouter({ db }: AppDeps, registry: RouteRegistry) {
       method: 'get',
       path: '/work-queue',
       operationId: 'getWorkQueue',
-      summary: 'A case officer\'s work queue',
-      description: 'Open steps of open cases across the caller\'s area teams (an admin: all), ordered by due date.',
+      summary: "A case officer's work queue",
+      description: "Open steps of open cases across the caller's area teams (an admin: all), ordered by due date.",
       tags: ['work queue'],
       roles: ['case_officer', 'admin'],
       request: { query: workQueueList.query },
@@ -74,7 +74,13 @@ export function workQueueRouter({ db }: AppDeps, registry: RouteRegistry) {
         where: {
           AND: [
             { status: 'open', ...(query.owner ? { owner: query.owner } : {}) },
-            { case: { status: 'open', ...(areaTeams ? { areaTeam: { in: areaTeams } } : {}), ...(query.kind ? { kind: query.kind } : {}) } },
+            {
+              case: {
+                status: 'open',
+                ...(areaTeams ? { areaTeam: { in: areaTeams } } : {}),
+                ...(query.kind ? { kind: query.kind } : {}),
+              },
+            },
             plan.where as Prisma.CaseDeadlineWhereInput,
           ],
         },

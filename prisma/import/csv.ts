@@ -9,8 +9,9 @@
  * U+2019 ’. Five bytes are undefined and stay as the C1 control of the same value.
  */
 const WINDOWS_1252_C1 = [
-  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d,
+  0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
+  0x0153, 0x009d, 0x017e, 0x0178,
 ];
 
 /**
@@ -20,7 +21,11 @@ const WINDOWS_1252_C1 = [
  */
 export function decodeWindows1252(bytes: Uint8Array): string {
   const text = new TextDecoder('windows-1252').decode(bytes);
-  return stripBom(text.replace(/[\u0080-\u009f]/g, (ch) => String.fromCharCode(WINDOWS_1252_C1[ch.charCodeAt(0) - 0x80] ?? ch.charCodeAt(0))));
+  return stripBom(
+    text.replace(/[\u0080-\u009f]/g, (ch) =>
+      String.fromCharCode(WINDOWS_1252_C1[ch.charCodeAt(0) - 0x80] ?? ch.charCodeAt(0)),
+    ),
+  );
 }
 
 /** UTF-8 when the bytes are valid UTF-8, otherwise Windows-1252: for files whose encoding is not stated. */
@@ -118,7 +123,10 @@ export function csvTable(file: string, text: string): CsvTable {
     rows,
     columns<K extends string>(names: readonly K[]) {
       const missing = names.filter((name) => !trimmed.includes(name));
-      if (missing.length > 0) throw new Error(`${file}: missing column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}; found ${trimmed.join(', ')}`);
+      if (missing.length > 0)
+        throw new Error(
+          `${file}: missing column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}; found ${trimmed.join(', ')}`,
+        );
       return Object.fromEntries(names.map((name) => [name, trimmed.indexOf(name)])) as Record<K, number>;
     },
   };

@@ -79,10 +79,17 @@ const CELLS = SEXES.flatMap((sex) =>
 );
 
 /** Resolves the list-size file and its quarter. */
-export function resolveListSizeFile(dir: string, listSizeFile?: string, period?: string): { file: string; period: string } {
+export function resolveListSizeFile(
+  dir: string,
+  listSizeFile?: string,
+  period?: string,
+): { file: string; period: string } {
   let file: string;
   if (listSizeFile) {
-    file = path.isAbsolute(listSizeFile) || fs.existsSync(listSizeFile) ? path.resolve(listSizeFile) : path.join(dir, listSizeFile);
+    file =
+      path.isAbsolute(listSizeFile) || fs.existsSync(listSizeFile)
+        ? path.resolve(listSizeFile)
+        : path.join(dir, listSizeFile);
   } else {
     const candidates = fs
       .readdirSync(dir)
@@ -95,8 +102,12 @@ export function resolveListSizeFile(dir: string, listSizeFile?: string, period?:
   }
   const derived = LIST_SIZE_FILE.exec(path.basename(file));
   const chosen = period ?? (derived ? periodOfMatch(derived) : undefined);
-  if (!chosen) throw new Error(`cannot tell the quarter of ${path.basename(file)}: name it Patient_List_Size_YYYY_MM-MM.csv or pass a period (YYYY-MM)`);
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(chosen)) throw new Error(`period must be YYYY-MM (the quarter's first month), not ${JSON.stringify(chosen)}`);
+  if (!chosen)
+    throw new Error(
+      `cannot tell the quarter of ${path.basename(file)}: name it Patient_List_Size_YYYY_MM-MM.csv or pass a period (YYYY-MM)`,
+    );
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(chosen))
+    throw new Error(`period must be YYYY-MM (the quarter's first month), not ${JSON.stringify(chosen)}`);
   return { file, period: chosen };
 }
 
@@ -175,11 +186,19 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
   lookupTable.rows.forEach((row, index) => {
     const where = `${lookupTable.file} row ${index + 2}`;
     const onsCode = need(row[lu.CCG13CD], `${where} CCG13CD`);
-    const region = { code: need(row[lu.NHSCR13CD], `${where} NHSCR13CD`), name: need(row[lu.NHSCR13NM], `${where} NHSCR13NM`) };
-    const areaTeam = { code: need(row[lu.NHSAT13CD], `${where} NHSAT13CD`), name: need(row[lu.NHSAT13NM], `${where} NHSAT13NM`), regionCode: region.code };
+    const region = {
+      code: need(row[lu.NHSCR13CD], `${where} NHSCR13CD`),
+      name: need(row[lu.NHSCR13NM], `${where} NHSCR13NM`),
+    };
+    const areaTeam = {
+      code: need(row[lu.NHSAT13CD], `${where} NHSAT13CD`),
+      name: need(row[lu.NHSAT13NM], `${where} NHSAT13NM`),
+      regionCode: region.code,
+    };
     regions.set(region.code, region);
     const known = areaTeams.get(areaTeam.code);
-    if (known && known.regionCode !== areaTeam.regionCode) throw new Error(`${where}: area team ${areaTeam.code} is in two regions`);
+    if (known && known.regionCode !== areaTeam.regionCode)
+      throw new Error(`${where}: area team ${areaTeam.code} is in two regions`);
     areaTeams.set(areaTeam.code, areaTeam);
     areaTeamOf.set(onsCode, { areaTeam: areaTeam.code, region: region.code });
   });
@@ -194,7 +213,13 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
     seenConsortia.add(code);
     const place = areaTeamOf.get(onsCode);
     if (!place) throw new Error(`${where}: ${onsCode} (${code}) has no area team in ${lookupTable.file}`);
-    consortia.push({ code, name: need(row[ccg.CCG13NM], `${where} CCG13NM`), onsCode, areaTeam: place.areaTeam, region: place.region });
+    consortia.push({
+      code,
+      name: need(row[ccg.CCG13NM], `${where} CCG13NM`),
+      onsCode,
+      areaTeam: place.areaTeam,
+      region: place.region,
+    });
   });
 
   // Predecessor organisations (2012).
@@ -202,20 +227,31 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
   const sha = shaTable.columns(['SHA12CD', 'SHA12CDO', 'SHA12NM'] as const);
   const strategicHealthAuthorities = shaTable.rows.map((row, index) => {
     const where = `${shaTable.file} row ${index + 2}`;
-    return { code: need(row[sha.SHA12CDO], `${where} SHA12CDO`), onsCode: need(row[sha.SHA12CD], `${where} SHA12CD`), name: need(row[sha.SHA12NM], `${where} SHA12NM`) };
+    return {
+      code: need(row[sha.SHA12CDO], `${where} SHA12CDO`),
+      onsCode: need(row[sha.SHA12CD], `${where} SHA12CD`),
+      name: need(row[sha.SHA12NM], `${where} SHA12NM`),
+    };
   });
   const pctTable = read(dir, NHS_2013_FILES.primaryCareTrusts, decodeWindows1252);
   const pct = pctTable.columns(['PCO12CD', 'PCO12CDO', 'PCO12NM'] as const);
   const primaryCareTrusts = pctTable.rows.map((row, index) => {
     const where = `${pctTable.file} row ${index + 2}`;
-    return { code: need(row[pct.PCO12CDO], `${where} PCO12CDO`), onsCode: need(row[pct.PCO12CD], `${where} PCO12CD`), name: need(row[pct.PCO12NM], `${where} PCO12NM`) };
+    return {
+      code: need(row[pct.PCO12CDO], `${where} PCO12CDO`),
+      onsCode: need(row[pct.PCO12CD], `${where} PCO12CD`),
+      name: need(row[pct.PCO12NM], `${where} PCO12NM`),
+    };
   });
   const pctShaTable = read(dir, NHS_2013_FILES.primaryCareTrustShas, decodeWindows1252);
   const pctSha = pctShaTable.columns(['PCO12CDO', 'SHA12CDO'] as const);
   const pairs = new Map<string, { pctCode: string; shaCode: string }>();
   pctShaTable.rows.forEach((row, index) => {
     const where = `${pctShaTable.file} row ${index + 2}`;
-    const pair = { pctCode: need(row[pctSha.PCO12CDO], `${where} PCO12CDO`), shaCode: need(row[pctSha.SHA12CDO], `${where} SHA12CDO`) };
+    const pair = {
+      pctCode: need(row[pctSha.PCO12CDO], `${where} PCO12CDO`),
+      shaCode: need(row[pctSha.SHA12CDO], `${where} SHA12CDO`),
+    };
     pairs.set(`${pair.pctCode}/${pair.shaCode}`, pair);
   });
 
@@ -232,7 +268,8 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
     const cells = cellColumns.map((column, cellIndex) => {
       const text = (row[column] ?? '').trim();
       const value = text === '' ? 0 : Number(text);
-      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${where}: ${CELLS[cellIndex]?.header} is ${JSON.stringify(text)}, not a count`);
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new Error(`${where}: ${CELLS[cellIndex]?.header} is ${JSON.stringify(text)}, not a count`);
       return value;
     });
     const registeredPatients = cells.reduce((sum, value) => sum + value, 0);
@@ -245,7 +282,10 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
     seenPractices.add(code);
     const organisationCode = (row[cols['PCO Code']] ?? '').trim();
     // `PCO Code` is the consortium code followed by `00`, e.g. `07L00` is consortium `07L`.
-    const candidate = organisationCode.length === 5 && organisationCode.endsWith('00') ? organisationCode.slice(0, 3) : organisationCode;
+    const candidate =
+      organisationCode.length === 5 && organisationCode.endsWith('00')
+        ? organisationCode.slice(0, 3)
+        : organisationCode;
     practices.push({
       code,
       name: need(row[cols['Practice Name']], `${where} Practice Name`),
@@ -301,10 +341,21 @@ const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
  * One statement: `INSERT … SELECT FROM unnest(arrays) ON CONFLICT (key) DO UPDATE … WHERE the row
  * differs`, returning how many rows were inserted and updated; the rest were unchanged.
  */
-async function upsert(tx: Tx, spec: UpsertSpec, rows: readonly (readonly (string | number | null)[])[], empty = false): Promise<WriteCounts> {
+async function upsert(
+  tx: Tx,
+  spec: UpsertSpec,
+  rows: readonly (readonly (string | number | null)[])[],
+  empty = false,
+): Promise<WriteCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   const names = spec.columns.map((column) => q(column.name));
-  const params = spec.columns.map((column, index) => columnParam(column.type, index + 1, rows.map((row) => row[index] ?? null)));
+  const params = spec.columns.map((column, index) =>
+    columnParam(
+      column.type,
+      index + 1,
+      rows.map((row) => row[index] ?? null),
+    ),
+  );
   const unnest = params.map((param) => param.sql).join(', ');
   const insertColumns = [...names, ...(spec.touch ? [q(spec.touch)] : [])].join(', ');
   const selectColumns = [...names, ...(spec.touch ? ['now()'] : [])].join(', ');
@@ -326,13 +377,20 @@ async function upsert(tx: Tx, spec: UpsertSpec, rows: readonly (readonly (string
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`;
-  const [result] = await tx.$queryRawUnsafe<{ inserted: number; updated: number }[]>(sql, ...params.map((param) => param.value));
+  const [result] = await tx.$queryRawUnsafe<{ inserted: number; updated: number }[]>(
+    sql,
+    ...params.map((param) => param.value),
+  );
   const inserted = result?.inserted ?? 0;
   const updated = result?.updated ?? 0;
   return { inserted, updated, unchanged: rows.length - inserted - updated };
 }
 
-const add = (a: WriteCounts, b: WriteCounts): WriteCounts => ({ inserted: a.inserted + b.inserted, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged });
+const add = (a: WriteCounts, b: WriteCounts): WriteCounts => ({
+  inserted: a.inserted + b.inserted,
+  updated: a.updated + b.updated,
+  unchanged: a.unchanged + b.unchanged,
+});
 const changedIn = (counts: WriteCounts) => counts.inserted + counts.updated > 0;
 
 // ---------------------------------------------------------------------------------------------
@@ -427,7 +485,19 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('import:nhs-2013'))`);
       // Which tables hold none of the keys this run writes (after taking the lock, so a run that
       // finished while this one waited is seen): those get plain inserts (see upsert).
-      const [empty] = await tx.$queryRawUnsafe<Record<'Region' | 'AreaTeam' | 'Consortium' | 'StrategicHealthAuthority' | 'PrimaryCareTrust' | 'PrimaryCareTrustSha' | 'Practice' | 'PracticeListSize', boolean>[]>(
+      const [empty] = await tx.$queryRawUnsafe<
+        Record<
+          | 'Region'
+          | 'AreaTeam'
+          | 'Consortium'
+          | 'StrategicHealthAuthority'
+          | 'PrimaryCareTrust'
+          | 'PrimaryCareTrustSha'
+          | 'Practice'
+          | 'PracticeListSize',
+          boolean
+        >[]
+      >(
         `SELECT ${['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice'].map((table) => `NOT EXISTS (SELECT 1 FROM ${q(table)}) AS ${q(table)}`).join(', ')},
                 NOT EXISTS (SELECT 1 FROM "PracticeListSize" WHERE "period" = $1) AS "PracticeListSize"`,
         source.period,
@@ -435,10 +505,20 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       const isEmpty = (table: keyof NonNullable<typeof empty>) => empty?.[table] === true;
 
       progress({ step: 'organisations', done: 0, total: 6 });
-      const regions = await upsert(tx, { table: 'Region', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.regions.map((r) => [r.code, r.name]), isEmpty('Region'));
+      const regions = await upsert(
+        tx,
+        { table: 'Region', columns: [text('code'), text('name')], key: ['code'], update: ['name'] },
+        source.regions.map((r) => [r.code, r.name]),
+        isEmpty('Region'),
+      );
       const areaTeams = await upsert(
         tx,
-        { table: 'AreaTeam', columns: [text('code'), text('name'), text('regionCode')], key: ['code'], update: ['name', 'regionCode'] },
+        {
+          table: 'AreaTeam',
+          columns: [text('code'), text('name'), text('regionCode')],
+          key: ['code'],
+          update: ['name', 'regionCode'],
+        },
         source.areaTeams.map((a) => [a.code, a.name, a.regionCode]),
         isEmpty('AreaTeam'),
       );
@@ -446,36 +526,69 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       // Status is the authorisation process's to change, so the import sets only what the files say.
       const consortia = await upsert(
         tx,
-        { table: 'Consortium', columns: [text('code'), text('name'), text('onsCode'), text('areaTeam'), text('region')], key: ['code'], update: ['name', 'onsCode', 'areaTeam', 'region'], touch: 'updatedAt' },
+        {
+          table: 'Consortium',
+          columns: [text('code'), text('name'), text('onsCode'), text('areaTeam'), text('region')],
+          key: ['code'],
+          update: ['name', 'onsCode', 'areaTeam', 'region'],
+          touch: 'updatedAt',
+        },
         source.consortia.map((c) => [c.code, c.name, c.onsCode, c.areaTeam, c.region]),
         isEmpty('Consortium'),
       );
       progress({ step: 'organisations', done: 3, total: 6 });
       const strategicHealthAuthorities = await upsert(
         tx,
-        { table: 'StrategicHealthAuthority', columns: [text('code'), text('onsCode'), text('name')], key: ['code'], update: ['onsCode', 'name'] },
+        {
+          table: 'StrategicHealthAuthority',
+          columns: [text('code'), text('onsCode'), text('name')],
+          key: ['code'],
+          update: ['onsCode', 'name'],
+        },
         source.strategicHealthAuthorities.map((s) => [s.code, s.onsCode, s.name]),
         isEmpty('StrategicHealthAuthority'),
       );
       const primaryCareTrusts = await upsert(
         tx,
-        { table: 'PrimaryCareTrust', columns: [text('code'), text('onsCode'), text('name')], key: ['code'], update: ['onsCode', 'name'] },
+        {
+          table: 'PrimaryCareTrust',
+          columns: [text('code'), text('onsCode'), text('name')],
+          key: ['code'],
+          update: ['onsCode', 'name'],
+        },
         source.primaryCareTrusts.map((p) => [p.code, p.onsCode, p.name]),
         isEmpty('PrimaryCareTrust'),
       );
       const primaryCareTrustShas = await upsert(
         tx,
-        { table: 'PrimaryCareTrustSha', columns: [text('pctCode'), text('shaCode')], key: ['pctCode', 'shaCode'], update: [] },
+        {
+          table: 'PrimaryCareTrustSha',
+          columns: [text('pctCode'), text('shaCode')],
+          key: ['pctCode', 'shaCode'],
+          update: [],
+        },
         source.primaryCareTrustShas.map((p) => [p.pctCode, p.shaCode]),
         isEmpty('PrimaryCareTrustSha'),
       );
       progress({ step: 'organisations', done: 6, total: 6 });
 
       progress({ step: 'practices', done: 0, total: source.practices.length });
-      const practices = await upsert(tx, { table: 'Practice', columns: [text('code'), text('name')], key: ['code'], update: ['name'] }, source.practices.map((p) => [p.code, p.name]), isEmpty('Practice'));
+      const practices = await upsert(
+        tx,
+        { table: 'Practice', columns: [text('code'), text('name')], key: ['code'], update: ['name'] },
+        source.practices.map((p) => [p.code, p.name]),
+        isEmpty('Practice'),
+      );
       progress({ step: 'practices', done: source.practices.length, total: source.practices.length });
 
-      const listColumns = [text('practiceCode'), text('period'), text('sourceOrganisationCode'), text('sourceAreaTeamCode'), int('registeredPatients'), ...CELLS.map((cell) => int(cell.field))];
+      const listColumns = [
+        text('practiceCode'),
+        text('period'),
+        text('sourceOrganisationCode'),
+        text('sourceAreaTeamCode'),
+        int('registeredPatients'),
+        ...CELLS.map((cell) => int(cell.field)),
+      ];
       const listSpec: UpsertSpec = {
         table: 'PracticeListSize',
         columns: listColumns,
@@ -492,7 +605,14 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
           await upsert(
             tx,
             listSpec,
-            batch.map((p) => [p.code, source.period, p.organisationCode, p.areaTeamCode || null, p.registeredPatients, ...p.cells]),
+            batch.map((p) => [
+              p.code,
+              source.period,
+              p.organisationCode,
+              p.areaTeamCode || null,
+              p.registeredPatients,
+              ...p.cells,
+            ]),
             isEmpty('PracticeListSize'),
           ),
         );
@@ -502,8 +622,16 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       // Memberships: only for practices with no membership history at all. A recorded membership is
       // the coverage and move processes' to change (§4.5, §4.9), never the import's.
       progress({ step: 'memberships', done: 0, total: affiliated.length });
-      const practiceCodes = columnParam('text', 1, affiliated.map((p) => p.code));
-      const consortiumCodes = columnParam('text', 2, affiliated.map((p) => p.consortiumCode as string));
+      const practiceCodes = columnParam(
+        'text',
+        1,
+        affiliated.map((p) => p.code),
+      );
+      const consortiumCodes = columnParam(
+        'text',
+        2,
+        affiliated.map((p) => p.consortiumCode as string),
+      );
       // One statement: which practices have a membership history, and their current consortium, as
       // of the statement's start; a membership for each practice with none; and, for the others,
       // those whose current consortium differs from the file (a practice given its membership now
@@ -531,11 +659,35 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
       );
       const differences = JSON.parse(membershipRow?.differences ?? '[]') as MembershipDifference[];
       const membershipsInserted = membershipRow?.inserted ?? 0;
-      const memberships = { inserted: membershipsInserted, unchanged: affiliated.length - membershipsInserted - differences.length, differing: differences.length };
+      const memberships = {
+        inserted: membershipsInserted,
+        unchanged: affiliated.length - membershipsInserted - differences.length,
+        differing: differences.length,
+      };
       progress({ step: 'memberships', done: affiliated.length, total: affiliated.length });
 
-      const counts = { regions, areaTeams, consortia, strategicHealthAuthorities, primaryCareTrusts, primaryCareTrustShas, practices, listSizes, memberships };
-      const changed = [regions, areaTeams, consortia, strategicHealthAuthorities, primaryCareTrusts, primaryCareTrustShas, practices, listSizes].some(changedIn) || membershipsInserted > 0;
+      const counts = {
+        regions,
+        areaTeams,
+        consortia,
+        strategicHealthAuthorities,
+        primaryCareTrusts,
+        primaryCareTrustShas,
+        practices,
+        listSizes,
+        memberships,
+      };
+      const changed =
+        [
+          regions,
+          areaTeams,
+          consortia,
+          strategicHealthAuthorities,
+          primaryCareTrusts,
+          primaryCareTrustShas,
+          practices,
+          listSizes,
+        ].some(changedIn) || membershipsInserted > 0;
       let auditEventKey: string | null = null;
       if (changed) {
         auditEventKey = `import:nhs-2013:${source.period}:${randomUUID()}`;
@@ -561,7 +713,9 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
   );
 
   // Populations by consortium from the file (KF Q12: under 100,000 is a risk for full risk-bearing).
-  const populations = new Map<string, ConsortiumPopulation>(source.consortia.map((c) => [c.code, { code: c.code, name: c.name, registeredPatients: 0, practices: 0 }]));
+  const populations = new Map<string, ConsortiumPopulation>(
+    source.consortia.map((c) => [c.code, { code: c.code, name: c.name, registeredPatients: 0, practices: 0 }]),
+  );
   for (const practice of affiliated) {
     const population = populations.get(practice.consortiumCode as string);
     if (population) {
@@ -574,7 +728,13 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
     .sort((a, b) => a.registeredPatients - b.registeredPatients || a.code.localeCompare(b.code));
   const unaffiliated = source.practices
     .filter((practice) => practice.consortiumCode === null)
-    .map(({ code, name, organisationCode, organisationName, registeredPatients }) => ({ code, name, organisationCode, organisationName, registeredPatients }));
+    .map(({ code, name, organisationCode, organisationName, registeredPatients }) => ({
+      code,
+      name,
+      organisationCode,
+      organisationName,
+      registeredPatients,
+    }));
 
   const total = performance.now() - started;
   return {
@@ -618,7 +778,8 @@ function int(name: string) {
 // ---------------------------------------------------------------------------------------------
 
 const thousands = (value: number) => value.toLocaleString('en-GB');
-const counts = (c: WriteCounts) => `${thousands(c.inserted)} inserted, ${thousands(c.updated)} updated, ${thousands(c.unchanged)} unchanged`;
+const counts = (c: WriteCounts) =>
+  `${thousands(c.inserted)} inserted, ${thousands(c.updated)} updated, ${thousands(c.unchanged)} unchanged`;
 
 /** A human-readable report of an import run, for the command line and the start-up log. */
 export function formatImportSummary(summary: ImportSummary): string {
@@ -644,17 +805,28 @@ export function formatImportSummary(summary: ImportSummary): string {
     '',
     `Consortia under ${thousands(summary.thresholds.fullRisk)} registered patients (KF Q12): ${summary.smallConsortia.length}`,
     ...summary.smallConsortia.map(
-      (c) => `  ${c.code}  ${thousands(c.registeredPatients).padStart(9)}  ${c.name}${c.registeredPatients < summary.thresholds.limitedScope ? `  (under ${thousands(summary.thresholds.limitedScope)})` : ''}`,
+      (c) =>
+        `  ${c.code}  ${thousands(c.registeredPatients).padStart(9)}  ${c.name}${c.registeredPatients < summary.thresholds.limitedScope ? `  (under ${thousands(summary.thresholds.limitedScope)})` : ''}`,
     ),
     `Unaffiliated practices (organisation code not a 2013 consortium; stored without a membership): ${summary.unaffiliated.length}`,
-    ...summary.unaffiliated.map((p) => `  ${p.code}  ${p.organisationCode.padEnd(5)}  ${thousands(p.registeredPatients).padStart(6)}  ${p.name} (${p.organisationName})`),
+    ...summary.unaffiliated.map(
+      (p) =>
+        `  ${p.code}  ${p.organisationCode.padEnd(5)}  ${thousands(p.registeredPatients).padStart(6)}  ${p.name} (${p.organisationName})`,
+    ),
   ];
   if (summary.membershipDifferences.length > 0) {
     lines.push(`Practices whose recorded consortium differs from the file: ${summary.membershipDifferences.length}`);
-    for (const d of summary.membershipDifferences.slice(0, 20)) lines.push(`  ${d.practiceCode}  listed ${d.listedConsortiumCode}, recorded ${d.recordedConsortiumCode ?? 'none'}`);
-    if (summary.membershipDifferences.length > 20) lines.push(`  … and ${summary.membershipDifferences.length - 20} more`);
+    for (const d of summary.membershipDifferences.slice(0, 20))
+      lines.push(
+        `  ${d.practiceCode}  listed ${d.listedConsortiumCode}, recorded ${d.recordedConsortiumCode ?? 'none'}`,
+      );
+    if (summary.membershipDifferences.length > 20)
+      lines.push(`  … and ${summary.membershipDifferences.length - 20} more`);
   }
-  lines.push('', `Took ${(summary.durationMs.total / 1000).toFixed(2)} s (read ${summary.durationMs.read} ms, write ${summary.durationMs.write} ms).`);
+  lines.push(
+    '',
+    `Took ${(summary.durationMs.total / 1000).toFixed(2)} s (read ${summary.durationMs.read} ms, write ${summary.durationMs.write} ms).`,
+  );
   if (summary.auditEventKey) lines.push(`Audit event: ${summary.auditEventKey}`);
   return lines.join('\n');
 }

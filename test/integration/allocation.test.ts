@@ -56,7 +56,12 @@ beforeAll(async () => {
   catcher = await startMailCatcher({ port: await freePort() });
   workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   mailer = createMailer(catcher.url, 'board@commissioning-board.test');
-  worker = await createWorker({ connection: workerConnection, namespace: h.namespace, taskQueue: TASK_QUEUE, activities: createActivities({ db: h.db, mailer }) });
+  worker = await createWorker({
+    connection: workerConnection,
+    namespace: h.namespace,
+    taskQueue: TASK_QUEUE,
+    activities: createActivities({ db: h.db, mailer }),
+  });
   void worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });
   officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] }); // an area team that oversees none of the consortia
@@ -64,13 +69,16 @@ beforeAll(async () => {
   const consortia = await h.db.consortium.findMany({ where: { onsCode: { not: null } }, select: { code: true } });
   for (const { code } of consortia) {
     if (await h.db.user.findFirst({ where: { email: mailbox(code) } })) continue;
-    await h.db.user.create({ data: { name: `Finance lead ${code}`, role: 'consortium_officer', consortiumCode: code, email: mailbox(code) } });
+    await h.db.user.create({
+      data: { name: `Finance lead ${code}`, role: 'consortium_officer', consortiumCode: code, email: mailbox(code) },
+    });
   }
 }, 180_000);
 
 afterAll(async () => {
   if (worker?.getState() === 'RUNNING') worker.shutdown();
-  while (worker && worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
+  while (worker && worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED')
+    await new Promise((r) => setTimeout(r, 50));
   await workerConnection?.close();
   mailer?.close();
   await catcher?.stop();
@@ -80,7 +88,10 @@ afterAll(async () => {
 /** The readable text of a received message: quoted-printable soft breaks joined and escapes decoded. */
 function textOf(raw: string): string {
   const joined = raw.replace(/=\r?\n/g, '');
-  return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  return Buffer.from(
+    joined.replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
 }
 
 /** supertest buffers only text/* as text; an SVG is read as text here. */
@@ -107,16 +118,28 @@ describe('the 2013/14 allocation on the real data', () => {
     expect(accepted.headers.location).toBe('/allocations/2013-14/indicative');
     result = await h.temporal.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')).result();
     wallMs = performance.now() - started;
-    console.info(`2013/14 allocation on the real data: calculate + store ${result.calculationMs} ms; whole process incl. ${result.consortiaNotified} announcement notices ${Math.round(wallMs)} ms`);
+    console.info(
+      `2013/14 allocation on the real data: calculate + store ${result.calculationMs} ms; whole process incl. ${result.consortiaNotified} announcement notices ${Math.round(wallMs)} ms`,
+    );
 
-    expect(result).toMatchObject({ financialYear: '2013/14', basis: 'indicative', consortia: 211, unaffiliatedPractices: 15, programmePotPence: String(ALLOCATION_PARAMETERS_2013_14.programmePotPence) });
+    expect(result).toMatchObject({
+      financialYear: '2013/14',
+      basis: 'indicative',
+      consortia: 211,
+      unaffiliatedPractices: 15,
+      programmePotPence: String(ALLOCATION_PARAMETERS_2013_14.programmePotPence),
+    });
     const run = await h.db.allocationRun.findUniqueOrThrow({ where: { runKey: 'allocation:2013/14:indicative' } });
     expect(run.status).toBe('announced');
-    const [sums] = await h.db.$queryRaw<Array<{ programme: bigint; practice: bigint; unregistered: bigint; net: bigint; pool: bigint }>>`
+    const [sums] = await h.db.$queryRaw<
+      Array<{ programme: bigint; practice: bigint; unregistered: bigint; net: bigint; pool: bigint }>
+    >`
       SELECT SUM("programmePence")::bigint AS programme, SUM("practiceProgrammePence")::bigint AS practice, SUM("unregisteredSharePence")::bigint AS unregistered,
              SUM("netProgrammePence")::bigint AS net, SUM("riskPoolContributionPence")::bigint AS pool
       FROM "AllocationLine" WHERE "runId" = ${run.id}`;
-    const [practiceSum] = await h.db.$queryRaw<Array<{ programme: bigint }>>`SELECT SUM("programmePence")::bigint AS programme FROM "AllocationPracticeLine" WHERE "runId" = ${run.id}`;
+    const [practiceSum] = await h.db.$queryRaw<
+      Array<{ programme: bigint }>
+    >`SELECT SUM("programmePence")::bigint AS programme FROM "AllocationPracticeLine" WHERE "runId" = ${run.id}`;
     const pot = BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
     expect(sums?.programme).toBe(pot);
     expect((sums?.practice ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
@@ -124,43 +147,72 @@ describe('the 2013/14 allocation on the real data', () => {
     expect((sums?.net ?? 0n) + (sums?.pool ?? 0n)).toBe(pot);
 
     const expected = populationsFromFiles();
-    const lines = await h.db.allocationLine.findMany({ where: { runId: run.id }, select: { consortiumCode: true, registeredPatients: true } });
+    const lines = await h.db.allocationLine.findMany({
+      where: { runId: run.id },
+      select: { consortiumCode: true, registeredPatients: true },
+    });
     expect(lines).toHaveLength(expected.size);
-    for (const line of lines) expect(line.registeredPatients, line.consortiumCode).toBe(expected.get(line.consortiumCode));
+    for (const line of lines)
+      expect(line.registeredPatients, line.consortiumCode).toBe(expected.get(line.consortiumCode));
   });
 
   it('When the allocation is announced, then every one of the 211 consortia receives its figures by e-mail exactly once', async () => {
     expect(result.consortiaWithoutRecipients).toEqual([]);
-    const consortia = await h.db.allocationLine.findMany({ where: { run: { runKey: 'allocation:2013/14:indicative' } }, select: { consortiumCode: true, programmePence: true } });
+    const consortia = await h.db.allocationLine.findMany({
+      where: { run: { runKey: 'allocation:2013/14:indicative' } },
+      select: { consortiumCode: true, programmePence: true },
+    });
     const addresses = consortia.map((c) => mailbox(c.consortiumCode));
-    const announcements = () => catcher.messages.filter((m) => textOf(m.raw).includes('announces the 2013/14 allocation'));
+    const announcements = () =>
+      catcher.messages.filter((m) => textOf(m.raw).includes('announces the 2013/14 allocation'));
     await eventually(async () => announcements().length >= 211, '211 announcement e-mails');
     const received = announcements();
-    for (const address of addresses) expect(received.filter((m) => m.to.includes(address)), address).toHaveLength(1);
+    for (const address of addresses)
+      expect(
+        received.filter((m) => m.to.includes(address)),
+        address,
+      ).toHaveLength(1);
     expect(received).toHaveLength(211);
     const darlington = received.find((m) => m.to.includes(mailbox('00C')));
     const programme = consortia.find((c) => c.consortiumCode === '00C')?.programmePence ?? 0n;
     expect(textOf(darlington?.raw ?? '')).toContain(`Programme allocation:           ${formatPence(programme)}`);
     expect(textOf(darlington?.raw ?? '')).toContain(result.formulaVersion);
-    expect(await h.db.notice.count({ where: { workflowId: result.workflowId, kind: 'allocation_announcement' } })).toBe(211);
+    expect(await h.db.notice.count({ where: { workflowId: result.workflowId, kind: 'allocation_announcement' } })).toBe(
+      211,
+    );
   });
 
   it('When the public reads the register and the exports, then they get the figures with the formula version, as JSON, CSV and an SVG chart', async () => {
     const register = await request(h.app).get('/register/allocations');
     expect(register.status).toBe(200);
-    expect(register.body.items).toContainEqual(expect.objectContaining({ runKey: 'allocation:2013/14:indicative', status: 'announced', formulaVersion: result.formulaVersion, announcedOn: expect.any(String) }));
+    expect(register.body.items).toContainEqual(
+      expect.objectContaining({
+        runKey: 'allocation:2013/14:indicative',
+        status: 'announced',
+        formulaVersion: result.formulaVersion,
+        announcedOn: expect.any(String),
+      }),
+    );
 
     const detail = await request(h.app).get('/allocations/2013-14/indicative');
     expect(detail.status).toBe(200);
     expect(detail.body.consortia).toHaveLength(211);
-    const total = (detail.body.consortia as Array<{ programmePence: string }>).reduce((sum, c) => sum + BigInt(c.programmePence), 0n);
+    const total = (detail.body.consortia as Array<{ programmePence: string }>).reduce(
+      (sum, c) => sum + BigInt(c.programmePence),
+      0n,
+    );
     expect(total).toBe(BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence));
 
     const json = await request(h.app).get('/allocations/2013-14/indicative/export.json');
     expect(json.status).toBe(200);
-    const exported = JSON.parse(json.text) as { practices: Array<{ programmePence: string }>; consortia: Array<{ unregisteredSharePence: string }> };
+    const exported = JSON.parse(json.text) as {
+      practices: Array<{ programmePence: string }>;
+      consortia: Array<{ unregisteredSharePence: string }>;
+    };
     expect(exported.practices).toHaveLength(result.practices);
-    const practiceTotal = exported.practices.reduce((sum, p) => sum + BigInt(p.programmePence), 0n) + exported.consortia.reduce((sum, c) => sum + BigInt(c.unregisteredSharePence), 0n);
+    const practiceTotal =
+      exported.practices.reduce((sum, p) => sum + BigInt(p.programmePence), 0n) +
+      exported.consortia.reduce((sum, c) => sum + BigInt(c.unregisteredSharePence), 0n);
     expect(practiceTotal).toBe(BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence));
 
     const consortiumCsv = await request(h.app).get('/allocations/2013-14/indicative/export.csv');
@@ -172,7 +224,10 @@ describe('the 2013/14 allocation on the real data', () => {
     const practiceCsv = await request(h.app).get('/allocations/2013-14/indicative/export.csv?level=practice');
     expect(parseCsv(practiceCsv.text).filter((row) => row.length > 1)).toHaveLength(result.practices + 1);
 
-    const chart = await request(h.app).get('/allocations/2013-14/indicative/chart.svg').buffer(true).parse(asText as never);
+    const chart = await request(h.app)
+      .get('/allocations/2013-14/indicative/chart.svg')
+      .buffer(true)
+      .parse(asText as never);
     expect(chart.status).toBe(200);
     expect(chart.headers['content-type']).toContain('image/svg+xml');
     expect(chart.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -197,7 +252,12 @@ describe('the 2013/14 allocation on the real data', () => {
       async () => {
         const res = await request(h.app).get('/timetable/it-reform').set('authorization', `Bearer ${officer}`);
         const body = res.body as TimetableState;
-        return res.status === 200 && body.stage === 'waiting' && body.next !== null && body.next.dueOn > new Date().toISOString().slice(0, 10) ? body : null;
+        return res.status === 200 &&
+          body.stage === 'waiting' &&
+          body.next !== null &&
+          body.next.dueOn > new Date().toISOString().slice(0, 10)
+          ? body
+          : null;
       },
       'the timetable to catch up',
       120_000,
@@ -207,17 +267,35 @@ describe('the 2013/14 allocation on the real data', () => {
 
     const milestones = await request(h.app).get('/milestones?financialYear=2012/13&limit=50');
     expect(milestones.status).toBe(200);
-    const byKey = new Map((milestones.body.items as Array<{ key: string; status: string; workflowId: string; summary: string }>).map((m) => [m.key, m]));
-    expect(byKey.get('announce-allocation:2013/14')).toMatchObject({ status: 'done', workflowId: 'allocation:2013-14:indicative', summary: expect.stringContaining('already run') });
+    const byKey = new Map(
+      (milestones.body.items as Array<{ key: string; status: string; workflowId: string; summary: string }>).map(
+        (m) => [m.key, m],
+      ),
+    );
+    expect(byKey.get('announce-allocation:2013/14')).toMatchObject({
+      status: 'done',
+      workflowId: 'allocation:2013-14:indicative',
+      summary: expect.stringContaining('already run'),
+    });
     expect(byKey.get('authorisation-wave:4')).toMatchObject({ status: 'done' });
     const after2013 = await request(h.app).get('/milestones?financialYear=2013/14&limit=50');
-    const switchToReal = (after2013.body.items as Array<{ key: string; status: string; workflowId: string }>).find((m) => m.key === 'switch-budgets:2013/14');
+    const switchToReal = (after2013.body.items as Array<{ key: string; status: string; workflowId: string }>).find(
+      (m) => m.key === 'switch-budgets:2013/14',
+    );
     expect(switchToReal).toMatchObject({ status: 'done', workflowId: 'allocation:2013-14:real' });
-    const coverage = (after2013.body.items as Array<{ key: string; status: string; summary: string }>).find((m) => m.key === 'check-coverage:2013-04-01');
-    expect(coverage).toMatchObject({ status: 'done', summary: expect.stringContaining('15 practice(s) without a consortium') });
+    const coverage = (after2013.body.items as Array<{ key: string; status: string; summary: string }>).find(
+      (m) => m.key === 'check-coverage:2013-04-01',
+    );
+    expect(coverage).toMatchObject({
+      status: 'done',
+      summary: expect.stringContaining('15 practice(s) without a consortium'),
+    });
 
     // The real budgets replace the indicative ones in the register; nobody was e-mailed again.
-    const runs = await h.db.allocationRun.findMany({ where: { financialYear: '2013/14' }, select: { basis: true, status: true } });
+    const runs = await h.db.allocationRun.findMany({
+      where: { financialYear: '2013/14' },
+      select: { basis: true, status: true },
+    });
     expect(runs.sort((a, b) => a.basis.localeCompare(b.basis))).toEqual([
       { basis: 'indicative', status: 'superseded' },
       { basis: 'real', status: 'announced' },
@@ -227,16 +305,26 @@ describe('the 2013/14 allocation on the real data', () => {
     // Each of the 15 unaffiliated practices is under notice; the reserve power must wait for the deadline.
     const unaffiliated = await request(h.app).get('/coverage/unaffiliated').set('authorization', `Bearer ${officer}`);
     expect(unaffiliated.body.items).toHaveLength(15);
-    expect((unaffiliated.body.items as Array<{ caseWorkflowId: string | null }>).every((p) => p.caseWorkflowId?.startsWith('coverage:'))).toBe(true);
+    expect(
+      (unaffiliated.body.items as Array<{ caseWorkflowId: string | null }>).every((p) =>
+        p.caseWorkflowId?.startsWith('coverage:'),
+      ),
+    ).toBe(true);
     const practiceCode = (unaffiliated.body.items as Array<{ practiceCode: string }>)[0]?.practiceCode ?? '';
     const caseState = await eventually(async () => {
       const res = await request(h.app).get(`/coverage/cases/${practiceCode}`).set('authorization', `Bearer ${officer}`);
       return res.status === 200 && res.body.stage === 'awaiting_choice' ? res.body : null;
     }, 'the practice under notice');
     expect(caseState.joinBy).toEqual(expect.any(String));
-    const tooEarly = await post(`/coverage/cases/${practiceCode}/assignment`, admin, { consortiumCode: '00C', reasons: 'nearest consortium' });
+    const tooEarly = await post(`/coverage/cases/${practiceCode}/assignment`, admin, {
+      consortiumCode: '00C',
+      reasons: 'nearest consortium',
+    });
     expect(tooEarly.status).toBe(409);
-    const outOfScope = await post(`/coverage/cases/${practiceCode}/assignment`, officer, { consortiumCode: '00C', reasons: 'nearest consortium' });
+    const outOfScope = await post(`/coverage/cases/${practiceCode}/assignment`, officer, {
+      consortiumCode: '00C',
+      reasons: 'nearest consortium',
+    });
     expect(outOfScope.status).toBe(403);
     expect(await h.db.notice.count({ where: { kind: 'coverage_notice' } })).toBeGreaterThanOrEqual(15);
   });

@@ -49,11 +49,15 @@ const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     path,
     method: method as 'get' | 'post' | 'put' | 'patch' | 'delete',
     operationId: operation.operationId,
-    documented: operation.security.length === 0 || operation['x-roles'].includes('public') ? [...new Set<Caller>(['public', ...(operation['x-roles'] as Caller[])])] : (operation['x-roles'] as Caller[]),
+    documented:
+      operation.security.length === 0 || operation['x-roles'].includes('public')
+        ? [...new Set<Caller>(['public', ...(operation['x-roles'] as Caller[])])]
+        : (operation['x-roles'] as Caller[]),
     open: operation.security.length === 0,
   })),
 );
-const expectedCallers = (op: (typeof operations)[number]) => (op.open ? EVERYONE : (EXPECTED[op.operationId] ?? op.documented));
+const expectedCallers = (op: (typeof operations)[number]) =>
+  op.open ? EVERYONE : (EXPECTED[op.operationId] ?? op.documented);
 
 const facts = nhs2013Facts();
 const { from: home, to: elsewhere } = facts.pickPair(10);
@@ -66,12 +70,28 @@ beforeAll(async () => {
   h = await createHarness('it-authz-matrix');
   await importNhs2013(h.db, { dir: NHS_2013_DIR });
   tokens.admin = await h.token({ name: 'Matrix admin', role: 'admin' });
-  tokens.case_officer = await h.token({ name: 'Matrix case officer', role: 'case_officer', areaTeams: [home.areaTeam] });
+  tokens.case_officer = await h.token({
+    name: 'Matrix case officer',
+    role: 'case_officer',
+    areaTeams: [home.areaTeam],
+  });
   tokens.decision_panel = await h.token({ name: 'Matrix panel', role: 'decision_panel' });
-  tokens.consortium_officer = await h.token({ name: 'Matrix consortium officer', role: 'consortium_officer', consortiumCode: home.code });
+  tokens.consortium_officer = await h.token({
+    name: 'Matrix consortium officer',
+    role: 'consortium_officer',
+    consortiumCode: home.code,
+  });
   tokens.third_party = await h.token({ name: 'Matrix third party', role: 'third_party', organisation: 'E06000005' });
-  tokens.otherConsortiumOfficer = await h.token({ name: 'Officer of another consortium', role: 'consortium_officer', consortiumCode: elsewhere.code });
-  tokens.otherCaseOfficer = await h.token({ name: 'Officer of another area team', role: 'case_officer', areaTeams: [elsewhere.areaTeam] });
+  tokens.otherConsortiumOfficer = await h.token({
+    name: 'Officer of another consortium',
+    role: 'consortium_officer',
+    consortiumCode: elsewhere.code,
+  });
+  tokens.otherCaseOfficer = await h.token({
+    name: 'Officer of another area team',
+    role: 'case_officer',
+    areaTeams: [elsewhere.areaTeam],
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -96,13 +116,19 @@ function send(method: string, url: string, token: string | undefined, body?: unk
   let req = request(h.app)[method as 'get'](url);
   if (token) req = req.set('authorization', `Bearer ${token}`);
   if (method === 'get' || method === 'delete') return req;
-  return req.set('content-type', 'application/json').set('Idempotency-Key', randomUUID()).send(JSON.stringify(body ?? {}));
+  return req
+    .set('content-type', 'application/json')
+    .set('Idempotency-Key', randomUUID())
+    .send(JSON.stringify(body ?? {}));
 }
 
 const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
 function expectNoData(res: request.Response, what: string) {
   expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
-  expect(Object.keys(res.body).filter((key) => !PROBLEM_KEYS.has(key)), what).toEqual([]);
+  expect(
+    Object.keys(res.body).filter((key) => !PROBLEM_KEYS.has(key)),
+    what,
+  ).toEqual([]);
 }
 
 describe('authorisation matrix', () => {
@@ -114,27 +140,37 @@ describe('authorisation matrix', () => {
     }
   });
 
-  it.each(operations.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))('When every caller calls %s, then only the expected callers get past authorisation', async (_name, op) => {
-    const allowed = expectedCallers(op);
-    for (const caller of CALLERS) {
-      const res = await send(op.method, urlOf(op.path), caller === 'public' ? undefined : tokens[caller]);
-      const what = `${caller} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-      expect(res.status, what).toBeLessThan(500);
-      if (allowed.includes(caller)) {
-        expect(res.status, what).not.toBe(401);
-        if (res.status === 403) expect(res.body.detail, what).not.toBe(`role ${caller} may not do this`);
-      } else {
-        expect(res.status, what).toBe(caller === 'public' ? 401 : 403);
-        expectNoData(res, what);
+  it.each(operations.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))(
+    'When every caller calls %s, then only the expected callers get past authorisation',
+    async (_name, op) => {
+      const allowed = expectedCallers(op);
+      for (const caller of CALLERS) {
+        const res = await send(op.method, urlOf(op.path), caller === 'public' ? undefined : tokens[caller]);
+        const what = `${caller} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+        expect(res.status, what).toBeLessThan(500);
+        if (allowed.includes(caller)) {
+          expect(res.status, what).not.toBe(401);
+          if (res.status === 403) expect(res.body.detail, what).not.toBe(`role ${caller} may not do this`);
+        } else {
+          expect(res.status, what).toBe(caller === 'public' ? 401 : 403);
+          expectNoData(res, what);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("When another consortium's officer, another area team's case officer or a third party reaches for this consortium's casework, then they get 403 or 404 (or an empty list) and no data", async () => {
-    const probers = { otherConsortiumOfficer: tokens.otherConsortiumOfficer, otherCaseOfficer: tokens.otherCaseOfficer, third_party: tokens.third_party };
+    const probers = {
+      otherConsortiumOfficer: tokens.otherConsortiumOfficer,
+      otherCaseOfficer: tokens.otherCaseOfficer,
+      third_party: tokens.third_party,
+    };
     // Everything about one consortium except the registers: the published ones, and the practices and
     // their membership history, which every signed-in caller may read.
-    const scoped = operations.filter((op) => /\{(code|number)\}/.test(op.path) && !op.documented.includes('public') && op.operationId !== 'getPractice');
+    const scoped = operations.filter(
+      (op) =>
+        /\{(code|number)\}/.test(op.path) && !op.documented.includes('public') && op.operationId !== 'getPractice',
+    );
     expect(scoped.length).toBeGreaterThan(0);
     // Valid bodies where this issue knows them, so the scope check (not validation) is what refuses.
     const bodies: Record<string, unknown> = {

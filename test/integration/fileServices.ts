@@ -12,7 +12,10 @@ import { freePort, startMailCatcher, type MailCatcher } from '../../scripts/serv
 
 /** The namespace of a test file: `it-` and the file's name (test/integration/authorisation.test.ts → it-authorisation). */
 export function namespaceForFile(file: string): string {
-  return `it-${path.basename(file).replace(/\.(test|fails|passes|teardown-fails)?\.?ts$/, '').replace(/[^A-Za-z0-9-]/g, '-')}`;
+  return `it-${path
+    .basename(file)
+    .replace(/\.(test|fails|passes|teardown-fails)?\.?ts$/, '')
+    .replace(/[^A-Za-z0-9-]/g, '-')}`;
 }
 
 /** This test file's namespace (the global set-up created it). */

@@ -35,8 +35,12 @@ export default async function setup(project: TestProject) {
     EMBEDDED_SMTP_PORT: String(await freePort()),
   });
   // A namespace for every file the project could run (fileServices.ts), created with the server.
-  const files = ['test/integration', 'test/can-fail'].flatMap((dir) => fs.readdirSync(path.join(project.config.root, dir)).filter((file) => file.endsWith('.ts')));
-  const infra = await startInfrastructure(config, dataDir, { extraNamespaces: [...new Set(files.map(namespaceForFile))] });
+  const files = ['test/integration', 'test/can-fail'].flatMap((dir) =>
+    fs.readdirSync(path.join(project.config.root, dir)).filter((file) => file.endsWith('.ts')),
+  );
+  const infra = await startInfrastructure(config, dataDir, {
+    extraNamespaces: [...new Set(files.map(namespaceForFile))],
+  });
   try {
     await applyMigrations(infra.databaseUrl);
   } catch (error) {

@@ -46,7 +46,10 @@ function expectedFromFiles() {
   const lookup = table('CCG13_NHSAT13_NHSCR13_EW_LU.csv');
   const areaTeamOf = new Map<string, { areaTeam: string; region: string }>();
   for (const row of lookup.rows) {
-    areaTeamOf.set(onsToCode.get(row[lookup.column('CCG13CD')] ?? '') ?? '?', { areaTeam: row[lookup.column('NHSAT13CD')] ?? '', region: row[lookup.column('NHSCR13CD')] ?? '' });
+    areaTeamOf.set(onsToCode.get(row[lookup.column('CCG13CD')] ?? '') ?? '?', {
+      areaTeam: row[lookup.column('NHSAT13CD')] ?? '',
+      region: row[lookup.column('NHSCR13CD')] ?? '',
+    });
   }
 
   // The one name with a Windows-1252 byte: 0x92 is ’ (U+2019).
@@ -54,7 +57,10 @@ function expectedFromFiles() {
   const line = rawLines.find((text) => text.includes('\x92'));
   expect(line, 'CCG_APR_2013.csv holds byte 0x92').toBeDefined();
   const [fields = []] = parseCsv(line ?? '');
-  const windows1252 = { code: fields[codeColumn] ?? '', name: (fields[ccg.column('CCG13NM')] ?? '').replace(/\x92/g, '\u2019') };
+  const windows1252 = {
+    code: fields[codeColumn] ?? '',
+    name: (fields[ccg.column('CCG13NM')] ?? '').replace(/\x92/g, '\u2019'),
+  };
 
   const list = table(LIST_FILE);
   const cellColumns = list.header.flatMap((heading, index) => (/^(Male|Female) /.test(heading) ? [index] : []));
@@ -72,15 +78,19 @@ function expectedFromFiles() {
       continue;
     }
     const organisation = row[organisationColumn] ?? '';
-    const consortium = organisation.endsWith('00') && consortiumCodes.has(organisation.slice(0, 3)) ? organisation.slice(0, 3) : null;
+    const consortium =
+      organisation.endsWith('00') && consortiumCodes.has(organisation.slice(0, 3)) ? organisation.slice(0, 3) : null;
     withPatients.push({ code: row[practiceColumn] ?? '', consortium, patients });
   }
   const affiliated = withPatients.filter((p) => p.consortium !== null);
   const populations = new Map<string, number>([...consortiumCodes].map((code) => [code, 0]));
-  for (const p of affiliated) populations.set(p.consortium as string, (populations.get(p.consortium as string) ?? 0) + p.patients);
+  for (const p of affiliated)
+    populations.set(p.consortium as string, (populations.get(p.consortium as string) ?? 0) + p.patients);
 
   const pairs = table('PCO12_SHA12_EN_LU.csv');
-  const pairKeys = new Set(pairs.rows.map((row) => `${row[pairs.column('PCO12CDO')]}/${row[pairs.column('SHA12CDO')]}`));
+  const pairKeys = new Set(
+    pairs.rows.map((row) => `${row[pairs.column('PCO12CDO')]}/${row[pairs.column('SHA12CDO')]}`),
+  );
 
   return {
     consortia: consortiumCodes.size,
@@ -97,8 +107,14 @@ function expectedFromFiles() {
     specialServiceCodes,
     affiliated: affiliated.length,
     affiliatedPatients: affiliated.reduce((sum, p) => sum + p.patients, 0),
-    unaffiliatedCodes: withPatients.filter((p) => p.consortium === null).map((p) => p.code).sort(),
-    smallConsortia: [...populations].filter(([, patients]) => patients < currentPolicy().fullRiskPopulationThreshold).map(([code]) => code).sort(),
+    unaffiliatedCodes: withPatients
+      .filter((p) => p.consortium === null)
+      .map((p) => p.code)
+      .sort(),
+    smallConsortia: [...populations]
+      .filter(([, patients]) => patients < currentPolicy().fullRiskPopulationThreshold)
+      .map(([code]) => code)
+      .sort(),
     windows1252,
   };
 }
@@ -132,17 +148,33 @@ let progress: ImportProgress[];
 
 /** Every imported table's contents, hashed, so a repeat run can be shown to change nothing. */
 async function fingerprint() {
-  const tables = ['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice', 'PracticeListSize', 'Membership', 'AuditEvent'];
+  const tables = [
+    'Region',
+    'AreaTeam',
+    'Consortium',
+    'StrategicHealthAuthority',
+    'PrimaryCareTrust',
+    'PrimaryCareTrustSha',
+    'Practice',
+    'PracticeListSize',
+    'Membership',
+    'AuditEvent',
+  ];
   const result: Record<string, string> = {};
   for (const name of tables) {
-    const [row] = await db.$queryRawUnsafe<{ digest: string | null }[]>(`SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${name}" t`);
+    const [row] = await db.$queryRawUnsafe<{ digest: string | null }[]>(
+      `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${name}" t`,
+    );
     result[name] = row?.digest ?? 'empty';
   }
   return result;
 }
 
 beforeAll(async () => {
-  if (!serverUrl) throw new Error('no database: run under the integration project (globalSetup provides databaseUrl) or set DATABASE_URL');
+  if (!serverUrl)
+    throw new Error(
+      'no database: run under the integration project (globalSetup provides databaseUrl) or set DATABASE_URL',
+    );
   expected = expectedFromFiles();
   await onServer(`CREATE DATABASE "${databaseName}"`);
   url = onDatabase(serverUrl, databaseName);
@@ -162,9 +194,15 @@ describe('import of the real 2013 data', () => {
     expect(first.period).toBe('2013-04');
     expect(path.basename(first.listSizeFile)).toBe(LIST_FILE);
     expect(first.changed).toBe(true);
-    expect(new Set(progress.map((event) => event.step))).toEqual(new Set(['reading files', 'organisations', 'practices', 'list sizes', 'memberships']));
+    expect(new Set(progress.map((event) => event.step))).toEqual(
+      new Set(['reading files', 'organisations', 'practices', 'list sizes', 'memberships']),
+    );
     const lastListSizes = progress.filter((event) => event.step === 'list sizes').at(-1);
-    expect(lastListSizes).toEqual({ step: 'list sizes', done: expected.practicesWithPatients, total: expected.practicesWithPatients });
+    expect(lastListSizes).toEqual({
+      step: 'list sizes',
+      done: expected.practicesWithPatients,
+      total: expected.practicesWithPatients,
+    });
     expect(first.durationMs.total).toBeLessThan(60_000);
   });
 
@@ -175,7 +213,9 @@ describe('import of the real 2013 data', () => {
     expect(consortia).toHaveLength(expected.consortia);
     for (const consortium of consortia) {
       expect(consortium.onsCode).toMatch(/^E38\d{6}$/);
-      expect({ areaTeam: consortium.areaTeam, region: consortium.region }).toEqual(expected.areaTeamOf.get(consortium.code));
+      expect({ areaTeam: consortium.areaTeam, region: consortium.region }).toEqual(
+        expected.areaTeamOf.get(consortium.code),
+      );
     }
     expect(await db.areaTeam.count()).toBe(expected.areaTeams);
     expect(await db.region.count()).toBe(expected.regions);
@@ -203,7 +243,10 @@ describe('import of the real 2013 data', () => {
     expect(first.source.specialServicesSkipped).toBe(expected.specialServices);
     expect(await db.practice.count()).toBe(expected.practicesWithPatients);
     expect(await db.practiceListSize.count({ where: { period: '2013-04' } })).toBe(expected.practicesWithPatients);
-    const total = await db.practiceListSize.aggregate({ where: { period: '2013-04' }, _sum: { registeredPatients: true } });
+    const total = await db.practiceListSize.aggregate({
+      where: { period: '2013-04' },
+      _sum: { registeredPatients: true },
+    });
     expect(total._sum.registeredPatients).toBe(expected.patients);
     expect(await db.practice.count({ where: { code: { in: expected.specialServiceCodes } } })).toBe(0);
     // The total is the sum of the 18 cells.
@@ -239,7 +282,10 @@ describe('import of the real 2013 data', () => {
     const events = await db.auditEvent.findMany({ where: { actor: 'import' } });
     expect(events).toHaveLength(1);
     expect(events[0]?.eventKey).toBe(first.auditEventKey);
-    expect(events[0]?.details).toMatchObject({ period: '2013-04', listSizes: { inserted: expected.practicesWithPatients } });
+    expect(events[0]?.details).toMatchObject({
+      period: '2013-04',
+      listSizes: { inserted: expected.practicesWithPatients },
+    });
   });
 
   it('When it runs a second time, then nothing changes and it says so', async () => {
@@ -259,10 +305,13 @@ describe('import of the real 2013 data', () => {
   it('When another quarter of the same layout is imported, then it adds that quarter without touching memberships', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nhs-2013-q2-'));
     try {
-      for (const name of fs.readdirSync(dataDir)) if (name !== LIST_FILE) fs.copyFileSync(path.join(dataDir, name), path.join(dir, name));
+      for (const name of fs.readdirSync(dataDir))
+        if (name !== LIST_FILE) fs.copyFileSync(path.join(dataDir, name), path.join(dir, name));
       // The next quarter: the same practices, one of them with one more patient.
       const lines = fs.readFileSync(path.join(dataDir, LIST_FILE), 'latin1').split('\n');
-      const changed = lines.findIndex((line, index) => index > 0 && !line.includes('"') && Number(line.split(',').at(-1)) > 0);
+      const changed = lines.findIndex(
+        (line, index) => index > 0 && !line.includes('"') && Number(line.split(',').at(-1)) > 0,
+      );
       const cells = (lines[changed] ?? '').split(',');
       cells[cells.length - 1] = String(Number(cells.at(-1)) + 1);
       lines[changed] = cells.join(',');
@@ -276,7 +325,10 @@ describe('import of the real 2013 data', () => {
       expect(next.written.practices.inserted + next.written.practices.updated).toBe(0);
       expect(next.written.memberships.inserted).toBe(0);
       expect(await db.membership.count()).toBe(before);
-      const total = await db.practiceListSize.aggregate({ where: { period: '2013-07' }, _sum: { registeredPatients: true } });
+      const total = await db.practiceListSize.aggregate({
+        where: { period: '2013-07' },
+        _sum: { registeredPatients: true },
+      });
       expect(total._sum.registeredPatients).toBe(expected.patients + 1);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -287,13 +339,31 @@ describe('import of the real 2013 data', () => {
     const member = await db.membership.findFirstOrThrow({ where: { validTo: null }, orderBy: { practiceCode: 'asc' } });
     const other = await db.consortium.findFirstOrThrow({ where: { code: { not: member.consortiumCode } } });
     // A second open membership (the partial unique index) …
-    await expect(db.membership.create({ data: { practiceCode: member.practiceCode, consortiumCode: other.code, validFrom: new Date('2013-06-01') } })).rejects.toThrow();
+    await expect(
+      db.membership.create({
+        data: { practiceCode: member.practiceCode, consortiumCode: other.code, validFrom: new Date('2013-06-01') },
+      }),
+    ).rejects.toThrow();
     // … and a closed one that overlaps the open one (the trigger).
     await expect(
-      db.membership.create({ data: { practiceCode: member.practiceCode, consortiumCode: other.code, validFrom: new Date('2013-05-01'), validTo: new Date('2013-06-01') } }),
+      db.membership.create({
+        data: {
+          practiceCode: member.practiceCode,
+          consortiumCode: other.code,
+          validFrom: new Date('2013-05-01'),
+          validTo: new Date('2013-06-01'),
+        },
+      }),
     ).rejects.toThrow(/two consortia at once/);
     // A closed period before the open one does not overlap, so it is allowed.
-    const earlier = await db.membership.create({ data: { practiceCode: member.practiceCode, consortiumCode: other.code, validFrom: new Date('2013-01-01'), validTo: new Date('2013-04-01') } });
+    const earlier = await db.membership.create({
+      data: {
+        practiceCode: member.practiceCode,
+        consortiumCode: other.code,
+        validFrom: new Date('2013-01-01'),
+        validTo: new Date('2013-04-01'),
+      },
+    });
     await db.membership.delete({ where: { id: earlier.id } });
   });
 });

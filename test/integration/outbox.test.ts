@@ -43,10 +43,27 @@ describe('the outbox', () => {
     const workflowId = `it-outbox:${randomUUID()}`;
     await createCaseRecordActivities({ db: h.db, clock: systemClock }).recordCaseStep({
       opening: { workflowId, kind: 'outbox_test', title: 'Outbox test', policyVersion: 'test' },
-      step: { workflowId, step: 'opened', stage: 'open', actor: { id: 'system', role: 'system' }, action: 'test.opened', ruleVersion: 'test' },
+      step: {
+        workflowId,
+        step: 'opened',
+        stage: 'open',
+        actor: { id: 'system', role: 'system' },
+        action: 'test.opened',
+        ruleVersion: 'test',
+      },
     });
     const recipients = ['one@outbox.example', 'two@outbox.example', 'three@outbox.example'];
-    const input: NoticeInput = { noticeKey: `${workflowId}:notice`, workflowId, consortiumCode: null, kind: 'test', title: 'Overlapping attempts', body: 'Once each.', issuedBy: 'system', ruleVersion: 'test', alsoTo: recipients };
+    const input: NoticeInput = {
+      noticeKey: `${workflowId}:notice`,
+      workflowId,
+      consortiumCode: null,
+      kind: 'test',
+      title: 'Overlapping attempts',
+      body: 'Once each.',
+      issuedBy: 'system',
+      ruleVersion: 'test',
+      alsoTo: recipients,
+    };
 
     // The first attempt's first send starts the second attempt and lets it run to its end first.
     let second: Promise<unknown> | undefined;
@@ -67,7 +84,9 @@ describe('the outbox', () => {
     // The overlapping attempt found every e-mail held by the first, sent none, and failed to be retried.
     await expect(second).rejects.toThrow(/being sent by another attempt/);
     // Its retry, now that the first attempt has marked them, finds nothing left to send and succeeds.
-    await expect(createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input)).resolves.toMatchObject({ recipients });
+    await expect(
+      createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input),
+    ).resolves.toMatchObject({ recipients });
 
     const rows = await h.db.outboxEmail.findMany({ where: { workflowId }, orderBy: { to: 'asc' } });
     expect(rows.map((r) => [r.to, r.status, r.attempts])).toEqual([...recipients].sort().map((to) => [to, 'sent', 1]));

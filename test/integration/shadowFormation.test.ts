@@ -18,10 +18,17 @@ const practices = ['Z90001', 'Z90002', 'Z90003', 'Z90004'];
 
 beforeAll(async () => {
   h = await createHarness('it-shadow-formation');
-  await h.db.practice.createMany({ data: practices.map((code) => ({ code, name: `Integration practice ${code}` })), skipDuplicates: true });
+  await h.db.practice.createMany({
+    data: practices.map((code) => ({ code, name: `Integration practice ${code}` })),
+    skipDuplicates: true,
+  });
   admin = await h.token({ name: 'IT admin', role: 'admin' });
   officer = await h.token({ name: 'IT officer', role: 'case_officer', areaTeams: ['Q99'] });
-  consortiumOfficer = await h.token({ name: 'IT consortium officer', role: 'consortium_officer', consortiumCode: 'Z01' });
+  consortiumOfficer = await h.token({
+    name: 'IT consortium officer',
+    role: 'consortium_officer',
+    consortiumCode: 'Z01',
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -35,7 +42,12 @@ const post = (url: string, token: string | null, body: unknown) => {
 describe('shadow formation over HTTP', () => {
   it('When a case officer registers and recognises a consortium, then the record, status and audit history are in PostgreSQL', async () => {
     await h.startWorker();
-    const created = await post('/consortia', officer, { code: 'Z01', name: 'NHS Integration One', areaTeam: 'Q99', memberPracticeCodes: ['Z90001', 'Z90002'] });
+    const created = await post('/consortia', officer, {
+      code: 'Z01',
+      name: 'NHS Integration One',
+      areaTeam: 'Q99',
+      memberPracticeCodes: ['Z90001', 'Z90002'],
+    });
     expect(created.status).toBe(202);
     expect(created.headers.location).toBe('/consortia/Z01');
 
@@ -44,7 +56,10 @@ describe('shadow formation over HTTP', () => {
       return res.body.formation?.stage === 'awaiting_recognition' ? res.body : null;
     }, 'awaiting_recognition');
     expect(waiting.status).toBe('forming');
-    expect(waiting.memberships.map((m: { practiceCode: string }) => m.practiceCode).sort()).toEqual(['Z90001', 'Z90002']);
+    expect(waiting.memberships.map((m: { practiceCode: string }) => m.practiceCode).sort()).toEqual([
+      'Z90001',
+      'Z90002',
+    ]);
 
     const recognised = await post('/consortia/Z01/recognition', officer, { note: 'meets the shadow criteria' });
     expect(recognised.status).toBe(200);
@@ -53,7 +68,10 @@ describe('shadow formation over HTTP', () => {
     await h.temporal.workflow.getHandle(workflowIds.shadowFormation('Z01')).result();
     const row = await h.db.consortium.findUniqueOrThrow({ where: { code: 'Z01' } });
     expect(row.status).toBe('shadow');
-    const audit = await h.db.auditEvent.findMany({ where: { subjectType: 'consortium', subjectId: 'Z01' }, orderBy: { id: 'asc' } });
+    const audit = await h.db.auditEvent.findMany({
+      where: { subjectType: 'consortium', subjectId: 'Z01' },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((a) => a.action)).toEqual(['consortium.shadow_registered', 'consortium.shadow']);
     expect(audit.every((a) => a.actor !== '')).toBe(true);
   });
@@ -62,16 +80,32 @@ describe('shadow formation over HTTP', () => {
     const before = await h.db.consortium.count();
     const noToken = await post('/consortia', null, { code: 'Z02', name: 'X', memberPracticeCodes: ['Z90003'] });
     expect(noToken.status).toBe(401);
-    const wrongRole = await post('/consortia', consortiumOfficer, { code: 'Z02', name: 'X', memberPracticeCodes: ['Z90003'] });
+    const wrongRole = await post('/consortia', consortiumOfficer, {
+      code: 'Z02',
+      name: 'X',
+      memberPracticeCodes: ['Z90003'],
+    });
     expect(wrongRole.status).toBe(403);
-    const unknownPractice = await post('/consortia', officer, { code: 'Z02', name: 'X', memberPracticeCodes: ['Z99999'] });
+    const unknownPractice = await post('/consortia', officer, {
+      code: 'Z02',
+      name: 'X',
+      memberPracticeCodes: ['Z99999'],
+    });
     expect(unknownPractice.status).toBe(422);
     expect(unknownPractice.headers['content-type']).toContain('application/problem+json');
     expect(unknownPractice.body.errors[0].field).toBe('body.memberPracticeCodes.0');
-    const takenPractice = await post('/consortia', officer, { code: 'Z02', name: 'X', memberPracticeCodes: ['Z90001'] });
+    const takenPractice = await post('/consortia', officer, {
+      code: 'Z02',
+      name: 'X',
+      memberPracticeCodes: ['Z90001'],
+    });
     expect(takenPractice.status).toBe(422);
     expect(takenPractice.body.errors[0].reason).toContain('Z01');
-    const again = await post('/consortia', officer, { code: 'Z01', name: 'NHS Integration One', memberPracticeCodes: ['Z90001'] });
+    const again = await post('/consortia', officer, {
+      code: 'Z01',
+      name: 'NHS Integration One',
+      memberPracticeCodes: ['Z90001'],
+    });
     expect(again.status).toBe(409);
     const twice = await post('/consortia/Z01/recognition', officer, {});
     expect(twice.status).toBe(409);
@@ -84,9 +118,16 @@ describe('shadow formation over HTTP', () => {
     const worker = startWorkerProcess();
     try {
       await worker.ready;
-      const created = await post('/consortia', admin, { code: 'Z03', name: 'NHS Integration Three', memberPracticeCodes: ['Z90003'] });
+      const created = await post('/consortia', admin, {
+        code: 'Z03',
+        name: 'NHS Integration Three',
+        memberPracticeCodes: ['Z90003'],
+      });
       expect(created.status).toBe(202);
-      await eventually(async () => (await request(h.app).get('/consortia/Z03')).body.formation?.stage === 'awaiting_recognition', 'Z03 waiting');
+      await eventually(
+        async () => (await request(h.app).get('/consortia/Z03')).body.formation?.stage === 'awaiting_recognition',
+        'Z03 waiting',
+      );
     } finally {
       worker.process.kill('SIGKILL');
     }
@@ -112,7 +153,15 @@ function startWorkerProcess(): { process: ChildProcess; ready: Promise<void> } {
   // node itself with tsx's loader, so that SIGKILL kills the worker and leaves no orphan behind.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'worker', 'main.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), SMTP_URL: h.smtpUrl, TEMPORAL_NAMESPACE: h.namespace, TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      SMTP_URL: h.smtpUrl,
+      TEMPORAL_NAMESPACE: h.namespace,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -123,7 +172,9 @@ function startWorkerProcess(): { process: ChildProcess; ready: Promise<void> } {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it started:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited with ${code} before it started:\n${output.slice(-2000)}`)),
+    );
   });
   return { process: child, ready };
 }

@@ -59,7 +59,12 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
       nativeConnections.push(nativeConnection);
       const mailer = createMailer(mail.url, 'casework@test.example');
       mailers.push(mailer);
-      const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue, activities: createActivities({ db, mailer }) });
+      const worker = await createWorker({
+        connection: nativeConnection,
+        namespace,
+        taskQueue,
+        activities: createActivities({ db, mailer }),
+      });
       workers.push(worker);
       void worker.run();
       return worker;
@@ -69,7 +74,9 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     },
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      for (const worker of workers) while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
+      for (const worker of workers)
+        while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED')
+          await new Promise((r) => setTimeout(r, 50));
       for (const mailer of mailers) mailer.close();
       // The SDK reports STOPPED a moment before the worker lets go of its connection: retry briefly.
       for (const c of nativeConnections) {

@@ -11,7 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../worker';
 import { historiesDir } from '../support/temporal';
 
-const files = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
+const files = fs.existsSync(historiesDir)
+  ? fs
+      .readdirSync(historiesDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 
 describe('replay of recorded histories', () => {
   it('When the recorded histories are present, then there is at least one per workflow type', () => {
@@ -22,9 +27,13 @@ describe('replay of recorded histories', () => {
   });
 
   it('When each history is replayed against the current code, then none diverges', async () => {
-    const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8'))) }));
+    const histories = files.map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8'))),
+    }));
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories)) results.push(result);
+    for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories))
+      results.push(result);
     expect(results).toHaveLength(files.length);
     for (const result of results) expect(result.error, `${result.workflowId}: ${String(result.error)}`).toBeUndefined();
   });
@@ -33,6 +42,11 @@ describe('replay of recorded histories', () => {
 function require_workflows(): Record<string, unknown> {
   // The workflow types are the exports of workflows/index.ts (read as text: importing it outside the sandbox is pointless).
   const source = fs.readFileSync(workflowsPath, 'utf8');
-  const names = [...source.matchAll(/export \{([^}]+)\}/g)].flatMap((m) => (m[1] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  const names = [...source.matchAll(/export \{([^}]+)\}/g)].flatMap((m) =>
+    (m[1] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
   return Object.fromEntries(names.map((name) => [name, true]));
 }

@@ -21,5 +21,8 @@ export async function recordHistory(handle: { fetchHistory(): Promise<unknown> }
   if (process.env.RECORD_HISTORIES !== '1') return;
   fs.mkdirSync(historiesDir, { recursive: true });
   const history = await handle.fetchHistory();
-  fs.writeFileSync(path.join(historiesDir, `${name}.json`), historyToJSON(history as Parameters<typeof historyToJSON>[0]));
+  fs.writeFileSync(
+    path.join(historiesDir, `${name}.json`),
+    historyToJSON(history as Parameters<typeof historyToJSON>[0]),
+  );
 }

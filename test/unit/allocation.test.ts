@@ -30,11 +30,16 @@ import { parseQuarterLabel, quarterOf } from '../../domain/calendar';
 // ---------------------------------------------------------------------------------------------
 
 function emptyList(): BySexAndAgeBand {
-  const zeros = (): Record<AgeBand, number> => Object.fromEntries(AGE_BANDS.map((band) => [band, 0])) as Record<AgeBand, number>;
+  const zeros = (): Record<AgeBand, number> =>
+    Object.fromEntries(AGE_BANDS.map((band) => [band, 0])) as Record<AgeBand, number>;
   return { male: zeros(), female: zeros() };
 }
 
-function practice(practiceCode: string, consortiumCode: string, cells: Partial<Record<`${Sex} ${AgeBand}`, number>>): PracticeListSize {
+function practice(
+  practiceCode: string,
+  consortiumCode: string,
+  cells: Partial<Record<`${Sex} ${AgeBand}`, number>>,
+): PracticeListSize {
   const registered = emptyList();
   for (const [cell, count] of Object.entries(cells)) {
     const [sex, band] = cell.split(' ') as [Sex, AgeBand];
@@ -88,7 +93,9 @@ describe('apportionLargestRemainder', () => {
 
   it('works beyond float precision: a prime number of pence near the 2013/14 pot', () => {
     // 6,340,000,000,057 (prime) / 3 = 2,113,333,333,352.33…: one penny left over, to the first part.
-    expect(apportionLargestRemainder(6_340_000_000_057, [1n, 1n, 1n])).toEqual([2_113_333_333_353, 2_113_333_333_352, 2_113_333_333_352]);
+    expect(apportionLargestRemainder(6_340_000_000_057, [1n, 1n, 1n])).toEqual([
+      2_113_333_333_353, 2_113_333_333_352, 2_113_333_333_352,
+    ]);
   });
 
   it('refuses to apportion money over nothing, but shares nothing happily', () => {
@@ -102,8 +109,13 @@ describe('apportionLargestRemainder', () => {
   it('always sums to the total, each part within a penny of its exact quota (property)', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.constantFrom(1_000_003, 999_999_999_989, 6_340_000_000_057), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
-        fc.array(fc.integer({ min: 0, max: 1_000_000_000 }), { minLength: 1, maxLength: 40 }).filter((shares) => shares.some((share) => share > 0)),
+        fc.oneof(
+          fc.constantFrom(1_000_003, 999_999_999_989, 6_340_000_000_057),
+          fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        ),
+        fc
+          .array(fc.integer({ min: 0, max: 1_000_000_000 }), { minLength: 1, maxLength: 40 })
+          .filter((shares) => shares.some((share) => share > 0)),
         (total, shares) => {
           const parts = apportionLargestRemainder(total, shares);
           expect(parts).toHaveLength(shares.length);
@@ -174,7 +186,13 @@ describe('allocate: a hand-computed case', () => {
     qualityPremiumMaxPencePerHead: 500,
     riskPool: { poolName: 'test pool', populationThreshold: 100, contributionBasisPoints: 100 },
   });
-  const allocation = allocate({ practices, weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'indicative', overspendingConsortia: ['BBB'] });
+  const allocation = allocate({
+    practices,
+    weights: SIMPLE_WEIGHTS,
+    parameters: handParameters,
+    basis: 'indicative',
+    overspendingConsortia: ['BBB'],
+  });
   const budgetOf = (code: string) => allocation.practices.find((p) => p.practiceCode === code);
   const consortiumOf = (code: string) => allocation.consortia.find((c) => c.consortiumCode === code);
 
@@ -200,8 +218,20 @@ describe('allocate: a hand-computed case', () => {
   it('gives consortia the unregistered share by weighted population, and totals the pot exactly', () => {
     // AAA weighs 180,000, BBB 60,000 → 7,500 and 2,500 of the 10,000 set-aside.
     // AAA: 536,252 + 206,250 + 7,500 = 750,002. BBB: 247,501 + 2,500 = 250,001. Σ = 1,000,003.
-    expect(consortiumOf('AAA')).toMatchObject({ practiceCount: 2, registeredPatients: 160, practiceProgrammePence: 742_502, unregisteredSharePence: 7_500, programmePence: 750_002 });
-    expect(consortiumOf('BBB')).toMatchObject({ practiceCount: 1, registeredPatients: 20, practiceProgrammePence: 247_501, unregisteredSharePence: 2_500, programmePence: 250_001 });
+    expect(consortiumOf('AAA')).toMatchObject({
+      practiceCount: 2,
+      registeredPatients: 160,
+      practiceProgrammePence: 742_502,
+      unregisteredSharePence: 7_500,
+      programmePence: 750_002,
+    });
+    expect(consortiumOf('BBB')).toMatchObject({
+      practiceCount: 1,
+      registeredPatients: 20,
+      practiceProgrammePence: 247_501,
+      unregisteredSharePence: 2_500,
+      programmePence: 250_001,
+    });
     expect(allocation.totals.programmePence).toBe(1_000_003);
   });
 
@@ -221,16 +251,35 @@ describe('allocate: a hand-computed case', () => {
 
   it('top-slices only the consortium under the threshold into the risk pool (§5.9, KF Q12)', () => {
     // Threshold 100: AAA (160) keeps full risk; BBB (20) pays ⌊250,001 × 1%⌋ = ⌊2,500.01⌋ = 2,500.
-    expect(consortiumOf('AAA')).toMatchObject({ riskPooled: false, riskPoolContributionPence: 0, netProgrammePence: 750_002 });
-    expect(consortiumOf('BBB')).toMatchObject({ riskPooled: true, riskPoolContributionPence: 2_500, netProgrammePence: 247_501 });
+    expect(consortiumOf('AAA')).toMatchObject({
+      riskPooled: false,
+      riskPoolContributionPence: 0,
+      netProgrammePence: 750_002,
+    });
+    expect(consortiumOf('BBB')).toMatchObject({
+      riskPooled: true,
+      riskPoolContributionPence: 2_500,
+      netProgrammePence: 247_501,
+    });
     expect(budgetOf('P00003')?.riskPoolContributionPence).toBe(2_500);
-    expect(allocation.riskPool).toEqual({ poolName: 'test pool', populationThreshold: 100, contributionBasisPoints: 100, memberConsortia: ['BBB'], totalPence: 2_500 });
+    expect(allocation.riskPool).toEqual({
+      poolName: 'test pool',
+      populationThreshold: 100,
+      contributionBasisPoints: 100,
+      memberConsortia: ['BBB'],
+      totalPence: 2_500,
+    });
     expect(allocation.totals.netProgrammePence + allocation.totals.riskPoolPence).toBe(1_000_003);
   });
 
   it('records its versions and basis', () => {
     expect(allocation.formulaVersion).toBe(`${FORMULA_ENGINE_VERSION}+weights:test-simple.1+parameters:test.1`);
-    expect(allocation).toMatchObject({ financialYear: '2013/14', weightsVersion: 'test-simple.1', parametersVersion: 'test.1', basis: 'indicative' });
+    expect(allocation).toMatchObject({
+      financialYear: '2013/14',
+      weightsVersion: 'test-simple.1',
+      parametersVersion: 'test.1',
+      basis: 'indicative',
+    });
     expect(withBasis(allocation, 'real').basis).toBe('real');
     expect(reconciliationProblems(allocation)).toEqual([]);
   });
@@ -238,17 +287,39 @@ describe('allocate: a hand-computed case', () => {
   it('breaks remainder ties by practice code, not by input order', () => {
     // Rename P00002 to P00000: it now sorts first and wins the .625 tie for the second spare penny.
     const renamed = practices.map((p) => (p.practiceCode === 'P00002' ? { ...p, practiceCode: 'P00000' } : p));
-    const result = allocate({ practices: renamed, weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'indicative' });
+    const result = allocate({
+      practices: renamed,
+      weights: SIMPLE_WEIGHTS,
+      parameters: handParameters,
+      basis: 'indicative',
+    });
     expect(result.practices.map((p) => [p.practiceCode, p.programmePence])).toEqual([
       ['P00000', 206_251],
       ['P00001', 536_251],
       ['P00003', 247_501],
     ]);
-    expect(allocate({ practices: [...practices].reverse(), weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'indicative', overspendingConsortia: ['BBB'] })).toEqual(allocation);
+    expect(
+      allocate({
+        practices: [...practices].reverse(),
+        weights: SIMPLE_WEIGHTS,
+        parameters: handParameters,
+        basis: 'indicative',
+        overspendingConsortia: ['BBB'],
+      }),
+    ).toEqual(allocation);
   });
 
   it('follows an operator’s own running-costs cap and premium', () => {
-    const result = allocate({ practices, weights: SIMPLE_WEIGHTS, parameters: parameters({ ...handParameters, runningCostsCapPencePerHead: 2_000, qualityPremiumMaxPencePerHead: 370 }), basis: 'real' });
+    const result = allocate({
+      practices,
+      weights: SIMPLE_WEIGHTS,
+      parameters: parameters({
+        ...handParameters,
+        runningCostsCapPencePerHead: 2_000,
+        qualityPremiumMaxPencePerHead: 370,
+      }),
+      basis: 'real',
+    });
     expect(result.consortia.map((c) => [c.runningCostsCapPence, c.qualityPremiumMaxPence])).toEqual([
       [160 * 2_000, 160 * 370],
       [20 * 2_000, 20 * 370],
@@ -258,7 +329,12 @@ describe('allocate: a hand-computed case', () => {
   it('pools a consortium just under the threshold, not one exactly at it', () => {
     // AAA has 160 patients and BBB 20. Threshold 160: AAA is at it (keeps full risk); 161: AAA is under it.
     const run = (populationThreshold: number) =>
-      allocate({ practices, weights: SIMPLE_WEIGHTS, parameters: { ...handParameters, riskPool: { ...handParameters.riskPool, populationThreshold } }, basis: 'real' });
+      allocate({
+        practices,
+        weights: SIMPLE_WEIGHTS,
+        parameters: { ...handParameters, riskPool: { ...handParameters.riskPool, populationThreshold } },
+        basis: 'real',
+      });
     expect(run(160).riskPool.memberConsortia).toEqual(['BBB']);
     expect(run(161).riskPool.memberConsortia).toEqual(['AAA', 'BBB']);
     // AAA pays ⌊750,002 × 1%⌋ = 7,500, attributed 130,000 : 50,000 by weighted population → 5,416.67 / 2,083.33 → 5,417 + 2,083.
@@ -273,7 +349,11 @@ describe('allocate: a hand-computed case', () => {
     const result = allocate({
       practices: [one('Z00000', '00C'), one('Z00001', '02N')],
       weights: WEIGHTS_2013_14,
-      parameters: parameters({ programmePotPence: 5, unregisteredShareBasisPoints: 8_000, riskPool: { poolName: 'p', populationThreshold: 2, contributionBasisPoints: 5_000 } }),
+      parameters: parameters({
+        programmePotPence: 5,
+        unregisteredShareBasisPoints: 8_000,
+        riskPool: { poolName: 'p', populationThreshold: 2, contributionBasisPoints: 5_000 },
+      }),
       basis: 'real',
     });
     expect(result.practices.map((p) => [p.programmePence, p.riskPoolContributionPence])).toEqual([
@@ -284,15 +364,53 @@ describe('allocate: a hand-computed case', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => allocate({ practices: [...practices, practices[0] as PracticeListSize], weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'real' })).toThrow(/twice/);
-    expect(() => allocate({ practices: [practice('X00001', '', { 'male 0-4': 1 })], weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'real' })).toThrow(/consortium/);
-    expect(() => allocate({ practices: [practice('X00001', 'AAA', { 'male 0-4': -1 })], weights: SIMPLE_WEIGHTS, parameters: handParameters, basis: 'real' })).toThrow(RangeError);
-    expect(() => allocate({ practices, weights: SIMPLE_WEIGHTS, parameters: { ...handParameters, programmePotPence: 0.5 }, basis: 'real' })).toThrow(RangeError);
-    expect(() => allocate({ practices, weights: SIMPLE_WEIGHTS, parameters: { ...handParameters, financialYear: '2013-14' }, basis: 'real' })).toThrow(RangeError);
+    expect(() =>
+      allocate({
+        practices: [...practices, practices[0] as PracticeListSize],
+        weights: SIMPLE_WEIGHTS,
+        parameters: handParameters,
+        basis: 'real',
+      }),
+    ).toThrow(/twice/);
+    expect(() =>
+      allocate({
+        practices: [practice('X00001', '', { 'male 0-4': 1 })],
+        weights: SIMPLE_WEIGHTS,
+        parameters: handParameters,
+        basis: 'real',
+      }),
+    ).toThrow(/consortium/);
+    expect(() =>
+      allocate({
+        practices: [practice('X00001', 'AAA', { 'male 0-4': -1 })],
+        weights: SIMPLE_WEIGHTS,
+        parameters: handParameters,
+        basis: 'real',
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      allocate({
+        practices,
+        weights: SIMPLE_WEIGHTS,
+        parameters: { ...handParameters, programmePotPence: 0.5 },
+        basis: 'real',
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      allocate({
+        practices,
+        weights: SIMPLE_WEIGHTS,
+        parameters: { ...handParameters, financialYear: '2013-14' },
+        basis: 'real',
+      }),
+    ).toThrow(RangeError);
   });
 
   it('notices when figures have been tampered with', () => {
-    const tampered: Allocation = { ...allocation, practices: allocation.practices.map((p, i) => (i === 0 ? { ...p, programmePence: p.programmePence + 1 } : p)) };
+    const tampered: Allocation = {
+      ...allocation,
+      practices: allocation.practices.map((p, i) => (i === 0 ? { ...p, programmePence: p.programmePence + 1 } : p)),
+    };
     expect(reconciliationProblems(tampered).length).toBeGreaterThan(0);
   });
 });
@@ -310,7 +428,9 @@ describe('the 2013/14 defaults', () => {
   it('are the announced figures: £63.4bn, announced 18 Dec 2012 in Q3 2012/13, for 2013/14', () => {
     expect(ALLOCATION_PARAMETERS_2013_14.programmePotPence).toBe(63_400_000_000 * 100);
     expect(quarterOf(ALLOCATION_PARAMETERS_2013_14.announcedOn).label).toBe('Q3 2012/13');
-    expect(parseQuarterLabel('Q3 2012/13').financialYear.startYear + 1).toBe(Number(ALLOCATION_PARAMETERS_2013_14.financialYear.slice(0, 4)));
+    expect(parseQuarterLabel('Q3 2012/13').financialYear.startYear + 1).toBe(
+      Number(ALLOCATION_PARAMETERS_2013_14.financialYear.slice(0, 4)),
+    );
     expect(ALLOCATION_PARAMETERS_2013_14.runningCostsCapPencePerHead).toBe(2_500);
     expect(ALLOCATION_PARAMETERS_2013_14.qualityPremiumMaxPencePerHead).toBe(500);
     expect(ALLOCATION_PARAMETERS_2013_14.riskPool.populationThreshold).toBe(100_000);
@@ -348,10 +468,19 @@ const listSizes = fc
 
 const practiceSets = fc
   .array(fc.tuple(fc.constantFrom(...CONSORTIUM_CODES), listSizes), { minLength: 1, maxLength: 25 })
-  .map((rows) => rows.map(([consortiumCode, registered], i): PracticeListSize => ({ practiceCode: `Z${String(i).padStart(5, '0')}`, consortiumCode, registered })))
+  .map((rows) =>
+    rows.map(([consortiumCode, registered], i): PracticeListSize => ({
+      practiceCode: `Z${String(i).padStart(5, '0')}`,
+      consortiumCode,
+      registered,
+    })),
+  )
   .filter((rows) => rows.some((row) => SEXES.some((sex) => AGE_BANDS.some((band) => row.registered[sex][band] > 0))));
 
-const awkwardPots = fc.oneof(fc.constantFrom(1, 1_000_003, 999_999_999_989, 6_340_000_000_057), fc.integer({ min: 0, max: 9_000_000_000_000_000 }));
+const awkwardPots = fc.oneof(
+  fc.constantFrom(1, 1_000_003, 999_999_999_989, 6_340_000_000_057),
+  fc.integer({ min: 0, max: 9_000_000_000_000_000 }),
+);
 
 describe('allocate: properties', () => {
   it('reconciles to the penny with awkward pots, and each practice is within a penny of its quota', () => {
@@ -367,7 +496,11 @@ describe('allocate: properties', () => {
           const result = allocate({
             practices,
             weights: WEIGHTS_2013_14,
-            parameters: parameters({ programmePotPence: pot, unregisteredShareBasisPoints: unregisteredBasisPoints, riskPool: { poolName: 'p', populationThreshold: threshold, contributionBasisPoints: poolBasisPoints } }),
+            parameters: parameters({
+              programmePotPence: pot,
+              unregisteredShareBasisPoints: unregisteredBasisPoints,
+              riskPool: { poolName: 'p', populationThreshold: threshold, contributionBasisPoints: poolBasisPoints },
+            }),
             basis: 'real',
             overspendingConsortia: overspending,
           });
@@ -382,16 +515,26 @@ describe('allocate: properties', () => {
 
           for (const consortium of result.consortia) {
             const members = practices.filter((p) => p.consortiumCode === consortium.consortiumCode);
-            const population = sumOf(members.flatMap((p) => SEXES.flatMap((sex) => AGE_BANDS.map((band) => p.registered[sex][band]))));
+            const population = sumOf(
+              members.flatMap((p) => SEXES.flatMap((sex) => AGE_BANDS.map((band) => p.registered[sex][band]))),
+            );
             expect(consortium.registeredPatients).toBe(population);
             expect(consortium.runningCostsCapPence).toBe(population * 2_500);
-            expect(consortium.qualityPremiumMaxPence).toBe(overspending.includes(consortium.consortiumCode) ? 0 : population * 500);
+            expect(consortium.qualityPremiumMaxPence).toBe(
+              overspending.includes(consortium.consortiumCode) ? 0 : population * 500,
+            );
             expect(consortium.riskPooled).toBe(population < threshold);
-            expect(consortium.riskPoolContributionPence).toBe(population < threshold ? Math.floor(Number((BigInt(consortium.programmePence) * BigInt(poolBasisPoints)) / 10_000n)) : 0);
+            expect(consortium.riskPoolContributionPence).toBe(
+              population < threshold
+                ? Math.floor(Number((BigInt(consortium.programmePence) * BigInt(poolBasisPoints)) / 10_000n))
+                : 0,
+            );
           }
           for (const budget of result.practices) {
             expect(budget.programmePence).toBeGreaterThanOrEqual(0);
-            expect(budget.qualityPremiumMaxPence).toBe(overspending.includes(budget.consortiumCode) ? 0 : budget.registeredPatients * 500);
+            expect(budget.qualityPremiumMaxPence).toBe(
+              overspending.includes(budget.consortiumCode) ? 0 : budget.registeredPatients * 500,
+            );
           }
         },
       ),
@@ -404,7 +547,13 @@ describe('allocate: properties', () => {
       fc.property(practiceSets, awkwardPots, fc.integer({ min: 1, max: 24 }), (practices, pot, rotation) => {
         const shift = rotation % practices.length;
         const reordered = [...practices.slice(shift), ...practices.slice(0, shift)].reverse();
-        const run = (rows: PracticeListSize[]) => allocate({ practices: rows, weights: WEIGHTS_2013_14, parameters: parameters({ programmePotPence: pot }), basis: 'real' });
+        const run = (rows: PracticeListSize[]) =>
+          allocate({
+            practices: rows,
+            weights: WEIGHTS_2013_14,
+            parameters: parameters({ programmePotPence: pot }),
+            basis: 'real',
+          });
         expect(run(reordered)).toEqual(run(practices));
       }),
       { numRuns: 50 },
@@ -451,7 +600,8 @@ function readCsv(file: string, encoding: BufferEncoding): Record<string, string>
   const columns = splitCsvLine(header ?? '');
   return lines.map((line) => {
     const fields = splitCsvLine(line);
-    if (fields.length !== columns.length) throw new Error(`${file}: ${fields.length} fields where the header has ${columns.length}: ${line}`);
+    if (fields.length !== columns.length)
+      throw new Error(`${file}: ${fields.length} fields where the header has ${columns.length}: ${line}`);
     return Object.fromEntries(columns.map((column, i) => [column, fields[i] ?? '']));
   });
 }
@@ -478,21 +628,33 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
     practices.push({ practiceCode: row['Practice Code'] ?? '', consortiumCode, registered });
   }
   const expectedTotalPatients = sumOf([...expectedPatients.values()]);
-  const smallCcgs = [...expectedPatients].filter(([, patients]) => patients < ALLOCATION_PARAMETERS_2013_14.riskPool.populationThreshold).map(([code]) => code).sort();
+  const smallCcgs = [...expectedPatients]
+    .filter(([, patients]) => patients < ALLOCATION_PARAMETERS_2013_14.riskPool.populationThreshold)
+    .map(([code]) => code)
+    .sort();
 
   const started = performance.now();
-  const allocation = allocate({ practices, weights: WEIGHTS_2013_14, parameters: ALLOCATION_PARAMETERS_2013_14, basis: budgetBasisOn('2012-12-18', '2013/14') });
+  const allocation = allocate({
+    practices,
+    weights: WEIGHTS_2013_14,
+    parameters: ALLOCATION_PARAMETERS_2013_14,
+    basis: budgetBasisOn('2012-12-18', '2013/14'),
+  });
   const elapsedMs = performance.now() - started;
 
   it('reads the files as described: 18 count columns, every listed CCG present', () => {
     expect(countColumns).toHaveLength(SEXES.length * AGE_BANDS.length);
-    expect(new Set(countColumns)).toEqual(new Set(SEXES.flatMap((sex) => AGE_BANDS.map((band) => cellColumn(sex, band)))));
+    expect(new Set(countColumns)).toEqual(
+      new Set(SEXES.flatMap((sex) => AGE_BANDS.map((band) => cellColumn(sex, band)))),
+    );
     expect(ccgCodes.size).toBeGreaterThan(0);
     expect(new Set(expectedPatients.keys())).toEqual(ccgCodes);
   });
 
   it('totals the £63.4bn pot to the penny', () => {
-    console.info(`2013/14 allocation: ${practices.length} practices, ${allocation.consortia.length} consortia, ${expectedTotalPatients} patients, ${elapsedMs.toFixed(0)} ms`);
+    console.info(
+      `2013/14 allocation: ${practices.length} practices, ${allocation.consortia.length} consortia, ${expectedTotalPatients} patients, ${elapsedMs.toFixed(0)} ms`,
+    );
     const practiceProgramme = sumOf(allocation.practices.map((p) => p.programmePence));
     const unregistered = sumOf(allocation.consortia.map((c) => c.unregisteredSharePence));
     expect(practiceProgramme + unregistered).toBe(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
@@ -522,13 +684,17 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
     expect(smallCcgs.length).toBeGreaterThan(0);
     expect(allocation.riskPool.memberConsortia).toEqual(smallCcgs);
     for (const consortium of allocation.consortia) {
-      const expected = smallCcgs.includes(consortium.consortiumCode) ? Number((BigInt(consortium.programmePence) * 100n) / 10_000n) : 0;
+      const expected = smallCcgs.includes(consortium.consortiumCode)
+        ? Number((BigInt(consortium.programmePence) * 100n) / 10_000n)
+        : 0;
       expect(consortium.riskPoolContributionPence).toBe(expected);
     }
   });
 
   it('is announced as indicative, with its formula version', () => {
     expect(allocation.basis).toBe('indicative');
-    expect(allocation.formulaVersion).toBe(`${FORMULA_ENGINE_VERSION}+weights:${WEIGHTS_2013_14.version}+parameters:${ALLOCATION_PARAMETERS_2013_14.version}`);
+    expect(allocation.formulaVersion).toBe(
+      `${FORMULA_ENGINE_VERSION}+weights:${WEIGHTS_2013_14.version}+parameters:${ALLOCATION_PARAMETERS_2013_14.version}`,
+    );
   });
 });

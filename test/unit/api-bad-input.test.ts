@@ -21,7 +21,8 @@ function expectProblem(res: request.Response, status: number) {
 
 const fields = (problem: { errors?: { field: string }[] }) => (problem.errors ?? []).map((e) => e.field);
 
-const postJson = (url: string, body: string, auth = bearer(USERS.officer)) => request(app).post(url).set('authorization', auth).set('content-type', 'application/json').send(body);
+const postJson = (url: string, body: string, auth = bearer(USERS.officer)) =>
+  request(app).post(url).set('authorization', auth).set('content-type', 'application/json').send(body);
 
 describe('bad input gives 4xx problem+json with field-level detail', () => {
   it('When a query parameter is unknown, then 400 names it', async () => {
@@ -48,7 +49,9 @@ describe('bad input gives 4xx problem+json with field-level detail', () => {
   });
 
   it('When the cursor is not one the API issued, then 400 names it', async () => {
-    expect(fields(expectProblem(await request(app).get('/consortia?cursor=not-a-cursor'), 400))).toEqual(['query.cursor']);
+    expect(fields(expectProblem(await request(app).get('/consortia?cursor=not-a-cursor'), 400))).toEqual([
+      'query.cursor',
+    ]);
     expect(fields(expectProblem(await request(app).get('/consortia?cursor=%2F%2F%2F'), 400))).toEqual(['query.cursor']);
   });
 
@@ -66,40 +69,72 @@ describe('bad input gives 4xx problem+json with field-level detail', () => {
   });
 
   it('When fields have the wrong types, then 400 lists each of them', async () => {
-    const problem = expectProblem(await postJson('/consortia', JSON.stringify({ code: 7, name: ['x'], memberPracticeCodes: 'A81001' })), 400);
+    const problem = expectProblem(
+      await postJson('/consortia', JSON.stringify({ code: 7, name: ['x'], memberPracticeCodes: 'A81001' })),
+      400,
+    );
     expect(fields(problem).sort()).toEqual(['body.code', 'body.memberPracticeCodes', 'body.name']);
   });
 
   it('When the body is an array, or required fields are missing, then 400', async () => {
     expect(fields(expectProblem(await postJson('/consortia', '[]'), 400))).toEqual(['body']);
-    expect(fields(expectProblem(await postJson('/consortia', '{}'), 400)).sort()).toEqual(['body.code', 'body.memberPracticeCodes', 'body.name']);
+    expect(fields(expectProblem(await postJson('/consortia', '{}'), 400)).sort()).toEqual([
+      'body.code',
+      'body.memberPracticeCodes',
+      'body.name',
+    ]);
   });
 
   it('When a field is unknown, then 400 names it, also alongside other problems', async () => {
-    const problem = expectProblem(await postJson('/consortia', JSON.stringify({ code: '00C', name: 'NHS X', memberPracticeCodes: ['A81001'], colour: 'red', __proto__x: 1 })), 400);
-    expect(problem.errors).toEqual(expect.arrayContaining([{ field: 'body.colour', reason: 'unknown field' }, { field: 'body.__proto__x', reason: 'unknown field' }]));
+    const problem = expectProblem(
+      await postJson(
+        '/consortia',
+        JSON.stringify({ code: '00C', name: 'NHS X', memberPracticeCodes: ['A81001'], colour: 'red', __proto__x: 1 }),
+      ),
+      400,
+    );
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'body.colour', reason: 'unknown field' },
+        { field: 'body.__proto__x', reason: 'unknown field' },
+      ]),
+    );
     const both = expectProblem(await postJson('/consortia/00C/recognition?dry=1', JSON.stringify({ note: 1 })), 400);
     expect(fields(both).sort()).toEqual(['body.note', 'query.dry']);
   });
 
   it('When text holds control characters or is blank, then 400', async () => {
     const body = { code: '00C', name: '   ', areaTeam: 'Q\u000099', memberPracticeCodes: ['A81001'] };
-    expect(fields(expectProblem(await postJson('/consortia', JSON.stringify(body)), 400)).sort()).toEqual(['body.areaTeam', 'body.name']);
+    expect(fields(expectProblem(await postJson('/consortia', JSON.stringify(body)), 400)).sort()).toEqual([
+      'body.areaTeam',
+      'body.name',
+    ]);
   });
 
   it('When the body is larger than 256 kB, then 413 on the body', async () => {
-    const problem = expectProblem(await postJson('/consortia/00C/recognition', JSON.stringify({ note: 'x'.repeat(300 * 1024) })), 413);
+    const problem = expectProblem(
+      await postJson('/consortia/00C/recognition', JSON.stringify({ note: 'x'.repeat(300 * 1024) })),
+      413,
+    );
     expect(problem.title).toBe('Content Too Large');
     expect(fields(problem)).toEqual(['body']);
   });
 
   it('When the body is not JSON, then 415 on Content-Type, rather than reading it as empty', async () => {
-    const res = await request(app).post('/consortia/00C/recognition').set('authorization', bearer(USERS.officer)).set('content-type', 'text/plain').send('note=hello');
+    const res = await request(app)
+      .post('/consortia/00C/recognition')
+      .set('authorization', bearer(USERS.officer))
+      .set('content-type', 'text/plain')
+      .send('note=hello');
     expect(fields(expectProblem(res, 415))).toEqual(['Content-Type']);
   });
 
   it('When the JSON is not UTF-8, then 415', async () => {
-    const res = await request(app).post('/consortia/00C/recognition').set('authorization', bearer(USERS.officer)).set('content-type', 'application/json; charset=latin1').send('{}');
+    const res = await request(app)
+      .post('/consortia/00C/recognition')
+      .set('authorization', bearer(USERS.officer))
+      .set('content-type', 'application/json; charset=latin1')
+      .send('{}');
     expectProblem(res, 415);
   });
 
@@ -113,7 +148,7 @@ describe('bad input gives 4xx problem+json with field-level detail', () => {
     expectProblem(await postJson('/consortia', '{}', bearer(USERS.consortiumOfficer)), 403);
   });
 
-  it('When a route is unknown, then 404; when the method is not the route\'s, then 405 with Allow', async () => {
+  it("When a route is unknown, then 404; when the method is not the route's, then 405 with Allow", async () => {
     expectProblem(await request(app).get('/nowhere'), 404);
     const res = await request(app).delete('/consortia/00C').set('authorization', bearer(USERS.officer));
     expectProblem(res, 405);

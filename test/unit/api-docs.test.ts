@@ -13,13 +13,17 @@ import { projectRoot } from '../../platform/paths';
 import { testApp } from './api-fakes';
 
 const doc = openApiDocument();
-const operations = Object.entries(doc.paths).flatMap(([p, methods]) => Object.entries(methods).map(([method, operation]) => ({ path: p, method, operation })));
+const operations = Object.entries(doc.paths).flatMap(([p, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ path: p, method, operation })),
+);
 
 describe('docs/API.md', () => {
   it('When the OpenAPI document changes, then docs/API.md is regenerated (npx tsx api/generateDocs.ts)', () => {
     const file = path.join(projectRoot, 'docs', 'API.md');
     expect(fs.existsSync(file), 'docs/API.md is missing: run npx tsx api/generateDocs.ts').toBe(true);
-    expect(fs.readFileSync(file, 'utf8'), 'docs/API.md is stale: run npx tsx api/generateDocs.ts').toBe(renderApiMarkdown(doc));
+    expect(fs.readFileSync(file, 'utf8'), 'docs/API.md is stale: run npx tsx api/generateDocs.ts').toBe(
+      renderApiMarkdown(doc),
+    );
   });
 
   it('When rendered, then every operation, its roles and its fields appear', () => {
@@ -38,8 +42,24 @@ describe('schema rows', () => {
     const rows = schemaRows({
       type: 'object',
       properties: {
-        items: { type: 'array', items: { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}$' } }, required: ['code'] } },
-        probe: { anyOf: [{ type: 'object', properties: { status: { const: 'up' } }, required: ['status'] }, { type: 'object', properties: { status: { const: 'down' }, error: { type: 'string' } }, required: ['status', 'error'] }] },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { code: { type: 'string', pattern: '^[A-Z]{3}$' } },
+            required: ['code'],
+          },
+        },
+        probe: {
+          anyOf: [
+            { type: 'object', properties: { status: { const: 'up' } }, required: ['status'] },
+            {
+              type: 'object',
+              properties: { status: { const: 'down' }, error: { type: 'string' } },
+              required: ['status', 'error'],
+            },
+          ],
+        },
         next: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'the next page' },
       },
       required: ['items'],

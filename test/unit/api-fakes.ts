@@ -41,7 +41,14 @@ export function fakeApiTokens(users: FakeUser[]) {
         id: `token-of-${user.id}`,
         tokenHash: where.tokenHash,
         revokedAt: null,
-        user: { id: user.id, name: user.id, role: user.role, areaTeams: user.areaTeams ?? [], consortiumCode: user.consortiumCode ?? null, organisation: null },
+        user: {
+          id: user.id,
+          name: user.id,
+          role: user.role,
+          areaTeams: user.areaTeams ?? [],
+          consortiumCode: user.consortiumCode ?? null,
+          organisation: null,
+        },
       };
     },
   };
@@ -55,7 +62,10 @@ export const USERS = {
 
 export const bearer = (user: FakeUser) => `Bearer token-${user.id}`;
 
-export function testApp({ db = {}, temporal = {} }: { db?: Record<string, unknown>; temporal?: Record<string, unknown> } = {}) {
+export function testApp({
+  db = {},
+  temporal = {},
+}: { db?: Record<string, unknown>; temporal?: Record<string, unknown> } = {}) {
   return createApp({
     // The fakes implement only the calls the app makes, not Prisma's or Temporal's full types.
     db: strict<Db>('db', { apiToken: fakeApiTokens(Object.values(USERS)), ...db } as unknown as Partial<Db>),
@@ -87,10 +97,23 @@ export function fakeIdempotencyRecords() {
   return {
     rows,
     delegate: {
-      async create({ data }: { data: Omit<FakeIdempotencyRow, 'id' | 'createdAt' | 'responseBody' | 'location'> & { createdAt?: Date } }) {
+      async create({
+        data,
+      }: {
+        data: Omit<FakeIdempotencyRow, 'id' | 'createdAt' | 'responseBody' | 'location'> & { createdAt?: Date };
+      }) {
         const unique = uniqueKey(data.principalId, data.key);
-        if (rows.has(unique)) throw Object.assign(new Error('Unique constraint failed on the fields: (`principalId`,`key`)'), { code: 'P2002' });
-        const row: FakeIdempotencyRow = { responseBody: null, location: null, createdAt: new Date(), ...data, id: String(nextId++) };
+        if (rows.has(unique))
+          throw Object.assign(new Error('Unique constraint failed on the fields: (`principalId`,`key`)'), {
+            code: 'P2002',
+          });
+        const row: FakeIdempotencyRow = {
+          responseBody: null,
+          location: null,
+          createdAt: new Date(),
+          ...data,
+          id: String(nextId++),
+        };
         rows.set(unique, row);
         return { id: row.id };
       },

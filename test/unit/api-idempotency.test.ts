@@ -43,8 +43,16 @@ beforeEach(() => {
   });
 });
 
-const recognise = (key: string | undefined, body: unknown = { note: 'meets the criteria' }, user = USERS.officer, code = '00C') => {
-  const req = request(app).post(`/consortia/${code}/recognition`).set('authorization', bearer(user)).set('content-type', 'application/json');
+const recognise = (
+  key: string | undefined,
+  body: unknown = { note: 'meets the criteria' },
+  user = USERS.officer,
+  code = '00C',
+) => {
+  const req = request(app)
+    .post(`/consortia/${code}/recognition`)
+    .set('authorization', bearer(user))
+    .set('content-type', 'application/json');
   return (key === undefined ? req : req.set('idempotency-key', key)).send(JSON.stringify(body));
 };
 
@@ -66,7 +74,15 @@ describe('Idempotency-Key', () => {
     expect(again.headers['content-type']).toMatch(/^application\/json/);
     expect(again.body).toEqual(first.body);
     expect(updates).toHaveLength(1);
-    expect([...records.rows.values()]).toEqual([expect.objectContaining({ principalId: USERS.officer.id, key: 'key-1', status: 200, method: 'POST', path: '/consortia/00C/recognition' })]);
+    expect([...records.rows.values()]).toEqual([
+      expect.objectContaining({
+        principalId: USERS.officer.id,
+        key: 'key-1',
+        status: 200,
+        method: 'POST',
+        path: '/consortia/00C/recognition',
+      }),
+    ]);
   });
 
   it('When the repeat has a different body, then 409 on Idempotency-Key and nothing runs', async () => {
@@ -74,7 +90,9 @@ describe('Idempotency-Key', () => {
     const res = await recognise('key-2', { note: 'second' });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(problemSchema.parse(res.body).errors).toEqual([{ field: 'Idempotency-Key', reason: expect.stringContaining('different request') }]);
+    expect(problemSchema.parse(res.body).errors).toEqual([
+      { field: 'Idempotency-Key', reason: expect.stringContaining('different request') },
+    ]);
     expect(updates).toHaveLength(1);
   });
 
@@ -159,7 +177,15 @@ describe('Idempotency-Key', () => {
   it('When a claim was abandoned by a process that died, then after a while the key is taken over', async () => {
     const path = '/consortia/00C/recognition';
     await records.delegate.create({
-      data: { principalId: USERS.officer.id, key: 'key-8', method: 'POST', path, requestHash: requestHashOf('POST', path, { note: 'x' }), status: null, createdAt: new Date(Date.now() - 60 * 60_000) },
+      data: {
+        principalId: USERS.officer.id,
+        key: 'key-8',
+        method: 'POST',
+        path,
+        requestHash: requestHashOf('POST', path, { note: 'x' }),
+        status: null,
+        createdAt: new Date(Date.now() - 60 * 60_000),
+      },
     });
     const res = await recognise('key-8', { note: 'x' });
     expect(res.status).toBe(200);
@@ -182,7 +208,9 @@ describe('Idempotency-Key', () => {
   });
 
   it('When bodies differ only in key order, then they are the same request', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+    );
     expect(requestHashOf('POST', '/x', { a: 1, b: 2 })).toBe(requestHashOf('POST', '/x', { b: 2, a: 1 }));
     expect(requestHashOf('POST', '/x', { a: 1 })).not.toBe(requestHashOf('POST', '/y', { a: 1 }));
   });

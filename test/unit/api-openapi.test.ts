@@ -8,13 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument } from '../../api/app';
 import { errorStatuses, type JsonSchema, type OpenApiDocument } from '../../api/openapi';
-import { consortiumDetailSchema, consortiumSummarySchema, shadowFormationAcceptedSchema, shadowFormationStateSchema } from '../../api/routes/consortia';
+import {
+  consortiumDetailSchema,
+  consortiumSummarySchema,
+  shadowFormationAcceptedSchema,
+  shadowFormationStateSchema,
+} from '../../api/routes/consortia';
 import { healthSchema } from '../../api/routes/health';
 import { pageSchema } from '../../api/schemas';
 import { bearer, testApp, USERS } from './api-fakes';
 
 const doc = openApiDocument();
-const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+);
 
 /** Every `[METHOD, path]` the Express app routes, read from its router stack. */
 function mountedRoutes(app: Express): string[] {
@@ -22,7 +29,9 @@ function mountedRoutes(app: Express): string[] {
   const found: string[] = [];
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${layer.route.path}`);
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method.toUpperCase()} ${layer.route.path}`);
       else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -56,62 +65,102 @@ describe('the OpenAPI document', () => {
   it('When generated, then it is OpenAPI 3.1 with the bearer scheme and the Problem schema', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.components.schemas.Problem).toMatchObject({ type: 'object', required: ['type', 'title', 'status', 'detail', 'instance', 'requestId'], additionalProperties: false });
+    expect(doc.components.schemas.Problem).toMatchObject({
+      type: 'object',
+      required: ['type', 'title', 'status', 'detail', 'instance', 'requestId'],
+      additionalProperties: false,
+    });
   });
 
   it('When compared with the app, then it documents exactly the routes the app serves', () => {
-    const documented = operations.map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`).sort();
+    const documented = operations
+      .map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)
+      .sort();
     expect(mountedRoutes(testApp())).toEqual(documented);
     expect(documented).toEqual(
-      expect.arrayContaining(['GET /health', 'GET /consortia', 'POST /consortia', 'GET /consortia/:code', 'POST /consortia/:code/recognition', 'GET /openapi.json', 'GET /docs']),
+      expect.arrayContaining([
+        'GET /health',
+        'GET /consortia',
+        'POST /consortia',
+        'GET /consortia/:code',
+        'POST /consortia/:code/recognition',
+        'GET /openapi.json',
+        'GET /docs',
+      ]),
     );
   });
 
   it('When a route is a POST, then it takes Idempotency-Key and documents 409 and the replay header', () => {
     for (const { method, operation } of operations.filter((o) => o.method === 'post')) {
-      expect(operation.parameters, `${method} ${operation.operationId}`).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
+      expect(operation.parameters, `${method} ${operation.operationId}`).toContainEqual({
+        $ref: '#/components/parameters/IdempotencyKey',
+      });
       expect(operation.responses['409']).toEqual({ $ref: '#/components/responses/Conflict' });
-      const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'))?.[1] as { headers: Record<string, unknown> };
+      const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'))?.[1] as {
+        headers: Record<string, unknown>;
+      };
       expect(success.headers['Idempotent-Replayed']).toEqual({ $ref: '#/components/headers/IdempotentReplayed' });
     }
   });
 
   it('When an operation is listed, then its errors are problem+json and its security matches its roles', () => {
     for (const { path, method, operation } of operations) {
-      for (const status of ['400', '500']) expect(operation.responses[status], `${method} ${path} ${status}`).toBeDefined();
+      for (const status of ['400', '500'])
+        expect(operation.responses[status], `${method} ${path} ${status}`).toBeDefined();
       const anonymous = operation['x-roles'].includes('public');
-      if (operation.security.length > 0) expect(operation.security).toEqual(anonymous ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }]);
+      if (operation.security.length > 0)
+        expect(operation.security).toEqual(anonymous ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }]);
       if (!anonymous) expect(operation.responses['403']).toBeDefined();
     }
-    expect(doc.components.responses.BadRequest?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
+    expect(doc.components.responses.BadRequest?.content?.['application/problem+json']?.schema).toEqual({
+      $ref: '#/components/schemas/Problem',
+    });
   });
 
   it('When it references something, then the reference resolves, and no zod $schema key is left inside', () => {
     for (const ref of refs(doc)) {
       const [, , section, name] = ref.split('/');
-      expect((doc.components as unknown as Record<string, Record<string, unknown>>)[section ?? '']?.[name ?? ''], ref).toBeDefined();
+      expect(
+        (doc.components as unknown as Record<string, Record<string, unknown>>)[section ?? '']?.[name ?? ''],
+        ref,
+      ).toBeDefined();
     }
     expect(JSON.stringify(doc)).not.toContain('"$schema"');
   });
 
   it('When a schema describes a request body or a response, then its objects refuse unknown fields, as the API does', () => {
     const bodies = operations.flatMap(({ path, method, operation }) => [
-      ...Object.values(operation.requestBody?.content ?? {}).map((c) => ({ at: `${method} ${path} request`, schema: c.schema })),
+      ...Object.values(operation.requestBody?.content ?? {}).map((c) => ({
+        at: `${method} ${path} request`,
+        schema: c.schema,
+      })),
       ...Object.entries(operation.responses).flatMap(([status, r]) =>
-        'content' in r && path !== '/openapi.json' ? Object.values(r.content ?? {}).map((c) => ({ at: `${method} ${path} ${status}`, schema: c.schema })) : [],
+        'content' in r && path !== '/openapi.json'
+          ? Object.values(r.content ?? {}).map((c) => ({ at: `${method} ${path} ${status}`, schema: c.schema }))
+          : [],
       ),
     ]);
     for (const body of bodies)
       for (const object of objectSchemas(body.schema, body.at)) {
         // A record (a map keyed by, e.g., criterion id) has no fixed properties: its values are typed instead.
-        const isRecord = object.schema.properties === undefined && typeof object.schema.additionalProperties === 'object';
+        const isRecord =
+          object.schema.properties === undefined && typeof object.schema.additionalProperties === 'object';
         if (!isRecord) expect(object.schema.additionalProperties, object.at).toBe(false);
       }
   });
 
   it('When a route has path parameters or a body, then 404, 413 and 415 are documented', () => {
-    expect(errorStatuses({ method: 'post', path: '/consortia/{code}/recognition', roles: ['admin'], request: { body: z.object({}) } })).toEqual([400, 401, 403, 404, 409, 413, 415, 500]);
-    expect(errorStatuses({ method: 'get', path: '/health', roles: ['public'], authentication: 'none' })).toEqual([400, 500]);
+    expect(
+      errorStatuses({
+        method: 'post',
+        path: '/consortia/{code}/recognition',
+        roles: ['admin'],
+        request: { body: z.object({}) },
+      }),
+    ).toEqual([400, 401, 403, 404, 409, 413, 415, 500]);
+    expect(errorStatuses({ method: 'get', path: '/health', roles: ['public'], authentication: 'none' })).toEqual([
+      400, 500,
+    ]);
   });
 
   it('When served at /openapi.json, then it is the same document, and a bad token does not stop it', async () => {
@@ -122,7 +171,15 @@ describe('the OpenAPI document', () => {
 });
 
 describe('responses conform to the documented schemas', () => {
-  const row = (code: string, name: string) => ({ code, name, status: 'shadow', areaTeam: 'Q99', region: null, createdAt: new Date('2013-04-01T00:00:00Z'), updatedAt: new Date('2013-04-02T10:00:00Z') });
+  const row = (code: string, name: string) => ({
+    code,
+    name,
+    status: 'shadow',
+    areaTeam: 'Q99',
+    region: null,
+    createdAt: new Date('2013-04-01T00:00:00Z'),
+    updatedAt: new Date('2013-04-02T10:00:00Z'),
+  });
   const formation = {
     code: '00C',
     stage: 'awaiting_recognition',
@@ -138,7 +195,10 @@ describe('responses conform to the documented schemas', () => {
       db: {
         consortium: {
           findMany: async () => [row('00C', 'NHS Darlington'), row('00D', 'NHS Durham Dales')],
-          findUnique: async () => ({ ...row('00C', 'NHS Darlington'), memberships: [{ practiceCode: 'A83005', validFrom: new Date('2013-04-01T00:00:00Z') }] }),
+          findUnique: async () => ({
+            ...row('00C', 'NHS Darlington'),
+            memberships: [{ practiceCode: 'A83005', validFrom: new Date('2013-04-01T00:00:00Z') }],
+          }),
         },
         practiceListSize: { findFirst: async () => null },
         officerAppointment: { findMany: async () => [] },
@@ -153,7 +213,11 @@ describe('responses conform to the documented schemas', () => {
 
     const one = await request(app).get('/consortia/00C');
     expect(one.status).toBe(200);
-    expect(consortiumDetailSchema.parse(one.body)).toMatchObject({ code: '00C', memberships: [{ practiceCode: 'A83005', validFrom: '2013-04-01' }], formation: { stage: 'awaiting_recognition' } });
+    expect(consortiumDetailSchema.parse(one.body)).toMatchObject({
+      code: '00C',
+      memberships: [{ practiceCode: 'A83005', validFrom: '2013-04-01' }],
+      formation: { stage: 'awaiting_recognition' },
+    });
   });
 
   it('When a consortium is not on record, then 404 problem+json', async () => {
@@ -169,12 +233,18 @@ describe('responses conform to the documented schemas', () => {
         consortium: { findUnique: async () => null },
         membership: { findMany: async () => [] },
         practice: { findMany: async () => [{ code: 'A83005' }] },
-        idempotencyRecord: { create: async () => ({ id: '1' }), update: async () => ({}), deleteMany: async () => ({ count: 1 }) },
+        idempotencyRecord: {
+          create: async () => ({ id: '1' }),
+          update: async () => ({}),
+          deleteMany: async () => ({ count: 1 }),
+        },
       },
       temporal: {
         workflow: {
           start: async () => ({}),
-          getHandle: () => ({ executeUpdate: async () => ({ ...formation, stage: 'recognised', recognisedBy: USERS.officer.id }) }),
+          getHandle: () => ({
+            executeUpdate: async () => ({ ...formation, stage: 'recognised', recognisedBy: USERS.officer.id }),
+          }),
         },
       },
     });
@@ -187,7 +257,11 @@ describe('responses conform to the documented schemas', () => {
     expect(created.headers.location).toBe('/consortia/00C');
     shadowFormationAcceptedSchema.parse(created.body);
 
-    const recognised = await request(app).post('/consortia/00C/recognition').set('authorization', bearer(USERS.officer)).set('idempotency-key', 'k-1').send({ note: 'ok' });
+    const recognised = await request(app)
+      .post('/consortia/00C/recognition')
+      .set('authorization', bearer(USERS.officer))
+      .set('idempotency-key', 'k-1')
+      .send({ note: 'ok' });
     expect(recognised.status).toBe(200);
     expect(shadowFormationStateSchema.parse(recognised.body).stage).toBe('recognised');
   });
@@ -199,6 +273,10 @@ describe('responses conform to the documented schemas', () => {
     });
     const res = await request(app).get('/health').set('authorization', 'Bearer nonsense');
     expect(res.status).toBe(503);
-    expect(healthSchema.parse(res.body)).toMatchObject({ status: 'down', database: { status: 'down', error: 'connection refused' }, temporal: { status: 'up' } });
+    expect(healthSchema.parse(res.body)).toMatchObject({
+      status: 'down',
+      database: { status: 'down', error: 'connection refused' },
+      temporal: { status: 'up' },
+    });
   });
 });

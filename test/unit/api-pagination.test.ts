@@ -42,12 +42,23 @@ function fakeFindMany(rows: Row[]) {
       }
       return 0;
     };
-    return rows.filter((row) => matches(row, args.where)).sort(compare).slice(0, args.take);
+    return rows
+      .filter((row) => matches(row, args.where))
+      .sort(compare)
+      .slice(0, args.take);
   };
   return { findMany, calls };
 }
 
-const consortium = (code: string, name: string, status = 'shadow') => ({ code, name, status, areaTeam: null, region: null, createdAt: new Date('2013-04-01T00:00:00Z'), updatedAt: new Date('2013-04-01T00:00:00Z') });
+const consortium = (code: string, name: string, status = 'shadow') => ({
+  code,
+  name,
+  status,
+  areaTeam: null,
+  region: null,
+  createdAt: new Date('2013-04-01T00:00:00Z'),
+  updatedAt: new Date('2013-04-01T00:00:00Z'),
+});
 
 // Names repeat, so that paging by name needs the code to break ties.
 const ROWS = [
@@ -119,11 +130,20 @@ describe('cursor pagination of GET /consortia', () => {
 });
 
 describe('the pagination helper', () => {
-  const list = defineList({ key: 'id', sortFields: { id: 'string', dueAt: 'datetime', rank: 'number' }, defaultSort: '-dueAt', filters: { stage: z.string().optional() } });
+  const list = defineList({
+    key: 'id',
+    sortFields: { id: 'string', dueAt: 'datetime', rank: 'number' },
+    defaultSort: '-dueAt',
+    filters: { stage: z.string().optional() },
+  });
 
   it('When the query is parsed, then limit defaults to 50 within 1–200, sort to its default, and unknown parameters are refused', () => {
     expect(list.query.parse({})).toEqual({ limit: 50, sort: '-dueAt' });
-    expect(list.query.parse({ limit: '200', sort: 'rank', stage: 'open' })).toEqual({ limit: 200, sort: 'rank', stage: 'open' });
+    expect(list.query.parse({ limit: '200', sort: 'rank', stage: 'open' })).toEqual({
+      limit: 200,
+      sort: 'rank',
+      stage: 'open',
+    });
     expect(list.query.safeParse({ limit: '201' }).success).toBe(false);
     expect(list.query.safeParse({ sort: 'name' }).success).toBe(false);
     expect(list.query.safeParse({ colour: 'red' }).success).toBe(false);
@@ -142,17 +162,27 @@ describe('the pagination helper', () => {
     const page = plan.page(rows, (row) => row.id);
     expect(page.items).toEqual(['c', 'b']);
     expect(page.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(page.nextCursor ?? '', '-dueAt', ['datetime', 'string'])).toEqual([new Date('2013-02-02T00:00:00Z'), 'b']);
+    expect(decodeCursor(page.nextCursor ?? '', '-dueAt', ['datetime', 'string'])).toEqual([
+      new Date('2013-02-02T00:00:00Z'),
+      'b',
+    ]);
 
     const next = list.keyset({ limit: 2, sort: '-dueAt', cursor: page.nextCursor ?? '' });
-    expect(next.where).toEqual({ OR: [{ dueAt: { lt: new Date('2013-02-02T00:00:00Z') } }, { dueAt: new Date('2013-02-02T00:00:00Z'), id: { lt: 'b' } }] });
+    expect(next.where).toEqual({
+      OR: [
+        { dueAt: { lt: new Date('2013-02-02T00:00:00Z') } },
+        { dueAt: new Date('2013-02-02T00:00:00Z'), id: { lt: 'b' } },
+      ],
+    });
     expect(next.page(rows.slice(2), (row) => row.id)).toEqual({ items: ['a'], nextCursor: null });
   });
 
   it('When sorting by the key itself, then the cursor holds just the key', () => {
     const plan = keyset<{ id: string }>({ limit: 1, sort: 'id' }, 'id', { id: 'string' });
     const { nextCursor } = plan.page([{ id: 'a' }, { id: 'b' }], (row) => row);
-    expect(keyset({ limit: 1, sort: 'id', cursor: nextCursor ?? '' }, 'id', { id: 'string' }).where).toEqual({ id: { gt: 'a' } });
+    expect(keyset({ limit: 1, sort: 'id', cursor: nextCursor ?? '' }, 'id', { id: 'string' }).where).toEqual({
+      id: { gt: 'a' },
+    });
   });
 
   it('When a cursor is garbage, then a 400 AppError on query.cursor', () => {

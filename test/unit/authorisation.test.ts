@@ -32,9 +32,14 @@ import {
 import { currentPolicy } from '../../domain/policy';
 
 const catalogue = currentCriteriaCatalogue();
-const allMet = (): CriterionResult[] => catalogue.criteria.map((criterion) => ({ criterionId: criterion.id, met: true }));
+const allMet = (): CriterionResult[] =>
+  catalogue.criteria.map((criterion) => ({ criterionId: criterion.id, met: true }));
 const withUnmet = (unmet: Record<string, Partial<CriterionResult>>): CriterionResult[] =>
-  catalogue.criteria.map((criterion) => (criterion.id in unmet ? { criterionId: criterion.id, met: false, ...unmet[criterion.id] } : { criterionId: criterion.id, met: true }));
+  catalogue.criteria.map((criterion) =>
+    criterion.id in unmet
+      ? { criterionId: criterion.id, met: false, ...unmet[criterion.id] }
+      : { criterionId: criterion.id, met: true },
+  );
 
 const condition = (overrides: Partial<AuthorisationCondition> = {}): AuthorisationCondition => ({
   criterionId: '3.1A',
@@ -62,7 +67,8 @@ describe('criteria catalogue', () => {
     const ids = catalogue.criteria.map((criterion) => criterion.id);
     expect(ids).toContain('1.3B');
     expect(ids).toContain('4.2.1E');
-    for (const domain of [1, 2, 3, 4, 5, 6]) expect(catalogue.criteria.filter((criterion) => criterion.domain === domain).length).toBeGreaterThanOrEqual(3);
+    for (const domain of [1, 2, 3, 4, 5, 6])
+      expect(catalogue.criteria.filter((criterion) => criterion.domain === domain).length).toBeGreaterThanOrEqual(3);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -76,7 +82,13 @@ describe('criteria catalogue', () => {
       ...catalogue,
       version: '2012-13.2',
       criteria: [
-        { id: '4.2.1E', domain: 4, description: 'financial control', evidencedBy: ['desktop_review'], defaultSupportLevel: 'III' },
+        {
+          id: '4.2.1E',
+          domain: 4,
+          description: 'financial control',
+          evidencedBy: ['desktop_review'],
+          defaultSupportLevel: 'III',
+        },
         { id: '4.2.1E', domain: 4, description: 'again', evidencedBy: ['desktop_review'], defaultSupportLevel: 'I' },
         { id: '1.3', domain: 1, description: 'no letter', evidencedBy: ['site_visit'], defaultSupportLevel: 'I' },
         { id: '2.1A', domain: 3, description: 'wrong domain', evidencedBy: ['site_visit'], defaultSupportLevel: 'I' },
@@ -102,7 +114,14 @@ describe('criteria catalogue', () => {
 
 describe('assessment steps', () => {
   it('run desktop review → survey → site visit → moderation → conditions panel → decision, then close', () => {
-    expect(ASSESSMENT_STEPS).toEqual(['desktop_review', 'stakeholder_survey', 'site_visit', 'moderation', 'conditions_panel', 'decision']);
+    expect(ASSESSMENT_STEPS).toEqual([
+      'desktop_review',
+      'stakeholder_survey',
+      'site_visit',
+      'moderation',
+      'conditions_panel',
+      'decision',
+    ]);
     const walked: string[] = [];
     let step: ReturnType<typeof nextAssessmentStep> = 'desktop_review';
     while (step !== 'closed') {
@@ -120,7 +139,10 @@ describe('assessment steps', () => {
   });
 
   it('rejects a step out of order', () => {
-    expect(validateStepRecord('desktop_review', 'site_visit', 'case_officer')).toEqual({ code: 'out_of_order', message: 'site_visit cannot be recorded before desktop_review' });
+    expect(validateStepRecord('desktop_review', 'site_visit', 'case_officer')).toEqual({
+      code: 'out_of_order',
+      message: 'site_visit cannot be recorded before desktop_review',
+    });
   });
 
   it('rejects a step that has already closed', () => {
@@ -138,7 +160,11 @@ describe('assessment steps', () => {
   });
 
   it('takes its roles from the rules version passed in', () => {
-    const rules = { ...currentAuthorisationRules(), version: 'test', stepRoles: { ...currentAuthorisationRules().stepRoles, site_visit: ['admin'] } };
+    const rules = {
+      ...currentAuthorisationRules(),
+      version: 'test',
+      stepRoles: { ...currentAuthorisationRules().stepRoles, site_visit: ['admin'] },
+    };
     expect(validateStepRecord('site_visit', 'site_visit', 'admin', rules)).toBeUndefined();
     expect(validateStepRecord('site_visit', 'site_visit', 'case_officer', rules)?.code).toBe('wrong_role');
   });
@@ -149,7 +175,11 @@ describe('support levels', () => {
     const policy = currentSupportLevelPolicy();
     expect(policy.levels.map((level) => level.level)).toEqual(['I', 'II', 'III', 'IV', 'V', 'VI']);
     expect(policy.levels.map((level) => level.rank)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(policy.levels.filter((level) => level.legalDirections).map((level) => level.level)).toEqual(['IV', 'V', 'VI']);
+    expect(policy.levels.filter((level) => level.legalDirections).map((level) => level.level)).toEqual([
+      'IV',
+      'V',
+      'VI',
+    ]);
     expect(supportLevelDefinition('I').name).toBe('model document or toolkit');
     expect(supportLevelDefinition('III').boardMay.join(' ')).toMatch(/signed off/);
     for (const level of policy.levels) expect(level.boardMay.length).toBeGreaterThan(0);
@@ -171,7 +201,9 @@ describe('proposeConditions', () => {
   });
 
   it('maps each unmet criterion to one open condition with a support level and a rectification plan', () => {
-    const proposal = proposeConditions(withUnmet({ '1.3B': { finding: 'no quality dashboard' }, '4.2.1E': { supportLevel: 'IV' } }));
+    const proposal = proposeConditions(
+      withUnmet({ '1.3B': { finding: 'no quality dashboard' }, '4.2.1E': { supportLevel: 'IV' } }),
+    );
     expect(proposal.problems).toEqual([]);
     expect(proposal.conditions).toEqual([
       {
@@ -186,7 +218,8 @@ describe('proposeConditions', () => {
       {
         criterionId: '4.2.1E',
         domain: 4,
-        criterion: 'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
+        criterion:
+          'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
         supportLevel: 'IV', // moderation's recommendation overrides the default III
         rectificationPlan: { required: true, dueWithinDays: currentAuthorisationRules().rectificationPlanDays },
         status: 'open',
@@ -195,7 +228,11 @@ describe('proposeConditions', () => {
   });
 
   it('reports unknown, duplicated and unassessed criteria instead of guessing', () => {
-    const results: CriterionResult[] = [...allMet().slice(1), { criterionId: '9.9Z', met: false }, { criterionId: '1.3B', met: false }];
+    const results: CriterionResult[] = [
+      ...allMet().slice(1),
+      { criterionId: '9.9Z', met: false },
+      { criterionId: '1.3B', met: false },
+    ];
     const proposal = proposeConditions(results);
     expect(proposal.conditions).toEqual([]);
     expect(proposal.problems.map((problem) => problem.message)).toEqual([
@@ -209,21 +246,45 @@ describe('proposeConditions', () => {
 describe('decide (§4.8)', () => {
   it('authorises when no criterion is unmet', () => {
     const result = decide({ outcome: 'authorised', conditions: [], consortiumResponse: 'not_required' });
-    expect(result).toEqual({ ok: true, decision: { outcome: 'authorised', conditions: [], directions: false, explicitSteps: [], interimArrangements: [] } });
+    expect(result).toEqual({
+      ok: true,
+      decision: {
+        outcome: 'authorised',
+        conditions: [],
+        directions: false,
+        explicitSteps: [],
+        interimArrangements: [],
+      },
+    });
     expect(recommendedOutcome([])).toBe('authorised');
   });
 
   it('refuses to authorise outright while criteria are unmet', () => {
     const result = decide({ outcome: 'authorised', conditions: [condition()], consortiumResponse: 'received' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual([{ field: 'conditions', rule: '§4.8', message: '1 criteria are unmet: authorise with conditions, or do not authorise' }]);
+    if (!result.ok)
+      expect(result.problems).toEqual([
+        {
+          field: 'conditions',
+          rule: '§4.8',
+          message: '1 criteria are unmet: authorise with conditions, or do not authorise',
+        },
+      ]);
     expect(recommendedOutcome([condition()])).toBe('authorised_with_conditions');
   });
 
   it('authorises with conditions, with directions only at levels IV–VI', () => {
-    const light = decide({ outcome: 'authorised_with_conditions', conditions: [condition({ supportLevel: 'III' })], consortiumResponse: 'received' });
+    const light = decide({
+      outcome: 'authorised_with_conditions',
+      conditions: [condition({ supportLevel: 'III' })],
+      consortiumResponse: 'received',
+    });
     expect(light.ok && light.decision.directions).toBe(false);
-    const heavy = decide({ outcome: 'authorised_with_conditions', conditions: [condition(), condition({ criterionId: '6.1A', supportLevel: 'IV' })], consortiumResponse: 'deadline_passed' });
+    const heavy = decide({
+      outcome: 'authorised_with_conditions',
+      conditions: [condition(), condition({ criterionId: '6.1A', supportLevel: 'IV' })],
+      consortiumResponse: 'deadline_passed',
+    });
     expect(heavy.ok && heavy.decision.directions).toBe(true);
     expect(heavy.ok && heavy.decision.conditions.map((c) => c.criterionId)).toEqual(['3.1A', '6.1A']);
   });
@@ -231,18 +292,32 @@ describe('decide (§4.8)', () => {
   it('refuses conditions with no condition, and waits for the consortium response', () => {
     const none = decide({ outcome: 'authorised_with_conditions', conditions: [], consortiumResponse: 'not_required' });
     expect(none.ok ? [] : none.problems.map((problem) => problem.rule)).toEqual(['conditions-required']);
-    const pending = decide({ outcome: 'authorised_with_conditions', conditions: [condition()], consortiumResponse: 'pending' });
+    const pending = decide({
+      outcome: 'authorised_with_conditions',
+      conditions: [condition()],
+      consortiumResponse: 'pending',
+    });
     expect(pending.ok ? [] : pending.problems.map((problem) => problem.rule)).toEqual(['conditions-response']);
   });
 
   it('refuses "established but not authorised" without explicit steps and interim arrangements (§4.8)', () => {
-    const bare = decide({ outcome: 'established_not_authorised', conditions: [condition()], consortiumResponse: 'received' });
+    const bare = decide({
+      outcome: 'established_not_authorised',
+      conditions: [condition()],
+      consortiumResponse: 'received',
+    });
     expect(bare.ok).toBe(false);
     expect(bare.ok ? [] : bare.problems.map((problem) => [problem.field, problem.rule])).toEqual([
       ['explicitSteps', '§4.8'],
       ['interimArrangements', '§4.8'],
     ]);
-    const blank = decide({ outcome: 'established_not_authorised', conditions: [], consortiumResponse: 'received', explicitSteps: ['  '], interimArrangements: ['Board commissions acute contracts'] });
+    const blank = decide({
+      outcome: 'established_not_authorised',
+      conditions: [],
+      consortiumResponse: 'received',
+      explicitSteps: ['  '],
+      interimArrangements: ['Board commissions acute contracts'],
+    });
     expect(blank.ok ? [] : blank.problems.map((problem) => problem.field)).toEqual(['explicitSteps']);
   });
 
@@ -280,17 +355,32 @@ describe('checkApplication', () => {
   });
 
   it('reports nothing for a Darlington-sized consortium (106,079) with a clear, separate area', () => {
-    expect(checkApplication(base(), thresholds)).toEqual({ population: 106_079, populationComplete: true, findings: [] });
+    expect(checkApplication(base(), thresholds)).toEqual({
+      population: 106_079,
+      populationComplete: true,
+      findings: [],
+    });
   });
 
   it('reports a practice already in another consortium (§2.11), but not one already in this one', () => {
     const check = checkApplication(base({ currentConsortiumOfPractice: { A81001: '00C', A81002: '00K' } }), thresholds);
-    expect(check.findings).toEqual([{ kind: 'practice_in_other_consortium', rule: '§2.11', severity: 'concern', subject: 'A81002', message: 'A81002 is already a member of consortium 00K' }]);
+    expect(check.findings).toEqual([
+      {
+        kind: 'practice_in_other_consortium',
+        rule: '§2.11',
+        severity: 'concern',
+        subject: 'A81002',
+        message: 'A81002 is already a member of consortium 00K',
+      },
+    ]);
   });
 
   it('applies the KF Q12 thresholds at their boundaries', () => {
     const kinds = (population: number) =>
-      checkApplication(base({ memberPracticeCodes: ['A81001'], populationByPractice: { A81001: population } }), thresholds).findings.map((finding) => finding.kind);
+      checkApplication(
+        base({ memberPracticeCodes: ['A81001'], populationByPractice: { A81001: population } }),
+        thresholds,
+      ).findings.map((finding) => finding.kind);
     expect(kinds(100_000)).toEqual([]);
     expect(kinds(99_999)).toEqual(['below_full_risk_threshold']);
     expect(kinds(25_000)).toEqual(['below_full_risk_threshold']);
@@ -298,12 +388,18 @@ describe('checkApplication', () => {
   });
 
   it('takes its thresholds from the policy argument', () => {
-    const findings = checkApplication(base(), { fullRiskPopulationThreshold: 150_000, limitedScopePopulationThreshold: 50_000 }).findings;
+    const findings = checkApplication(base(), {
+      fullRiskPopulationThreshold: 150_000,
+      limitedScopePopulationThreshold: 50_000,
+    }).findings;
     expect(findings.map((finding) => [finding.kind, finding.rule])).toEqual([['below_full_risk_threshold', 'KF Q12']]);
   });
 
   it('notes practices with unknown population and counts duplicates once', () => {
-    const check = checkApplication(base({ memberPracticeCodes: ['A81001', 'A81001', 'A81003'], populationByPractice: { A81001: 120_000 } }), thresholds);
+    const check = checkApplication(
+      base({ memberPracticeCodes: ['A81001', 'A81001', 'A81003'], populationByPractice: { A81001: 120_000 } }),
+      thresholds,
+    );
     expect(check.population).toBe(120_000);
     expect(check.populationComplete).toBe(false);
     expect(check.findings.map((finding) => [finding.kind, finding.subject])).toEqual([
@@ -313,9 +409,18 @@ describe('checkApplication', () => {
   });
 
   it('reports overlap with neighbouring consortia (§4.4) and a missing area', () => {
-    const overlap = checkApplication(base({ localAuthorities: ['Darlington', 'Stockton-on-Tees'] }), thresholds).findings;
+    const overlap = checkApplication(
+      base({ localAuthorities: ['Darlington', 'Stockton-on-Tees'] }),
+      thresholds,
+    ).findings;
     expect(overlap).toEqual([
-      { kind: 'area_overlap', rule: '§4.4', severity: 'note', subject: '00K', message: 'shares Stockton-on-Tees with consortium 00K; boundaries must interlock' },
+      {
+        kind: 'area_overlap',
+        rule: '§4.4',
+        severity: 'note',
+        subject: '00K',
+        message: 'shares Stockton-on-Tees with consortium 00K; boundaries must interlock',
+      },
     ]);
     const missing = checkApplication(base({ localAuthorities: [] }), thresholds).findings;
     expect(missing.map((finding) => finding.kind)).toEqual(['area_missing']);
@@ -362,7 +467,12 @@ describe('waves and establishment', () => {
 describe('condition review', () => {
   it('is quarterly by default from establishment: July, October, January', () => {
     expect(currentAuthorisationRules().conditionReviewIntervalMonths).toBe(3);
-    expect(conditionReviewDates(STATUTORY_ESTABLISHMENT_DATE, 4)).toEqual(['2013-07-01', '2013-10-01', '2014-01-01', '2014-04-01']);
+    expect(conditionReviewDates(STATUTORY_ESTABLISHMENT_DATE, 4)).toEqual([
+      '2013-07-01',
+      '2013-10-01',
+      '2014-01-01',
+      '2014-04-01',
+    ]);
   });
 
   it('adds calendar months, clamping to the end of shorter months', () => {
@@ -379,12 +489,19 @@ describe('condition review', () => {
   });
 
   it('varies the support level and keeps the condition in force, with directions at IV and above', () => {
-    const result = reviewCondition(condition({ supportLevel: 'II' }), { outcome: 'varied', reason: 'plan still not credible', supportLevel: 'IV' });
+    const result = reviewCondition(condition({ supportLevel: 'II' }), {
+      outcome: 'varied',
+      reason: 'plan still not credible',
+      supportLevel: 'IV',
+    });
     expect(result).toEqual({ ok: true, condition: condition({ supportLevel: 'IV' }), directions: true });
   });
 
   it('escalates a condition to an intervention case', () => {
-    const result = reviewCondition(condition(), { outcome: 'escalated', reason: 'rectification plan milestones missed' });
+    const result = reviewCondition(condition(), {
+      outcome: 'escalated',
+      reason: 'rectification plan milestones missed',
+    });
     expect(result.ok && result.condition.status).toBe('escalated');
     expect(result.ok && openConditions([result.condition])).toEqual([]);
   });
@@ -392,7 +509,11 @@ describe('condition review', () => {
   it('refuses a review without a reason, a variation to the same level, and a review of a closed condition', () => {
     const noReason = reviewCondition(condition(), { outcome: 'discharged', reason: ' ' });
     expect(noReason.ok ? [] : noReason.problems.map((problem) => problem.field)).toEqual(['reason']);
-    const sameLevel = reviewCondition(condition({ supportLevel: 'II' }), { outcome: 'varied', reason: 'x', supportLevel: 'II' });
+    const sameLevel = reviewCondition(condition({ supportLevel: 'II' }), {
+      outcome: 'varied',
+      reason: 'x',
+      supportLevel: 'II',
+    });
     expect(sameLevel.ok ? [] : sameLevel.problems.map((problem) => problem.rule)).toEqual(['variation']);
     const noLevel = reviewCondition(condition(), { outcome: 'varied', reason: 'x' });
     expect(noLevel.ok).toBe(false);

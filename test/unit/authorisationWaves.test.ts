@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { currentCriteriaCatalogue, currentWaveSchedule } from '../../domain/authorisation';
 import { CHANCES, planWaves, seededRandom } from '../../scripts/authorisationWaves';
 
-const consortia = Array.from({ length: 211 }, (_, i) => ({ code: `C${i.toString(36).toUpperCase().padStart(2, '0')}`, name: `Consortium ${i}`, areaTeam: null, memberPracticeCodes: [`A${String(81000 + i)}`] }));
+const consortia = Array.from({ length: 211 }, (_, i) => ({
+  code: `C${i.toString(36).toUpperCase().padStart(2, '0')}`,
+  name: `Consortium ${i}`,
+  areaTeam: null,
+  memberPracticeCodes: [`A${String(81000 + i)}`],
+}));
 
 describe('the authorisation demo plan', () => {
   it('When the generator is seeded with the same key, then it gives the same numbers in [0, 1), and another key gives others', () => {
@@ -28,9 +33,16 @@ describe('the authorisation demo plan', () => {
   });
 
   it('When the same seed is planned twice, even from the consortia in another order, then every consortium gets the same wave and results; another seed differs', () => {
-    const byCode = (plans: ReturnType<typeof planWaves>) => new Map(plans.map((p) => [p.consortium.code, { wave: p.wave, unmet: [...p.unmet], responds: p.responds, reviews: [...p.reviews] }]));
+    const byCode = (plans: ReturnType<typeof planWaves>) =>
+      new Map(
+        plans.map((p) => [
+          p.consortium.code,
+          { wave: p.wave, unmet: [...p.unmet], responds: p.responds, reviews: [...p.reviews] },
+        ]),
+      );
     const once = byCode(planWaves(consortia, '2013'));
-    const results = (plans: ReturnType<typeof byCode>) => new Map([...plans].map(([code, plan]) => [code, { ...plan, wave: 0 }]));
+    const results = (plans: ReturnType<typeof byCode>) =>
+      new Map([...plans].map(([code, plan]) => [code, { ...plan, wave: 0 }]));
     expect(byCode(planWaves(consortia, '2013'))).toEqual(once);
     // A consortium's results come from its own generator, so the order of the others does not matter.
     expect(results(byCode(planWaves([...consortia].reverse(), '2013')))).toEqual(results(once));

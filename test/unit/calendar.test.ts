@@ -23,7 +23,9 @@ import {
 } from '../../domain/calendar';
 
 /** Any real calendar date between 1990 and 2099, as an ISO string. */
-const isoDates = fc.date({ min: new Date(Date.UTC(1990, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true }).map(toIsoDate);
+const isoDates = fc
+  .date({ min: new Date(Date.UTC(1990, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true })
+  .map(toIsoDate);
 
 describe('financial years (April–March)', () => {
   it.each([
@@ -35,7 +37,12 @@ describe('financial years (April–March)', () => {
     ['2000-01-01', 1999, '1999/00'],
     ['2000-04-01', 2000, '2000/01'],
   ])('%s is in %s/%s', (date, startYear, label) => {
-    expect(financialYearOf(date)).toEqual({ startYear, label, start: `${startYear}-04-01`, end: `${startYear + 1}-03-31` });
+    expect(financialYearOf(date)).toEqual({
+      startYear,
+      label,
+      start: `${startYear}-04-01`,
+      end: `${startYear + 1}-03-31`,
+    });
   });
 
   it('reads a Date in UTC, not local time', () => {
@@ -129,9 +136,12 @@ describe('quarters', () => {
     expect(quartersOf(2013).map((q) => q.label)).toEqual(['Q1 2013/14', 'Q2 2013/14', 'Q3 2013/14', 'Q4 2013/14']);
   });
 
-  it.each(['Q5 2012/13', 'Q0 2012/13', 'Q3 2012/14', 'q3 2012/13', 'Q3 2012-13', 'Q32012/13'])('rejects the label %j', (label) => {
-    expect(() => parseQuarterLabel(label)).toThrow(RangeError);
-  });
+  it.each(['Q5 2012/13', 'Q0 2012/13', 'Q3 2012/14', 'q3 2012/13', 'Q3 2012-13', 'Q32012/13'])(
+    'rejects the label %j',
+    (label) => {
+      expect(() => parseQuarterLabel(label)).toThrow(RangeError);
+    },
+  );
 
   it('rejects a quarter number outside 1–4', () => {
     expect(() => financialQuarter(2012, 0)).toThrow(RangeError);

@@ -19,7 +19,17 @@ describe('configuration', () => {
   });
 
   it('When real services are named, then they are used as given', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/casework', TEMPORAL_ADDRESS: 'temporal:7233', SMTP_URL: 'smtp://mail:1025', API_PORT: '8080' });
-    expect(config).toMatchObject({ DATABASE_URL: 'postgresql://u:p@db:5432/casework', TEMPORAL_ADDRESS: 'temporal:7233', SMTP_URL: 'smtp://mail:1025', API_PORT: 8080 });
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u:p@db:5432/casework',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      SMTP_URL: 'smtp://mail:1025',
+      API_PORT: '8080',
+    });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgresql://u:p@db:5432/casework',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      SMTP_URL: 'smtp://mail:1025',
+      API_PORT: 8080,
+    });
   });
 });

@@ -13,7 +13,9 @@ describe('checkShadowFormation (§2.11, §4.3, §4.7)', () => {
   });
 
   it('When no practice is named, then §4.7 is reported', () => {
-    expect(checkShadowFormation({ ...valid, memberPracticeCodes: [] })).toEqual([expect.objectContaining({ field: 'memberPracticeCodes', rule: '§4.7' })]);
+    expect(checkShadowFormation({ ...valid, memberPracticeCodes: [] })).toEqual([
+      expect.objectContaining({ field: 'memberPracticeCodes', rule: '§4.7' }),
+    ]);
   });
 
   it('When a practice is named twice, then the second mention is reported under §2.11', () => {
@@ -33,6 +35,8 @@ describe('checkShadowFormation (§2.11, §4.3, §4.7)', () => {
   });
 
   it('When a practice code is malformed, then it is reported by index', () => {
-    expect(checkShadowFormation({ ...valid, memberPracticeCodes: ['A83005', 'nope'] }).map((p) => p.field)).toEqual(['memberPracticeCodes.1']);
+    expect(checkShadowFormation({ ...valid, memberPracticeCodes: ['A83005', 'nope'] }).map((p) => p.field)).toEqual([
+      'memberPracticeCodes.1',
+    ]);
   });
 });

@@ -4,8 +4,22 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCaseCommand, BOARD, openCase, type CaseActor, type CaseCommand, type InterventionCaseState } from '../../domain/interventionCase';
-import { compensationsFor, INTERVENTION_LADDER_V1, isAllowedTransition, ResponsibilityLedger, STAGES, TRIGGER_TYPES } from '../../domain/interventionLadder';
+import {
+  applyCaseCommand,
+  BOARD,
+  openCase,
+  type CaseActor,
+  type CaseCommand,
+  type InterventionCaseState,
+} from '../../domain/interventionCase';
+import {
+  compensationsFor,
+  INTERVENTION_LADDER_V1,
+  isAllowedTransition,
+  ResponsibilityLedger,
+  STAGES,
+  TRIGGER_TYPES,
+} from '../../domain/interventionLadder';
 
 const ladder = INTERVENTION_LADDER_V1;
 const HOME = '00C';
@@ -24,7 +38,13 @@ const actors: CaseActor[] = [
 ];
 
 function opened(): InterventionCaseState {
-  const result = openCase(ladder, { consortiumCode: HOME, serviceLines: LINES, trigger: { type: 'financial_failure', evidence: 'overspend', rule: 'forecast-overspend > 100bp' }, openedBy: actors[3] as CaseActor, at: '2013-04-01T00:00:00.000Z' });
+  const result = openCase(ladder, {
+    consortiumCode: HOME,
+    serviceLines: LINES,
+    trigger: { type: 'financial_failure', evidence: 'overspend', rule: 'forecast-overspend > 100bp' },
+    openedBy: actors[3] as CaseActor,
+    at: '2013-04-01T00:00:00.000Z',
+  });
   if (!result.ok) throw new Error(result.reason);
   return result.state;
 }
@@ -33,7 +53,8 @@ function opened(): InterventionCaseState {
 type Human = (at: string, state: InterventionCaseState) => CaseCommand;
 
 /** Any actor, though mostly `favoured` ones (ids): every role is tried at every step, and runs still get up the ladder and back. */
-const actorFavouring = (favoured: Record<string, number>) => fc.oneof(...actors.map((actor) => ({ weight: favoured[actor.id] ?? 1, arbitrary: fc.constant(actor) })));
+const actorFavouring = (favoured: Record<string, number>) =>
+  fc.oneof(...actors.map((actor) => ({ weight: favoured[actor.id] ?? 1, arbitrary: fc.constant(actor) })));
 const responder = actorFavouring({ co: 8 });
 const decider = actorFavouring({ panel: 6, officer: 3 });
 const receiverSide = actorFavouring({ panel: 4, 'co-00D': 2, la: 2 });
@@ -43,22 +64,99 @@ const humanArb: fc.Arbitrary<Human> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .record({ actor: responder, respondsTo: fc.option(fc.constantFrom(...STAGES), { nil: undefined, freq: 3 }), kind: fc.constantFrom('explanation', 'remedial_plan', 'progress_report', 'evidence' as const), milestones: fc.boolean() })
-      .map((v) => (at: string, state: InterventionCaseState) => ({ type: 'submit_response', actor: v.actor, at, respondsTo: v.respondsTo ?? state.stage, kind: v.kind, body: 'text', milestones: v.milestones ? [{ description: 'm', dueOn: '2014-03-31' }] : [] }) as CaseCommand),
+      .record({
+        actor: responder,
+        respondsTo: fc.option(fc.constantFrom(...STAGES), { nil: undefined, freq: 3 }),
+        kind: fc.constantFrom('explanation', 'remedial_plan', 'progress_report', 'evidence' as const),
+        milestones: fc.boolean(),
+      })
+      .map(
+        (v) => (at: string, state: InterventionCaseState) =>
+          ({
+            type: 'submit_response',
+            actor: v.actor,
+            at,
+            respondsTo: v.respondsTo ?? state.stage,
+            kind: v.kind,
+            body: 'text',
+            milestones: v.milestones ? [{ description: 'm', dueOn: '2014-03-31' }] : [],
+          }) as CaseCommand,
+      ),
   },
-  { weight: 3, arbitrary: fc.record({ actor: decider, outcome: fc.constantFrom('accept', 'accept', 'reject', 'continue' as const) }).map((v) => (at: string) => ({ type: 'decide_response', actor: v.actor, at, outcome: v.outcome, reasons: 'because' }) as CaseCommand) },
-  { weight: 1, arbitrary: decider.map((actor) => (at: string) => ({ type: 'de_escalate', actor, at, reasons: 'better' }) as CaseCommand) },
-  { weight: 1, arbitrary: fc.record({ actor: decider, type: fc.constantFrom(...TRIGGER_TYPES) }).map((v) => (at: string) => ({ type: 'raise_trigger', actor: v.actor, at, trigger: { type: v.type, evidence: 'e', rule: 'r' } }) as CaseCommand) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ actor: decider, outcome: fc.constantFrom('accept', 'accept', 'reject', 'continue' as const) })
+      .map(
+        (v) => (at: string) =>
+          ({ type: 'decide_response', actor: v.actor, at, outcome: v.outcome, reasons: 'because' }) as CaseCommand,
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: decider.map(
+      (actor) => (at: string) => ({ type: 'de_escalate', actor, at, reasons: 'better' }) as CaseCommand,
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ actor: decider, type: fc.constantFrom(...TRIGGER_TYPES) })
+      .map(
+        (v) => (at: string) =>
+          ({
+            type: 'raise_trigger',
+            actor: v.actor,
+            at,
+            trigger: { type: v.type, evidence: 'e', rule: 'r' },
+          }) as CaseCommand,
+      ),
+  },
   {
     weight: 2,
     arbitrary: fc
-      .record({ actor: decider, lines: fc.subarray(LINES, { minLength: 1 }), receiver: fc.constantFrom(...RECEIVERS, HOME) })
-      .map((v) => (at: string) => ({ type: 'decide_withdrawal', actor: v.actor, at, lines: v.lines.map((serviceLine) => ({ serviceLine, budgetSharePence: 100 })), receiver: v.receiver, reasons: 'w' }) as CaseCommand),
+      .record({
+        actor: decider,
+        lines: fc.subarray(LINES, { minLength: 1 }),
+        receiver: fc.constantFrom(...RECEIVERS, HOME),
+      })
+      .map(
+        (v) => (at: string) =>
+          ({
+            type: 'decide_withdrawal',
+            actor: v.actor,
+            at,
+            lines: v.lines.map((serviceLine) => ({ serviceLine, budgetSharePence: 100 })),
+            receiver: v.receiver,
+            reasons: 'w',
+          }) as CaseCommand,
+      ),
   },
-  { weight: 2, arbitrary: fc.record({ actor: receiverSide, accept: fc.boolean() }).map((v) => (at: string) => ({ type: 'answer_transfer', actor: v.actor, at, accept: v.accept, capacity: 'c', willingness: 'w', reasons: 'r' }) as CaseCommand) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ actor: receiverSide, accept: fc.boolean() })
+      .map(
+        (v) => (at: string) =>
+          ({
+            type: 'answer_transfer',
+            actor: v.actor,
+            at,
+            accept: v.accept,
+            capacity: 'c',
+            willingness: 'w',
+            reasons: 'r',
+          }) as CaseCommand,
+      ),
+  },
   {
     weight: 3,
-    arbitrary: fc.record({ actor: decider, some: fc.option(fc.subarray(LINES, { minLength: 1 }), { nil: undefined, freq: 4 }) }).map((v) => (at: string) => ({ type: 'restore', actor: v.actor, at, serviceLines: v.some, reasons: 'r' }) as CaseCommand),
+    arbitrary: fc
+      .record({ actor: decider, some: fc.option(fc.subarray(LINES, { minLength: 1 }), { nil: undefined, freq: 4 }) })
+      .map(
+        (v) => (at: string) =>
+          ({ type: 'restore', actor: v.actor, at, serviceLines: v.some, reasons: 'r' }) as CaseCommand,
+      ),
   },
 );
 
@@ -67,7 +165,10 @@ type Event = { kind: 'human'; make: Human } | { kind: 'deadline' } | { kind: 'sa
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 10, arbitrary: humanArb.map((make) => ({ kind: 'human' as const, make })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'deadline' as const }) },
-  { weight: 3, arbitrary: fc.option(fc.nat({ max: 3 }), { nil: null }).map((failAt) => ({ kind: 'saga' as const, failAt })) },
+  {
+    weight: 3,
+    arbitrary: fc.option(fc.nat({ max: 3 }), { nil: null }).map((failAt) => ({ kind: 'saga' as const, failAt })),
+  },
 );
 
 function expectOneHolderEach(state: InterventionCaseState) {
@@ -77,32 +178,74 @@ function expectOneHolderEach(state: InterventionCaseState) {
 
 describe('applyCaseCommand', () => {
   it('When the case opens, then it is at the information request with a 14-day deadline owned by the consortium', () => {
-    const result = openCase(ladder, { consortiumCode: HOME, serviceLines: LINES, trigger: { type: 'systemic_failure', evidence: 'A&E waits', rule: '4-hour standard' }, openedBy: actors[3] as CaseActor, at: '2013-04-01T00:00:00.000Z' });
-    expect(result.ok && result.outcome.round).toEqual({ number: 1, stage: 'information_request', dueAt: '2013-04-15T00:00:00.000Z', owner: 'consortium_officer' });
-    expect(openCase(ladder, { consortiumCode: HOME, serviceLines: ['a', 'a'], trigger: { type: 'systemic_failure', evidence: 'x', rule: 'y' }, openedBy: actors[3] as CaseActor, at: '2013-04-01T00:00:00.000Z' }).ok).toBe(false);
+    const result = openCase(ladder, {
+      consortiumCode: HOME,
+      serviceLines: LINES,
+      trigger: { type: 'systemic_failure', evidence: 'A&E waits', rule: '4-hour standard' },
+      openedBy: actors[3] as CaseActor,
+      at: '2013-04-01T00:00:00.000Z',
+    });
+    expect(result.ok && result.outcome.round).toEqual({
+      number: 1,
+      stage: 'information_request',
+      dueAt: '2013-04-15T00:00:00.000Z',
+      owner: 'consortium_officer',
+    });
+    expect(
+      openCase(ladder, {
+        consortiumCode: HOME,
+        serviceLines: ['a', 'a'],
+        trigger: { type: 'systemic_failure', evidence: 'x', rule: 'y' },
+        openedBy: actors[3] as CaseActor,
+        at: '2013-04-01T00:00:00.000Z',
+      }).ok,
+    ).toBe(false);
   });
 
   it('When a response names a stage the case has left, then it is refused as too late', () => {
     const state = opened();
-    const escalated = applyCaseCommand(ladder, state, { type: 'deadline_missed', at: '2013-04-15T00:00:00.000Z', round: 1 });
+    const escalated = applyCaseCommand(ladder, state, {
+      type: 'deadline_missed',
+      at: '2013-04-15T00:00:00.000Z',
+      round: 1,
+    });
     if (!escalated.ok) throw new Error(escalated.reason);
     expect(escalated.state.stage).toBe('remedial_action_notice');
     expect(escalated.outcome?.settle).toEqual({ step: '1:opened', status: 'missed' });
-    const late = applyCaseCommand(ladder, escalated.state, { type: 'submit_response', actor: actors[0] as CaseActor, at: '2013-04-16T00:00:00.000Z', respondsTo: 'information_request', kind: 'explanation', body: 'late' });
+    const late = applyCaseCommand(ladder, escalated.state, {
+      type: 'submit_response',
+      actor: actors[0] as CaseActor,
+      at: '2013-04-16T00:00:00.000Z',
+      respondsTo: 'information_request',
+      kind: 'explanation',
+      body: 'late',
+    });
     expect(late).toMatchObject({ ok: false, failure: 'InvalidTransition' });
     // A timer from the old round cannot fire into the new one.
-    expect(applyCaseCommand(ladder, escalated.state, { type: 'deadline_missed', at: '2013-05-01T00:00:00.000Z', round: 1 }).ok).toBe(false);
+    expect(
+      applyCaseCommand(ladder, escalated.state, { type: 'deadline_missed', at: '2013-05-01T00:00:00.000Z', round: 1 })
+        .ok,
+    ).toBe(false);
   });
 
   it('When the deadline passes at withdrawal, then there is no rung above: the round is overdue and the panel decides', () => {
     let state = opened();
     for (const at of ['2013-04-02', '2013-04-03', '2013-04-04', '2013-04-05']) {
-      const result = applyCaseCommand(ladder, state, { type: 'raise_trigger', actor: actors[4] as CaseActor, at: `${at}T00:00:00.000Z`, trigger: { type: 'significant_risk', evidence: 'e', rule: 'r' } });
+      const result = applyCaseCommand(ladder, state, {
+        type: 'raise_trigger',
+        actor: actors[4] as CaseActor,
+        at: `${at}T00:00:00.000Z`,
+        trigger: { type: 'significant_risk', evidence: 'e', rule: 'r' },
+      });
       if (!result.ok) throw new Error(result.reason);
       state = result.state;
     }
     expect(state.stage).toBe('withdrawal');
-    const missed = applyCaseCommand(ladder, state, { type: 'deadline_missed', at: '2013-07-05T00:00:00.000Z', round: state.round });
+    const missed = applyCaseCommand(ladder, state, {
+      type: 'deadline_missed',
+      at: '2013-07-05T00:00:00.000Z',
+      round: state.round,
+    });
     expect(missed.ok && missed.state).toMatchObject({ stage: 'withdrawal', awaiting: 'overdue', dueAt: null });
   });
 });
@@ -125,7 +268,9 @@ describe('property: the case state machine under any sequence of events', () => 
           if (state.stage !== before.stage) {
             const last = state.transitions.at(-1);
             expect(last).toMatchObject({ from: before.stage, to: state.stage, ruleVersion: ladder.version });
-            expect(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`).toBe(true);
+            expect(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`).toBe(
+              true,
+            );
           } else {
             expect(state.transitions).toHaveLength(before.transitions.length);
           }
@@ -139,7 +284,13 @@ describe('property: the case state machine under any sequence of events', () => 
           const at = new Date(clock).toISOString();
           if (event.kind === 'human') {
             const wasAnswer = state.withdrawal.phase === 'awaiting_receiver';
-            if (apply(event.make(at, state)) && wasAnswer && state.withdrawal.refused.length > 0 && state.withdrawal.phase === 'awaiting_decision') seen.refusedReceivers += 1;
+            if (
+              apply(event.make(at, state)) &&
+              wasAnswer &&
+              state.withdrawal.refused.length > 0 &&
+              state.withdrawal.phase === 'awaiting_decision'
+            )
+              seen.refusedReceivers += 1;
           } else if (event.kind === 'deadline') {
             apply({ type: 'deadline_missed', at, round: state.round });
           } else if (state.transfer) {
@@ -152,7 +303,8 @@ describe('property: the case state machine under any sequence of events', () => 
               completed += 1;
             }
             const failed = completed < transfer.plan.steps.length;
-            for (const move of failed ? compensationsFor(transfer.plan, completed) : []) expect(apply({ type: 'move_applied', at, move })).toBe(true);
+            for (const move of failed ? compensationsFor(transfer.plan, completed) : [])
+              expect(apply({ type: 'move_applied', at, move })).toBe(true);
             expect(apply({ type: 'transfer_settled', at, ok: !failed })).toBe(true);
             if (failed && completed > 0) seen.compensated += 1;
             if (!failed && transfer.kind === 'withdrawal') seen.transfers += 1;

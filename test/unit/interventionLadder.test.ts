@@ -61,7 +61,9 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
   it('When a ladder references an undefined stage or has no deadline, then validation names the problem', () => {
     const broken = {
       ...ladder,
-      stages: ladder.stages.filter((definition) => definition.stage !== 'monitoring').map((definition) => (definition.stage === 'directions' ? { ...definition, deadlineDays: 0 } : definition)),
+      stages: ladder.stages
+        .filter((definition) => definition.stage !== 'monitoring')
+        .map((definition) => (definition.stage === 'directions' ? { ...definition, deadlineDays: 0 } : definition)),
     };
     const problems = validateLadder(broken);
     expect(problems).toContain('remedial_action_notice.onAccept leads to monitoring, which is not defined');
@@ -74,8 +76,21 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
 
   it('When a consortium misses the information deadline and then its remedial plan is accepted and completed, then the case closes at the remedial stage', () => {
     expect(
-      walk('information_request', [{ type: 'deadline_missed' }, { type: 'response_submitted' }, { type: 'response_accepted' }, { type: 'response_submitted' }, { type: 'response_accepted' }]),
-    ).toEqual(['information_request', 'remedial_action_notice', 'remedial_action_notice', 'monitoring', 'monitoring', 'closed']);
+      walk('information_request', [
+        { type: 'deadline_missed' },
+        { type: 'response_submitted' },
+        { type: 'response_accepted' },
+        { type: 'response_submitted' },
+        { type: 'response_accepted' },
+      ]),
+    ).toEqual([
+      'information_request',
+      'remedial_action_notice',
+      'remedial_action_notice',
+      'monitoring',
+      'monitoring',
+      'closed',
+    ]);
   });
 
   it('When every stage escalates, for each of the three reasons, then the case reaches withdrawal and then restoration', () => {
@@ -87,7 +102,15 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
       { type: 'response_accepted' },
       { type: 'response_accepted' },
     ]);
-    expect(stages).toEqual(['information_request', 'remedial_action_notice', 'conditions', 'directions', 'withdrawal', 'restoration', 'closed']);
+    expect(stages).toEqual([
+      'information_request',
+      'remedial_action_notice',
+      'conditions',
+      'directions',
+      'withdrawal',
+      'restoration',
+      'closed',
+    ]);
   });
 
   it('When an escalation is decided, then the result names the rule, its version and its source', () => {
@@ -109,7 +132,13 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
   });
 
   it('When the case is closed, then every event is refused', () => {
-    for (const type of ['response_submitted', 'response_accepted', 'response_rejected', 'deadline_missed', 'de_escalate'] as const) {
+    for (const type of [
+      'response_submitted',
+      'response_accepted',
+      'response_rejected',
+      'deadline_missed',
+      'de_escalate',
+    ] as const) {
       expect(nextStage(ladder, 'closed', { type }).ok).toBe(false);
     }
     expect(nextStage(ladder, 'closed', { type: 'new_trigger', trigger: 'significant_risk' }).ok).toBe(false);
@@ -122,16 +151,25 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
 
   it('When responsibilities are still withdrawn, then restoration cannot close the case', () => {
     expect(nextStage(ladder, 'restoration', { type: 'response_accepted' }, { responsibilitiesAway: 2 }).ok).toBe(false);
-    expect(nextStage(ladder, 'restoration', { type: 'response_accepted' }, { responsibilitiesAway: 0 })).toMatchObject({ ok: true, stage: 'closed' });
+    expect(nextStage(ladder, 'restoration', { type: 'response_accepted' }, { responsibilitiesAway: 0 })).toMatchObject({
+      ok: true,
+      stage: 'closed',
+    });
   });
 
   it('When a role acts outside its remit, then the event is refused', () => {
     expect(mayAct(ladder, 'remedial_action_notice', 'response_submitted', 'consortium_officer')).toBe(true);
     expect(mayAct(ladder, 'remedial_action_notice', 'response_accepted', 'consortium_officer')).toBe(false);
     expect(mayAct(ladder, 'withdrawal', 'response_accepted', 'case_officer')).toBe(false);
-    expect(nextStage(ladder, 'remedial_action_notice', { type: 'response_accepted', actorRole: 'consortium_officer' }).ok).toBe(false);
-    expect(nextStage(ladder, 'remedial_action_notice', { type: 'response_accepted', actorRole: 'case_officer' })).toMatchObject({ ok: true, stage: 'monitoring' });
-    expect(nextStage(ladder, 'conditions', { type: 'deadline_missed', actorRole: 'consortium_officer' }).ok).toBe(false);
+    expect(
+      nextStage(ladder, 'remedial_action_notice', { type: 'response_accepted', actorRole: 'consortium_officer' }).ok,
+    ).toBe(false);
+    expect(
+      nextStage(ladder, 'remedial_action_notice', { type: 'response_accepted', actorRole: 'case_officer' }),
+    ).toMatchObject({ ok: true, stage: 'monitoring' });
+    expect(nextStage(ladder, 'conditions', { type: 'deadline_missed', actorRole: 'consortium_officer' }).ok).toBe(
+      false,
+    );
   });
 
   it('When an edge is asked about, then isAllowedTransition answers from the ladder and never allows staying put', () => {
@@ -148,17 +186,28 @@ describe('evaluateFinancialTrigger (§5.18, §3.9)', () => {
   it('When the overspend is exactly at the threshold, then it is not triggered; a penny more and it is', () => {
     const atThreshold = evaluateFinancialTrigger({ forecastOverspendPence: 1_303_360_00, allocationPence }, 100);
     expect(atThreshold).toMatchObject({ ok: true, triggered: false, overspendBasisPoints: 100 });
-    expect(evaluateFinancialTrigger({ forecastOverspendPence: 1_303_360_01, allocationPence }, 100)).toMatchObject({ ok: true, triggered: true, trigger: 'financial_failure' });
+    expect(evaluateFinancialTrigger({ forecastOverspendPence: 1_303_360_01, allocationPence }, 100)).toMatchObject({
+      ok: true,
+      triggered: true,
+      trigger: 'financial_failure',
+    });
   });
 
   it('When the allocation is the whole £63.4bn programme, then the comparison is still exact', () => {
     const programme = 63_400_000_000_00;
-    expect(evaluateFinancialTrigger({ forecastOverspendPence: 634_000_000_00, allocationPence: programme }, 100)).toMatchObject({ triggered: false, overspendBasisPoints: 100 });
-    expect(evaluateFinancialTrigger({ forecastOverspendPence: 634_000_000_01, allocationPence: programme }, 100)).toMatchObject({ triggered: true });
+    expect(
+      evaluateFinancialTrigger({ forecastOverspendPence: 634_000_000_00, allocationPence: programme }, 100),
+    ).toMatchObject({ triggered: false, overspendBasisPoints: 100 });
+    expect(
+      evaluateFinancialTrigger({ forecastOverspendPence: 634_000_000_01, allocationPence: programme }, 100),
+    ).toMatchObject({ triggered: true });
   });
 
   it('When the consortium forecasts an underspend, then nothing is triggered', () => {
-    expect(evaluateFinancialTrigger({ forecastOverspendPence: -5_000_00, allocationPence }, 0)).toMatchObject({ ok: true, triggered: false });
+    expect(evaluateFinancialTrigger({ forecastOverspendPence: -5_000_00, allocationPence }, 0)).toMatchObject({
+      ok: true,
+      triggered: false,
+    });
   });
 
   it('When the inputs are not whole pence or the allocation is not positive, then the result says why', () => {
@@ -168,7 +217,12 @@ describe('evaluateFinancialTrigger (§5.18, §3.9)', () => {
   });
 
   it('When the trigger types are listed, then they are the four of §5.18', () => {
-    expect([...TRIGGER_TYPES]).toEqual(['financial_failure', 'systemic_failure', 'significant_risk', 'statutory_duty_failure']);
+    expect([...TRIGGER_TYPES]).toEqual([
+      'financial_failure',
+      'systemic_failure',
+      'significant_risk',
+      'statutory_duty_failure',
+    ]);
   });
 });
 
@@ -220,8 +274,16 @@ describe('ResponsibilityLedger and planTransfer (§5.18, issue 5 §4)', () => {
     expect(planned.ok).toBe(true);
     if (!planned.ok) return;
     expect(planned.plan.steps).toEqual([
-      { id: 'move:urgent-care:00C->BOARD', action: { serviceLine: 'urgent-care', from: HOME, to: 'BOARD' }, compensation: { serviceLine: 'urgent-care', from: 'BOARD', to: HOME } },
-      { id: 'move:community:00C->BOARD', action: { serviceLine: 'community', from: HOME, to: 'BOARD' }, compensation: { serviceLine: 'community', from: 'BOARD', to: HOME } },
+      {
+        id: 'move:urgent-care:00C->BOARD',
+        action: { serviceLine: 'urgent-care', from: HOME, to: 'BOARD' },
+        compensation: { serviceLine: 'urgent-care', from: 'BOARD', to: HOME },
+      },
+      {
+        id: 'move:community:00C->BOARD',
+        action: { serviceLine: 'community', from: HOME, to: 'BOARD' },
+        compensation: { serviceLine: 'community', from: 'BOARD', to: HOME },
+      },
     ]);
     expect(planTransfer([], HOME, 'BOARD').ok).toBe(false);
     expect(planTransfer(['a', 'a'], HOME, 'BOARD').ok).toBe(false);
@@ -243,7 +305,10 @@ describe('ResponsibilityLedger and planTransfer (§5.18, issue 5 §4)', () => {
 
   it('When withdrawn lines are restored, then each returns from whoever holds it to the consortium', () => {
     let ledger = freshLedger();
-    for (const [line, to] of [['urgent-care', 'BOARD'], ['elective', '00D']] as const) {
+    for (const [line, to] of [
+      ['urgent-care', 'BOARD'],
+      ['elective', '00D'],
+    ] as const) {
       const moved = ResponsibilityLedger.transfer(ledger, line, HOME, to);
       if (!moved.ok) throw new Error(moved.reason);
       ledger = moved.ledger;
@@ -279,10 +344,26 @@ const eventArbitrary: fc.Arbitrary<SimulatedEvent> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<SimulatedEvent>({ kind: 'ladder', event: { type: 'response_accepted' } }) },
   { weight: 3, arbitrary: fc.constant<SimulatedEvent>({ kind: 'ladder', event: { type: 'response_rejected' } }) },
   { weight: 3, arbitrary: fc.constant<SimulatedEvent>({ kind: 'ladder', event: { type: 'deadline_missed' } }) },
-  { weight: 2, arbitrary: triggerArbitrary.map<SimulatedEvent>((trigger) => ({ kind: 'ladder', event: { type: 'new_trigger', trigger } })) },
+  {
+    weight: 2,
+    arbitrary: triggerArbitrary.map<SimulatedEvent>((trigger) => ({
+      kind: 'ladder',
+      event: { type: 'new_trigger', trigger },
+    })),
+  },
   { weight: 1, arbitrary: fc.constant<SimulatedEvent>({ kind: 'ladder', event: { type: 'de_escalate' } }) },
-  { weight: 3, arbitrary: fc.record({ lines: linesArbitrary, to: fc.constantFrom(...RECEIVERS), failAtStep: failAtArbitrary }).map<SimulatedEvent>((value) => ({ kind: 'transfer', ...value })) },
-  { weight: 3, arbitrary: fc.record({ lines: linesArbitrary, failAtStep: failAtArbitrary }).map<SimulatedEvent>((value) => ({ kind: 'restore', ...value })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ lines: linesArbitrary, to: fc.constantFrom(...RECEIVERS), failAtStep: failAtArbitrary })
+      .map<SimulatedEvent>((value) => ({ kind: 'transfer', ...value })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ lines: linesArbitrary, failAtStep: failAtArbitrary })
+      .map<SimulatedEvent>((value) => ({ kind: 'restore', ...value })),
+  },
 );
 
 describe('property: responsibilities and stages under any sequence of events', () => {
@@ -303,7 +384,9 @@ describe('property: responsibilities and stages under any sequence of events', (
           if (!definition) throw new Error(`stage ${stage} missing from the ladder`);
 
           if (simulated.kind === 'ladder') {
-            const result = nextStage(ladder, stage, simulated.event, { responsibilitiesAway: ResponsibilityLedger.linesAway(ledger).length });
+            const result = nextStage(ladder, stage, simulated.event, {
+              responsibilitiesAway: ResponsibilityLedger.linesAway(ledger).length,
+            });
             if (result.ok) {
               if (result.stage === stage) {
                 expect(result.moved).toBe(false);
@@ -324,7 +407,8 @@ describe('property: responsibilities and stages under any sequence of events', (
             if (outcome.ok) {
               seen.transfersCompleted += 1;
               everWithdrawn = true;
-              for (const line of simulated.lines) expect(ResponsibilityLedger.holderOf(outcome.ledger, line)).toBe(simulated.to);
+              for (const line of simulated.lines)
+                expect(ResponsibilityLedger.holderOf(outcome.ledger, line)).toBe(simulated.to);
             } else {
               seen.sagasCompensated += outcome.completedSteps > 0 ? 1 : 0;
               expect(outcome.ledger).toEqual(before); // a failed saga leaves no trace
@@ -347,7 +431,8 @@ describe('property: responsibilities and stages under any sequence of events', (
           // (a) after every event.
           expectEveryLineHeldOnce(ledger);
           // Responsibilities are away from the consortium only while the case is at withdrawal or restoration.
-          if (stage !== 'withdrawal' && stage !== 'restoration') expect(ResponsibilityLedger.linesAway(ledger)).toEqual([]);
+          if (stage !== 'withdrawal' && stage !== 'restoration')
+            expect(ResponsibilityLedger.linesAway(ledger)).toEqual([]);
         }
       }),
       { numRuns: 500 },

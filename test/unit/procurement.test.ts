@@ -44,12 +44,21 @@ describe('scoring against the published criteria (KF Q16)', () => {
 
 describe('the referral-pattern report (§5.13)', () => {
   it('When a practice refers to itself above the threshold, then it is flagged with the reason; at or below, it is not', () => {
-    const report = referralPatternReport('Q1 2013/14', ['A83010', 'A83005'], [
-      { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 51, referralsToOthers: 49 },
-      { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 50, referralsToOthers: 50 },
-    ]);
+    const report = referralPatternReport(
+      'Q1 2013/14',
+      ['A83010', 'A83005'],
+      [
+        { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 51, referralsToOthers: 49 },
+        { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 50, referralsToOthers: 50 },
+      ],
+    );
     expect(report.lines).toEqual([
-      expect.objectContaining({ practiceCode: 'A83005', selfReferralPercent: 51, flagged: true, reason: expect.stringContaining('over the 50% threshold') }),
+      expect.objectContaining({
+        practiceCode: 'A83005',
+        selfReferralPercent: 51,
+        flagged: true,
+        reason: expect.stringContaining('over the 50% threshold'),
+      }),
       expect.objectContaining({ practiceCode: 'A83010', selfReferralPercent: 50, flagged: false, reason: null }),
     ]);
     expect(report.flaggedPracticeCodes).toEqual(['A83005']);
@@ -57,16 +66,26 @@ describe('the referral-pattern report (§5.13)', () => {
   });
 
   it('When a practice has not reported for the quarter, then it is flagged as unreported; returns for other quarters do not count', () => {
-    const report = referralPatternReport('Q2 2013/14', ['A83005'], [{ practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 1, referralsToOthers: 99 }]);
-    expect(report.lines).toEqual([expect.objectContaining({ reported: false, flagged: true, selfReferralPercent: null })]);
+    const report = referralPatternReport(
+      'Q2 2013/14',
+      ['A83005'],
+      [{ practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 1, referralsToOthers: 99 }],
+    );
+    expect(report.lines).toEqual([
+      expect.objectContaining({ reported: false, flagged: true, selfReferralPercent: null }),
+    ]);
   });
 
   it('When a practice reports twice, then the latest return counts; when it referred nobody, it is not flagged', () => {
-    const report = referralPatternReport('Q1 2013/14', ['A83005', 'A83010'], [
-      { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 90, referralsToOthers: 10 },
-      { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 10, referralsToOthers: 90 },
-      { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 0, referralsToOthers: 0 },
-    ]);
+    const report = referralPatternReport(
+      'Q1 2013/14',
+      ['A83005', 'A83010'],
+      [
+        { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 90, referralsToOthers: 10 },
+        { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 10, referralsToOthers: 90 },
+        { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 0, referralsToOthers: 0 },
+      ],
+    );
     expect(report.flaggedPracticeCodes).toEqual([]);
     expect(report.lines[0]?.selfReferralPercent).toBe(10);
     expect(report.lines[1]?.selfReferralPercent).toBeNull();
@@ -75,22 +94,60 @@ describe('the referral-pattern report (§5.13)', () => {
   it('When the threshold is changed by policy, then the same return is judged against the new threshold', () => {
     const returns = [{ practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 40, referralsToOthers: 60 }];
     expect(referralPatternReport('Q1 2013/14', ['A83005'], returns).flaggedPracticeCodes).toEqual([]);
-    expect(referralPatternReport('Q1 2013/14', ['A83005'], returns, { ...PROCUREMENT_PROCESS_POLICY, selfReferralFlagPercent: 30 }).flaggedPracticeCodes).toEqual(['A83005']);
+    expect(
+      referralPatternReport('Q1 2013/14', ['A83005'], returns, {
+        ...PROCUREMENT_PROCESS_POLICY,
+        selfReferralFlagPercent: 30,
+      }).flaggedPracticeCodes,
+    ).toEqual(['A83005']);
   });
 });
 
 describe('whether a single tender goes to member practices', () => {
   const members = ['A83005', 'A83010'];
-  const groups = [{ id: 'FED-TOWN', memberPracticeCodes: ['B82001'], memberGroupIds: ['FED-INNER'] }, { id: 'FED-INNER', memberPracticeCodes: ['A83010'] }];
+  const groups = [
+    { id: 'FED-TOWN', memberPracticeCodes: ['B82001'], memberGroupIds: ['FED-INNER'] },
+    { id: 'FED-INNER', memberPracticeCodes: ['A83010'] },
+  ];
 
   it('When the provider is a member practice, lists one, or is a federation containing one, then it does', () => {
-    expect(singleTenderToMemberPractices(members, groups, { bidderId: 'A83005', bidderKind: 'practice', memberPracticeCodes: [] })).toBe(true);
-    expect(singleTenderToMemberPractices(members, groups, { bidderId: 'NEWCO', bidderKind: 'other_organisation', memberPracticeCodes: ['A83010'] })).toBe(true);
-    expect(singleTenderToMemberPractices(members, groups, { bidderId: 'FED-TOWN', bidderKind: 'provider_group', memberPracticeCodes: [] })).toBe(true);
+    expect(
+      singleTenderToMemberPractices(members, groups, {
+        bidderId: 'A83005',
+        bidderKind: 'practice',
+        memberPracticeCodes: [],
+      }),
+    ).toBe(true);
+    expect(
+      singleTenderToMemberPractices(members, groups, {
+        bidderId: 'NEWCO',
+        bidderKind: 'other_organisation',
+        memberPracticeCodes: ['A83010'],
+      }),
+    ).toBe(true);
+    expect(
+      singleTenderToMemberPractices(members, groups, {
+        bidderId: 'FED-TOWN',
+        bidderKind: 'provider_group',
+        memberPracticeCodes: [],
+      }),
+    ).toBe(true);
   });
 
   it('When the provider has no member practice in it, then it does not', () => {
-    expect(singleTenderToMemberPractices(members, groups, { bidderId: 'B82001', bidderKind: 'practice', memberPracticeCodes: [] })).toBe(false);
-    expect(singleTenderToMemberPractices(members, groups, { bidderId: 'ACME', bidderKind: 'other_organisation', memberPracticeCodes: ['B82001'] })).toBe(false);
+    expect(
+      singleTenderToMemberPractices(members, groups, {
+        bidderId: 'B82001',
+        bidderKind: 'practice',
+        memberPracticeCodes: [],
+      }),
+    ).toBe(false);
+    expect(
+      singleTenderToMemberPractices(members, groups, {
+        bidderId: 'ACME',
+        bidderKind: 'other_organisation',
+        memberPracticeCodes: ['B82001'],
+      }),
+    ).toBe(false);
   });
 });

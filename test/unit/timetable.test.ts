@@ -35,7 +35,15 @@ const byKey = (milestones: readonly MilestoneDefinition[], key: string): Milesto
 };
 
 /** A milestone as a bare definition for the ordering tests. */
-const bare = (key: string, dueOn: string): MilestoneDefinition => ({ key, kind: 'reform_stage', title: key, dueOn, financialYear: '', quarter: '', source: 'test' });
+const bare = (key: string, dueOn: string): MilestoneDefinition => ({
+  key,
+  kind: 'reform_stage',
+  title: key,
+  dueOn,
+  financialYear: '',
+  quarter: '',
+  source: 'test',
+});
 
 describe('the 2010–2014 reform timetable (Process 4)', () => {
   const reform = reformMilestones();
@@ -52,19 +60,44 @@ describe('the 2010–2014 reform timetable (Process 4)', () => {
 
   it('When the reform timetable is built, then the Board announces the 2013/14 allocations on 18 Dec 2012, in Q3 2012/13, as indicative budgets e-mailed to every consortium', () => {
     const announcement = byKey(reform, 'announce-allocation:2013/14');
-    expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2012-12-18', financialYear: '2012/13', quarter: 'Q3 2012/13' });
+    expect(announcement).toMatchObject({
+      kind: 'announce_allocation',
+      dueOn: '2012-12-18',
+      financialYear: '2012/13',
+      quarter: 'Q3 2012/13',
+    });
     expect(announcement.skipReason).toBeUndefined();
-    expect(announcement.allocation).toMatchObject({ financialYear: '2013/14', basis: 'indicative', notifyConsortia: true });
+    expect(announcement.allocation).toMatchObject({
+      financialYear: '2013/14',
+      basis: 'indicative',
+      notifyConsortia: true,
+    });
     // Process 5: £63.4bn programme allocation, running costs capped at £25 a head, a quality premium of up to £5 a head.
-    expect(announcement.allocation?.parameters).toMatchObject({ financialYear: '2013/14', programmePotPence: 63_400_000_000 * 100, runningCostsCapPencePerHead: 25 * 100, qualityPremiumMaxPencePerHead: 5 * 100, announcedOn: '2012-12-18' });
+    expect(announcement.allocation?.parameters).toMatchObject({
+      financialYear: '2013/14',
+      programmePotPence: 63_400_000_000 * 100,
+      runningCostsCapPencePerHead: 25 * 100,
+      qualityPremiumMaxPencePerHead: 5 * 100,
+      announcedOn: '2012-12-18',
+    });
   });
 
   it('When primary care trusts cease on 1 April 2013, then coverage is checked and the 2013/14 budgets switch from indicative to real that day, without e-mailing anyone', () => {
     const coverage = byKey(reform, 'check-coverage:2013-04-01');
-    expect(coverage).toMatchObject({ kind: 'check_coverage', dueOn: '2013-04-01', financialYear: '2013/14', quarter: 'Q1 2013/14' });
+    expect(coverage).toMatchObject({
+      kind: 'check_coverage',
+      dueOn: '2013-04-01',
+      financialYear: '2013/14',
+      quarter: 'Q1 2013/14',
+    });
     expect(coverage.title).toMatch(/primary care trusts cease/i);
     const switchToReal = byKey(reform, 'switch-budgets:2013/14');
-    expect(switchToReal).toMatchObject({ kind: 'switch_budgets', dueOn: '2013-04-01', financialYear: '2013/14', quarter: 'Q1 2013/14' });
+    expect(switchToReal).toMatchObject({
+      kind: 'switch_budgets',
+      dueOn: '2013-04-01',
+      financialYear: '2013/14',
+      quarter: 'Q1 2013/14',
+    });
     expect(switchToReal.allocation).toMatchObject({ financialYear: '2013/14', basis: 'real', notifyConsortia: false });
   });
 
@@ -83,7 +116,11 @@ describe('the 2010–2014 reform timetable (Process 4)', () => {
 
   it('When any reform milestone is built, then its financial year and quarter are those of its date, its kind is a known kind and it cites a source', () => {
     for (const m of reform) {
-      expect({ key: m.key, ...expectedPlace(m.dueOn) }).toEqual({ key: m.key, financialYear: m.financialYear, quarter: m.quarter });
+      expect({ key: m.key, ...expectedPlace(m.dueOn) }).toEqual({
+        key: m.key,
+        financialYear: m.financialYear,
+        quarter: m.quarter,
+      });
       expect(MILESTONE_KINDS).toContain(m.kind);
       expect(m.source, m.key).toMatch(/§|Process/);
     }
@@ -108,7 +145,10 @@ describe('the recurring cycle (Process 4)', () => {
     expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2012-12-18', quarter: 'Q3 2012/13' });
     expect(announcement.allocation?.parameters.programmePotPence).toBe(6_340_000_000_000);
     // The year's budgets become real on the first day of the year allocated.
-    expect(byKey(cycle, 'switch-budgets:2013/14')).toMatchObject({ dueOn: '2013-04-01', allocation: { basis: 'real' } });
+    expect(byKey(cycle, 'switch-budgets:2013/14')).toMatchObject({
+      dueOn: '2013-04-01',
+      allocation: { basis: 'real' },
+    });
   });
 
   it('When a year with no configured allocation parameters comes round, then its announcement and switch are still in Q3 and on 1 April but are skipped with a reason, not run on an invented pot', () => {
@@ -124,7 +164,11 @@ describe('the recurring cycle (Process 4)', () => {
   });
 
   it('When the policy moves the announcement day, then each year the announcement falls on that day of Q3', () => {
-    const policy: TimetablePolicy = { ...currentTimetablePolicy(), version: 'test', allocationAnnouncementMonthDay: '11-30' };
+    const policy: TimetablePolicy = {
+      ...currentTimetablePolicy(),
+      version: 'test',
+      allocationAnnouncementMonthDay: '11-30',
+    };
     for (const startYear of [2012, 2013, 2020]) {
       const announcement = recurringMilestones(startYear, policy).find((m) => m.kind === 'announce_allocation');
       expect(announcement?.dueOn).toBe(`${startYear}-11-30`);
@@ -133,7 +177,9 @@ describe('the recurring cycle (Process 4)', () => {
   });
 
   it('When the policy names a day that does not exist, then building the cycle fails rather than inventing a date', () => {
-    expect(() => recurringMilestones(2013, { ...currentTimetablePolicy(), allocationAnnouncementMonthDay: '11-31' })).toThrow(RangeError);
+    expect(() =>
+      recurringMilestones(2013, { ...currentTimetablePolicy(), allocationAnnouncementMonthDay: '11-31' }),
+    ).toThrow(RangeError);
   });
 
   it('When the default policy is read, then announcements are on 18 December, a practice has 28 days to join a consortium, and consortia are e-mailed in batches', () => {
@@ -160,10 +206,17 @@ describe('the default timetable', () => {
   });
 
   it('When milestones fall on the same day, then they fire in key order: on 1 April 2013 coverage, then the Q1 review, then the switch to real budgets', () => {
-    expect(milestones.filter((m) => m.dueOn === '2013-04-01').map((m) => m.key)).toEqual(['check-coverage:2013-04-01', 'condition-review:Q1 2013/14', 'switch-budgets:2013/14']);
+    expect(milestones.filter((m) => m.dueOn === '2013-04-01').map((m) => m.key)).toEqual([
+      'check-coverage:2013-04-01',
+      'condition-review:Q1 2013/14',
+      'switch-budgets:2013/14',
+    ]);
     for (let i = 1; i < milestones.length; i += 1) {
       const [before, after] = [milestones[i - 1] as MilestoneDefinition, milestones[i] as MilestoneDefinition];
-      expect(before.dueOn < after.dueOn || (before.dueOn === after.dueOn && before.key < after.key), `${before.key} before ${after.key}`).toBe(true);
+      expect(
+        before.dueOn < after.dueOn || (before.dueOn === after.dueOn && before.key < after.key),
+        `${before.key} before ${after.key}`,
+      ).toBe(true);
     }
   });
 

@@ -50,7 +50,9 @@ const steps: CaseStep[] = [];
 const notices: NoticeInput[] = [];
 const reviews: Array<{ criterionId: string; outcome: string; key: string }> = [];
 
-type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> & Pick<NoticeActivities, 'issueNotice'> & AuthorisationActivities;
+type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> &
+  Pick<NoticeActivities, 'issueNotice'> &
+  AuthorisationActivities;
 const mockActivities: Mocked = {
   async recordCaseStep({ step }) {
     steps.push(step);
@@ -60,7 +62,12 @@ const mockActivities: Mocked = {
     return { noticeId: input.noticeKey, recipients: ['ao@example.nhs.uk'] };
   },
   async recordAuthorisationApplication(input) {
-    return { population: 120_000, populationComplete: true, findings: [], evidenceMissing: input.criterionIds.filter((id) => !input.application.evidence.some((e) => e.criterionId === id)) };
+    return {
+      population: 120_000,
+      populationComplete: true,
+      findings: [],
+      evidenceMissing: input.criterionIds.filter((id) => !input.application.evidence.some((e) => e.criterionId === id)),
+    };
   },
   async recordAssessmentResults() {},
   async recordConditionsResponse() {},
@@ -76,7 +83,11 @@ const rules = currentAuthorisationRules();
 const catalogue = currentCriteriaCatalogue();
 const officer: AuthorisationActor = { id: 'officer-1', role: 'case_officer' };
 const panel: AuthorisationActor = { id: 'panel-1', role: 'decision_panel' };
-const consortiumOfficer = (code: string): AuthorisationActor => ({ id: `co-${code}`, role: 'consortium_officer', consortiumCode: code });
+const consortiumOfficer = (code: string): AuthorisationActor => ({
+  id: `co-${code}`,
+  role: 'consortium_officer',
+  consortiumCode: code,
+});
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
@@ -127,7 +138,12 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
   steps.length = 0;
   notices.length = 0;
   reviews.length = 0;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: mockActivities,
+  });
   return worker.runUntil(async () => {
     try {
       return await body();
@@ -140,14 +156,22 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
 
 const started: WorkflowHandle[] = [];
 async function startAuthorisation(taskQueue: string, input: AuthorisationInput): Promise<WorkflowHandle> {
-  const handle = await env.client.workflow.start('authorisation', { taskQueue, workflowId: authorisationWorkflowId(input.code), args: [input] });
+  const handle = await env.client.workflow.start('authorisation', {
+    taskQueue,
+    workflowId: authorisationWorkflowId(input.code),
+    args: [input],
+  });
   started.push(handle);
   return handle;
 }
 
 type Handle = WorkflowHandle;
 
-async function waitFor(handle: Handle, predicate: (state: AuthorisationState) => boolean, what: string): Promise<AuthorisationState> {
+async function waitFor(
+  handle: Handle,
+  predicate: (state: AuthorisationState) => boolean,
+  what: string,
+): Promise<AuthorisationState> {
   return eventually(async () => {
     const state = await handle.query(authorisationState);
     return predicate(state) ? state : null;
@@ -165,7 +189,11 @@ async function skipTo(date: string): Promise<void> {
 }
 
 /** The evidence steps' results, with `unmet` criteria found unmet at the first step that evidences them. */
-function stepResults(step: (typeof EVIDENCE_STEPS)[number], unmet: readonly string[], recordedUnmet: Set<string>): CriterionResult[] {
+function stepResults(
+  step: (typeof EVIDENCE_STEPS)[number],
+  unmet: readonly string[],
+  recordedUnmet: Set<string>,
+): CriterionResult[] {
   return criteriaEvidencedBy(step, catalogue).map((c) => {
     if (unmet.includes(c.id) && !recordedUnmet.has(c.id)) {
       recordedUnmet.add(c.id);
@@ -176,24 +204,60 @@ function stepResults(step: (typeof EVIDENCE_STEPS)[number], unmet: readonly stri
 }
 
 /** Starts the process and takes it through application, assessment and the conditions panel. */
-async function startAndAssess(taskQueue: string, code: string, unmet: readonly string[]): Promise<{ handle: Handle; input: AuthorisationInput; state: AuthorisationState }> {
+async function startAndAssess(
+  taskQueue: string,
+  code: string,
+  unmet: readonly string[],
+): Promise<{ handle: Handle; input: AuthorisationInput; state: AuthorisationState }> {
   const input = await inputFor(code);
   const handle = await startAuthorisation(taskQueue, input);
-  await waitFor(handle, (s) => s.stage === 'awaiting_application' && s.wave !== null, 'awaiting_application with a wave');
+  await waitFor(
+    handle,
+    (s) => s.stage === 'awaiting_application' && s.wave !== null,
+    'awaiting_application with a wave',
+  );
   await until(() => notices.some((n) => n.kind === 'wave_assigned'), 'the wave notice');
-  await handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer(code), application }] });
+  await handle.executeUpdate(submitAuthorisationApplication, {
+    args: [{ actor: consortiumOfficer(code), application }],
+  });
   const recordedUnmet = new Set<string>();
   for (const step of EVIDENCE_STEPS) {
-    await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step, summary: `${step} done`, results: stepResults(step, unmet, recordedUnmet), ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}) } }] });
+    await handle.executeUpdate(recordAssessmentStep, {
+      args: [
+        {
+          actor: officer,
+          record: {
+            step,
+            summary: `${step} done`,
+            results: stepResults(step, unmet, recordedUnmet),
+            ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}),
+          },
+        },
+      ],
+    });
   }
-  await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }] });
-  const state = await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'conditions panel sat' } }] });
+  await handle.executeUpdate(recordAssessmentStep, {
+    args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+  });
+  const state = await handle.executeUpdate(recordAssessmentStep, {
+    args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'conditions panel sat' } }],
+  });
   return { handle, input, state };
 }
 
 /** Skips to the next review date and records the given outcome for each open condition. */
-async function reviewRound(handle: Handle, outcomes: Record<string, { outcome: 'discharged' | 'varied' | 'escalated'; supportLevel?: 'I' | 'II' | 'III' | 'IV' | 'V' | 'VI' }>): Promise<AuthorisationState> {
-  let waiting = await waitFor(handle, (s) => s.stage === 'awaiting_establishment' || (s.nextReviewOn !== null && s.reviewRound === null), 'a scheduled review');
+async function reviewRound(
+  handle: Handle,
+  outcomes: Record<
+    string,
+    { outcome: 'discharged' | 'varied' | 'escalated'; supportLevel?: 'I' | 'II' | 'III' | 'IV' | 'V' | 'VI' }
+  >,
+): Promise<AuthorisationState> {
+  let waiting = await waitFor(
+    handle,
+    (s) => s.stage === 'awaiting_establishment' || (s.nextReviewOn !== null && s.reviewRound === null),
+    'a scheduled review',
+  );
   if (waiting.stage === 'awaiting_establishment') {
     await skipTo(waiting.establishmentDate);
     waiting = await waitFor(handle, (s) => s.nextReviewOn !== null && s.reviewRound === null, 'a scheduled review');
@@ -202,7 +266,11 @@ async function reviewRound(handle: Handle, outcomes: Record<string, { outcome: '
   const open = await waitForStage(handle, 'condition_review');
   let state = open;
   for (const [criterionId, review] of Object.entries(outcomes)) {
-    state = await handle.executeUpdate(reviewAuthorisationCondition, { args: [{ actor: officer, criterionId, review: { ...review, reason: `review of ${criterionId}: ${review.outcome}` } }] });
+    state = await handle.executeUpdate(reviewAuthorisationCondition, {
+      args: [
+        { actor: officer, criterionId, review: { ...review, reason: `review of ${criterionId}: ${review.outcome}` } },
+      ],
+    });
   }
   return state;
 }
@@ -231,9 +299,13 @@ describe('authorisation workflow', () => {
 
       await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
-      const decided = await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all criteria met' } }] });
+      const decided = await handle.executeUpdate(decideAuthorisation, {
+        args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all criteria met' } }],
+      });
       expect(decided.decision).toMatchObject({ outcome: 'authorised', directions: false, decidedBy: 'panel-1' });
-      expect(Date.parse(decided.decision?.decidedAt ?? '')).toBeGreaterThanOrEqual(dayStart(input.waveSchedule.waves[0]?.decisionDate ?? ''));
+      expect(Date.parse(decided.decision?.decidedAt ?? '')).toBeGreaterThanOrEqual(
+        dayStart(input.waveSchedule.waves[0]?.decisionDate ?? ''),
+      );
       const final: AuthorisationState = await handle.result(); // time skips to establishment
       await recordHistory(handle, 'authorisation-authorised');
       return { final, input };
@@ -243,11 +315,32 @@ describe('authorisation workflow', () => {
     expect(final.establishedOn).toBe(input.waveSchedule.establishmentDate);
     expect(Date.parse(final.closedAt ?? '')).toBeGreaterThanOrEqual(dayStart(input.waveSchedule.establishmentDate));
     expect(final.conditions).toEqual([]);
-    expect(stepNames()).toEqual(['started', 'wave:1', 'application', 'desktop_review', 'stakeholder_survey', 'site_visit', 'moderation', 'conditions_panel', 'decision-day:1', 'decision', 'established', 'closed']);
-    expect(steps.find((s) => s.step === 'decision')?.decision).toMatchObject({ outcome: 'authorised', reasons: 'all criteria met' });
+    expect(stepNames()).toEqual([
+      'started',
+      'wave:1',
+      'application',
+      'desktop_review',
+      'stakeholder_survey',
+      'site_visit',
+      'moderation',
+      'conditions_panel',
+      'decision-day:1',
+      'decision',
+      'established',
+      'closed',
+    ]);
+    expect(steps.find((s) => s.step === 'decision')?.decision).toMatchObject({
+      outcome: 'authorised',
+      reasons: 'all criteria met',
+    });
     expect(steps.find((s) => s.step === 'decision')?.ruleVersion).toContain(rules.version);
     expect(steps.at(-1)?.status).toBe('closed');
-    expect(notices.map((n) => n.noticeKey.split(':').slice(2).join(':'))).toEqual(['wave:1', 'application-received', 'decision', 'established']);
+    expect(notices.map((n) => n.noticeKey.split(':').slice(2).join(':'))).toEqual([
+      'wave:1',
+      'application-received',
+      'decision',
+      'established',
+    ]);
   });
 
   it('When conditions are proposed, answered, imposed and then all discharged at the first quarterly review, then the case closes', async () => {
@@ -263,21 +356,32 @@ describe('authorisation workflow', () => {
       const panelAt = Date.parse(state.assessment.steps.at(-1)?.recordedAt ?? '');
       expect(Date.parse(state.conditionsResponse.dueAt ?? '') - panelAt).toBe(policy.conditionsResponseDays * DAY_MS);
 
-      const responded = await handle.executeUpdate(respondToProposedConditions, { args: [{ actor: consortiumOfficer('A02'), response: { accepts: true, comments: 'we accept both conditions' } }] });
+      const responded = await handle.executeUpdate(respondToProposedConditions, {
+        args: [{ actor: consortiumOfficer('A02'), response: { accepts: true, comments: 'we accept both conditions' } }],
+      });
       expect(responded.conditionsResponse.status).toBe('received');
       expect(responded.stage).toBe('awaiting_decision_date');
 
       await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
-      const decided = await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'two criteria unmet' } }] });
+      const decided = await handle.executeUpdate(decideAuthorisation, {
+        args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'two criteria unmet' } }],
+      });
       expect(decided.conditions.map((c) => c.criterionId)).toEqual(['2.3A', '3.1A']);
       expect(decided.decision?.directions).toBe(false); // levels I and III carry no legal directions
       for (const c of decided.conditions) {
-        expect(Date.parse(c.rectificationPlanDueAt) - Date.parse(decided.decision?.decidedAt ?? '')).toBe(rules.rectificationPlanDays * DAY_MS);
-        await handle.executeUpdate(submitRectificationPlan, { args: [{ actor: consortiumOfficer('A02'), criterionId: c.criterionId, plan: `plan for ${c.criterionId}` }] });
+        expect(Date.parse(c.rectificationPlanDueAt) - Date.parse(decided.decision?.decidedAt ?? '')).toBe(
+          rules.rectificationPlanDays * DAY_MS,
+        );
+        await handle.executeUpdate(submitRectificationPlan, {
+          args: [{ actor: consortiumOfficer('A02'), criterionId: c.criterionId, plan: `plan for ${c.criterionId}` }],
+        });
       }
 
-      const reviewed = await reviewRound(handle, { '2.3A': { outcome: 'discharged' }, '3.1A': { outcome: 'discharged' } });
+      const reviewed = await reviewRound(handle, {
+        '2.3A': { outcome: 'discharged' },
+        '3.1A': { outcome: 'discharged' },
+      });
       expect(reviewed.conditions.every((c) => c.status === 'discharged')).toBe(true);
       const final: AuthorisationState = await handle.result();
       await recordHistory(handle, 'authorisation-conditions-discharged');
@@ -288,14 +392,26 @@ describe('authorisation workflow', () => {
     const firstReview = addMonthsToIsoDate(input.waveSchedule.establishmentDate, rules.conditionReviewIntervalMonths);
     expect(final.conditions.map((c) => c.reviews.map((r) => r.round))).toEqual([[1], [1]]);
     expect(steps.find((s) => s.step === 'review:1')?.dueAt).toBe(new Date(dayStart(firstReview)).toISOString());
-    expect(steps.find((s) => s.step === 'conditions-response')?.settleDeadlines).toEqual([{ step: 'conditions_panel', status: 'met' }]);
-    expect(steps.find((s) => s.step === 'rectification-plan:3.1A')?.settleDeadlines).toEqual([{ step: 'rectification-plans', status: 'met' }]);
+    expect(steps.find((s) => s.step === 'conditions-response')?.settleDeadlines).toEqual([
+      { step: 'conditions_panel', status: 'met' },
+    ]);
+    expect(steps.find((s) => s.step === 'rectification-plan:3.1A')?.settleDeadlines).toEqual([
+      { step: 'rectification-plans', status: 'met' },
+    ]);
     expect(stepNames()).not.toContain('conditions-response-missed');
     expect(reviews).toEqual([
       { criterionId: '2.3A', outcome: 'discharged', key: 'round-1' },
       { criterionId: '3.1A', outcome: 'discharged', key: 'round-1' },
     ]);
-    expect(notices.map((n) => n.kind)).toEqual(['wave_assigned', 'application_received', 'conditions_proposed', 'authorisation_decision', 'established', 'condition_discharged', 'condition_discharged']);
+    expect(notices.map((n) => n.kind)).toEqual([
+      'wave_assigned',
+      'application_received',
+      'conditions_proposed',
+      'authorisation_decision',
+      'established',
+      'condition_discharged',
+      'condition_discharged',
+    ]);
     expect(notices.find((n) => n.kind === 'conditions_proposed')?.respondBy).toBeTruthy();
   });
 
@@ -303,20 +419,45 @@ describe('authorisation workflow', () => {
     const taskQueue = 'wf-auth-escalated';
     const final = await withWorker(taskQueue, async () => {
       const { handle, input } = await startAndAssess(taskQueue, 'A03', ['3.2B', '5.3A']);
-      await handle.executeUpdate(respondToProposedConditions, { args: [{ actor: consortiumOfficer('A03'), response: { accepts: false, comments: 'we dispute 5.3A', conditionComments: [{ criterionId: '5.3A', comment: 'support is contracted' }] } }] });
+      await handle.executeUpdate(respondToProposedConditions, {
+        args: [
+          {
+            actor: consortiumOfficer('A03'),
+            response: {
+              accepts: false,
+              comments: 'we dispute 5.3A',
+              conditionComments: [{ criterionId: '5.3A', comment: 'support is contracted' }],
+            },
+          },
+        ],
+      });
       await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
-      const decided = await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'financial plan and support unmet' } }] });
-      await handle.executeUpdate(submitRectificationPlan, { args: [{ actor: consortiumOfficer('A03'), criterionId: '5.3A', plan: 'procure a support organisation' }] });
+      const decided = await handle.executeUpdate(decideAuthorisation, {
+        args: [
+          {
+            actor: panel,
+            decision: { outcome: 'authorised_with_conditions', reasons: 'financial plan and support unmet' },
+          },
+        ],
+      });
+      await handle.executeUpdate(submitRectificationPlan, {
+        args: [{ actor: consortiumOfficer('A03'), criterionId: '5.3A', plan: 'procure a support organisation' }],
+      });
 
       // 35 days later the plan for 3.2B is still missing: the condition is escalated.
       await env.sleep((rules.rectificationPlanDays + 1) * DAY_MS);
       const escalated = await waitFor(handle, (s) => s.escalations.length === 1, 'the escalation');
       expect(escalated.escalations[0]).toMatchObject({ criterionId: '3.2B', by: 'system' });
-      const escalatedAfter = Date.parse(escalated.escalations[0]?.at ?? '') - Date.parse(decided.decision?.decidedAt ?? '');
+      const escalatedAfter =
+        Date.parse(escalated.escalations[0]?.at ?? '') - Date.parse(decided.decision?.decidedAt ?? '');
       expect(escalatedAfter).toBeGreaterThanOrEqual(rules.rectificationPlanDays * DAY_MS);
       expect(escalatedAfter).toBeLessThan(rules.rectificationPlanDays * DAY_MS + 60_000);
-      const late = await rejection(handle.executeUpdate(submitRectificationPlan, { args: [{ actor: consortiumOfficer('A03'), criterionId: '3.2B', plan: 'too late' }] }));
+      const late = await rejection(
+        handle.executeUpdate(submitRectificationPlan, {
+          args: [{ actor: consortiumOfficer('A03'), criterionId: '3.2B', plan: 'too late' }],
+        }),
+      );
       expect(late).toBe('InvalidTransition');
 
       const reviewed = await reviewRound(handle, { '5.3A': { outcome: 'escalated' } });
@@ -327,21 +468,37 @@ describe('authorisation workflow', () => {
     });
     expect(final.stage).toBe('closed');
     expect(final.escalations.map((e) => e.criterionId)).toEqual(['3.2B', '5.3A']);
-    expect(steps.find((s) => s.step === 'rectification-plans-missed')?.settleDeadlines).toEqual([{ step: 'rectification-plans', status: 'missed' }]);
-    expect(steps.find((s) => s.step === 'escalation:3.2B')?.decision).toMatchObject({ outcome: 'escalated', details: { escalatedTo: 'intervention' } });
+    expect(steps.find((s) => s.step === 'rectification-plans-missed')?.settleDeadlines).toEqual([
+      { step: 'rectification-plans', status: 'missed' },
+    ]);
+    expect(steps.find((s) => s.step === 'escalation:3.2B')?.decision).toMatchObject({
+      outcome: 'escalated',
+      details: { escalatedTo: 'intervention' },
+    });
     expect(steps.find((s) => s.step === 'review:1:5.3A')?.decision).toMatchObject({ outcome: 'escalated' });
-    expect(notices.filter((n) => n.kind === 'condition_escalated').map((n) => n.noticeKey)).toEqual(['authorisation:A03:escalation:3.2B', 'authorisation:A03:review:1:5.3A']);
+    expect(notices.filter((n) => n.kind === 'condition_escalated').map((n) => n.noticeKey)).toEqual([
+      'authorisation:A03:escalation:3.2B',
+      'authorisation:A03:review:1:5.3A',
+    ]);
   });
 
   it('When the panel does not authorise, then it must state steps and interim arrangements (§4.8), and directions are put in place', async () => {
     const taskQueue = 'wf-auth-not-authorised';
     const final = await withWorker(taskQueue, async () => {
       const { handle, input } = await startAndAssess(taskQueue, 'A04', ['6.1A']);
-      await handle.executeUpdate(respondToProposedConditions, { args: [{ actor: consortiumOfficer('A04'), response: { accepts: true, comments: 'we will recruit' } }] });
+      await handle.executeUpdate(respondToProposedConditions, {
+        args: [{ actor: consortiumOfficer('A04'), response: { accepts: true, comments: 'we will recruit' } }],
+      });
       await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
 
-      const bare = await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'established_not_authorised', reasons: 'no accountable officer' } }] }));
+      const bare = await rejection(
+        handle.executeUpdate(decideAuthorisation, {
+          args: [
+            { actor: panel, decision: { outcome: 'established_not_authorised', reasons: 'no accountable officer' } },
+          ],
+        }),
+      );
       expect(bare).toBe('InvalidInput');
       expect((await handle.query(authorisationState)).decision).toBeNull();
 
@@ -360,7 +517,9 @@ describe('authorisation workflow', () => {
       });
       expect(decided.decision).toMatchObject({ outcome: 'established_not_authorised', directions: true });
       expect(decided.conditions.map((c) => [c.criterionId, c.supportLevel])).toEqual([['6.1A', 'IV']]);
-      await handle.executeUpdate(submitRectificationPlan, { args: [{ actor: consortiumOfficer('A04'), criterionId: '6.1A', plan: 'recruit by June' }] });
+      await handle.executeUpdate(submitRectificationPlan, {
+        args: [{ actor: consortiumOfficer('A04'), criterionId: '6.1A', plan: 'recruit by June' }],
+      });
 
       const varied = await reviewRound(handle, { '6.1A': { outcome: 'varied', supportLevel: 'II' } });
       expect(varied.conditions[0]).toMatchObject({ status: 'open', supportLevel: 'II' });
@@ -375,33 +534,60 @@ describe('authorisation workflow', () => {
       [1, 'varied', 'II'],
       [2, 'discharged', 'II'],
     ]);
-    expect(steps.find((s) => s.step === 'decision')?.decision).toMatchObject({ outcome: 'established_not_authorised', details: { directions: true } });
+    expect(steps.find((s) => s.step === 'decision')?.decision).toMatchObject({
+      outcome: 'established_not_authorised',
+      details: { directions: true },
+    });
     expect(stepNames()).toContain('directions');
     const directions = notices.find((n) => n.kind === 'directions');
     expect(directions?.body).toContain('appoint an accountable officer');
     expect(directions?.body).toContain('Interim arrangements');
-    expect(steps.find((s) => s.step === 'review:1:6.1A')?.decision).toMatchObject({ outcome: 'varied', details: { directions: false } });
+    expect(steps.find((s) => s.step === 'review:1:6.1A')?.decision).toMatchObject({
+      outcome: 'varied',
+      details: { directions: false },
+    });
   });
 
   it('When the consortium responds after its 14 days, then the response is refused and the missed deadline is on record before the decision', async () => {
     const taskQueue = 'wf-auth-late-response';
     const final = await withWorker(taskQueue, async () => {
       const { handle, input, state } = await startAndAssess(taskQueue, 'A05', ['4.3B']);
-      const early = await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'r' } }] }));
+      const early = await rejection(
+        handle.executeUpdate(decideAuthorisation, {
+          args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'r' } }],
+        }),
+      );
       expect(early).toBe('InvalidTransition');
 
       await env.sleep((policy.conditionsResponseDays + 1) * DAY_MS);
-      const missed = await waitFor(handle, (s) => s.conditionsResponse.status === 'deadline_passed', 'the missed deadline');
+      const missed = await waitFor(
+        handle,
+        (s) => s.conditionsResponse.status === 'deadline_passed',
+        'the missed deadline',
+      );
       expect(missed.conditionsResponse.dueAt).toBe(state.conditionsResponse.dueAt);
       expect(stepNames()).toContain('conditions-response-missed');
-      const late = await rejection(handle.executeUpdate(respondToProposedConditions, { args: [{ actor: consortiumOfficer('A05'), response: { accepts: true, comments: 'sorry, late' } }] }));
+      const late = await rejection(
+        handle.executeUpdate(respondToProposedConditions, {
+          args: [{ actor: consortiumOfficer('A05'), response: { accepts: true, comments: 'sorry, late' } }],
+        }),
+      );
       expect(late).toBe('InvalidTransition');
       expect((await handle.query(authorisationState)).conditionsResponse.response).toBeNull();
 
       await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
-      await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'register of interests not published' } }] });
-      await handle.executeUpdate(submitRectificationPlan, { args: [{ actor: consortiumOfficer('A05'), criterionId: '4.3B', plan: 'publish the register' }] });
+      await handle.executeUpdate(decideAuthorisation, {
+        args: [
+          {
+            actor: panel,
+            decision: { outcome: 'authorised_with_conditions', reasons: 'register of interests not published' },
+          },
+        ],
+      });
+      await handle.executeUpdate(submitRectificationPlan, {
+        args: [{ actor: consortiumOfficer('A05'), criterionId: '4.3B', plan: 'publish the register' }],
+      });
       await reviewRound(handle, { '4.3B': { outcome: 'discharged' } });
       const final: AuthorisationState = await handle.result();
       await recordHistory(handle, 'authorisation-late-response');
@@ -411,8 +597,12 @@ describe('authorisation workflow', () => {
     const names = stepNames();
     expect(names.indexOf('conditions-response-missed')).toBeLessThan(names.indexOf('decision'));
     expect(names).not.toContain('conditions-response');
-    expect(steps.find((s) => s.step === 'conditions-response-missed')?.settleDeadlines).toEqual([{ step: 'conditions_panel', status: 'missed' }]);
-    expect(steps.find((s) => s.step === 'decision')?.decision?.details).toMatchObject({ consortiumResponse: 'deadline_passed' });
+    expect(steps.find((s) => s.step === 'conditions-response-missed')?.settleDeadlines).toEqual([
+      { step: 'conditions_panel', status: 'missed' },
+    ]);
+    expect(steps.find((s) => s.step === 'decision')?.decision?.details).toMatchObject({
+      consortiumResponse: 'deadline_passed',
+    });
     expect(notices.map((n) => n.kind)).toContain('conditions_response_missed');
   });
 
@@ -420,21 +610,41 @@ describe('authorisation workflow', () => {
     const taskQueue = 'wf-auth-simulated-calendar';
     const result = await withWorker(taskQueue, async () => {
       const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
-      const input: AuthorisationInput = { ...(await inputFor('A07')), waveSchedule: currentWaveSchedule(), wave: 1, clockOffsetMs };
+      const input: AuthorisationInput = {
+        ...(await inputFor('A07')),
+        waveSchedule: currentWaveSchedule(),
+        wave: 1,
+        clockOffsetMs,
+      };
       const handle = await startAuthorisation(taskQueue, input);
       await until(() => notices.some((n) => n.kind === 'wave_assigned'), 'the wave notice');
-      await handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('A07'), application }] });
-      for (const step of EVIDENCE_STEPS) await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], new Set()) } }] });
-      await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }] });
-      const assessed = await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'none' } }] });
+      await handle.executeUpdate(submitAuthorisationApplication, {
+        args: [{ actor: consortiumOfficer('A07'), application }],
+      });
+      for (const step of EVIDENCE_STEPS)
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], new Set()) } }],
+        });
+      await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+      });
+      const assessed = await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'none' } }],
+      });
       expect(assessed.stage).toBe('awaiting_decision_date'); // 1 Nov 2012 is before wave 1's 5 Dec 2012
       expect(assessed.startedAt.slice(0, 10)).toBe('2012-11-01');
-      const early = await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }] }));
+      const early = await rejection(
+        handle.executeUpdate(decideAuthorisation, {
+          args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
+        }),
+      );
       expect(early).toBe('InvalidTransition');
 
       await env.sleep(dayStart('2012-12-05') - clockOffsetMs - (await env.currentTimeMs()) + 60 * 60 * 1000);
       await waitForStage(handle, 'awaiting_decision');
-      const decided = await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }] });
+      const decided = await handle.executeUpdate(decideAuthorisation, {
+        args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
+      });
       const final: AuthorisationState = await handle.result(); // time skips to 1 April 2013
       await recordHistory(handle, 'authorisation-simulated-calendar');
       return { decided, final };
@@ -442,7 +652,20 @@ describe('authorisation workflow', () => {
     expect(result.decided.decision?.decidedAt.slice(0, 10)).toBe('2012-12-05');
     expect(result.final.establishedOn).toBe('2013-04-01');
     expect(result.final.closedAt?.slice(0, 10)).toBe('2013-04-01');
-    expect(stepNames()).toEqual(['started', 'wave:1', 'application', 'desktop_review', 'stakeholder_survey', 'site_visit', 'moderation', 'conditions_panel', 'decision-day:1', 'decision', 'established', 'closed']);
+    expect(stepNames()).toEqual([
+      'started',
+      'wave:1',
+      'application',
+      'desktop_review',
+      'stakeholder_survey',
+      'site_visit',
+      'moderation',
+      'conditions_panel',
+      'decision-day:1',
+      'decision',
+      'established',
+      'closed',
+    ]);
   });
 
   it('When updates come out of order, from the wrong role, after a step closed or with bad data, then they are rejected before they enter history', async () => {
@@ -451,47 +674,175 @@ describe('authorisation workflow', () => {
       const input = await inputFor('A06');
       const handle = await startAuthorisation(taskQueue, { ...input, wave: null });
       await waitForStage(handle, 'awaiting_application');
-      const desktop = (results: CriterionResult[]) => ({ actor: officer, record: { step: 'desktop_review' as const, summary: 'desktop', results } });
-      const allDesktopMet = criteriaEvidencedBy('desktop_review', catalogue).map((c) => ({ criterionId: c.id, met: true }));
+      const desktop = (results: CriterionResult[]) => ({
+        actor: officer,
+        record: { step: 'desktop_review' as const, summary: 'desktop', results },
+      });
+      const allDesktopMet = criteriaEvidencedBy('desktop_review', catalogue).map((c) => ({
+        criterionId: c.id,
+        met: true,
+      }));
 
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe('InvalidTransition'); // before the application
-      expect(await rejection(handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('B99'), application }] }))).toBe('Forbidden'); // another consortium
-      expect(await rejection(handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }))).toBe('Forbidden');
-      expect(await rejection(handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('A06'), application: { ...application, evidence: [{ criterionId: '9.9Z', summary: 'x' }] } }] }))).toBe('InvalidInput');
-      await handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('A06'), application }] });
-      expect(await rejection(handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: consortiumOfficer('A06'), application }] }))).toBe('InvalidTransition'); // twice
+      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
+        'InvalidTransition',
+      ); // before the application
+      expect(
+        await rejection(
+          handle.executeUpdate(submitAuthorisationApplication, {
+            args: [{ actor: consortiumOfficer('B99'), application }],
+          }),
+        ),
+      ).toBe('Forbidden'); // another consortium
+      expect(
+        await rejection(
+          handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }),
+        ),
+      ).toBe('Forbidden');
+      expect(
+        await rejection(
+          handle.executeUpdate(submitAuthorisationApplication, {
+            args: [
+              {
+                actor: consortiumOfficer('A06'),
+                application: { ...application, evidence: [{ criterionId: '9.9Z', summary: 'x' }] },
+              },
+            ],
+          }),
+        ),
+      ).toBe('InvalidInput');
+      await handle.executeUpdate(submitAuthorisationApplication, {
+        args: [{ actor: consortiumOfficer('A06'), application }],
+      });
+      expect(
+        await rejection(
+          handle.executeUpdate(submitAuthorisationApplication, {
+            args: [{ actor: consortiumOfficer('A06'), application }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // twice
 
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [{ ...desktop(allDesktopMet), actor: consortiumOfficer('A06') }] }))).toBe('Forbidden'); // wrong role
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'site_visit', summary: 'visit', results: [] } }] }))).toBe('InvalidTransition'); // out of order
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '2.4C', met: true }])] }))).toBe('InvalidInput'); // not evidenced by a desktop review
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '9.9Z', met: true }])] }))).toBe('InvalidInput');
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, {
+            args: [{ ...desktop(allDesktopMet), actor: consortiumOfficer('A06') }],
+          }),
+        ),
+      ).toBe('Forbidden'); // wrong role
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: officer, record: { step: 'site_visit', summary: 'visit', results: [] } }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // out of order
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '2.4C', met: true }])] }),
+        ),
+      ).toBe('InvalidInput'); // not evidenced by a desktop review
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '9.9Z', met: true }])] }),
+        ),
+      ).toBe('InvalidInput');
       await handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] });
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe('InvalidTransition'); // after it closed
+      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
+        'InvalidTransition',
+      ); // after it closed
 
       const recordedUnmet = new Set<string>();
-      for (const step of ['stakeholder_survey', 'site_visit'] as const) await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], recordedUnmet) } }] });
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'moderation', summary: 'm' } }] }))).toBe('Forbidden'); // moderation is the case officer's
-      await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }] });
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [{ actor: officer, record: { step: 'conditions_panel', summary: 'p' } }] }))).toBe('Forbidden'); // the panel's
-      await handle.executeUpdate(recordAssessmentStep, { args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }] });
+      for (const step of ['stakeholder_survey', 'site_visit'] as const)
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], recordedUnmet) } }],
+        });
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: panel, record: { step: 'moderation', summary: 'm' } }],
+          }),
+        ),
+      ).toBe('Forbidden'); // moderation is the case officer's
+      await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+      });
+      expect(
+        await rejection(
+          handle.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: officer, record: { step: 'conditions_panel', summary: 'p' } }],
+          }),
+        ),
+      ).toBe('Forbidden'); // the panel's
+      await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }],
+      });
 
-      expect(await rejection(handle.executeUpdate(respondToProposedConditions, { args: [{ actor: consortiumOfficer('A06'), response: { accepts: true, comments: 'x' } }] }))).toBe('InvalidTransition'); // nothing proposed
-      expect(await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }] }))).toBe('InvalidTransition'); // no wave yet
-      expect(await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: panel, wave: 1 }] }))).toBe('Forbidden');
-      expect(await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 9 }] }))).toBe('InvalidInput');
+      expect(
+        await rejection(
+          handle.executeUpdate(respondToProposedConditions, {
+            args: [{ actor: consortiumOfficer('A06'), response: { accepts: true, comments: 'x' } }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // nothing proposed
+      expect(
+        await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // no wave yet
+      expect(
+        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: panel, wave: 1 }] })),
+      ).toBe('Forbidden');
+      expect(
+        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 9 }] })),
+      ).toBe('InvalidInput');
       await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] });
       const reassigned = await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 2 }] });
       expect(reassigned.wave).toEqual({ wave: 2, decisionDate: input.waveSchedule.waves[1]?.decisionDate });
-      expect(await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }] }))).toBe('InvalidTransition'); // before the decision date
+      expect(
+        await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // before the decision date
 
       await skipTo(input.waveSchedule.waves[1]?.decisionDate ?? '');
       await waitForStage(handle, 'awaiting_decision');
-      expect(await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: officer, decision: { outcome: 'authorised', reasons: 'met' } }] }))).toBe('Forbidden');
-      expect(await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'met' } }] }))).toBe('InvalidInput'); // no conditions
-      expect(await rejection(handle.executeUpdate(reviewAuthorisationCondition, { args: [{ actor: officer, criterionId: '1.1A', review: { outcome: 'discharged', reason: 'x' } }] }))).toBe('InvalidTransition');
-      await handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }] });
-      expect(await rejection(handle.executeUpdate(decideAuthorisation, { args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'again' } }] }))).toBe('InvalidTransition'); // after close
-      expect(await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] }))).toBe('InvalidTransition');
+      expect(
+        await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: officer, decision: { outcome: 'authorised', reasons: 'met' } }],
+          }),
+        ),
+      ).toBe('Forbidden');
+      expect(
+        await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'met' } }],
+          }),
+        ),
+      ).toBe('InvalidInput'); // no conditions
+      expect(
+        await rejection(
+          handle.executeUpdate(reviewAuthorisationCondition, {
+            args: [{ actor: officer, criterionId: '1.1A', review: { outcome: 'discharged', reason: 'x' } }],
+          }),
+        ),
+      ).toBe('InvalidTransition');
+      await handle.executeUpdate(decideAuthorisation, {
+        args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
+      });
+      expect(
+        await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'again' } }],
+          }),
+        ),
+      ).toBe('InvalidTransition'); // after close
+      expect(
+        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] })),
+      ).toBe('InvalidTransition');
 
       const final: AuthorisationState = await handle.result();
       expect(final.stage).toBe('closed');

@@ -15,7 +15,13 @@ import type { NoticeActivities } from '../../activities/notices';
 import { MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
 import type { membershipChange } from '../../workflows/membershipChange';
-import { decideMembershipChange, membershipChangeState, membershipChangeWorkflowId, type MembershipChangeDecision, type MembershipChangeInput } from '../../workflows/messages';
+import {
+  decideMembershipChange,
+  membershipChangeState,
+  membershipChangeWorkflowId,
+  type MembershipChangeDecision,
+  type MembershipChangeInput,
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 // This process's own module, so that other processes still in the making cannot break its bundle.
@@ -26,7 +32,9 @@ const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
 const called = (name: string) => calls.filter((c) => c.name === name).map((c) => c.args);
 const steps = () => called('recordCaseStep').map((a) => (a.step as { step: string }).step);
 
-type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> & MembershipActivities & Pick<NoticeActivities, 'issueNotice'>;
+type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> &
+  MembershipActivities &
+  Pick<NoticeActivities, 'issueNotice'>;
 const mockActivities: Mocked = {
   async recordCaseStep(input) {
     calls.push({ name: 'recordCaseStep', args: input as unknown as Record<string, unknown> });
@@ -60,7 +68,11 @@ const input = (practiceCode: string): MembershipChangeInput => ({
   policyVersion: policy.version,
   decisionDays: MEMBERSHIP_DECISION_DAYS,
 });
-const officer = (areaTeams: string[] = ['E39000002']): MembershipChangeDecision['actor'] => ({ id: 'officer-1', role: 'case_officer', areaTeams });
+const officer = (areaTeams: string[] = ['E39000002']): MembershipChangeDecision['actor'] => ({
+  id: 'officer-1',
+  role: 'case_officer',
+  areaTeams,
+});
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
@@ -69,17 +81,31 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function run<T>(taskQueue: string, practiceCode: string, body: (handle: WorkflowHandle<typeof membershipChange>) => Promise<T>): Promise<T> {
+async function run<T>(
+  taskQueue: string,
+  practiceCode: string,
+  body: (handle: WorkflowHandle<typeof membershipChange>) => Promise<T>,
+): Promise<T> {
   calls.length = 0;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: mockActivities,
+  });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof membershipChange>('membershipChange', { taskQueue, workflowId: membershipChangeWorkflowId(practiceCode, 1), args: [input(practiceCode)] });
+    const handle = await env.client.workflow.start<typeof membershipChange>('membershipChange', {
+      taskQueue,
+      workflowId: membershipChangeWorkflowId(practiceCode, 1),
+      args: [input(practiceCode)],
+    });
     await waitForStage(handle, 'awaiting_decision');
     return body(handle);
   });
 }
 
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 const failureType = (error: unknown) => ((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 
 describe('membershipChange workflow', () => {
@@ -89,9 +115,21 @@ describe('membershipChange workflow', () => {
       const allowed = Date.parse(state.decisionDueAt) - Date.parse(`${state.requestedOn}T00:00:00Z`);
       expect(allowed).toBeGreaterThanOrEqual(MEMBERSHIP_DECISION_DAYS * DAY_MS);
       expect(allowed).toBeLessThan((MEMBERSHIP_DECISION_DAYS + 1) * DAY_MS);
-      expect(calls.map((c) => c.name)).toEqual(['recordCaseStep', 'recordMembershipChangeRequest', 'issueNotice', 'issueNotice']);
-      expect(called('recordCaseStep')[0]).toMatchObject({ opening: { kind: 'membership_change', consortiumCode: '00D', practiceCode: 'M00001' }, step: { step: 'requested', owner: 'case_officer', dueAt: state.decisionDueAt, actor: { id: 'co-00C' } } });
-      expect(called('issueNotice').map((n) => n.consortiumCode).sort()).toEqual(['00C', '00D']);
+      expect(calls.map((c) => c.name)).toEqual([
+        'recordCaseStep',
+        'recordMembershipChangeRequest',
+        'issueNotice',
+        'issueNotice',
+      ]);
+      expect(called('recordCaseStep')[0]).toMatchObject({
+        opening: { kind: 'membership_change', consortiumCode: '00D', practiceCode: 'M00001' },
+        step: { step: 'requested', owner: 'case_officer', dueAt: state.decisionDueAt, actor: { id: 'co-00C' } },
+      });
+      expect(
+        called('issueNotice')
+          .map((n) => n.consortiumCode)
+          .sort(),
+      ).toEqual(['00C', '00D']);
       await handle.terminate('test over');
     });
   });
@@ -99,7 +137,16 @@ describe('membershipChange workflow', () => {
   it('When a case officer of either area team approves it effective today, then the move takes effect at once and both consortia are told', async () => {
     const state = await run('wf-mc-approved', 'M00002', async (handle) => {
       const { requestedOn } = await handle.query(membershipChangeState);
-      const decided = await handle.executeUpdate(decideMembershipChange, { args: [{ actor: officer(['E39000001']), outcome: 'approved', effectiveFrom: requestedOn, reasons: 'both consortia agree' }] });
+      const decided = await handle.executeUpdate(decideMembershipChange, {
+        args: [
+          {
+            actor: officer(['E39000001']),
+            outcome: 'approved',
+            effectiveFrom: requestedOn,
+            reasons: 'both consortia agree',
+          },
+        ],
+      });
       expect(decided.stage).toBe('approved');
       const result = await handle.result();
       await recordHistory(handle, 'membershipChange-approved');
@@ -107,10 +154,29 @@ describe('membershipChange workflow', () => {
     });
     expect(state).toMatchObject({ stage: 'effective', decidedBy: 'officer-1', overdue: false });
     expect(steps()).toEqual(['requested', 'decided', 'effective']);
-    expect(called('recordCaseStep')[1]).toMatchObject({ step: { decision: { outcome: 'approved', reasons: 'both consortia agree' }, settleDeadlines: expect.arrayContaining([{ step: 'requested', status: 'met' }]) } });
-    expect(called('settleMembershipChangeRequest')[0]).toMatchObject({ status: 'approved', decidedBy: 'officer-1', effectiveFrom: state.requestedOn });
-    expect(called('applyMembershipChange')).toEqual([{ workflowId: membershipChangeWorkflowId('M00002', 1), actor: { id: 'officer-1', role: 'case_officer' }, ruleVersion: policy.version }]);
-    expect(called('issueNotice').map((n) => `${n.kind}:${n.consortiumCode}`).sort()).toEqual([
+    expect(called('recordCaseStep')[1]).toMatchObject({
+      step: {
+        decision: { outcome: 'approved', reasons: 'both consortia agree' },
+        settleDeadlines: expect.arrayContaining([{ step: 'requested', status: 'met' }]),
+      },
+    });
+    expect(called('settleMembershipChangeRequest')[0]).toMatchObject({
+      status: 'approved',
+      decidedBy: 'officer-1',
+      effectiveFrom: state.requestedOn,
+    });
+    expect(called('applyMembershipChange')).toEqual([
+      {
+        workflowId: membershipChangeWorkflowId('M00002', 1),
+        actor: { id: 'officer-1', role: 'case_officer' },
+        ruleVersion: policy.version,
+      },
+    ]);
+    expect(
+      called('issueNotice')
+        .map((n) => `${n.kind}:${n.consortiumCode}`)
+        .sort(),
+    ).toEqual([
       'membership_change_approved:00C',
       'membership_change_approved:00D',
       'membership_change_requested:00C',
@@ -121,7 +187,9 @@ describe('membershipChange workflow', () => {
   it('When it is approved effective in 14 days, then the practice moves on that date and not before', async () => {
     const state = await run('wf-mc-future', 'M00003', async (handle) => {
       const { requestedOn } = await handle.query(membershipChangeState);
-      await handle.executeUpdate(decideMembershipChange, { args: [{ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, 14) }] });
+      await handle.executeUpdate(decideMembershipChange, {
+        args: [{ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, 14) }],
+      });
       expect(called('applyMembershipChange')).toHaveLength(0);
       const result = await handle.result(); // time skips to the effective date
       await recordHistory(handle, 'membershipChange-future');
@@ -140,15 +208,26 @@ describe('membershipChange workflow', () => {
       await env.sleep(2 * 60_000);
       await eventuallyTrue(async () => (await handle.query(membershipChangeState)).overdue);
       expect(steps()).toEqual(['requested', 'decision-overdue']);
-      expect(called('recordCaseStep')[1]).toMatchObject({ step: { stage: 'awaiting_decision', owner: 'case_officer', settleDeadlines: [{ step: 'requested', status: 'missed' }], actor: { id: 'system' } } });
-      await handle.executeUpdate(decideMembershipChange, { args: [{ actor: officer(), outcome: 'rejected', reasons: 'the receiving consortium cannot take it' }] });
+      expect(called('recordCaseStep')[1]).toMatchObject({
+        step: {
+          stage: 'awaiting_decision',
+          owner: 'case_officer',
+          settleDeadlines: [{ step: 'requested', status: 'missed' }],
+          actor: { id: 'system' },
+        },
+      });
+      await handle.executeUpdate(decideMembershipChange, {
+        args: [{ actor: officer(), outcome: 'rejected', reasons: 'the receiving consortium cannot take it' }],
+      });
       const result = await handle.result();
       await recordHistory(handle, 'membershipChange-overdue-rejected');
       return result;
     });
     expect(state).toMatchObject({ stage: 'rejected', overdue: true, effectiveFrom: null });
     expect(steps()).toEqual(['requested', 'decision-overdue', 'decided']);
-    expect(called('recordCaseStep')[2]).toMatchObject({ step: { status: 'closed', decision: { outcome: 'rejected' } } });
+    expect(called('recordCaseStep')[2]).toMatchObject({
+      step: { status: 'closed', decision: { outcome: 'rejected' } },
+    });
     expect(called('applyMembershipChange')).toHaveLength(0);
     expect(called('issueNotice').filter((n) => n.kind === 'membership_change_rejected')).toHaveLength(2);
   });
@@ -156,15 +235,30 @@ describe('membershipChange workflow', () => {
   it('When the decision comes from the wrong role or scope, without a valid date, or twice, then the validator refuses it before it enters history', async () => {
     await run('wf-mc-invalid', 'M00005', async (handle) => {
       const { requestedOn } = await handle.query(membershipChangeState);
-      const refuse = (decision: MembershipChangeDecision) => handle.executeUpdate(decideMembershipChange, { args: [decision] }).then(() => undefined, failureType);
-      expect(await refuse({ actor: { id: 'co', role: 'consortium_officer', areaTeams: [] }, outcome: 'approved', effectiveFrom: requestedOn })).toBe('Forbidden');
-      expect(await refuse({ actor: officer(['E39000099']), outcome: 'approved', effectiveFrom: requestedOn })).toBe('Forbidden');
+      const refuse = (decision: MembershipChangeDecision) =>
+        handle.executeUpdate(decideMembershipChange, { args: [decision] }).then(() => undefined, failureType);
+      expect(
+        await refuse({
+          actor: { id: 'co', role: 'consortium_officer', areaTeams: [] },
+          outcome: 'approved',
+          effectiveFrom: requestedOn,
+        }),
+      ).toBe('Forbidden');
+      expect(await refuse({ actor: officer(['E39000099']), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
+        'Forbidden',
+      );
       expect(await refuse({ actor: officer(), outcome: 'approved' })).toBe('InvalidInput');
-      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, -1) })).toBe('InvalidInput');
+      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, -1) })).toBe(
+        'InvalidInput',
+      );
       expect((await handle.query(membershipChangeState)).stage).toBe('awaiting_decision');
 
-      await handle.executeUpdate(decideMembershipChange, { args: [{ actor: { id: 'admin-1', role: 'admin', areaTeams: [] }, outcome: 'rejected' }] });
-      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: requestedOn })).toBe('InvalidTransition');
+      await handle.executeUpdate(decideMembershipChange, {
+        args: [{ actor: { id: 'admin-1', role: 'admin', areaTeams: [] }, outcome: 'rejected' }],
+      });
+      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
+        'InvalidTransition',
+      );
       await handle.result();
       const history = await handle.fetchHistory();
       expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);

@@ -47,7 +47,9 @@ const CONTEXT: ConflictContext = {
   interests: [{ personId: 'person-ahmed', kind: 'directorship', organisationId: 'FED-TOWN' }],
 };
 
-type Mocks = Pick<CaseRecordActivities, 'recordCaseStep'> & Pick<NoticeActivities, 'issueNotice'> & ProcurementActivities;
+type Mocks = Pick<CaseRecordActivities, 'recordCaseStep'> &
+  Pick<NoticeActivities, 'issueNotice'> &
+  ProcurementActivities;
 const record = (name: string) => async (args: unknown) => {
   calls.push({ name, args: args as Record<string, unknown> });
 };
@@ -79,9 +81,22 @@ const mockActivities: Mocks = {
   recordDeclarations: record('recordDeclarations'),
 };
 
-const consortiumOfficer = (id: string, personId: string | null = null): ProcurementActor => ({ id, role: 'consortium_officer', consortiumCode: 'T6A', personId });
-const thirdPartyOfficer = (id: string, organisation: string): ProcurementActor => ({ id, role: 'third_party', organisation });
-const bidder = (organisation: string): ProcurementActor => ({ id: `user-${organisation}`, role: 'third_party', organisation });
+const consortiumOfficer = (id: string, personId: string | null = null): ProcurementActor => ({
+  id,
+  role: 'consortium_officer',
+  consortiumCode: 'T6A',
+  personId,
+});
+const thirdPartyOfficer = (id: string, organisation: string): ProcurementActor => ({
+  id,
+  role: 'third_party',
+  organisation,
+});
+const bidder = (organisation: string): ProcurementActor => ({
+  id: `user-${organisation}`,
+  role: 'third_party',
+  organisation,
+});
 
 const CRITERIA = [
   { id: 'quality', description: 'Quality of the service model', weight: 60 },
@@ -105,9 +120,30 @@ function procurementInput(id: string, overrides: Partial<ProcurementInput> = {})
   };
 }
 
-const ACME: BidSubmission = { bidderKind: 'other_organisation', bidderId: 'ACME-HEALTH', bidderName: 'Acme Health Ltd', memberPracticeCodes: [], valuePence: 48_000_00, proposal: 'Clinics in three towns.' };
-const PRACTICE_BID: BidSubmission = { bidderKind: 'practice', bidderId: 'A83005', bidderName: 'Dr Example & Partners', memberPracticeCodes: [], valuePence: 450_000_00, proposal: 'GPs with a special interest.' };
-const FEDERATION_BID: BidSubmission = { bidderKind: 'provider_group', bidderId: 'FED-TOWN', bidderName: 'Town GP Federation', memberPracticeCodes: ['A83010', 'B82001'], valuePence: 45_000_00, proposal: 'Federated clinics.' };
+const ACME: BidSubmission = {
+  bidderKind: 'other_organisation',
+  bidderId: 'ACME-HEALTH',
+  bidderName: 'Acme Health Ltd',
+  memberPracticeCodes: [],
+  valuePence: 48_000_00,
+  proposal: 'Clinics in three towns.',
+};
+const PRACTICE_BID: BidSubmission = {
+  bidderKind: 'practice',
+  bidderId: 'A83005',
+  bidderName: 'Dr Example & Partners',
+  memberPracticeCodes: [],
+  valuePence: 450_000_00,
+  proposal: 'GPs with a special interest.',
+};
+const FEDERATION_BID: BidSubmission = {
+  bidderKind: 'provider_group',
+  bidderId: 'FED-TOWN',
+  bidderName: 'Town GP Federation',
+  memberPracticeCodes: ['A83010', 'B82001'],
+  valuePence: 45_000_00,
+  proposal: 'Federated clinics.',
+};
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
@@ -117,7 +153,12 @@ afterAll(async () => {
 });
 
 async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: mockActivities,
+  });
   return worker.runUntil(body());
 }
 
@@ -141,7 +182,11 @@ async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure>
 
 /** Starts a procurement, submits the bids and lets the 28-day bid window pass. */
 async function openAndCloseBids(taskQueue: string, input: ProcurementInput, bids: BidSubmission[]) {
-  const handle = await env.client.workflow.start<ProcurementWorkflow>('procurement', { taskQueue, workflowId: `procurement:${input.procurementId}`, args: [input] });
+  const handle = await env.client.workflow.start<ProcurementWorkflow>('procurement', {
+    taskQueue,
+    workflowId: `procurement:${input.procurementId}`,
+    args: [input],
+  });
   const read = () => handle.query(procurementState);
   await waitFor(read, 'open_for_bids');
   for (const bid of bids) await handle.executeUpdate(submitBid, { args: [{ actor: bidder(bid.bidderId), bid }] });
@@ -149,8 +194,13 @@ async function openAndCloseBids(taskQueue: string, input: ProcurementInput, bids
   return { handle, read };
 }
 
-async function scoreAll(handle: WorkflowHandle<ProcurementWorkflow>, actor: ProcurementActor, scores: Record<string, Record<string, number>>) {
-  for (const [bidderId, s] of Object.entries(scores)) await handle.executeUpdate(scoreBid, { args: [{ actor, bidderId, scores: s }] });
+async function scoreAll(
+  handle: WorkflowHandle<ProcurementWorkflow>,
+  actor: ProcurementActor,
+  scores: Record<string, Record<string, number>>,
+) {
+  for (const [bidderId, s] of Object.entries(scores))
+    await handle.executeUpdate(scoreBid, { args: [{ actor, bidderId, scores: s }] });
 }
 
 describe('procurement workflow', () => {
@@ -158,21 +208,67 @@ describe('procurement workflow', () => {
     calls.length = 0;
     const taskQueue = 'wf-procurement-unconflicted';
     const result = await withWorker(taskQueue, async () => {
-      const { handle, read } = await openAndCloseBids(taskQueue, procurementInput('00000000-0000-4000-8000-000000000601'), [ACME, { ...ACME, bidderId: 'BETA-CARE', bidderName: 'Beta Care' }]);
+      const { handle, read } = await openAndCloseBids(
+        taskQueue,
+        procurementInput('00000000-0000-4000-8000-000000000601'),
+        [ACME, { ...ACME, bidderId: 'BETA-CARE', bidderName: 'Beta Care' }],
+      );
       const evaluating = await waitFor(read, 'evaluating');
       expect(evaluating.management).toMatchObject({ managedBy: 'consortium', rule: 'no-conflict' });
       expect(evaluating.conflicted).toBe(false);
 
       // Another consortium's officer may not score.
-      const outsider = await rejection(handle.executeUpdate(scoreBid, { args: [{ actor: { ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, bidderId: 'ACME-HEALTH', scores: { quality: 50, price: 50 } }] }));
+      const outsider = await rejection(
+        handle.executeUpdate(scoreBid, {
+          args: [
+            {
+              actor: { ...consortiumOfficer('co-9'), consortiumCode: 'T6B' },
+              bidderId: 'ACME-HEALTH',
+              scores: { quality: 50, price: 50 },
+            },
+          ],
+        }),
+      );
       expect(outsider.type).toBe('Forbidden');
       // Awarding before every bid is scored is an invalid transition.
-      expect((await rejection(handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'best', contractQuarters: 4 }] }))).type).toBe('InvalidTransition');
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(awardProcurement, {
+              args: [
+                { actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'best', contractQuarters: 4 },
+              ],
+            }),
+          )
+        ).type,
+      ).toBe('InvalidTransition');
 
-      await scoreAll(handle, consortiumOfficer('co-1'), { 'ACME-HEALTH': { quality: 80, price: 70 }, 'BETA-CARE': { quality: 60, price: 90 } });
+      await scoreAll(handle, consortiumOfficer('co-1'), {
+        'ACME-HEALTH': { quality: 80, price: 70 },
+        'BETA-CARE': { quality: 60, price: 90 },
+      });
       // The award follows the published criteria: not to the lower-scoring bid.
-      expect((await rejection(handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'BETA-CARE', reasons: 'cheaper', contractQuarters: 4 }] }))).type).toBe('InvalidInput');
-      await handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'Highest weighted score (76).', contractQuarters: 4 }] });
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(awardProcurement, {
+              args: [
+                { actor: consortiumOfficer('co-1'), bidderId: 'BETA-CARE', reasons: 'cheaper', contractQuarters: 4 },
+              ],
+            }),
+          )
+        ).type,
+      ).toBe('InvalidInput');
+      await handle.executeUpdate(awardProcurement, {
+        args: [
+          {
+            actor: consortiumOfficer('co-1'),
+            bidderId: 'ACME-HEALTH',
+            reasons: 'Highest weighted score (76).',
+            contractQuarters: 4,
+          },
+        ],
+      });
       const done = await handle.result();
       // Recorded beside procurement-unconflicted.json (before the award and its decision became one write).
       await recordHistory(handle, 'procurement-unconflicted-award-with-decision');
@@ -182,13 +278,31 @@ describe('procurement workflow', () => {
     expect(result.award).toMatchObject({ bidderId: 'ACME-HEALTH', decidedBy: 'co-1', providerPracticeCodes: [] });
     expect(result.bids.find((b) => b.bidderId === 'ACME-HEALTH')?.score).toBe(76);
     expect(result.referralReports).toEqual([]);
-    expect(called('recordManagement')[0]).toMatchObject({ management: { managedBy: 'consortium' }, thirdParty: null, handOff: null });
+    expect(called('recordManagement')[0]).toMatchObject({
+      management: { managedBy: 'consortium' },
+      thirdParty: null,
+      handOff: null,
+    });
     expect(called('recordAward')[0]).toMatchObject({ status: 'awarded', award: { bidderId: 'ACME-HEALTH' } });
     // The award's decision is written in the award's own transaction, not by a later step (issue 11).
-    expect(called('recordAward')[0]?.caseStep).toMatchObject({ step: { step: 'awarded', actor: { id: 'co-1' }, decision: { outcome: 'awarded', reasons: 'Highest weighted score (76).' } } });
-    expect(called('recordCaseStep').filter((c) => (c.step as { step: string }).step === 'awarded').map((c) => c.via)).toEqual(['recordAward']);
-    const opened = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'opened')?.step as { dueAt: string };
-    expect(Date.parse(opened.dueAt) - Date.parse(result.startedAt)).toBe(PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS);
+    expect(called('recordAward')[0]?.caseStep).toMatchObject({
+      step: {
+        step: 'awarded',
+        actor: { id: 'co-1' },
+        decision: { outcome: 'awarded', reasons: 'Highest weighted score (76).' },
+      },
+    });
+    expect(
+      called('recordCaseStep')
+        .filter((c) => (c.step as { step: string }).step === 'awarded')
+        .map((c) => c.via),
+    ).toEqual(['recordAward']);
+    const opened = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'opened')?.step as {
+      dueAt: string;
+    };
+    expect(Date.parse(opened.dueAt) - Date.parse(result.startedAt)).toBe(
+      PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS,
+    );
   });
 
   it('When a member practice bids in a major procurement, then it is handed to the Board, which alone evaluates and awards, and referrals are reported', async () => {
@@ -200,26 +314,76 @@ describe('procurement workflow', () => {
       const { handle, read } = await openAndCloseBids(taskQueue, input, [PRACTICE_BID, ACME]);
       const handing = await waitFor(read, 'awaiting_third_party_nomination');
       expect(handing.management).toMatchObject({ managedBy: 'third_party', source: '§5.13' });
-      expect(handing.bids.find((b) => b.bidderId === 'A83005')?.assessment?.findings).toEqual([expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'A83005' })]);
+      expect(handing.bids.find((b) => b.bidderId === 'A83005')?.assessment?.findings).toEqual([
+        expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'A83005' }),
+      ]);
       // Nobody scores until the third party has accepted: not even the consortium.
-      expect((await rejection(handle.executeUpdate(scoreBid, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }] }))).type).toBe('Forbidden');
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(scoreBid, {
+              args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
 
-      await handle.executeUpdate(nominateThirdParty, { args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'board', code: 'board' } }] });
+      await handle.executeUpdate(nominateThirdParty, {
+        args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'board', code: 'board' } }],
+      });
       await waitFor(read, 'awaiting_third_party_acceptance');
       // Only the nominee itself may accept.
-      expect((await rejection(handle.executeUpdate(respondToHandOff, { args: [{ actor: consortiumOfficer('co-1'), accept: true, reason: 'we accept for them' }] }))).type).toBe('Forbidden');
-      await handle.executeUpdate(respondToHandOff, { args: [{ actor: board, accept: true, reason: 'The Board will manage it.' }] });
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(respondToHandOff, {
+              args: [{ actor: consortiumOfficer('co-1'), accept: true, reason: 'we accept for them' }],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
+      await handle.executeUpdate(respondToHandOff, {
+        args: [{ actor: board, accept: true, reason: 'The Board will manage it.' }],
+      });
       await waitFor(read, 'evaluating');
 
-      const refused = await rejection(handle.executeUpdate(scoreBid, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }] }));
+      const refused = await rejection(
+        handle.executeUpdate(scoreBid, {
+          args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
+        }),
+      );
       expect(refused.type).toBe('Forbidden');
       expect(refused.message).toContain('the Board');
       await scoreAll(handle, board, { A83005: { quality: 90, price: 80 }, 'ACME-HEALTH': { quality: 70, price: 70 } });
-      expect((await rejection(handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-1'), bidderId: 'A83005', reasons: 'x', contractQuarters: 1 }] }))).type).toBe('Forbidden');
-      await handle.executeUpdate(awardProcurement, { args: [{ actor: board, bidderId: 'A83005', reasons: 'Highest score; the Board managed the conflict.', contractQuarters: 1 }] });
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(awardProcurement, {
+              args: [{ actor: consortiumOfficer('co-1'), bidderId: 'A83005', reasons: 'x', contractQuarters: 1 }],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
+      await handle.executeUpdate(awardProcurement, {
+        args: [
+          {
+            actor: board,
+            bidderId: 'A83005',
+            reasons: 'Highest score; the Board managed the conflict.',
+            contractQuarters: 1,
+          },
+        ],
+      });
       const awarded = await waitFor(read, 'awarded');
       const quarter = quarterOf(new Date(awarded.award?.decidedAt ?? '')).label;
-      await handle.executeUpdate(reportReferrals, { args: [{ actor: consortiumOfficer('co-1'), referralReturn: { practiceCode: 'A83005', quarter, referralsToSelf: 80, referralsToOthers: 20 } }] });
+      await handle.executeUpdate(reportReferrals, {
+        args: [
+          {
+            actor: consortiumOfficer('co-1'),
+            referralReturn: { practiceCode: 'A83005', quarter, referralsToSelf: 80, referralsToOthers: 20 },
+          },
+        ],
+      });
       const done = await handle.result(); // the quarter ends and its report is made
       await recordHistory(handle, 'procurement-handed-to-board');
       return done;
@@ -227,12 +391,26 @@ describe('procurement workflow', () => {
     expect(result.stage).toBe('completed');
     expect(result.thirdParty).toEqual({ kind: 'board', code: 'board' });
     expect(result.handOffAcceptedBy).toBe('board-1');
-    expect(result.award).toMatchObject({ bidderId: 'A83005', decidedBy: 'board-1', decidedRole: 'third_party', providerPracticeCodes: ['A83005'] });
+    expect(result.award).toMatchObject({
+      bidderId: 'A83005',
+      decidedBy: 'board-1',
+      decidedRole: 'third_party',
+      providerPracticeCodes: ['A83005'],
+    });
     expect(result.referralReports).toHaveLength(1);
-    expect(result.referralReports[0]).toMatchObject({ flaggedPracticeCodes: ['A83005'], lines: [expect.objectContaining({ selfReferralPercent: 80, flagged: true })] });
-    expect(called('recordManagement')[0]).toMatchObject({ management: { managedBy: 'third_party' }, thirdParty: { kind: 'board', code: 'board' }, handOff: { acceptedBy: 'board-1' } });
+    expect(result.referralReports[0]).toMatchObject({
+      flaggedPracticeCodes: ['A83005'],
+      lines: [expect.objectContaining({ selfReferralPercent: 80, flagged: true })],
+    });
+    expect(called('recordManagement')[0]).toMatchObject({
+      management: { managedBy: 'third_party' },
+      thirdParty: { kind: 'board', code: 'board' },
+      handOff: { acceptedBy: 'board-1' },
+    });
     // The case record is handed to the Board's organisation (third_party users see only such cases).
-    const nominated = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'hand-off-nominated:1');
+    const nominated = called('recordCaseStep').find(
+      (c) => (c.step as { step: string }).step === 'hand-off-nominated:1',
+    );
     expect(nominated?.opening).toMatchObject({ thirdPartyOrganisation: 'board' });
     const flagged = called('issueNotice').find((n) => n.kind === 'referral_pattern_flagged');
     expect(flagged?.alsoTo).toEqual(['case.officer@board.example']);
@@ -245,20 +423,61 @@ describe('procurement workflow', () => {
       const input = procurementInput('00000000-0000-4000-8000-000000000603', { estimatedValuePence: 250_000_00 });
       const { handle, read } = await openAndCloseBids(taskQueue, input, [FEDERATION_BID]);
       await waitFor(read, 'awaiting_third_party_nomination');
-      await handle.executeUpdate(nominateThirdParty, { args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'local_authority', code: 'E06000005' } }] });
+      await handle.executeUpdate(nominateThirdParty, {
+        args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'local_authority', code: 'E06000005' } }],
+      });
       await waitFor(read, 'awaiting_third_party_acceptance');
       // Another local authority's officer may not answer for it.
-      expect((await rejection(handle.executeUpdate(respondToHandOff, { args: [{ actor: thirdPartyOfficer('la-x', 'E06000001'), accept: true, reason: 'yes' }] }))).type).toBe('Forbidden');
-      await handle.executeUpdate(respondToHandOff, { args: [{ actor: thirdPartyOfficer('la-1', 'E06000005'), accept: false, reason: 'No procurement capacity this year.' }] });
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(respondToHandOff, {
+              args: [{ actor: thirdPartyOfficer('la-x', 'E06000001'), accept: true, reason: 'yes' }],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
+      await handle.executeUpdate(respondToHandOff, {
+        args: [
+          {
+            actor: thirdPartyOfficer('la-1', 'E06000005'),
+            accept: false,
+            reason: 'No procurement capacity this year.',
+          },
+        ],
+      });
       const again = await waitFor(read, 'awaiting_third_party_nomination');
-      expect(again.refusals).toEqual([expect.objectContaining({ kind: 'local_authority', code: 'E06000005', refusedBy: 'la-1' })]);
-      expect((await rejection(handle.executeUpdate(nominateThirdParty, { args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'local_authority', code: 'E06000005' } }] }))).type).toBe('InvalidInput');
-      await handle.executeUpdate(nominateThirdParty, { args: [{ actor: { id: 'case-officer-1', role: 'case_officer' }, thirdParty: { kind: 'board', code: 'board' } }] });
+      expect(again.refusals).toEqual([
+        expect.objectContaining({ kind: 'local_authority', code: 'E06000005', refusedBy: 'la-1' }),
+      ]);
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(nominateThirdParty, {
+              args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'local_authority', code: 'E06000005' } }],
+            }),
+          )
+        ).type,
+      ).toBe('InvalidInput');
+      await handle.executeUpdate(nominateThirdParty, {
+        args: [{ actor: { id: 'case-officer-1', role: 'case_officer' }, thirdParty: { kind: 'board', code: 'board' } }],
+      });
       await waitFor(read, 'awaiting_third_party_acceptance');
-      await handle.executeUpdate(respondToHandOff, { args: [{ actor: thirdPartyOfficer('board-1', 'board'), accept: true, reason: 'Accepted.' }] });
+      await handle.executeUpdate(respondToHandOff, {
+        args: [{ actor: thirdPartyOfficer('board-1', 'board'), accept: true, reason: 'Accepted.' }],
+      });
       await waitFor(read, 'evaluating');
       await scoreAll(handle, thirdPartyOfficer('board-2', 'board'), { 'FED-TOWN': { quality: 75, price: 75 } });
-      await handle.executeUpdate(awardProcurement, { args: [{ actor: thirdPartyOfficer('board-2', 'board'), bidderId: 'FED-TOWN', reasons: 'The only bid, of good quality.', contractQuarters: 1 }] });
+      await handle.executeUpdate(awardProcurement, {
+        args: [
+          {
+            actor: thirdPartyOfficer('board-2', 'board'),
+            bidderId: 'FED-TOWN',
+            reasons: 'The only bid, of good quality.',
+            contractQuarters: 1,
+          },
+        ],
+      });
       const done = await handle.result();
       await recordHistory(handle, 'procurement-refused-then-board');
       return done;
@@ -271,8 +490,12 @@ describe('procurement workflow', () => {
       ['A83010', false, true],
       ['B82001', false, true],
     ]);
-    const decisions = called('recordCaseStep').map((c) => (c.step as { decision?: { outcome: string } }).decision?.outcome).filter(Boolean);
-    expect(decisions).toEqual(expect.arrayContaining(['third_party', 'hand_off_refused', 'hand_off_accepted', 'awarded']));
+    const decisions = called('recordCaseStep')
+      .map((c) => (c.step as { decision?: { outcome: string } }).decision?.outcome)
+      .filter(Boolean);
+    expect(decisions).toEqual(
+      expect.arrayContaining(['third_party', 'hand_off_refused', 'hand_off_accepted', 'awarded']),
+    );
     const refusal = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'hand-off-refused:1');
     expect(refusal?.opening).toMatchObject({ thirdPartyOrganisation: null });
   });
@@ -281,21 +504,65 @@ describe('procurement workflow', () => {
     calls.length = 0;
     const taskQueue = 'wf-procurement-mitigation';
     const result = await withWorker(taskQueue, async () => {
-      const { handle, read } = await openAndCloseBids(taskQueue, procurementInput('00000000-0000-4000-8000-000000000604'), [FEDERATION_BID, ACME]);
+      const { handle, read } = await openAndCloseBids(
+        taskQueue,
+        procurementInput('00000000-0000-4000-8000-000000000604'),
+        [FEDERATION_BID, ACME],
+      );
       const evaluating = await waitFor(read, 'evaluating');
       expect(evaluating.management?.managedBy).toBe('consortium_with_mitigation');
       expect(evaluating.mitigation).toContain('person-ahmed');
-      const refused = await rejection(handle.executeUpdate(scoreBid, { args: [{ actor: consortiumOfficer('co-ahmed', 'person-ahmed'), bidderId: 'ACME-HEALTH', scores: { quality: 10, price: 10 } }] }));
+      const refused = await rejection(
+        handle.executeUpdate(scoreBid, {
+          args: [
+            {
+              actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
+              bidderId: 'ACME-HEALTH',
+              scores: { quality: 10, price: 10 },
+            },
+          ],
+        }),
+      );
       expect(refused.type).toBe('Forbidden');
       expect(refused.message).toContain('excluded from every decision');
       expect(refused.message).toContain('FED-TOWN');
-      await scoreAll(handle, consortiumOfficer('co-baker', 'person-baker'), { 'FED-TOWN': { quality: 70, price: 90 }, 'ACME-HEALTH': { quality: 70, price: 60 } });
-      expect((await rejection(handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-ahmed', 'person-ahmed'), bidderId: 'FED-TOWN', reasons: 'x', contractQuarters: 1 }] }))).type).toBe('Forbidden');
-      await handle.executeUpdate(awardProcurement, { args: [{ actor: consortiumOfficer('co-baker', 'person-baker'), bidderId: 'FED-TOWN', reasons: 'Highest score.', contractQuarters: 1 }] });
+      await scoreAll(handle, consortiumOfficer('co-baker', 'person-baker'), {
+        'FED-TOWN': { quality: 70, price: 90 },
+        'ACME-HEALTH': { quality: 70, price: 60 },
+      });
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(awardProcurement, {
+              args: [
+                {
+                  actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
+                  bidderId: 'FED-TOWN',
+                  reasons: 'x',
+                  contractQuarters: 1,
+                },
+              ],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
+      await handle.executeUpdate(awardProcurement, {
+        args: [
+          {
+            actor: consortiumOfficer('co-baker', 'person-baker'),
+            bidderId: 'FED-TOWN',
+            reasons: 'Highest score.',
+            contractQuarters: 1,
+          },
+        ],
+      });
       return handle.result();
     });
     expect(result.award?.decidedBy).toBe('co-baker');
-    expect(called('recordManagement')[0]).toMatchObject({ management: { managedBy: 'consortium_with_mitigation' }, handling: expect.stringContaining('take no part') });
+    expect(called('recordManagement')[0]).toMatchObject({
+      management: { managedBy: 'consortium_with_mitigation' },
+      handling: expect.stringContaining('take no part'),
+    });
   });
 
   it('When a single tender goes to a member practice without a justification, then the procurement is rejected before anything is recorded', async () => {
@@ -304,9 +571,19 @@ describe('procurement workflow', () => {
     const error = await withWorker(taskQueue, async () => {
       const input = procurementInput('00000000-0000-4000-8000-000000000605', {
         route: 'single_tender',
-        singleTender: { providerId: 'A83005', providerKind: 'practice', providerMemberPracticeCodes: [], onlyCapableProviders: false, justification: null },
+        singleTender: {
+          providerId: 'A83005',
+          providerKind: 'practice',
+          providerMemberPracticeCodes: [],
+          onlyCapableProviders: false,
+          justification: null,
+        },
       });
-      const handle = await env.client.workflow.start('procurement', { taskQueue, workflowId: `procurement:${input.procurementId}`, args: [input] });
+      const handle = await env.client.workflow.start('procurement', {
+        taskQueue,
+        workflowId: `procurement:${input.procurementId}`,
+        args: [input],
+      });
       const failure = await handle.result().then(
         () => undefined,
         (e: unknown) => e,
@@ -341,13 +618,39 @@ describe('declarations workflow', () => {
     calls.length = 0;
     const taskQueue = 'wf-declarations-in-time';
     const result = await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('declarations', { taskQueue, workflowId: 'declarations:T6A:person-1', args: [declarationInput('person-1')] });
+      const handle = await env.client.workflow.start('declarations', {
+        taskQueue,
+        workflowId: 'declarations:T6A:person-1',
+        args: [declarationInput('person-1')],
+      });
       const read = () => handle.query(declarationRequestState);
       await waitFor(read, 'awaiting_declaration');
       // Someone else's consortium officer may not declare for them.
-      expect((await rejection(handle.executeUpdate(submitDeclaration, { args: [{ actor: { ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, interests: [] }] }))).type).toBe('Forbidden');
+      expect(
+        (
+          await rejection(
+            handle.executeUpdate(submitDeclaration, {
+              args: [{ actor: { ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, interests: [] }],
+            }),
+          )
+        ).type,
+      ).toBe('Forbidden');
       await handle.executeUpdate(submitDeclaration, {
-        args: [{ actor: { id: 'user-1', role: 'third_party', personId: 'person-1' }, interests: [{ kind: 'directorship', organisationId: 'FED-TOWN', organisationName: 'Town GP Federation', shareholdingPercent: null, description: null, interestFrom: null }] }],
+        args: [
+          {
+            actor: { id: 'user-1', role: 'third_party', personId: 'person-1' },
+            interests: [
+              {
+                kind: 'directorship',
+                organisationId: 'FED-TOWN',
+                organisationName: 'Town GP Federation',
+                shareholdingPercent: null,
+                description: null,
+                interestFrom: null,
+              },
+            ],
+          },
+        ],
       });
       const done = await handle.result();
       await recordHistory(handle, 'declarations-in-time');
@@ -355,7 +658,10 @@ describe('declarations workflow', () => {
     });
     expect(result).toMatchObject({ stage: 'declared', remindedAt: null, escalatedAt: null, declaredBy: 'user-1' });
     expect(Date.parse(result.dueAt) - Date.parse(result.requestedAt)).toBe(28 * DAY_MS);
-    expect(called('recordDeclarations')[0]).toMatchObject({ personId: 'person-1', interests: [expect.objectContaining({ organisationId: 'FED-TOWN' })] });
+    expect(called('recordDeclarations')[0]).toMatchObject({
+      personId: 'person-1',
+      interests: [expect.objectContaining({ organisationId: 'FED-TOWN' })],
+    });
     expect(called('issueNotice').map((n) => n.kind)).toEqual(['declaration_requested']);
   });
 
@@ -363,15 +669,23 @@ describe('declarations workflow', () => {
     calls.length = 0;
     const taskQueue = 'wf-declarations-overdue';
     const result = await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('declarations', { taskQueue, workflowId: 'declarations:T6A:person-2', args: [declarationInput('person-2')] });
+      const handle = await env.client.workflow.start('declarations', {
+        taskQueue,
+        workflowId: 'declarations:T6A:person-2',
+        args: [declarationInput('person-2')],
+      });
       const read = () => handle.query(declarationRequestState);
       await waitFor(read, 'awaiting_declaration');
       await env.sleep(policy.declarationDays * DAY_MS + 60_000);
       const overdue = await waitFor(read, 'overdue');
       // On time, give or take the moments the test server's clock moves while activities run.
       const after = (at: string | null) => Date.parse(at ?? '') - Date.parse(overdue.requestedAt);
-      expect(after(overdue.remindedAt)).toBeGreaterThanOrEqual((policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS);
-      expect(after(overdue.remindedAt)).toBeLessThan((policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS + 60_000);
+      expect(after(overdue.remindedAt)).toBeGreaterThanOrEqual(
+        (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS,
+      );
+      expect(after(overdue.remindedAt)).toBeLessThan(
+        (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS + 60_000,
+      );
       expect(after(overdue.escalatedAt)).toBeGreaterThanOrEqual(policy.declarationDays * DAY_MS);
       expect(after(overdue.escalatedAt)).toBeLessThan(policy.declarationDays * DAY_MS + 60_000);
       await handle.executeUpdate(submitDeclaration, { args: [{ actor: consortiumOfficer('co-1'), interests: [] }] });
@@ -383,7 +697,9 @@ describe('declarations workflow', () => {
     const kinds = called('issueNotice').map((n) => n.kind);
     expect(kinds).toEqual(['declaration_requested', 'declaration_reminder', 'declaration_overdue']);
     expect(called('issueNotice')[2]?.alsoTo).toEqual(['person-2@example.org', 'case.officer@board.example']);
-    const escalation = called('recordCaseStep').find((c) => (c.step as { action: string }).action === 'interests.overdue')?.step as { owner: string };
+    const escalation = called('recordCaseStep').find(
+      (c) => (c.step as { action: string }).action === 'interests.overdue',
+    )?.step as { owner: string };
     expect(escalation.owner).toBe('case_officer');
   });
 });

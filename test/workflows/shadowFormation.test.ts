@@ -43,7 +43,12 @@ afterAll(async () => {
 });
 
 async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: mockActivities,
+  });
   return worker.runUntil(body());
 }
 
@@ -52,10 +57,16 @@ describe('shadowFormation workflow', () => {
     calls.length = 0;
     const taskQueue = 'wf-recognised';
     const state = await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('shadowFormation', { taskQueue, workflowId: 'shadow-formation:T01', args: [input('T01')] });
+      const handle = await env.client.workflow.start('shadowFormation', {
+        taskQueue,
+        workflowId: 'shadow-formation:T01',
+        args: [input('T01')],
+      });
       // Wait until the workflow has recorded the consortium and is waiting.
       await waitForStage(handle, 'awaiting_recognition');
-      const afterUpdate = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'officer-2', role: 'case_officer' } }] });
+      const afterUpdate = await handle.executeUpdate(recogniseShadowConsortium, {
+        args: [{ actor: { id: 'officer-2', role: 'case_officer' } }],
+      });
       expect(afterUpdate.stage).toBe('recognised');
       const result = await handle.result();
       await recordHistory(handle, 'shadowFormation-recognised');
@@ -63,14 +74,23 @@ describe('shadowFormation workflow', () => {
     });
     expect(state).toMatchObject({ stage: 'recognised', recognisedBy: 'officer-2', policyVersion: policy.version });
     expect(calls.map((c) => c.name)).toEqual(['recordShadowConsortium', 'setConsortiumStatus']);
-    expect(calls[1]?.args).toMatchObject({ code: 'T01', status: 'shadow', actor: { id: 'officer-2' }, step: 'recognised' });
+    expect(calls[1]?.args).toMatchObject({
+      code: 'T01',
+      status: 'shadow',
+      actor: { id: 'officer-2' },
+      step: 'recognised',
+    });
   });
 
   it('When nobody recognises it within the policy period (28 days), then the registration lapses on time', async () => {
     calls.length = 0;
     const taskQueue = 'wf-lapsed';
     const state = await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('shadowFormation', { taskQueue, workflowId: 'shadow-formation:T02', args: [input('T02')] });
+      const handle = await env.client.workflow.start('shadowFormation', {
+        taskQueue,
+        workflowId: 'shadow-formation:T02',
+        args: [input('T02')],
+      });
       const result = await handle.result(); // time skips while we await the result
       await recordHistory(handle, 'shadowFormation-lapsed');
       return result;
@@ -80,22 +100,34 @@ describe('shadowFormation workflow', () => {
     expect(elapsed).toBeGreaterThanOrEqual(policy.shadowRecognitionDays * DAY_MS);
     expect(elapsed).toBeLessThan((policy.shadowRecognitionDays + 1) * DAY_MS);
     expect(calls[1]?.args).toMatchObject({ code: 'T02', status: 'lapsed', actor: { id: 'system' } });
-    expect(Date.parse(state.recognitionDueAt ?? '') - Date.parse(state.startedAt)).toBe(policy.shadowRecognitionDays * DAY_MS);
+    expect(Date.parse(state.recognitionDueAt ?? '') - Date.parse(state.startedAt)).toBe(
+      policy.shadowRecognitionDays * DAY_MS,
+    );
   });
 
   it('When the update comes from the wrong role or twice, then the validator rejects it before it enters history', async () => {
     calls.length = 0;
     const taskQueue = 'wf-invalid';
     await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('shadowFormation', { taskQueue, workflowId: 'shadow-formation:T03', args: [input('T03')] });
+      const handle = await env.client.workflow.start('shadowFormation', {
+        taskQueue,
+        workflowId: 'shadow-formation:T03',
+        args: [input('T03')],
+      });
       await waitForStage(handle, 'awaiting_recognition');
-      const wrongRole = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'co-1', role: 'consortium_officer' } }] }).catch((e: unknown) => e);
+      const wrongRole = await handle
+        .executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'co-1', role: 'consortium_officer' } }] })
+        .catch((e: unknown) => e);
       expect(wrongRole).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(((wrongRole as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('Forbidden');
       expect((await handle.query(shadowFormationState)).stage).toBe('awaiting_recognition');
 
-      await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'officer-1', role: 'case_officer' } }] });
-      const twice = await handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'officer-1', role: 'case_officer' } }] }).catch((e: unknown) => e);
+      await handle.executeUpdate(recogniseShadowConsortium, {
+        args: [{ actor: { id: 'officer-1', role: 'case_officer' } }],
+      });
+      const twice = await handle
+        .executeUpdate(recogniseShadowConsortium, { args: [{ actor: { id: 'officer-1', role: 'case_officer' } }] })
+        .catch((e: unknown) => e);
       // Either the validator rejects it, or the workflow has already completed; both are refusals.
       expect(twice).toBeInstanceOf(Error);
       await handle.result();
@@ -106,7 +138,10 @@ describe('shadowFormation workflow', () => {
   });
 });
 
-async function waitForStage(handle: { query: (q: typeof shadowFormationState) => Promise<{ stage: string }> }, stage: string) {
+async function waitForStage(
+  handle: { query: (q: typeof shadowFormationState) => Promise<{ stage: string }> },
+  stage: string,
+) {
   for (let i = 0; i < 100; i++) {
     if ((await handle.query(shadowFormationState)).stage === stage) return;
     await new Promise((r) => setTimeout(r, 100));

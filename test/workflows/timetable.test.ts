@@ -14,7 +14,12 @@ import type { TimetableActivities } from '../../activities/timetable';
 import { defaultTimetable, currentTimetablePolicy, type MilestoneDefinition } from '../../domain/timetable';
 import { DAY_MS } from '../../domain/policy';
 import { workflowsPath } from '../../worker';
-import { timetableState, timetableWorkflowIds, type TimetableInput, type TimetableState } from '../../workflows/messages';
+import {
+  timetableState,
+  timetableWorkflowIds,
+  type TimetableInput,
+  type TimetableState,
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -23,7 +28,10 @@ const calls: Array<{ name: string; args: Record<string, unknown> }> = [];
 const milestoneRows = new Map<string, string>();
 const CONSORTIA = ['00C', '00D', '00J', '00K', '00L'];
 
-type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> & Pick<NoticeActivities, 'issueNotice'> & TimetableActivities & AllocationActivities;
+type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> &
+  Pick<NoticeActivities, 'issueNotice'> &
+  TimetableActivities &
+  AllocationActivities;
 const log = (name: string, args: object) => calls.push({ name, args: args as Record<string, unknown> });
 
 const mockActivities: Mocked = {
@@ -65,7 +73,17 @@ const mockActivities: Mocked = {
   },
   async calculateAllocation(input) {
     log('calculateAllocation', input);
-    return { runId: 'run-1', runKey: `allocation:${input.financialYear}:${input.basis}`, formulaVersion: 'f.1', listPeriod: '2013-04', programmePotPence: String(input.parameters.programmePotPence), consortia: CONSORTIA.length, practices: 20, unaffiliatedPractices: 1, calculationMs: 5 };
+    return {
+      runId: 'run-1',
+      runKey: `allocation:${input.financialYear}:${input.basis}`,
+      formulaVersion: 'f.1',
+      listPeriod: '2013-04',
+      programmePotPence: String(input.parameters.programmePotPence),
+      consortia: CONSORTIA.length,
+      practices: 20,
+      unaffiliatedPractices: 1,
+      calculationMs: 5,
+    };
   },
   async publishAllocation(input) {
     log('publishAllocation', input);
@@ -75,7 +93,11 @@ const mockActivities: Mocked = {
   },
   async announceAllocation(input) {
     log('announceAllocation', input);
-    return { notified: input.consortiumCodes.length, emailsQueued: input.consortiumCodes.length, withoutRecipients: [] };
+    return {
+      notified: input.consortiumCodes.length,
+      emailsQueued: input.consortiumCodes.length,
+      withoutRecipients: [],
+    };
   },
 };
 
@@ -85,7 +107,15 @@ const announcement = (): MilestoneDefinition => {
   if (!found) throw new Error('the default timetable has no 2013/14 announcement');
   return found;
 };
-const input = (name: string, milestones: MilestoneDefinition[], simulatedStartOn: string, recurring: Pick<TimetableInput, 'nextRecurringYear' | 'untilFinancialYear'> = { nextRecurringYear: null, untilFinancialYear: null }): TimetableInput => ({
+const input = (
+  name: string,
+  milestones: MilestoneDefinition[],
+  simulatedStartOn: string,
+  recurring: Pick<TimetableInput, 'nextRecurringYear' | 'untilFinancialYear'> = {
+    nextRecurringYear: null,
+    untilFinancialYear: null,
+  },
+): TimetableInput => ({
   name,
   milestones,
   ...recurring,
@@ -103,9 +133,13 @@ beforeEach(() => {
   calls.length = 0;
 });
 
-const newWorker = (taskQueue: string, options: { maxCachedWorkflows?: number } = {}) => Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities, ...options });
+const newWorker = (taskQueue: string, options: { maxCachedWorkflows?: number } = {}) =>
+  Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities, ...options });
 
-async function waitForState(handle: { query: (q: typeof timetableState) => Promise<TimetableState> }, accept: (state: TimetableState) => boolean): Promise<TimetableState> {
+async function waitForState(
+  handle: { query: (q: typeof timetableState) => Promise<TimetableState> },
+  accept: (state: TimetableState) => boolean,
+): Promise<TimetableState> {
   for (let i = 0; i < 150; i++) {
     const state = await handle.query(timetableState).catch(() => null);
     if (state && accept(state)) return state;
@@ -124,9 +158,17 @@ describe('timetable workflow', () => {
     // on the time-skipping server, a task left on a stopped worker's sticky queue was never re-dispatched.
     const first = await newWorker(taskQueue, { maxCachedWorkflows: 0 });
     const firstRun = first.run();
-    const handle = await env.client.workflow.start('timetable', { taskQueue, workflowId, args: [input('restart', [announcement()], '2012-10-01')] });
+    const handle = await env.client.workflow.start('timetable', {
+      taskQueue,
+      workflowId,
+      args: [input('restart', [announcement()], '2012-10-01')],
+    });
     const waiting = await waitForState(handle, (s) => s.stage === 'waiting');
-    expect(waiting).toMatchObject({ today: '2012-10-01', next: { key: 'announce-allocation:2013/14', dueOn: '2012-12-18' }, pending: 1 });
+    expect(waiting).toMatchObject({
+      today: '2012-10-01',
+      next: { key: 'announce-allocation:2013/14', dueOn: '2012-12-18' },
+      pending: 1,
+    });
 
     // Six weeks pass; the worker goes away before the announcement is due.
     const before = await env.currentTimeMs();
@@ -140,17 +182,34 @@ describe('timetable workflow', () => {
     const second = await newWorker(taskQueue);
     const result = await second.runUntil(handle.result());
     await recordHistory(handle, 'timetable-q3-restart');
-    await recordHistory(env.client.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')), 'allocationRun-announced');
+    await recordHistory(
+      env.client.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')),
+      'allocationRun-announced',
+    );
 
     expect(result.stage).toBe('finished');
     expect(result.fired).toEqual([
-      expect.objectContaining({ key: 'announce-allocation:2013/14', dueOn: '2012-12-18', firedOn: '2012-12-18', status: 'done', workflowId: 'allocation:2013-14:indicative' }),
+      expect.objectContaining({
+        key: 'announce-allocation:2013/14',
+        dueOn: '2012-12-18',
+        firedOn: '2012-12-18',
+        status: 'done',
+        workflowId: 'allocation:2013-14:indicative',
+      }),
     ]);
     expect(named('calculateAllocation')).toHaveLength(1);
-    expect(named('calculateAllocation')[0]?.args).toMatchObject({ workflowId: 'allocation:2013-14:indicative', financialYear: '2013/14', basis: 'indicative' });
+    expect(named('calculateAllocation')[0]?.args).toMatchObject({
+      workflowId: 'allocation:2013-14:indicative',
+      financialYear: '2013/14',
+      basis: 'indicative',
+    });
     expect(named('publishAllocation').map((c) => c.args.announcedOn)).toEqual(['2012-12-18']);
     // Five consortia in batches of two: every consortium announced exactly once.
-    expect(named('announceAllocation').flatMap((c) => c.args.consortiumCodes as string[]).sort()).toEqual(CONSORTIA);
+    expect(
+      named('announceAllocation')
+        .flatMap((c) => c.args.consortiumCodes as string[])
+        .sort(),
+    ).toEqual(CONSORTIA);
     expect(named('markMilestone').map((c) => [c.args.key, c.args.status])).toEqual([
       ['announce-allocation:2013/14', 'running'],
       ['announce-allocation:2013/14', 'done'],
@@ -163,12 +222,24 @@ describe('timetable workflow', () => {
     const worker = await newWorker(taskQueue);
     await worker.runUntil(async () => {
       // The Milestone row says it is done: nothing runs.
-      const again = await env.client.workflow.execute('timetable', { taskQueue, workflowId: timetableWorkflowIds.timetable('again'), args: [input('again', [announcement()], '2012-12-01')] });
+      const again = await env.client.workflow.execute('timetable', {
+        taskQueue,
+        workflowId: timetableWorkflowIds.timetable('again'),
+        args: [input('again', [announcement()], '2012-12-01')],
+      });
       expect(again.fired[0]).toMatchObject({ status: 'done', summary: expect.stringContaining('already fired') });
       // Even with the row lost, the business key refuses a second allocation run.
       milestoneRows.delete('announce-allocation:2013/14');
-      const lost = await env.client.workflow.execute('timetable', { taskQueue, workflowId: timetableWorkflowIds.timetable('lost'), args: [input('lost', [announcement()], '2012-12-01')] });
-      expect(lost.fired[0]).toMatchObject({ status: 'done', workflowId: 'allocation:2013-14:indicative', summary: expect.stringContaining('has already run') });
+      const lost = await env.client.workflow.execute('timetable', {
+        taskQueue,
+        workflowId: timetableWorkflowIds.timetable('lost'),
+        args: [input('lost', [announcement()], '2012-12-01')],
+      });
+      expect(lost.fired[0]).toMatchObject({
+        status: 'done',
+        workflowId: 'allocation:2013-14:indicative',
+        summary: expect.stringContaining('has already run'),
+      });
     });
     expect(named('calculateAllocation')).toHaveLength(0);
     expect(named('announceAllocation')).toHaveLength(0);
@@ -179,7 +250,11 @@ describe('timetable workflow', () => {
     const worker = await newWorker(taskQueue);
     const workflowId = timetableWorkflowIds.timetable('recurring');
     const result = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('timetable', { taskQueue, workflowId, args: [input('recurring', [], '2014-03-20', { nextRecurringYear: 2014, untilFinancialYear: 2014 })] });
+      const handle = await env.client.workflow.start('timetable', {
+        taskQueue,
+        workflowId,
+        args: [input('recurring', [], '2014-03-20', { nextRecurringYear: 2014, untilFinancialYear: 2014 })],
+      });
       const finished: TimetableState = await handle.result();
       await recordHistory(env.client.workflow.getHandle(workflowId), 'timetable-recurring');
       return finished;
@@ -195,6 +270,11 @@ describe('timetable workflow', () => {
       ['switch-budgets:2015/16', '2015-04-01', 'skipped'],
     ]);
     expect(result.fired[3]?.summary).toContain('no allocation parameters are configured for 2015/16');
-    expect(named('countConditionsDueForReview').map((c) => c.args.asOf)).toEqual(['2014-04-01', '2014-07-01', '2014-10-01', '2015-01-01']);
+    expect(named('countConditionsDueForReview').map((c) => c.args.asOf)).toEqual([
+      '2014-04-01',
+      '2014-07-01',
+      '2014-10-01',
+      '2015-01-01',
+    ]);
   });
 });
