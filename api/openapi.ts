@@ -18,7 +18,7 @@ import { requireJsonBody, validateRequest } from './validate';
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type JsonSchema = { [keyword: string]: unknown };
 
-type ObjectSchema = z.ZodObject<z.ZodRawShape, z.core.$ZodObjectConfig>;
+export type ObjectSchema = z.ZodObject<z.ZodRawShape, z.core.$ZodObjectConfig>;
 
 export interface HeaderSpec {
   description: string;
