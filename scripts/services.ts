@@ -253,3 +253,32 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Temporal's Java time-skipping test server, started here rather than by the SDK: the SDK gives the
+ * process 5 s to listen, and a JVM on a loaded 2-core machine can take longer (issue 11: two
+ * workflow test files failed with "ephemeral server … did not start within 5s"). This waits on the
+ * port itself, as for every other service, then hands the address to `TestWorkflowEnvironment`.
+ */
+export async function startTimeSkippingServer(binary: string): Promise<Service & { address: string }> {
+  const port = await freePort();
+  const child = spawn(binary, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  try {
+    await waitForPort(port, '127.0.0.1', 120_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`the time-skipping test server did not start: ${String(error)}\n${stderr}`);
+  }
+  return { address: `127.0.0.1:${port}`, stop };
+}

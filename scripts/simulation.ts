@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import type { Clock } from '../activities/caseRecords';
 import { startOfDayUtc } from '../domain/calendar';
@@ -21,6 +21,7 @@ import { installTemporalRuntime } from '../worker/runtime';
 import { NHS_2013_DIR } from './import-nhs-2013';
 import { applyMigrations } from './migrate';
 import { freePort, startMailCatcher, startPostgres } from './services';
+import { timeSkippingEnvironment } from './timeSkipping';
 import { ensureTestServer } from './toolchain';
 
 const started = performance.now();
@@ -82,11 +83,7 @@ export async function runSimulation<T>(
   say(`${elapsed()}  starting PostgreSQL, the SMTP catcher and Temporal's time-skipping server (${dataDir})`);
   const postgres = await startPostgres({ dataDir, port: await freePort() });
   const catcher = await startMailCatcher({ port: await freePort() });
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: {
-      executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer()) },
-    },
-  });
+  const env = await timeSkippingEnvironment(process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer()));
   const db = createDb(postgres.url, { max: 20 });
   try {
     await applyMigrations(postgres.url);
@@ -108,14 +105,12 @@ export async function runSimulation<T>(
         email: `finance-${c.code.toLowerCase()}@consortia.simulation`,
       })),
     });
-    const consortia = rows
-      .slice(0, options.consortia ?? rows.length)
-      .map((c) => ({
-        code: c.code,
-        name: c.name,
-        areaTeam: c.areaTeam,
-        memberPracticeCodes: c.memberships.map((m) => m.practiceCode),
-      }));
+    const consortia = rows.slice(0, options.consortia ?? rows.length).map((c) => ({
+      code: c.code,
+      name: c.name,
+      areaTeam: c.areaTeam,
+      memberPracticeCodes: c.memberships.map((m) => m.practiceCode),
+    }));
 
     const clockOffsetMs = startOfDayUtc(options.startOn).getTime() - (await env.currentTimeMs());
     const simulation: Simulation = {

@@ -70,7 +70,7 @@ export async function ensureTemporalCli(): Promise<string> {
 
 /**
  * The time-skipping test server: Maven resolves its classpath into the cache, and a wrapper script
- * takes the `<port> --enable-time-skipping` arguments that @temporalio/testing passes to an
+ * takes the `<port>` argument (scripts/services.ts `startTimeSkippingServer` passes it, as @temporalio/testing would) for an
  * `existing-path` executable.
  */
 export async function ensureTestServer(): Promise<string> {

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { timeSkippingEnvironment } from '../../scripts/timeSkipping';
 import { ensureTestServer } from '../../scripts/toolchain';
 
 /** Temporal's Java time-skipping test server, resolved from Maven Central and cached (never downloaded on first use). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer());
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  return timeSkippingEnvironment(process.env.TEMPORAL_TEST_SERVER_PATH ?? (await ensureTestServer()));
 }
 
 export const historiesDir = fileURLToPath(new URL('../replay/histories/', import.meta.url));

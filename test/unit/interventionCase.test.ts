@@ -100,17 +100,15 @@ const humanArb: fc.Arbitrary<Human> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .record({ actor: decider, type: fc.constantFrom(...TRIGGER_TYPES) })
-      .map(
-        (v) => (at: string) =>
-          ({
-            type: 'raise_trigger',
-            actor: v.actor,
-            at,
-            trigger: { type: v.type, evidence: 'e', rule: 'r' },
-          }) as CaseCommand,
-      ),
+    arbitrary: fc.record({ actor: decider, type: fc.constantFrom(...TRIGGER_TYPES) }).map(
+      (v) => (at: string) =>
+        ({
+          type: 'raise_trigger',
+          actor: v.actor,
+          at,
+          trigger: { type: v.type, evidence: 'e', rule: 'r' },
+        }) as CaseCommand,
+    ),
   },
   {
     weight: 2,
@@ -134,20 +132,18 @@ const humanArb: fc.Arbitrary<Human> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc
-      .record({ actor: receiverSide, accept: fc.boolean() })
-      .map(
-        (v) => (at: string) =>
-          ({
-            type: 'answer_transfer',
-            actor: v.actor,
-            at,
-            accept: v.accept,
-            capacity: 'c',
-            willingness: 'w',
-            reasons: 'r',
-          }) as CaseCommand,
-      ),
+    arbitrary: fc.record({ actor: receiverSide, accept: fc.boolean() }).map(
+      (v) => (at: string) =>
+        ({
+          type: 'answer_transfer',
+          actor: v.actor,
+          at,
+          accept: v.accept,
+          capacity: 'c',
+          willingness: 'w',
+          reasons: 'r',
+        }) as CaseCommand,
+    ),
   },
   {
     weight: 3,
@@ -171,9 +167,20 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   },
 );
 
-function expectOneHolderEach(state: InterventionCaseState) {
-  expect(state.ledger.entries.map((e) => e.serviceLine).sort()).toEqual([...LINES].sort());
-  for (const entry of state.ledger.entries) expect([HOME, ...RECEIVERS]).toContain(entry.holder);
+/**
+ * The property's checks are plain comparisons, not `expect`: they run hundreds of thousands of times,
+ * and `expect` made the property take 30 s and more on a loaded machine (issue 11). fast-check reports
+ * the shrunk counterexample with the message.
+ */
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
+}
+
+function checkOneHolderEach(state: InterventionCaseState) {
+  const lines = state.ledger.entries.map((e) => e.serviceLine).sort();
+  check(JSON.stringify(lines) === JSON.stringify([...LINES].sort()), `lines on record: ${lines.join(', ')}`);
+  for (const entry of state.ledger.entries)
+    check([HOME, ...RECEIVERS].includes(entry.holder), `${entry.serviceLine} held by ${entry.holder}`);
 }
 
 describe('applyCaseCommand', () => {
@@ -261,21 +268,25 @@ describe('property: the case state machine under any sequence of events', () => 
           const before = state;
           const result = applyCaseCommand(ladder, state, command);
           if (!result.ok) {
-            expect(['Forbidden', 'InvalidTransition', 'InvalidInput']).toContain(result.failure);
+            check(
+              ['Forbidden', 'InvalidTransition', 'InvalidInput'].includes(result.failure),
+              `failure ${result.failure}`,
+            );
             return false;
           }
           state = result.state;
           if (state.stage !== before.stage) {
             const last = state.transitions.at(-1);
-            expect(last).toMatchObject({ from: before.stage, to: state.stage, ruleVersion: ladder.version });
-            expect(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`).toBe(
-              true,
+            check(
+              last?.from === before.stage && last.to === state.stage && last.ruleVersion === ladder.version,
+              `transition recorded as ${JSON.stringify(last)}`,
             );
+            check(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`);
           } else {
-            expect(state.transitions).toHaveLength(before.transitions.length);
+            check(state.transitions.length === before.transitions.length, 'a transition without a stage change');
           }
-          if (result.outcome?.decision) expect(result.outcome.ruleVersion).toBe(ladder.version);
-          expectOneHolderEach(state);
+          if (result.outcome?.decision) check(result.outcome.ruleVersion === ladder.version, 'decision rule version');
+          checkOneHolderEach(state);
           return true;
         };
 
@@ -299,20 +310,21 @@ describe('property: the case state machine under any sequence of events', () => 
             let completed = 0;
             for (const [index, step] of transfer.plan.steps.entries()) {
               if (index === event.failAt) break;
-              expect(apply({ type: 'move_applied', at, move: step.action })).toBe(true);
+              check(apply({ type: 'move_applied', at, move: step.action }), 'a move of the plan was refused');
               completed += 1;
             }
             const failed = completed < transfer.plan.steps.length;
             for (const move of failed ? compensationsFor(transfer.plan, completed) : [])
-              expect(apply({ type: 'move_applied', at, move })).toBe(true);
-            expect(apply({ type: 'transfer_settled', at, ok: !failed })).toBe(true);
+              check(apply({ type: 'move_applied', at, move }), 'a compensation was refused');
+            check(apply({ type: 'transfer_settled', at, ok: !failed }), 'the settlement was refused');
             if (failed && completed > 0) seen.compensated += 1;
             if (!failed && transfer.kind === 'withdrawal') seen.transfers += 1;
             if (!failed && transfer.kind === 'restoration') seen.restored += 1;
           }
           const away = ResponsibilityLedger.linesAway(state.ledger);
           // Responsibilities are away only at withdrawal or restoration, and a closed case holds them all.
-          if (state.stage !== 'withdrawal' && state.stage !== 'restoration') expect(away).toEqual([]);
+          if (state.stage !== 'withdrawal' && state.stage !== 'restoration')
+            check(away.length === 0, `lines away at ${state.stage}: ${away.join(', ')}`);
           if (state.stage === 'closed') break;
         }
       }),
