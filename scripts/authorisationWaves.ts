@@ -37,7 +37,7 @@ import {
   type AuthorisationActor,
   type AuthorisationDecisionSubmission,
   type AuthorisationState,
-} from '../workflows/messages';
+} from '../workflows/contracts/authorisation';
 import { elapsed, inBatches, say, waitFor, type ConsortiumOnRecord, type Simulation } from './simulation';
 
 /** The chances behind the pseudo-random assessment (see the header). */
