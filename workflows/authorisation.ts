@@ -95,6 +95,8 @@ interface Run {
   readonly state: AuthorisationState;
   /** Applies a command (refusing what the reducer refuses) and keeps the case index current. */
   commit(command: AuthorisationCommand): Committed;
+  /** Brings the case index (stage and due date, for the work queue and the Temporal UI) up to date. */
+  index(): void;
   /** What has been written so far, for the timers that must follow it. */
   progress: { caseOpened: boolean; waveRecorded: number; decisionRecorded: boolean };
   record(step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>): Promise<void>;
@@ -108,7 +110,8 @@ interface Run {
   ): Promise<void>;
 }
 
-export async function authorisation(input: AuthorisationInput): Promise<AuthorisationState> {
+/** Opens the case and what records it: its clock, its state (committed only through the reducer) and its writers. */
+function openRun(input: AuthorisationInput): Run {
   const workflowId = workflowInfo().workflowId;
   /** The calendar: the workflow clock (deterministic on replay) plus `clockOffsetMs`, 0 except in the demo's simulated 2012/13. */
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
@@ -146,6 +149,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       refreshIndex();
       return result;
     },
+    index: refreshIndex,
     progress: { caseOpened: false, waveRecorded: 0, decisionRecorded: false },
     /** Records a case step through the one mechanism (case record, stage, deadline, decision, audit). */
     async record(step) {
@@ -167,7 +171,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       });
     },
   };
-  const openInForce = () => openConditionsOf(kase.state);
+  return run;
+}
+
+export async function authorisation(input: AuthorisationInput): Promise<AuthorisationState> {
+  const run = openRun(input);
+  const { now, workflowId, ruleVersion } = run;
+  const openInForce = () => openConditionsOf(run.state);
 
   /** A human step: its row's role and stage, then the reducer's rules (refused before it enters history: 403, 409, 422). */
   function humanStep<A extends { actor: AuthorisationActor }>(
@@ -179,12 +189,12 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       row.update,
       async (arg) => {
         await write(arg, run.commit(toCommand(arg, now())));
-        return kase.state;
+        return run.state;
       },
       {
         validator: (arg) => {
-          checkStep(row, arg.actor, kase.state.stage);
-          refused(applyAuthorisationCommand(input, kase, toCommand(arg, now())));
+          checkStep(row, arg.actor, run.state.stage);
+          refused(applyAuthorisationCommand(input, run.kase, toCommand(arg, now())));
         },
       },
     );
@@ -226,17 +236,17 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     (a, { case: { state }, directions }) =>
       recordReview(run, a.actor, a.criterionId, a.review, state.reviewRound?.round ?? 0, directions ?? false),
   );
-  setHandler(authorisationState, () => kase.state);
+  setHandler(authorisationState, () => run.state);
 
   // ---- the process --------------------------------------------------------------------------------
 
-  refreshIndex();
+  run.index();
   await run.record({
     step: 'started',
     actor: input.actor,
     action: 'authorisation.started',
     owner: 'consortium_officer',
-    details: { ruleVersions: kase.state.ruleVersions },
+    details: { ruleVersions: run.state.ruleVersions },
   });
   run.progress.caseOpened = true;
   const decisionDay = awaitDecisionDate(run);
@@ -246,10 +256,10 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   }
 
   // Proposed conditions: the consortium's response, or its missed deadline, is on record before the panel decides.
-  await condition(() => kase.state.conditionsResponse.status !== 'not_yet_proposed');
-  if (kase.state.conditionsResponse.status === 'pending') {
-    const wait = Date.parse(kase.state.conditionsResponse.dueAt ?? '') - now();
-    if (!(await condition(() => kase.state.conditionsResponse.status === 'received', wait))) {
+  await condition(() => run.state.conditionsResponse.status !== 'not_yet_proposed');
+  if (run.state.conditionsResponse.status === 'pending') {
+    const wait = Date.parse(run.state.conditionsResponse.dueAt ?? '') - now();
+    if (!(await condition(() => run.state.conditionsResponse.status === 'received', wait))) {
       run.commit({ type: 'response_deadline_passed', at: now() });
       await condition(allHandlersFinished);
       await run.record({
@@ -262,7 +272,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         'conditions-response-missed',
         'conditions_response_missed',
         'No response to the proposed conditions',
-        `The time to respond to the proposed conditions ended at ${kase.state.conditionsResponse.dueAt}. The decision panel will decide without a response.`,
+        `The time to respond to the proposed conditions ended at ${run.state.conditionsResponse.dueAt}. The decision panel will decide without a response.`,
         SYSTEM.id,
       );
     }
@@ -273,11 +283,11 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
   const plans = watchRectificationPlans(run);
 
   // §4.1: from the statutory date the consortium is a statutory body, whatever the outcome.
-  const untilEstablishment = dayStart(kase.state.establishmentDate) - now();
+  const untilEstablishment = dayStart(run.state.establishmentDate) - now();
   if (untilEstablishment > 0) await condition(() => false, untilEstablishment);
   run.commit({ type: 'establish', at: now() });
   await condition(allHandlersFinished);
-  const establishedOn = kase.state.establishmentDate;
+  const establishedOn = run.state.establishmentDate;
   await authorisationData.setConsortiumAuthorisation({ code: input.code, establishedOn });
   await run.record({
     step: 'established',
@@ -285,7 +295,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     action: 'authorisation.established',
     details: {
       establishedOn,
-      outcome: kase.state.decision?.outcome,
+      outcome: run.state.decision?.outcome,
       openConditions: openInForce().map((c) => c.criterionId),
     },
   });
@@ -319,9 +329,9 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       action: 'authorisation.review_opened',
       dueAt: new Date(dayStart(date)).toISOString(),
       owner: 'case_officer',
-      details: { round, conditions: kase.state.reviewRound?.pending ?? [] },
+      details: { round, conditions: run.state.reviewRound?.pending ?? [] },
     });
-    await condition(() => (kase.state.reviewRound?.pending.length ?? 0) === 0);
+    await condition(() => (run.state.reviewRound?.pending.length ?? 0) === 0);
     run.commit({ type: 'close_review', at: now() });
     await condition(allHandlersFinished);
     await run.record({
@@ -342,12 +352,12 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     action: 'authorisation.closed',
     status: 'closed',
     details: {
-      outcome: kase.state.decision?.outcome,
-      discharged: kase.state.conditions.filter((c) => c.status === 'discharged').map((c) => c.criterionId),
-      escalated: kase.state.escalations.map((e) => e.criterionId),
+      outcome: run.state.decision?.outcome,
+      discharged: run.state.conditions.filter((c) => c.status === 'discharged').map((c) => c.criterionId),
+      escalated: run.state.escalations.map((e) => e.criterionId),
     },
   });
-  return kase.state;
+  return run.state;
 }
 
 // ---- timers -----------------------------------------------------------------------------------------

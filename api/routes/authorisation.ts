@@ -64,8 +64,12 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations',
       operationId: 'startAuthorisation',
       summary: 'Start the authorisation of a shadow consortium',
-      description:
-        'Starts the process `authorisation:<code>` for a shadow consortium (§7.1), snapshotting the policy, the authorisation rules, the criteria catalogue, the support levels and the wave schedule in force (§5.19). 404 if the consortium is not on record or outside your scope; 409 if it is not in shadow or its process is already running.',
+      description: [
+        'Starts the process `authorisation:<code>` for a shadow consortium (§7.1), snapshotting the policy,',
+        'the authorisation rules, the criteria catalogue, the support levels and the wave schedule in force (§5.19).',
+        '404 if the consortium is not on record or outside your scope;',
+        '409 if it is not in shadow or its process is already running.',
+      ].join(' '),
       tags: ['authorisation'],
       roles: ['case_officer', 'admin'],
       request: { body: startAuthorisationBody },

@@ -373,7 +373,10 @@ export const applicationStep = authorisationStep({
   scope: 'case',
   stages: stages('awaiting_application'),
   summary: 'Submit the application for authorisation',
-  description: `The consortium's application (§4.1–4.2): officers, member practices, area and evidence per criterion. Its checks are reported to the case officer in the state, not enforced.${consortiumOfficers}`,
+  description: [
+    `The consortium's application (§4.1–4.2): officers, member practices, area and evidence per criterion.`,
+    `Its checks are reported to the case officer in the state, not enforced.${consortiumOfficers}`,
+  ].join(' '),
   toArgs: (
     actor: AuthorisationActor,
     application,
@@ -392,8 +395,10 @@ export const assessmentStep = authorisationStep({
   scope: 'case',
   stages: stages('assessment'),
   summary: 'Record an assessment step',
-  description:
-    'Desktop review, stakeholder survey, site visit and moderation (case officers), then the conditions panel (decision panel), in that order. A step out of order or already closed gets 409; the wrong role 403; results that do not fit the criteria catalogue 422.',
+  description: [
+    'Desktop review, stakeholder survey, site visit and moderation (case officers), then the conditions panel (decision panel), in that order.',
+    'A step out of order or already closed gets 409; the wrong role 403; results that do not fit the criteria catalogue 422.',
+  ].join(' '),
   toArgs: (actor: AuthorisationActor, record): { actor: AuthorisationActor; record: AssessmentStepRecord } => ({
     actor,
     record,
@@ -423,7 +428,10 @@ export const conditionsResponseStep = authorisationStep({
   scope: 'case',
   stages: stages('awaiting_response'),
   summary: 'Respond to the proposed conditions',
-  description: `The consortium's response, within the policy period (${currentPolicy().conditionsResponseDays} days) from the conditions panel; afterwards 409.${consortiumOfficers}`,
+  description: [
+    `The consortium's response, within the policy period (${currentPolicy().conditionsResponseDays} days)`,
+    `from the conditions panel; afterwards 409.${consortiumOfficers}`,
+  ].join(' '),
   toArgs: (actor: AuthorisationActor, response): { actor: AuthorisationActor; response: ConditionsResponse } => ({
     actor,
     response,
@@ -438,8 +446,11 @@ export const decisionStep = authorisationStep({
   scope: 'case',
   stages: stages('awaiting_decision'),
   summary: "Record the decision panel's decision",
-  description:
-    "Authorised, authorised with conditions, or established but not authorised (which needs explicit steps and interim arrangements, §4.8, and puts directions in place). 409 before the wave's decision date or while the consortium may still respond.",
+  description: [
+    'Authorised, authorised with conditions, or established but not authorised',
+    '(which needs explicit steps and interim arrangements, §4.8, and puts directions in place).',
+    "409 before the wave's decision date or while the consortium may still respond.",
+  ].join(' '),
   toArgs: (
     actor: AuthorisationActor,
     decision,
@@ -455,7 +466,10 @@ export const rectificationPlanStep = authorisationStep({
   scope: 'case',
   stages: CONDITIONS_IN_FORCE,
   summary: 'Submit the rectification plan for a condition',
-  description: `Due within the rules' period after the decision (${rules.rectificationPlanDays} days); a condition without a plan by then is escalated.${consortiumOfficers}`,
+  description: [
+    `Due within the rules' period after the decision (${rules.rectificationPlanDays} days);`,
+    `a condition without a plan by then is escalated.${consortiumOfficers}`,
+  ].join(' '),
   toArgs: (
     actor: AuthorisationActor,
     body,
@@ -476,8 +490,10 @@ export const conditionReviewStep = authorisationStep({
   scope: 'case',
   stages: stages('condition_review'),
   summary: 'Review a condition',
-  description:
-    'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19). 409 when no review is open for the condition.',
+  description: [
+    'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19).',
+    '409 when no review is open for the condition.',
+  ].join(' '),
   toArgs: (
     actor: AuthorisationActor,
     review,
