@@ -102,7 +102,7 @@ export const authorisationWorkflowId = (code: string) => `authorisation:${code}`
 
 // ---- the steps' arguments -----------------------------------------------------------------------------
 
-export const criterionIdSchema = z.string().regex(CRITERION_ID, 'must be a criterion ID such as 1.3B or 4.2.1E');
+const criterionIdSchema = z.string().regex(CRITERION_ID, 'must be a criterion ID such as 1.3B or 4.2.1E');
 const supportLevel = z.enum(SUPPORT_LEVELS);
 const text = (max: number) => multiLine(max).regex(/\S/, 'must not be blank');
 
@@ -180,7 +180,6 @@ export const assessmentStepBody = z.discriminatedUnion('step', [
     .describe('The conditions panel proposes a condition per unmet criterion (decision panel).'),
 ]);
 export type AssessmentStepRecord = z.output<typeof assessmentStepBody>;
-export type EvidenceStepRecord = Extract<AssessmentStepRecord, { results: unknown[] }>;
 
 export const waveBody = z.strictObject({ wave: z.int().min(1).max(99) });
 
