@@ -60,7 +60,7 @@ export function registerSteps<P extends ObjectSchema>(
       {
         method: 'post',
         path: `${kind.path}/${row.path}`,
-        operationId: row.name,
+        operationId: row.operationId ?? row.name,
         summary: row.summary,
         description: row.description,
         tags: [kind.tag],
