@@ -30,15 +30,13 @@ import { currentPolicy } from '../domain/policy';
 import { currentTimetablePolicy, defaultTimetable } from '../domain/timetable';
 import type { Db } from '../platform/db';
 import {
-  assignPracticeByReservePower,
   recogniseShadowConsortium,
   shadowFormationState,
-  timetableWorkflowIds,
   workflowIds,
   type ShadowFormationInput,
-  type TimetableInput,
-  type TimetableState,
 } from '../workflows/messages';
+import { assignPracticeByReservePower } from '../workflows/contracts/coverage';
+import { timetableWorkflowIds, type TimetableInput, type TimetableState } from '../workflows/contracts/timetable';
 import { runAuthorisationWaves } from './authorisationWaves';
 import { elapsed, inBatches, runSimulation, say, waitFor } from './simulation';
 
@@ -149,11 +147,9 @@ async function main() {
     for (const coverageCase of coverageCases) {
       if (coverageCase.stage !== 'awaiting_assignment') continue;
       const choice = await nearestConsortium(db, coverageCase.practiceCode ?? '');
-      await env.client.workflow
-        .getHandle(coverageCase.workflowId)
-        .executeUpdate(assignPracticeByReservePower, {
-          args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }],
-        });
+      await env.client.workflow.getHandle(coverageCase.workflowId).executeUpdate(assignPracticeByReservePower, {
+        args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }],
+      });
       // The case records the membership after the Update; wait for it in PostgreSQL (not for the result, as above).
       await waitFor(async () =>
         (await db.caseRecord.findUnique({ where: { workflowId: coverageCase.workflowId }, select: { stage: true } }))

@@ -27,14 +27,15 @@ import { CONSORTIUM_CODE } from '../domain/consortium';
 import { DAY_MS } from '../domain/policy';
 import {
   assignPracticeByReservePower,
+  assignPracticeByReservePowerStep,
   practiceCoverageState,
-  timetableWorkflowIds,
-  type Actor,
   type CoverageCheckInput,
   type CoverageCheckResult,
   type PracticeCoverageInput,
   type PracticeCoverageState,
-} from './messages';
+} from './contracts/coverage';
+import type { Actor } from './contracts/step';
+import { timetableWorkflowIds } from './contracts/timetable';
 
 const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>({
   startToCloseTimeout: '1 minute',
@@ -42,7 +43,6 @@ const activities = proxyActivities<CaseRecordActivities & NoticeActivities & Tim
 });
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
-const ASSIGNING_ROLES = new Set(['case_officer', 'admin']);
 
 export async function coverageCheck(input: CoverageCheckInput): Promise<CoverageCheckResult> {
   const workflowId = workflowInfo().workflowId;
@@ -153,7 +153,7 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     {
       // Rejected before it enters history; the API maps these to 403, 409 and 422.
       validator: ({ actor, consortiumCode, reasons }) => {
-        if (!ASSIGNING_ROLES.has(actor.role))
+        if (!(assignPracticeByReservePowerStep.roles as readonly string[]).includes(actor.role))
           throw ApplicationFailure.nonRetryable(
             `role ${actor.role} may not use the Board's reserve power`,
             'Forbidden',

@@ -44,7 +44,7 @@ import {
   submitInterventionResponse,
   type InterventionInput,
   type InterventionState,
-} from './messages';
+} from './contracts/intervention';
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 

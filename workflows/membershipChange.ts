@@ -18,19 +18,19 @@ import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
 import {
   decideMembershipChange,
+  decideMembershipChangeStep,
   membershipChangeState,
-  type Actor,
   type MembershipChangeDecision,
   type MembershipChangeInput,
   type MembershipChangeState,
-} from './messages';
+} from './contracts/membershipChange';
+import type { Actor } from './contracts/step';
 
 const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
-const DECIDING_ROLES = new Set(['case_officer', 'admin']);
 const SYSTEM: Actor = { id: 'system', role: 'timer' };
 
 export async function membershipChange(input: MembershipChangeInput): Promise<MembershipChangeState> {
@@ -67,7 +67,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     },
     {
       validator: (update) => {
-        if (!DECIDING_ROLES.has(update.actor.role))
+        if (!(decideMembershipChangeStep.roles as readonly string[]).includes(update.actor.role))
           throw ApplicationFailure.nonRetryable(
             `role ${update.actor.role} may not decide a membership change`,
             'Forbidden',

@@ -2,7 +2,6 @@
  * Every Signal, Query and Update definition, shared by the workflows and the API, so both sides use
  * one typed definition (temporalio/samples-typescript style).
  */
-import type { AllocationCalculated } from '../activities/allocation';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { currentPolicy, type Policy } from '../domain/policy';
 import {
@@ -29,25 +28,10 @@ import type {
 } from '../domain/authorisation';
 import type { BidderKind, ConflictAssessment, InterestKind, ProcurementManagement } from '../domain/conflict';
 import type { AwardCriterion, ProcurementPolicySnapshot, ReferralReport, ReferralReturn } from '../domain/procurement';
-import type { MilestoneAllocation, MilestoneDefinition, MilestoneKind, TimetablePolicy } from '../domain/timetable';
-import type {
-  CaseActor,
-  InterventionCaseState,
-  PlanMilestone,
-  ResponseKind,
-  TriggerRecord,
-  WithdrawalLine,
-} from '../domain/interventionCase';
-import type { InterventionLadder, Stage } from '../domain/interventionLadder';
-import type { BoardOutcome, PracticeConcernPolicy, PracticeConcernStage } from '../domain/practiceConcern';
+import type { Actor } from './contracts/step';
 
-export const TASK_QUEUE_DEFAULT = 'casework';
-
-export interface Actor {
-  /** The user's id, or `system` for automated milestones. */
-  id: string;
-  role: string;
-}
+/** Until the remaining sections move to their contracts: `Actor` lives in workflows/contracts/step.ts. */
+export type { Actor };
 
 // --- Shadow formation (the walking skeleton, Process 1 step 1) ---
 
@@ -84,63 +68,6 @@ export const recogniseShadowConsortium = defineUpdate<ShadowFormationState, [{ a
 export const workflowIds = {
   shadowFormation: (code: string) => `shadow-formation:${code}`,
 };
-
-// [issue 3: membership change messages] (§4.9: a practice asks to move; a case officer decides)
-
-export interface MembershipChangeInput {
-  practiceCode: string;
-  /** The request's number for this practice (1, 2, …): the workflow id is `membership-change:<practice>:<number>`. */
-  number: number;
-  /** null for an unaffiliated practice. */
-  fromConsortiumCode: string | null;
-  toConsortiumCode: string;
-  /** The two consortia's area teams: a case officer of either may decide. */
-  fromAreaTeam: string | null;
-  toAreaTeam: string | null;
-  /** When the practice's current membership began (`YYYY-MM-DD`), so the move cannot end it before it began. */
-  currentMembershipFrom: string | null;
-  reason: string | null;
-  actor: Actor;
-  policyVersion: string;
-  /** Days a case officer has to decide before the request is flagged overdue (snapshotted at start). */
-  decisionDays: number;
-}
-
-export type MembershipChangeStage = 'recording' | 'awaiting_decision' | 'approved' | 'rejected' | 'effective';
-
-export interface MembershipChangeState {
-  workflowId: string;
-  practiceCode: string;
-  fromConsortiumCode: string | null;
-  toConsortiumCode: string;
-  stage: MembershipChangeStage;
-  policyVersion: string;
-  /** The workflow-clock date of the request, `YYYY-MM-DD`. */
-  requestedOn: string;
-  decisionDueAt: string;
-  /** True once the decision deadline passed without a decision. */
-  overdue: boolean;
-  decidedBy: string | null;
-  effectiveFrom: string | null;
-  reasons: string | null;
-  settledAt: string | null;
-}
-
-export interface MembershipChangeDecision {
-  /** The deciding case officer, with the area teams they are scoped to. */
-  actor: Actor & { areaTeams: string[] };
-  outcome: 'approved' | 'rejected';
-  /** Required when approved: the first day of membership of the new consortium, `YYYY-MM-DD`. */
-  effectiveFrom?: string;
-  reasons?: string;
-}
-
-export const membershipChangeState = defineQuery<MembershipChangeState>('membershipChangeState');
-export const decideMembershipChange = defineUpdate<MembershipChangeState, [MembershipChangeDecision]>(
-  'decideMembershipChange',
-);
-export const membershipChangeWorkflowId = (practiceCode: string, number: number) =>
-  `membership-change:${practiceCode}:${number}`;
 
 // --- Authorisation: from shadow to statutory (Process 1, §4.1–4.9, §7.1) ---
 
@@ -350,96 +277,6 @@ export const reviewAuthorisationCondition = defineUpdate<
 export const authorisationWorkflowId = (code: string) => `authorisation:${code}`;
 
 // [issue 4: authorisation messages]
-
-// --- Staged intervention (Process 2: §2.18, §3.33, §5.18–5.21; issue 5) ---
-
-export interface InterventionInput {
-  consortiumCode: string;
-  /** The ladder in force when the case opened (§5.19): every decision names its version. */
-  ladder: InterventionLadder;
-  /** The consortium's commissioning responsibilities (service lines) that a withdrawal may name. */
-  serviceLines: string[];
-  trigger: TriggerRecord;
-  openedBy: CaseActor;
-}
-
-/** The case as the workflow holds it: stage, round, deadline, responses, triggers, who holds each responsibility. */
-export interface InterventionState extends InterventionCaseState {
-  /** The last outcome (by seq) written to the case record, e-mailed and carried out: the read model is current when it equals `seq`. */
-  recordedThrough: number;
-}
-
-type InterventionStep<T> = { actor: CaseActor } & T;
-
-export const interventionState = defineQuery<InterventionState>('interventionState');
-export const submitInterventionResponse = defineUpdate<
-  InterventionState,
-  [InterventionStep<{ respondsTo: Stage; kind: ResponseKind; body: string; milestones?: PlanMilestone[] }>]
->('submitInterventionResponse');
-export const decideInterventionResponse = defineUpdate<
-  InterventionState,
-  [InterventionStep<{ outcome: 'accept' | 'reject' | 'continue'; reasons: string }>]
->('decideInterventionResponse');
-export const deEscalateIntervention = defineUpdate<InterventionState, [InterventionStep<{ reasons: string }>]>(
-  'deEscalateIntervention',
-);
-export const raiseInterventionTrigger = defineUpdate<InterventionState, [InterventionStep<{ trigger: TriggerRecord }>]>(
-  'raiseInterventionTrigger',
-);
-export const decideWithdrawal = defineUpdate<
-  InterventionState,
-  [InterventionStep<{ lines: WithdrawalLine[]; receiver: string; reasons: string }>]
->('decideWithdrawal');
-export const answerTransferRequest = defineUpdate<
-  InterventionState,
-  [InterventionStep<{ accept: boolean; capacity: string; willingness: string; reasons: string }>]
->('answerTransferRequest');
-export const restoreResponsibilities = defineUpdate<
-  InterventionState,
-  [InterventionStep<{ serviceLines?: string[]; reasons: string }>]
->('restoreResponsibilities');
-
-export interface PracticeConcernInput {
-  consortiumCode: string;
-  practiceCode: string;
-  concern: string;
-  evidence: string;
-  openedBy: CaseActor;
-  policy: PracticeConcernPolicy;
-}
-
-export interface PracticeConcernState {
-  consortiumCode: string;
-  practiceCode: string;
-  policyVersion: string;
-  stage: PracticeConcernStage;
-  concern: string;
-  evidence: string;
-  /** By when the consortium must resolve it, then by when the Board should decide. */
-  dueAt: string | null;
-  resolution: { by: string; role: string; note: string; at: string } | null;
-  boardDecision: { outcome: BoardOutcome; by: string; role: string; reasons: string; at: string } | null;
-  openedAt: string;
-  escalatedAt: string | null;
-  closedAt: string | null;
-}
-
-export const practiceConcernState = defineQuery<PracticeConcernState>('practiceConcernState');
-export const resolvePracticeConcern = defineUpdate<PracticeConcernState, [{ actor: CaseActor; note: string }]>(
-  'resolvePracticeConcern',
-);
-export const decidePracticeConcern = defineUpdate<
-  PracticeConcernState,
-  [{ actor: CaseActor; outcome: BoardOutcome; reasons: string }]
->('decidePracticeConcern');
-
-/** Business keys: one intervention per consortium per month of opening; one concern per practice per month. */
-export const interventionWorkflowId = (consortiumCode: string, period: string) =>
-  `intervention:${consortiumCode}:${period}`;
-export const practiceConcernWorkflowId = (practiceCode: string, period: string) =>
-  `practice-concern:${practiceCode}:${period}`;
-
-// [issue 5: intervention messages]
 
 // --- Procurement and the register of interests (Process 3: §5.11–5.13; KF Q7, Q16; issue 6) ---
 
@@ -660,157 +497,3 @@ export const procurementWorkflowIds = {
 };
 
 // [issue 6: procurement messages]
-
-// --- The timetable, allocations and comprehensive coverage (Processes 4–6) ---
-
-export interface FiredMilestone {
-  key: string;
-  kind: MilestoneKind;
-  dueOn: string;
-  /** The calendar date on which it fired (the workflow clock, plus the simulation offset). */
-  firedOn: string;
-  /** `failed`: its process failed; the milestone's row says why, and a later run of the timetable may try again. */
-  status: 'done' | 'skipped' | 'failed';
-  /** The process it started (a business key), or the timetable itself for milestones that are only recorded. */
-  workflowId: string;
-  summary: string;
-}
-
-export interface TimetableInput {
-  /** `reform` → workflow id `timetable:reform`. */
-  name: string;
-  /** Milestones still to fire (the workflow sorts them by date). */
-  milestones: MilestoneDefinition[];
-  /** The financial year whose recurring cycle is generated when the list runs out; null: none. */
-  nextRecurringYear: number | null;
-  /** The last financial year (start year) to generate; null: for as long as the workflow runs. */
-  untilFinancialYear: number | null;
-  policy: TimetablePolicy;
-  /** Only on the first start of a simulation: the calendar date the workflow's start stands for. */
-  simulatedStartOn?: string;
-  /** Milliseconds added to the workflow clock to give the calendar date: 0 in production; carried across continue-as-new. */
-  clockOffsetMs?: number;
-  /** Carried across continue-as-new: the most recent milestones fired, and how many runs came before. */
-  fired?: FiredMilestone[];
-  generation?: number;
-}
-
-export interface TimetableState {
-  name: string;
-  stage: 'scheduling' | 'waiting' | 'firing' | 'finished';
-  /** The calendar date the timetable works to (simulated in the simulator). */
-  today: string;
-  policyVersion: string;
-  next: { key: string; kind: MilestoneKind; title: string; dueOn: string } | null;
-  pending: number;
-  fired: FiredMilestone[];
-  /** How many times the workflow has continued as new (one per financial year of recurring cycles). */
-  generation: number;
-}
-
-export const timetableState = defineQuery<TimetableState>('timetableState');
-
-export interface AllocationRunInput extends MilestoneAllocation {
-  /** The calendar date of the run: the announcement date for an indicative allocation. */
-  asOf: string;
-  /** Consortia e-mailed per activity. */
-  batchSize: number;
-  actor: Actor;
-  /** The milestone that started it, if any. */
-  milestoneKey: string | null;
-}
-
-/** What the run's activity reports (activities/allocation.ts), plus what the workflow adds. */
-export interface AllocationRunResult extends AllocationCalculated {
-  workflowId: string;
-  financialYear: string;
-  basis: MilestoneAllocation['basis'];
-  announcedOn: string;
-  /** Consortia sent an announcement notice, and how many e-mails those notices queued. */
-  consortiaNotified: number;
-  emailsQueued: number;
-  /** Consortia with no officer or consortium-officer e-mail on record: the notice is recorded, nobody is mailed. */
-  consortiaWithoutRecipients: string[];
-}
-
-export interface AllocationRunState {
-  workflowId: string;
-  stage: 'calculating' | 'publishing' | 'notifying' | 'done';
-  financialYear: string;
-  basis: MilestoneAllocation['basis'];
-  batchesDone: number;
-  batchesTotal: number;
-  result: AllocationRunResult | null;
-}
-
-export const allocationRunState = defineQuery<AllocationRunState>('allocationRunState');
-
-export interface CoverageCheckInput {
-  /** The calendar date of the check (1 April 2013 at the milestone; today on demand). */
-  asOf: string;
-  trigger: 'milestone' | 'on_demand';
-  actor: Actor;
-  policyVersion: string;
-  /** Days each unaffiliated practice has to join a consortium (§4.5: notice and time to choose). */
-  joinDays: number;
-  clockOffsetMs: number;
-}
-
-export interface UnaffiliatedPracticeFound {
-  practiceCode: string;
-  name: string;
-  registeredPatients: number;
-  /** The organisation code in the list-size file (an old code, not a 2013 consortium). */
-  sourceOrganisationCode: string;
-}
-
-export interface CoverageCheckResult {
-  workflowId: string;
-  asOf: string;
-  unaffiliated: UnaffiliatedPracticeFound[];
-  /** Practice coverage cases opened by this check. */
-  casesOpened: string[];
-  /** Practices that already had an open coverage case. */
-  casesAlreadyOpen: string[];
-}
-
-export interface PracticeCoverageInput extends UnaffiliatedPracticeFound {
-  checkWorkflowId: string;
-  policyVersion: string;
-  joinDays: number;
-  clockOffsetMs: number;
-}
-
-export type PracticeCoverageStage =
-  'notifying' | 'awaiting_choice' | 'awaiting_assignment' | 'assigning' | 'joined' | 'assigned';
-
-export interface PracticeCoverageState {
-  practiceCode: string;
-  stage: PracticeCoverageStage;
-  policyVersion: string;
-  noticeIssuedOn: string | null;
-  /** ISO date-time by which the practice must join a consortium. */
-  joinBy: string | null;
-  consortiumCode: string | null;
-  assignedBy: string | null;
-  reasons: string | null;
-  settledAt: string | null;
-}
-
-export const practiceCoverageState = defineQuery<PracticeCoverageState>('practiceCoverageState');
-/** §4.5: the Board's reserve power, used by a case officer with reasons once the deadline has passed. */
-export const assignPracticeByReservePower = defineUpdate<
-  PracticeCoverageState,
-  [{ actor: Actor; consortiumCode: string; reasons: string }]
->('assignPracticeByReservePower');
-
-export const timetableWorkflowIds = {
-  timetable: (name: string) => `timetable:${name}`,
-  /** `allocation:2013-14:indicative` */
-  allocation: (financialYear: string, basis: MilestoneAllocation['basis']) =>
-    `allocation:${financialYear.replace('/', '-')}:${basis}`,
-  coverageCheck: (asOf: string) => `coverage-check:${asOf}`,
-  practiceCoverage: (practiceCode: string) => `coverage:${practiceCode}`,
-};
-
-// [issue 7: timetable, allocation and coverage messages]

@@ -15,10 +15,10 @@ import { currentTimetablePolicy } from '../../domain/timetable';
 import {
   assignPracticeByReservePower,
   practiceCoverageState,
-  timetableWorkflowIds,
   type CoverageCheckInput,
   type PracticeCoverageState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/coverage';
+import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
 import type { AppDeps } from '../app';
 import { conflict, forbidden, notFound, unprocessable } from '../errors';
 import type { RouteRegistry } from '../openapi';

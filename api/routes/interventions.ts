@@ -26,20 +26,22 @@ import { BOARD_OUTCOMES, PRACTICE_CONCERN_POLICY_V1 } from '../../domain/practic
 import {
   answerTransferRequest,
   decideInterventionResponse,
-  decidePracticeConcern,
   decideWithdrawal,
   deEscalateIntervention,
   interventionState,
   interventionWorkflowId,
-  practiceConcernState,
-  practiceConcernWorkflowId,
   raiseInterventionTrigger,
-  resolvePracticeConcern,
   restoreResponsibilities,
   submitInterventionResponse,
   type InterventionInput,
+} from '../../workflows/contracts/intervention';
+import {
+  decidePracticeConcern,
+  practiceConcernState,
+  practiceConcernWorkflowId,
+  resolvePracticeConcern,
   type PracticeConcernInput,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/practiceConcern';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import { conflict, forbidden, notFound, unprocessable } from '../errors';
@@ -594,12 +596,10 @@ export function interventionsRouter({ db, temporal, taskQueue }: AppDeps, regist
       const open = await openCaseOf(code);
       if (open) {
         try {
-          await temporal.workflow
-            .getHandle(open.workflowId)
-            .executeUpdate(raiseInterventionTrigger, {
-              args: [{ actor: system, trigger }],
-              ...updateOptions(req, principal),
-            });
+          await temporal.workflow.getHandle(open.workflowId).executeUpdate(raiseInterventionTrigger, {
+            args: [{ actor: system, trigger }],
+            ...updateOptions(req, principal),
+          });
         } catch (error) {
           throw mapTemporalError(error, `intervention ${open.workflowId}`);
         }

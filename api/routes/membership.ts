@@ -18,7 +18,7 @@ import {
   type MembershipChangeInput,
   type MembershipChangeStage,
   type MembershipChangeState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/membershipChange';
 import type { AppDeps } from '../app';
 import type { Principal, Role } from '../auth';
 import { conflict, forbidden, notFound, unprocessable } from '../errors';

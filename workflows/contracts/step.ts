@@ -32,9 +32,16 @@ export interface Actor {
  */
 export type StepScope = 'case' | 'consortium' | 'third_party';
 
-export interface StepRow<Stage extends string = string, Body extends z.ZodType = z.ZodType, Args = unknown, State = unknown> {
-  /** The Update's name, also the OpenAPI operationId. */
+export interface StepRow<
+  Stage extends string = string,
+  Body extends z.ZodType = z.ZodType,
+  Args = unknown,
+  State = unknown,
+> {
+  /** The Update's name, also the OpenAPI operationId unless `operationId` says otherwise. */
   name: string;
+  /** The OpenAPI operationId, where it was published before the Update's name was (kept for clients). */
+  operationId?: string;
   update: UpdateDefinition<State, [Args]>;
   /** Relative to the process's case path, e.g. `application` or `conditions/{criterionId}/reviews`. */
   path: string;
