@@ -10,7 +10,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { isoDate, isoDateTime, multiLine, nonBlankLine } from '../../api/schemas';
+import { isoDate, isoDateTime, multiLine, nonBlankLine } from './fields';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import {
   RESPONSE_KINDS,

@@ -7,7 +7,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { isoDate, isoDateTime, multiLine } from '../../api/schemas';
+import { isoDate, isoDateTime, multiLine } from './fields';
 import { CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
 import { step, type Actor, type StepRow } from './step';
 

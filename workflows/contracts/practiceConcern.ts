@@ -6,7 +6,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { isoDateTime, nonBlankLine } from '../../api/schemas';
+import { isoDateTime, nonBlankLine } from './fields';
 import { PRACTICE_CODE } from '../../domain/consortium';
 import type { CaseActor } from '../../domain/interventionCase';
 import {

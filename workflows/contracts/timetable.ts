@@ -4,7 +4,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { isoDate } from '../../api/schemas';
+import { isoDate } from './fields';
 import { MILESTONE_KINDS, type MilestoneDefinition, type TimetablePolicy } from '../../domain/timetable';
 import { allocationWorkflowId } from './allocation';
 import { coverageCheckWorkflowId, practiceCoverageWorkflowId } from './coverage';
