@@ -429,8 +429,10 @@ export function evaluateFinancialTrigger(
     rule: `forecast-overspend > ${thresholdBasisPoints}bp of allocation`,
     source: '§5.18, §3.9',
     explanation: triggered
-      ? `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ${allocationPence}p allocation, over the ${thresholdBasisPoints}bp threshold.`
-      : `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ${allocationPence}p allocation, not over the ${thresholdBasisPoints}bp threshold.`,
+      ? `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
+        `${allocationPence}p allocation, over the ${thresholdBasisPoints}bp threshold.`
+      : `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
+        `${allocationPence}p allocation, not over the ${thresholdBasisPoints}bp threshold.`,
   };
 }
 

@@ -208,7 +208,10 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     practiceCode: input.practiceCode,
     kind: 'coverage_notice',
     title: `${input.name} (${input.practiceCode}) must join a consortium`,
-    body: `Every practice must belong to a consortium (§2.11, §4.3). ${input.name} (${input.practiceCode}, ${input.registeredPatients} registered patients, listed under ${input.sourceOrganisationCode}) belongs to none. Choose a consortium within ${input.joinDays} days; after that the Board may assign the practice using its reserve power (§4.5).`,
+    body:
+      `Every practice must belong to a consortium (§2.11, §4.3). ${input.name} (${input.practiceCode}, ` +
+      `${input.registeredPatients} registered patients, listed under ${input.sourceOrganisationCode}) belongs ` +
+      `to none. Choose a consortium within ${input.joinDays} days; after that the Board may assign the practice using its reserve power (§4.5).`,
     issuedBy: SYSTEM.id,
     respondBy: state.joinBy,
     ruleVersion: input.policyVersion,
@@ -288,7 +291,9 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
       practiceCode: input.practiceCode,
       kind: 'assignment_notice',
       title: `${input.name} (${input.practiceCode}) is assigned to your consortium`,
-      body: `The Board has used its reserve power (§4.5) to assign ${input.name} (${input.practiceCode}, ${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode} from ${effectiveFrom}.\n\nReasons: ${assignment.reasons}`,
+      body:
+        `The Board has used its reserve power (§4.5) to assign ${input.name} (${input.practiceCode}, ` +
+        `${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode} from ${effectiveFrom}.\n\nReasons: ${assignment.reasons}`,
       issuedBy: assignment.actor.id,
       ruleVersion: input.policyVersion,
     });

@@ -152,7 +152,8 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
   await notifyBoth(
     'requested',
     `Membership change requested: practice ${input.practiceCode}`,
-    `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
+    `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
+      `${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
     input.actor,
   );
 
@@ -203,8 +204,10 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     decided.outcome,
     `Membership change ${decided.outcome}: practice ${input.practiceCode}`,
     decided.outcome === 'approved'
-      ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
-      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
+      ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
+          `${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
+      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is ` +
+          `rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
     decider,
   );
 

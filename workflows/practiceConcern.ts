@@ -165,7 +165,10 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     practiceCode: input.practiceCode,
     kind: 'practice_concern.escalated',
     title: `${input.practiceCode}: referred to the Board as a primary-care contract concern (§5.21)`,
-    body: `The concern about practice ${input.practiceCode} was not resolved by ${input.consortiumCode} within ${policy.consortiumResolutionDays} days. The Board now takes it up through the practice's primary medical care contract.\n\nConcern: ${input.concern}\nEvidence: ${input.evidence}`,
+    body:
+      `The concern about practice ${input.practiceCode} was not resolved by ${input.consortiumCode} ` +
+      `within ${policy.consortiumResolutionDays} days. The Board now takes it up through the practice's ` +
+      `primary medical care contract.\n\nConcern: ${input.concern}\nEvidence: ${input.evidence}`,
     issuedBy: SYSTEM_ACTOR.id,
     ruleVersion: policy.version,
   });

@@ -221,7 +221,10 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
               },
             ],
           });
-          return `${result.financialYear} ${result.basis} allocation of ${result.consortia} consortia (${result.formulaVersion}); ${result.consortiaNotified} consortia notified`;
+          return (
+            `${result.financialYear} ${result.basis} allocation of ${result.consortia} consortia ` +
+            `(${result.formulaVersion}); ${result.consortiaNotified} consortia notified`
+          );
         });
       }
       case 'check_coverage': {
