@@ -5,8 +5,16 @@
  */
 import { z } from 'zod';
 
-// The text and date building blocks are sandbox-safe, so the process contracts use them too.
-export { isoDate, isoDateTime, multiLine, nonBlankLine, singleLine } from '../workflows/contracts/fields';
+// The text and date fields live with the process contracts, which the workflows also import.
+export {
+  atMostCharacters,
+  characterCount,
+  isoDate,
+  isoDateTime,
+  multiLine,
+  nonBlankLine,
+  singleLine,
+} from '../workflows/contracts/fields';
 
 export const toIsoDate = (date: Date) => date.toISOString().slice(0, 10);
 

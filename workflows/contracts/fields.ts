@@ -1,8 +1,25 @@
 /**
- * The building blocks of text and date fields, shared by the process contracts (workflows/contracts/*)
- * and the API's own schemas (api/schemas.ts re-exports them). Pure zod: safe in the workflow sandbox.
+ * The fields the process contracts and the API's schemas are built from: lines and free text whose
+ * limits count characters, and ISO dates. Pure zod, so the workflows may import them too.
  */
 import { z } from 'zod';
+
+/** Characters as a person counts them: Unicode code points, so an emoji is one, not two UTF-16 units. */
+export const characterCount = (text: string) => [...text].length;
+
+/**
+ * At most `max` characters (code points), where zod's `.max()` counts UTF-16 units. Documented as
+ * `maxLength`, which JSON Schema also counts in characters.
+ */
+export function atMostCharacters(max: number) {
+  const check = z.refine<string>((text) => characterCount(text) <= max, {
+    message: `Too big: expected string to have <=${max} characters`,
+  });
+  check._zod.onattach.push((schema) => {
+    schema._zod.bag.maximum = max;
+  });
+  return check;
+}
 
 /**
  * One line of text: no control characters. PostgreSQL refuses a NUL byte in text (a 5xx if it got
@@ -11,7 +28,7 @@ import { z } from 'zod';
 export const singleLine = (max: number) =>
   z
     .string()
-    .max(max)
+    .check(atMostCharacters(max))
     .regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain control characters');
 
 /** A required line of text: as `singleLine`, with something other than spaces; surrounding spaces are trimmed. */
@@ -21,7 +38,7 @@ export const nonBlankLine = (max: number) => singleLine(max).regex(/\S/, 'must n
 export const multiLine = (max: number) =>
   z
     .string()
-    .max(max)
+    .check(atMostCharacters(max))
     .regex(
       /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/,
       'must not contain control characters other than tab and line breaks',
