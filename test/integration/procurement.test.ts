@@ -9,7 +9,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentProcurementPolicy } from '../../domain/procurement';
 import { createUserWithToken } from '../../scripts/users';
-import { procurementWorkflowIds, type ProcurementInput, type ProcurementState } from '../../workflows/messages';
+import { declarationsWorkflowId } from '../../workflows/contracts/declarations';
+import {
+  procurementWorkflowId,
+  type ProcurementInput,
+  type ProcurementState,
+} from '../../workflows/contracts/procurement';
 import { createHarness, eventually, type Harness } from './support';
 
 const CONSORTIUM = '6PA';
@@ -156,7 +161,7 @@ async function startWithShortWindow(estimatedValuePence: number): Promise<string
   };
   await h.temporal.workflow.start('procurement', {
     taskQueue: h.taskQueue,
-    workflowId: procurementWorkflowIds.procurement(procurementId),
+    workflowId: procurementWorkflowId(procurementId),
     args: [input],
   });
   await stageOf(procurementId, 'open_for_bids');
@@ -230,7 +235,7 @@ describe('the register of interests over HTTP', () => {
     ]);
     expect(await h.db.declarationOfInterest.count({ where: { consortiumCode: CONSORTIUM } })).toBe(2);
     const notice = await h.db.outboxEmail.findFirst({
-      where: { workflowId: procurementWorkflowIds.declarations(CONSORTIUM, persons.ahmed), to: 'ahmed@6pa.example' },
+      where: { workflowId: declarationsWorkflowId(CONSORTIUM, persons.ahmed), to: 'ahmed@6pa.example' },
     });
     expect(notice?.status).toBe('sent');
   });
@@ -446,7 +451,7 @@ describe('procurement over HTTP', () => {
     expect(entry.handOffAcceptedAt).not.toBeNull();
 
     const caseRecord = await h.db.caseRecord.findUniqueOrThrow({
-      where: { workflowId: procurementWorkflowIds.procurement(id) },
+      where: { workflowId: procurementWorkflowId(id) },
     });
     expect(caseRecord.thirdPartyOrganisation).toBe('board');
     const decisions = await h.db.caseDecision.findMany({
