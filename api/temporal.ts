@@ -1,7 +1,7 @@
 /** Maps what the Temporal client throws onto the API's errors: rejected Updates become 409 or 403. */
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, conflict, forbidden, notFound } from './errors';
+import { AppError, conflict, forbidden, notFound, type FieldProblem } from './errors';
 
 /** gRPC status code 4 (DEADLINE_EXCEEDED). */
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -11,7 +11,11 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure) {
       if (cause.type === 'Forbidden') return forbidden(cause.message);
-      if (cause.type === 'InvalidInput') return new AppError(422, 'Unprocessable Content', cause.message);
+      if (cause.type === 'InvalidInput') {
+        // A refusal may name the fields it is about (ApplicationFailure details `{ field, reason }`).
+        const errors = (cause.details ?? []).filter(isFieldProblem);
+        return new AppError(422, 'Unprocessable Content', cause.message, errors.length > 0 ? { errors } : {});
+      }
       return conflict(cause.message);
     }
     return conflict(error.message);
@@ -36,3 +40,9 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
 export function caseIndex(consortiumCode: string, areaTeam?: string | null) {
   return { ConsortiumCode: [consortiumCode], CaseStage: ['started'], ...(areaTeam ? { AreaTeam: [areaTeam] } : {}) };
 }
+
+const isFieldProblem = (detail: unknown): detail is FieldProblem =>
+  typeof detail === 'object' &&
+  detail !== null &&
+  typeof (detail as FieldProblem).field === 'string' &&
+  typeof (detail as FieldProblem).reason === 'string';

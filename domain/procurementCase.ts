@@ -43,7 +43,7 @@ export type ProcurementCommand =
 
 export type ProcurementFailure = 'Forbidden' | 'InvalidTransition' | 'InvalidInput';
 export type ProcurementResult =
-  { ok: true; state: ProcurementState } | { ok: false; failure: ProcurementFailure; reason: string };
+  { ok: true; state: ProcurementState } | { ok: false; failure: ProcurementFailure; reason: string; field?: string };
 
 /** What the reducer knows beyond the state: the published procurement, and whether its window has run out. */
 export interface ProcurementCaseContext {
@@ -56,13 +56,15 @@ class Refusal extends Error {
   constructor(
     readonly failure: ProcurementFailure,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
 }
 const forbidden = (message: string) => new Refusal('Forbidden', message);
 const invalidTransition = (message: string) => new Refusal('InvalidTransition', message);
-const invalidInput = (message: string) => new Refusal('InvalidInput', message);
+/** A refusal of the input, naming the request field it is about where there is one (`body.reasons`). */
+const invalidInput = (message: string, field?: string) => new Refusal('InvalidInput', message, field);
 
 /** Is the step allowed in the state's stage (the step table's row says in which)? */
 const inStage = (name: ProcurementStepName, state: ProcurementState) =>
@@ -163,7 +165,13 @@ export function applyProcurementCommand(
   try {
     return { ok: true, state: reduce(context, state, command) };
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, failure: error.failure, reason: error.message };
+    if (error instanceof Refusal)
+      return {
+        ok: false,
+        failure: error.failure,
+        reason: error.message,
+        ...(error.field ? { field: error.field } : {}),
+      };
     throw error;
   }
 }
@@ -210,12 +218,13 @@ function reduce(context: ProcurementCaseContext, state: ProcurementState, comman
       assertNotExcluded(state, actor);
       if (!inStage('closeBidWindow', state) || context.windowClosed || state.closedEarly)
         throw invalidTransition(`the bid window is not open in stage ${state.stage}`);
-      if (command.reasons.trim().length === 0) throw invalidInput('closing the bid window early needs its reasons');
+      if (command.reasons.trim().length === 0)
+        throw invalidInput('closing the bid window early needs its reasons', 'body.reasons');
       if (command.reason === 'all_invited_bidders_have_bid') {
-        if (state.bids.length === 0) throw invalidInput('no bidder has bid yet');
+        if (state.bids.length === 0) throw invalidInput('no bidder has bid yet', 'body.reason');
         const invited = input.singleTender?.providerId;
         if (invited && !state.bids.some((b) => b.bidderId === invited))
-          throw invalidInput(`the invited provider ${invited} has not bid`);
+          throw invalidInput(`the invited provider ${invited} has not bid`, 'body.reason');
       }
       const closedEarly = {
         reason: command.reason,

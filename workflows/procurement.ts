@@ -24,7 +24,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseRecordActivities, CaseStep } from '../activities/caseRecords';
+import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import type { ProcurementActivities } from '../activities/procurement';
 import { addDays, quarterEnd, startOfDayUtc } from '../domain/calendar';
@@ -83,46 +83,253 @@ type Notify = (
 ) => Promise<unknown>;
 
 export async function procurement(input: ProcurementInput): Promise<ProcurementState> {
-  const { workflowId } = workflowInfo();
-  let state = openProcurement(input, nowIso());
-  const { ruleVersion } = state;
-  let windowClosed = false;
-  const handOffEvents: HandOffEvent[] = [];
-  let stepCount = 0;
+  const live = liveCase(input);
+  const { ruleVersion } = live.state;
+  handleSteps(live);
+  await checkSingleTender(input);
 
-  const opening = (thirdPartyOrganisation?: string | null) => ({
-    workflowId,
-    kind: 'procurement',
-    consortiumCode: input.consortiumCode,
-    title: `Procurement: ${input.title}`,
-    policyVersion: ruleVersion,
-    ...(thirdPartyOrganisation !== undefined ? { thirdPartyOrganisation } : {}),
+  // --- The bid window ------------------------------------------------------------------------------
+
+  const windowMs = input.policy.process.bidWindowDays * DAY_MS;
+  const closesAt = new Date(Date.parse(live.state.startedAt) + windowMs).toISOString();
+  live.state = { ...live.state, bidsCloseAt: closesAt };
+  const { route, estimatedValuePence, criteria, singleTender } = input;
+  await live.recordStep({
+    step: 'opened',
+    actor: input.actor,
+    action: 'procurement.opened',
+    dueAt: closesAt,
+    owner: 'bidders',
+    details: { route, estimatedValuePence, major: live.state.major, criteria, singleTender },
   });
-  const recordStep: RecordStep = (step, thirdPartyOrganisation) =>
-    records.recordCaseStep({
-      opening: opening(thirdPartyOrganisation),
-      step: { workflowId, stage: state.stage, ruleVersion, ...step },
+  await procurements.recordProcurement({
+    workflowId: live.workflowId,
+    procurement: input,
+    opensAt: live.state.startedAt,
+    closesAt,
+  });
+  live.state = { ...live.state, stage: 'open_for_bids' };
+  updateCaseIndex({ stage: live.state.stage, dueAt: new Date(closesAt) });
+  await live.notify(
+    'opened',
+    'procurement_opened',
+    `Procurement opened: ${input.title}`,
+    `Bids for "${input.service}" (${input.route}) are open until ${closesAt}. Award criteria: ${input.criteria.map((c) => `${c.description} (weight ${c.weight})`).join('; ')}.`,
+    input.actor.id,
+    { respondBy: closesAt },
+  );
+
+  if (patched('close-bid-window-early')) {
+    // The window runs until its time, unless it is closed early with reasons (issue 12).
+    await condition(() => live.state.closedEarly !== null, Math.max(1, Date.parse(closesAt) - Date.now()));
+  } else {
+    await sleep(windowMs);
+  }
+  live.windowClosed = true;
+  await condition(allHandlersFinished); // every bid received has had its conflict test
+  const early = live.state.closedEarly;
+  if (early) {
+    await live.recordStep({
+      step: 'bid-window-closed-early',
+      actor: { id: early.closedBy, role: early.closedRole },
+      action: 'procurement.bid_window_closed_early',
+      decision: {
+        outcome: early.reason,
+        reasons: early.reasons,
+        details: { closedAt: early.closedAt, bidsCloseAt: closesAt, bids: live.state.bids.length },
+      },
     });
-  const notify: Notify = (key, kind, title, body, issuedBy, extra = {}) =>
-    notices.issueNotice({
-      noticeKey: `${workflowId}:${key}`,
-      workflowId,
-      consortiumCode: input.consortiumCode,
-      kind,
-      title,
-      body,
-      issuedBy,
+  }
+
+  if (live.state.bids.length === 0) {
+    live.state = { ...live.state, stage: 'no_bids', settledAt: nowIso() };
+    updateCaseIndex({ stage: live.state.stage });
+    await live.recordStep({
+      step: 'closed-no-bids',
+      actor: SYSTEM,
+      action: 'procurement.no_bids',
+      status: 'closed',
+      settleDeadlines: [{ step: 'opened', status: 'met' }],
+      decision: { outcome: 'no_bids', reasons: 'no bids were received in the bid window' },
+    });
+    await procurements.recordAward({
+      procurementId: input.procurementId,
+      status: 'cancelled',
+      award: null,
       ruleVersion,
-      respondBy: extra.respondBy ?? null,
-      alsoTo: extra.alsoTo,
     });
+    return live.state;
+  }
 
-  // --- The human steps: the row's checks, then the reducer (dry-run in the validator, committed in the handler) ---
+  // --- Who manages it (§5.13) ----------------------------------------------------------------------
 
+  const conflicted = live.state.bids.some((b) => b.assessment?.conflicted);
+  const management = procurementManagement(conflicted, input.estimatedValuePence, input.policy.conflict);
+  live.state = {
+    ...live.state,
+    conflicted,
+    excludedPersonIds: excludedPersons(live.state),
+    management,
+    stage: management.managedBy === 'third_party' ? 'awaiting_third_party_nomination' : 'evaluating',
+  };
+  const conflicts = live.state.bids
+    .filter((b) => b.assessment?.conflicted)
+    .map((b) => ({ bidderId: b.bidderId, findings: b.assessment?.findings ?? [] }));
+  await live.recordStep({
+    step: 'bids-closed',
+    actor: SYSTEM,
+    action: 'procurement.bids_closed',
+    settleDeadlines: [{ step: 'opened', status: 'met' }],
+    decision: {
+      outcome: management.managedBy,
+      reasons: `${management.rule} (${management.source})`,
+      details: { conflicts, excludedPersonIds: live.state.excludedPersonIds, major: live.state.major },
+    },
+  });
+
+  let handOff: { at: string; acceptedBy: string; acceptedAt: string } | null = null;
+  if (management.managedBy === 'third_party') {
+    // §5.13: "managed by another party"; the third party must accept, and a refusal means choosing another.
+    updateCaseIndex({ stage: live.state.stage });
+    await live.notify(
+      'hand-off-required',
+      'procurement_hand_off_required',
+      `Procurement to be handed off: ${input.title}`,
+      `Member practices bid in this major procurement, so it must be managed by the Board or a local authority (§5.13). Nominate the third party. Conflicts: ${conflicts.map((c) => c.findings.map((f) => f.explanation).join(' ')).join(' ')}`,
+      'system',
+    );
+    handOff = await handOffToThirdParty(
+      input,
+      live.handOffEvents,
+      () => live.state.stage,
+      live.recordStep,
+      live.notify,
+    );
+  }
+
+  const thirdParty = live.state.thirdParty;
+  const { mitigation, handling } = conflictHandling(live.state, management);
+  live.state = { ...live.state, mitigation };
+  await procurements.recordManagement({
+    procurementId: input.procurementId,
+    workflowId: live.workflowId,
+    management,
+    thirdParty,
+    handOff,
+    handling,
+  });
+
+  // --- Evaluation and award -----------------------------------------------------------------------
+
+  live.state = { ...live.state, stage: 'evaluating' };
+  updateCaseIndex({ stage: live.state.stage });
+  await live.recordStep({
+    step: 'evaluation-opened',
+    actor: SYSTEM,
+    action: 'procurement.evaluation_opened',
+    owner: management.managedBy === 'third_party' ? 'third_party' : 'consortium_officer',
+    details: { handling },
+  });
+  await condition(() => live.state.award !== null);
+  const award = live.state.award as unknown as NonNullable<ProcurementState['award']>;
+  const bids = live.state.bids.map(
+    (b) => ({ ...b, status: b.bidderId === award.bidderId ? 'successful' : 'unsuccessful' }) as const,
+  );
+  live.state = { ...live.state, bids, stage: 'awarded' };
+  updateCaseIndex({ stage: live.state.stage });
+  await publishAward(live, award, { managedBy: management.managedBy, thirdParty, handling });
+
+  // --- After the award: referrals to themselves by providing practices (§5.13) ---------------------
+
+  if (award.providerPracticeCodes.length > 0) {
+    for (const quarter of contractQuarters(award.decidedAt, award.contractQuarters)) {
+      const reportAt = startOfDayUtc(addDays(quarterEnd(quarter), 1 + input.policy.process.referralReturnGraceDays));
+      updateCaseIndex({ stage: live.state.stage, dueAt: reportAt });
+      if (reportAt.getTime() > Date.now()) await sleep(reportAt.getTime() - Date.now());
+      await condition(allHandlersFinished);
+      const { process } = input.policy;
+      const report = referralPatternReport(
+        quarter.label,
+        award.providerPracticeCodes,
+        live.state.referralReturns,
+        process,
+      );
+      live.state = { ...live.state, referralReports: [...live.state.referralReports, report] };
+      await reportReferralPattern(input, live.workflowId, report, live.recordStep, live.notify);
+    }
+  }
+
+  live.state = { ...live.state, stage: 'completed', settledAt: nowIso() };
+  updateCaseIndex({ stage: live.state.stage });
+  await condition(allHandlersFinished);
+  await live.recordStep({ step: 'completed', actor: SYSTEM, action: 'procurement.completed', status: 'closed' });
+  return live.state;
+}
+
+/** The live case: the state the handlers commit and the main flow advances, and how it records and notifies. */
+interface Live {
+  input: ProcurementInput;
+  workflowId: string;
+  state: ProcurementState;
+  /** The bid window has closed (its timer fired, or it was closed early). */
+  windowClosed: boolean;
+  handOffEvents: HandOffEvent[];
+  stepCount: number;
+  opening(thirdPartyOrganisation?: string | null): CaseOpening;
+  recordStep: RecordStep;
+  notify: Notify;
+}
+
+function liveCase(input: ProcurementInput): Live {
+  const { workflowId } = workflowInfo();
+  const state = openProcurement(input, nowIso());
+  const { ruleVersion } = state;
+  const live: Live = {
+    input,
+    workflowId,
+    state,
+    windowClosed: false,
+    handOffEvents: [],
+    stepCount: 0,
+    opening: (thirdPartyOrganisation) => ({
+      workflowId,
+      kind: 'procurement',
+      consortiumCode: input.consortiumCode,
+      title: `Procurement: ${input.title}`,
+      policyVersion: ruleVersion,
+      ...(thirdPartyOrganisation !== undefined ? { thirdPartyOrganisation } : {}),
+    }),
+    recordStep: (step, thirdPartyOrganisation) =>
+      records.recordCaseStep({
+        opening: live.opening(thirdPartyOrganisation),
+        step: { workflowId, stage: live.state.stage, ruleVersion, ...step },
+      }),
+    notify: (key, kind, title, body, issuedBy, extra = {}) =>
+      notices.issueNotice({
+        noticeKey: `${workflowId}:${key}`,
+        workflowId,
+        consortiumCode: input.consortiumCode,
+        kind,
+        title,
+        body,
+        issuedBy,
+        ruleVersion,
+        respondBy: extra.respondBy ?? null,
+        alsoTo: extra.alsoTo,
+      }),
+  };
+  return live;
+}
+
+/** The human steps: each row's validator dry-runs the reducer, then the row's checks; the handler commits and records. */
+function handleSteps(live: Live): void {
   const run = (command: ProcurementCommand, commit: boolean) => {
-    const result = applyProcurementCommand({ input, windowClosed }, state, command);
-    if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
-    if (commit) state = result.state;
+    const result = applyProcurementCommand({ input: live.input, windowClosed: live.windowClosed }, live.state, command);
+    if (!result.ok) {
+      const details = result.field ? [{ field: result.field, reason: result.reason }] : [];
+      throw ApplicationFailure.create({ message: result.reason, type: result.failure, nonRetryable: true, details });
+    }
+    if (commit) live.state = result.state;
   };
   function humanStep<N extends ProcurementStepName>(
     name: N,
@@ -137,25 +344,25 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
         run(toCommand(arg, nowIso()), true);
         const persisted = persist?.(arg);
         // A step with nothing to write completes at once, as it always has (same history).
-        return persisted ? persisted.then(() => state) : state;
+        return persisted ? persisted.then(() => live.state) : live.state;
       },
       {
         // The reducer's refusal comes first, in the process's own words and order (who, then when);
         // the row's checks then hold the step to its roles and stages.
         validator: (arg) => {
           run(toCommand(arg, nowIso()), false);
-          checkStep(row, arg.actor, state.stage);
+          checkStep(row, arg.actor, live.state.stage);
         },
       },
     );
   }
 
-  setHandler(procurementState, () => state);
+  setHandler(procurementState, () => live.state);
   humanStep(
     'submitBid',
     ({ actor, bid }, at) => ({ type: 'submit_bid', actor, at, bid }),
     async ({ actor, bid }) => {
-      const context = await procurements.loadConflictContext({ consortiumCode: input.consortiumCode });
+      const context = await procurements.loadConflictContext({ consortiumCode: live.input.consortiumCode });
       // §5.13, KF Q16: the conflict test, with every finding naming the practice or person and the rule.
       const assessment = assessBidConflict(
         {
@@ -163,14 +370,17 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
           bid,
           providerGroups: context.providerGroups,
           interests: context.interests,
-          decisionGroupPersonIds: input.decisionGroupPersonIds,
+          decisionGroupPersonIds: live.input.decisionGroupPersonIds,
         },
-        input.policy.conflict,
+        live.input.policy.conflict,
       );
       run({ type: 'bid_assessed', bidderId: bid.bidderId, assessment }, true);
-      const entry = state.bids.find((b) => b.bidderId === bid.bidderId);
-      await procurements.recordBid({ procurementId: input.procurementId, bid: entry as NonNullable<typeof entry> });
-      await recordStep({
+      const entry = live.state.bids.find((b) => b.bidderId === bid.bidderId);
+      await procurements.recordBid({
+        procurementId: live.input.procurementId,
+        bid: entry as NonNullable<typeof entry>,
+      });
+      await live.recordStep({
         step: `bid:${bid.bidderId}`,
         actor,
         action: 'procurement.bid_received',
@@ -188,32 +398,32 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     'nominateThirdParty',
     (a) => ({ type: 'nominate_third_party', ...a }),
     ({ thirdParty }) => {
-      handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: nowIso() });
+      live.handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: nowIso() });
     },
   );
   humanStep(
     'respondToHandOff',
     (a, at) => ({ type: 'respond_to_hand_off', at, ...a }),
     (response) => {
-      const refusal = state.refusals.at(-1);
-      const nominee = response.accept ? state.thirdParty : refusal && { kind: refusal.kind, code: refusal.code };
-      handOffEvents.push({ kind: 'responded', nominee: nominee as ThirdParty, at: nowIso(), ...response });
+      const refusal = live.state.refusals.at(-1);
+      const nominee = response.accept ? live.state.thirdParty : refusal && { kind: refusal.kind, code: refusal.code };
+      live.handOffEvents.push({ kind: 'responded', nominee: nominee as ThirdParty, at: nowIso(), ...response });
     },
   );
   humanStep(
     'scoreBid',
     ({ actor, bidderId, scores }) => ({ type: 'score_bid', actor, bidderId, scores }),
     async ({ actor, bidderId, scores, note }) => {
-      stepCount += 1;
-      const bid = state.bids.find((b) => b.bidderId === bidderId);
-      await recordStep({
-        step: `score:${bidderId}:${stepCount}`,
+      live.stepCount += 1;
+      const bid = live.state.bids.find((b) => b.bidderId === bidderId);
+      await live.recordStep({
+        step: `score:${bidderId}:${live.stepCount}`,
         actor,
         action: 'procurement.bid_scored',
         decision: {
           outcome: 'scored',
           reasons: note ?? null,
-          details: { bidderId, scores, weightedScore: bid?.score ?? null, criteria: input.criteria },
+          details: { bidderId, scores, weightedScore: bid?.score ?? null, criteria: live.input.criteria },
         },
       });
     },
@@ -224,8 +434,13 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     (a) => ({ type: 'record_payment', ...a }),
     async ({ actor, payment }) => {
       const entry = { ...payment, recordedBy: actor.id };
-      await procurements.publishCaseItem({ workflowId, list: 'payments', key: payment.key, item: { ...entry } });
-      await recordStep({
+      await procurements.publishCaseItem({
+        workflowId: live.workflowId,
+        list: 'payments',
+        key: payment.key,
+        item: { ...entry },
+      });
+      await live.recordStep({
         step: `payment:${payment.key}`,
         actor,
         action: 'procurement.practice_payment',
@@ -237,19 +452,21 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     'reportReferrals',
     (a) => ({ type: 'report_referrals', ...a }),
     async ({ actor, referralReturn }) => {
-      stepCount += 1;
-      await recordStep({
-        step: `referral-return:${referralReturn.quarter}:${referralReturn.practiceCode}:${stepCount}`,
+      live.stepCount += 1;
+      await live.recordStep({
+        step: `referral-return:${referralReturn.quarter}:${referralReturn.practiceCode}:${live.stepCount}`,
         actor,
         action: 'procurement.referral_return',
         details: { ...referralReturn },
       });
     },
   );
+}
 
-  // --- Registration: the single-tender rule --------------------------------------------------------
-
-  if (input.route === 'single_tender') {
+/** Registration: the single-tender rule against today's records (2012/13 code of conduct). */
+async function checkSingleTender(input: ProcurementInput): Promise<void> {
+  if (input.route !== 'single_tender') return;
+  {
     const tender = input.singleTender;
     if (!tender) throw ApplicationFailure.nonRetryable('a single tender names its provider', 'InvalidInput');
     const context = await procurements.loadConflictContext({ consortiumCode: input.consortiumCode });
@@ -262,145 +479,15 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
         details: problems,
       });
   }
+}
 
-  // --- The bid window ------------------------------------------------------------------------------
-
-  const windowMs = input.policy.process.bidWindowDays * DAY_MS;
-  const closesAt = new Date(Date.parse(state.startedAt) + windowMs).toISOString();
-  state = { ...state, bidsCloseAt: closesAt };
-  const { route, estimatedValuePence, criteria, singleTender } = input;
-  await recordStep({
-    step: 'opened',
-    actor: input.actor,
-    action: 'procurement.opened',
-    dueAt: closesAt,
-    owner: 'bidders',
-    details: { route, estimatedValuePence, major: state.major, criteria, singleTender },
-  });
-  await procurements.recordProcurement({ workflowId, procurement: input, opensAt: state.startedAt, closesAt });
-  state = { ...state, stage: 'open_for_bids' };
-  updateCaseIndex({ stage: state.stage, dueAt: new Date(closesAt) });
-  await notify(
-    'opened',
-    'procurement_opened',
-    `Procurement opened: ${input.title}`,
-    `Bids for "${input.service}" (${input.route}) are open until ${closesAt}. Award criteria: ${input.criteria.map((c) => `${c.description} (weight ${c.weight})`).join('; ')}.`,
-    input.actor.id,
-    { respondBy: closesAt },
-  );
-
-  if (patched('close-bid-window-early')) {
-    // The window runs until its time, unless it is closed early with reasons (issue 12).
-    await condition(() => state.closedEarly !== null, Math.max(1, Date.parse(closesAt) - Date.now()));
-  } else {
-    await sleep(windowMs);
-  }
-  windowClosed = true;
-  await condition(allHandlersFinished); // every bid received has had its conflict test
-  const early = state.closedEarly;
-  if (early) {
-    await recordStep({
-      step: 'bid-window-closed-early',
-      actor: { id: early.closedBy, role: early.closedRole },
-      action: 'procurement.bid_window_closed_early',
-      decision: {
-        outcome: early.reason,
-        reasons: early.reasons,
-        details: { closedAt: early.closedAt, bidsCloseAt: closesAt, bids: state.bids.length },
-      },
-    });
-  }
-
-  if (state.bids.length === 0) {
-    state = { ...state, stage: 'no_bids', settledAt: nowIso() };
-    updateCaseIndex({ stage: state.stage });
-    await recordStep({
-      step: 'closed-no-bids',
-      actor: SYSTEM,
-      action: 'procurement.no_bids',
-      status: 'closed',
-      settleDeadlines: [{ step: 'opened', status: 'met' }],
-      decision: { outcome: 'no_bids', reasons: 'no bids were received in the bid window' },
-    });
-    await procurements.recordAward({
-      procurementId: input.procurementId,
-      status: 'cancelled',
-      award: null,
-      ruleVersion,
-    });
-    return state;
-  }
-
-  // --- Who manages it (§5.13) ----------------------------------------------------------------------
-
-  const conflicted = state.bids.some((b) => b.assessment?.conflicted);
-  const management = procurementManagement(conflicted, input.estimatedValuePence, input.policy.conflict);
-  state = {
-    ...state,
-    conflicted,
-    excludedPersonIds: excludedPersons(state),
-    management,
-    stage: management.managedBy === 'third_party' ? 'awaiting_third_party_nomination' : 'evaluating',
-  };
-  const conflicts = state.bids
-    .filter((b) => b.assessment?.conflicted)
-    .map((b) => ({ bidderId: b.bidderId, findings: b.assessment?.findings ?? [] }));
-  await recordStep({
-    step: 'bids-closed',
-    actor: SYSTEM,
-    action: 'procurement.bids_closed',
-    settleDeadlines: [{ step: 'opened', status: 'met' }],
-    decision: {
-      outcome: management.managedBy,
-      reasons: `${management.rule} (${management.source})`,
-      details: { conflicts, excludedPersonIds: state.excludedPersonIds, major: state.major },
-    },
-  });
-
-  let handOff: { at: string; acceptedBy: string; acceptedAt: string } | null = null;
-  if (management.managedBy === 'third_party') {
-    // §5.13: "managed by another party"; the third party must accept, and a refusal means choosing another.
-    updateCaseIndex({ stage: state.stage });
-    await notify(
-      'hand-off-required',
-      'procurement_hand_off_required',
-      `Procurement to be handed off: ${input.title}`,
-      `Member practices bid in this major procurement, so it must be managed by the Board or a local authority (§5.13). Nominate the third party. Conflicts: ${conflicts.map((c) => c.findings.map((f) => f.explanation).join(' ')).join(' ')}`,
-      'system',
-    );
-    handOff = await handOffToThirdParty(input, handOffEvents, () => state.stage, recordStep, notify);
-  }
-
-  const thirdParty = state.thirdParty;
-  const { mitigation, handling } = conflictHandling(state, management);
-  state = { ...state, mitigation };
-  await procurements.recordManagement({
-    procurementId: input.procurementId,
-    workflowId,
-    management,
-    thirdParty,
-    handOff,
-    handling,
-  });
-
-  // --- Evaluation and award -----------------------------------------------------------------------
-
-  state = { ...state, stage: 'evaluating' };
-  updateCaseIndex({ stage: state.stage });
-  await recordStep({
-    step: 'evaluation-opened',
-    actor: SYSTEM,
-    action: 'procurement.evaluation_opened',
-    owner: management.managedBy === 'third_party' ? 'third_party' : 'consortium_officer',
-    details: { handling },
-  });
-  await condition(() => state.award !== null);
-  const award = state.award as unknown as NonNullable<ProcurementState['award']>;
-  const bids = state.bids.map(
-    (b) => ({ ...b, status: b.bidderId === award.bidderId ? 'successful' : 'unsuccessful' }) as const,
-  );
-  state = { ...state, bids, stage: 'awarded' };
-  updateCaseIndex({ stage: state.stage });
+/** The award, published with its decision and announced (2013 regulations, reg 3(5); §5.13). */
+async function publishAward(
+  live: Live,
+  award: NonNullable<ProcurementState['award']>,
+  handled: { managedBy: string; thirdParty: ThirdParty | null; handling: string },
+): Promise<void> {
+  const { ruleVersion } = live.state;
   const awardedStep = {
     step: 'awarded',
     actor: { id: award.decidedBy, role: award.decidedRole },
@@ -411,54 +498,34 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
       details: {
         bidderId: award.bidderId,
         valuePence: award.valuePence,
-        scores: state.bids.map((b) => ({ bidderId: b.bidderId, score: b.score, scoredBy: b.scoredBy })),
-        managedBy: management.managedBy,
-        thirdParty,
-        handling,
+        scores: live.state.bids.map((b) => ({ bidderId: b.bidderId, score: b.score, scoredBy: b.scoredBy })),
+        ...handled,
       },
     },
   };
   if (patched('award-and-decision-in-one-transaction')) {
     // The published award and its decision are one write: a reader never sees one without the other.
     await procurements.recordAward({
-      procurementId: input.procurementId,
+      procurementId: live.input.procurementId,
       status: 'awarded',
       award,
       ruleVersion,
-      caseStep: { opening: opening(), step: { workflowId, stage: state.stage, ruleVersion, ...awardedStep } },
+      caseStep: {
+        opening: live.opening(),
+        step: { workflowId: live.workflowId, stage: live.state.stage, ruleVersion, ...awardedStep },
+      },
     });
   } else {
-    await procurements.recordAward({ procurementId: input.procurementId, status: 'awarded', award, ruleVersion });
-    await recordStep(awardedStep);
+    await procurements.recordAward({ procurementId: live.input.procurementId, status: 'awarded', award, ruleVersion });
+    await live.recordStep(awardedStep);
   }
-  await notify(
+  await live.notify(
     'awarded',
     'procurement_awarded',
-    `Procurement awarded: ${input.title}`,
-    `Awarded to ${award.bidderId} for ${award.valuePence}p. Reasons: ${award.reasons}. ${handling}`,
+    `Procurement awarded: ${live.input.title}`,
+    `Awarded to ${award.bidderId} for ${award.valuePence}p. Reasons: ${award.reasons}. ${handled.handling}`,
     award.decidedBy,
   );
-
-  // --- After the award: referrals to themselves by providing practices (§5.13) ---------------------
-
-  if (award.providerPracticeCodes.length > 0) {
-    for (const quarter of contractQuarters(award.decidedAt, award.contractQuarters)) {
-      const reportAt = startOfDayUtc(addDays(quarterEnd(quarter), 1 + input.policy.process.referralReturnGraceDays));
-      updateCaseIndex({ stage: state.stage, dueAt: reportAt });
-      if (reportAt.getTime() > Date.now()) await sleep(reportAt.getTime() - Date.now());
-      await condition(allHandlersFinished);
-      const { process } = input.policy;
-      const report = referralPatternReport(quarter.label, award.providerPracticeCodes, state.referralReturns, process);
-      state = { ...state, referralReports: [...state.referralReports, report] };
-      await reportReferralPattern(input, workflowId, report, recordStep, notify);
-    }
-  }
-
-  state = { ...state, stage: 'completed', settledAt: nowIso() };
-  updateCaseIndex({ stage: state.stage });
-  await condition(allHandlersFinished);
-  await recordStep({ step: 'completed', actor: SYSTEM, action: 'procurement.completed', status: 'closed' });
-  return state;
 }
 
 /** §5.13: the hand-off to a third party, round by round, until one accepts; returns when and by whom. */
