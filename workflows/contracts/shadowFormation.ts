@@ -66,7 +66,7 @@ export const recognitionStep: StepRow<
   body: recognitionBody,
   roles: ['case_officer', 'admin'],
   // Board staff recognise a consortium that may not yet have an area team, so no area-team scope applies.
-  scope: 'open',
+  scope: 'consortium',
   stages: ['awaiting_recognition'],
   summary: 'Recognise a shadow consortium',
   description:

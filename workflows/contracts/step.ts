@@ -27,11 +27,10 @@ export interface Actor {
  * Whose scope the caller must be in, besides holding the role; the registrar checks it before the
  * Update (a case outside it is 404, as if it did not exist):
  * - `case`: anyone who may read the case (domain/access.ts `mayReadCase`);
- * - `open`: the step is for people outside the case's scope (a bidder, a nominated third party, a
- *   person declaring their interests), so the registrar checks no scope and the workflow's validator
- *   decides who may take it; a case that does not exist is still 404.
+ * - `consortium`: a consortium officer of the case's consortium, or Board staff;
+ * - `third_party`: the organisation the case is handed to, or Board staff.
  */
-export type StepScope = 'case' | 'open';
+export type StepScope = 'case' | 'consortium' | 'third_party';
 
 export interface StepRow<
   Stage extends string = string,
