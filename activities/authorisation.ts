@@ -20,7 +20,7 @@ import type {
   AuthorisationApplication,
   ConditionInForce,
   NamedOfficer,
-} from '../workflows/contracts/authorisation';
+} from '../workflows/messages';
 import type { Clock } from './caseRecords';
 
 const startOfDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));

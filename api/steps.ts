@@ -26,13 +26,7 @@ export interface CaseKind<P extends ObjectSchema> {
   /** Names the case in errors, e.g. `the authorisation of 09C`. */
   subject(params: z.output<P>): string;
   /** The case's scope as on record (a read model), or null when there is no such case. */
-  scopeOf?(params: z.output<P>): Promise<CaseScope | null>;
-  /**
-   * Instead of `scopeOf`, for a case whose scope is not one consortium's (e.g. a move between two):
-   * throws (404 for a case outside the caller's scope, as if it did not exist) unless the caller may
-   * take a step on it.
-   */
-  admit?(principal: Principal, params: z.output<P>, body: unknown): Promise<void>;
+  scopeOf(params: z.output<P>): Promise<CaseScope | null>;
   /** What a step answers with: by default the state the Update returned. */
   response: ResponseSpec;
   present?(state: unknown, params: z.output<P>): Promise<unknown> | unknown;
@@ -66,7 +60,7 @@ export function registerSteps<P extends ObjectSchema>(
       {
         method: 'post',
         path: `${kind.path}/${row.path}`,
-        operationId: row.operationId ?? row.name,
+        operationId: row.name,
         summary: row.summary,
         description: row.description,
         tags: [kind.tag],
@@ -78,9 +72,8 @@ export function registerSteps<P extends ObjectSchema>(
       async ({ params: parsed, body, principal }, req, res) => {
         const caseParams = parsed as z.output<P>;
         const subject = kind.subject(caseParams);
-        if (kind.admit) await kind.admit(principal, caseParams, body);
-        else if (row.scope === 'case') {
-          const scope = kind.scopeOf ? await kind.scopeOf(caseParams) : null;
+        if (row.scope === 'case') {
+          const scope = await kind.scopeOf(caseParams);
           if (!scope || !mayReadCase(principal, scope)) throw notFound(`${subject} is not on record`);
         }
         try {

@@ -1,26 +1,17 @@
-/** Maps what the Temporal client throws onto the API's errors: rejected Updates become 403, 409 or 422. */
+/** Maps what the Temporal client throws onto the API's errors: rejected Updates become 409 or 403. */
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, conflict, forbidden, notFound, unprocessable } from './errors';
+import { AppError, conflict, forbidden, notFound } from './errors';
 
 /** gRPC status code 4 (DEADLINE_EXCEEDED). */
 const GRPC_DEADLINE_EXCEEDED = 4;
 
-/** The field a refusal names in its details (`{ field: 'body.effectiveFrom' }`), else the body as a whole. */
-function fieldOf(failure: ApplicationFailure): string {
-  const [detail] = failure.details ?? [];
-  const field = typeof detail === 'object' && detail !== null ? (detail as { field?: unknown }).field : undefined;
-  return typeof field === 'string' && field.length > 0 ? field : 'body';
-}
-
-/** Every 422 names its field (issue 12, item 5): a workflow's `InvalidInput` refusal says which, or the body. */
 export function mapTemporalError(error: unknown, subject: string): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure) {
       if (cause.type === 'Forbidden') return forbidden(cause.message);
-      if (cause.type === 'InvalidInput')
-        return unprocessable(cause.message, [{ field: fieldOf(cause), reason: cause.message }]);
+      if (cause.type === 'InvalidInput') return new AppError(422, 'Unprocessable Content', cause.message);
       return conflict(cause.message);
     }
     return conflict(error.message);

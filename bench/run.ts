@@ -31,15 +31,13 @@ import {
   authorisationInput,
   authorisationWorkflowId,
   decideAuthorisation,
+  recogniseShadowConsortium,
   recordAssessmentStep,
   submitAuthorisationApplication,
+  workflowIds,
   type AuthorisationActor,
-} from '../workflows/contracts/authorisation';
-import {
-  recogniseShadowConsortium,
-  shadowFormationWorkflowId,
   type ShadowFormationInput,
-} from '../workflows/contracts/shadowFormation';
+} from '../workflows/messages';
 import { bareStep, type BareShape } from './bareWorkflow';
 import { median, percentile } from './stats';
 import {
@@ -131,7 +129,7 @@ await withBenchStack(async (stack) => {
     };
     const handle = await client.workflow.start('shadowFormation', {
       taskQueue: REAL_QUEUE,
-      workflowId: shadowFormationWorkflowId(code),
+      workflowId: workflowIds.shadowFormation(code),
       args: [input],
     });
     await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: admin }] }));

@@ -12,7 +12,7 @@ import {
   timetableWorkflowIds,
   type TimetableInput,
   type TimetableState,
-} from '../../workflows/contracts/timetable';
+} from '../../workflows/messages';
 import type { AppDeps } from '../app';
 import { conflict } from '../errors';
 import type { RouteRegistry } from '../openapi';

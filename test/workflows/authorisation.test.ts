@@ -42,7 +42,7 @@ import {
   type AuthorisationInput,
   type AuthorisationStage,
   type AuthorisationState,
-} from '../../workflows/contracts/authorisation';
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

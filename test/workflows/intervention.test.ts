@@ -24,22 +24,20 @@ import { workflowsPath } from '../../worker';
 import {
   answerTransferRequest,
   decideInterventionResponse,
+  decidePracticeConcern,
   decideWithdrawal,
   deEscalateIntervention,
   interventionState,
+  practiceConcernState,
   raiseInterventionTrigger,
+  resolvePracticeConcern,
   restoreResponsibilities,
   submitInterventionResponse,
   type InterventionInput,
   type InterventionState,
-} from '../../workflows/contracts/intervention';
-import {
-  decidePracticeConcern,
-  practiceConcernState,
-  resolvePracticeConcern,
   type PracticeConcernInput,
   type PracticeConcernState,
-} from '../../workflows/contracts/practiceConcern';
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 const ladder = INTERVENTION_LADDER_V1;

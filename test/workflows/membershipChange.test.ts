@@ -21,7 +21,7 @@ import {
   membershipChangeWorkflowId,
   type MembershipChangeDecision,
   type MembershipChangeInput,
-} from '../../workflows/contracts/membershipChange';
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 // This process's own module, so that other processes still in the making cannot break its bundle.

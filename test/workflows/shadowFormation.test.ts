@@ -10,11 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
 import { workflowsPath } from '../../worker';
-import {
-  recogniseShadowConsortium,
-  shadowFormationState,
-  type ShadowFormationInput,
-} from '../../workflows/contracts/shadowFormation';
+import { recogniseShadowConsortium, shadowFormationState, type ShadowFormationInput } from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

@@ -19,7 +19,7 @@ import {
   timetableWorkflowIds,
   type TimetableInput,
   type TimetableState,
-} from '../../workflows/contracts/timetable';
+} from '../../workflows/messages';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

@@ -32,16 +32,9 @@ export interface Actor {
  */
 export type StepScope = 'case' | 'consortium' | 'third_party';
 
-export interface StepRow<
-  Stage extends string = string,
-  Body extends z.ZodType = z.ZodType,
-  Args = unknown,
-  State = unknown,
-> {
-  /** The Update's name, also the OpenAPI operationId unless `operationId` says otherwise. */
+export interface StepRow<Stage extends string = string, Body extends z.ZodType = z.ZodType, Args = unknown, State = unknown> {
+  /** The Update's name, also the OpenAPI operationId. */
   name: string;
-  /** The OpenAPI operationId, where it differs from the Update's name (which running histories fix). */
-  operationId?: string;
   update: UpdateDefinition<State, [Args]>;
   /** Relative to the process's case path, e.g. `application` or `conditions/{criterionId}/reviews`. */
   path: string;
