@@ -664,7 +664,10 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
 
   // --- Evaluation and award -----------------------------------------------------------------------
 
-  state.stage = 'evaluating';
+  // The hand-off's acceptance already moved the stage on, and a quick third party may have scored and
+  // awarded while the management was being recorded: never move an awarded case back (issue 11: a
+  // payment straight after the award was refused "not in stage evaluating").
+  if (!state.award) state.stage = 'evaluating';
   updateCaseIndex({ stage: state.stage });
   await recordStep({
     step: 'evaluation-opened',
