@@ -20,7 +20,7 @@ import type {
   AuthorisationApplication,
   ConditionInForce,
   NamedOfficer,
-} from '../workflows/messages';
+} from '../workflows/contracts/authorisation';
 import type { Clock } from './caseRecords';
 
 const startOfDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));

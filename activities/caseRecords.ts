@@ -6,7 +6,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
 import type { ConsortiumStatus } from '../domain/consortium';
-import type { Actor, ShadowFormationInput } from '../workflows/messages';
+import type { Actor } from '../workflows/contracts/step';
+import type { ShadowFormationInput } from '../workflows/contracts/shadowFormation';
 import { appendAudit } from './audit';
 
 export interface Clock {

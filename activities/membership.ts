@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../platform/db';
-import type { Actor } from '../workflows/messages';
+import type { Actor } from '../workflows/contracts/step';
 import { appendAudit } from './audit';
 import type { Clock } from './caseRecords';
 

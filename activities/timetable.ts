@@ -7,7 +7,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { MilestoneDefinition } from '../domain/timetable';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
-import type { Actor, FiredMilestone, UnaffiliatedPracticeFound } from '../workflows/messages';
+import type { UnaffiliatedPracticeFound } from '../workflows/contracts/coverage';
+import type { Actor } from '../workflows/contracts/step';
+import type { FiredMilestone } from '../workflows/contracts/timetable';
 import { appendAudit } from './audit';
 import type { Clock } from './caseRecords';
 

@@ -23,6 +23,8 @@ export interface FieldRow {
   name: string;
   type: string;
   required: boolean;
+  /** For a field of a union required in some variants only: when it is required, e.g. `` `step` is `moderation` ``. */
+  requiredWhen?: string;
   /** The description and the constraints (length, pattern, range, default, allowed values). */
   notes: string;
 }
@@ -115,6 +117,9 @@ export function constraintsOf(schema: JsonSchema): string[] {
 }
 
 /** An object's properties as rows (nested objects and arrays of objects as `a.b` and `a[].b`). */
+/** The Required column: yes, no, or when (a field of some variants of a union only). */
+const requiredLabel = (row: FieldRow) => (row.required ? 'yes' : row.requiredWhen ? `when ${row.requiredWhen}` : 'no');
+
 export function schemaRows(schema: JsonSchema): FieldRow[] {
   const rows: FieldRow[] = [];
   const objectShape = objectOf(schema);
@@ -126,6 +131,33 @@ export function schemaRows(schema: JsonSchema): FieldRow[] {
 interface ObjectShape {
   properties: Record<string, JsonSchema>;
   required: Set<string>;
+  requiredWhen?: Map<string, string>;
+}
+
+/** The values a variant's property may take, if it is a constant or an enumeration. */
+const valuesOf = (property: JsonSchema | undefined): unknown[] | undefined =>
+  property === undefined
+    ? undefined
+    : 'const' in property
+      ? [property.const]
+      : Array.isArray(property.enum)
+        ? (property.enum as unknown[])
+        : undefined;
+
+/** For fields required in some variants: `` `step` is `a`, `b` `` by the discriminator the variants share. */
+function requiredWhenOf(variants: ObjectShape[], names: string[]): Map<string, string> {
+  const when = new Map<string, string>();
+  const discriminator = names.find((name) =>
+    variants.every((v) => v.required.has(name) && valuesOf(v.properties[name])),
+  );
+  if (!discriminator) return when;
+  for (const name of names) {
+    const some = variants.filter((v) => v.required.has(name));
+    if (some.length === 0 || some.length === variants.length) continue;
+    const values = some.flatMap((v) => valuesOf(v.properties[discriminator]) ?? []);
+    when.set(name, `\`${discriminator}\` is ${values.map((value) => `\`${String(value)}\``).join(', ')}`);
+  }
+  return when;
 }
 
 /** The object part of a schema: itself, the items of an array of objects, or the merged object variants of a union. */
@@ -153,13 +185,20 @@ function objectOf(schema: JsonSchema): ObjectShape | undefined {
     }
   }
   const required = new Set(Object.keys(properties).filter((name) => variants.every((v) => v.required.has(name))));
-  return { properties, required };
+  return { properties, required, requiredWhen: requiredWhenOf(variants, Object.keys(properties)) };
 }
 
 function walkProperties(shape: ObjectShape, prefix: string, rows: FieldRow[], depth: number) {
   for (const [name, property] of Object.entries(shape.properties)) {
     const path = `${prefix}${name}`;
-    rows.push({ name: path, type: typeLabel(property), required: shape.required.has(name), notes: notes(property) });
+    const requiredWhen = shape.requiredWhen?.get(name);
+    rows.push({
+      name: path,
+      type: typeLabel(property),
+      required: shape.required.has(name),
+      ...(requiredWhen ? { requiredWhen } : {}),
+      notes: notes(property),
+    });
     const nested = depth < 5 ? objectOf(property) : undefined;
     if (nested) walkProperties(nested, `${path}${isArrayOfObjects(property) ? '[]' : ''}.`, rows, depth + 1);
   }
@@ -213,7 +252,7 @@ function markdownTable(headers: string[], rows: string[][]): string[] {
 function fieldTable(schema: JsonSchema): string[] {
   return markdownTable(
     ['Field', 'Type', 'Required', 'Notes'],
-    schemaRows(schema).map((row) => [code(row.name), code(row.type), row.required ? 'yes' : 'no', row.notes]),
+    schemaRows(schema).map((row) => [code(row.name), code(row.type), requiredLabel(row), row.notes]),
   );
 }
 
@@ -398,7 +437,9 @@ function htmlFieldTable(schema: JsonSchema): string {
   const rows = schemaRows(schema)
     .map(
       (row) =>
-        `<tr><td><code>${escapeHtml(row.name)}</code>${row.required ? ' <span class="req" title="required">*</span>' : ''}</td><td><code>${escapeHtml(row.type)}</code></td><td>${prose(row.notes)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(row.name)}</code>${row.required ? ' <span class="req" title="required">*</span>' : ''}` +
+        `</td><td><code>${escapeHtml(row.type)}</code></td><td>` +
+        `${prose([row.requiredWhen ? `Required when ${row.requiredWhen}.` : '', row.notes].filter(Boolean).join(' '))}</td></tr>`,
     )
     .join('');
   return `<table><thead><tr><th>Field</th><th>Type</th><th>Notes</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -80,15 +80,23 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
 
 /** What `express.json()` (body-parser) throws, as problems with field-level detail. */
 function fromBodyParser(
-  error: Error & { type: string; limit?: number; status: number; charset?: string; encoding?: string },
+  error: Error & { type: string; limit?: number; status: number; charset?: string; encoding?: string; body?: unknown },
 ): AppError {
   switch (error.type) {
     case 'entity.too.large':
       return new AppError(413, statusTitle(413), `the body is larger than the limit of ${error.limit} bytes`, {
         errors: [{ field: 'body', reason: `must be at most ${error.limit} bytes` }],
       });
-    case 'entity.parse.failed':
+    case 'entity.parse.failed': {
+      // Strict parsing refuses JSON that is not an object or array, such as `null`: that is valid JSON
+      // of the wrong type, answered as the schema would answer it.
+      const received = receivedJsonType(error.body);
+      if (received)
+        return badRequest('the request body is invalid', [
+          { field: 'body', reason: `Invalid input: expected object, received ${received}` },
+        ]);
       return badRequest('the body is not valid JSON', [{ field: 'body', reason: error.message }]);
+    }
     case 'charset.unsupported':
       return unsupportedMediaType(`the charset ${error.charset ?? ''} is not supported; send UTF-8 JSON`, [
         { field: 'Content-Type', reason: 'the charset must be utf-8' },
@@ -103,6 +111,18 @@ function fromBodyParser(
         errors: [{ field: 'body', reason: error.message }],
       });
     }
+  }
+}
+
+/** The type of a body that is valid JSON but not an object or array (`null`, a string, …); undefined otherwise. */
+function receivedJsonType(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    if (value === null) return 'null';
+    return typeof value === 'object' ? undefined : typeof value;
+  } catch {
+    return undefined;
   }
 }
 

@@ -26,10 +26,19 @@ export interface CaseKind<P extends ObjectSchema> {
   /** Names the case in errors, e.g. `the authorisation of 09C`. */
   subject(params: z.output<P>): string;
   /** The case's scope as on record (a read model), or null when there is no such case. */
-  scopeOf(params: z.output<P>): Promise<CaseScope | null>;
+  scopeOf?(params: z.output<P>): Promise<CaseScope | null>;
+  /**
+   * Instead of `scopeOf`, for a case whose scope is not one consortium's (e.g. a move between two):
+   * throws (404 for a case outside the caller's scope, as if it did not exist) unless the caller may
+   * take a step on it.
+   */
+  admit?(principal: Principal, params: z.output<P>, body: unknown): Promise<void>;
   /** What a step answers with: by default the state the Update returned. */
   response: ResponseSpec;
-  present?(state: unknown, params: z.output<P>): Promise<unknown> | unknown;
+  /** What the caller is shown of the state (by default all of it). */
+  present?(state: unknown, params: z.output<P>, principal: Principal): Promise<unknown> | unknown;
+  /** Checks against the records before the Update (e.g. a named organisation is on record: 422). */
+  precheck?(row: StepRow, body: unknown, params: z.output<P>): Promise<void>;
 }
 
 /** The caller as a workflow sees them. */
@@ -51,7 +60,7 @@ export function registerSteps<P extends ObjectSchema>(
   deps: { router: Router; registry: RouteRegistry; temporal: Client },
   kind: CaseKind<P>,
   rows: readonly StepRow[],
-  toActor: (principal: Principal) => Actor = actorOf,
+  toActor: (principal: Principal) => Actor | Promise<Actor> = actorOf,
 ): void {
   for (const row of rows) {
     const params = row.params ? kind.params.extend(row.params.shape) : kind.params;
@@ -59,8 +68,8 @@ export function registerSteps<P extends ObjectSchema>(
       deps.router,
       {
         method: 'post',
-        path: `${kind.path}/${row.path}`,
-        operationId: row.name,
+        path: row.path ? `${kind.path}/${row.path}` : kind.path,
+        operationId: row.operationId ?? row.name,
         summary: row.summary,
         description: row.description,
         tags: [kind.tag],
@@ -72,17 +81,21 @@ export function registerSteps<P extends ObjectSchema>(
       async ({ params: parsed, body, principal }, req, res) => {
         const caseParams = parsed as z.output<P>;
         const subject = kind.subject(caseParams);
-        if (row.scope === 'case') {
-          const scope = await kind.scopeOf(caseParams);
+        // An `open` step checks no scope here: its workflow decides who may take it (row.scope).
+        if (kind.admit) await kind.admit(principal, caseParams, body);
+        else if (row.scope === 'case') {
+          const scope = kind.scopeOf ? await kind.scopeOf(caseParams) : null;
           if (!scope || !mayReadCase(principal, scope)) throw notFound(`${subject} is not on record`);
         }
+        await kind.precheck?.(row, body, caseParams);
+        const actor = await toActor(principal);
         try {
           const handle = deps.temporal.workflow.getHandle(kind.workflowIdOf(caseParams));
           const state = await handle.executeUpdate(row.update, {
-            args: [row.toArgs(toActor(principal), body, parsed as Record<string, string>)],
+            args: [row.toArgs(actor, body, parsed as Record<string, string>)],
             ...updateOptions(req, principal),
           });
-          res.json(kind.present ? await kind.present(state, caseParams) : state);
+          res.json(kind.present ? await kind.present(state, caseParams, principal) : state);
         } catch (error) {
           throw mapTemporalError(error, subject);
         }

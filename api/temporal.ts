@@ -1,17 +1,33 @@
-/** Maps what the Temporal client throws onto the API's errors: rejected Updates become 409 or 403. */
+/** Maps what the Temporal client throws onto the API's errors: rejected Updates become 403, 409 or 422. */
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, conflict, forbidden, notFound } from './errors';
+import { AppError, conflict, forbidden, notFound, unprocessable, type FieldProblem } from './errors';
 
 /** gRPC status code 4 (DEADLINE_EXCEEDED). */
 const GRPC_DEADLINE_EXCEEDED = 4;
 
+/** The field a refusal names in its details (`{ field: 'body.effectiveFrom' }`), else the body as a whole. */
+/**
+ * The fields a workflow's refusal names (ApplicationFailure details `{ field, reason? }`); a refusal
+ * that names none is about the body.
+ */
+function fieldProblemsOf(failure: ApplicationFailure): FieldProblem[] {
+  const named = (failure.details ?? []).flatMap((detail) => {
+    const field = typeof detail === 'object' && detail !== null ? (detail as { field?: unknown }).field : undefined;
+    if (typeof field !== 'string' || field.length === 0) return [];
+    const reason = (detail as { reason?: unknown }).reason;
+    return [{ field, reason: typeof reason === 'string' ? reason : failure.message }];
+  });
+  return named.length > 0 ? named : [{ field: 'body', reason: failure.message }];
+}
+
+/** Every 422 names its field (issue 12, item 5): a workflow's `InvalidInput` refusal says which, or the body. */
 export function mapTemporalError(error: unknown, subject: string): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure) {
       if (cause.type === 'Forbidden') return forbidden(cause.message);
-      if (cause.type === 'InvalidInput') return new AppError(422, 'Unprocessable Content', cause.message);
+      if (cause.type === 'InvalidInput') return unprocessable(cause.message, fieldProblemsOf(cause));
       return conflict(cause.message);
     }
     return conflict(error.message);

@@ -31,13 +31,15 @@ import {
   authorisationInput,
   authorisationWorkflowId,
   decideAuthorisation,
-  recogniseShadowConsortium,
   recordAssessmentStep,
   submitAuthorisationApplication,
-  workflowIds,
   type AuthorisationActor,
+} from '../workflows/contracts/authorisation';
+import {
+  recogniseShadowConsortium,
+  shadowFormationWorkflowId,
   type ShadowFormationInput,
-} from '../workflows/messages';
+} from '../workflows/contracts/shadowFormation';
 import { bareStep, type BareShape } from './bareWorkflow';
 import { median, percentile } from './stats';
 import {
@@ -129,7 +131,7 @@ await withBenchStack(async (stack) => {
     };
     const handle = await client.workflow.start('shadowFormation', {
       taskQueue: REAL_QUEUE,
-      workflowId: workflowIds.shadowFormation(code),
+      workflowId: shadowFormationWorkflowId(code),
       args: [input],
     });
     await updateWhenReady(() => handle.executeUpdate(recogniseShadowConsortium, { args: [{ actor: admin }] }));

@@ -7,6 +7,8 @@
  * snapshots the version when it opens and every decision names the rule it applied.
  */
 
+import { policyOf } from './policy';
+
 // ---------------------------------------------------------------------------------------------
 // Stages, roles and events
 // ---------------------------------------------------------------------------------------------
@@ -77,8 +79,9 @@ const CONSORTIUM: readonly LadderRole[] = ['consortium_officer'];
 /**
  * The default ladder. Acceptance steps down towards `closed`; escalation steps up towards
  * `withdrawal`; de-escalation steps back one rung. Deadlines marked "engine default" are not source
- * figures; the conditions deadline is the 2012/13 "two weeks".
+ * figures; the conditions deadline is the policy's `conditionsResponseDays` (domain/policy.ts).
  */
+const LADDER_V1_POLICY = '2012-13.1';
 export const INTERVENTION_LADDER_V1: InterventionLadder = {
   version: 'intervention-ladder-2012-13.1',
   initialStage: 'information_request',
@@ -131,7 +134,7 @@ export const INTERVENTION_LADDER_V1: InterventionLadder = {
       stage: 'conditions',
       title: 'Conditions on continued authorisation',
       source: '§5.18',
-      deadlineDays: 14, // 2012/13: two weeks to respond to conditions
+      deadlineDays: policyOf(LADDER_V1_POLICY).conditionsResponseDays, // 2012/13: the policy's conditions response
       respondingRoles: CONSORTIUM,
       decidingRoles: ['case_officer', 'decision_panel'],
       onAccept: 'closed', // conditions discharged
@@ -194,6 +197,14 @@ export const INTERVENTION_LADDER_V1: InterventionLadder = {
     },
   ],
 };
+
+/** The ladder in force: a case snapshots it when it opens (§5.19). */
+export function currentInterventionLadder(): InterventionLadder {
+  return INTERVENTION_LADDER_V1;
+}
+
+/** Who may raise a new trigger on an open case, besides the system (reported data, §5.18). */
+export const TRIGGER_RAISING_ROLES = ['case_officer', 'decision_panel'] as const satisfies readonly LadderRole[];
 
 export function stageDefinition(ladder: InterventionLadder, stage: Stage): StageDefinition | undefined {
   return ladder.stages.find((definition) => definition.stage === stage);
@@ -278,7 +289,7 @@ function eventRoles(definition: StageDefinition, type: LadderEventType): readonl
     case 'deadline_missed':
       return ['system'];
     case 'new_trigger':
-      return ['system', 'case_officer', 'decision_panel'];
+      return ['system', ...TRIGGER_RAISING_ROLES];
   }
 }
 
@@ -418,8 +429,10 @@ export function evaluateFinancialTrigger(
     rule: `forecast-overspend > ${thresholdBasisPoints}bp of allocation`,
     source: '§5.18, §3.9',
     explanation: triggered
-      ? `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ${allocationPence}p allocation, over the ${thresholdBasisPoints}bp threshold.`
-      : `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ${allocationPence}p allocation, not over the ${thresholdBasisPoints}bp threshold.`,
+      ? `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
+        `${allocationPence}p allocation, over the ${thresholdBasisPoints}bp threshold.`
+      : `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
+        `${allocationPence}p allocation, not over the ${thresholdBasisPoints}bp threshold.`,
   };
 }
 

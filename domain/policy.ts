@@ -29,6 +29,13 @@ export const POLICIES: readonly Policy[] = [
   },
 ];
 
+/** The policy of a given version: versioned data written against a policy (e.g. a ladder) reads its numbers from it. */
+export function policyOf(version: string): Policy {
+  const policy = POLICIES.find((p) => p.version === version);
+  if (!policy) throw new Error(`no policy version ${version} is configured`);
+  return policy;
+}
+
 export function currentPolicy(): Policy {
   const policy = POLICIES[POLICIES.length - 1];
   if (!policy) throw new Error('no policy version is configured');

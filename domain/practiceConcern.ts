@@ -8,7 +8,7 @@ export interface PracticeConcernPolicy {
   version: string;
   /** Days the consortium has to resolve the concern with the practice before it goes to the Board (engine default). */
   consortiumResolutionDays: number;
-  /** Days the Board's case officer has to decide on the primary-care contract concern (engine default; a work-queue due date). */
+  /** Days the Board's case officer has to decide on the primary-care contract concern (engine default; a due date). */
   boardDecisionDays: number;
 }
 
@@ -18,9 +18,19 @@ export const PRACTICE_CONCERN_POLICY_V1: PracticeConcernPolicy = {
   boardDecisionDays: 28,
 };
 
-export type PracticeConcernStage =
-  'with_consortium' | 'resolved_by_consortium' | 'contract_concern' | 'closed_by_board';
+export const PRACTICE_CONCERN_STAGES = [
+  'with_consortium',
+  'resolved_by_consortium',
+  'contract_concern',
+  'closed_by_board',
+] as const;
+export type PracticeConcernStage = (typeof PRACTICE_CONCERN_STAGES)[number];
 
 /** What the Board may decide on a primary-care contract concern (§5.21). */
 export const BOARD_OUTCOMES = ['resolved', 'contract_action'] as const;
 export type BoardOutcome = (typeof BOARD_OUTCOMES)[number];
+
+/** The policy in force: a concern snapshots it when it opens. */
+export function currentPracticeConcernPolicy(): PracticeConcernPolicy {
+  return PRACTICE_CONCERN_POLICY_V1;
+}

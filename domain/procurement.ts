@@ -5,9 +5,11 @@
  */
 import {
   assessBidConflict,
+  checkSingleTender,
   PROCUREMENT_POLICY,
   type Bid,
   type ProcurementPolicy,
+  type ProcurementProblem,
   type ProviderGroup,
 } from './conflict';
 
@@ -208,4 +210,42 @@ export function singleTenderToMemberPractices(
     policy,
   );
   return assessment.findings.some((finding) => finding.practiceCode !== undefined);
+}
+
+/**
+ * The single-tender rule against the records (the consortium's member practices and the provider
+ * groups): the problems of a single tender to `tender.providerId`, none when it may proceed. The API
+ * checks it before the process starts, and the workflow again when it registers the procurement.
+ */
+export function singleTenderProblems(
+  records: { memberPracticeCodes: readonly string[]; providerGroups: readonly ProviderGroup[] },
+  tender: {
+    providerId: string;
+    providerKind: Bid['bidderKind'];
+    providerMemberPracticeCodes: readonly string[];
+    onlyCapableProviders: boolean;
+    justification: string | null;
+  },
+  estimatedValuePence: number,
+  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+): ProcurementProblem[] {
+  const toMemberPractices = singleTenderToMemberPractices(
+    records.memberPracticeCodes,
+    records.providerGroups,
+    {
+      bidderId: tender.providerId,
+      bidderKind: tender.providerKind,
+      memberPracticeCodes: tender.providerMemberPracticeCodes,
+    },
+    policy,
+  );
+  return checkSingleTender(
+    {
+      toMemberPractices,
+      justification: tender.justification,
+      onlyCapableProviders: tender.onlyCapableProviders,
+      valueInPence: estimatedValuePence,
+    },
+    policy,
+  );
 }

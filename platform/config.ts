@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_QUEUE_DEFAULT } from '../workflows/contracts/common';
 
 /**
  * Every setting the engine reads, validated once at start-up. With no environment at all the engine
@@ -26,7 +27,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('casework'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE_DEFAULT),
   /** Where the Temporal Web UI is, for the start-up banner only. */
   TEMPORAL_UI_URL: z.string().url().optional(),
   /** An SMTP server, e.g. smtp://localhost:1025; unset means a loopback mail catcher. */

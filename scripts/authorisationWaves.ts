@@ -2,7 +2,7 @@
  * Drives every consortium through authorisation in the 2012/13 waves (Process 1; §4.1–4.9, §7.1), as
  * the people in the process would, on a simulated clock: the consortium applies and is assessed six
  * weeks before its wave's decision date, the conditions panel proposes conditions, the consortium has
- * 14 days to respond, the decision panel decides on the wave's date, rectification plans follow,
+ * `conditionsResponseDays` (policy) to respond, the decision panel decides on the wave's date, rectification plans follow,
  * every consortium is established on 1 April 2013, and conditions are reviewed on 1 July 2013.
  *
  * The assessment results are pseudo-random but reproducible: every draw comes from a generator seeded
@@ -23,7 +23,7 @@ import {
   type CriterionResult,
   type SupportLevel,
 } from '../domain/authorisation';
-import { DAY_MS } from '../domain/policy';
+import { currentPolicy, DAY_MS } from '../domain/policy';
 import {
   authorisationInput,
   authorisationState,
@@ -37,7 +37,7 @@ import {
   type AuthorisationActor,
   type AuthorisationDecisionSubmission,
   type AuthorisationState,
-} from '../workflows/messages';
+} from '../workflows/contracts/authorisation';
 import { elapsed, inBatches, say, waitFor, type ConsortiumOnRecord, type Simulation } from './simulation';
 
 /** The chances behind the pseudo-random assessment (see the header). */
@@ -46,7 +46,7 @@ export const CHANCES = {
   criterionUnmet: 0.059,
   /** An unmet criterion needs a level underpinned by legal directions (IV 60%, V 30%, VI 10%): about 7% of consortia. */
   directionsLevel: 0.048,
-  /** The consortium responds to its proposed conditions within the 14 days. */
+  /** The consortium responds to its proposed conditions within its time to respond (policy `conditionsResponseDays`). */
   responds: 0.95,
   /** A rectification plan is agreed in time (else the condition is escalated, §5.18–5.19). */
   planInTime: 0.97,
@@ -329,7 +329,7 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     if (event.kind === 'assessment') {
       await inBatches(inWave, CONCURRENCY, assess);
       say(
-        `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions (14 days to respond)`,
+        `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions (${currentPolicy().conditionsResponseDays} days to respond)`,
       );
     } else {
       await inBatches(inWave, CONCURRENCY, (plan) => decide(plan, outcome));

@@ -15,7 +15,7 @@
  * - the timetable fires the Board's milestones itself: the authorisation waves are recorded as
  *   reached, the Q3 2012/13 announcement of the 2013/14 allocations e-mails every consortium, PCTs
  *   cease on 1 April 2013 so coverage is checked, and budgets switch from indicative to real;
- * - comprehensive coverage: once the practices' 28 days to choose have passed, a case officer
+ * - comprehensive coverage: once the practices' time to choose (the policy's `coverageJoinDays`) has passed, a case officer
  *   assigns each with the reserve power, with reasons (§4.5) — after the timetable has run, because
  *   Updates to those cases stopped the Java time-skipping server from skipping time afterwards.
  *
@@ -30,15 +30,13 @@ import { currentPolicy } from '../domain/policy';
 import { currentTimetablePolicy, defaultTimetable } from '../domain/timetable';
 import type { Db } from '../platform/db';
 import {
-  assignPracticeByReservePower,
   recogniseShadowConsortium,
   shadowFormationState,
-  timetableWorkflowIds,
-  workflowIds,
+  shadowFormationWorkflowId,
   type ShadowFormationInput,
-  type TimetableInput,
-  type TimetableState,
-} from '../workflows/messages';
+} from '../workflows/contracts/shadowFormation';
+import { assignPracticeByReservePower } from '../workflows/contracts/coverage';
+import { timetableWorkflowIds, type TimetableInput, type TimetableState } from '../workflows/contracts/timetable';
 import { runAuthorisationWaves } from './authorisationWaves';
 import { elapsed, inBatches, runSimulation, say, waitFor } from './simulation';
 
@@ -110,7 +108,7 @@ async function main() {
       };
       const handle = await env.client.workflow.start('shadowFormation', {
         taskQueue,
-        workflowId: workflowIds.shadowFormation(c.code),
+        workflowId: shadowFormationWorkflowId(c.code),
         args: [formation],
       });
       await waitFor(async () =>
@@ -131,7 +129,7 @@ async function main() {
       );
 
     // The rest of the timetable: PCTs cease on 1 April 2013 and the coverage check gives each practice
-    // without a consortium 28 days to choose; the quarterly reviews and the Q3 2013/14 cycle follow, to
+    // without a consortium the policy's `coverageJoinDays` to choose; the quarterly reviews and the Q3 2013/14 cycle follow, to
     // 1 April 2014. The clock is moved on explicitly: awaiting the result would let the time-skipping
     // server run on past the end, to the next timer of any case still open.
     await simulation.skipTo(`${UNTIL_FINANCIAL_YEAR + 1}-04-01`);
@@ -149,11 +147,9 @@ async function main() {
     for (const coverageCase of coverageCases) {
       if (coverageCase.stage !== 'awaiting_assignment') continue;
       const choice = await nearestConsortium(db, coverageCase.practiceCode ?? '');
-      await env.client.workflow
-        .getHandle(coverageCase.workflowId)
-        .executeUpdate(assignPracticeByReservePower, {
-          args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }],
-        });
+      await env.client.workflow.getHandle(coverageCase.workflowId).executeUpdate(assignPracticeByReservePower, {
+        args: [{ actor: CASE_OFFICER, consortiumCode: choice.code, reasons: choice.reasons }],
+      });
       // The case records the membership after the Update; wait for it in PostgreSQL (not for the result, as above).
       await waitFor(async () =>
         (await db.caseRecord.findUnique({ where: { workflowId: coverageCase.workflowId }, select: { stage: true } }))

@@ -16,7 +16,7 @@ import {
   type AllocationRunInput,
   type AllocationRunResult,
   type AllocationRunState,
-} from './messages';
+} from './contracts/allocation';
 
 const records = proxyActivities<CaseRecordActivities>({
   startToCloseTimeout: '30 seconds',
@@ -93,16 +93,14 @@ export async function allocationRun(input: AllocationRunInput): Promise<Allocati
     state.batchesTotal = batches.length;
     for (let from = 0; from < batches.length; from += PARALLEL_BATCHES) {
       const sent = await Promise.all(
-        batches
-          .slice(from, from + PARALLEL_BATCHES)
-          .map((consortiumCodes) =>
-            allocation.announceAllocation({
-              runId: calculated.runId,
-              workflowId,
-              consortiumCodes,
-              issuedBy: input.actor.id,
-            }),
-          ),
+        batches.slice(from, from + PARALLEL_BATCHES).map((consortiumCodes) =>
+          allocation.announceAllocation({
+            runId: calculated.runId,
+            workflowId,
+            consortiumCodes,
+            issuedBy: input.actor.id,
+          }),
+        ),
       );
       for (const batch of sent) {
         consortiaNotified += batch.notified;

@@ -27,14 +27,15 @@ import { CONSORTIUM_CODE } from '../domain/consortium';
 import { DAY_MS } from '../domain/policy';
 import {
   assignPracticeByReservePower,
+  assignPracticeByReservePowerStep,
   practiceCoverageState,
-  timetableWorkflowIds,
-  type Actor,
   type CoverageCheckInput,
   type CoverageCheckResult,
   type PracticeCoverageInput,
   type PracticeCoverageState,
-} from './messages';
+} from './contracts/coverage';
+import type { Actor } from './contracts/step';
+import { timetableWorkflowIds } from './contracts/timetable';
 
 const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>({
   startToCloseTimeout: '1 minute',
@@ -42,7 +43,6 @@ const activities = proxyActivities<CaseRecordActivities & NoticeActivities & Tim
 });
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
-const ASSIGNING_ROLES = new Set(['case_officer', 'admin']);
 
 export async function coverageCheck(input: CoverageCheckInput): Promise<CoverageCheckResult> {
   const workflowId = workflowInfo().workflowId;
@@ -153,7 +153,7 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     {
       // Rejected before it enters history; the API maps these to 403, 409 and 422.
       validator: ({ actor, consortiumCode, reasons }) => {
-        if (!ASSIGNING_ROLES.has(actor.role))
+        if (!(assignPracticeByReservePowerStep.roles as readonly string[]).includes(actor.role))
           throw ApplicationFailure.nonRetryable(
             `role ${actor.role} may not use the Board's reserve power`,
             'Forbidden',
@@ -208,7 +208,10 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     practiceCode: input.practiceCode,
     kind: 'coverage_notice',
     title: `${input.name} (${input.practiceCode}) must join a consortium`,
-    body: `Every practice must belong to a consortium (§2.11, §4.3). ${input.name} (${input.practiceCode}, ${input.registeredPatients} registered patients, listed under ${input.sourceOrganisationCode}) belongs to none. Choose a consortium within ${input.joinDays} days; after that the Board may assign the practice using its reserve power (§4.5).`,
+    body:
+      `Every practice must belong to a consortium (§2.11, §4.3). ${input.name} (${input.practiceCode}, ` +
+      `${input.registeredPatients} registered patients, listed under ${input.sourceOrganisationCode}) belongs ` +
+      `to none. Choose a consortium within ${input.joinDays} days; after that the Board may assign the practice using its reserve power (§4.5).`,
     issuedBy: SYSTEM.id,
     respondBy: state.joinBy,
     ruleVersion: input.policyVersion,
@@ -288,7 +291,9 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
       practiceCode: input.practiceCode,
       kind: 'assignment_notice',
       title: `${input.name} (${input.practiceCode}) is assigned to your consortium`,
-      body: `The Board has used its reserve power (§4.5) to assign ${input.name} (${input.practiceCode}, ${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode} from ${effectiveFrom}.\n\nReasons: ${assignment.reasons}`,
+      body:
+        `The Board has used its reserve power (§4.5) to assign ${input.name} (${input.practiceCode}, ` +
+        `${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode} from ${effectiveFrom}.\n\nReasons: ${assignment.reasons}`,
       issuedBy: assignment.actor.id,
       ruleVersion: input.policyVersion,
     });

@@ -14,12 +14,13 @@ import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
 import {
   declarationRequestState,
+  declarationSteps,
   submitDeclaration,
-  type Actor,
   type DeclarationRequestInput,
   type DeclarationRequestState,
-  type ProcurementActor,
-} from './messages';
+} from './contracts/declarations';
+import type { ProcurementActor } from './contracts/procurement';
+import { checkStep, type Actor } from './contracts/step';
 
 const retry = { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] };
 const records = proxyActivities<CaseRecordActivities>({ startToCloseTimeout: '30 seconds', retry });
@@ -71,8 +72,8 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
             `${actor.id} may not declare for person ${input.person.id}`,
             'Forbidden',
           );
-        if (state.declaredAt)
-          throw ApplicationFailure.nonRetryable('the interests have already been declared', 'InvalidTransition');
+        // The row's roles and stages: once declared, the request takes no second declaration.
+        checkStep(declarationSteps.submitDeclaration, actor, state.stage);
         for (const [index, interest] of interests.entries()) {
           const percent = interest.shareholdingPercent;
           if (interest.kind === 'shareholding' && (percent === null || !(percent > 0 && percent <= 100))) {

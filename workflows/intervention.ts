@@ -44,7 +44,7 @@ import {
   submitInterventionResponse,
   type InterventionInput,
   type InterventionState,
-} from './messages';
+} from './contracts/intervention';
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 
@@ -168,7 +168,9 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     const ask =
       stage === 'closed'
         ? 'The intervention case is closed.'
-        : `Respond through the API (${definition?.respondingRoles.join(', ') ?? 'consortium_officer'})${dueAt ? ` by ${dueAt}` : ''}: an explanation, a remedial plan with milestones, a progress report, or evidence. A missed deadline escalates the case (§5.19).`;
+        : `Respond through the API ` +
+          `(${definition?.respondingRoles.join(', ') ?? 'consortium_officer'})${dueAt ? ` by ${dueAt}` : ''}: ` +
+          `an explanation, a remedial plan with milestones, a progress report, or evidence. A missed deadline escalates the case (§5.19).`;
     return {
       title: `${consortiumCode}: ${heading}`,
       body: `${heading} for consortium ${consortiumCode}.\n\nTriggers:\n${triggers}\n\n${ask}`,
@@ -261,7 +263,11 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         workflowId,
         receiver,
         title: `Request to take commissioning responsibilities from ${consortiumCode} (§5.18)`,
-        body: `The Board has decided to withdraw these commissioning responsibilities from ${consortiumCode} and asks ${receiver} to take them:\n${lines.map((l) => `- ${l.serviceLine}: budget share ${l.budgetSharePence}p`).join('\n')}\n\nReasons: ${reasons}\n\nAccept or refuse through the API, recording your capacity and willingness.`,
+        body:
+          `The Board has decided to withdraw these commissioning responsibilities from ${consortiumCode} ` +
+          `and asks ${receiver} to take them:\n` +
+          `${lines.map((l) => `- ${l.serviceLine}: budget share ${l.budgetSharePence}p`).join('\n')}\n\n` +
+          `Reasons: ${reasons}\n\nAccept or refuse through the API, recording your capacity and willingness.`,
         issuedBy: o.actor.id,
         ruleVersion: o.ruleVersion,
       });

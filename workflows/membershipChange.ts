@@ -18,19 +18,19 @@ import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
 import {
   decideMembershipChange,
+  decideMembershipChangeStep,
   membershipChangeState,
-  type Actor,
   type MembershipChangeDecision,
   type MembershipChangeInput,
   type MembershipChangeState,
-} from './messages';
+} from './contracts/membershipChange';
+import type { Actor } from './contracts/step';
 
 const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
-const DECIDING_ROLES = new Set(['case_officer', 'admin']);
 const SYSTEM: Actor = { id: 'system', role: 'timer' };
 
 export async function membershipChange(input: MembershipChangeInput): Promise<MembershipChangeState> {
@@ -67,7 +67,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     },
     {
       validator: (update) => {
-        if (!DECIDING_ROLES.has(update.actor.role))
+        if (!(decideMembershipChangeStep.roles as readonly string[]).includes(update.actor.role))
           throw ApplicationFailure.nonRetryable(
             `role ${update.actor.role} may not decide a membership change`,
             'Forbidden',
@@ -152,7 +152,8 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
   await notifyBoth(
     'requested',
     `Membership change requested: practice ${input.practiceCode}`,
-    `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
+    `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
+      `${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
     input.actor,
   );
 
@@ -203,8 +204,10 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     decided.outcome,
     `Membership change ${decided.outcome}: practice ${input.practiceCode}`,
     decided.outcome === 'approved'
-      ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
-      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
+      ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
+          `${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
+      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is ` +
+          `rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
     decider,
   );
 

@@ -8,25 +8,26 @@ import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInf
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import { SYSTEM_ACTOR, type CaseActor } from '../domain/interventionCase';
+import { DAY_MS } from '../domain/policy';
 import { BOARD_OUTCOMES } from '../domain/practiceConcern';
 import { updateCaseIndex } from './caseIndex';
 import {
   decidePracticeConcern,
+  decidePracticeConcernStep,
   practiceConcernState,
   resolvePracticeConcern,
+  resolvePracticeConcernStep,
   type PracticeConcernInput,
   type PracticeConcernState,
-} from './messages';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+} from './contracts/practiceConcern';
 
 const records = proxyActivities<CaseRecordActivities & NoticeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
-/** The Board's roles that take up a primary-care contract concern. */
-const BOARD_ROLES = new Set(['case_officer', 'decision_panel']);
+/** Who may take each step: the rows of the step table (workflows/contracts/practiceConcern.ts). */
+const mayTake = (row: { roles: readonly string[] }, role: string) => row.roles.includes(role);
 
 export async function practiceConcern(input: PracticeConcernInput): Promise<PracticeConcernState> {
   const { policy } = input;
@@ -56,7 +57,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     },
     {
       validator: ({ actor, note }) => {
-        if (actor.role !== 'consortium_officer' || actor.consortiumCode !== input.consortiumCode)
+        if (!mayTake(resolvePracticeConcernStep, actor.role) || actor.consortiumCode !== input.consortiumCode)
           throw ApplicationFailure.nonRetryable(
             `only ${input.consortiumCode}'s officers may resolve this concern`,
             'Forbidden',
@@ -80,7 +81,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     },
     {
       validator: ({ actor, outcome, reasons }) => {
-        if (!BOARD_ROLES.has(actor.role))
+        if (!mayTake(decidePracticeConcernStep, actor.role))
           throw ApplicationFailure.nonRetryable(
             `role ${actor.role} may not decide a primary-care contract concern`,
             'Forbidden',
@@ -164,7 +165,10 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     practiceCode: input.practiceCode,
     kind: 'practice_concern.escalated',
     title: `${input.practiceCode}: referred to the Board as a primary-care contract concern (§5.21)`,
-    body: `The concern about practice ${input.practiceCode} was not resolved by ${input.consortiumCode} within ${policy.consortiumResolutionDays} days. The Board now takes it up through the practice's primary medical care contract.\n\nConcern: ${input.concern}\nEvidence: ${input.evidence}`,
+    body:
+      `The concern about practice ${input.practiceCode} was not resolved by ${input.consortiumCode} ` +
+      `within ${policy.consortiumResolutionDays} days. The Board now takes it up through the practice's ` +
+      `primary medical care contract.\n\nConcern: ${input.concern}\nEvidence: ${input.evidence}`,
     issuedBy: SYSTEM_ACTOR.id,
     ruleVersion: policy.version,
   });

@@ -4,25 +4,22 @@
  * registration lapses. This is the walking skeleton: one human step as a validated Update, one
  * policy timer, and activities for every side effect.
  */
-import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
 import {
-  recogniseShadowConsortium,
+  recognitionStep,
   shadowFormationState,
-  type Actor,
   type ShadowFormationInput,
   type ShadowFormationState,
-} from './messages';
+} from './contracts/shadowFormation';
+import { checkStep, type Actor } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
 });
-
-/** Roles that may recognise a shadow consortium. */
-const RECOGNISING_ROLES = new Set(['case_officer', 'admin']);
 
 export async function shadowFormation(input: ShadowFormationInput): Promise<ShadowFormationState> {
   const state: ShadowFormationState = {
@@ -37,22 +34,15 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
   let recogniser: Actor | undefined;
   setHandler(shadowFormationState, () => state);
   setHandler(
-    recogniseShadowConsortium,
+    recognitionStep.update,
     ({ actor }) => {
       recogniser = actor;
       state.recognisedBy = actor.id;
       state.stage = 'recognised';
       return state;
     },
-    {
-      // Rejected before it enters history; the API maps this to 409 (or 403 for the role).
-      validator: ({ actor }) => {
-        if (!RECOGNISING_ROLES.has(actor.role))
-          throw ApplicationFailure.nonRetryable(`role ${actor.role} may not recognise a consortium`, 'Forbidden');
-        if (state.stage !== 'awaiting_recognition')
-          throw ApplicationFailure.nonRetryable(`cannot recognise in stage ${state.stage}`, 'InvalidTransition');
-      },
-    },
+    // Rejected before it enters history: the row's roles (403) and stage (409).
+    { validator: ({ actor }) => checkStep(recognitionStep, actor, state.stage) },
   );
 
   const workflowId = workflowInfo().workflowId;

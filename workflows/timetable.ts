@@ -35,14 +35,14 @@ import { startOfDayUtc, toIsoDate } from '../domain/calendar';
 import { recurringMilestones, sortMilestones, type MilestoneDefinition } from '../domain/timetable';
 import { allocationRun } from './allocation';
 import { coverageCheck } from './coverage';
+import type { Actor } from './contracts/step';
 import {
   timetableState,
   timetableWorkflowIds,
-  type Actor,
   type FiredMilestone,
   type TimetableInput,
   type TimetableState,
-} from './messages';
+} from './contracts/timetable';
 
 const activities = proxyActivities<CaseRecordActivities & TimetableActivities>({
   startToCloseTimeout: '1 minute',
@@ -221,7 +221,10 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
               },
             ],
           });
-          return `${result.financialYear} ${result.basis} allocation of ${result.consortia} consortia (${result.formulaVersion}); ${result.consortiaNotified} consortia notified`;
+          return (
+            `${result.financialYear} ${result.basis} allocation of ${result.consortia} consortia ` +
+            `(${result.formulaVersion}); ${result.consortiaNotified} consortia notified`
+          );
         });
       }
       case 'check_coverage': {

@@ -8,22 +8,23 @@ import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { mayReadConsortiumCasework } from '../../domain/access';
 import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
-import { currentPolicy } from '../../domain/policy';
 import {
-  recogniseShadowConsortium,
+  recognitionStep,
+  shadowFormationInput,
   shadowFormationState,
-  workflowIds,
-  type ShadowFormationInput,
-  type ShadowFormationStage,
+  shadowFormationStateSchema,
+  shadowFormationWorkflowId,
   type ShadowFormationState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/shadowFormation';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
-import { isoDate, isoDateTime, multiLine, nonBlankLine, pageSchema, singleLine, toIsoDate } from '../schemas';
-import { caseIndex, mapTemporalError } from '../temporal';
+import { isoDate, isoDateTime, nonBlankLine, pageSchema, singleLine, toIsoDate } from '../schemas';
+import { consortiumScope } from '../readModels/consortia';
+import { registerSteps } from '../steps';
+import { caseIndex } from '../temporal';
 
 const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
 
@@ -40,10 +41,6 @@ export const shadowFormationBody = z.strictObject({
     .min(1)
     .max(500)
     .describe('The practices that form it (§4.7); none may already be a member of another consortium (§2.11).'),
-});
-
-export const recognitionBody = z.strictObject({
-  note: multiLine(2000).optional().describe("The case officer's note, kept in the audit history."),
 });
 
 const STATUSES = [
@@ -71,25 +68,6 @@ export const consortiaList = defineList({
   },
 });
 export const listQuery = consortiaList.query;
-
-const STAGES = [
-  'recording',
-  'awaiting_recognition',
-  'recognised',
-  'lapsed',
-] as const satisfies readonly ShadowFormationStage[];
-type MissingStage = Exclude<ShadowFormationStage, (typeof STAGES)[number]>;
-const _everyStage: [MissingStage] extends [never] ? true : MissingStage = true;
-
-export const shadowFormationStateSchema = z.strictObject({
-  code: z.string(),
-  stage: z.enum(STAGES),
-  policyVersion: z.string().describe('The policy version the process applies (snapshotted when it started).'),
-  recognitionDueAt: isoDateTime.nullable().describe('By when a case officer must recognise the shadow consortium.'),
-  recognisedBy: z.string().nullable(),
-  startedAt: isoDateTime,
-  settledAt: isoDateTime.nullable().describe('When it was recognised or lapsed.'),
-});
 
 export const consortiumSummarySchema = z.strictObject({
   code: z.string(),
@@ -175,6 +153,7 @@ const toFormation = (state: ShadowFormationState): z.output<typeof shadowFormati
   settledAt: state.settledAt,
 });
 
+/** The caller as the formation process sees them. */
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
 
 /** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
@@ -285,14 +264,8 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
           problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
         );
 
-      const policy = currentPolicy();
-      const input: ShadowFormationInput = {
-        ...body,
-        actor: actorOf(principal),
-        policyVersion: policy.version,
-        recognitionDays: policy.shadowRecognitionDays,
-      };
-      const workflowId = workflowIds.shadowFormation(body.code);
+      const input = shadowFormationInput(body, actorOf(principal));
+      const workflowId = shadowFormationWorkflowId(body.code);
       try {
         await temporal.workflow.start('shadowFormation', {
           taskQueue,
@@ -310,7 +283,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       res
         .status(202)
         .location(`/consortia/${body.code}`)
-        .json({ code: body.code, workflowId, policyVersion: policy.version } satisfies z.output<
+        .json({ code: body.code, workflowId, policyVersion: input.policyVersion } satisfies z.output<
           typeof shadowFormationAcceptedSchema
         >);
     },
@@ -379,7 +352,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       if (!consortium) throw notFound(`consortium ${code} is not on record`);
       let formation: ShadowFormationState | null = null;
       try {
-        formation = await temporal.workflow.getHandle(workflowIds.shadowFormation(code)).query(shadowFormationState);
+        formation = await temporal.workflow.getHandle(shadowFormationWorkflowId(code)).query(shadowFormationState);
       } catch {
         formation = null; // no formation process (e.g. an imported consortium)
       }
@@ -395,34 +368,20 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     },
   );
 
-  registry.registerRoute(
-    router,
+  registerSteps(
+    { router, registry, temporal },
     {
-      method: 'post',
-      path: '/consortia/{code}/recognition',
-      operationId: 'recogniseShadowConsortium',
-      summary: 'Recognise a shadow consortium',
-      description:
-        "The case officer's recognition (§4.7), sent to the formation process as a validated Update: 409 when the process is not awaiting recognition.",
-      tags: ['consortia'],
-      roles: ['case_officer', 'admin'],
-      request: { params: consortiumCodeParam, body: recognitionBody },
-      responses: {
-        200: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema },
-      },
-      errors: [422],
+      tag: 'consortia',
+      path: '/consortia/{code}',
+      params: consortiumCodeParam,
+      workflowIdOf: ({ code }) => shadowFormationWorkflowId(code),
+      subject: ({ code }) => `consortium ${code}`,
+      scopeOf: ({ code }) => consortiumScope(db, code),
+      response: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema },
+      present: (state) => toFormation(state as ShadowFormationState),
     },
-    async ({ params: { code }, body, principal }, _req, res) => {
-      try {
-        const handle = temporal.workflow.getHandle(workflowIds.shadowFormation(code));
-        const state = await handle.executeUpdate(recogniseShadowConsortium, {
-          args: [{ actor: actorOf(principal), note: body.note }],
-        });
-        res.json(toFormation(state));
-      } catch (error) {
-        throw mapTemporalError(error, `consortium ${code}`);
-      }
-    },
+    [recognitionStep],
+    actorOf,
   );
 
   return router;

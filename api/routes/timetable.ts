@@ -12,7 +12,7 @@ import {
   timetableWorkflowIds,
   type TimetableInput,
   type TimetableState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/timetable';
 import type { AppDeps } from '../app';
 import { conflict } from '../errors';
 import type { RouteRegistry } from '../openapi';

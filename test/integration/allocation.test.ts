@@ -20,7 +20,8 @@ import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
 import { freePort, startMailCatcher, type MailCatcher } from '../../scripts/services';
 import { createWorker } from '../../worker';
-import { timetableWorkflowIds, type AllocationRunResult, type TimetableState } from '../../workflows/messages';
+import type { AllocationRunResult } from '../../workflows/contracts/allocation';
+import { timetableWorkflowIds, type TimetableState } from '../../workflows/contracts/timetable';
 import { createHarness, eventually, type Harness } from './support';
 
 const TASK_QUEUE = 'it-allocation';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../../domain/authorisation';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
-import { authorisationWorkflowId, type AuthorisationState } from '../../workflows/messages';
+import { authorisationWorkflowId, type AuthorisationState } from '../../workflows/contracts/authorisation';
 import { createHarness, eventually, type Harness } from './support';
 
 const CODE = '09C';
@@ -90,8 +90,8 @@ describe('authorisation over HTTP', () => {
       await h.db.membership.findFirstOrThrow({ where: { consortiumCode: '00C', validTo: null } })
     ).practiceCode;
 
-    // Start: case officers of the consortium's area team only.
-    expect((await post('/authorisations', outsideOfficer, { consortiumCode: CODE, wave: 1 })).status).toBe(403);
+    // Start: case officers of the consortium's area team only (issue 12: outside the scope is 404).
+    expect((await post('/authorisations', outsideOfficer, { consortiumCode: CODE, wave: 1 })).status).toBe(404);
     expect((await post('/authorisations', officer, { consortiumCode: CODE, wave: 7 })).status).toBe(422);
     const started = await post('/authorisations', officer, { consortiumCode: CODE, wave: 1 });
     expect(started.status).toBe(202);
@@ -101,7 +101,7 @@ describe('authorisation over HTTP', () => {
     expect(
       (await request(h.app).get(`/authorisations/${CODE}`).set('authorization', `Bearer ${otherConsortiumOfficer}`))
         .status,
-    ).toBe(403);
+    ).toBe(404);
 
     // Application: the consortium's own officers; a member of another consortium is reported, not refused.
     const application = {
@@ -114,7 +114,7 @@ describe('authorisation over HTTP', () => {
         summary: `Evidence for ${c.id}`,
       })),
     };
-    expect((await post(`/authorisations/${CODE}/application`, otherConsortiumOfficer, application)).status).toBe(403);
+    expect((await post(`/authorisations/${CODE}/application`, otherConsortiumOfficer, application)).status).toBe(404);
     const applied = await post(`/authorisations/${CODE}/application`, consortiumOfficer, application);
     expect(applied.status).toBe(200);
     const check = applied.body.application.check;

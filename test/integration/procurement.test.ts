@@ -9,7 +9,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentProcurementPolicy } from '../../domain/procurement';
 import { createUserWithToken } from '../../scripts/users';
-import { procurementWorkflowIds, type ProcurementInput, type ProcurementState } from '../../workflows/messages';
+import { declarationsWorkflowId } from '../../workflows/contracts/declarations';
+import {
+  procurementWorkflowId,
+  type ProcurementInput,
+  type ProcurementState,
+} from '../../workflows/contracts/procurement';
 import { createHarness, eventually, type Harness } from './support';
 
 const CONSORTIUM = '6PA';
@@ -156,7 +161,7 @@ async function startWithShortWindow(estimatedValuePence: number): Promise<string
   };
   await h.temporal.workflow.start('procurement', {
     taskQueue: h.taskQueue,
-    workflowId: procurementWorkflowIds.procurement(procurementId),
+    workflowId: procurementWorkflowId(procurementId),
     args: [input],
   });
   await stageOf(procurementId, 'open_for_bids');
@@ -230,7 +235,7 @@ describe('the register of interests over HTTP', () => {
     ]);
     expect(await h.db.declarationOfInterest.count({ where: { consortiumCode: CONSORTIUM } })).toBe(2);
     const notice = await h.db.outboxEmail.findFirst({
-      where: { workflowId: procurementWorkflowIds.declarations(CONSORTIUM, persons.ahmed), to: 'ahmed@6pa.example' },
+      where: { workflowId: declarationsWorkflowId(CONSORTIUM, persons.ahmed), to: 'ahmed@6pa.example' },
     });
     expect(notice?.status).toBe('sent');
   });
@@ -446,7 +451,7 @@ describe('procurement over HTTP', () => {
     expect(entry.handOffAcceptedAt).not.toBeNull();
 
     const caseRecord = await h.db.caseRecord.findUniqueOrThrow({
-      where: { workflowId: procurementWorkflowIds.procurement(id) },
+      where: { workflowId: procurementWorkflowId(id) },
     });
     expect(caseRecord.thirdPartyOrganisation).toBe('board');
     const decisions = await h.db.caseDecision.findMany({
@@ -501,5 +506,67 @@ describe('procurement over HTTP', () => {
     });
     expect(scored.status).toBe(200);
     expect(scored.body.bids[0].scoredBy).toBe(users.cleanOfficer.userId);
+  });
+
+  it('When the consortium closes the bid window early with reasons, then evaluation opens without waiting 28 days; the wrong stage is 409, the wrong role 403, another consortium 404, and blank reasons 422', async () => {
+    const started = await post('/procurements', users.cleanOfficer, {
+      consortiumCode: CONSORTIUM,
+      title: 'Phlebotomy',
+      service: 'Community phlebotomy',
+      estimatedValuePence: 40_000_00,
+      route: 'competitive_tender',
+      criteria: CRITERIA,
+      decisionGroupPersonIds: [persons.baker],
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.procurementId as string;
+    await stageOf(id, 'open_for_bids');
+    expect(
+      (
+        await post(`/procurements/${id}/bids`, users.acmeBidder, {
+          bidderKind: 'other_organisation',
+          bidderId: 'ACME6',
+          bidderName: 'Acme Diagnostics',
+          valuePence: 39_000_00,
+          proposal: 'Clinics in every town.',
+        })
+      ).status,
+    ).toBe(200);
+    const url = `/procurements/${id}/bid-window/close`;
+    const body = { reason: 'all_invited_bidders_have_bid', reasons: 'The one invited provider has bid.' };
+
+    expect((await post(url, users.acmeBidder, body)).status).toBe(403);
+    expect((await post(url, users.otherOfficer, body)).status).toBe(404);
+    const blank = await post(url, users.cleanOfficer, { ...body, reasons: '   ' });
+    expect(blank.status).toBe(422);
+    expect(blank.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.reasons']);
+
+    const closed = await post(url, users.cleanOfficer, body);
+    expect(closed.status, closed.body.detail).toBe(200);
+    expect(closed.body.closedEarly).toMatchObject({
+      reason: 'all_invited_bidders_have_bid',
+      closedBy: users.cleanOfficer.userId,
+    });
+    await stageOf(id, 'evaluating');
+    expect((await post(url, users.cleanOfficer, body)).status).toBe(409);
+
+    const decision = await eventually(
+      () =>
+        h.db.caseDecision.findFirst({
+          where: { workflowId: procurementWorkflowId(id), outcome: 'all_invited_bidders_have_bid' },
+        }),
+      'the early close as a decision',
+    );
+    expect(decision).toMatchObject({
+      decidedBy: users.cleanOfficer.userId,
+      reasons: 'The one invited provider has bid.',
+      ruleVersion: expect.stringContaining('procurement-2012-13.1'),
+    });
+    const listed = await get('/procurements?limit=200', users.cleanOfficer);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ procurementId: id, stage: 'evaluating' })]),
+    );
+    expect((await get('/procurements?limit=200', users.otherOfficer)).body.items).toEqual([]);
   });
 });

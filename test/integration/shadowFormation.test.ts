@@ -7,7 +7,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { projectRoot } from '../../platform/paths';
-import { workflowIds } from '../../workflows/messages';
+import { shadowFormationWorkflowId } from '../../workflows/contracts/shadowFormation';
 import { createHarness, eventually, type Harness } from './support';
 
 let h: Harness;
@@ -65,7 +65,7 @@ describe('shadow formation over HTTP', () => {
     expect(recognised.status).toBe(200);
     expect(recognised.body.stage).toBe('recognised');
 
-    await h.temporal.workflow.getHandle(workflowIds.shadowFormation('Z01')).result();
+    await h.temporal.workflow.getHandle(shadowFormationWorkflowId('Z01')).result();
     const row = await h.db.consortium.findUniqueOrThrow({ where: { code: 'Z01' } });
     expect(row.status).toBe('shadow');
     const audit = await h.db.auditEvent.findMany({
@@ -138,7 +138,7 @@ describe('shadow formation over HTTP', () => {
       await restarted.ready;
       const recognised = await post('/consortia/Z03/recognition', admin, {});
       expect(recognised.status).toBe(200);
-      const result = await h.temporal.workflow.getHandle(workflowIds.shadowFormation('Z03')).result();
+      const result = await h.temporal.workflow.getHandle(shadowFormationWorkflowId('Z03')).result();
       expect(result.stage).toBe('recognised');
       expect((await h.db.consortium.findUniqueOrThrow({ where: { code: 'Z03' } })).status).toBe('shadow');
     } finally {

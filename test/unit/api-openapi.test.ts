@@ -12,8 +12,8 @@ import {
   consortiumDetailSchema,
   consortiumSummarySchema,
   shadowFormationAcceptedSchema,
-  shadowFormationStateSchema,
 } from '../../api/routes/consortia';
+import { shadowFormationStateSchema } from '../../workflows/contracts/shadowFormation';
 import { healthSchema } from '../../api/routes/health';
 import { pageSchema } from '../../api/schemas';
 import { bearer, testApp, USERS } from './api-fakes';

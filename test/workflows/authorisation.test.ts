@@ -42,7 +42,7 @@ import {
   type AuthorisationInput,
   type AuthorisationStage,
   type AuthorisationState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/authorisation';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

@@ -19,12 +19,12 @@ import { workflowsPath } from '../../worker';
 import {
   assignPracticeByReservePower,
   practiceCoverageState,
-  timetableWorkflowIds,
   type CoverageCheckInput,
   type CoverageCheckResult,
   type PracticeCoverageState,
   type UnaffiliatedPracticeFound,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/coverage';
+import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

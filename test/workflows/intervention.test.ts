@@ -24,20 +24,22 @@ import { workflowsPath } from '../../worker';
 import {
   answerTransferRequest,
   decideInterventionResponse,
-  decidePracticeConcern,
   decideWithdrawal,
   deEscalateIntervention,
   interventionState,
-  practiceConcernState,
   raiseInterventionTrigger,
-  resolvePracticeConcern,
   restoreResponsibilities,
   submitInterventionResponse,
   type InterventionInput,
   type InterventionState,
+} from '../../workflows/contracts/intervention';
+import {
+  decidePracticeConcern,
+  practiceConcernState,
+  resolvePracticeConcern,
   type PracticeConcernInput,
   type PracticeConcernState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/practiceConcern';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 const ladder = INTERVENTION_LADDER_V1;

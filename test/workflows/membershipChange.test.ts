@@ -21,7 +21,7 @@ import {
   membershipChangeWorkflowId,
   type MembershipChangeDecision,
   type MembershipChangeInput,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/membershipChange';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 // This process's own module, so that other processes still in the making cannot break its bundle.

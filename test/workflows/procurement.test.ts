@@ -17,21 +17,24 @@ import { currentPolicy, DAY_MS } from '../../domain/policy';
 import { currentProcurementPolicy, PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
 import { workflowsPath } from '../../worker';
 import {
-  awardProcurement,
   declarationRequestState,
+  submitDeclaration,
+  type DeclarationRequestInput,
+} from '../../workflows/contracts/declarations';
+import {
+  awardProcurement,
+  closeBidWindow,
   nominateThirdParty,
   procurementState,
   reportReferrals,
   respondToHandOff,
   scoreBid,
   submitBid,
-  submitDeclaration,
   type BidSubmission,
-  type DeclarationRequestInput,
   type ProcurementActor,
   type ProcurementInput,
   type ProcurementState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/procurement';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 type ProcurementWorkflow = (input: ProcurementInput) => Promise<ProcurementState>;
@@ -303,6 +306,76 @@ describe('procurement workflow', () => {
     expect(Date.parse(opened.dueAt) - Date.parse(result.startedAt)).toBe(
       PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS,
     );
+  });
+
+  it('When the bid window is closed early with reasons, then evaluation opens at once, long before the 28 days, and the early close is a recorded decision', async () => {
+    calls.length = 0;
+    const taskQueue = 'wf-procurement-closed-early';
+    const result = await withWorker(taskQueue, async () => {
+      const input = procurementInput('00000000-0000-4000-8000-000000000606');
+      const handle = await env.client.workflow.start<ProcurementWorkflow>('procurement', {
+        taskQueue,
+        workflowId: `procurement:${input.procurementId}`,
+        args: [input],
+      });
+      const read = () => handle.query(procurementState);
+      const open = await waitFor(read, 'open_for_bids');
+      const close = (actor: ProcurementActor, reason: 'all_invited_bidders_have_bid' | 'window_set_in_error') =>
+        handle.executeUpdate(closeBidWindow, {
+          args: [{ actor, reason, reasons: 'Both invited providers have bid.' }],
+        });
+      // Nobody has bid yet, so not every invited bidder has; and another consortium's officer may not close it.
+      expect((await rejection(close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid'))).type).toBe(
+        'InvalidInput',
+      );
+      expect(
+        (await rejection(close({ ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, 'window_set_in_error'))).type,
+      ).toBe('Forbidden');
+      for (const bid of [ACME, { ...ACME, bidderId: 'BETA-CARE', bidderName: 'Beta Care' }])
+        await handle.executeUpdate(submitBid, { args: [{ actor: bidder(bid.bidderId), bid }] });
+      const closed = await close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid');
+      expect(closed.closedEarly).toMatchObject({ reason: 'all_invited_bidders_have_bid', closedBy: 'co-1' });
+      // The window is closed: no more bids, and no second close.
+      const late = { ...ACME, bidderId: 'LATE-CO', bidderName: 'Late Co' };
+      expect(
+        (await rejection(handle.executeUpdate(submitBid, { args: [{ actor: bidder('LATE-CO'), bid: late }] }))).type,
+      ).toBe('InvalidTransition');
+      expect((await rejection(close(consortiumOfficer('co-1'), 'window_set_in_error'))).type).toBe('InvalidTransition');
+
+      // No time is skipped while the test only queries: evaluation opens because the window was closed.
+      const evaluating = await waitFor(read, 'evaluating');
+      expect(evaluating.management).toMatchObject({ managedBy: 'consortium' });
+      const steps = called('recordCaseStep').map(
+        (c) => c.step as { step: string; decision?: unknown; details?: unknown },
+      );
+      expect(steps.map((st) => st.step)).toEqual(expect.arrayContaining(['bid-window-closed-early', 'bids-closed']));
+      const early = called('recordCaseStep').find(
+        (c) => (c.step as { step: string }).step === 'bid-window-closed-early',
+      );
+      expect(early?.step).toMatchObject({
+        actor: { id: 'co-1', role: 'consortium_officer' },
+        ruleVersion: open.ruleVersion,
+        decision: { outcome: 'all_invited_bidders_have_bid', reasons: 'Both invited providers have bid.' },
+      });
+      const closedAt = Date.parse(evaluating.closedEarly?.closedAt ?? '');
+      expect(Date.parse(evaluating.bidsCloseAt ?? '') - closedAt).toBeGreaterThan(27 * DAY_MS);
+
+      await scoreAll(handle, consortiumOfficer('co-1'), {
+        'ACME-HEALTH': { quality: 80, price: 70 },
+        'BETA-CARE': { quality: 60, price: 90 },
+      });
+      await handle.executeUpdate(awardProcurement, {
+        args: [
+          { actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'Highest score.', contractQuarters: 1 },
+        ],
+      });
+      const done = await handle.result();
+      // Recorded beside the histories from before the bid window could be closed early.
+      await recordHistory(handle, 'procurement-closed-early');
+      return done;
+    });
+    expect(result.stage).toBe('completed');
+    expect(result.bids.map((b) => b.bidderId)).toEqual(['ACME-HEALTH', 'BETA-CARE']);
   });
 
   it('When a member practice bids in a major procurement, then it is handed to the Board, which alone evaluates and awards, and referrals are reported', async () => {

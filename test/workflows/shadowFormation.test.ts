@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
 import { workflowsPath } from '../../worker';
-import { recogniseShadowConsortium, shadowFormationState, type ShadowFormationInput } from '../../workflows/messages';
+import {
+  recogniseShadowConsortium,
+  shadowFormationState,
+  type ShadowFormationInput,
+} from '../../workflows/contracts/shadowFormation';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

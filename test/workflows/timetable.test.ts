@@ -19,7 +19,7 @@ import {
   timetableWorkflowIds,
   type TimetableInput,
   type TimetableState,
-} from '../../workflows/messages';
+} from '../../workflows/contracts/timetable';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;

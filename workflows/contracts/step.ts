@@ -27,14 +27,22 @@ export interface Actor {
  * Whose scope the caller must be in, besides holding the role; the registrar checks it before the
  * Update (a case outside it is 404, as if it did not exist):
  * - `case`: anyone who may read the case (domain/access.ts `mayReadCase`);
- * - `consortium`: a consortium officer of the case's consortium, or Board staff;
- * - `third_party`: the organisation the case is handed to, or Board staff.
+ * - `open`: the step is for people outside the case's scope (a bidder, a nominated third party, a
+ *   person declaring their interests), so the registrar checks no scope and the workflow's validator
+ *   decides who may take it; a case that does not exist is still 404.
  */
-export type StepScope = 'case' | 'consortium' | 'third_party';
+export type StepScope = 'case' | 'open';
 
-export interface StepRow<Stage extends string = string, Body extends z.ZodType = z.ZodType, Args = unknown, State = unknown> {
-  /** The Update's name, also the OpenAPI operationId. */
+export interface StepRow<
+  Stage extends string = string,
+  Body extends z.ZodType = z.ZodType,
+  Args = unknown,
+  State = unknown,
+> {
+  /** The Update's name, also the OpenAPI operationId unless `operationId` says otherwise. */
   name: string;
+  /** The OpenAPI operationId, where it differs from the Update's name (which running histories fix). */
+  operationId?: string;
   update: UpdateDefinition<State, [Args]>;
   /** Relative to the process's case path, e.g. `application` or `conditions/{criterionId}/reviews`. */
   path: string;

@@ -1,0 +1,302 @@
+/**
+ * The procurement read model (issue 12): every read the procurement routes and the start use case
+ * make, from the records (Prisma) or the live process (a Query). No route touches the database.
+ */
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import type { CaseScope } from '../../domain/access';
+import { loadConflictContext, type ConflictContext } from '../../platform/conflictContext';
+import type { Db } from '../../platform/db';
+import {
+  procurementPublished,
+  procurementState,
+  procurementWorkflowId,
+  PROCUREMENT_ROUTES,
+  type ProcurementActor,
+  type ProcurementState,
+  type ThirdParty,
+} from '../../workflows/contracts/procurement';
+import type { Principal } from '../auth';
+import { defineList, type Page, type PageQuery } from '../pagination';
+import { isoDateTime } from '../schemas';
+import { mapTemporalError } from '../temporal';
+import { CONSORTIUM_CODE } from '../../domain/consortium';
+
+const { findingSchema, thirdPartySchema, paymentSchema, referralReportSchema } = procurementPublished;
+
+// --- Who and what is on record ----------------------------------------------------------------
+
+/** A consortium's area team, or null when the consortium is not on record. */
+export async function consortiumOnRecord(db: Db, code: string): Promise<{ areaTeam: string | null } | null> {
+  return db.consortium.findUnique({ where: { code }, select: { areaTeam: true } });
+}
+
+/** The Person linked to a user (Person.userId), if any. */
+export async function personIdOfUser(db: Db, userId: string): Promise<string | null> {
+  return (await db.person.findUnique({ where: { userId }, select: { id: true } }))?.id ?? null;
+}
+
+/** The caller as procurement sees them, with the Person linked to their user (for the exclusion of conflicted people). */
+export async function procurementActor(db: Db, principal: Principal): Promise<ProcurementActor> {
+  return {
+    id: principal.id,
+    role: principal.role,
+    consortiumCode: principal.consortiumCode,
+    organisation: principal.organisation,
+    personId: await personIdOfUser(db, principal.id),
+  };
+}
+
+/** Of the given Person ids, those not on record. */
+export async function personsNotOnRecord(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const known = new Set(
+    (await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((p) => p.id),
+  );
+  return new Set(ids.filter((id) => !known.has(id)));
+}
+
+export async function localAuthorityOnRecord(db: Db, code: string): Promise<boolean> {
+  return (await db.localAuthority.findUnique({ where: { code }, select: { code: true } })) !== null;
+}
+
+/** What the conflict test reads, as on record today (loaded once per check). */
+export const conflictRecords = (db: Db, consortiumCode: string, today: Date): Promise<ConflictContext> =>
+  loadConflictContext(db, consortiumCode, today);
+
+// --- One procurement ----------------------------------------------------------------------------
+
+/** The procurement's scope as on record, or null when there is no such procurement. */
+export async function procurementScope(db: Db, id: string): Promise<CaseScope | null> {
+  const row = await db.procurement.findUnique({
+    where: { id },
+    select: {
+      consortiumCode: true,
+      consortium: { select: { areaTeam: true } },
+      case: { select: { thirdPartyOrganisation: true } },
+    },
+  });
+  if (!row) return null;
+  return {
+    consortiumCode: row.consortiumCode,
+    areaTeam: row.consortium.areaTeam,
+    thirdPartyOrganisation: row.case?.thirdPartyOrganisation ?? null,
+  };
+}
+
+/** The live state of the procurement process. */
+export async function liveProcurement(temporal: Client, id: string): Promise<ProcurementState> {
+  try {
+    return await temporal.workflow.getHandle(procurementWorkflowId(id)).query(procurementState);
+  } catch (error) {
+    throw mapTemporalError(error, `procurement ${id}`);
+  }
+}
+
+// --- The list of procurements (GET /procurements) ------------------------------------------------
+
+export const procurementList = defineList({
+  key: 'id',
+  sortFields: { id: 'string', createdAt: 'datetime' },
+  defaultSort: '-createdAt',
+  filters: {
+    consortiumCode: z.string().regex(CONSORTIUM_CODE).optional().describe('Only procurements of this consortium.'),
+  },
+});
+
+export const procurementSummarySchema = z.strictObject({
+  procurementId: z.string(),
+  consortiumCode: z.string(),
+  title: z.string(),
+  route: z.enum(PROCUREMENT_ROUTES),
+  estimatedValuePence: z.string().describe('Pence, as a decimal string.'),
+  stage: z.string().nullable().describe('Where the process stands (the stage of its case record).'),
+  managedBy: z.string().describe('consortium | consortium_with_mitigation | third_party'),
+  opensAt: isoDateTime.nullable(),
+  closesAt: isoDateTime.nullable(),
+  createdAt: isoDateTime,
+});
+type ProcurementSummary = z.output<typeof procurementSummarySchema>;
+
+/**
+ * The procurements the caller may see (domain/access.ts): the Board's own all of them, a case officer
+ * those of their area teams, a consortium officer their consortium's, a third party those handed to
+ * it or that it bid in.
+ */
+function visibleTo(principal: Principal): Prisma.ProcurementWhereInput | null {
+  switch (principal.role) {
+    case 'admin':
+    case 'decision_panel':
+      return {};
+    case 'case_officer':
+      return { consortium: { areaTeam: { in: [...principal.areaTeams] } } };
+    case 'consortium_officer':
+      return principal.consortiumCode ? { consortiumCode: principal.consortiumCode } : null;
+    case 'third_party': {
+      const organisation = principal.organisation;
+      if (!organisation) return null;
+      return {
+        OR: [{ case: { thirdPartyOrganisation: organisation } }, { bids: { some: { bidderId: organisation } } }],
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+const summaryInclude = { case: { select: { stage: true } } } as const;
+type SummaryRow = Prisma.ProcurementGetPayload<{ include: typeof summaryInclude }>;
+
+export async function procurementsPage(
+  db: Db,
+  principal: Principal,
+  query: PageQuery & { consortiumCode?: string },
+): Promise<Page<ProcurementSummary>> {
+  const plan = procurementList.keyset<SummaryRow>(query);
+  const scope = visibleTo(principal);
+  if (!scope) return { items: [], nextCursor: null };
+  const rows = await db.procurement.findMany({
+    where: {
+      AND: [scope, query.consortiumCode ? { consortiumCode: query.consortiumCode } : {}, plan.where],
+    } as Prisma.ProcurementWhereInput,
+    orderBy: plan.orderBy as Prisma.ProcurementOrderByWithRelationInput[],
+    take: plan.take,
+    include: summaryInclude,
+  });
+  return plan.page(rows, (row) => ({
+    procurementId: row.id,
+    consortiumCode: row.consortiumCode,
+    title: row.title,
+    route: row.route as ProcurementSummary['route'],
+    estimatedValuePence: row.estimatedValuePence.toString(),
+    stage: row.case?.stage ?? null,
+    managedBy: row.managedBy,
+    opensAt: row.opensAt?.toISOString() ?? null,
+    closesAt: row.closesAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  }));
+}
+
+// --- The public register of awards ---------------------------------------------------------------
+
+export const awardRegisterList = defineList({
+  key: 'id',
+  sortFields: { id: 'string', decidedAt: 'datetime' },
+  defaultSort: '-decidedAt',
+  filters: { consortiumCode: z.string().regex(CONSORTIUM_CODE).optional().describe('Only awards by this consortium.') },
+});
+
+export const awardRegisterEntrySchema = z.strictObject({
+  procurementId: z.string(),
+  consortiumCode: z.string(),
+  title: z.string(),
+  service: z.string().nullable(),
+  route: z.string(),
+  estimatedValuePence: z.string().describe('Pence, as a decimal string.'),
+  singleTenderJustification: z.string().nullable(),
+  awardedTo: z.strictObject({
+    bidderId: z.string(),
+    bidderName: z.string(),
+    bidderKind: z.string(),
+    memberPracticeCodes: z.array(z.string()),
+  }),
+  valuePence: z.string().describe('Pence, as a decimal string.'),
+  reasons: z.string(),
+  decidedBy: z.string(),
+  decidedAt: isoDateTime,
+  ruleVersion: z.string(),
+  managedBy: z.string().describe('consortium | consortium_with_mitigation | third_party'),
+  thirdParty: thirdPartySchema.nullable(),
+  handOffAcceptedAt: isoDateTime.nullable(),
+  conflicts: z
+    .array(z.strictObject({ bidderId: z.string(), findings: z.array(findingSchema) }))
+    .describe('Every conflicted bid and why (§5.13, KF Q16).'),
+  conflictHandling: z.string().nullable().describe('How the conflicts were handled.'),
+  payments: z.array(paymentSchema).describe('Payments to practices under the contract.'),
+  referralReports: z
+    .array(referralReportSchema)
+    .describe('Quarterly referral-pattern reports of the providing practices (§5.13).'),
+});
+
+const awardRegisterInclude = {
+  bid: { select: { bidderId: true, bidderName: true, bidderKind: true, memberPracticeCodes: true } },
+  procurement: {
+    select: {
+      id: true,
+      consortiumCode: true,
+      title: true,
+      description: true,
+      route: true,
+      estimatedValuePence: true,
+      singleTenderJustification: true,
+      managedBy: true,
+      thirdPartyKind: true,
+      thirdPartyCode: true,
+      handOffAcceptedAt: true,
+      bids: {
+        where: { conflicted: true },
+        select: { bidderId: true, conflictAssessment: true },
+        orderBy: { bidderId: 'asc' },
+      },
+      case: { select: { details: true } },
+    },
+  },
+} as const;
+type AwardRow = Prisma.AwardGetPayload<{ include: typeof awardRegisterInclude }>;
+
+function toRegisterEntry(row: AwardRow): z.output<typeof awardRegisterEntrySchema> {
+  const p = row.procurement;
+  const details = (p.case?.details ?? {}) as {
+    conflictHandling?: string;
+    payments?: Record<string, z.output<typeof paymentSchema>>;
+    referralReports?: Record<string, z.output<typeof referralReportSchema>>;
+  };
+  return {
+    procurementId: p.id,
+    consortiumCode: p.consortiumCode,
+    title: p.title,
+    service: p.description,
+    route: p.route,
+    estimatedValuePence: p.estimatedValuePence.toString(),
+    singleTenderJustification: p.singleTenderJustification,
+    awardedTo: { ...row.bid },
+    valuePence: row.valuePence.toString(),
+    reasons: row.reasons,
+    decidedBy: row.decidedBy,
+    decidedAt: row.decidedAt.toISOString(),
+    ruleVersion: row.ruleVersion,
+    managedBy: p.managedBy,
+    thirdParty:
+      p.thirdPartyKind && p.thirdPartyCode
+        ? { kind: p.thirdPartyKind as ThirdParty['kind'], code: p.thirdPartyCode }
+        : null,
+    handOffAcceptedAt: p.handOffAcceptedAt?.toISOString() ?? null,
+    conflicts: p.bids.map((b) => ({
+      bidderId: b.bidderId,
+      findings: ((b.conflictAssessment ?? {}) as { findings?: z.output<typeof findingSchema>[] }).findings ?? [],
+    })),
+    conflictHandling: details.conflictHandling ?? null,
+    payments: Object.values(details.payments ?? {}),
+    referralReports: Object.values(details.referralReports ?? {}),
+  };
+}
+
+/** A page of the published awards. */
+export async function awardRegisterPage(
+  db: Db,
+  query: PageQuery & { consortiumCode?: string },
+): Promise<Page<z.output<typeof awardRegisterEntrySchema>>> {
+  const plan = awardRegisterList.keyset<AwardRow>(query);
+  const rows = await db.award.findMany({
+    where: {
+      AND: [
+        { published: true, ...(query.consortiumCode ? { procurement: { consortiumCode: query.consortiumCode } } : {}) },
+        plan.where as Prisma.AwardWhereInput,
+      ],
+    },
+    orderBy: plan.orderBy as Prisma.AwardOrderByWithRelationInput[],
+    take: plan.take,
+    include: awardRegisterInclude,
+  });
+  return plan.page(rows, toRegisterEntry);
+}

@@ -1,0 +1,63 @@
+/**
+ * Coverage as use cases (§4.3–4.5): checking on demand that every practice is in a consortium, and
+ * who may use the Board's reserve power on a practice's case.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { coversAreaTeam } from '../../domain/access';
+import { currentTimetablePolicy } from '../../domain/timetable';
+import { coverageCheckWorkflowId, type CoverageCheckInput } from '../../workflows/contracts/coverage';
+import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
+import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { consortiumPlace } from '../readModels/consortia';
+import { hasCoverageCase } from '../readModels/coverage';
+import { toIsoDate } from '../schemas';
+
+/** A check as of today (`coverage-check:<date>`), once a day, with the join period of the timetable policy in force. */
+export async function checkCoverage(deps: Pick<AppDeps, 'temporal' | 'taskQueue'>, principal: Principal) {
+  const policy = currentTimetablePolicy();
+  const asOf = toIsoDate(new Date());
+  const workflowId = coverageCheckWorkflowId(asOf);
+  const input: CoverageCheckInput = {
+    asOf,
+    trigger: 'on_demand',
+    actor: { id: principal.id, role: principal.role },
+    policyVersion: policy.version,
+    joinDays: policy.coverageJoinDays,
+    clockOffsetMs: 0,
+  };
+  try {
+    await deps.temporal.workflow.start('coverageCheck', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`coverage has already been checked today (${workflowId})`);
+    throw error;
+  }
+  return { workflowId, joinDays: policy.coverageJoinDays, policyVersion: policy.version };
+}
+
+/**
+ * Before the reserve power is used (the workflow then checks the role and the deadline): the consortium
+ * must be on record (422) and within the case officer's area teams (403), and the practice must have
+ * a coverage case (404).
+ */
+export async function admitReservePowerAssignment(
+  deps: Pick<AppDeps, 'db'>,
+  principal: Principal,
+  practiceCode: string,
+  consortiumCode: string,
+): Promise<void> {
+  const consortium = await consortiumPlace(deps.db, consortiumCode);
+  if (!consortium)
+    throw unprocessable(`consortium ${consortiumCode} is not on record`, [
+      { field: 'body.consortiumCode', reason: 'is not a consortium on record' },
+    ]);
+  if (!coversAreaTeam(principal, [consortium.areaTeam]))
+    throw forbidden(`consortium ${consortiumCode} is outside your area teams`);
+  if (!(await hasCoverageCase(deps.db, practiceCode))) throw notFound(`practice ${practiceCode} has no coverage case`);
+}

@@ -1,0 +1,195 @@
+/**
+ * Opening intervention cases and practice concerns (§5.18–5.21), as use cases: each tells its story
+ * (who may open it, on what, which ladder or policy is snapshotted) and starts the process. The
+ * routes in api/routes/interventions.ts only parse and answer.
+ */
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import { coversAreaTeam } from '../../domain/access';
+import { SYSTEM_ACTOR, type CaseActor, type TriggerRecord } from '../../domain/interventionCase';
+import { currentInterventionLadder, evaluateFinancialTrigger } from '../../domain/interventionLadder';
+import { currentPracticeConcernPolicy } from '../../domain/practiceConcern';
+import {
+  caseActor,
+  DEFAULT_SERVICE_LINES,
+  interventionWorkflowId,
+  raiseInterventionTrigger,
+  type financialReportBody,
+  type InterventionInput,
+  type openInterventionBody,
+} from '../../workflows/contracts/intervention';
+import {
+  practiceConcernWorkflowId,
+  type practiceConcernBody,
+  type PracticeConcernInput,
+} from '../../workflows/contracts/practiceConcern';
+import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
+import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { consortiumPlace, currentMemberOf } from '../readModels/consortia';
+import { mayReadIntervention, openInterventionOf } from '../readModels/interventions';
+import { actorOf } from '../steps';
+import { caseIndex, mapTemporalError } from '../temporal';
+
+type Deps = Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>;
+
+/** Cases are keyed by the month they open in: one intervention per consortium, one concern per practice, a month. */
+const currentPeriod = () => new Date().toISOString().slice(0, 7);
+
+async function startIntervention(deps: Deps, input: InterventionInput, areaTeam: string | null): Promise<string> {
+  const workflowId = interventionWorkflowId(input.consortiumCode, currentPeriod());
+  try {
+    await deps.temporal.workflow.start('intervention', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      searchAttributes: caseIndex(input.consortiumCode, areaTeam),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(
+        `an intervention for ${input.consortiumCode} was already opened this month (${workflowId}); ` +
+          'raise a trigger on it instead',
+      );
+    throw error;
+  }
+  return workflowId;
+}
+
+/**
+ * A case officer (of the consortium's area team), the panel or an admin opens a case on a trigger
+ * (§5.18–5.19). The consortium must be on record and have no open case; the ladder in force is
+ * snapshotted, and the case starts on its first rung.
+ */
+export async function openIntervention(
+  deps: Deps,
+  principal: Principal,
+  body: z.output<typeof openInterventionBody>,
+): Promise<{ workflowId: string; ladderVersion: string }> {
+  const consortium = await consortiumPlace(deps.db, body.consortiumCode);
+  if (!consortium)
+    throw unprocessable('the consortium is not on record', [
+      { field: 'body.consortiumCode', reason: `consortium ${body.consortiumCode} is not on record` },
+    ]);
+  if (principal.role === 'case_officer' && !coversAreaTeam(principal, [consortium.areaTeam]))
+    throw forbidden(`consortium ${body.consortiumCode} is outside your area teams`);
+  const open = await openInterventionOf(deps.db, body.consortiumCode);
+  if (open)
+    throw conflict(`${body.consortiumCode} already has an open intervention (${open}); raise a trigger on it instead`);
+  const ladder = currentInterventionLadder();
+  const workflowId = await startIntervention(
+    deps,
+    {
+      consortiumCode: body.consortiumCode,
+      ladder,
+      serviceLines: body.serviceLines ?? [...DEFAULT_SERVICE_LINES],
+      trigger: body.trigger,
+      openedBy: caseActor(actorOf(principal)),
+    },
+    consortium.areaTeam,
+  );
+  return { workflowId, ladderVersion: ladder.version };
+}
+
+/**
+ * A consortium (or its case officer) reports its forecast outturn. Over the ladder's threshold (§5.18
+ * financial failure; §3.9 duty to break even) the system raises a trigger: it opens a case, or
+ * escalates the open one.
+ */
+export async function reportForecastOutturn(
+  deps: Deps,
+  principal: Principal,
+  code: string,
+  body: z.output<typeof financialReportBody>,
+  updateOptions: { updateId?: string },
+) {
+  const consortium = await consortiumPlace(deps.db, code);
+  if (
+    !consortium ||
+    !mayReadIntervention(principal, { ...consortium, consortiumCode: code, thirdPartyOrganisation: null })
+  )
+    throw notFound(`consortium ${code} is not on record`);
+  const ladder = currentInterventionLadder();
+  const evaluation = evaluateFinancialTrigger(body, ladder.financialTriggerThresholdBasisPoints);
+  if (!evaluation.ok) throw unprocessable(evaluation.reason, [{ field: 'body', reason: evaluation.reason }]);
+  const summary = {
+    triggered: evaluation.triggered,
+    overspendBasisPoints: evaluation.overspendBasisPoints,
+    thresholdBasisPoints: evaluation.thresholdBasisPoints,
+    rule: evaluation.rule,
+    explanation: evaluation.explanation,
+    ladderVersion: ladder.version,
+  };
+  if (!evaluation.triggered) return { ...summary, case: null };
+
+  // §5.18: a case opens automatically from reported data; the system, not the reporter, raises the trigger.
+  const trigger: TriggerRecord = {
+    type: evaluation.trigger,
+    evidence: `${evaluation.explanation} (forecast reported for ${body.reportedFor} by ${principal.id})`,
+    rule: evaluation.rule,
+    details: { ...body, reportedBy: principal.id },
+  };
+  const system: CaseActor = SYSTEM_ACTOR;
+  const open = await openInterventionOf(deps.db, code);
+  if (open) {
+    try {
+      const handle: WorkflowHandle = deps.temporal.workflow.getHandle(open);
+      await handle.executeUpdate(raiseInterventionTrigger, { args: [{ actor: system, trigger }], ...updateOptions });
+    } catch (error) {
+      throw mapTemporalError(error, `intervention ${open}`);
+    }
+    return { ...summary, case: { workflowId: open, action: 'escalated' as const } };
+  }
+  const workflowId = await startIntervention(
+    deps,
+    { consortiumCode: code, ladder, serviceLines: [...DEFAULT_SERVICE_LINES], trigger, openedBy: system },
+    consortium.areaTeam,
+  );
+  return { ...summary, case: { workflowId, action: 'opened' as const } };
+}
+
+/**
+ * A consortium opens a concern about one of its own member practices (§5.21); the practice-concern
+ * policy in force is snapshotted. One concern per practice a month.
+ */
+export async function openPracticeConcern(
+  deps: Deps,
+  principal: Principal,
+  body: z.output<typeof practiceConcernBody>,
+): Promise<{ workflowId: string; period: string; policyVersion: string }> {
+  const code = principal.consortiumCode;
+  const membership = code ? await currentMemberOf(deps.db, body.practiceCode, code) : null;
+  if (!code || !membership)
+    throw unprocessable('the practice is not a member of your consortium', [
+      {
+        field: 'body.practiceCode',
+        reason: `${body.practiceCode} is not a current member of ${code ?? 'your consortium'}`,
+      },
+    ]);
+  const policy = currentPracticeConcernPolicy();
+  const period = currentPeriod();
+  const workflowId = practiceConcernWorkflowId(body.practiceCode, period);
+  const input: PracticeConcernInput = {
+    consortiumCode: code,
+    practiceCode: body.practiceCode,
+    concern: body.concern,
+    evidence: body.evidence,
+    openedBy: caseActor(actorOf(principal)),
+    policy,
+  };
+  try {
+    await deps.temporal.workflow.start('practiceConcern', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      searchAttributes: caseIndex(code, membership.areaTeam),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`a concern about ${body.practiceCode} was already opened this month (${workflowId})`);
+    throw error;
+  }
+  return { workflowId, period, policyVersion: policy.version };
+}

@@ -1,0 +1,98 @@
+/**
+ * Asking to move a practice to another consortium (§4.9), as a use case: who may ask, where it may
+ * move, its number, one open request at a time; then the process starts, and the answer waits (a
+ * little) until the request is on record so that its `Location` can be read at once.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { z } from 'zod';
+import { checkMoveRequest, MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
+import { currentPolicy } from '../../domain/policy';
+import {
+  membershipChangeWorkflowId,
+  type membershipChangeBody,
+  type MembershipChangeInput,
+} from '../../workflows/contracts/membershipChange';
+import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
+import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { consortiumPlace } from '../readModels/consortia';
+import {
+  currentMembership,
+  isRequestRecorded,
+  openMembershipChangeOf,
+  practiceExists,
+  requestCount,
+} from '../readModels/membershipChanges';
+import { caseIndex } from '../temporal';
+
+/** How long a request waits for its process to record it before the API answers anyway. */
+const RECORDING_WAIT_MS = 5_000;
+
+export async function requestMembershipChange(
+  deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
+  principal: Principal,
+  code: string,
+  body: z.output<typeof membershipChangeBody>,
+): Promise<{ workflowId: string; number: number; policyVersion: string }> {
+  const { db, temporal } = deps;
+  if (!(await practiceExists(db, code))) throw notFound(`practice ${code} is not on record`);
+  const current = await currentMembership(db, code);
+  if (principal.role === 'consortium_officer' && current?.consortiumCode !== principal.consortiumCode)
+    throw forbidden('a consortium officer may ask to move only the practices of their own consortium');
+  const to = await consortiumPlace(db, body.toConsortiumCode);
+  if (!to)
+    throw unprocessable('the practice cannot move there', [
+      { field: 'body.toConsortiumCode', reason: `consortium ${body.toConsortiumCode} is not on record` },
+    ]);
+  const problem = checkMoveRequest({
+    currentConsortiumCode: current?.consortiumCode ?? null,
+    toConsortiumCode: to.code,
+  });
+  if (problem)
+    throw unprocessable('the practice cannot move there', [
+      { field: 'body.toConsortiumCode', reason: `${problem} (§4.9)` },
+    ]);
+  // Numbered in order. Counted before the open-case check: a process records its case before its
+  // request row, so a request counted here is also seen as open below, and two requests racing for
+  // the same number meet at the workflow id, where the second gets 409.
+  const number = (await requestCount(db, code)) + 1;
+  const open = await openMembershipChangeOf(db, code);
+  if (open) throw conflict(`practice ${code} already has an open membership change (${open})`);
+  const workflowId = membershipChangeWorkflowId(code, number);
+  const policy = currentPolicy();
+  const input: MembershipChangeInput = {
+    practiceCode: code,
+    number,
+    fromConsortiumCode: current?.consortiumCode ?? null,
+    toConsortiumCode: to.code,
+    fromAreaTeam: current?.areaTeam ?? null,
+    toAreaTeam: to.areaTeam,
+    currentMembershipFrom: current?.from ?? null,
+    reason: body.reason ?? null,
+    actor: { id: principal.id, role: principal.role },
+    policyVersion: policy.version,
+    decisionDays: MEMBERSHIP_DECISION_DAYS,
+  };
+  try {
+    await temporal.workflow.start('membershipChange', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      searchAttributes: caseIndex(to.code, to.areaTeam),
+      // A number whose process failed before it was recorded may be used again.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`practice ${code} already has a membership change being made (${workflowId})`);
+    throw error;
+  }
+  // Answer once the request is on record; a slow worker only delays the answer up to RECORDING_WAIT_MS,
+  // and the request is recorded later all the same.
+  for (
+    const deadline = Date.now() + RECORDING_WAIT_MS;
+    Date.now() < deadline && !(await isRequestRecorded(db, workflowId));
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  );
+  return { workflowId, number, policyVersion: policy.version };
+}

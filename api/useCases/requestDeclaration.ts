@@ -1,0 +1,100 @@
+/**
+ * Asking someone to declare their interests (2012/13, s.14O; issue 12), as a story: the consortium is
+ * on record and the caller manages its register; the person is on record, or is new (and a user named
+ * for them is on record and not yet linked to a person); then `declarations:<code>:<personId>` starts
+ * with the policy of today, one open request per person and consortium at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { PROCUREMENT_POLICY } from '../../domain/conflict';
+import { currentPolicy } from '../../domain/policy';
+import { PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
+import { declarationsWorkflowId, type DeclarationRequestInput } from '../../workflows/contracts/declarations';
+import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
+import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import {
+  consortiumOnRecord,
+  liveDeclarationRequest,
+  personIdOfUser,
+  personOnRecord,
+  userOnRecord,
+} from '../readModels/interests';
+import { caseIndex } from '../temporal';
+
+export interface DeclarationRequestBody {
+  personId?: string;
+  name?: string;
+  email?: string;
+  userId?: string;
+  capacity: DeclarationRequestInput['capacity'];
+}
+
+/** The consortium's own officers and the Board (admin; case officers of its area team) may manage its register. */
+export function assertManagesRegister(principal: Principal, code: string, areaTeam: string | null): void {
+  if (principal.role === 'admin') return;
+  if (principal.role === 'consortium_officer' && principal.consortiumCode === code) return;
+  if (principal.role === 'case_officer' && areaTeam && principal.areaTeams.includes(areaTeam)) return;
+  throw forbidden(`${principal.role} ${principal.id} may not manage the register of interests of ${code}`);
+}
+
+export async function requestDeclaration(
+  { db, temporal, taskQueue }: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
+  principal: Principal,
+  code: string,
+  body: DeclarationRequestBody,
+) {
+  const consortium = await consortiumOnRecord(db, code);
+  if (!consortium) throw notFound(`consortium ${code} is not on record`);
+  assertManagesRegister(principal, code, consortium.areaTeam);
+  const person = body.personId ? await existingPerson(db, body.personId) : await newPerson(db, body);
+  const policy = currentPolicy();
+  const input: DeclarationRequestInput = {
+    consortiumCode: code,
+    person,
+    capacity: body.capacity,
+    actor: { id: principal.id, role: principal.role },
+    policyVersion: `${policy.version}/${PROCUREMENT_PROCESS_POLICY.version}`,
+    declarationDays: policy.declarationDays,
+    reminderDaysBeforeDue: PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue,
+    shareholdingThresholdPercent: PROCUREMENT_POLICY.shareholdingThresholdPercent,
+  };
+  const workflowId = declarationsWorkflowId(code, person.id);
+  try {
+    await temporal.workflow.start('declarations', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      searchAttributes: caseIndex(code, consortium.areaTeam),
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (error) {
+    // A person has one open request per consortium at a time.
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`${person.name} already has an open declaration request (${workflowId})`);
+    throw error;
+  }
+  const state = await liveDeclarationRequest(temporal, code, person.id);
+  return { workflowId, personId: person.id, dueAt: state.dueAt, policyVersion: input.policyVersion };
+}
+
+async function existingPerson(db: AppDeps['db'], personId: string): Promise<DeclarationRequestInput['person']> {
+  const person = await personOnRecord(db, personId);
+  if (!person)
+    throw unprocessable('the person is not on record', [
+      { field: 'body.personId', reason: `person ${personId} is not on record` },
+    ]);
+  return person;
+}
+
+async function newPerson(db: AppDeps['db'], body: DeclarationRequestBody): Promise<DeclarationRequestInput['person']> {
+  if (body.userId && !(await userOnRecord(db, body.userId)))
+    throw unprocessable('the user is not on record', [
+      { field: 'body.userId', reason: `user ${body.userId} is not on record` },
+    ]);
+  if (body.userId && (await personIdOfUser(db, body.userId)))
+    throw unprocessable('the user is already linked to a person', [
+      { field: 'body.userId', reason: "use that person's personId" },
+    ]);
+  return { id: randomUUID(), name: body.name ?? '', email: body.email ?? null, userId: body.userId ?? null };
+}
