@@ -113,7 +113,8 @@ async function insertRunLines(
 ): Promise<void> {
   const params = columns.map(([, type, values], index) => columnParam(type, index + 2, values));
   await tx.$executeRawUnsafe(
-    `INSERT INTO "${table}" ("runId", ${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT $1, * FROM unnest(${params.map((param) => param.sql).join(', ')})`,
+    `INSERT INTO "${table}" ("runId", ${columns.map(([name]) => `"${name}"`).join(', ')}) ` +
+      `SELECT $1, * FROM unnest(${params.map((param) => param.sql).join(', ')})`,
     runId,
     ...params.map((param) => param.value),
   );
@@ -341,14 +342,16 @@ export function createAllocationActivities({ db, mailer, clock }: { db: Db; mail
           `The NHS Commissioning Board announces the ${run.financialYear} allocation of ${line.consortium.name} (${line.consortiumCode}).`,
           `Budgets are ${run.basis}${run.basis === 'indicative' ? ' until 1 April, when they become real (§7.1)' : ''}.`,
           '',
-          `Registered patients:            ${line.registeredPatients.toLocaleString('en-GB')} in ${line.practiceCount} practices (list sizes ${run.listPeriod ?? 'on record'})`,
+          `Registered patients:            ${line.registeredPatients.toLocaleString('en-GB')} in ${line.practiceCount} practices ` +
+            `(list sizes ${run.listPeriod ?? 'on record'})`,
           `Practice-level budgets (§3.5):  ${formatPence(line.practiceProgrammePence)}`,
           `Unregistered residents (§3.5):  ${formatPence(line.unregisteredSharePence)}`,
           `Programme allocation:           ${formatPence(line.programmePence)}`,
           `Running costs cap (§5.2):       ${formatPence(line.runningCostsCapPence)}`,
           `Quality premium, up to (§5.17): ${formatPence(line.qualityPremiumMaxPence)}`,
           line.riskPooled
-            ? `Risk pool contribution (§5.9):  ${formatPence(line.riskPoolContributionPence)} (under the ${Number((run.riskPool as { populationThreshold?: number }).populationThreshold ?? 0).toLocaleString('en-GB')} threshold)`
+            ? `Risk pool contribution (§5.9):  ${formatPence(line.riskPoolContributionPence)} ` +
+              `(under the ${Number((run.riskPool as { populationThreshold?: number }).populationThreshold ?? 0).toLocaleString('en-GB')} threshold)`
             : 'Risk pool: full risk carried by the consortium (§5.9)',
           `Held directly:                  ${formatPence(line.netProgrammePence)}`,
           '',

@@ -3,7 +3,7 @@
  * is an upsert keyed by workflow ID and step, so a retried activity changes nothing the second time.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
 import type { ConsortiumStatus } from '../domain/consortium';
 import type { Actor } from '../workflows/contracts/step';
@@ -15,6 +15,12 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The columns a case record is inserted with, in the order of its VALUES. */
+const CASE_RECORD_COLUMNS = Prisma.raw(
+  '"workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, ' +
+    '"policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt"',
+);
 
 export interface CaseRecordDeps {
   db: Db;
@@ -70,7 +76,7 @@ export async function writeCaseStep(
   const closing = step.status !== undefined && step.status !== 'open';
   const keepOrganisation = opening.thirdPartyOrganisation === undefined;
   await tx.$executeRaw`
-    INSERT INTO "CaseRecord" ("workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, "policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt")
+    INSERT INTO "CaseRecord" (${CASE_RECORD_COLUMNS})
     VALUES (${opening.workflowId}, ${opening.kind}, ${opening.consortiumCode ?? null}, ${opening.practiceCode ?? null},
             (SELECT "areaTeam" FROM "Consortium" WHERE code = ${opening.consortiumCode ?? null}), ${opening.title}, ${step.stage}, ${step.status ?? 'open'},
             ${opening.policyVersion}, ${opening.thirdPartyOrganisation ?? null}, ${opening.parentWorkflowId ?? null}, ${now}, ${now}, ${closing ? now : null})
@@ -99,8 +105,9 @@ export async function writeCaseStep(
     });
   }
   // The case's due date is derived, not passed: the earliest deadline still open (none once closed).
+  const earliestOpenDeadline = Prisma.sql`(SELECT min("dueAt") FROM "CaseDeadline" WHERE "workflowId" = ${opening.workflowId} AND status = 'open')`;
   await tx.$executeRaw`
-    UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE (SELECT min("dueAt") FROM "CaseDeadline" WHERE "workflowId" = ${opening.workflowId} AND status = 'open') END
+    UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE ${earliestOpenDeadline} END
     WHERE "workflowId" = ${opening.workflowId}`;
   if (step.decision) {
     await tx.caseDecision.upsert({

@@ -174,7 +174,9 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
             key: `${input.noticeKey}:${to}`,
             to,
             subject: input.title,
-            body: `${input.body}${input.respondBy ? `\n\nRespond by: ${input.respondBy}` : ''}\n\nRule version: ${input.ruleVersion}\nReference: ${input.noticeKey}`,
+            body:
+              `${input.body}${input.respondBy ? `\n\nRespond by: ${input.respondBy}` : ''}` +
+              `\n\nRule version: ${input.ruleVersion}\nReference: ${input.noticeKey}`,
             workflowId: input.workflowId,
             noticeId: row.id,
           })),

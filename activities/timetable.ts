@@ -8,6 +8,7 @@ import type { MilestoneDefinition } from '../domain/timetable';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
 import type { UnaffiliatedPracticeFound } from '../workflows/contracts/coverage';
+import { unaffiliatedPractices } from '../platform/unaffiliated';
 import type { Actor } from '../workflows/contracts/step';
 import type { FiredMilestone } from '../workflows/contracts/timetable';
 import { appendAudit } from './audit';
@@ -119,28 +120,8 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
      * in the latest list-size return that have no current membership.
      */
     async findUnaffiliatedPractices(): Promise<UnaffiliatedPracticeFound[]> {
-      const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-      if (!latest) return [];
-      const rows = await db.practiceListSize.findMany({
-        where: {
-          period: latest.period,
-          registeredPatients: { gt: 0 },
-          practice: { memberships: { none: { validTo: null } } },
-        },
-        select: {
-          practiceCode: true,
-          registeredPatients: true,
-          sourceOrganisationCode: true,
-          practice: { select: { name: true } },
-        },
-        orderBy: { practiceCode: 'asc' },
-      });
-      return rows.map((row) => ({
-        practiceCode: row.practiceCode,
-        name: row.practice.name,
-        registeredPatients: row.registeredPatients,
-        sourceOrganisationCode: row.sourceOrganisationCode,
-      }));
+      // The workflow's record of what was found, without the case (the check opens the cases itself).
+      return (await unaffiliatedPractices(db)).map(({ caseWorkflowId: _case, ...practice }) => practice);
     },
 
     /** The practice's consortium now, or null. */

@@ -47,7 +47,9 @@ const API_INFO = {
   title: 'Commissioning casework API',
   version: packageVersion,
   description:
-    'Case records and processes of GP commissioning consortia (2010–2014). Requests are validated against the schemas below; every error is `application/problem+json`; every POST honours `Idempotency-Key`; lists are cursor-paginated.',
+    'Case records and processes of GP commissioning consortia (2010–2014). ' +
+    'Requests are validated against the schemas below; every error is `application/problem+json`; ' +
+    'every POST honours `Idempotency-Key`; lists are cursor-paginated.',
   tags: [
     { name: 'consortia', description: 'GP commissioning consortia: the register, and shadow formation (§4.7).' },
     {

@@ -402,24 +402,39 @@ const escapeHtml = (text: string) =>
 /** Inline `code` spans of the descriptions, after escaping. */
 const prose = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
-const STYLE = `
-:root{--fg:#1d2430;--muted:#5b6675;--line:#d9dee5;--bg:#fff;--side:#f5f7fa;--get:#1f6feb;--post:#1a7f37;--put:#9a6700;--patch:#8250df;--delete:#cf222e}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-.layout{display:grid;grid-template-columns:290px 1fr;min-height:100vh}
-nav{background:var(--side);border-right:1px solid var(--line);padding:16px;position:sticky;top:0;height:100vh;overflow:auto}
-nav h2{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:16px 0 6px}
-nav a{display:flex;gap:6px;align-items:baseline;color:var(--fg);text-decoration:none;padding:2px 4px;border-radius:4px;font-size:14px}
-nav a:hover{background:#e8ecf1}nav input{width:100%;padding:6px 8px;border:1px solid var(--line);border-radius:6px;font:inherit}
-main{padding:24px 40px;max-width:1100px}h1{margin:0 0 4px}h2.tag{border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:40px}
-.op{border:1px solid var(--line);border-radius:8px;margin:20px 0;padding:16px 20px}.op h3{margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:16px}
-.m{display:inline-block;min-width:58px;text-align:center;color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;font-weight:600;text-transform:uppercase;font-family:ui-monospace,monospace}
-.m.get{background:var(--get)}.m.post{background:var(--post)}.m.put{background:var(--put)}.m.patch{background:var(--patch)}.m.delete{background:var(--delete)}
-.summary{color:var(--muted);margin:4px 0 8px}.chips span{display:inline-block;border:1px solid var(--line);border-radius:12px;padding:0 8px;margin:0 4px 4px 0;font-size:12px}
-table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:14px}th,td{border-bottom:1px solid var(--line);text-align:left;padding:4px 8px;vertical-align:top}
-th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px;background:#f0f2f5;border-radius:3px;padding:0 3px;word-break:break-word}
-h4{margin:14px 0 4px;font-size:14px}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:13px}
-pre{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;font-size:12px}.req{color:#cf222e}.hidden{display:none}
-`;
+const STYLE =
+  '\n' +
+  ':root{--fg:#1d2430;--muted:#5b6675;--line:#d9dee5;--bg:#fff;--side:#f5f7fa;--get:#1f6feb;--post:#1a7f37;' +
+  '--put:#9a6700;--patch:#8250df;--delete:#cf222e}\n' +
+  '*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;' +
+  'color:var(--fg);background:var(--bg)}\n' +
+  '.layout{display:grid;grid-template-columns:290px 1fr;min-height:100vh}\n' +
+  'nav{background:var(--side);border-right:1px solid var(--line);padding:16px;position:sticky;top:0;' +
+  'height:100vh;overflow:auto}\n' +
+  'nav h2{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:16px 0 6px}\n' +
+  'nav a{display:flex;gap:6px;align-items:baseline;color:var(--fg);text-decoration:none;padding:2px 4px;' +
+  'border-radius:4px;font-size:14px}\n' +
+  'nav a:hover{background:#e8ecf1}nav input{width:100%;padding:6px 8px;border:1px solid var(--line);' +
+  'border-radius:6px;font:inherit}\n' +
+  'main{padding:24px 40px;max-width:1100px}h1{margin:0 0 4px}h2.tag{border-bottom:1px solid var(--line);' +
+  'padding-bottom:4px;margin-top:40px}\n' +
+  '.op{border:1px solid var(--line);border-radius:8px;margin:20px 0;padding:16px 20px}.op h3{margin:0;' +
+  'font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:16px}\n' +
+  '.m{display:inline-block;min-width:58px;text-align:center;color:#fff;border-radius:4px;padding:1px 6px;' +
+  'font-size:12px;font-weight:600;text-transform:uppercase;font-family:ui-monospace,monospace}\n' +
+  '.m.get{background:var(--get)}.m.post{background:var(--post)}.m.put{background:var(--put)}' +
+  '.m.patch{background:var(--patch)}.m.delete{background:var(--delete)}\n' +
+  '.summary{color:var(--muted);margin:4px 0 8px}.chips span{display:inline-block;' +
+  'border:1px solid var(--line);border-radius:12px;padding:0 8px;margin:0 4px 4px 0;font-size:12px}\n' +
+  'table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:14px}' +
+  'th,td{border-bottom:1px solid var(--line);text-align:left;padding:4px 8px;vertical-align:top}\n' +
+  'th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase}' +
+  'code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px;background:#f0f2f5;' +
+  'border-radius:3px;padding:0 3px;word-break:break-word}\n' +
+  'h4{margin:14px 0 4px;font-size:14px}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);' +
+  'font-size:13px}\n' +
+  'pre{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto;' +
+  'font-size:12px}.req{color:#cf222e}.hidden{display:none}\n';
 
 const SCRIPT = `
 (function(){var box=document.getElementById('filter');if(!box)return;box.addEventListener('input',function(){var q=box.value.toLowerCase();
@@ -429,7 +444,9 @@ document.querySelectorAll('[data-op]').forEach(function(el){el.classList.toggle(
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 /** The page's Content-Security-Policy: nothing may load, only its own inline style and script run. */
-export const DOCS_CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+export const DOCS_CONTENT_SECURITY_POLICY =
+  `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; ` +
+  `img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 const anchor = (view: OperationView) => view.operation.operationId;
 
@@ -451,7 +468,8 @@ const rawSchema = (schema: JsonSchema) =>
 function htmlOperation(view: OperationView): string {
   const { method, path, operation, parameters, responses } = view;
   const parts = [
-    `<section class="op" id="${escapeHtml(anchor(view))}" data-op="${escapeHtml(`${method} ${path} ${operation.summary} ${operation.tags.join(' ')}`.toLowerCase())}">`,
+    `<section class="op" id="${escapeHtml(anchor(view))}" ` +
+      `data-op="${escapeHtml(`${method} ${path} ${operation.summary} ${operation.tags.join(' ')}`.toLowerCase())}">`,
     `<h3><span class="m ${escapeHtml(method)}">${escapeHtml(method)}</span> ${escapeHtml(path)}</h3>`,
     `<p class="summary">${prose(operation.summary)}</p>`,
     operation.description ? `<p>${prose(operation.description)}</p>` : '',
@@ -463,7 +481,9 @@ function htmlOperation(view: OperationView): string {
       '<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Notes</th></tr></thead><tbody>',
       ...parameters.map(
         (p) =>
-          `<tr><td><code>${escapeHtml(p.name)}</code>${p.required ? ' <span class="req" title="required">*</span>' : ''}</td><td>${p.in}</td><td><code>${escapeHtml(typeLabel(p.schema))}</code></td><td>${prose([p.description, notes(p.schema)].filter(Boolean).join(' '))}</td></tr>`,
+          `<tr><td><code>${escapeHtml(p.name)}</code>${p.required ? ' <span class="req" title="required">*</span>' : ''}</td>` +
+          `<td>${p.in}</td><td><code>${escapeHtml(typeLabel(p.schema))}</code></td>` +
+          `<td>${prose([p.description, notes(p.schema)].filter(Boolean).join(' '))}</td></tr>`,
       ),
       '</tbody></table>',
     );
@@ -513,7 +533,9 @@ export function renderApiHtml(doc: OpenApiDocument): string {
         `<h2>${escapeHtml(group.tag)}</h2>${group.operations
           .map(
             (view) =>
-              `<a href="#${escapeHtml(anchor(view))}" data-op="${escapeHtml(`${view.method} ${view.path} ${view.operation.summary}`.toLowerCase())}"><span class="m ${escapeHtml(view.method)}">${escapeHtml(view.method)}</span><span>${escapeHtml(view.path)}</span></a>`,
+              `<a href="#${escapeHtml(anchor(view))}" ` +
+              `data-op="${escapeHtml(`${view.method} ${view.path} ${view.operation.summary}`.toLowerCase())}">` +
+              `<span class="m ${escapeHtml(view.method)}">${escapeHtml(view.method)}</span><span>${escapeHtml(view.path)}</span></a>`,
           )
           .join('')}`,
     )
@@ -538,7 +560,8 @@ export function renderApiHtml(doc: OpenApiDocument): string {
     }),
     '</tbody></table>',
     idempotencyKey
-      ? `<h2 class="tag" id="idempotency">Idempotency-Key</h2><p>${prose(idempotencyKey.description ?? '')} ${prose(constraintsOf(idempotencyKey.schema).join('; '))}.</p>`
+      ? `<h2 class="tag" id="idempotency">Idempotency-Key</h2>` +
+        `<p>${prose(idempotencyKey.description ?? '')} ${prose(constraintsOf(idempotencyKey.schema).join('; '))}.</p>`
       : '',
     ...groups.map((group) =>
       [

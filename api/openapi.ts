@@ -125,14 +125,18 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string }> =
   400: {
     name: 'BadRequest',
     description:
-      'the request is malformed: field-level detail in `errors` (unknown or mistyped query parameters and fields, malformed JSON, a bad cursor or Idempotency-Key).',
+      'the request is malformed: field-level detail in `errors` ' +
+      '(unknown or mistyped query parameters and fields, malformed JSON, a bad cursor or Idempotency-Key).',
   },
   401: {
     name: 'Unauthorized',
     description: 'no valid bearer token: the token is malformed, unknown or revoked, or the operation needs one.',
   },
-  403: { name: 'Forbidden', description: 'the caller is authenticated but its role or scope does not allow this.' },
-  404: { name: 'NotFound', description: 'the resource is not on record.' },
+  403: {
+    name: 'Forbidden',
+    description: 'the caller is authenticated but its role may not do this, or a rule of the process bars this person.',
+  },
+  404: { name: 'NotFound', description: "the resource is not on record, or it is outside the caller's scope." },
   409: {
     name: 'Conflict',
     description:
@@ -296,7 +300,10 @@ export class RouteRegistry {
             in: 'header',
             required: false,
             description:
-              'Makes a POST safe to retry. The first response (unless 5xx) is stored for this key and caller and replayed, with `Idempotent-Replayed: true`, for a repeat with the same method, path and body; a repeat with a different request, or while the first is still being processed, gets 409.',
+              'Makes a POST safe to retry. ' +
+              'The first response (unless 5xx) is stored for this key and caller and replayed, with `Idempotent-Replayed: true`, ' +
+              'for a repeat with the same method, path and body; ' +
+              'a repeat with a different request, or while the first is still being processed, gets 409.',
             schema: { type: 'string', minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY.source },
           },
         },
@@ -319,7 +326,8 @@ export class RouteRegistry {
             type: 'http',
             scheme: 'bearer',
             description:
-              'An API token issued by `npm run users`; only its SHA-256 hash is stored. Without a token the caller is `public`, which may read the published registers only.',
+              'An API token issued by `npm run users`; only its SHA-256 hash is stored. ' +
+              'Without a token the caller is `public`, which may read the published registers only.',
           },
         },
       },

@@ -1,12 +1,18 @@
 /** Maps what the Temporal client throws onto the API's errors: rejected Updates become 403, 409 or 422. */
-import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldProblem } from './errors';
 
 /** gRPC status code 4 (DEADLINE_EXCEEDED). */
 const GRPC_DEADLINE_EXCEEDED = 4;
 
-/** The field a refusal names in its details (`{ field: 'body.effectiveFrom' }`), else the body as a whole. */
 /**
  * The fields a workflow's refusal names (ApplicationFailure details `{ field, reason? }`); a refusal
  * that names none is about the body.
@@ -51,4 +57,22 @@ export function mapTemporalError(error: unknown, subject: string): unknown {
 /** The search attributes a case starts with; the workflow keeps stage and due date current (workflows/caseIndex.ts). */
 export function caseIndex(consortiumCode: string, areaTeam?: string | null) {
   return { ConsortiumCode: [consortiumCode], CaseStage: ['started'], ...(areaTeam ? { AreaTeam: [areaTeam] } : {}) };
+}
+
+/**
+ * Starts a case's workflow. Workflow IDs are business keys, so a start that finds the case already
+ * running (or, by its reuse policy, already done) is a 409 in the words of `alreadyStarted`.
+ */
+export async function startCase(
+  temporal: Client,
+  workflowType: string,
+  options: WorkflowStartOptions & { args: unknown[] },
+  alreadyStarted: string,
+): Promise<void> {
+  try {
+    await temporal.workflow.start(workflowType, options);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(alreadyStarted);
+    throw error;
+  }
 }

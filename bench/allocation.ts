@@ -103,7 +103,8 @@ async function baseline(sql: pg.Client, runId: string, round: number): Promise<v
   await sql.query('BEGIN');
   try {
     await sql.query(
-      `INSERT INTO "AllocationRun" ("id", "runKey", "financialYear", "basis", "formulaVersion", "weightsVersion", "parametersVersion", "listPeriod", "programmePotPence", "totals", "riskPool")
+      `INSERT INTO "AllocationRun" ("id", "runKey", "financialYear", "basis", "formulaVersion", "weightsVersion", ` +
+        `"parametersVersion", "listPeriod", "programmePotPence", "totals", "riskPool")
        VALUES ($1, $2, $3, $4, 'bench-sql', $5, $6, (SELECT max(period) FROM "PracticeListSize"), $7, '{}', '{}')`,
       [
         runId,
@@ -134,7 +135,8 @@ async function baseline(sql: pg.Client, runId: string, round: number): Promise<v
       [runId],
     );
     await sql.query(
-      `INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details") VALUES ($1, 'bench', 'allocation.calculated', 'allocation', $2, $3)`,
+      `INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details") ` +
+        `VALUES ($1, 'bench', 'allocation.calculated', 'allocation', $2, $3)`,
       [`bench-sql:${round}:calculated`, `bench-sql:${financialYear}:${round}`, JSON.stringify({ runId })],
     );
     await sql.query('COMMIT');
@@ -247,7 +249,9 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
         `SQL:  Σ consortium programme ${theirs?.programme} (rounded down, ${BigInt(pot) - BigInt(theirs?.programme ?? 0)}p short of the pot)`,
       );
       checks.push(
-        `rows written: ours ${mine?.consortia} consortium + ${mine?.practices} practice lines, SQL ${theirs?.consortia} + ${theirs?.practices}: ${mine?.consortia === theirs?.consortia && mine?.practices === theirs?.practices ? 'same' : 'DIFFERENT'}`,
+        `rows written: ours ${mine?.consortia} consortium + ${mine?.practices} practice lines, ` +
+          `SQL ${theirs?.consortia} + ${theirs?.practices}: ` +
+          `${mine?.consortia === theirs?.consortia && mine?.practices === theirs?.practices ? 'same' : 'DIFFERENT'}`,
       );
     }
   }
@@ -256,7 +260,8 @@ await withBenchPostgres({ name: 'bench_allocation', say }, async ({ db, sql }) =
   const bareMs = median(bare);
   console.log('');
   console.log(
-    `The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, same PostgreSQL, same run, median of ${ROUNDS} rounds`,
+    `The 2013/14 allocation on the real 2013 data: ${rowsRead.toLocaleString('en-GB')} list-size rows read, ` +
+      `same PostgreSQL, same run, median of ${ROUNDS} rounds`,
   );
   console.log(
     `  ours: calculateAllocation (read, exact pence, reconcile, store run + lines + audit)   ${oursMs.toFixed(0)} ms`,

@@ -223,7 +223,8 @@ await withBenchStack(async (stack) => {
   const warmUp = await runAuthorisation(nextConsortium());
   const authShape = await shapeOf(warmUp);
   say(
-    `authorisation happy path: ${authShape.activities} activities and ${authShape.steps.length} Updates (bare shape ${JSON.stringify({ before: authShape.before, steps: authShape.steps, after: authShape.after })})`,
+    `authorisation happy path: ${authShape.activities} activities and ${authShape.steps.length} Updates ` +
+      `(bare shape ${JSON.stringify({ before: authShape.before, steps: authShape.steps, after: authShape.after })})`,
   );
   await runBare(stack, 'authorisation-warm-up', authShape);
   const authConsortia = Array.from({ length: ROUNDS }, () => Array.from({ length: AUTH_N }, nextConsortium));
@@ -365,7 +366,8 @@ await withBenchStack(async (stack) => {
     `   HTTP → Update → activities → reply            p50 ${median(httpSamples).toFixed(1)} ms   p99 ${percentile(httpSamples, 99).toFixed(1)} ms`,
   );
   console.log(
-    `   ratio of p99s ours / bare                     ${ratio(percentile(httpSamples, 99), percentile(bareSamples, 99))} (target ≤ 1.5x); of p50s ${ratio(median(httpSamples), median(bareSamples))}`,
+    `   ratio of p99s ours / bare                     ${ratio(percentile(httpSamples, 99), percentile(bareSamples, 99))} (target ≤ 1.5x); ` +
+      `of p50s ${ratio(median(httpSamples), median(bareSamples))}`,
   );
   // Samples come in step order, seven to a workflow: the p50 and p99 of each step, to see where the time goes.
   const ofStep = (samples: number[], step: number) => samples.filter((_, i) => i % stepShape.steps.length === step);
@@ -381,7 +383,9 @@ await withBenchStack(async (stack) => {
   for (const [step, name] of stepNames.entries()) {
     const [ours, bare] = [ofStep(httpSamples, step), ofStep(bareSamples, step)];
     console.log(
-      `     ${name.padEnd(20)} (${stepShape.steps[step]} activities)   p50 ${median(ours).toFixed(0).padStart(4)} / ${median(bare).toFixed(0).padStart(4)} ms   p99 ${percentile(ours, 99).toFixed(0).padStart(4)} / ${percentile(bare, 99).toFixed(0).padStart(4)} ms (ours / bare)`,
+      `     ${name.padEnd(20)} (${stepShape.steps[step]} activities)   ` +
+        `p50 ${median(ours).toFixed(0).padStart(4)} / ${median(bare).toFixed(0).padStart(4)} ms   ` +
+        `p99 ${percentile(ours, 99).toFixed(0).padStart(4)} / ${percentile(bare, 99).toFixed(0).padStart(4)} ms (ours / bare)`,
     );
   }
 });

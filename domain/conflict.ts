@@ -409,7 +409,9 @@ export function checkSingleTender(
     problems.push({
       rule: 'single-tender-to-member-practices',
       source: '§5.11–5.12',
-      message: `a single tender to member practices is allowed only when they are the only capable providers or the value is under ${policy.minimalValueThresholdPence}p (policy ${policy.version})`,
+      message:
+        `a single tender to member practices is allowed only when they are the only capable providers ` +
+        `or the value is under ${policy.minimalValueThresholdPence}p (policy ${policy.version})`,
     });
   }
   return problems;

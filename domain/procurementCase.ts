@@ -132,7 +132,8 @@ function assertNotExcluded(state: ProcurementState, actor: ProcurementActor): vo
   if (!personId || !excludedPersons(state).includes(personId)) return;
   const bidders = state.bids.filter((b) => b.assessment?.excludedPersonIds.includes(personId)).map((b) => b.bidderId);
   throw forbidden(
-    `${actor.id} is excluded from every decision on this procurement: person ${personId} has declared an interest in bidder ${bidders.join(', ')} (§5.13, KF Q16)`,
+    `${actor.id} is excluded from every decision on this procurement: person ${personId} ` +
+      `has declared an interest in bidder ${bidders.join(', ')} (§5.13, KF Q16)`,
   );
 }
 
@@ -143,7 +144,8 @@ function assertManages(state: ProcurementState, actor: ProcurementActor, what: s
     const manager = state.thirdParty;
     if (!(actor.role === 'third_party' && manager && actor.organisation === manager.code && state.handOffAcceptedBy))
       throw forbidden(
-        `only officers of ${manager ? describeThirdParty(manager) : 'the third party'}, which manages this procurement after the hand-off, may ${what} (§5.13)`,
+        `only officers of ${manager ? describeThirdParty(manager) : 'the third party'}, which manages this procurement after the hand-off, ` +
+          `may ${what} (§5.13)`,
       );
   } else if (!(actor.role === 'consortium_officer' && actor.consortiumCode === state.consortiumCode)) {
     throw forbidden(`only officers of consortium ${state.consortiumCode}, which manages this procurement, may ${what}`);
@@ -360,12 +362,15 @@ export function conflictHandling(
   const excluded = state.excludedPersonIds.length > 0 ? ` (${state.excludedPersonIds.join(', ')})` : '';
   const mitigation =
     management.managedBy === 'consortium_with_mitigation'
-      ? `Not a major procurement, so the consortium manages it (${management.source}). People with a declared interest in a bidder take no part in evaluating or awarding it${excluded}, and the conflicts and their handling are published with the award.`
+      ? `Not a major procurement, so the consortium manages it (${management.source}). ` +
+        `People with a declared interest in a bidder take no part in evaluating or awarding it${excluded}, ` +
+        `and the conflicts and their handling are published with the award.`
       : null;
   const thirdParty = state.thirdParty;
   const handling =
     management.managedBy === 'third_party' && thirdParty
-      ? `Managed by ${describeThirdParty(thirdParty)}, which accepted the hand-off (§5.13); only its officers evaluate and award, and people with a declared interest in a bidder take no part${excluded}.`
+      ? `Managed by ${describeThirdParty(thirdParty)}, which accepted the hand-off (§5.13); ` +
+        `only its officers evaluate and award, and people with a declared interest in a bidder take no part${excluded}.`
       : (mitigation ?? 'No conflict of interest was found; the consortium manages the procurement (§5.11).');
   return { mitigation, handling };
 }

@@ -7,3 +7,8 @@ export type Db = PrismaClient;
 export function createDb(url: string, options: { max?: number } = {}): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: options.max ?? 10 }) });
 }
+
+/** Resolves when the database answers a trivial query (the health check's probe). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`select 1`;
+}

@@ -199,7 +199,8 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     );
   });
   say(
-    `${elapsed()}  ${await simulation.today()}  ${plans.length} authorisation cases started: ${schedule.waves.map((w) => `wave ${w.wave} ${plans.filter((p) => p.wave === w.wave).length}`).join(', ')}`,
+    `${elapsed()}  ${await simulation.today()}  ${plans.length} authorisation cases started: ` +
+      `${schedule.waves.map((w) => `wave ${w.wave} ${plans.filter((p) => p.wave === w.wave).length}`).join(', ')}`,
   );
 
   const assess = async (plan: ConsortiumPlan) => {
@@ -329,12 +330,16 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     if (event.kind === 'assessment') {
       await inBatches(inWave, CONCURRENCY, assess);
       say(
-        `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions (${currentPolicy().conditionsResponseDays} days to respond)`,
+        `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ` +
+          `${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions ` +
+          `(${currentPolicy().conditionsResponseDays} days to respond)`,
       );
     } else {
       await inBatches(inWave, CONCURRENCY, (plan) => decide(plan, outcome));
       say(
-        `${elapsed()}  ${event.date}  wave ${event.wave} decided: ${outcome.authorised} authorised, ${outcome.withConditions} with conditions (${outcome.directions} with directions), ${outcome.notAuthorised} established but not authorised`,
+        `${elapsed()}  ${event.date}  wave ${event.wave} decided: ` +
+          `${outcome.authorised} authorised, ${outcome.withConditions} with conditions (${outcome.directions} with directions), ` +
+          `${outcome.notAuthorised} established but not authorised`,
       );
     }
   }

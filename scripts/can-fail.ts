@@ -63,7 +63,9 @@ export async function checkCanFail(env: NodeJS.ProcessEnv): Promise<string[]> {
     const exitOk = fixture.expect === 'fails' ? code !== 0 : code === 0;
     const summaryOk = fixture.summary.test(output);
     process.stderr.write(
-      `[can-fail] ${fixture.project.padEnd(11)} ${path.basename(fixture.file).padEnd(34)} exit ${code} (expected ${fixture.expect === 'fails' ? 'non-zero' : '0'})${summaryOk ? '' : ', summary missing'} in ${((Date.now() - started) / 1000).toFixed(1)} s ${exitOk && summaryOk ? 'ok' : 'WRONG'}\n`,
+      `[can-fail] ${fixture.project.padEnd(11)} ${path.basename(fixture.file).padEnd(34)} ` +
+        `exit ${code} (expected ${fixture.expect === 'fails' ? 'non-zero' : '0'})${summaryOk ? '' : ', summary missing'}` +
+        ` in ${((Date.now() - started) / 1000).toFixed(1)} s ${exitOk && summaryOk ? 'ok' : 'WRONG'}\n`,
     );
     if (!exitOk)
       problems.push(

@@ -59,10 +59,14 @@ await runSimulation(
       counts.map((key) => [key, result.waves.reduce((sum, w) => sum + w[key], 0)]),
     ) as Counts;
     const row = (label: string, w: Counts) =>
-      `  ${label.padEnd(22)}${String(w.consortia).padStart(9)}${String(w.authorised).padStart(12)}${String(w.withConditions).padStart(17)}${String(w.directions).padStart(12)}${String(w.notAuthorised).padStart(16)}${String(w.conditions).padStart(12)}${String(w.responsesMissed).padStart(18)}`;
+      `  ${label.padEnd(22)}${String(w.consortia).padStart(9)}${String(w.authorised).padStart(12)}${String(w.withConditions).padStart(17)}` +
+      `${String(w.directions).padStart(12)}${String(w.notAuthorised).padStart(16)}` +
+      `${String(w.conditions).padStart(12)}${String(w.responsesMissed).padStart(18)}`;
     say(`\nAuthorisation outcomes by wave (seed ${values.seed})`);
     say(
-      `  ${'wave'.padEnd(22)}${'consortia'.padStart(9)}${'authorised'.padStart(12)}${'with conditions'.padStart(17)}${'directions'.padStart(12)}${'not authorised'.padStart(16)}${'conditions'.padStart(12)}${'responses missed'.padStart(18)}`,
+      `  ${'wave'.padEnd(22)}${'consortia'.padStart(9)}${'authorised'.padStart(12)}${'with conditions'.padStart(17)}` +
+        `${'directions'.padStart(12)}${'not authorised'.padStart(16)}` +
+        `${'conditions'.padStart(12)}${'responses missed'.padStart(18)}`,
     );
     for (const w of result.waves) say(row(`${w.wave} (${w.decisionDate})`, w));
     say(row('total', total));
@@ -72,7 +76,8 @@ await runSimulation(
       `  missed plans          ${result.escalatedForMissedPlans} condition(s) escalated when their rectification plan was not agreed in time`,
     );
     say(
-      `  review ${result.review.date}    ${result.review.discharged} discharged, ${result.review.varied} varied, ${result.review.escalated} escalated; ${result.review.consortiaStillWithConditions} consortia still have conditions (2012/13: 59 by July 2013)`,
+      `  review ${result.review.date}    ${result.review.discharged} discharged, ${result.review.varied} varied, ${result.review.escalated} escalated; ` +
+        `${result.review.consortiaStillWithConditions} consortia still have conditions (2012/13: 59 by July 2013)`,
     );
     say(
       `  PostgreSQL            consortia ${statuses.map((s) => `${s._count} ${s.status}`).join(', ')}; ${decisions} decisions; ${notices} notices`,

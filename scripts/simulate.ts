@@ -59,7 +59,8 @@ function milestoneReporter(db: Db) {
       printed.add(row.key);
       const summary = (row.details as { summary?: string }).summary ?? '';
       say(
-        `${elapsed()}  ${toIsoDate(row.dueOn)}  ${(row.quarter ?? '').padEnd(10)}  ${row.status.padEnd(7)}  ${row.title}${summary && summary !== 'reached' ? ` — ${summary}` : ''}`,
+        `${elapsed()}  ${toIsoDate(row.dueOn)}  ${(row.quarter ?? '').padEnd(10)}  ${row.status.padEnd(7)}  ` +
+          `${row.title}${summary && summary !== 'reached' ? ` — ${summary}` : ''}`,
       );
     }
   };
@@ -125,7 +126,9 @@ async function main() {
     const waves = await runAuthorisationWaves(simulation, values.seed);
     for (const w of waves.waves)
       say(
-        `${elapsed()}  ${w.decisionDate}  wave ${w.wave}: ${w.authorised} authorised, ${w.withConditions} with conditions (${w.directions} with directions), ${w.notAuthorised} established but not authorised`,
+        `${elapsed()}  ${w.decisionDate}  wave ${w.wave}: ` +
+          `${w.authorised} authorised, ${w.withConditions} with conditions (${w.directions} with directions), ` +
+          `${w.notAuthorised} established but not authorised`,
       );
 
     // The rest of the timetable: PCTs cease on 1 April 2013 and the coverage check gives each practice
@@ -187,7 +190,9 @@ async function nearestConsortium(db: Db, practiceCode: string): Promise<{ code: 
   if (inAreaTeam)
     return {
       code: inAreaTeam.consortiumCode,
-      reasons: `No consortium chosen within the notice period; ${inAreaTeam.consortiumCode} has the most member practices (${inAreaTeam.practices}) in the practice's area team ${areaTeam}.`,
+      reasons:
+        `No consortium chosen within the notice period; ` +
+        `${inAreaTeam.consortiumCode} has the most member practices (${inAreaTeam.practices}) in the practice's area team ${areaTeam}.`,
     };
   const prefix = practiceCode.slice(0, 3);
   const [byPrefix] = await db.$queryRaw<Array<{ consortiumCode: string; practices: bigint }>>`
@@ -197,7 +202,9 @@ async function nearestConsortium(db: Db, practiceCode: string): Promise<{ code: 
   if (!byPrefix) throw new Error(`no consortium found near ${practiceCode}`);
   return {
     code: byPrefix.consortiumCode,
-    reasons: `No consortium chosen within the notice period; ${byPrefix.consortiumCode} has the most member practices (${byPrefix.practices}) with codes beginning ${prefix}, the practice's own locality.`,
+    reasons:
+      `No consortium chosen within the notice period; ` +
+      `${byPrefix.consortiumCode} has the most member practices (${byPrefix.practices}) with codes beginning ${prefix}, the practice's own locality.`,
   };
 }
 
@@ -223,7 +230,9 @@ async function summary(db: Db, mailsReceived: number): Promise<void> {
   for (const run of runs) {
     const totals = run.totals as Record<string, string>;
     say(
-      `  allocation      ${run.financialYear} ${run.basis.padEnd(10)} ${run.status.padEnd(10)} ${formatPence(run.programmePotPence)} to ${run._count.lines} consortia, ${run._count.practiceLines} practices; Σ programme ${formatPence(totals.programmePence ?? '0')} (${run.formulaVersion})`,
+      `  allocation      ${run.financialYear} ${run.basis.padEnd(10)} ${run.status.padEnd(10)} ` +
+        `${formatPence(run.programmePotPence)} to ${run._count.lines} consortia, ${run._count.practiceLines} practices; ` +
+        `Σ programme ${formatPence(totals.programmePence ?? '0')} (${run.formulaVersion})`,
     );
   }
   say(`  notices         ${notices.map((n) => `${n._count} ${n.kind}`).join(', ')}`);

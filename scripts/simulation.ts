@@ -89,7 +89,9 @@ export async function runSimulation<T>(
     await applyMigrations(postgres.url);
     const imported = await importNhs2013(db, { dir: NHS_2013_DIR });
     say(
-      `${elapsed()}  imported the real 2013 data: ${imported.source.consortia} consortia, ${imported.source.affiliatedPractices} practices in them, ${imported.source.unaffiliatedPractices} without one`,
+      `${elapsed()}  imported the real 2013 data: ` +
+        `${imported.source.consortia} consortia, ${imported.source.affiliatedPractices} practices in them, ` +
+        `${imported.source.unaffiliatedPractices} without one`,
     );
     const rows = await db.consortium.findMany({
       orderBy: { code: 'asc' },

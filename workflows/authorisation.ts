@@ -303,7 +303,8 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     'established',
     'established',
     'Established as a statutory body',
-    `From ${establishedOn} the consortium is a statutory body (§4.1).${openInForce().length > 0 ? ` Its ${plural(openInForce().length, 'condition')} will be reviewed quarterly.` : ''}`,
+    `From ${establishedOn} the consortium is a statutory body (§4.1).` +
+      `${openInForce().length > 0 ? ` Its ${plural(openInForce().length, 'condition')} will be reviewed quarterly.` : ''}`,
     SYSTEM.id,
   );
 
@@ -440,7 +441,9 @@ async function recordApplication(run: Run, actor: Actor, application: Authorisat
     'application-received',
     'application_received',
     'Application for authorisation received',
-    `The Board has received the application for authorisation. Population ${check.population}; ${plural(concerns.length, 'concern')} for the case officer; ${plural(check.evidenceMissing.length, 'criterion')} without evidence.`,
+    `The Board has received the application for authorisation. ` +
+      `Population ${check.population}; ${plural(concerns.length, 'concern')} for the case officer; ` +
+      `${plural(check.evidenceMissing.length, 'criterion')} without evidence.`,
     actor.id,
   );
 }

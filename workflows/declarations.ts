@@ -128,7 +128,9 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     'requested',
     'declaration_requested',
     `Declare your interests by ${state.dueAt.slice(0, 10)}`,
-    `${input.person.name} (${input.capacity}) is asked to declare directorships, shareholdings over ${input.shareholdingThresholdPercent}% and roles in provider groups within ${input.declarationDays} days (2012/13, s.14O).`,
+    `${input.person.name} (${input.capacity}) is asked to declare directorships, ` +
+      `shareholdings over ${input.shareholdingThresholdPercent}% and roles in provider groups ` +
+      `within ${input.declarationDays} days (2012/13, s.14O).`,
   );
 
   // Timers aim at fixed times from the request, however long the activities above took.
@@ -161,7 +163,8 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       'overdue',
       'declaration_overdue',
       `Overdue declaration of interests: ${input.person.name}`,
-      `${input.person.name} (${input.capacity}) of consortium ${input.consortiumCode} has not declared their interests; they were due on ${state.dueAt.slice(0, 10)}. Escalated to the case officer.`,
+      `${input.person.name} (${input.capacity}) of consortium ${input.consortiumCode} has not declared their interests; ` +
+        `they were due on ${state.dueAt.slice(0, 10)}. Escalated to the case officer.`,
       caseOfficers,
     );
     await condition(() => state.declaredAt !== null);

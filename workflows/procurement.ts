@@ -114,7 +114,8 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     'opened',
     'procurement_opened',
     `Procurement opened: ${input.title}`,
-    `Bids for "${input.service}" (${input.route}) are open until ${closesAt}. Award criteria: ${input.criteria.map((c) => `${c.description} (weight ${c.weight})`).join('; ')}.`,
+    `Bids for "${input.service}" (${input.route}) are open until ${closesAt}. ` +
+      `Award criteria: ${input.criteria.map((c) => `${c.description} (weight ${c.weight})`).join('; ')}.`,
     input.actor.id,
     { respondBy: closesAt },
   );
@@ -195,7 +196,9 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
       'hand-off-required',
       'procurement_hand_off_required',
       `Procurement to be handed off: ${input.title}`,
-      `Member practices bid in this major procurement, so it must be managed by the Board or a local authority (§5.13). Nominate the third party. Conflicts: ${conflicts.map((c) => c.findings.map((f) => f.explanation).join(' ')).join(' ')}`,
+      `Member practices bid in this major procurement, so it must be managed by the Board or a local authority (§5.13). ` +
+        `Nominate the third party. ` +
+        `Conflicts: ${conflicts.map((c) => c.findings.map((f) => f.explanation).join(' ')).join(' ')}`,
       'system',
     );
     handOff = await handOffToThirdParty(
@@ -630,7 +633,8 @@ async function reportReferralPattern(
       `referral-report:${report.quarter}`,
       'referral_pattern_flagged',
       `Referral pattern flagged for audit: ${input.title}, ${report.quarter}`,
-      `Practices providing under this contract referred to themselves above the policy threshold, or did not report (§5.13): ${report.flaggedPracticeCodes.join(', ')}.`,
+      `Practices providing under this contract referred to themselves above the policy threshold, or did not report (§5.13): ` +
+        `${report.flaggedPracticeCodes.join(', ')}.`,
       'system',
       { alsoTo: caseOfficers },
     );

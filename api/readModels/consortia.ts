@@ -2,8 +2,12 @@
  * The read model of consortia, as the case routes and use cases need it: the consortium a case is
  * for, the scope of its cases (domain/access.ts), where a consortium is, and a practice's membership.
  */
-import type { CaseScope } from '../../domain/access';
+import type { Prisma } from '../../generated/prisma/client';
+import { mayReadConsortiumCasework, type CaseScope } from '../../domain/access';
 import type { Db } from '../../platform/db';
+import type { Principal } from '../auth';
+import type { Keyset } from '../pagination';
+import { toIsoDate } from '../schemas';
 
 /** The consortium an authorisation is for, as the start needs it; null when it is not on record. */
 export async function consortiumToAuthorise(db: Db, code: string) {
@@ -31,4 +35,129 @@ export async function currentMemberOf(db: Db, practiceCode: string, consortiumCo
     select: { consortium: { select: { areaTeam: true } } },
   });
   return row ? { areaTeam: row.consortium.areaTeam } : null;
+}
+
+/** Where a keyset page starts, in which order, and how many rows to fetch (api/pagination.ts). */
+export type PagePlan = Pick<Keyset<unknown>, 'where' | 'orderBy' | 'take'>;
+
+export const consortiumSummaryColumns = {
+  code: true,
+  name: true,
+  status: true,
+  areaTeam: true,
+  region: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+export type ConsortiumSummaryRow = Prisma.ConsortiumGetPayload<{ select: typeof consortiumSummaryColumns }>;
+
+/** A page of the register of consortia, filtered. */
+export async function consortiaPage(
+  db: Db,
+  filter: {
+    status?: string | undefined;
+    areaTeam?: string | undefined;
+    region?: string | undefined;
+    q?: string | undefined;
+  },
+  plan: PagePlan,
+): Promise<ConsortiumSummaryRow[]> {
+  const filters: Prisma.ConsortiumWhereInput = {
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.areaTeam ? { areaTeam: filter.areaTeam } : {}),
+    ...(filter.region ? { region: filter.region } : {}),
+    ...(filter.q ? { name: { contains: filter.q, mode: 'insensitive' } } : {}),
+  };
+  return db.consortium.findMany({
+    // The keyset helper speaks Prisma's filter and ordering shapes over the declared sort fields.
+    where: { AND: [filters, plan.where as Prisma.ConsortiumWhereInput] },
+    orderBy: plan.orderBy as Prisma.ConsortiumOrderByWithRelationInput[],
+    take: plan.take,
+    select: consortiumSummaryColumns,
+  });
+}
+
+/** A consortium with its current member practices; null when it is not on record. */
+export async function consortiumWithMembers(db: Db, code: string) {
+  return db.consortium.findUnique({
+    where: { code },
+    select: {
+      ...consortiumSummaryColumns,
+      memberships: {
+        where: { validTo: null },
+        select: { practiceCode: true, validFrom: true },
+        orderBy: { practiceCode: 'asc' },
+      },
+    },
+  });
+}
+
+/** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
+export async function consortiumProfile(
+  db: Db,
+  consortium: { code: string; areaTeam: string | null },
+  principal: Principal,
+) {
+  const today = new Date();
+  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+  const population = latest
+    ? await db.practiceListSize.aggregate({
+        where: {
+          period: latest.period,
+          practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } },
+        },
+        _sum: { registeredPatients: true },
+        _count: true,
+      })
+    : null;
+  const officers = await db.officerAppointment.findMany({
+    where: {
+      consortiumCode: consortium.code,
+      validFrom: { lte: today },
+      OR: [{ validTo: null }, { validTo: { gt: today } }],
+    },
+    orderBy: { role: 'asc' },
+    select: { role: true, validFrom: true, person: { select: { name: true } } },
+  });
+  // A third party sees only the cases handed to it; others see all of a consortium in their scope.
+  const caseScope: Prisma.CaseRecordWhereInput | null =
+    principal.role === 'third_party' && principal.organisation
+      ? { thirdPartyOrganisation: principal.organisation }
+      : mayReadConsortiumCasework(principal, consortium)
+        ? {}
+        : null;
+  const openCases = caseScope
+    ? await db.caseRecord.findMany({
+        where: { ...caseScope, consortiumCode: consortium.code, status: 'open' },
+        orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { workflowId: 'asc' }],
+        select: { workflowId: true, kind: true, title: true, stage: true, dueAt: true },
+      })
+    : null;
+  return {
+    population:
+      latest && population
+        ? {
+            period: latest.period,
+            registeredPatients: population._sum.registeredPatients ?? 0,
+            practices: population._count,
+          }
+        : null,
+    officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
+    openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
+  };
+}
+
+/** What forming a shadow consortium must know: whether the code is taken, and each named practice's membership. */
+export async function shadowFormationFacts(db: Db, code: string, practiceCodes: string[]) {
+  const existing = await db.consortium.findUnique({ where: { code }, select: { status: true } });
+  const memberships = await db.membership.findMany({
+    where: { practiceCode: { in: practiceCodes }, validTo: null },
+    select: { practiceCode: true, consortiumCode: true },
+  });
+  const known = await db.practice.findMany({ where: { code: { in: practiceCodes } }, select: { code: true } });
+  return {
+    existingStatus: existing?.status ?? null,
+    consortiumOf: (practice: string) => memberships.find((m) => m.practiceCode === practice)?.consortiumCode,
+    known: new Set(known.map((p) => p.code)),
+  };
 }

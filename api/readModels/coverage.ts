@@ -1,39 +1,9 @@
 /** The read model of comprehensive coverage (§2.11, §4.3–4.5): practices without a consortium, and the coverage cases. */
 import type { Db } from '../../platform/db';
-import { practiceCoverageWorkflowId } from '../../workflows/contracts/coverage';
 
-/** Practices with registered patients in the latest list-size return and no current membership, with their open case. */
-export async function unaffiliatedPractices(db: Db) {
-  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-  const rows = latest
-    ? await db.practiceListSize.findMany({
-        where: {
-          period: latest.period,
-          registeredPatients: { gt: 0 },
-          practice: { memberships: { none: { validTo: null } } },
-        },
-        select: {
-          practiceCode: true,
-          registeredPatients: true,
-          sourceOrganisationCode: true,
-          practice: {
-            select: {
-              name: true,
-              cases: { where: { kind: 'coverage', status: 'open' }, select: { workflowId: true } },
-            },
-          },
-        },
-        orderBy: { practiceCode: 'asc' },
-      })
-    : [];
-  return rows.map((row) => ({
-    practiceCode: row.practiceCode,
-    name: row.practice.name,
-    registeredPatients: row.registeredPatients,
-    sourceOrganisationCode: row.sourceOrganisationCode,
-    caseWorkflowId: row.practice.cases[0]?.workflowId ?? null,
-  }));
-}
+/** Practices with registered patients in the latest return and no current membership, with their open case. */
+export { unaffiliatedPractices } from '../../platform/unaffiliated';
+import { practiceCoverageWorkflowId } from '../../workflows/contracts/coverage';
 
 /** Every practice coverage case, open ones first, by due date. */
 export async function coverageCases(db: Db) {

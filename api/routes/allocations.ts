@@ -5,9 +5,7 @@
  * public; a run not yet published is seen by the Board's staff only.
  */
 import { Router, type Response } from 'express';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import { formulaVersionOf } from '../../domain/allocation';
 import { formatPence, poundsPerHead } from '../../domain/money';
 import { allocationSettingsFor, currentTimetablePolicy, financialYearFromSlug } from '../../domain/timetable';
@@ -15,13 +13,22 @@ import type { AllocationRunInput } from '../../workflows/contracts/allocation';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, notFound, unprocessable } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import type { RouteRegistry } from '../openapi';
+import { startCase } from '../temporal';
 import { isoDate, isoDateTime, toIsoDate } from '../schemas';
+import {
+  allocationRunByKey,
+  consortiumLinesOf,
+  practiceLinesOf,
+  publishedRuns,
+  PUBLISHED,
+  type LineRow,
+  type RunRow,
+} from '../readModels/allocations';
 
 const BASES = ['indicative', 'real'] as const;
 const STAFF = new Set(['case_officer', 'decision_panel', 'admin']);
-const PUBLISHED = ['announced', 'superseded'];
 
 const runParams = z.strictObject({
   year: z
@@ -94,9 +101,6 @@ const practiceLineSchema = z.strictObject({
 export const allocationDetailSchema = allocationRunSchema.extend({ consortia: z.array(consortiumLineSchema) });
 export const allocationExportSchema = allocationDetailSchema.extend({ practices: z.array(practiceLineSchema) });
 
-type RunRow = Prisma.AllocationRunGetPayload<Record<string, never>>;
-type LineRow = Prisma.AllocationLineGetPayload<{ include: { consortium: { select: { name: true } } } }>;
-
 const toRun = (run: RunRow): z.output<typeof allocationRunSchema> => ({
   runKey: run.runKey,
   workflowId: run.workflowId,
@@ -158,16 +162,21 @@ export function allocationPerHeadSvg(title: string, lines: readonly z.output<typ
     const length = Math.max(1, Math.round((Number(bar.programmePerHead) / max) * plotWidth));
     const label = `${bar.consortiumCode} ${bar.name}`.slice(0, 42);
     return (
-      `<g><title>${xml(`${bar.consortiumCode} ${bar.name}: £${bar.programmePerHead} per head (${formatPence(bar.programmePence)} for ${bar.registeredPatients} patients)`)}</title>` +
+      `<g><title>${xml(
+        `${bar.consortiumCode} ${bar.name}: £${bar.programmePerHead} per head ` +
+          `(${formatPence(bar.programmePence)} for ${bar.registeredPatients} patients)`,
+      )}</title>` +
       `<text x="${left - 6}" y="${y + barHeight - 1}" text-anchor="end">${xml(label)}</text>` +
       `<rect x="${left}" y="${y}" width="${length}" height="${barHeight}" fill="${bar.riskPooled ? '#d5281b' : '#005eb8'}"/>` +
       `<text x="${left + length + 4}" y="${y + barHeight - 1}">£${bar.programmePerHead}</text></g>`
     );
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Arial, sans-serif" font-size="9">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      'font-family="Arial, sans-serif" font-size="9">',
     `<text x="10" y="22" font-size="15" font-weight="bold">${xml(title)}</text>`,
-    `<text x="10" y="40" font-size="10">Programme allocation per registered patient, by consortium (£). Red: in the risk pool (under the population threshold).</text>`,
+    '<text x="10" y="40" font-size="10">Programme allocation per registered patient, by consortium (£). ' +
+      'Red: in the risk pool (under the population threshold).</text>',
     ...rows,
     '</svg>',
   ].join('\n');
@@ -178,21 +187,14 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
 
   /** The run for a year and basis, if the caller may see it: published runs are public, others are the Board's. */
   async function visibleRun(params: z.output<typeof runParams>, principal: Principal): Promise<RunRow> {
-    const run = await db.allocationRun.findUnique({
-      where: { runKey: `allocation:${financialYearFromSlug(params.year)}:${params.basis}` },
-    });
+    const run = await allocationRunByKey(db, `allocation:${financialYearFromSlug(params.year)}:${params.basis}`);
     if (!run || (!PUBLISHED.includes(run.status) && !STAFF.has(principal.role)))
       throw notFound(`no ${params.basis} allocation for ${params.year} is published`);
     return run;
   }
-  const linesOf = (runId: string) =>
-    db.allocationLine.findMany({
-      where: { runId },
-      include: { consortium: { select: { name: true } } },
-      orderBy: { consortiumCode: 'asc' },
-    });
+  const linesOf = (runId: string) => consortiumLinesOf(db, runId);
   const practicesOf = async (runId: string) =>
-    (await db.allocationPracticeLine.findMany({ where: { runId }, orderBy: { practiceCode: 'asc' } })).map((p) => ({
+    (await practiceLinesOf(db, runId)).map((p) => ({
       practiceCode: p.practiceCode,
       consortiumCode: p.consortiumCode,
       registeredPatients: p.registeredPatients,
@@ -214,7 +216,10 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       operationId: 'runAllocation',
       summary: 'Run (and announce) an allocation',
       description:
-        'Starts the allocation process for a year and basis (`allocation:<yyyy-yy>:<basis>`) as of today: practice-level budgets by weighted capitation, stored to the penny, published, and — unless `notifyConsortia` is false — e-mailed to every consortium. The timetable does this itself at its milestones; this is the on-demand route.',
+        'Starts the allocation process for a year and basis (`allocation:<yyyy-yy>:<basis>`) as of today: ' +
+        'practice-level budgets by weighted capitation, stored to the penny, published, and — unless ' +
+        '`notifyConsortia` is false — e-mailed to every consortium. ' +
+        'The timetable does this itself at its milestones; this is the on-demand route.',
       tags: ['allocations'],
       roles: ['admin'],
       request: { body: startAllocationBody },
@@ -247,18 +252,17 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         actor: { id: principal.id, role: principal.role },
         milestoneKey: null,
       };
-      try {
-        await temporal.workflow.start('allocationRun', {
+      await startCase(
+        temporal,
+        'allocationRun',
+        {
           taskQueue,
           workflowId,
           args: [input],
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        });
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError)
-          throw conflict(`the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`);
-        throw error;
-      }
+        },
+        `the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`,
+      );
       const formulaVersion = formulaVersionOf(settings.weights, settings.parameters);
       res
         .status(202)
@@ -283,10 +287,7 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       },
     },
     async (_input, _req, res) => {
-      const runs = await db.allocationRun.findMany({
-        where: { status: { in: PUBLISHED } },
-        orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }],
-      });
+      const runs = await publishedRuns(db);
       res.json({ items: runs.map(toRun) });
     },
   );

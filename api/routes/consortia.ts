@@ -3,14 +3,10 @@
  * case officer's recognition as a validated Update.
  */
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
-import { mayReadConsortiumCasework } from '../../domain/access';
-import { checkShadowFormation, CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
+import { CONSORTIUM_CODE, PRACTICE_CODE, type ConsortiumStatus } from '../../domain/consortium';
 import {
   recognitionStep,
-  shadowFormationInput,
   shadowFormationState,
   shadowFormationStateSchema,
   shadowFormationWorkflowId,
@@ -18,13 +14,19 @@ import {
 } from '../../workflows/contracts/shadowFormation';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, notFound, unprocessable } from '../errors';
+import { notFound } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDate, isoDateTime, nonBlankLine, pageSchema, singleLine, toIsoDate } from '../schemas';
-import { consortiumScope } from '../readModels/consortia';
+import {
+  consortiaPage,
+  consortiumProfile,
+  consortiumScope,
+  consortiumWithMembers,
+  type ConsortiumSummaryRow,
+} from '../readModels/consortia';
+import { registerShadowConsortium } from '../useCases/registerShadowConsortium';
 import { registerSteps } from '../steps';
-import { caseIndex } from '../temporal';
 
 const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
 
@@ -122,16 +124,7 @@ export const shadowFormationAcceptedSchema = z.strictObject({
   policyVersion: z.string(),
 });
 
-const summaryColumns = {
-  code: true,
-  name: true,
-  status: true,
-  areaTeam: true,
-  region: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
-type SummaryRow = Prisma.ConsortiumGetPayload<{ select: typeof summaryColumns }>;
+type SummaryRow = ConsortiumSummaryRow;
 
 const toSummary = (row: SummaryRow): z.output<typeof consortiumSummarySchema> => ({
   code: row.code,
@@ -155,61 +148,6 @@ const toFormation = (state: ShadowFormationState): z.output<typeof shadowFormati
 
 /** The caller as the formation process sees them. */
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
-
-/** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
-async function consortiumProfile(
-  db: AppDeps['db'],
-  consortium: { code: string; areaTeam: string | null },
-  principal: Principal,
-) {
-  const today = new Date();
-  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-  const population = latest
-    ? await db.practiceListSize.aggregate({
-        where: {
-          period: latest.period,
-          practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } },
-        },
-        _sum: { registeredPatients: true },
-        _count: true,
-      })
-    : null;
-  const officers = await db.officerAppointment.findMany({
-    where: {
-      consortiumCode: consortium.code,
-      validFrom: { lte: today },
-      OR: [{ validTo: null }, { validTo: { gt: today } }],
-    },
-    orderBy: { role: 'asc' },
-    select: { role: true, validFrom: true, person: { select: { name: true } } },
-  });
-  // A third party sees only the cases handed to it; others see all of a consortium in their scope.
-  const caseScope: Prisma.CaseRecordWhereInput | null =
-    principal.role === 'third_party' && principal.organisation
-      ? { thirdPartyOrganisation: principal.organisation }
-      : mayReadConsortiumCasework(principal, consortium)
-        ? {}
-        : null;
-  const openCases = caseScope
-    ? await db.caseRecord.findMany({
-        where: { ...caseScope, consortiumCode: consortium.code, status: 'open' },
-        orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { workflowId: 'asc' }],
-        select: { workflowId: true, kind: true, title: true, stage: true, dueAt: true },
-      })
-    : null;
-  return {
-    population:
-      latest && population
-        ? {
-            period: latest.period,
-            registeredPatients: population._sum.registeredPatients ?? 0,
-            practices: population._count,
-          }
-        : null,
-    officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
-    openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
-  };
-}
 
 export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
@@ -236,56 +174,11 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       errors: [409, 422],
     },
     async ({ body, principal }, _req, res) => {
-      const existing = await db.consortium.findUnique({ where: { code: body.code }, select: { status: true } });
-      if (existing) throw conflict(`consortium ${body.code} is already on record (status ${existing.status})`);
-      const memberships = await db.membership.findMany({
-        where: { practiceCode: { in: body.memberPracticeCodes }, validTo: null },
-      });
-      const known = new Set(
-        (await db.practice.findMany({ where: { code: { in: body.memberPracticeCodes } }, select: { code: true } })).map(
-          (p) => p.code,
-        ),
-      );
-      const problems = checkShadowFormation(
-        body,
-        (practice) => memberships.find((m) => m.practiceCode === practice)?.consortiumCode,
-      );
-      body.memberPracticeCodes.forEach((practice, index) => {
-        if (!known.has(practice))
-          problems.push({
-            field: `memberPracticeCodes.${index}`,
-            rule: 'known-practice',
-            message: `practice ${practice} is not on record`,
-          });
-      });
-      if (problems.length > 0)
-        throw unprocessable(
-          'the shadow consortium cannot be formed',
-          problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
-        );
-
-      const input = shadowFormationInput(body, actorOf(principal));
-      const workflowId = shadowFormationWorkflowId(body.code);
-      try {
-        await temporal.workflow.start('shadowFormation', {
-          taskQueue,
-          workflowId,
-          args: [input],
-          searchAttributes: caseIndex(body.code, body.areaTeam),
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        // Workflow IDs are business keys: a second start finds the first.
-        if (error instanceof WorkflowExecutionAlreadyStartedError)
-          throw conflict(`consortium ${body.code} is already being formed (${workflowId})`);
-        throw error;
-      }
+      const started = await registerShadowConsortium({ db, temporal, taskQueue }, body, actorOf(principal));
       res
         .status(202)
-        .location(`/consortia/${body.code}`)
-        .json({ code: body.code, workflowId, policyVersion: input.policyVersion } satisfies z.output<
-          typeof shadowFormationAcceptedSchema
-        >);
+        .location(`/consortia/${started.code}`)
+        .json(started satisfies z.output<typeof shadowFormationAcceptedSchema>);
     },
   );
 
@@ -304,19 +197,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     },
     async ({ query }, _req, res) => {
       const plan = consortiaList.keyset<SummaryRow>(query);
-      const filters: Prisma.ConsortiumWhereInput = {
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.areaTeam ? { areaTeam: query.areaTeam } : {}),
-        ...(query.region ? { region: query.region } : {}),
-        ...(query.q ? { name: { contains: query.q, mode: 'insensitive' } } : {}),
-      };
-      const rows = await db.consortium.findMany({
-        // The keyset helper speaks Prisma's filter and ordering shapes over the declared sort fields.
-        where: { AND: [filters, plan.where as Prisma.ConsortiumWhereInput] },
-        orderBy: plan.orderBy as Prisma.ConsortiumOrderByWithRelationInput[],
-        take: plan.take,
-        select: summaryColumns,
-      });
+      const rows = await consortiaPage(db, query, plan);
       res.json(
         plan.page(rows, toSummary) satisfies z.output<ReturnType<typeof pageSchema<typeof consortiumSummarySchema>>>,
       );
@@ -338,17 +219,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       responses: { 200: { description: 'The consortium.', schema: consortiumDetailSchema } },
     },
     async ({ params: { code }, principal }, _req, res) => {
-      const consortium = await db.consortium.findUnique({
-        where: { code },
-        select: {
-          ...summaryColumns,
-          memberships: {
-            where: { validTo: null },
-            select: { practiceCode: true, validFrom: true },
-            orderBy: { practiceCode: 'asc' },
-          },
-        },
-      });
+      const consortium = await consortiumWithMembers(db, code);
       if (!consortium) throw notFound(`consortium ${code} is not on record`);
       let formation: ShadowFormationState | null = null;
       try {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { pingDatabase } from '../../platform/db';
 import type { AppDeps } from '../app';
 import type { RouteRegistry } from '../openapi';
 
@@ -45,7 +46,7 @@ export function healthRouter({ db, temporal }: AppDeps, registry: RouteRegistry)
         }
       };
       const [database, temporalStatus] = await Promise.all([
-        probe(() => db.$queryRaw`select 1`),
+        probe(() => pingDatabase(db)),
         probe(() => temporal.connection.workflowService.getSystemInfo({})),
       ]);
       const up = database.status === 'up' && temporalStatus.status === 'up';

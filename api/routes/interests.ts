@@ -8,6 +8,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
+import { currentPolicy } from '../../domain/policy';
 import {
   DECLARATION_CAPACITIES,
   declarationRequestStateSchema,
@@ -78,7 +79,9 @@ export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       operationId: 'requestDeclaration',
       summary: 'Ask someone to declare their interests',
       description:
-        'Starts `declarations:<code>:<personId>`: the person declares within the policy period (28 days, s.14O); a reminder goes before the deadline, and a missed deadline is escalated to the case officer.',
+        `Starts \`declarations:<code>:<personId>\`: the person declares within the policy period ` +
+        `(${currentPolicy().declarationDays} days, s.14O); a reminder goes before the deadline, ` +
+        'and a missed deadline is escalated to the case officer.',
       tags: ['register of interests'],
       roles: ['consortium_officer', 'case_officer', 'admin'],
       request: { params: consortiumCodeParam, body: declarationRequestBody },

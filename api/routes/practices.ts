@@ -4,7 +4,6 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import { CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
 import type { AppDeps } from '../app';
 import type { Role } from '../auth';
@@ -12,6 +11,7 @@ import { notFound } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDate, isoDateTime, pageSchema, singleLine, toIsoDate } from '../schemas';
+import { practicesPage, practiceWithHistory, type PracticeSummaryRow } from '../readModels/practices';
 
 export const practiceCode = z.string().regex(PRACTICE_CODE, 'must be a letter and five digits, e.g. A81001');
 export const practiceCodeParam = z.strictObject({ code: practiceCode.describe('The practice code, e.g. `A81001`.') });
@@ -79,9 +79,7 @@ export const practiceDetailSchema = practiceSummarySchema.extend({
     .describe('Registered patients by quarter, latest first.'),
 });
 
-const currentMembership = { where: { validTo: null }, select: { consortiumCode: true }, take: 1 } as const;
-const summaryColumns = { code: true, name: true, memberships: currentMembership } as const;
-type SummaryRow = Prisma.PracticeGetPayload<{ select: typeof summaryColumns }>;
+type SummaryRow = PracticeSummaryRow;
 
 const toSummary = (row: SummaryRow): z.output<typeof practiceSummarySchema> => ({
   code: row.code,
@@ -107,20 +105,7 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
     },
     async ({ query }, _req, res) => {
       const plan = practicesList.keyset<SummaryRow>(query);
-      const filters: Prisma.PracticeWhereInput[] = [];
-      if (query.consortium)
-        filters.push({ memberships: { some: { consortiumCode: query.consortium, validTo: null } } });
-      if (query.unaffiliated)
-        filters.push({
-          memberships: query.unaffiliated === 'true' ? { none: { validTo: null } } : { some: { validTo: null } },
-        });
-      if (query.q) filters.push({ name: { contains: query.q, mode: 'insensitive' } });
-      const rows = await db.practice.findMany({
-        where: { AND: [...filters, plan.where as Prisma.PracticeWhereInput] },
-        orderBy: plan.orderBy as Prisma.PracticeOrderByWithRelationInput[],
-        take: plan.take,
-        select: summaryColumns,
-      });
+      const rows = await practicesPage(db, query, plan);
       res.json(plan.page(rows, toSummary));
     },
   );
@@ -140,28 +125,9 @@ export function practicesRouter({ db }: AppDeps, registry: RouteRegistry) {
       responses: { 200: { description: 'The practice.', schema: practiceDetailSchema } },
     },
     async ({ params: { code } }, _req, res) => {
-      const practice = await db.practice.findUnique({
-        where: { code },
-        select: {
-          ...summaryColumns,
-          listSizes: {
-            orderBy: { period: 'desc' },
-            select: { period: true, registeredPatients: true, sourceOrganisationCode: true, importedAt: true },
-          },
-        },
-      });
-      if (!practice) throw notFound(`practice ${code} is not on record`);
-      const history = await db.membership.findMany({
-        where: { practiceCode: code },
-        orderBy: [{ validFrom: 'asc' }, { createdAt: 'asc' }],
-        select: {
-          consortiumCode: true,
-          validFrom: true,
-          validTo: true,
-          source: true,
-          changeRequest: { select: { workflowId: true } },
-        },
-      });
+      const found = await practiceWithHistory(db, code);
+      if (!found) throw notFound(`practice ${code} is not on record`);
+      const { practice, history } = found;
       res.json({
         ...toSummary(practice),
         memberships: history.map((m) => ({

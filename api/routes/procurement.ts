@@ -43,7 +43,8 @@ export const procurementIdParam = z.strictObject({ id: z.uuid().describe('The pr
 export const procurementViewSchema = procurementStateSchema.extend({
   bidCount: z.int().describe('How many bids there are, also when their content is not shown to the caller.'),
   bids: procurementStateSchema.shape.bids.describe(
-    'The bids the caller may read: all of them for the managing body and the Board; a bidder sees its own; the consortium sees none once a third party manages the procurement (§5.13).',
+    'The bids the caller may read: all of them for the managing body and the Board; a bidder sees its own; ' +
+      'the consortium sees none once a third party manages the procurement (§5.13).',
   ),
 });
 type ProcurementView = z.output<typeof procurementViewSchema>;
@@ -88,7 +89,9 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       operationId: 'registerProcurement',
       summary: 'Register a procurement',
       description:
-        'Starts `procurement:<uuid>` (§5.11–5.13): the bid window opens for the policy period. A single tender needs a justification, and to member practices is allowed only when they are the only capable providers or the value is under the policy threshold (422 otherwise).',
+        'Starts `procurement:<uuid>` (§5.11–5.13): the bid window opens for the policy period. ' +
+        'A single tender needs a justification, and to member practices is allowed only when they are ' +
+        'the only capable providers or the value is under the policy threshold (422 otherwise).',
       tags: ['procurement'],
       roles: ['consortium_officer', 'admin'],
       request: { body: registerProcurementBody },
@@ -118,7 +121,8 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       operationId: 'listProcurements',
       summary: 'List procurements',
       description:
-        'The procurements the caller may see: all of them for the Board, those of their area teams for a case officer, their consortium’s for a consortium officer, and for a third party those handed to it or that it bid in.',
+        'The procurements the caller may see: all of them for the Board, those of their area teams for a case officer, ' +
+        'their consortium’s for a consortium officer, and for a third party those handed to it or that it bid in.',
       tags: ['procurement'],
       roles: ['case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
       request: { query: procurementList.query },
@@ -191,7 +195,9 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       operationId: 'listProcurementAwards',
       summary: 'The public register of procurement awards',
       description:
-        'Every award with its reasons: what was bought, from whom, the value, the route, who managed it, the conflicts and how they were handled, payments to practices and referral-pattern reports (§5.13, KF Q7, Q16). Needs no token.',
+        'Every award with its reasons: what was bought, from whom, the value, the route, who managed it, ' +
+        'the conflicts and how they were handled, payments to practices and referral-pattern reports ' +
+        '(§5.13, KF Q7, Q16). Needs no token.',
       tags: ['procurement'],
       roles: ['public', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'admin'],
       request: { query: awardRegisterList.query },

@@ -4,13 +4,14 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import { mayReadConsortiumCasework } from '../../domain/access';
 import type { AppDeps } from '../app';
-import { forbidden, notFound } from '../errors';
+import { notFound } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDateTime, pageSchema, singleLine } from '../schemas';
+import { consortiumPlace } from '../readModels/consortia';
+import { consortiumTimeline, type TimelineRow } from '../readModels/timeline';
 import { consortiumCodeParam } from './consortia';
 
 const timelineList = defineList({
@@ -36,9 +37,6 @@ export const timelineEventSchema = z.strictObject({
     .describe('What the step recorded (JSON): e.g. the workflow id, stage, role, rule version and decision.'),
 });
 
-const columns = { eventKey: true, occurredAt: true, actor: true, action: true, details: true } as const;
-type Row = Prisma.AuditEventGetPayload<{ select: typeof columns }>;
-
 export function timelineRouter({ db }: AppDeps, registry: RouteRegistry) {
   const router = Router();
   registry.registerRoute(
@@ -49,35 +47,20 @@ export function timelineRouter({ db }: AppDeps, registry: RouteRegistry) {
       operationId: 'getConsortiumTimeline',
       summary: "A consortium's timeline",
       description:
-        "The consortium's audit history, newest first. The Board sees every consortium's; a case officer those of their area teams; a consortium officer their own (403 for another).",
+        "The consortium's audit history, newest first. The Board sees every consortium's; " +
+        'a case officer those of their area teams; a consortium officer their own (404 for another).',
       tags: ['consortia'],
       roles: ['case_officer', 'decision_panel', 'consortium_officer', 'admin'],
       request: { params: consortiumCodeParam, query: timelineList.query },
       responses: { 200: { description: 'A page of events.', schema: pageSchema(timelineEventSchema) } },
     },
     async ({ params: { code }, query, principal }, _req, res) => {
-      const consortium = await db.consortium.findUnique({ where: { code }, select: { code: true, areaTeam: true } });
-      if (!consortium) throw notFound(`consortium ${code} is not on record`);
-      if (!mayReadConsortiumCasework(principal, consortium))
-        throw forbidden(`the timeline of ${code} is outside your scope`);
-      const plan = timelineList.keyset<Row>(query);
-      const rows = await db.auditEvent.findMany({
-        where: {
-          AND: [
-            { subjectType: 'consortium', subjectId: code },
-            query.action ? { action: { startsWith: query.action } } : {},
-            plan.where as Prisma.AuditEventWhereInput,
-          ],
-        },
-        orderBy: plan.orderBy as Prisma.AuditEventOrderByWithRelationInput[],
-        take: plan.take,
-        select: columns,
-      });
-      const users = await db.user.findMany({
-        where: { id: { in: [...new Set(rows.map((row) => row.actor))] } },
-        select: { id: true, name: true },
-      });
-      const names = new Map(users.map((user) => [user.id, user.name]));
+      const consortium = await consortiumPlace(db, code);
+      // Out of scope answers as if the consortium were not on record (issue 12).
+      if (!consortium || !mayReadConsortiumCasework(principal, consortium))
+        throw notFound(`consortium ${code} is not on record`);
+      const plan = timelineList.keyset<TimelineRow>(query);
+      const { rows, names } = await consortiumTimeline(db, code, query.action, plan);
       res.json(
         plan.page(rows, (row) => ({
           eventKey: row.eventKey,

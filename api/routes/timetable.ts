@@ -3,22 +3,21 @@
  * and list the milestones with their status from the Milestone table (public: the timetable is public).
  */
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import { currentTimetablePolicy, defaultTimetable, MILESTONE_KINDS } from '../../domain/timetable';
 import {
   timetableState,
+  timetableStateSchema,
   timetableWorkflowIds,
   type TimetableInput,
   type TimetableState,
 } from '../../workflows/contracts/timetable';
 import type { AppDeps } from '../app';
-import { conflict } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDate, isoDateTime, pageSchema, toIsoDate } from '../schemas';
-import { mapTemporalError } from '../temporal';
+import { mapTemporalError, startCase } from '../temporal';
+import { milestonesPage, type MilestoneRow } from '../readModels/milestones';
 
 const timetableName = z
   .string()
@@ -32,29 +31,6 @@ export const startTimetableBody = z.strictObject({
 });
 
 const MILESTONE_STATUSES = ['scheduled', 'running', 'done', 'skipped', 'failed'] as const;
-
-const firedSchema = z.strictObject({
-  key: z.string(),
-  kind: z.enum(MILESTONE_KINDS),
-  dueOn: isoDate,
-  firedOn: isoDate,
-  status: z.enum(['done', 'skipped', 'failed']),
-  workflowId: z.string().describe('The process the milestone started (a business key), or the timetable itself.'),
-  summary: z.string(),
-});
-
-export const timetableStateSchema = z.strictObject({
-  name: z.string(),
-  stage: z.enum(['scheduling', 'waiting', 'firing', 'finished']),
-  today: isoDate.describe("The calendar date as of the timetable's last step."),
-  policyVersion: z.string(),
-  next: z
-    .strictObject({ key: z.string(), kind: z.enum(MILESTONE_KINDS), title: z.string(), dueOn: isoDate })
-    .nullable(),
-  pending: z.int(),
-  fired: z.array(firedSchema).describe('The most recent milestones fired (all of them are in `/milestones`).'),
-  generation: z.int().describe('How many times the timetable has continued as new (once per financial year).'),
-});
 
 export const milestoneSchema = z.strictObject({
   key: z.string().describe('e.g. `announce-allocation:2013/14`.'),
@@ -85,8 +61,6 @@ export const milestonesList = defineList({
   },
 });
 
-type MilestoneRow = Prisma.MilestoneGetPayload<Record<string, never>>;
-
 const toMilestone = (row: MilestoneRow): z.output<typeof milestoneSchema> => ({
   key: row.key,
   kind: row.kind,
@@ -115,7 +89,9 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       operationId: 'startTimetable',
       summary: 'Start the timetable',
       description:
-        'Starts the durable timetable (`timetable:<name>`): the 2010–2014 reform timetable and the recurring cycles (an allocation announced every Q3 for the next year, quarterly condition reviews), each milestone firing its process once. Milestones already past fire at once, in date order.',
+        'Starts the durable timetable (`timetable:<name>`): the 2010–2014 reform timetable and the recurring ' +
+        'cycles (an allocation announced every Q3 for the next year, quarterly condition reviews), ' +
+        'each milestone firing its process once. Milestones already past fire at once, in date order.',
       tags: ['timetable'],
       roles: ['admin'],
       request: { body: startTimetableBody },
@@ -138,18 +114,17 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         policy,
       };
       const workflowId = timetableWorkflowIds.timetable(body.name);
-      try {
-        await temporal.workflow.start('timetable', {
+      await startCase(
+        temporal,
+        'timetable',
+        {
           taskQueue,
           workflowId,
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError)
-          throw conflict(`the timetable ${body.name} has already been started (${workflowId})`);
-        throw error;
-      }
+        },
+        `the timetable ${body.name} has already been started (${workflowId})`,
+      );
       res
         .status(202)
         .location(`/timetable/${body.name}`)
@@ -198,16 +173,7 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     },
     async ({ query }, _req, res) => {
       const plan = milestonesList.keyset<MilestoneRow>(query);
-      const filters: Prisma.MilestoneWhereInput = {
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.kind ? { kind: query.kind } : {}),
-        ...(query.financialYear ? { financialYear: query.financialYear } : {}),
-      };
-      const rows = await db.milestone.findMany({
-        where: { AND: [filters, plan.where as Prisma.MilestoneWhereInput] },
-        orderBy: plan.orderBy as Prisma.MilestoneOrderByWithRelationInput[],
-        take: plan.take,
-      });
+      const rows = await milestonesPage(db, query, plan);
       res.json(plan.page(rows, toMilestone));
     },
   );

@@ -4,12 +4,12 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import type { AppDeps } from '../app';
-import { forbidden } from '../errors';
+import { notFound } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDateTime, pageSchema, singleLine } from '../schemas';
+import { openSteps, type WorkItemRow } from '../readModels/workQueue';
 
 const workQueueList = defineList({
   key: 'id',
@@ -39,16 +39,6 @@ export const workItemSchema = z.strictObject({
   }),
 });
 
-const columns = {
-  id: true,
-  workflowId: true,
-  step: true,
-  dueAt: true,
-  owner: true,
-  case: { select: { kind: true, title: true, stage: true, consortiumCode: true, practiceCode: true, areaTeam: true } },
-} as const;
-type Row = Prisma.CaseDeadlineGetPayload<{ select: typeof columns }>;
-
 export function workQueueRouter({ db }: AppDeps, registry: RouteRegistry) {
   const router = Router();
   registry.registerRoute(
@@ -65,29 +55,13 @@ export function workQueueRouter({ db }: AppDeps, registry: RouteRegistry) {
       responses: { 200: { description: 'A page of open steps.', schema: pageSchema(workItemSchema) } },
     },
     async ({ query, principal }, _req, res) => {
+      // Another area team's queue answers as if it did not exist (issue 12: out of scope is 404).
       if (principal.role === 'case_officer' && query.areaTeam && !principal.areaTeams.includes(query.areaTeam)) {
-        throw forbidden(`area team ${query.areaTeam} is not one of yours`);
+        throw notFound(`area team ${query.areaTeam} is not one of yours`);
       }
       const areaTeams = query.areaTeam ? [query.areaTeam] : principal.role === 'admin' ? null : principal.areaTeams;
-      const plan = workQueueList.keyset<Row>(query);
-      const rows = await db.caseDeadline.findMany({
-        where: {
-          AND: [
-            { status: 'open', ...(query.owner ? { owner: query.owner } : {}) },
-            {
-              case: {
-                status: 'open',
-                ...(areaTeams ? { areaTeam: { in: areaTeams } } : {}),
-                ...(query.kind ? { kind: query.kind } : {}),
-              },
-            },
-            plan.where as Prisma.CaseDeadlineWhereInput,
-          ],
-        },
-        orderBy: plan.orderBy as Prisma.CaseDeadlineOrderByWithRelationInput[],
-        take: plan.take,
-        select: columns,
-      });
+      const plan = workQueueList.keyset<WorkItemRow>(query);
+      const rows = await openSteps(db, { areaTeams, kind: query.kind, owner: query.owner }, plan);
       const now = Date.now();
       res.json(
         plan.page(rows, (row) => ({

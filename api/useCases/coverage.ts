@@ -2,16 +2,16 @@
  * Coverage as use cases (§4.3–4.5): checking on demand that every practice is in a consortium, and
  * who may use the Board's reserve power on a practice's case.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { coversAreaTeam } from '../../domain/access';
 import { currentTimetablePolicy } from '../../domain/timetable';
 import { coverageCheckWorkflowId, type CoverageCheckInput } from '../../workflows/contracts/coverage';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import { consortiumPlace } from '../readModels/consortia';
 import { hasCoverageCase } from '../readModels/coverage';
 import { toIsoDate } from '../schemas';
+import { startCase } from '../temporal';
 
 /** A check as of today (`coverage-check:<date>`), once a day, with the join period of the timetable policy in force. */
 export async function checkCoverage(deps: Pick<AppDeps, 'temporal' | 'taskQueue'>, principal: Principal) {
@@ -26,24 +26,23 @@ export async function checkCoverage(deps: Pick<AppDeps, 'temporal' | 'taskQueue'
     joinDays: policy.coverageJoinDays,
     clockOffsetMs: 0,
   };
-  try {
-    await deps.temporal.workflow.start('coverageCheck', {
+  await startCase(
+    deps.temporal,
+    'coverageCheck',
+    {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`coverage has already been checked today (${workflowId})`);
-    throw error;
-  }
+    },
+    `coverage has already been checked today (${workflowId})`,
+  );
   return { workflowId, joinDays: policy.coverageJoinDays, policyVersion: policy.version };
 }
 
 /**
  * Before the reserve power is used (the workflow then checks the role and the deadline): the consortium
- * must be on record (422) and within the case officer's area teams (403), and the practice must have
+ * must be on record (422) and within the case officer's area teams (404), and the practice must have
  * a coverage case (404).
  */
 export async function admitReservePowerAssignment(
@@ -58,6 +57,6 @@ export async function admitReservePowerAssignment(
       { field: 'body.consortiumCode', reason: 'is not a consortium on record' },
     ]);
   if (!coversAreaTeam(principal, [consortium.areaTeam]))
-    throw forbidden(`consortium ${consortiumCode} is outside your area teams`);
+    throw notFound(`consortium ${consortiumCode} is outside your area teams`);
   if (!(await hasCoverageCase(deps.db, practiceCode))) throw notFound(`practice ${practiceCode} has no coverage case`);
 }

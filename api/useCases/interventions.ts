@@ -3,7 +3,7 @@
  * (who may open it, on what, which ladder or policy is snapshotted) and starts the process. The
  * routes in api/routes/interventions.ts only parse and answer.
  */
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
 import { coversAreaTeam } from '../../domain/access';
 import { SYSTEM_ACTOR, type CaseActor, type TriggerRecord } from '../../domain/interventionCase';
@@ -25,11 +25,11 @@ import {
 } from '../../workflows/contracts/practiceConcern';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumPlace, currentMemberOf } from '../readModels/consortia';
 import { mayReadIntervention, openInterventionOf } from '../readModels/interventions';
 import { actorOf } from '../steps';
-import { caseIndex, mapTemporalError } from '../temporal';
+import { caseIndex, mapTemporalError, startCase } from '../temporal';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>;
 
@@ -38,22 +38,19 @@ const currentPeriod = () => new Date().toISOString().slice(0, 7);
 
 async function startIntervention(deps: Deps, input: InterventionInput, areaTeam: string | null): Promise<string> {
   const workflowId = interventionWorkflowId(input.consortiumCode, currentPeriod());
-  try {
-    await deps.temporal.workflow.start('intervention', {
+  await startCase(
+    deps.temporal,
+    'intervention',
+    {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],
       searchAttributes: caseIndex(input.consortiumCode, areaTeam),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(
-        `an intervention for ${input.consortiumCode} was already opened this month (${workflowId}); ` +
-          'raise a trigger on it instead',
-      );
-    throw error;
-  }
+    },
+    `an intervention for ${input.consortiumCode} was already opened this month (${workflowId}); ` +
+      'raise a trigger on it instead',
+  );
   return workflowId;
 }
 
@@ -73,7 +70,7 @@ export async function openIntervention(
       { field: 'body.consortiumCode', reason: `consortium ${body.consortiumCode} is not on record` },
     ]);
   if (principal.role === 'case_officer' && !coversAreaTeam(principal, [consortium.areaTeam]))
-    throw forbidden(`consortium ${body.consortiumCode} is outside your area teams`);
+    throw notFound(`consortium ${body.consortiumCode} is outside your area teams`);
   const open = await openInterventionOf(deps.db, body.consortiumCode);
   if (open)
     throw conflict(`${body.consortiumCode} already has an open intervention (${open}); raise a trigger on it instead`);
@@ -178,18 +175,17 @@ export async function openPracticeConcern(
     openedBy: caseActor(actorOf(principal)),
     policy,
   };
-  try {
-    await deps.temporal.workflow.start('practiceConcern', {
+  await startCase(
+    deps.temporal,
+    'practiceConcern',
+    {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],
       searchAttributes: caseIndex(code, membership.areaTeam),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`a concern about ${body.practiceCode} was already opened this month (${workflowId})`);
-    throw error;
-  }
+    },
+    `a concern about ${body.practiceCode} was already opened this month (${workflowId})`,
+  );
   return { workflowId, period, policyVersion: policy.version };
 }

@@ -3,7 +3,6 @@
  * move, its number, one open request at a time; then the process starts, and the answer waits (a
  * little) until the request is on record so that its `Location` can be read at once.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
 import { checkMoveRequest, MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
 import { currentPolicy } from '../../domain/policy';
@@ -14,7 +13,7 @@ import {
 } from '../../workflows/contracts/membershipChange';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumPlace } from '../readModels/consortia';
 import {
   currentMembership,
@@ -23,7 +22,7 @@ import {
   practiceExists,
   requestCount,
 } from '../readModels/membershipChanges';
-import { caseIndex } from '../temporal';
+import { caseIndex, startCase } from '../temporal';
 
 /** How long a request waits for its process to record it before the API answers anyway. */
 const RECORDING_WAIT_MS = 5_000;
@@ -38,7 +37,9 @@ export async function requestMembershipChange(
   if (!(await practiceExists(db, code))) throw notFound(`practice ${code} is not on record`);
   const current = await currentMembership(db, code);
   if (principal.role === 'consortium_officer' && current?.consortiumCode !== principal.consortiumCode)
-    throw forbidden('a consortium officer may ask to move only the practices of their own consortium');
+    throw notFound(
+      `practice ${code} is not a member of your consortium: a consortium officer may ask to move only its own practices`,
+    );
   const to = await consortiumPlace(db, body.toConsortiumCode);
   if (!to)
     throw unprocessable('the practice cannot move there', [
@@ -73,20 +74,19 @@ export async function requestMembershipChange(
     policyVersion: policy.version,
     decisionDays: MEMBERSHIP_DECISION_DAYS,
   };
-  try {
-    await temporal.workflow.start('membershipChange', {
+  await startCase(
+    temporal,
+    'membershipChange',
+    {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],
       searchAttributes: caseIndex(to.code, to.areaTeam),
       // A number whose process failed before it was recorded may be used again.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`practice ${code} already has a membership change being made (${workflowId})`);
-    throw error;
-  }
+    },
+    `practice ${code} already has a membership change being made (${workflowId})`,
+  );
   // Answer once the request is on record; a slow worker only delays the answer up to RECORDING_WAIT_MS,
   // and the request is recorded later all the same.
   for (

@@ -5,14 +5,13 @@
  * with the policy of today, one open request per person and consortium at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { PROCUREMENT_POLICY } from '../../domain/conflict';
 import { currentPolicy } from '../../domain/policy';
 import { PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
 import { declarationsWorkflowId, type DeclarationRequestInput } from '../../workflows/contracts/declarations';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { conflict, forbidden, notFound, unprocessable } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import {
   consortiumOnRecord,
   liveDeclarationRequest,
@@ -20,7 +19,7 @@ import {
   personOnRecord,
   userOnRecord,
 } from '../readModels/interests';
-import { caseIndex } from '../temporal';
+import { caseIndex, startCase } from '../temporal';
 
 export interface DeclarationRequestBody {
   personId?: string;
@@ -30,12 +29,15 @@ export interface DeclarationRequestBody {
   capacity: DeclarationRequestInput['capacity'];
 }
 
-/** The consortium's own officers and the Board (admin; case officers of its area team) may manage its register. */
+/**
+ * The consortium's own officers and the Board (admin; case officers of its area team) may manage its
+ * register; for anyone else it is out of scope (404, issue 12).
+ */
 export function assertManagesRegister(principal: Principal, code: string, areaTeam: string | null): void {
   if (principal.role === 'admin') return;
   if (principal.role === 'consortium_officer' && principal.consortiumCode === code) return;
   if (principal.role === 'case_officer' && areaTeam && principal.areaTeams.includes(areaTeam)) return;
-  throw forbidden(`${principal.role} ${principal.id} may not manage the register of interests of ${code}`);
+  throw notFound(`the register of interests of ${code} is outside your scope`);
 }
 
 export async function requestDeclaration(
@@ -60,20 +62,19 @@ export async function requestDeclaration(
     shareholdingThresholdPercent: PROCUREMENT_POLICY.shareholdingThresholdPercent,
   };
   const workflowId = declarationsWorkflowId(code, person.id);
-  try {
-    await temporal.workflow.start('declarations', {
+  // A person has one open request per consortium at a time.
+  await startCase(
+    temporal,
+    'declarations',
+    {
       taskQueue,
       workflowId,
       args: [input],
       searchAttributes: caseIndex(code, consortium.areaTeam),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    });
-  } catch (error) {
-    // A person has one open request per consortium at a time.
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`${person.name} already has an open declaration request (${workflowId})`);
-    throw error;
-  }
+    },
+    `${person.name} already has an open declaration request (${workflowId})`,
+  );
   const state = await liveDeclarationRequest(temporal, code, person.id);
   return { workflowId, personId: person.id, dueAt: state.dueAt, policyVersion: input.policyVersion };
 }

@@ -7,7 +7,7 @@
  * 4. The process starts with the policy and rule tables in force snapshotted (§5.19); its workflow ID
  *    is the business key, so a second start finds the first (409).
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { mayReadConsortiumCasework } from '../../domain/access';
 import { currentWaveSchedule, findWave } from '../../domain/authorisation';
 import type { Db } from '../../platform/db';
@@ -19,7 +19,7 @@ import {
 import type { Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumToAuthorise } from '../readModels/consortia';
-import { caseIndex } from '../temporal';
+import { caseIndex, startCase } from '../temporal';
 
 export interface StartedAuthorisation {
   code: string;
@@ -51,17 +51,16 @@ export async function startAuthorisation(
 
   const input = authorisationInput(consortium, request.actor, { wave: wave ?? null, waveSchedule });
   const workflowId = authorisationWorkflowId(consortium.code);
-  try {
-    await deps.temporal.workflow.start('authorisation', {
+  await startCase(
+    deps.temporal,
+    'authorisation',
+    {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],
       searchAttributes: caseIndex(consortium.code, consortium.areaTeam),
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`the authorisation of ${consortium.code} is already running (${workflowId})`);
-    throw error;
-  }
+    },
+    `the authorisation of ${consortium.code} is already running (${workflowId})`,
+  );
   return { code: consortium.code, workflowId, policyVersion: input.policy.version };
 }

@@ -16,7 +16,7 @@ import {
 } from '../../workflows/contracts/procurement';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { forbidden, unprocessable } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import { conflictRecords, consortiumOnRecord, personsNotOnRecord, procurementActor } from '../readModels/procurements';
 import { caseIndex } from '../temporal';
 
@@ -60,10 +60,12 @@ export async function startProcurement(
   return { procurementId, workflowId, policyVersion: procurementRuleVersion(policy) };
 }
 
-/** A consortium officer procures for their own consortium only. */
+/** A consortium officer procures for their own consortium only; another is out of scope (404, issue 12). */
 function assertProcuresFor(principal: Principal, consortiumCode: string): void {
   if (principal.role === 'consortium_officer' && principal.consortiumCode !== consortiumCode)
-    throw forbidden(`a consortium officer of ${principal.consortiumCode} may not procure for ${consortiumCode}`);
+    throw notFound(
+      `consortium ${consortiumCode} is not yours to procure for (you are an officer of ${principal.consortiumCode})`,
+    );
 }
 
 function assertSingleTenderNamed(body: RegisterProcurementBody): void {

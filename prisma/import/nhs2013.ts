@@ -368,7 +368,8 @@ async function upsert(
     : spec.update.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET ${[...spec.update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`), ...(spec.touch ? [`${q(spec.touch)} = now()`] : [])].join(', ')}
-         WHERE (${spec.update.map((c) => `${table}.${q(c)}`).join(', ')}, NULL) IS DISTINCT FROM (${spec.update.map((c) => `EXCLUDED.${q(c)}`).join(', ')}, NULL)`;
+         WHERE (${spec.update.map((c) => `${table}.${q(c)}`).join(', ')}, NULL) ` +
+        `IS DISTINCT FROM (${spec.update.map((c) => `EXCLUDED.${q(c)}`).join(', ')}, NULL)`;
   const sql = `
     WITH written AS (
       INSERT INTO ${table} (${insertColumns})
@@ -483,6 +484,15 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
   const written = await db.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('import:nhs-2013'))`);
+      const organisationTables = [
+        'Region',
+        'AreaTeam',
+        'Consortium',
+        'StrategicHealthAuthority',
+        'PrimaryCareTrust',
+        'PrimaryCareTrustSha',
+        'Practice',
+      ];
       // Which tables hold none of the keys this run writes (after taking the lock, so a run that
       // finished while this one waited is seen): those get plain inserts (see upsert).
       const [empty] = await tx.$queryRawUnsafe<
@@ -498,7 +508,7 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
           boolean
         >[]
       >(
-        `SELECT ${['Region', 'AreaTeam', 'Consortium', 'StrategicHealthAuthority', 'PrimaryCareTrust', 'PrimaryCareTrustSha', 'Practice'].map((table) => `NOT EXISTS (SELECT 1 FROM ${q(table)}) AS ${q(table)}`).join(', ')},
+        `SELECT ${organisationTables.map((table) => `NOT EXISTS (SELECT 1 FROM ${q(table)}) AS ${q(table)}`).join(', ')},
                 NOT EXISTS (SELECT 1 FROM "PracticeListSize" WHERE "period" = $1) AS "PracticeListSize"`,
         source.period,
       );
@@ -650,7 +660,8 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
            RETURNING 1
          )
          SELECT (SELECT count(*)::int FROM written) AS inserted,
-                coalesce((SELECT json_agg(json_build_object('practiceCode', input.practice, 'listedConsortiumCode', input.consortium, 'recordedConsortiumCode', input.current) ORDER BY input.practice)
+                coalesce((SELECT json_agg(json_build_object('practiceCode', input.practice, 'listedConsortiumCode', input.consortium, ` +
+          `'recordedConsortiumCode', input.current) ORDER BY input.practice)
                           FROM input WHERE input.recorded AND input.current IS DISTINCT FROM input.consortium), '[]')::text AS differences`,
         practiceCodes.value,
         consortiumCodes.value,
@@ -789,9 +800,13 @@ export function formatImportSummary(summary: ImportSummary): string {
     summary.changed ? 'Changes were written.' : 'Nothing changed: the database already holds this data.',
     '',
     'Read:',
-    `  ${source.consortia} consortia in ${source.areaTeams} area teams and ${source.regions} regions; ${source.primaryCareTrusts} PCTs and ${source.strategicHealthAuthorities} SHAs (2012)`,
-    `  ${thousands(source.listRows)} list rows: ${thousands(source.practicesWithPatients)} practices with patients, ${thousands(source.specialServicesSkipped)} special services with none (skipped)`,
-    `  ${thousands(source.affiliatedPractices)} practices in 2013 consortia (${thousands(source.affiliatedPatients)} patients); ${source.unaffiliatedPractices} unaffiliated (${thousands(source.unaffiliatedPatients)} patients)`,
+    `  ${source.consortia} consortia in ${source.areaTeams} area teams and ${source.regions} regions; ` +
+      `${source.primaryCareTrusts} PCTs and ${source.strategicHealthAuthorities} SHAs (2012)`,
+    `  ${thousands(source.listRows)} list rows: ` +
+      `${thousands(source.practicesWithPatients)} practices with patients, ` +
+      `${thousands(source.specialServicesSkipped)} special services with none (skipped)`,
+    `  ${thousands(source.affiliatedPractices)} practices in 2013 consortia (${thousands(source.affiliatedPatients)} patients); ` +
+      `${source.unaffiliatedPractices} unaffiliated (${thousands(source.unaffiliatedPatients)} patients)`,
     'Written:',
     `  regions          ${counts(written.regions)}`,
     `  area teams       ${counts(written.areaTeams)}`,
@@ -801,12 +816,15 @@ export function formatImportSummary(summary: ImportSummary): string {
     `  PCT → SHA        ${counts(written.primaryCareTrustShas)}`,
     `  practices        ${counts(written.practices)}`,
     `  list sizes       ${counts(written.listSizes)}`,
-    `  memberships      ${thousands(written.memberships.inserted)} inserted from ${summary.membershipsFrom}, ${thousands(written.memberships.unchanged)} unchanged, ${written.memberships.differing} differing from the file (left as recorded)`,
+    `  memberships      ${thousands(written.memberships.inserted)} inserted from ${summary.membershipsFrom}, ` +
+      `${thousands(written.memberships.unchanged)} unchanged, ` +
+      `${written.memberships.differing} differing from the file (left as recorded)`,
     '',
     `Consortia under ${thousands(summary.thresholds.fullRisk)} registered patients (KF Q12): ${summary.smallConsortia.length}`,
     ...summary.smallConsortia.map(
       (c) =>
-        `  ${c.code}  ${thousands(c.registeredPatients).padStart(9)}  ${c.name}${c.registeredPatients < summary.thresholds.limitedScope ? `  (under ${thousands(summary.thresholds.limitedScope)})` : ''}`,
+        `  ${c.code}  ${thousands(c.registeredPatients).padStart(9)}  ${c.name}` +
+        `${c.registeredPatients < summary.thresholds.limitedScope ? `  (under ${thousands(summary.thresholds.limitedScope)})` : ''}`,
     ),
     `Unaffiliated practices (organisation code not a 2013 consortium; stored without a membership): ${summary.unaffiliated.length}`,
     ...summary.unaffiliated.map(

@@ -11,6 +11,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { Prisma } from '../../generated/prisma/client';
 import { ALLOCATION_PARAMETERS_2013_14, AGE_BANDS, SEXES } from '../../domain/allocation';
 import { formatPence } from '../../domain/money';
 import type { Mailer } from '../../activities/notices';
@@ -65,7 +66,8 @@ beforeAll(async () => {
   });
   void worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });
-  officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] }); // an area team that oversees none of the consortia
+  // an area team that oversees none of the consortia
+  officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] });
   // Every consortium's finance lead, as a consortium-officer user with an e-mail address.
   const consortia = await h.db.consortium.findMany({ where: { onsCode: { not: null } }, select: { code: true } });
   for (const { code } of consortia) {
@@ -112,50 +114,57 @@ describe('the 2013/14 allocation on the real data', () => {
   let result: AllocationRunResult;
   let wallMs = 0;
 
-  it('When an admin runs the 2013/14 allocation, then it totals the £63.4bn pot to the penny and each consortium has the population of the list-size file', async () => {
-    const started = performance.now();
-    const accepted = await post('/allocations', admin, { financialYear: '2013/14', basis: 'indicative' });
-    expect(accepted.status).toBe(202);
-    expect(accepted.headers.location).toBe('/allocations/2013-14/indicative');
-    result = await h.temporal.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')).result();
-    wallMs = performance.now() - started;
-    console.info(
-      `2013/14 allocation on the real data: calculate + store ${result.calculationMs} ms; whole process incl. ${result.consortiaNotified} announcement notices ${Math.round(wallMs)} ms`,
-    );
+  it(
+    'When an admin runs the 2013/14 allocation, ' +
+      'then it totals the £63.4bn pot to the penny and each consortium has the population of the list-size file',
+    async () => {
+      const started = performance.now();
+      const accepted = await post('/allocations', admin, { financialYear: '2013/14', basis: 'indicative' });
+      expect(accepted.status).toBe(202);
+      expect(accepted.headers.location).toBe('/allocations/2013-14/indicative');
+      result = await h.temporal.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')).result();
+      wallMs = performance.now() - started;
+      console.info(
+        `2013/14 allocation on the real data: calculate + store ${result.calculationMs} ms; ` +
+          `whole process incl. ${result.consortiaNotified} announcement notices ${Math.round(wallMs)} ms`,
+      );
 
-    expect(result).toMatchObject({
-      financialYear: '2013/14',
-      basis: 'indicative',
-      consortia: 211,
-      unaffiliatedPractices: 15,
-      programmePotPence: String(ALLOCATION_PARAMETERS_2013_14.programmePotPence),
-    });
-    const run = await h.db.allocationRun.findUniqueOrThrow({ where: { runKey: 'allocation:2013/14:indicative' } });
-    expect(run.status).toBe('announced');
-    const [sums] = await h.db.$queryRaw<
-      Array<{ programme: bigint; practice: bigint; unregistered: bigint; net: bigint; pool: bigint }>
-    >`
-      SELECT SUM("programmePence")::bigint AS programme, SUM("practiceProgrammePence")::bigint AS practice, SUM("unregisteredSharePence")::bigint AS unregistered,
+      expect(result).toMatchObject({
+        financialYear: '2013/14',
+        basis: 'indicative',
+        consortia: 211,
+        unaffiliatedPractices: 15,
+        programmePotPence: String(ALLOCATION_PARAMETERS_2013_14.programmePotPence),
+      });
+      const run = await h.db.allocationRun.findUniqueOrThrow({ where: { runKey: 'allocation:2013/14:indicative' } });
+      expect(run.status).toBe('announced');
+      // (A fragment only to keep the SELECT list's lines short.)
+      const unregisteredSum = Prisma.raw('SUM("unregisteredSharePence")::bigint AS unregistered');
+      const [sums] = await h.db.$queryRaw<
+        Array<{ programme: bigint; practice: bigint; unregistered: bigint; net: bigint; pool: bigint }>
+      >`
+      SELECT SUM("programmePence")::bigint AS programme, SUM("practiceProgrammePence")::bigint AS practice, ${unregisteredSum},
              SUM("netProgrammePence")::bigint AS net, SUM("riskPoolContributionPence")::bigint AS pool
       FROM "AllocationLine" WHERE "runId" = ${run.id}`;
-    const [practiceSum] = await h.db.$queryRaw<
-      Array<{ programme: bigint }>
-    >`SELECT SUM("programmePence")::bigint AS programme FROM "AllocationPracticeLine" WHERE "runId" = ${run.id}`;
-    const pot = BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
-    expect(sums?.programme).toBe(pot);
-    expect((sums?.practice ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
-    expect((practiceSum?.programme ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
-    expect((sums?.net ?? 0n) + (sums?.pool ?? 0n)).toBe(pot);
+      const [practiceSum] = await h.db.$queryRaw<
+        Array<{ programme: bigint }>
+      >`SELECT SUM("programmePence")::bigint AS programme FROM "AllocationPracticeLine" WHERE "runId" = ${run.id}`;
+      const pot = BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
+      expect(sums?.programme).toBe(pot);
+      expect((sums?.practice ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
+      expect((practiceSum?.programme ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
+      expect((sums?.net ?? 0n) + (sums?.pool ?? 0n)).toBe(pot);
 
-    const expected = populationsFromFiles();
-    const lines = await h.db.allocationLine.findMany({
-      where: { runId: run.id },
-      select: { consortiumCode: true, registeredPatients: true },
-    });
-    expect(lines).toHaveLength(expected.size);
-    for (const line of lines)
-      expect(line.registeredPatients, line.consortiumCode).toBe(expected.get(line.consortiumCode));
-  });
+      const expected = populationsFromFiles();
+      const lines = await h.db.allocationLine.findMany({
+        where: { runId: run.id },
+        select: { consortiumCode: true, registeredPatients: true },
+      });
+      expect(lines).toHaveLength(expected.size);
+      for (const line of lines)
+        expect(line.registeredPatients, line.consortiumCode).toBe(expected.get(line.consortiumCode));
+    },
+  );
 
   it('When the allocation is announced, then every one of the 211 consortia receives its figures by e-mail exactly once', async () => {
     expect(result.consortiaWithoutRecipients).toEqual([]);
@@ -244,89 +253,95 @@ describe('the 2013/14 allocation on the real data', () => {
     expect(notAdmin.status).toBe(403);
   });
 
-  it('When the reform timetable runs, then each past milestone fires once: the announcement is not repeated, budgets become real and coverage is checked', async () => {
-    const before = catcher.messages.length;
-    const started = await post('/timetable', admin, { name: 'it-reform' });
-    expect(started.status).toBe(202);
-    // Every milestone up to today is past, so they fire at once in date order; the timetable then waits for the next.
-    const state = await eventually(
-      async () => {
-        const res = await request(h.app).get('/timetable/it-reform').set('authorization', `Bearer ${officer}`);
-        const body = res.body as TimetableState;
-        return res.status === 200 &&
-          body.stage === 'waiting' &&
-          body.next !== null &&
-          body.next.dueOn > new Date().toISOString().slice(0, 10)
-          ? body
-          : null;
-      },
-      'the timetable to catch up',
-      120_000,
-    );
-    // One continue-as-new per financial year of recurring cycles, from 2014/15 up to the current year.
-    expect(state.generation).toBeGreaterThanOrEqual(new Date().getUTCFullYear() - 2014);
+  it(
+    'When the reform timetable runs, ' +
+      'then each past milestone fires once: the announcement is not repeated, budgets become real and coverage is checked',
+    async () => {
+      const before = catcher.messages.length;
+      const started = await post('/timetable', admin, { name: 'it-reform' });
+      expect(started.status).toBe(202);
+      // Every milestone up to today is past, so they fire at once in date order; the timetable then waits for the next.
+      const state = await eventually(
+        async () => {
+          const res = await request(h.app).get('/timetable/it-reform').set('authorization', `Bearer ${officer}`);
+          const body = res.body as TimetableState;
+          return res.status === 200 &&
+            body.stage === 'waiting' &&
+            body.next !== null &&
+            body.next.dueOn > new Date().toISOString().slice(0, 10)
+            ? body
+            : null;
+        },
+        'the timetable to catch up',
+        120_000,
+      );
+      // One continue-as-new per financial year of recurring cycles, from 2014/15 up to the current year.
+      expect(state.generation).toBeGreaterThanOrEqual(new Date().getUTCFullYear() - 2014);
 
-    const milestones = await request(h.app).get('/milestones?financialYear=2012/13&limit=50');
-    expect(milestones.status).toBe(200);
-    const byKey = new Map(
-      (milestones.body.items as Array<{ key: string; status: string; workflowId: string; summary: string }>).map(
-        (m) => [m.key, m],
-      ),
-    );
-    expect(byKey.get('announce-allocation:2013/14')).toMatchObject({
-      status: 'done',
-      workflowId: 'allocation:2013-14:indicative',
-      summary: expect.stringContaining('already run'),
-    });
-    expect(byKey.get('authorisation-wave:4')).toMatchObject({ status: 'done' });
-    const after2013 = await request(h.app).get('/milestones?financialYear=2013/14&limit=50');
-    const switchToReal = (after2013.body.items as Array<{ key: string; status: string; workflowId: string }>).find(
-      (m) => m.key === 'switch-budgets:2013/14',
-    );
-    expect(switchToReal).toMatchObject({ status: 'done', workflowId: 'allocation:2013-14:real' });
-    const coverage = (after2013.body.items as Array<{ key: string; status: string; summary: string }>).find(
-      (m) => m.key === 'check-coverage:2013-04-01',
-    );
-    expect(coverage).toMatchObject({
-      status: 'done',
-      summary: expect.stringContaining('15 practice(s) without a consortium'),
-    });
+      const milestones = await request(h.app).get('/milestones?financialYear=2012/13&limit=50');
+      expect(milestones.status).toBe(200);
+      const byKey = new Map(
+        (milestones.body.items as Array<{ key: string; status: string; workflowId: string; summary: string }>).map(
+          (m) => [m.key, m],
+        ),
+      );
+      expect(byKey.get('announce-allocation:2013/14')).toMatchObject({
+        status: 'done',
+        workflowId: 'allocation:2013-14:indicative',
+        summary: expect.stringContaining('already run'),
+      });
+      expect(byKey.get('authorisation-wave:4')).toMatchObject({ status: 'done' });
+      const after2013 = await request(h.app).get('/milestones?financialYear=2013/14&limit=50');
+      const switchToReal = (after2013.body.items as Array<{ key: string; status: string; workflowId: string }>).find(
+        (m) => m.key === 'switch-budgets:2013/14',
+      );
+      expect(switchToReal).toMatchObject({ status: 'done', workflowId: 'allocation:2013-14:real' });
+      const coverage = (after2013.body.items as Array<{ key: string; status: string; summary: string }>).find(
+        (m) => m.key === 'check-coverage:2013-04-01',
+      );
+      expect(coverage).toMatchObject({
+        status: 'done',
+        summary: expect.stringContaining('15 practice(s) without a consortium'),
+      });
 
-    // The real budgets replace the indicative ones in the register; nobody was e-mailed again.
-    const runs = await h.db.allocationRun.findMany({
-      where: { financialYear: '2013/14' },
-      select: { basis: true, status: true },
-    });
-    expect(runs.sort((a, b) => a.basis.localeCompare(b.basis))).toEqual([
-      { basis: 'indicative', status: 'superseded' },
-      { basis: 'real', status: 'announced' },
-    ]);
-    expect(catcher.messages.slice(before).filter((m) => m.subject.includes('allocation'))).toEqual([]);
+      // The real budgets replace the indicative ones in the register; nobody was e-mailed again.
+      const runs = await h.db.allocationRun.findMany({
+        where: { financialYear: '2013/14' },
+        select: { basis: true, status: true },
+      });
+      expect(runs.sort((a, b) => a.basis.localeCompare(b.basis))).toEqual([
+        { basis: 'indicative', status: 'superseded' },
+        { basis: 'real', status: 'announced' },
+      ]);
+      expect(catcher.messages.slice(before).filter((m) => m.subject.includes('allocation'))).toEqual([]);
 
-    // Each of the 15 unaffiliated practices is under notice; the reserve power must wait for the deadline.
-    const unaffiliated = await request(h.app).get('/coverage/unaffiliated').set('authorization', `Bearer ${officer}`);
-    expect(unaffiliated.body.items).toHaveLength(15);
-    expect(
-      (unaffiliated.body.items as Array<{ caseWorkflowId: string | null }>).every((p) =>
-        p.caseWorkflowId?.startsWith('coverage:'),
-      ),
-    ).toBe(true);
-    const practiceCode = (unaffiliated.body.items as Array<{ practiceCode: string }>)[0]?.practiceCode ?? '';
-    const caseState = await eventually(async () => {
-      const res = await request(h.app).get(`/coverage/cases/${practiceCode}`).set('authorization', `Bearer ${officer}`);
-      return res.status === 200 && res.body.stage === 'awaiting_choice' ? res.body : null;
-    }, 'the practice under notice');
-    expect(caseState.joinBy).toEqual(expect.any(String));
-    const tooEarly = await post(`/coverage/cases/${practiceCode}/assignment`, admin, {
-      consortiumCode: '00C',
-      reasons: 'nearest consortium',
-    });
-    expect(tooEarly.status).toBe(409);
-    const outOfScope = await post(`/coverage/cases/${practiceCode}/assignment`, officer, {
-      consortiumCode: '00C',
-      reasons: 'nearest consortium',
-    });
-    expect(outOfScope.status).toBe(403);
-    expect(await h.db.notice.count({ where: { kind: 'coverage_notice' } })).toBeGreaterThanOrEqual(15);
-  });
+      // Each of the 15 unaffiliated practices is under notice; the reserve power must wait for the deadline.
+      const unaffiliated = await request(h.app).get('/coverage/unaffiliated').set('authorization', `Bearer ${officer}`);
+      expect(unaffiliated.body.items).toHaveLength(15);
+      expect(
+        (unaffiliated.body.items as Array<{ caseWorkflowId: string | null }>).every((p) =>
+          p.caseWorkflowId?.startsWith('coverage:'),
+        ),
+      ).toBe(true);
+      const practiceCode = (unaffiliated.body.items as Array<{ practiceCode: string }>)[0]?.practiceCode ?? '';
+      const caseState = await eventually(async () => {
+        const res = await request(h.app)
+          .get(`/coverage/cases/${practiceCode}`)
+          .set('authorization', `Bearer ${officer}`);
+        return res.status === 200 && res.body.stage === 'awaiting_choice' ? res.body : null;
+      }, 'the practice under notice');
+      expect(caseState.joinBy).toEqual(expect.any(String));
+      const tooEarly = await post(`/coverage/cases/${practiceCode}/assignment`, admin, {
+        consortiumCode: '00C',
+        reasons: 'nearest consortium',
+      });
+      expect(tooEarly.status).toBe(409);
+      const outOfScope = await post(`/coverage/cases/${practiceCode}/assignment`, officer, {
+        consortiumCode: '00C',
+        reasons: 'nearest consortium',
+      });
+      expect(outOfScope.status).toBe(404);
+      expect(await h.db.notice.count({ where: { kind: 'coverage_notice' } })).toBeGreaterThanOrEqual(15);
+    },
+  );
 });

@@ -159,45 +159,49 @@ describe('authorisation matrix', () => {
     },
   );
 
-  it("When another consortium's officer, another area team's case officer or a third party reaches for this consortium's casework, then they get 403 or 404 (or an empty list) and no data", async () => {
-    const probers = {
-      otherConsortiumOfficer: tokens.otherConsortiumOfficer,
-      otherCaseOfficer: tokens.otherCaseOfficer,
-      third_party: tokens.third_party,
-    };
-    // Everything about one consortium except the registers: the published ones, and the practices and
-    // their membership history, which every signed-in caller may read.
-    const scoped = operations.filter(
-      (op) =>
-        /\{(code|number)\}/.test(op.path) && !op.documented.includes('public') && op.operationId !== 'getPractice',
-    );
-    expect(scoped.length).toBeGreaterThan(0);
-    // Valid bodies where this issue knows them, so the scope check (not validation) is what refuses.
-    const bodies: Record<string, unknown> = {
-      requestMembershipChange: { toConsortiumCode: elsewhere.code },
-      decideMembershipChange: { outcome: 'rejected', reasons: 'probe' },
-    };
-    const before = await h.db.membershipChangeRequest.count();
-    for (const [who, token] of Object.entries(probers)) {
-      for (const op of scoped) {
-        if (op.method !== 'get' && !(op.operationId in bodies)) continue; // a write without a known valid body would stop at validation
-        const res = await send(op.method, urlOf(op.path), token, bodies[op.operationId]);
-        const what = `${who} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-        if (res.status === 200 && Array.isArray(res.body.items)) {
-          expect(res.body.items, what).toEqual([]);
-          continue;
+  it(
+    "When another consortium's officer, another area team's case officer or a third party reaches for this consortium's casework, " +
+      'then they get 403 or 404 (or an empty list) and no data',
+    async () => {
+      const probers = {
+        otherConsortiumOfficer: tokens.otherConsortiumOfficer,
+        otherCaseOfficer: tokens.otherCaseOfficer,
+        third_party: tokens.third_party,
+      };
+      // Everything about one consortium except the registers: the published ones, and the practices and
+      // their membership history, which every signed-in caller may read.
+      const scoped = operations.filter(
+        (op) =>
+          /\{(code|number)\}/.test(op.path) && !op.documented.includes('public') && op.operationId !== 'getPractice',
+      );
+      expect(scoped.length).toBeGreaterThan(0);
+      // Valid bodies where this issue knows them, so the scope check (not validation) is what refuses.
+      const bodies: Record<string, unknown> = {
+        requestMembershipChange: { toConsortiumCode: elsewhere.code },
+        decideMembershipChange: { outcome: 'rejected', reasons: 'probe' },
+      };
+      const before = await h.db.membershipChangeRequest.count();
+      for (const [who, token] of Object.entries(probers)) {
+        for (const op of scoped) {
+          if (op.method !== 'get' && !(op.operationId in bodies)) continue; // a write without a known valid body would stop at validation
+          const res = await send(op.method, urlOf(op.path), token, bodies[op.operationId]);
+          const what = `${who} → ${op.method.toUpperCase()} ${op.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+          if (res.status === 200 && Array.isArray(res.body.items)) {
+            expect(res.body.items, what).toEqual([]);
+            continue;
+          }
+          expect([403, 404], what).toContain(res.status);
+          expectNoData(res, what);
         }
-        expect([403, 404], what).toContain(res.status);
-        expectNoData(res, what);
       }
-    }
-    expect(await h.db.membershipChangeRequest.count()).toBe(before);
+      expect(await h.db.membershipChangeRequest.count()).toBe(before);
 
-    // The published register stays readable, without the casework in it.
-    for (const token of [undefined, tokens.otherConsortiumOfficer, tokens.otherCaseOfficer]) {
-      const res = await send('get', `/consortia/${home.code}`, token);
-      expect(res.status).toBe(200);
-      expect(res.body.openCases).toBeNull();
-    }
-  });
+      // The published register stays readable, without the casework in it.
+      for (const token of [undefined, tokens.otherConsortiumOfficer, tokens.otherCaseOfficer]) {
+        const res = await send('get', `/consortia/${home.code}`, token);
+        expect(res.status).toBe(200);
+        expect(res.body.openCases).toBeNull();
+      }
+    },
+  );
 });

@@ -294,53 +294,57 @@ describe('bad input changes nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('When conflicting requests and decisions arrive at the same time, then exactly one wins, the others get 409, and only the winner is recorded', async () => {
-    const url = moveUrl(practiceC as string);
-    const before = await snapshot();
-    const targets = [to.code, other.code, to.code, other.code, to.code];
-    const asks = await Promise.all(
-      targets.map((target) => raw('post', url, consortiumOfficer, JSON.stringify({ toConsortiumCode: target }))),
-    );
-    for (const res of asks) statuses.push({ what: 'concurrent ask', status: res.status });
-    expect(asks.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
-    const winner = asks.find((r) => r.status === 202)?.body as { workflowId: string; number: number };
-    const recorded = await eventually(async () => {
-      const row = await h.db.caseRecord.findUnique({ where: { workflowId: winner.workflowId } });
-      return (
-        row?.stage === 'awaiting_decision' &&
-        (await h.db.membershipChangeRequest.findUnique({ where: { workflowId: winner.workflowId } }))
+  it(
+    'When conflicting requests and decisions arrive at the same time, ' +
+      'then exactly one wins, the others get 409, and only the winner is recorded',
+    async () => {
+      const url = moveUrl(practiceC as string);
+      const before = await snapshot();
+      const targets = [to.code, other.code, to.code, other.code, to.code];
+      const asks = await Promise.all(
+        targets.map((target) => raw('post', url, consortiumOfficer, JSON.stringify({ toConsortiumCode: target }))),
       );
-    }, 'the winning request to be recorded');
-    expect(await h.db.membershipChangeRequest.count({ where: { practiceCode: practiceC as string } })).toBe(1);
-    expect((await snapshot()).MembershipChangeRequest).toBe((before.MembershipChangeRequest as number) + 1);
+      for (const res of asks) statuses.push({ what: 'concurrent ask', status: res.status });
+      expect(asks.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
+      const winner = asks.find((r) => r.status === 202)?.body as { workflowId: string; number: number };
+      const recorded = await eventually(async () => {
+        const row = await h.db.caseRecord.findUnique({ where: { workflowId: winner.workflowId } });
+        return (
+          row?.stage === 'awaiting_decision' &&
+          (await h.db.membershipChangeRequest.findUnique({ where: { workflowId: winner.workflowId } }))
+        );
+      }, 'the winning request to be recorded');
+      expect(await h.db.membershipChangeRequest.count({ where: { practiceCode: practiceC as string } })).toBe(1);
+      expect((await snapshot()).MembershipChangeRequest).toBe((before.MembershipChangeRequest as number) + 1);
 
-    const today = recorded.requestedAt.toISOString().slice(0, 10);
-    const decisions = await Promise.all([
-      raw(
-        'post',
-        `${url}/${winner.number}/decision`,
-        officer,
-        JSON.stringify({ outcome: 'approved', effectiveFrom: today }),
-      ),
-      raw('post', `${url}/${winner.number}/decision`, admin, JSON.stringify({ outcome: 'rejected', reasons: 'no' })),
-      raw(
-        'post',
-        `${url}/${winner.number}/decision`,
-        officer,
-        JSON.stringify({ outcome: 'rejected', reasons: 'no either' }),
-      ),
-    ]);
-    for (const res of decisions) statuses.push({ what: 'concurrent decision', status: res.status });
-    expect(decisions.map((r) => r.status).sort()).toEqual([200, 409, 409]);
-    const decided = decisions.find((r) => r.status === 200)?.body as { stage: string };
-    await h.temporal.workflow.getHandle(winner.workflowId).result();
-    const row = await h.db.membershipChangeRequest.findUniqueOrThrow({ where: { workflowId: winner.workflowId } });
-    expect(row.status).toBe(decided.stage);
-    expect(await h.db.caseDecision.count({ where: { workflowId: winner.workflowId } })).toBe(1);
-    const open = await h.db.membership.findMany({ where: { practiceCode: practiceC as string, validTo: null } });
-    expect(open).toHaveLength(1);
-    expect(open[0]?.consortiumCode).toBe(decided.stage === 'approved' ? recorded.toConsortiumCode : from.code);
-  });
+      const today = recorded.requestedAt.toISOString().slice(0, 10);
+      const decisions = await Promise.all([
+        raw(
+          'post',
+          `${url}/${winner.number}/decision`,
+          officer,
+          JSON.stringify({ outcome: 'approved', effectiveFrom: today }),
+        ),
+        raw('post', `${url}/${winner.number}/decision`, admin, JSON.stringify({ outcome: 'rejected', reasons: 'no' })),
+        raw(
+          'post',
+          `${url}/${winner.number}/decision`,
+          officer,
+          JSON.stringify({ outcome: 'rejected', reasons: 'no either' }),
+        ),
+      ]);
+      for (const res of decisions) statuses.push({ what: 'concurrent decision', status: res.status });
+      expect(decisions.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      const decided = decisions.find((r) => r.status === 200)?.body as { stage: string };
+      await h.temporal.workflow.getHandle(winner.workflowId).result();
+      const row = await h.db.membershipChangeRequest.findUniqueOrThrow({ where: { workflowId: winner.workflowId } });
+      expect(row.status).toBe(decided.stage);
+      expect(await h.db.caseDecision.count({ where: { workflowId: winner.workflowId } })).toBe(1);
+      const open = await h.db.membership.findMany({ where: { practiceCode: practiceC as string, validTo: null } });
+      expect(open).toHaveLength(1);
+      expect(open[0]?.consortiumCode).toBe(decided.stage === 'approved' ? recorded.toConsortiumCode : from.code);
+    },
+  );
 
   it('When all of the above is done, then no answer was a 5xx', () => {
     expect(statuses.length).toBeGreaterThan(40);

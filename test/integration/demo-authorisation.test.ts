@@ -18,7 +18,8 @@ const SEED = '2013';
 
 describe('the authorisation demo', () => {
   it(
-    'When eight real consortia run through the 2012/13 waves on the simulated clock, then the outcomes follow the seeded plan and PostgreSQL and the mail server hold them',
+    'When eight real consortia run through the 2012/13 waves on the simulated clock, ' +
+      'then the outcomes follow the seeded plan and PostgreSQL and the mail server hold them',
     { timeout: 300_000 },
     async () => {
       const { result, plans, statuses, decisions, mails, established } = await runSimulation(

@@ -237,24 +237,32 @@ describe('import of the real 2013 data', () => {
     expect(await db.primaryCareTrustSha.count()).toBe(expected.primaryCareTrustShas);
   });
 
-  it('When it runs, then every practice with patients is stored with its list size by sex and age band, and special services are skipped and counted', async () => {
-    expect(first.source.listRows).toBe(expected.listRows);
-    expect(first.source.practicesWithPatients).toBe(expected.practicesWithPatients);
-    expect(first.source.specialServicesSkipped).toBe(expected.specialServices);
-    expect(await db.practice.count()).toBe(expected.practicesWithPatients);
-    expect(await db.practiceListSize.count({ where: { period: '2013-04' } })).toBe(expected.practicesWithPatients);
-    const total = await db.practiceListSize.aggregate({
-      where: { period: '2013-04' },
-      _sum: { registeredPatients: true },
-    });
-    expect(total._sum.registeredPatients).toBe(expected.patients);
-    expect(await db.practice.count({ where: { code: { in: expected.specialServiceCodes } } })).toBe(0);
-    // The total is the sum of the 18 cells.
-    const [mismatch] = await db.$queryRawUnsafe<{ count: number }[]>(
-      `SELECT count(*)::int AS count FROM "PracticeListSize" WHERE "registeredPatients" <> "male0to4" + "male5to14" + "male15to24" + "male25to34" + "male35to44" + "male45to54" + "male55to64" + "male65to74" + "male75plus" + "female0to4" + "female5to14" + "female15to24" + "female25to34" + "female35to44" + "female45to54" + "female55to64" + "female65to74" + "female75plus"`,
-    );
-    expect(mismatch?.count).toBe(0);
-  });
+  it(
+    'When it runs, then every practice with patients is stored with its list size by sex and age band, ' +
+      'and special services are skipped and counted',
+    async () => {
+      expect(first.source.listRows).toBe(expected.listRows);
+      expect(first.source.practicesWithPatients).toBe(expected.practicesWithPatients);
+      expect(first.source.specialServicesSkipped).toBe(expected.specialServices);
+      expect(await db.practice.count()).toBe(expected.practicesWithPatients);
+      expect(await db.practiceListSize.count({ where: { period: '2013-04' } })).toBe(expected.practicesWithPatients);
+      const total = await db.practiceListSize.aggregate({
+        where: { period: '2013-04' },
+        _sum: { registeredPatients: true },
+      });
+      expect(total._sum.registeredPatients).toBe(expected.patients);
+      expect(await db.practice.count({ where: { code: { in: expected.specialServiceCodes } } })).toBe(0);
+      // The total is the sum of the 18 cells.
+      const [mismatch] = await db.$queryRawUnsafe<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM "PracticeListSize" ` +
+          `WHERE "registeredPatients" <> "male0to4" + "male5to14" + "male15to24" + "male25to34" + "male35to44" + ` +
+          `"male45to54" + "male55to64" + "male65to74" + "male75plus" + ` +
+          `"female0to4" + "female5to14" + "female15to24" + "female25to34" + "female35to44" + ` +
+          `"female45to54" + "female55to64" + "female65to74" + "female75plus"`,
+      );
+      expect(mismatch?.count).toBe(0);
+    },
+  );
 
   it('When it runs, then practices in 2013 consortia are members from 1 April 2013, and the rest are stored unaffiliated and reported', async () => {
     expect(first.source.affiliatedPractices).toBe(expected.affiliated);
@@ -263,7 +271,8 @@ describe('import of the real 2013 data', () => {
     const starts = await db.membership.groupBy({ by: ['validFrom'], _count: true });
     expect(starts.map((s) => s.validFrom.toISOString().slice(0, 10))).toEqual(['2013-04-01']);
     const [members] = await db.$queryRawUnsafe<{ patients: number }[]>(
-      `SELECT sum(l."registeredPatients")::int AS patients FROM "Membership" m JOIN "PracticeListSize" l ON l."practiceCode" = m."practiceCode" AND l."period" = '2013-04'`,
+      `SELECT sum(l."registeredPatients")::int AS patients FROM "Membership" m ` +
+        `JOIN "PracticeListSize" l ON l."practiceCode" = m."practiceCode" AND l."period" = '2013-04'`,
     );
     expect(members?.patients).toBe(expected.affiliatedPatients);
 

@@ -39,61 +39,67 @@ function receivedByKey(prefix: string): Map<string, number> {
 }
 
 describe('the outbox', () => {
-  it('When a retry of issueNotice starts while the first attempt is still sending, then each recipient gets the e-mail once, and the retry succeeds once the first has marked them', async () => {
-    const workflowId = `it-outbox:${randomUUID()}`;
-    await createCaseRecordActivities({ db: h.db, clock: systemClock }).recordCaseStep({
-      opening: { workflowId, kind: 'outbox_test', title: 'Outbox test', policyVersion: 'test' },
-      step: {
-        workflowId,
-        step: 'opened',
-        stage: 'open',
-        actor: { id: 'system', role: 'system' },
-        action: 'test.opened',
-        ruleVersion: 'test',
-      },
-    });
-    const recipients = ['one@outbox.example', 'two@outbox.example', 'three@outbox.example'];
-    const input: NoticeInput = {
-      noticeKey: `${workflowId}:notice`,
-      workflowId,
-      consortiumCode: null,
-      kind: 'test',
-      title: 'Overlapping attempts',
-      body: 'Once each.',
-      issuedBy: 'system',
-      ruleVersion: 'test',
-      alsoTo: recipients,
-    };
-
-    // The first attempt's first send starts the second attempt and lets it run to its end first.
-    let second: Promise<unknown> | undefined;
-    const steered: Mailer = {
-      ...mailer,
-      transport: {
-        sendMail: async (message) => {
-          if (!second) {
-            second = createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input);
-            await second.catch(() => undefined);
-          }
-          return mailer.transport.sendMail(message);
+  it(
+    'When a retry of issueNotice starts while the first attempt is still sending, ' +
+      'then each recipient gets the e-mail once, and the retry succeeds once the first has marked them',
+    async () => {
+      const workflowId = `it-outbox:${randomUUID()}`;
+      await createCaseRecordActivities({ db: h.db, clock: systemClock }).recordCaseStep({
+        opening: { workflowId, kind: 'outbox_test', title: 'Outbox test', policyVersion: 'test' },
+        step: {
+          workflowId,
+          step: 'opened',
+          stage: 'open',
+          actor: { id: 'system', role: 'system' },
+          action: 'test.opened',
+          ruleVersion: 'test',
         },
-      },
-    };
-    const first = createNoticeActivities({ db: h.db, mailer: steered, clock: systemClock }).issueNotice(input);
-    await expect(first).resolves.toMatchObject({ recipients });
-    // The overlapping attempt found every e-mail held by the first, sent none, and failed to be retried.
-    await expect(second).rejects.toThrow(/being sent by another attempt/);
-    // Its retry, now that the first attempt has marked them, finds nothing left to send and succeeds.
-    await expect(
-      createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input),
-    ).resolves.toMatchObject({ recipients });
+      });
+      const recipients = ['one@outbox.example', 'two@outbox.example', 'three@outbox.example'];
+      const input: NoticeInput = {
+        noticeKey: `${workflowId}:notice`,
+        workflowId,
+        consortiumCode: null,
+        kind: 'test',
+        title: 'Overlapping attempts',
+        body: 'Once each.',
+        issuedBy: 'system',
+        ruleVersion: 'test',
+        alsoTo: recipients,
+      };
 
-    const rows = await h.db.outboxEmail.findMany({ where: { workflowId }, orderBy: { to: 'asc' } });
-    expect(rows.map((r) => [r.to, r.status, r.attempts])).toEqual([...recipients].sort().map((to) => [to, 'sent', 1]));
-    const received = await eventually(async () => {
-      const counts = receivedByKey(`${workflowId}:`);
-      return counts.size === recipients.length ? counts : null;
-    }, 'the three e-mails');
-    expect([...received.values()]).toEqual([1, 1, 1]);
-  });
+      // The first attempt's first send starts the second attempt and lets it run to its end first.
+      let second: Promise<unknown> | undefined;
+      const steered: Mailer = {
+        ...mailer,
+        transport: {
+          sendMail: async (message) => {
+            if (!second) {
+              second = createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input);
+              await second.catch(() => undefined);
+            }
+            return mailer.transport.sendMail(message);
+          },
+        },
+      };
+      const first = createNoticeActivities({ db: h.db, mailer: steered, clock: systemClock }).issueNotice(input);
+      await expect(first).resolves.toMatchObject({ recipients });
+      // The overlapping attempt found every e-mail held by the first, sent none, and failed to be retried.
+      await expect(second).rejects.toThrow(/being sent by another attempt/);
+      // Its retry, now that the first attempt has marked them, finds nothing left to send and succeeds.
+      await expect(
+        createNoticeActivities({ db: h.db, mailer, clock: systemClock }).issueNotice(input),
+      ).resolves.toMatchObject({ recipients });
+
+      const rows = await h.db.outboxEmail.findMany({ where: { workflowId }, orderBy: { to: 'asc' } });
+      expect(rows.map((r) => [r.to, r.status, r.attempts])).toEqual(
+        [...recipients].sort().map((to) => [to, 'sent', 1]),
+      );
+      const received = await eventually(async () => {
+        const counts = receivedByKey(`${workflowId}:`);
+        return counts.size === recipients.length ? counts : null;
+      }, 'the three e-mails');
+      expect([...received.values()]).toEqual([1, 1, 1]);
+    },
+  );
 });

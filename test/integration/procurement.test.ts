@@ -195,7 +195,7 @@ describe('the register of interests over HTTP', () => {
       name: 'X',
       capacity: 'staff',
     });
-    expect(otherConsortium.status).toBe(403);
+    expect(otherConsortium.status).toBe(404);
 
     // Dr Ahmed declares for himself: a directorship of the federation, and a small shareholding.
     const notForHim = await post(`/consortia/${CONSORTIUM}/declarations/${persons.ahmed}`, users.otherOfficer, {
@@ -261,7 +261,7 @@ describe('procurement over HTTP', () => {
       'body.singleTender.justification',
       'body.singleTender',
     ]);
-    expect((await post('/procurements', users.otherOfficer, body)).status).toBe(403);
+    expect((await post('/procurements', users.otherOfficer, body)).status).toBe(404);
     expect(await h.db.caseRecord.count({ where: { kind: 'procurement' } })).toBe(before);
 
     const started = await post('/procurements', users.cleanOfficer, {
@@ -299,274 +299,290 @@ describe('procurement over HTTP', () => {
     expect(await h.db.bid.count({ where: { procurement: { id } } })).toBe(1);
   });
 
-  it('When a member practice bids in a major procurement, then a local authority refuses, the Board accepts, evaluates and awards, and the public register shows the award and the hand-off', async () => {
-    const id = await startWithShortWindow(500_000_00);
-    expect(
-      (
-        await post(`/procurements/${id}/bids`, users.practiceBidder, {
-          bidderKind: 'practice',
-          bidderId: 'P60001',
-          bidderName: 'Practice P60001',
-          valuePence: 480_000_00,
-          proposal: 'In-house diagnostics.',
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await post(`/procurements/${id}/bids`, users.acmeBidder, {
-          bidderKind: 'other_organisation',
-          bidderId: 'ACME6',
-          bidderName: 'Acme Diagnostics',
-          valuePence: 450_000_00,
-          proposal: 'Mobile units.',
-        })
-      ).status,
-    ).toBe(200);
-    await stageOf(id, 'awaiting_third_party_nomination');
+  it(
+    'When a member practice bids in a major procurement, ' +
+      'then a local authority refuses, the Board accepts, evaluates and awards, and the public register shows the award and the hand-off',
+    async () => {
+      const id = await startWithShortWindow(500_000_00);
+      expect(
+        (
+          await post(`/procurements/${id}/bids`, users.practiceBidder, {
+            bidderKind: 'practice',
+            bidderId: 'P60001',
+            bidderName: 'Practice P60001',
+            valuePence: 480_000_00,
+            proposal: 'In-house diagnostics.',
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await post(`/procurements/${id}/bids`, users.acmeBidder, {
+            bidderKind: 'other_organisation',
+            bidderId: 'ACME6',
+            bidderName: 'Acme Diagnostics',
+            valuePence: 450_000_00,
+            proposal: 'Mobile units.',
+          })
+        ).status,
+      ).toBe(200);
+      await stageOf(id, 'awaiting_third_party_nomination');
 
-    expect(
-      (
-        await post(`/procurements/${id}/hand-off`, users.cleanOfficer, {
-          kind: 'local_authority',
-          localAuthorityCode: 'E06000698',
-        })
-      ).status,
-    ).toBe(422);
-    expect(
-      (
-        await post(`/procurements/${id}/hand-off`, users.cleanOfficer, {
-          kind: 'local_authority',
-          localAuthorityCode: LOCAL_AUTHORITY,
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (await post(`/procurements/${id}/hand-off/response`, users.board, { accept: true, reason: 'not asked' })).status,
-    ).toBe(403);
-    expect(
-      (
-        await post(`/procurements/${id}/hand-off/response`, users.localAuthority, {
-          accept: false,
-          reason: 'No capacity.',
-        })
-      ).status,
-    ).toBe(200);
-    await stageOf(id, 'awaiting_third_party_nomination');
-    expect((await post(`/procurements/${id}/hand-off`, users.caseOfficer, { kind: 'board' })).status).toBe(200);
-    const accepted = await post(`/procurements/${id}/hand-off/response`, users.board, {
-      accept: true,
-      reason: 'The Board will manage it.',
-    });
-    expect(accepted.status, accepted.body.detail).toBe(200);
-    await stageOf(id, 'evaluating');
+      expect(
+        (
+          await post(`/procurements/${id}/hand-off`, users.cleanOfficer, {
+            kind: 'local_authority',
+            localAuthorityCode: 'E06000698',
+          })
+        ).status,
+      ).toBe(422);
+      expect(
+        (
+          await post(`/procurements/${id}/hand-off`, users.cleanOfficer, {
+            kind: 'local_authority',
+            localAuthorityCode: LOCAL_AUTHORITY,
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await post(`/procurements/${id}/hand-off/response`, users.board, { accept: true, reason: 'not asked' }))
+          .status,
+      ).toBe(403);
+      expect(
+        (
+          await post(`/procurements/${id}/hand-off/response`, users.localAuthority, {
+            accept: false,
+            reason: 'No capacity.',
+          })
+        ).status,
+      ).toBe(200);
+      await stageOf(id, 'awaiting_third_party_nomination');
+      expect((await post(`/procurements/${id}/hand-off`, users.caseOfficer, { kind: 'board' })).status).toBe(200);
+      const accepted = await post(`/procurements/${id}/hand-off/response`, users.board, {
+        accept: true,
+        reason: 'The Board will manage it.',
+      });
+      expect(accepted.status, accepted.body.detail).toBe(200);
+      await stageOf(id, 'evaluating');
 
-    // The consortium sees the status, but no longer the bids; the Board sees them.
-    const consortiumView = await get(`/procurements/${id}`, users.cleanOfficer);
-    expect(consortiumView.body).toMatchObject({
-      stage: 'evaluating',
-      bidCount: 2,
-      bids: [],
-      management: { managedBy: 'third_party' },
-      thirdParty: { kind: 'board', code: 'board' },
-    });
-    const boardView = await get(`/procurements/${id}`, users.board);
-    expect(boardView.body.bids.map((b: { bidderId: string }) => b.bidderId).sort()).toEqual(['ACME6', 'P60001']);
-    expect((await get(`/procurements/${id}`, users.localAuthority)).status).toBe(404);
+      // The consortium sees the status, but no longer the bids; the Board sees them.
+      const consortiumView = await get(`/procurements/${id}`, users.cleanOfficer);
+      expect(consortiumView.body).toMatchObject({
+        stage: 'evaluating',
+        bidCount: 2,
+        bids: [],
+        management: { managedBy: 'third_party' },
+        thirdParty: { kind: 'board', code: 'board' },
+      });
+      const boardView = await get(`/procurements/${id}`, users.board);
+      expect(boardView.body.bids.map((b: { bidderId: string }) => b.bidderId).sort()).toEqual(['ACME6', 'P60001']);
+      expect((await get(`/procurements/${id}`, users.localAuthority)).status).toBe(404);
 
-    const consortiumScores = await post(`/procurements/${id}/bids/ACME6/scores`, users.cleanOfficer, {
-      scores: { quality: 50, price: 50 },
-    });
-    expect(consortiumScores.status).toBe(403);
-    expect(consortiumScores.body.detail).toContain('the Board');
-    expect(
-      (await post(`/procurements/${id}/bids/P60001/scores`, users.board, { scores: { quality: 90, price: 70 } }))
-        .status,
-    ).toBe(200);
-    expect(
-      (await post(`/procurements/${id}/bids/ACME6/scores`, users.board, { scores: { quality: 60, price: 80 } })).status,
-    ).toBe(200);
-    expect(
-      (
-        await post(`/procurements/${id}/award`, users.board, {
-          bidderId: 'ACME6',
-          reasons: 'cheaper',
-          contractQuarters: 2,
-        })
-      ).status,
-    ).toBe(422);
-    const awarded = await post(`/procurements/${id}/award`, users.board, {
-      bidderId: 'P60001',
-      reasons: 'Highest weighted score against the published criteria.',
-      contractQuarters: 2,
-    });
-    expect(awarded.status).toBe(200);
-    await stageOf(id, 'awarded');
-    expect(
-      (
-        await post(`/procurements/${id}/payments`, users.cleanOfficer, {
-          reference: 'PAY-1',
-          practiceCode: 'P60001',
-          amountPence: 40_000_00,
-          paidOn: '2013-07-01',
-          description: 'First quarter',
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await post(`/procurements/${id}/payments`, users.cleanOfficer, {
-          reference: 'PAY-2',
-          practiceCode: 'P60002',
-          amountPence: 1,
-          paidOn: '2013-07-01',
-          description: 'Not a provider',
-        })
-      ).status,
-    ).toBe(422);
+      const consortiumScores = await post(`/procurements/${id}/bids/ACME6/scores`, users.cleanOfficer, {
+        scores: { quality: 50, price: 50 },
+      });
+      expect(consortiumScores.status).toBe(403);
+      expect(consortiumScores.body.detail).toContain('the Board');
+      expect(
+        (await post(`/procurements/${id}/bids/P60001/scores`, users.board, { scores: { quality: 90, price: 70 } }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await post(`/procurements/${id}/bids/ACME6/scores`, users.board, { scores: { quality: 60, price: 80 } }))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await post(`/procurements/${id}/award`, users.board, {
+            bidderId: 'ACME6',
+            reasons: 'cheaper',
+            contractQuarters: 2,
+          })
+        ).status,
+      ).toBe(422);
+      const awarded = await post(`/procurements/${id}/award`, users.board, {
+        bidderId: 'P60001',
+        reasons: 'Highest weighted score against the published criteria.',
+        contractQuarters: 2,
+      });
+      expect(awarded.status).toBe(200);
+      await stageOf(id, 'awarded');
+      expect(
+        (
+          await post(`/procurements/${id}/payments`, users.cleanOfficer, {
+            reference: 'PAY-1',
+            practiceCode: 'P60001',
+            amountPence: 40_000_00,
+            paidOn: '2013-07-01',
+            description: 'First quarter',
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await post(`/procurements/${id}/payments`, users.cleanOfficer, {
+            reference: 'PAY-2',
+            practiceCode: 'P60002',
+            amountPence: 1,
+            paidOn: '2013-07-01',
+            description: 'Not a provider',
+          })
+        ).status,
+      ).toBe(422);
 
-    const entry = await eventually(async () => {
-      const res = await get(`/register/procurement-awards?consortiumCode=${CONSORTIUM}`);
-      const found = res.body.items?.find(
-        (item: { procurementId: string; payments: unknown[] }) => item.procurementId === id && item.payments.length > 0,
+      const entry = await eventually(async () => {
+        const res = await get(`/register/procurement-awards?consortiumCode=${CONSORTIUM}`);
+        const found = res.body.items?.find(
+          (item: { procurementId: string; payments: unknown[] }) =>
+            item.procurementId === id && item.payments.length > 0,
+        );
+        return found ?? null;
+      }, 'the award in the public register');
+      expect(entry).toMatchObject({
+        route: 'competitive_tender',
+        awardedTo: { bidderId: 'P60001', bidderKind: 'practice' },
+        valuePence: '48000000',
+        reasons: 'Highest weighted score against the published criteria.',
+        managedBy: 'third_party',
+        thirdParty: { kind: 'board', code: 'board' },
+        conflicts: [
+          {
+            bidderId: 'P60001',
+            findings: [expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'P60001' })],
+          },
+        ],
+        payments: [expect.objectContaining({ practiceCode: 'P60001', amountPence: 40_000_00 })],
+      });
+      expect(entry.conflictHandling).toContain('the Board');
+      expect(entry.handOffAcceptedAt).not.toBeNull();
+
+      const caseRecord = await h.db.caseRecord.findUniqueOrThrow({
+        where: { workflowId: procurementWorkflowId(id) },
+      });
+      expect(caseRecord.thirdPartyOrganisation).toBe('board');
+      const decisions = await h.db.caseDecision.findMany({
+        where: { workflowId: caseRecord.workflowId },
+        orderBy: { decidedAt: 'asc' },
+      });
+      expect(decisions.map((d) => d.outcome)).toEqual(
+        expect.arrayContaining(['third_party', 'hand_off_refused', 'hand_off_accepted', 'scored', 'awarded']),
       );
-      return found ?? null;
-    }, 'the award in the public register');
-    expect(entry).toMatchObject({
-      route: 'competitive_tender',
-      awardedTo: { bidderId: 'P60001', bidderKind: 'practice' },
-      valuePence: '48000000',
-      reasons: 'Highest weighted score against the published criteria.',
-      managedBy: 'third_party',
-      thirdParty: { kind: 'board', code: 'board' },
-      conflicts: [
-        {
-          bidderId: 'P60001',
-          findings: [expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'P60001' })],
-        },
-      ],
-      payments: [expect.objectContaining({ practiceCode: 'P60001', amountPence: 40_000_00 })],
-    });
-    expect(entry.conflictHandling).toContain('the Board');
-    expect(entry.handOffAcceptedAt).not.toBeNull();
+      expect(decisions.find((d) => d.outcome === 'awarded')).toMatchObject({
+        decidedRole: 'third_party',
+        ruleVersion: expect.stringContaining('procurement-2012-13.1'),
+      });
+      const handOffMail = await h.db.outboxEmail.findFirst({
+        where: { workflowId: caseRecord.workflowId, to: 'officer@council.example' },
+      });
+      expect(handOffMail?.status).toBe('sent');
+    },
+  );
 
-    const caseRecord = await h.db.caseRecord.findUniqueOrThrow({
-      where: { workflowId: procurementWorkflowId(id) },
-    });
-    expect(caseRecord.thirdPartyOrganisation).toBe('board');
-    const decisions = await h.db.caseDecision.findMany({
-      where: { workflowId: caseRecord.workflowId },
-      orderBy: { decidedAt: 'asc' },
-    });
-    expect(decisions.map((d) => d.outcome)).toEqual(
-      expect.arrayContaining(['third_party', 'hand_off_refused', 'hand_off_accepted', 'scored', 'awarded']),
-    );
-    expect(decisions.find((d) => d.outcome === 'awarded')).toMatchObject({
-      decidedRole: 'third_party',
-      ruleVersion: expect.stringContaining('procurement-2012-13.1'),
-    });
-    const handOffMail = await h.db.outboxEmail.findFirst({
-      where: { workflowId: caseRecord.workflowId, to: 'officer@council.example' },
-    });
-    expect(handOffMail?.status).toBe('sent');
-  });
+  it(
+    'When an officer with a declared interest in a bidder tries to score a procurement the consortium keeps, ' +
+      'then the API answers 403 with the reason',
+    async () => {
+      const id = await startWithShortWindow(50_000_00);
+      expect(
+        (
+          await post(`/procurements/${id}/bids`, users.federationBidder, {
+            bidderKind: 'provider_group',
+            bidderId: federationId,
+            bidderName: 'Town GP Federation',
+            memberPracticeCodes: ['P60002', OUTSIDER],
+            valuePence: 45_000_00,
+            proposal: 'Federated clinics.',
+          })
+        ).status,
+      ).toBe(200);
+      await stageOf(id, 'evaluating');
+      const view = (await get(`/procurements/${id}`, users.cleanOfficer)).body as ProcurementState;
+      expect(view.management?.managedBy).toBe('consortium_with_mitigation');
+      expect(view.excludedPersonIds).toEqual([persons.ahmed]);
+      expect(view.bids[0]?.assessment?.findings.map((f) => f.rule).sort()).toEqual([
+        'declared-interest-on-decision-group',
+        'member-practice-in-bidder',
+      ]);
 
-  it('When an officer with a declared interest in a bidder tries to score a procurement the consortium keeps, then the API answers 403 with the reason', async () => {
-    const id = await startWithShortWindow(50_000_00);
-    expect(
-      (
-        await post(`/procurements/${id}/bids`, users.federationBidder, {
-          bidderKind: 'provider_group',
-          bidderId: federationId,
-          bidderName: 'Town GP Federation',
-          memberPracticeCodes: ['P60002', OUTSIDER],
-          valuePence: 45_000_00,
-          proposal: 'Federated clinics.',
-        })
-      ).status,
-    ).toBe(200);
-    await stageOf(id, 'evaluating');
-    const view = (await get(`/procurements/${id}`, users.cleanOfficer)).body as ProcurementState;
-    expect(view.management?.managedBy).toBe('consortium_with_mitigation');
-    expect(view.excludedPersonIds).toEqual([persons.ahmed]);
-    expect(view.bids[0]?.assessment?.findings.map((f) => f.rule).sort()).toEqual([
-      'declared-interest-on-decision-group',
-      'member-practice-in-bidder',
-    ]);
+      const refused = await post(`/procurements/${id}/bids/${federationId}/scores`, users.conflictedOfficer, {
+        scores: { quality: 100, price: 100 },
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.body.detail).toContain('excluded from every decision');
+      expect(refused.body.detail).toContain(persons.ahmed);
+      const scored = await post(`/procurements/${id}/bids/${federationId}/scores`, users.cleanOfficer, {
+        scores: { quality: 70, price: 80 },
+      });
+      expect(scored.status).toBe(200);
+      expect(scored.body.bids[0].scoredBy).toBe(users.cleanOfficer.userId);
+    },
+  );
 
-    const refused = await post(`/procurements/${id}/bids/${federationId}/scores`, users.conflictedOfficer, {
-      scores: { quality: 100, price: 100 },
-    });
-    expect(refused.status).toBe(403);
-    expect(refused.headers['content-type']).toContain('application/problem+json');
-    expect(refused.body.detail).toContain('excluded from every decision');
-    expect(refused.body.detail).toContain(persons.ahmed);
-    const scored = await post(`/procurements/${id}/bids/${federationId}/scores`, users.cleanOfficer, {
-      scores: { quality: 70, price: 80 },
-    });
-    expect(scored.status).toBe(200);
-    expect(scored.body.bids[0].scoredBy).toBe(users.cleanOfficer.userId);
-  });
+  it(
+    'When the consortium closes the bid window early with reasons, ' +
+      'then evaluation opens without waiting 28 days; ' +
+      'the wrong stage is 409, the wrong role 403, another consortium 404, and blank reasons 422',
+    async () => {
+      const started = await post('/procurements', users.cleanOfficer, {
+        consortiumCode: CONSORTIUM,
+        title: 'Phlebotomy',
+        service: 'Community phlebotomy',
+        estimatedValuePence: 40_000_00,
+        route: 'competitive_tender',
+        criteria: CRITERIA,
+        decisionGroupPersonIds: [persons.baker],
+      });
+      expect(started.status).toBe(202);
+      const id = started.body.procurementId as string;
+      await stageOf(id, 'open_for_bids');
+      expect(
+        (
+          await post(`/procurements/${id}/bids`, users.acmeBidder, {
+            bidderKind: 'other_organisation',
+            bidderId: 'ACME6',
+            bidderName: 'Acme Diagnostics',
+            valuePence: 39_000_00,
+            proposal: 'Clinics in every town.',
+          })
+        ).status,
+      ).toBe(200);
+      const url = `/procurements/${id}/bid-window/close`;
+      const body = { reason: 'all_invited_bidders_have_bid', reasons: 'The one invited provider has bid.' };
 
-  it('When the consortium closes the bid window early with reasons, then evaluation opens without waiting 28 days; the wrong stage is 409, the wrong role 403, another consortium 404, and blank reasons 422', async () => {
-    const started = await post('/procurements', users.cleanOfficer, {
-      consortiumCode: CONSORTIUM,
-      title: 'Phlebotomy',
-      service: 'Community phlebotomy',
-      estimatedValuePence: 40_000_00,
-      route: 'competitive_tender',
-      criteria: CRITERIA,
-      decisionGroupPersonIds: [persons.baker],
-    });
-    expect(started.status).toBe(202);
-    const id = started.body.procurementId as string;
-    await stageOf(id, 'open_for_bids');
-    expect(
-      (
-        await post(`/procurements/${id}/bids`, users.acmeBidder, {
-          bidderKind: 'other_organisation',
-          bidderId: 'ACME6',
-          bidderName: 'Acme Diagnostics',
-          valuePence: 39_000_00,
-          proposal: 'Clinics in every town.',
-        })
-      ).status,
-    ).toBe(200);
-    const url = `/procurements/${id}/bid-window/close`;
-    const body = { reason: 'all_invited_bidders_have_bid', reasons: 'The one invited provider has bid.' };
+      expect((await post(url, users.acmeBidder, body)).status).toBe(403);
+      expect((await post(url, users.otherOfficer, body)).status).toBe(404);
+      const blank = await post(url, users.cleanOfficer, { ...body, reasons: '   ' });
+      expect(blank.status).toBe(422);
+      expect(blank.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.reasons']);
 
-    expect((await post(url, users.acmeBidder, body)).status).toBe(403);
-    expect((await post(url, users.otherOfficer, body)).status).toBe(404);
-    const blank = await post(url, users.cleanOfficer, { ...body, reasons: '   ' });
-    expect(blank.status).toBe(422);
-    expect(blank.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.reasons']);
+      const closed = await post(url, users.cleanOfficer, body);
+      expect(closed.status, closed.body.detail).toBe(200);
+      expect(closed.body.closedEarly).toMatchObject({
+        reason: 'all_invited_bidders_have_bid',
+        closedBy: users.cleanOfficer.userId,
+      });
+      await stageOf(id, 'evaluating');
+      expect((await post(url, users.cleanOfficer, body)).status).toBe(409);
 
-    const closed = await post(url, users.cleanOfficer, body);
-    expect(closed.status, closed.body.detail).toBe(200);
-    expect(closed.body.closedEarly).toMatchObject({
-      reason: 'all_invited_bidders_have_bid',
-      closedBy: users.cleanOfficer.userId,
-    });
-    await stageOf(id, 'evaluating');
-    expect((await post(url, users.cleanOfficer, body)).status).toBe(409);
-
-    const decision = await eventually(
-      () =>
-        h.db.caseDecision.findFirst({
-          where: { workflowId: procurementWorkflowId(id), outcome: 'all_invited_bidders_have_bid' },
-        }),
-      'the early close as a decision',
-    );
-    expect(decision).toMatchObject({
-      decidedBy: users.cleanOfficer.userId,
-      reasons: 'The one invited provider has bid.',
-      ruleVersion: expect.stringContaining('procurement-2012-13.1'),
-    });
-    const listed = await get('/procurements?limit=200', users.cleanOfficer);
-    expect(listed.status).toBe(200);
-    expect(listed.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ procurementId: id, stage: 'evaluating' })]),
-    );
-    expect((await get('/procurements?limit=200', users.otherOfficer)).body.items).toEqual([]);
-  });
+      const decision = await eventually(
+        () =>
+          h.db.caseDecision.findFirst({
+            where: { workflowId: procurementWorkflowId(id), outcome: 'all_invited_bidders_have_bid' },
+          }),
+        'the early close as a decision',
+      );
+      expect(decision).toMatchObject({
+        decidedBy: users.cleanOfficer.userId,
+        reasons: 'The one invited provider has bid.',
+        ruleVersion: expect.stringContaining('procurement-2012-13.1'),
+      });
+      const listed = await get('/procurements?limit=200', users.cleanOfficer);
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toEqual(
+        expect.arrayContaining([expect.objectContaining({ procurementId: id, stage: 'evaluating' })]),
+      );
+      expect((await get('/procurements?limit=200', users.otherOfficer)).body.items).toEqual([]);
+    },
+  );
 });

@@ -653,7 +653,8 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
 
   it('totals the £63.4bn pot to the penny', () => {
     console.info(
-      `2013/14 allocation: ${practices.length} practices, ${allocation.consortia.length} consortia, ${expectedTotalPatients} patients, ${elapsedMs.toFixed(0)} ms`,
+      `2013/14 allocation: ${practices.length} practices, ${allocation.consortia.length} consortia, ` +
+        `${expectedTotalPatients} patients, ${elapsedMs.toFixed(0)} ms`,
     );
     const practiceProgramme = sumOf(allocation.practices.map((p) => p.programmePence));
     const unregistered = sumOf(allocation.consortia.map((c) => c.unregisteredSharePence));

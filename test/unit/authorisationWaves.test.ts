@@ -32,22 +32,26 @@ describe('the authorisation demo plan', () => {
     expect(new Set(plans.map((p) => p.consortium.code)).size).toBe(211);
   });
 
-  it('When the same seed is planned twice, even from the consortia in another order, then every consortium gets the same wave and results; another seed differs', () => {
-    const byCode = (plans: ReturnType<typeof planWaves>) =>
-      new Map(
-        plans.map((p) => [
-          p.consortium.code,
-          { wave: p.wave, unmet: [...p.unmet], responds: p.responds, reviews: [...p.reviews] },
-        ]),
-      );
-    const once = byCode(planWaves(consortia, '2013'));
-    const results = (plans: ReturnType<typeof byCode>) =>
-      new Map([...plans].map(([code, plan]) => [code, { ...plan, wave: 0 }]));
-    expect(byCode(planWaves(consortia, '2013'))).toEqual(once);
-    // A consortium's results come from its own generator, so the order of the others does not matter.
-    expect(results(byCode(planWaves([...consortia].reverse(), '2013')))).toEqual(results(once));
-    expect(byCode(planWaves(consortia, '7'))).not.toEqual(once);
-  });
+  it(
+    'When the same seed is planned twice, even from the consortia in another order, ' +
+      'then every consortium gets the same wave and results; another seed differs',
+    () => {
+      const byCode = (plans: ReturnType<typeof planWaves>) =>
+        new Map(
+          plans.map((p) => [
+            p.consortium.code,
+            { wave: p.wave, unmet: [...p.unmet], responds: p.responds, reviews: [...p.reviews] },
+          ]),
+        );
+      const once = byCode(planWaves(consortia, '2013'));
+      const results = (plans: ReturnType<typeof byCode>) =>
+        new Map([...plans].map(([code, plan]) => [code, { ...plan, wave: 0 }]));
+      expect(byCode(planWaves(consortia, '2013'))).toEqual(once);
+      // A consortium's results come from its own generator, so the order of the others does not matter.
+      expect(results(byCode(planWaves([...consortia].reverse(), '2013')))).toEqual(results(once));
+      expect(byCode(planWaves(consortia, '7'))).not.toEqual(once);
+    },
+  );
 
   it('When 211 consortia are assessed, then about four in five have conditions and unmet criteria carry defined support levels', () => {
     const plans = planWaves(consortia, '2013');

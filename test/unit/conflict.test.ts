@@ -154,21 +154,25 @@ describe('assessBidConflict (§5.12–5.13, KF Q16)', () => {
     ]);
   });
 
-  it('When a decision-group member holds a shareholding at or below the 5% threshold, then there is no conflict and the holding is recorded as disregarded', () => {
-    const interests: DeclaredInterest[] = [
-      { personId: 'dr-ahmed', kind: 'shareholding', organisationId: 'NEWCO-DIAGNOSTICS', shareholdingPercent: 3 },
-      { personId: 'ms-baker', kind: 'shareholding', organisationId: 'NEWCO-DIAGNOSTICS', shareholdingPercent: 5 },
-    ];
-    const result = assess(
-      { bidderId: 'NEWCO-DIAGNOSTICS', bidderKind: 'other_organisation', memberPracticeCodes: [] },
-      { interests },
-    );
-    expect(result.conflicted).toBe(false);
-    expect(result.findings).toEqual([]);
-    expect(result.excludedPersonIds).toEqual([]);
-    expect(result.disregarded.map((item) => item.personId)).toEqual(['dr-ahmed', 'ms-baker']);
-    expect(result.disregarded[0]?.reason).toContain('5%');
-  });
+  it(
+    'When a decision-group member holds a shareholding at or below the 5% threshold, ' +
+      'then there is no conflict and the holding is recorded as disregarded',
+    () => {
+      const interests: DeclaredInterest[] = [
+        { personId: 'dr-ahmed', kind: 'shareholding', organisationId: 'NEWCO-DIAGNOSTICS', shareholdingPercent: 3 },
+        { personId: 'ms-baker', kind: 'shareholding', organisationId: 'NEWCO-DIAGNOSTICS', shareholdingPercent: 5 },
+      ];
+      const result = assess(
+        { bidderId: 'NEWCO-DIAGNOSTICS', bidderKind: 'other_organisation', memberPracticeCodes: [] },
+        { interests },
+      );
+      expect(result.conflicted).toBe(false);
+      expect(result.findings).toEqual([]);
+      expect(result.excludedPersonIds).toEqual([]);
+      expect(result.disregarded.map((item) => item.personId)).toEqual(['dr-ahmed', 'ms-baker']);
+      expect(result.disregarded[0]?.reason).toContain('5%');
+    },
+  );
 
   it('When a decision-group member holds a shareholding over the threshold, then it is a conflict with the size stated', () => {
     const interests: DeclaredInterest[] = [

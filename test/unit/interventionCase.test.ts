@@ -258,82 +258,86 @@ describe('applyCaseCommand', () => {
 });
 
 describe('property: the case state machine under any sequence of events', () => {
-  it('When any events arrive in any order from any role, then every line has exactly one holder, stages move only along ladder edges, and refused commands change nothing', () => {
-    const seen = { transfers: 0, compensated: 0, restored: 0, refusedReceivers: 0 };
-    fc.assert(
-      fc.property(fc.array(eventArb, { maxLength: 200, size: 'max' }), (events) => {
-        let state = opened();
-        let clock = Date.parse(state.openedAt);
-        const apply = (command: CaseCommand) => {
-          const before = state;
-          const result = applyCaseCommand(ladder, state, command);
-          if (!result.ok) {
-            check(
-              ['Forbidden', 'InvalidTransition', 'InvalidInput'].includes(result.failure),
-              `failure ${result.failure}`,
-            );
-            return false;
-          }
-          state = result.state;
-          if (state.stage !== before.stage) {
-            const last = state.transitions.at(-1);
-            check(
-              last?.from === before.stage && last.to === state.stage && last.ruleVersion === ladder.version,
-              `transition recorded as ${JSON.stringify(last)}`,
-            );
-            check(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`);
-          } else {
-            check(state.transitions.length === before.transitions.length, 'a transition without a stage change');
-          }
-          if (result.outcome?.decision) check(result.outcome.ruleVersion === ladder.version, 'decision rule version');
-          checkOneHolderEach(state);
-          return true;
-        };
-
-        for (const event of events) {
-          clock += DAY;
-          const at = new Date(clock).toISOString();
-          if (event.kind === 'human') {
-            const wasAnswer = state.withdrawal.phase === 'awaiting_receiver';
-            if (
-              apply(event.make(at, state)) &&
-              wasAnswer &&
-              state.withdrawal.refused.length > 0 &&
-              state.withdrawal.phase === 'awaiting_decision'
-            )
-              seen.refusedReceivers += 1;
-          } else if (event.kind === 'deadline') {
-            apply({ type: 'deadline_missed', at, round: state.round });
-          } else if (state.transfer) {
-            // The saga exactly as the workflow runs it: moves until one fails, then compensations in reverse.
-            const transfer = state.transfer;
-            let completed = 0;
-            for (const [index, step] of transfer.plan.steps.entries()) {
-              if (index === event.failAt) break;
-              check(apply({ type: 'move_applied', at, move: step.action }), 'a move of the plan was refused');
-              completed += 1;
+  it(
+    'When any events arrive in any order from any role, ' +
+      'then every line has exactly one holder, stages move only along ladder edges, and refused commands change nothing',
+    () => {
+      const seen = { transfers: 0, compensated: 0, restored: 0, refusedReceivers: 0 };
+      fc.assert(
+        fc.property(fc.array(eventArb, { maxLength: 200, size: 'max' }), (events) => {
+          let state = opened();
+          let clock = Date.parse(state.openedAt);
+          const apply = (command: CaseCommand) => {
+            const before = state;
+            const result = applyCaseCommand(ladder, state, command);
+            if (!result.ok) {
+              check(
+                ['Forbidden', 'InvalidTransition', 'InvalidInput'].includes(result.failure),
+                `failure ${result.failure}`,
+              );
+              return false;
             }
-            const failed = completed < transfer.plan.steps.length;
-            for (const move of failed ? compensationsFor(transfer.plan, completed) : [])
-              check(apply({ type: 'move_applied', at, move }), 'a compensation was refused');
-            check(apply({ type: 'transfer_settled', at, ok: !failed }), 'the settlement was refused');
-            if (failed && completed > 0) seen.compensated += 1;
-            if (!failed && transfer.kind === 'withdrawal') seen.transfers += 1;
-            if (!failed && transfer.kind === 'restoration') seen.restored += 1;
+            state = result.state;
+            if (state.stage !== before.stage) {
+              const last = state.transitions.at(-1);
+              check(
+                last?.from === before.stage && last.to === state.stage && last.ruleVersion === ladder.version,
+                `transition recorded as ${JSON.stringify(last)}`,
+              );
+              check(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`);
+            } else {
+              check(state.transitions.length === before.transitions.length, 'a transition without a stage change');
+            }
+            if (result.outcome?.decision) check(result.outcome.ruleVersion === ladder.version, 'decision rule version');
+            checkOneHolderEach(state);
+            return true;
+          };
+
+          for (const event of events) {
+            clock += DAY;
+            const at = new Date(clock).toISOString();
+            if (event.kind === 'human') {
+              const wasAnswer = state.withdrawal.phase === 'awaiting_receiver';
+              if (
+                apply(event.make(at, state)) &&
+                wasAnswer &&
+                state.withdrawal.refused.length > 0 &&
+                state.withdrawal.phase === 'awaiting_decision'
+              )
+                seen.refusedReceivers += 1;
+            } else if (event.kind === 'deadline') {
+              apply({ type: 'deadline_missed', at, round: state.round });
+            } else if (state.transfer) {
+              // The saga exactly as the workflow runs it: moves until one fails, then compensations in reverse.
+              const transfer = state.transfer;
+              let completed = 0;
+              for (const [index, step] of transfer.plan.steps.entries()) {
+                if (index === event.failAt) break;
+                check(apply({ type: 'move_applied', at, move: step.action }), 'a move of the plan was refused');
+                completed += 1;
+              }
+              const failed = completed < transfer.plan.steps.length;
+              for (const move of failed ? compensationsFor(transfer.plan, completed) : [])
+                check(apply({ type: 'move_applied', at, move }), 'a compensation was refused');
+              check(apply({ type: 'transfer_settled', at, ok: !failed }), 'the settlement was refused');
+              if (failed && completed > 0) seen.compensated += 1;
+              if (!failed && transfer.kind === 'withdrawal') seen.transfers += 1;
+              if (!failed && transfer.kind === 'restoration') seen.restored += 1;
+            }
+            const away = ResponsibilityLedger.linesAway(state.ledger);
+            // Responsibilities are away only at withdrawal or restoration, and a closed case holds them all.
+            if (state.stage !== 'withdrawal' && state.stage !== 'restoration')
+              check(away.length === 0, `lines away at ${state.stage}: ${away.join(', ')}`);
+            if (state.stage === 'closed') break;
           }
-          const away = ResponsibilityLedger.linesAway(state.ledger);
-          // Responsibilities are away only at withdrawal or restoration, and a closed case holds them all.
-          if (state.stage !== 'withdrawal' && state.stage !== 'restoration')
-            check(away.length === 0, `lines away at ${state.stage}: ${away.join(', ')}`);
-          if (state.stage === 'closed') break;
-        }
-      }),
-      { numRuns: 1500 },
-    );
-    // Not vacuous: the runs withdrew, compensated, restored and refused receivers.
-    expect(seen.transfers).toBeGreaterThan(0);
-    expect(seen.compensated).toBeGreaterThan(0);
-    expect(seen.restored).toBeGreaterThan(0);
-    expect(seen.refusedReceivers).toBeGreaterThan(0);
-  });
+        }),
+        { numRuns: 1500 },
+      );
+      // Not vacuous: the runs withdrew, compensated, restored and refused receivers.
+      expect(seen.transfers).toBeGreaterThan(0);
+      expect(seen.compensated).toBeGreaterThan(0);
+      expect(seen.restored).toBeGreaterThan(0);
+      expect(seen.refusedReceivers).toBeGreaterThan(0);
+    },
+  );
 });

@@ -74,24 +74,28 @@ describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
     expect(stageDefinition(ladder, 'conditions')?.deadlineDays).toBe(14);
   });
 
-  it('When a consortium misses the information deadline and then its remedial plan is accepted and completed, then the case closes at the remedial stage', () => {
-    expect(
-      walk('information_request', [
-        { type: 'deadline_missed' },
-        { type: 'response_submitted' },
-        { type: 'response_accepted' },
-        { type: 'response_submitted' },
-        { type: 'response_accepted' },
-      ]),
-    ).toEqual([
-      'information_request',
-      'remedial_action_notice',
-      'remedial_action_notice',
-      'monitoring',
-      'monitoring',
-      'closed',
-    ]);
-  });
+  it(
+    'When a consortium misses the information deadline and then its remedial plan is accepted and completed, ' +
+      'then the case closes at the remedial stage',
+    () => {
+      expect(
+        walk('information_request', [
+          { type: 'deadline_missed' },
+          { type: 'response_submitted' },
+          { type: 'response_accepted' },
+          { type: 'response_submitted' },
+          { type: 'response_accepted' },
+        ]),
+      ).toEqual([
+        'information_request',
+        'remedial_action_notice',
+        'remedial_action_notice',
+        'monitoring',
+        'monitoring',
+        'closed',
+      ]);
+    },
+  );
 
   it('When every stage escalates, for each of the three reasons, then the case reaches withdrawal and then restoration', () => {
     const stages = walk('information_request', [
@@ -367,80 +371,84 @@ const eventArbitrary: fc.Arbitrary<SimulatedEvent> = fc.oneof(
 );
 
 describe('property: responsibilities and stages under any sequence of events', () => {
-  it('When any sequence of responses, decisions, missed deadlines, triggers, transfers and restorations is applied, then every line has exactly one holder and the stage moves only along ladder edges', () => {
-    // Counters prove the property is not vacuous: the generated sequences really reach withdrawal,
-    // move responsibilities, fail mid-saga and restore.
-    const seen = { transfersCompleted: 0, sagasCompensated: 0, restorationsCompleted: 0, closedAfterRestoration: 0 };
+  it(
+    'When any sequence of responses, decisions, missed deadlines, triggers, transfers and restorations is applied, ' +
+      'then every line has exactly one holder and the stage moves only along ladder edges',
+    () => {
+      // Counters prove the property is not vacuous: the generated sequences really reach withdrawal,
+      // move responsibilities, fail mid-saga and restore.
+      const seen = { transfersCompleted: 0, sagasCompensated: 0, restorationsCompleted: 0, closedAfterRestoration: 0 };
 
-    fc.assert(
-      fc.property(fc.array(eventArbitrary, { maxLength: 80, size: 'max' }), (events) => {
-        let stage: Stage = ladder.initialStage;
-        let ledger = freshLedger();
-        let everWithdrawn = false;
-        expectEveryLineHeldOnce(ledger);
+      fc.assert(
+        fc.property(fc.array(eventArbitrary, { maxLength: 80, size: 'max' }), (events) => {
+          let stage: Stage = ladder.initialStage;
+          let ledger = freshLedger();
+          let everWithdrawn = false;
+          expectEveryLineHeldOnce(ledger);
 
-        for (const simulated of events) {
-          const definition = stageDefinition(ladder, stage);
-          if (!definition) throw new Error(`stage ${stage} missing from the ladder`);
+          for (const simulated of events) {
+            const definition = stageDefinition(ladder, stage);
+            if (!definition) throw new Error(`stage ${stage} missing from the ladder`);
 
-          if (simulated.kind === 'ladder') {
-            const result = nextStage(ladder, stage, simulated.event, {
-              responsibilitiesAway: ResponsibilityLedger.linesAway(ledger).length,
-            });
-            if (result.ok) {
-              if (result.stage === stage) {
-                expect(result.moved).toBe(false);
-              } else {
-                // (b) only along edges the ladder allows — checked against the hand-written list too.
-                expect(EXPECTED_EDGES[stage]).toContain(result.stage);
-                expect(isAllowedTransition(ladder, stage, result.stage)).toBe(true);
-                if (result.stage === 'closed' && everWithdrawn) seen.closedAfterRestoration += 1;
+            if (simulated.kind === 'ladder') {
+              const result = nextStage(ladder, stage, simulated.event, {
+                responsibilitiesAway: ResponsibilityLedger.linesAway(ledger).length,
+              });
+              if (result.ok) {
+                if (result.stage === stage) {
+                  expect(result.moved).toBe(false);
+                } else {
+                  // (b) only along edges the ladder allows — checked against the hand-written list too.
+                  expect(EXPECTED_EDGES[stage]).toContain(result.stage);
+                  expect(isAllowedTransition(ladder, stage, result.stage)).toBe(true);
+                  if (result.stage === 'closed' && everWithdrawn) seen.closedAfterRestoration += 1;
+                }
+                stage = result.stage;
               }
-              stage = result.stage;
-            }
-          } else if (simulated.kind === 'transfer' && definition.permitsTransfer) {
-            const planned = planTransfer(simulated.lines, HOME, simulated.to);
-            if (!planned.ok) throw new Error(planned.reason);
-            const before = ledger;
-            const outcome = runTransferSaga(ledger, planned.plan, (_step, index) => index !== simulated.failAtStep);
-            outcome.trace.forEach(expectEveryLineHeldOnce); // (a) at every intermediate moment
-            if (outcome.ok) {
-              seen.transfersCompleted += 1;
-              everWithdrawn = true;
-              for (const line of simulated.lines)
-                expect(ResponsibilityLedger.holderOf(outcome.ledger, line)).toBe(simulated.to);
-            } else {
-              seen.sagasCompensated += outcome.completedSteps > 0 ? 1 : 0;
-              expect(outcome.ledger).toEqual(before); // a failed saga leaves no trace
-            }
-            ledger = outcome.ledger;
-          } else if (simulated.kind === 'restore' && definition.permitsRestoration) {
-            const away = simulated.lines.filter((line) => ResponsibilityLedger.linesAway(ledger).includes(line));
-            if (away.length > 0) {
-              const planned = planRestoration(ledger, away);
+            } else if (simulated.kind === 'transfer' && definition.permitsTransfer) {
+              const planned = planTransfer(simulated.lines, HOME, simulated.to);
               if (!planned.ok) throw new Error(planned.reason);
               const before = ledger;
               const outcome = runTransferSaga(ledger, planned.plan, (_step, index) => index !== simulated.failAtStep);
-              outcome.trace.forEach(expectEveryLineHeldOnce);
-              if (outcome.ok) seen.restorationsCompleted += 1;
-              else expect(outcome.ledger).toEqual(before);
+              outcome.trace.forEach(expectEveryLineHeldOnce); // (a) at every intermediate moment
+              if (outcome.ok) {
+                seen.transfersCompleted += 1;
+                everWithdrawn = true;
+                for (const line of simulated.lines)
+                  expect(ResponsibilityLedger.holderOf(outcome.ledger, line)).toBe(simulated.to);
+              } else {
+                seen.sagasCompensated += outcome.completedSteps > 0 ? 1 : 0;
+                expect(outcome.ledger).toEqual(before); // a failed saga leaves no trace
+              }
               ledger = outcome.ledger;
+            } else if (simulated.kind === 'restore' && definition.permitsRestoration) {
+              const away = simulated.lines.filter((line) => ResponsibilityLedger.linesAway(ledger).includes(line));
+              if (away.length > 0) {
+                const planned = planRestoration(ledger, away);
+                if (!planned.ok) throw new Error(planned.reason);
+                const before = ledger;
+                const outcome = runTransferSaga(ledger, planned.plan, (_step, index) => index !== simulated.failAtStep);
+                outcome.trace.forEach(expectEveryLineHeldOnce);
+                if (outcome.ok) seen.restorationsCompleted += 1;
+                else expect(outcome.ledger).toEqual(before);
+                ledger = outcome.ledger;
+              }
             }
+
+            // (a) after every event.
+            expectEveryLineHeldOnce(ledger);
+            // Responsibilities are away from the consortium only while the case is at withdrawal or restoration.
+            if (stage !== 'withdrawal' && stage !== 'restoration')
+              expect(ResponsibilityLedger.linesAway(ledger)).toEqual([]);
           }
+        }),
+        { numRuns: 500 },
+      );
 
-          // (a) after every event.
-          expectEveryLineHeldOnce(ledger);
-          // Responsibilities are away from the consortium only while the case is at withdrawal or restoration.
-          if (stage !== 'withdrawal' && stage !== 'restoration')
-            expect(ResponsibilityLedger.linesAway(ledger)).toEqual([]);
-        }
-      }),
-      { numRuns: 500 },
-    );
-
-    expect(seen.transfersCompleted).toBeGreaterThan(0);
-    expect(seen.sagasCompensated).toBeGreaterThan(0);
-    expect(seen.restorationsCompleted).toBeGreaterThan(0);
-    expect(seen.closedAfterRestoration).toBeGreaterThan(0);
-  });
+      expect(seen.transfersCompleted).toBeGreaterThan(0);
+      expect(seen.sagasCompensated).toBeGreaterThan(0);
+      expect(seen.restorationsCompleted).toBeGreaterThan(0);
+      expect(seen.closedAfterRestoration).toBeGreaterThan(0);
+    },
+  );
 });

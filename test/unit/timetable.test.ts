@@ -58,48 +58,60 @@ describe('the 2010–2014 reform timetable (Process 4)', () => {
     expect(byKey(reform, 'reform:board-statutory').dueOn < '2012-12-18').toBe(true);
   });
 
-  it('When the reform timetable is built, then the Board announces the 2013/14 allocations on 18 Dec 2012, in Q3 2012/13, as indicative budgets e-mailed to every consortium', () => {
-    const announcement = byKey(reform, 'announce-allocation:2013/14');
-    expect(announcement).toMatchObject({
-      kind: 'announce_allocation',
-      dueOn: '2012-12-18',
-      financialYear: '2012/13',
-      quarter: 'Q3 2012/13',
-    });
-    expect(announcement.skipReason).toBeUndefined();
-    expect(announcement.allocation).toMatchObject({
-      financialYear: '2013/14',
-      basis: 'indicative',
-      notifyConsortia: true,
-    });
-    // Process 5: £63.4bn programme allocation, running costs capped at £25 a head, a quality premium of up to £5 a head.
-    expect(announcement.allocation?.parameters).toMatchObject({
-      financialYear: '2013/14',
-      programmePotPence: 63_400_000_000 * 100,
-      runningCostsCapPencePerHead: 25 * 100,
-      qualityPremiumMaxPencePerHead: 5 * 100,
-      announcedOn: '2012-12-18',
-    });
-  });
+  it(
+    'When the reform timetable is built, ' +
+      'then the Board announces the 2013/14 allocations on 18 Dec 2012, in Q3 2012/13, as indicative budgets e-mailed to every consortium',
+    () => {
+      const announcement = byKey(reform, 'announce-allocation:2013/14');
+      expect(announcement).toMatchObject({
+        kind: 'announce_allocation',
+        dueOn: '2012-12-18',
+        financialYear: '2012/13',
+        quarter: 'Q3 2012/13',
+      });
+      expect(announcement.skipReason).toBeUndefined();
+      expect(announcement.allocation).toMatchObject({
+        financialYear: '2013/14',
+        basis: 'indicative',
+        notifyConsortia: true,
+      });
+      // Process 5: £63.4bn programme allocation, running costs capped at £25 a head, a quality premium of up to £5 a head.
+      expect(announcement.allocation?.parameters).toMatchObject({
+        financialYear: '2013/14',
+        programmePotPence: 63_400_000_000 * 100,
+        runningCostsCapPencePerHead: 25 * 100,
+        qualityPremiumMaxPencePerHead: 5 * 100,
+        announcedOn: '2012-12-18',
+      });
+    },
+  );
 
-  it('When primary care trusts cease on 1 April 2013, then coverage is checked and the 2013/14 budgets switch from indicative to real that day, without e-mailing anyone', () => {
-    const coverage = byKey(reform, 'check-coverage:2013-04-01');
-    expect(coverage).toMatchObject({
-      kind: 'check_coverage',
-      dueOn: '2013-04-01',
-      financialYear: '2013/14',
-      quarter: 'Q1 2013/14',
-    });
-    expect(coverage.title).toMatch(/primary care trusts cease/i);
-    const switchToReal = byKey(reform, 'switch-budgets:2013/14');
-    expect(switchToReal).toMatchObject({
-      kind: 'switch_budgets',
-      dueOn: '2013-04-01',
-      financialYear: '2013/14',
-      quarter: 'Q1 2013/14',
-    });
-    expect(switchToReal.allocation).toMatchObject({ financialYear: '2013/14', basis: 'real', notifyConsortia: false });
-  });
+  it(
+    'When primary care trusts cease on 1 April 2013, ' +
+      'then coverage is checked and the 2013/14 budgets switch from indicative to real that day, without e-mailing anyone',
+    () => {
+      const coverage = byKey(reform, 'check-coverage:2013-04-01');
+      expect(coverage).toMatchObject({
+        kind: 'check_coverage',
+        dueOn: '2013-04-01',
+        financialYear: '2013/14',
+        quarter: 'Q1 2013/14',
+      });
+      expect(coverage.title).toMatch(/primary care trusts cease/i);
+      const switchToReal = byKey(reform, 'switch-budgets:2013/14');
+      expect(switchToReal).toMatchObject({
+        kind: 'switch_budgets',
+        dueOn: '2013-04-01',
+        financialYear: '2013/14',
+        quarter: 'Q1 2013/14',
+      });
+      expect(switchToReal.allocation).toMatchObject({
+        financialYear: '2013/14',
+        basis: 'real',
+        notifyConsortia: false,
+      });
+    },
+  );
 
   it('When the reform timetable is built, then it holds the four authorisation waves on their 2012/13 decision dates, 211 consortia in all', () => {
     const waves = reform.filter((m) => m.kind === 'authorisation_wave');
@@ -151,17 +163,21 @@ describe('the recurring cycle (Process 4)', () => {
     });
   });
 
-  it('When a year with no configured allocation parameters comes round, then its announcement and switch are still in Q3 and on 1 April but are skipped with a reason, not run on an invented pot', () => {
-    const cycle = recurringMilestones(2013);
-    const announcement = byKey(cycle, 'announce-allocation:2014/15');
-    expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2013-12-18', quarter: 'Q3 2013/14' });
-    expect(announcement.allocation).toBeUndefined();
-    expect(announcement.skipReason).toContain('2014/15');
-    const switchToReal = byKey(cycle, 'switch-budgets:2014/15');
-    expect(switchToReal).toMatchObject({ dueOn: '2014-04-01', quarter: 'Q1 2014/15' });
-    expect(switchToReal.allocation).toBeUndefined();
-    expect(switchToReal.skipReason).toContain('2014/15');
-  });
+  it(
+    'When a year with no configured allocation parameters comes round, ' +
+      'then its announcement and switch are still in Q3 and on 1 April but are skipped with a reason, not run on an invented pot',
+    () => {
+      const cycle = recurringMilestones(2013);
+      const announcement = byKey(cycle, 'announce-allocation:2014/15');
+      expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2013-12-18', quarter: 'Q3 2013/14' });
+      expect(announcement.allocation).toBeUndefined();
+      expect(announcement.skipReason).toContain('2014/15');
+      const switchToReal = byKey(cycle, 'switch-budgets:2014/15');
+      expect(switchToReal).toMatchObject({ dueOn: '2014-04-01', quarter: 'Q1 2014/15' });
+      expect(switchToReal.allocation).toBeUndefined();
+      expect(switchToReal.skipReason).toContain('2014/15');
+    },
+  );
 
   it('When the policy moves the announcement day, then each year the announcement falls on that day of Q3', () => {
     const policy: TimetablePolicy = {
@@ -182,13 +198,17 @@ describe('the recurring cycle (Process 4)', () => {
     ).toThrow(RangeError);
   });
 
-  it('When the default policy is read, then announcements are on 18 December, a practice has 28 days to join a consortium, and consortia are e-mailed in batches', () => {
-    const policy = currentTimetablePolicy();
-    expect(policy.allocationAnnouncementMonthDay).toBe('12-18');
-    expect(policy.coverageJoinDays).toBe(28);
-    expect(policy.announcementBatchSize).toBeGreaterThan(0);
-    expect(policy.announcementBatchSize).toBeLessThan(211);
-  });
+  it(
+    'When the default policy is read, ' +
+      'then announcements are on 18 December, a practice has 28 days to join a consortium, and consortia are e-mailed in batches',
+    () => {
+      const policy = currentTimetablePolicy();
+      expect(policy.allocationAnnouncementMonthDay).toBe('12-18');
+      expect(policy.coverageJoinDays).toBe(28);
+      expect(policy.announcementBatchSize).toBeGreaterThan(0);
+      expect(policy.announcementBatchSize).toBeLessThan(211);
+    },
+  );
 });
 
 describe('the default timetable', () => {
@@ -220,12 +240,16 @@ describe('the default timetable', () => {
     }
   });
 
-  it('When the announcement and the authorisation waves are placed in order, then wave 1 (5 Dec) comes before the announcement (18 Dec) and wave 2 (18 Jan) after it', () => {
-    const keys = milestones.map((m) => m.key);
-    expect(keys.indexOf('authorisation-wave:1')).toBeLessThan(keys.indexOf('announce-allocation:2013/14'));
-    expect(keys.indexOf('announce-allocation:2013/14')).toBeLessThan(keys.indexOf('authorisation-wave:2'));
-    expect(keys.indexOf('authorisation-wave:4')).toBeLessThan(keys.indexOf('check-coverage:2013-04-01'));
-  });
+  it(
+    'When the announcement and the authorisation waves are placed in order, ' +
+      'then wave 1 (5 Dec) comes before the announcement (18 Dec) and wave 2 (18 Jan) after it',
+    () => {
+      const keys = milestones.map((m) => m.key);
+      expect(keys.indexOf('authorisation-wave:1')).toBeLessThan(keys.indexOf('announce-allocation:2013/14'));
+      expect(keys.indexOf('announce-allocation:2013/14')).toBeLessThan(keys.indexOf('authorisation-wave:2'));
+      expect(keys.indexOf('authorisation-wave:4')).toBeLessThan(keys.indexOf('check-coverage:2013-04-01'));
+    },
+  );
 });
 
 describe('sortMilestones', () => {

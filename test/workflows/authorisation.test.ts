@@ -606,253 +606,263 @@ describe('authorisation workflow', () => {
     expect(notices.map((n) => n.kind)).toContain('conditions_response_missed');
   });
 
-  it('When the calendar is offset to November 2012 (the demo), then the real 2012/13 dates are waited for: decided on 5 Dec 2012, established on 1 April 2013', async () => {
-    const taskQueue = 'wf-auth-simulated-calendar';
-    const result = await withWorker(taskQueue, async () => {
-      const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
-      const input: AuthorisationInput = {
-        ...(await inputFor('A07')),
-        waveSchedule: currentWaveSchedule(),
-        wave: 1,
-        clockOffsetMs,
-      };
-      const handle = await startAuthorisation(taskQueue, input);
-      await until(() => notices.some((n) => n.kind === 'wave_assigned'), 'the wave notice');
-      await handle.executeUpdate(submitAuthorisationApplication, {
-        args: [{ actor: consortiumOfficer('A07'), application }],
-      });
-      for (const step of EVIDENCE_STEPS)
-        await handle.executeUpdate(recordAssessmentStep, {
-          args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], new Set()) } }],
+  it(
+    'When the calendar is offset to November 2012 (the demo), ' +
+      'then the real 2012/13 dates are waited for: decided on 5 Dec 2012, established on 1 April 2013',
+    async () => {
+      const taskQueue = 'wf-auth-simulated-calendar';
+      const result = await withWorker(taskQueue, async () => {
+        const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
+        const input: AuthorisationInput = {
+          ...(await inputFor('A07')),
+          waveSchedule: currentWaveSchedule(),
+          wave: 1,
+          clockOffsetMs,
+        };
+        const handle = await startAuthorisation(taskQueue, input);
+        await until(() => notices.some((n) => n.kind === 'wave_assigned'), 'the wave notice');
+        await handle.executeUpdate(submitAuthorisationApplication, {
+          args: [{ actor: consortiumOfficer('A07'), application }],
         });
-      await handle.executeUpdate(recordAssessmentStep, {
-        args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
-      });
-      const assessed = await handle.executeUpdate(recordAssessmentStep, {
-        args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'none' } }],
-      });
-      expect(assessed.stage).toBe('awaiting_decision_date'); // 1 Nov 2012 is before wave 1's 5 Dec 2012
-      expect(assessed.startedAt.slice(0, 10)).toBe('2012-11-01');
-      const early = await rejection(
-        handle.executeUpdate(decideAuthorisation, {
+        for (const step of EVIDENCE_STEPS)
+          await handle.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], new Set()) } }],
+          });
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+        });
+        const assessed = await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'none' } }],
+        });
+        expect(assessed.stage).toBe('awaiting_decision_date'); // 1 Nov 2012 is before wave 1's 5 Dec 2012
+        expect(assessed.startedAt.slice(0, 10)).toBe('2012-11-01');
+        const early = await rejection(
+          handle.executeUpdate(decideAuthorisation, {
+            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
+          }),
+        );
+        expect(early).toBe('InvalidTransition');
+
+        await env.sleep(dayStart('2012-12-05') - clockOffsetMs - (await env.currentTimeMs()) + 60 * 60 * 1000);
+        await waitForStage(handle, 'awaiting_decision');
+        const decided = await handle.executeUpdate(decideAuthorisation, {
           args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
-        }),
-      );
-      expect(early).toBe('InvalidTransition');
-
-      await env.sleep(dayStart('2012-12-05') - clockOffsetMs - (await env.currentTimeMs()) + 60 * 60 * 1000);
-      await waitForStage(handle, 'awaiting_decision');
-      const decided = await handle.executeUpdate(decideAuthorisation, {
-        args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
-      });
-      const final: AuthorisationState = await handle.result(); // time skips to 1 April 2013
-      await recordHistory(handle, 'authorisation-simulated-calendar');
-      return { decided, final };
-    });
-    expect(result.decided.decision?.decidedAt.slice(0, 10)).toBe('2012-12-05');
-    expect(result.final.establishedOn).toBe('2013-04-01');
-    expect(result.final.closedAt?.slice(0, 10)).toBe('2013-04-01');
-    expect(stepNames()).toEqual([
-      'started',
-      'wave:1',
-      'application',
-      'desktop_review',
-      'stakeholder_survey',
-      'site_visit',
-      'moderation',
-      'conditions_panel',
-      'decision-day:1',
-      'decision',
-      'established',
-      'closed',
-    ]);
-  });
-
-  it('When updates come out of order, from the wrong role, after a step closed or with bad data, then they are rejected before they enter history', async () => {
-    const taskQueue = 'wf-auth-invalid';
-    await withWorker(taskQueue, async () => {
-      const input = await inputFor('A06');
-      const handle = await startAuthorisation(taskQueue, { ...input, wave: null });
-      await waitForStage(handle, 'awaiting_application');
-      const desktop = (results: CriterionResult[]) => ({
-        actor: officer,
-        record: { step: 'desktop_review' as const, summary: 'desktop', results },
-      });
-      const allDesktopMet = criteriaEvidencedBy('desktop_review', catalogue).map((c) => ({
-        criterionId: c.id,
-        met: true,
-      }));
-
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
-        'InvalidTransition',
-      ); // before the application
-      expect(
-        await rejection(
-          handle.executeUpdate(submitAuthorisationApplication, {
-            args: [{ actor: consortiumOfficer('B99'), application }],
-          }),
-        ),
-      ).toBe('Forbidden'); // another consortium
-      expect(
-        await rejection(
-          handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }),
-        ),
-      ).toBe('Forbidden');
-      expect(
-        await rejection(
-          handle.executeUpdate(submitAuthorisationApplication, {
-            args: [
-              {
-                actor: consortiumOfficer('A06'),
-                application: { ...application, evidence: [{ criterionId: '9.9Z', summary: 'x' }] },
-              },
-            ],
-          }),
-        ),
-      ).toBe('InvalidInput');
-      await handle.executeUpdate(submitAuthorisationApplication, {
-        args: [{ actor: consortiumOfficer('A06'), application }],
-      });
-      expect(
-        await rejection(
-          handle.executeUpdate(submitAuthorisationApplication, {
-            args: [{ actor: consortiumOfficer('A06'), application }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // twice
-
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, {
-            args: [{ ...desktop(allDesktopMet), actor: consortiumOfficer('A06') }],
-          }),
-        ),
-      ).toBe('Forbidden'); // wrong role
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, {
-            args: [{ actor: officer, record: { step: 'site_visit', summary: 'visit', results: [] } }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // out of order
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '2.4C', met: true }])] }),
-        ),
-      ).toBe('InvalidInput'); // not evidenced by a desktop review
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '9.9Z', met: true }])] }),
-        ),
-      ).toBe('InvalidInput');
-      await handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] });
-      expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
-        'InvalidTransition',
-      ); // after it closed
-
-      const recordedUnmet = new Set<string>();
-      for (const step of ['stakeholder_survey', 'site_visit'] as const)
-        await handle.executeUpdate(recordAssessmentStep, {
-          args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], recordedUnmet) } }],
         });
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, {
-            args: [{ actor: panel, record: { step: 'moderation', summary: 'm' } }],
-          }),
-        ),
-      ).toBe('Forbidden'); // moderation is the case officer's
-      await handle.executeUpdate(recordAssessmentStep, {
-        args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+        const final: AuthorisationState = await handle.result(); // time skips to 1 April 2013
+        await recordHistory(handle, 'authorisation-simulated-calendar');
+        return { decided, final };
       });
-      expect(
-        await rejection(
-          handle.executeUpdate(recordAssessmentStep, {
-            args: [{ actor: officer, record: { step: 'conditions_panel', summary: 'p' } }],
-          }),
-        ),
-      ).toBe('Forbidden'); // the panel's
-      await handle.executeUpdate(recordAssessmentStep, {
-        args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }],
+      expect(result.decided.decision?.decidedAt.slice(0, 10)).toBe('2012-12-05');
+      expect(result.final.establishedOn).toBe('2013-04-01');
+      expect(result.final.closedAt?.slice(0, 10)).toBe('2013-04-01');
+      expect(stepNames()).toEqual([
+        'started',
+        'wave:1',
+        'application',
+        'desktop_review',
+        'stakeholder_survey',
+        'site_visit',
+        'moderation',
+        'conditions_panel',
+        'decision-day:1',
+        'decision',
+        'established',
+        'closed',
+      ]);
+    },
+  );
+
+  it(
+    'When updates come out of order, from the wrong role, after a step closed or with bad data, ' +
+      'then they are rejected before they enter history',
+    async () => {
+      const taskQueue = 'wf-auth-invalid';
+      await withWorker(taskQueue, async () => {
+        const input = await inputFor('A06');
+        const handle = await startAuthorisation(taskQueue, { ...input, wave: null });
+        await waitForStage(handle, 'awaiting_application');
+        const desktop = (results: CriterionResult[]) => ({
+          actor: officer,
+          record: { step: 'desktop_review' as const, summary: 'desktop', results },
+        });
+        const allDesktopMet = criteriaEvidencedBy('desktop_review', catalogue).map((c) => ({
+          criterionId: c.id,
+          met: true,
+        }));
+
+        expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
+          'InvalidTransition',
+        ); // before the application
+        expect(
+          await rejection(
+            handle.executeUpdate(submitAuthorisationApplication, {
+              args: [{ actor: consortiumOfficer('B99'), application }],
+            }),
+          ),
+        ).toBe('Forbidden'); // another consortium
+        expect(
+          await rejection(
+            handle.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }),
+          ),
+        ).toBe('Forbidden');
+        expect(
+          await rejection(
+            handle.executeUpdate(submitAuthorisationApplication, {
+              args: [
+                {
+                  actor: consortiumOfficer('A06'),
+                  application: { ...application, evidence: [{ criterionId: '9.9Z', summary: 'x' }] },
+                },
+              ],
+            }),
+          ),
+        ).toBe('InvalidInput');
+        await handle.executeUpdate(submitAuthorisationApplication, {
+          args: [{ actor: consortiumOfficer('A06'), application }],
+        });
+        expect(
+          await rejection(
+            handle.executeUpdate(submitAuthorisationApplication, {
+              args: [{ actor: consortiumOfficer('A06'), application }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // twice
+
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, {
+              args: [{ ...desktop(allDesktopMet), actor: consortiumOfficer('A06') }],
+            }),
+          ),
+        ).toBe('Forbidden'); // wrong role
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, {
+              args: [{ actor: officer, record: { step: 'site_visit', summary: 'visit', results: [] } }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // out of order
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '2.4C', met: true }])] }),
+          ),
+        ).toBe('InvalidInput'); // not evidenced by a desktop review
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, { args: [desktop([{ criterionId: '9.9Z', met: true }])] }),
+          ),
+        ).toBe('InvalidInput');
+        await handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] });
+        expect(await rejection(handle.executeUpdate(recordAssessmentStep, { args: [desktop(allDesktopMet)] }))).toBe(
+          'InvalidTransition',
+        ); // after it closed
+
+        const recordedUnmet = new Set<string>();
+        for (const step of ['stakeholder_survey', 'site_visit'] as const)
+          await handle.executeUpdate(recordAssessmentStep, {
+            args: [{ actor: officer, record: { step, summary: step, results: stepResults(step, [], recordedUnmet) } }],
+          });
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, {
+              args: [{ actor: panel, record: { step: 'moderation', summary: 'm' } }],
+            }),
+          ),
+        ).toBe('Forbidden'); // moderation is the case officer's
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+        });
+        expect(
+          await rejection(
+            handle.executeUpdate(recordAssessmentStep, {
+              args: [{ actor: officer, record: { step: 'conditions_panel', summary: 'p' } }],
+            }),
+          ),
+        ).toBe('Forbidden'); // the panel's
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }],
+        });
+
+        expect(
+          await rejection(
+            handle.executeUpdate(respondToProposedConditions, {
+              args: [{ actor: consortiumOfficer('A06'), response: { accepts: true, comments: 'x' } }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // nothing proposed
+        expect(
+          await rejection(
+            handle.executeUpdate(decideAuthorisation, {
+              args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // no wave yet
+        expect(
+          await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: panel, wave: 1 }] })),
+        ).toBe('Forbidden');
+        expect(
+          await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 9 }] })),
+        ).toBe('InvalidInput');
+        await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] });
+        const reassigned = await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 2 }] });
+        expect(reassigned.wave).toEqual({ wave: 2, decisionDate: input.waveSchedule.waves[1]?.decisionDate });
+        expect(
+          await rejection(
+            handle.executeUpdate(decideAuthorisation, {
+              args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // before the decision date
+
+        await skipTo(input.waveSchedule.waves[1]?.decisionDate ?? '');
+        await waitForStage(handle, 'awaiting_decision');
+        expect(
+          await rejection(
+            handle.executeUpdate(decideAuthorisation, {
+              args: [{ actor: officer, decision: { outcome: 'authorised', reasons: 'met' } }],
+            }),
+          ),
+        ).toBe('Forbidden');
+        expect(
+          await rejection(
+            handle.executeUpdate(decideAuthorisation, {
+              args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'met' } }],
+            }),
+          ),
+        ).toBe('InvalidInput'); // no conditions
+        expect(
+          await rejection(
+            handle.executeUpdate(reviewAuthorisationCondition, {
+              args: [{ actor: officer, criterionId: '1.1A', review: { outcome: 'discharged', reason: 'x' } }],
+            }),
+          ),
+        ).toBe('InvalidTransition');
+        await handle.executeUpdate(decideAuthorisation, {
+          args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
+        });
+        expect(
+          await rejection(
+            handle.executeUpdate(decideAuthorisation, {
+              args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'again' } }],
+            }),
+          ),
+        ).toBe('InvalidTransition'); // after close
+        expect(
+          await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] })),
+        ).toBe('InvalidTransition');
+
+        const final: AuthorisationState = await handle.result();
+        expect(final.stage).toBe('closed');
+        await recordHistory(handle, 'authorisation-invalid-updates');
+        const history = await handle.fetchHistory();
+        const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+        // application, 4 assessment steps, the panel, two wave assignments, the decision
+        expect(accepted).toHaveLength(9);
       });
-
-      expect(
-        await rejection(
-          handle.executeUpdate(respondToProposedConditions, {
-            args: [{ actor: consortiumOfficer('A06'), response: { accepts: true, comments: 'x' } }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // nothing proposed
-      expect(
-        await rejection(
-          handle.executeUpdate(decideAuthorisation, {
-            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // no wave yet
-      expect(
-        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: panel, wave: 1 }] })),
-      ).toBe('Forbidden');
-      expect(
-        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 9 }] })),
-      ).toBe('InvalidInput');
-      await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] });
-      const reassigned = await handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 2 }] });
-      expect(reassigned.wave).toEqual({ wave: 2, decisionDate: input.waveSchedule.waves[1]?.decisionDate });
-      expect(
-        await rejection(
-          handle.executeUpdate(decideAuthorisation, {
-            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'met' } }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // before the decision date
-
-      await skipTo(input.waveSchedule.waves[1]?.decisionDate ?? '');
-      await waitForStage(handle, 'awaiting_decision');
-      expect(
-        await rejection(
-          handle.executeUpdate(decideAuthorisation, {
-            args: [{ actor: officer, decision: { outcome: 'authorised', reasons: 'met' } }],
-          }),
-        ),
-      ).toBe('Forbidden');
-      expect(
-        await rejection(
-          handle.executeUpdate(decideAuthorisation, {
-            args: [{ actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'met' } }],
-          }),
-        ),
-      ).toBe('InvalidInput'); // no conditions
-      expect(
-        await rejection(
-          handle.executeUpdate(reviewAuthorisationCondition, {
-            args: [{ actor: officer, criterionId: '1.1A', review: { outcome: 'discharged', reason: 'x' } }],
-          }),
-        ),
-      ).toBe('InvalidTransition');
-      await handle.executeUpdate(decideAuthorisation, {
-        args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'all met' } }],
-      });
-      expect(
-        await rejection(
-          handle.executeUpdate(decideAuthorisation, {
-            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'again' } }],
-          }),
-        ),
-      ).toBe('InvalidTransition'); // after close
-      expect(
-        await rejection(handle.executeUpdate(assignAuthorisationWave, { args: [{ actor: officer, wave: 1 }] })),
-      ).toBe('InvalidTransition');
-
-      const final: AuthorisationState = await handle.result();
-      expect(final.stage).toBe('closed');
-      await recordHistory(handle, 'authorisation-invalid-updates');
-      const history = await handle.fetchHistory();
-      const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
-      // application, 4 assessment steps, the panel, two wave assignments, the decision
-      expect(accepted).toHaveLength(9);
-    });
-    expect(steps.find((s) => s.step === 'wave:2')?.settleDeadlines).toEqual([{ step: 'wave:1', status: 'cancelled' }]);
-    expect(steps.filter((s) => s.step === 'decision')).toHaveLength(1);
-  });
+      expect(steps.find((s) => s.step === 'wave:2')?.settleDeadlines).toEqual([
+        { step: 'wave:1', status: 'cancelled' },
+      ]);
+      expect(steps.filter((s) => s.step === 'decision')).toHaveLength(1);
+    },
+  );
 });

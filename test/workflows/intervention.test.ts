@@ -205,219 +205,239 @@ async function climbToWithdrawal(handle: Handle, world: World) {
 }
 
 describe('intervention workflow (§5.18–5.20)', () => {
-  it('When the information deadline passes and the remedial plan is accepted and completed, then the case is remedied at the remedial stage and closes', async () => {
-    const { world, activities } = createWorld();
-    const taskQueue = 'wf-intervention-remedied';
-    const result = await withWorker(taskQueue, activities, async () => {
-      const handle = await env.client.workflow.start('intervention', {
-        taskQueue,
-        workflowId: 'intervention:T50:2013-01',
-        args: [inputFor()],
-      });
-      const opened = await roundIssued(handle, world, 'information_request');
-      expect(Date.parse(opened.dueAt ?? '') - Date.parse(opened.openedAt)).toBe(14 * DAY_MS);
+  it(
+    'When the information deadline passes and the remedial plan is accepted and completed, ' +
+      'then the case is remedied at the remedial stage and closes',
+    async () => {
+      const { world, activities } = createWorld();
+      const taskQueue = 'wf-intervention-remedied';
+      const result = await withWorker(taskQueue, activities, async () => {
+        const handle = await env.client.workflow.start('intervention', {
+          taskQueue,
+          workflowId: 'intervention:T50:2013-01',
+          args: [inputFor()],
+        });
+        const opened = await roundIssued(handle, world, 'information_request');
+        expect(Date.parse(opened.dueAt ?? '') - Date.parse(opened.openedAt)).toBe(14 * DAY_MS);
 
-      await env.sleep(15 * DAY_MS); // the 14-day information request passes unanswered
-      const remedial = await roundIssued(handle, world, 'remedial_action_notice');
-      expect(remedial.transitions[0]).toMatchObject({
-        from: 'information_request',
-        to: 'remedial_action_notice',
-        cause: 'deadline-missed',
-        rule: `${ladder.version}#information_request.escalate(deadline_missed)`,
-      });
-      const elapsed = Date.parse(remedial.transitions[0]?.at ?? '') - Date.parse(opened.openedAt);
-      expect(elapsed).toBeGreaterThanOrEqual(14 * DAY_MS);
-      expect(elapsed).toBeLessThan(15 * DAY_MS);
-      expect(Date.parse(remedial.dueAt ?? '') - Date.parse(remedial.transitions[0]?.at ?? '')).toBe(28 * DAY_MS);
+        await env.sleep(15 * DAY_MS); // the 14-day information request passes unanswered
+        const remedial = await roundIssued(handle, world, 'remedial_action_notice');
+        expect(remedial.transitions[0]).toMatchObject({
+          from: 'information_request',
+          to: 'remedial_action_notice',
+          cause: 'deadline-missed',
+          rule: `${ladder.version}#information_request.escalate(deadline_missed)`,
+        });
+        const elapsed = Date.parse(remedial.transitions[0]?.at ?? '') - Date.parse(opened.openedAt);
+        expect(elapsed).toBeGreaterThanOrEqual(14 * DAY_MS);
+        expect(elapsed).toBeLessThan(15 * DAY_MS);
+        expect(Date.parse(remedial.dueAt ?? '') - Date.parse(remedial.transitions[0]?.at ?? '')).toBe(28 * DAY_MS);
 
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [{ actor: consortium, respondsTo: 'remedial_action_notice', ...plan }],
+        await handle.executeUpdate(submitInterventionResponse, {
+          args: [{ actor: consortium, respondsTo: 'remedial_action_notice', ...plan }],
+        });
+        const monitoring = await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: officer, outcome: 'accept', reasons: 'credible and costed' }],
+        });
+        expect(monitoring.stage).toBe('monitoring');
+        await roundIssued(handle, world, 'monitoring');
+        await handle.executeUpdate(submitInterventionResponse, {
+          args: [{ actor: consortium, respondsTo: 'monitoring', kind: 'progress_report', body: 'month 9: on budget' }],
+        });
+        await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: officer, outcome: 'continue', reasons: 'one more quarter' }],
+        });
+        await roundIssued(handle, world, 'monitoring');
+        await handle.executeUpdate(submitInterventionResponse, {
+          args: [
+            { actor: consortium, respondsTo: 'monitoring', kind: 'progress_report', body: 'year end: break-even' },
+          ],
+        });
+        await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: officer, outcome: 'accept', reasons: 'plan complete; duty to break even met (§3.9)' }],
+        });
+        const final = (await handle.result()) as InterventionState;
+        await recordHistory(handle, 'intervention-remedied');
+        return final;
       });
-      const monitoring = await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: officer, outcome: 'accept', reasons: 'credible and costed' }],
-      });
-      expect(monitoring.stage).toBe('monitoring');
-      await roundIssued(handle, world, 'monitoring');
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [{ actor: consortium, respondsTo: 'monitoring', kind: 'progress_report', body: 'month 9: on budget' }],
-      });
-      await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: officer, outcome: 'continue', reasons: 'one more quarter' }],
-      });
-      await roundIssued(handle, world, 'monitoring');
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [{ actor: consortium, respondsTo: 'monitoring', kind: 'progress_report', body: 'year end: break-even' }],
-      });
-      await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: officer, outcome: 'accept', reasons: 'plan complete; duty to break even met (§3.9)' }],
-      });
-      const final = (await handle.result()) as InterventionState;
-      await recordHistory(handle, 'intervention-remedied');
-      return final;
-    });
-    expect(result.stage).toBe('closed');
-    expect(result.transitions.map((t) => `${t.from}>${t.to}`)).toEqual([
-      'information_request>remedial_action_notice',
-      'remedial_action_notice>monitoring',
-      'monitoring>closed',
-    ]);
-    expectLadderEdges(result);
-    expect(result.responses.map((r) => r.status)).toEqual(['accepted', 'noted', 'accepted']);
-    // Work queue: each round had a deadline owned by the consortium; the decision steps name the rule version.
-    expect(world.steps.filter((s) => s.dueAt).map((s) => s.owner)).toEqual([
-      'consortium_officer',
-      'consortium_officer',
-      'consortium_officer',
-      'consortium_officer',
-    ]);
-    expect(world.steps.find((s) => s.step.endsWith('deadline-missed:remedial_action_notice'))?.settleDeadlines).toEqual(
-      [{ step: '1:opened', status: 'missed' }],
-    );
-    for (const step of world.steps.filter((s) => s.decision)) expect(step.ruleVersion).toBe(ladder.version);
-    expect(world.steps.at(-1)).toMatchObject({ status: 'closed', stage: 'closed', actor: { id: officer.id } });
-    expect(world.triggers).toEqual(['1:opened']);
-    expect(world.responses.filter((r) => r.decision).map((r) => r.decision)).toEqual(['accepted', 'noted', 'accepted']);
-  });
+      expect(result.stage).toBe('closed');
+      expect(result.transitions.map((t) => `${t.from}>${t.to}`)).toEqual([
+        'information_request>remedial_action_notice',
+        'remedial_action_notice>monitoring',
+        'monitoring>closed',
+      ]);
+      expectLadderEdges(result);
+      expect(result.responses.map((r) => r.status)).toEqual(['accepted', 'noted', 'accepted']);
+      // Work queue: each round had a deadline owned by the consortium; the decision steps name the rule version.
+      expect(world.steps.filter((s) => s.dueAt).map((s) => s.owner)).toEqual([
+        'consortium_officer',
+        'consortium_officer',
+        'consortium_officer',
+        'consortium_officer',
+      ]);
+      expect(
+        world.steps.find((s) => s.step.endsWith('deadline-missed:remedial_action_notice'))?.settleDeadlines,
+      ).toEqual([{ step: '1:opened', status: 'missed' }]);
+      for (const step of world.steps.filter((s) => s.decision)) expect(step.ruleVersion).toBe(ladder.version);
+      expect(world.steps.at(-1)).toMatchObject({ status: 'closed', stage: 'closed', actor: { id: officer.id } });
+      expect(world.triggers).toEqual(['1:opened']);
+      expect(world.responses.filter((r) => r.decision).map((r) => r.decision)).toEqual([
+        'accepted',
+        'noted',
+        'accepted',
+      ]);
+    },
+  );
 
-  it('When every rung escalates (missed deadline, rejected plan, new trigger, missed deadline), then responsibilities are withdrawn to the Board and later restored, and the case closes', async () => {
-    const { world, activities } = createWorld();
-    const taskQueue = 'wf-intervention-full-ladder';
-    const result = await withWorker(taskQueue, activities, async () => {
-      const handle = await env.client.workflow.start('intervention', {
-        taskQueue,
-        workflowId: 'intervention:T50:2013-02',
-        args: [inputFor()],
-      });
-      await roundIssued(handle, world, 'information_request');
-      await env.sleep(15 * DAY_MS);
-      await roundIssued(handle, world, 'remedial_action_notice');
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [{ actor: consortium, respondsTo: 'remedial_action_notice', ...plan }],
-      });
-      await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: officer, outcome: 'reject', reasons: 'savings not evidenced' }],
-      });
-      await roundIssued(handle, world, 'conditions');
-      await handle.executeUpdate(raiseInterventionTrigger, {
-        args: [
-          {
-            actor: panel,
-            trigger: {
-              type: 'statutory_duty_failure',
-              evidence: 'no patient involvement in the 2013/14 plan',
-              rule: '§5.14 duty of patient involvement',
+  it(
+    'When every rung escalates (missed deadline, rejected plan, new trigger, missed deadline), ' +
+      'then responsibilities are withdrawn to the Board and later restored, and the case closes',
+    async () => {
+      const { world, activities } = createWorld();
+      const taskQueue = 'wf-intervention-full-ladder';
+      const result = await withWorker(taskQueue, activities, async () => {
+        const handle = await env.client.workflow.start('intervention', {
+          taskQueue,
+          workflowId: 'intervention:T50:2013-02',
+          args: [inputFor()],
+        });
+        await roundIssued(handle, world, 'information_request');
+        await env.sleep(15 * DAY_MS);
+        await roundIssued(handle, world, 'remedial_action_notice');
+        await handle.executeUpdate(submitInterventionResponse, {
+          args: [{ actor: consortium, respondsTo: 'remedial_action_notice', ...plan }],
+        });
+        await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: officer, outcome: 'reject', reasons: 'savings not evidenced' }],
+        });
+        await roundIssued(handle, world, 'conditions');
+        await handle.executeUpdate(raiseInterventionTrigger, {
+          args: [
+            {
+              actor: panel,
+              trigger: {
+                type: 'statutory_duty_failure',
+                evidence: 'no patient involvement in the 2013/14 plan',
+                rule: '§5.14 duty of patient involvement',
+              },
             },
-          },
-        ],
-      });
-      await roundIssued(handle, world, 'directions');
-      await env.sleep(29 * DAY_MS);
-      await roundIssued(handle, world, 'withdrawal');
+          ],
+        });
+        await roundIssued(handle, world, 'directions');
+        await env.sleep(29 * DAY_MS);
+        await roundIssued(handle, world, 'withdrawal');
 
-      // §5.18: withdrawal names the responsibilities and their share of the budget; the Board must accept.
-      const consortiumMayNot = await rejection(
-        handle.executeUpdate(decideWithdrawal, {
+        // §5.18: withdrawal names the responsibilities and their share of the budget; the Board must accept.
+        const consortiumMayNot = await rejection(
+          handle.executeUpdate(decideWithdrawal, {
+            args: [
+              {
+                actor: consortium,
+                lines: [{ serviceLine: 'urgent-care', budgetSharePence: 1 }],
+                receiver: BOARD,
+                reasons: 'x',
+              },
+            ],
+          }),
+        );
+        expect(consortiumMayNot).toBe('Forbidden');
+        await handle.executeUpdate(decideWithdrawal, {
+          args: [
+            {
+              actor: panel,
+              lines: [
+                { serviceLine: 'urgent-care', budgetSharePence: 18_250_000_00 },
+                { serviceLine: 'mental-health', budgetSharePence: 12_100_000_00 },
+              ],
+              receiver: BOARD,
+              reasons: 'directions not complied with',
+            },
+          ],
+        });
+        await handle.executeUpdate(answerTransferRequest, {
+          args: [
+            {
+              actor: panel,
+              accept: true,
+              capacity: 'area team commissioning support unit',
+              willingness: 'willing for 12 months',
+              reasons: 'the Board takes over',
+            },
+          ],
+        });
+        const inEffect = await waitFor(handle, 'withdrawal in effect', (s) => s.withdrawal.phase === 'in_effect');
+        expect(inEffect.ledger.entries.filter((e) => e.holder === BOARD).map((e) => e.serviceLine)).toEqual([
+          'urgent-care',
+          'mental-health',
+        ]);
+
+        await handle.executeUpdate(submitInterventionResponse, {
           args: [
             {
               actor: consortium,
-              lines: [{ serviceLine: 'urgent-care', budgetSharePence: 1 }],
-              receiver: BOARD,
-              reasons: 'x',
+              respondsTo: 'withdrawal',
+              kind: 'evidence',
+              body: 'new accountable officer; recovery on track',
             },
           ],
-        }),
-      );
-      expect(consortiumMayNot).toBe('Forbidden');
-      await handle.executeUpdate(decideWithdrawal, {
-        args: [
-          {
-            actor: panel,
-            lines: [
-              { serviceLine: 'urgent-care', budgetSharePence: 18_250_000_00 },
-              { serviceLine: 'mental-health', budgetSharePence: 12_100_000_00 },
-            ],
-            receiver: BOARD,
-            reasons: 'directions not complied with',
-          },
-        ],
+        });
+        await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: panel, outcome: 'accept', reasons: 'the failure is fixed' }],
+        });
+        await roundIssued(handle, world, 'restoration');
+        await handle.executeUpdate(submitInterventionResponse, {
+          args: [{ actor: consortium, respondsTo: 'restoration', kind: 'evidence', body: 'ready to take them back' }],
+        });
+        const notYet = await rejection(
+          handle.executeUpdate(decideInterventionResponse, {
+            args: [{ actor: panel, outcome: 'accept', reasons: 'close' }],
+          }),
+        );
+        expect(notYet).toBe('InvalidTransition'); // two lines are still with the Board
+        await handle.executeUpdate(restoreResponsibilities, {
+          args: [{ actor: panel, reasons: 'capability restored' }],
+        });
+        await waitFor(
+          handle,
+          'restored',
+          (s) => s.transfer === null && s.ledger.entries.every((e) => e.holder === HOME),
+        );
+        await handle.executeUpdate(decideInterventionResponse, {
+          args: [{ actor: panel, outcome: 'accept', reasons: 'all responsibilities restored' }],
+        });
+        const final = (await handle.result()) as InterventionState;
+        await recordHistory(handle, 'intervention-full-ladder');
+        return final;
       });
-      await handle.executeUpdate(answerTransferRequest, {
-        args: [
-          {
-            actor: panel,
-            accept: true,
-            capacity: 'area team commissioning support unit',
-            willingness: 'willing for 12 months',
-            reasons: 'the Board takes over',
-          },
-        ],
-      });
-      const inEffect = await waitFor(handle, 'withdrawal in effect', (s) => s.withdrawal.phase === 'in_effect');
-      expect(inEffect.ledger.entries.filter((e) => e.holder === BOARD).map((e) => e.serviceLine)).toEqual([
-        'urgent-care',
-        'mental-health',
+      expect(result.transitions.map((t) => t.to)).toEqual([
+        'remedial_action_notice',
+        'conditions',
+        'directions',
+        'withdrawal',
+        'restoration',
+        'closed',
       ]);
-
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [
-          {
-            actor: consortium,
-            respondsTo: 'withdrawal',
-            kind: 'evidence',
-            body: 'new accountable officer; recovery on track',
-          },
-        ],
-      });
-      await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: panel, outcome: 'accept', reasons: 'the failure is fixed' }],
-      });
-      await roundIssued(handle, world, 'restoration');
-      await handle.executeUpdate(submitInterventionResponse, {
-        args: [{ actor: consortium, respondsTo: 'restoration', kind: 'evidence', body: 'ready to take them back' }],
-      });
-      const notYet = await rejection(
-        handle.executeUpdate(decideInterventionResponse, {
-          args: [{ actor: panel, outcome: 'accept', reasons: 'close' }],
-        }),
-      );
-      expect(notYet).toBe('InvalidTransition'); // two lines are still with the Board
-      await handle.executeUpdate(restoreResponsibilities, { args: [{ actor: panel, reasons: 'capability restored' }] });
-      await waitFor(handle, 'restored', (s) => s.transfer === null && s.ledger.entries.every((e) => e.holder === HOME));
-      await handle.executeUpdate(decideInterventionResponse, {
-        args: [{ actor: panel, outcome: 'accept', reasons: 'all responsibilities restored' }],
-      });
-      const final = (await handle.result()) as InterventionState;
-      await recordHistory(handle, 'intervention-full-ladder');
-      return final;
-    });
-    expect(result.transitions.map((t) => t.to)).toEqual([
-      'remedial_action_notice',
-      'conditions',
-      'directions',
-      'withdrawal',
-      'restoration',
-      'closed',
-    ]);
-    expect(result.transitions.map((t) => t.cause)).toEqual([
-      'deadline-missed',
-      'rejected',
-      'new-trigger',
-      'deadline-missed',
-      'accepted',
-      'accepted',
-    ]);
-    expectLadderEdges(result);
-    expect(result.ledger.entries.every((e) => e.holder === HOME)).toBe(true);
-    expect(world.moves.map((m) => `${m.move.serviceLine}:${m.move.from}>${m.move.to}`)).toEqual([
-      'urgent-care:T50>BOARD',
-      'mental-health:T50>BOARD',
-      'urgent-care:BOARD>T50',
-      'mental-health:BOARD>T50',
-    ]);
-    for (const snapshot of world.snapshots) expect([...snapshot.keys()].sort()).toEqual([...LINES].sort());
-    expect(world.receivers).toEqual([BOARD]);
-    expect(world.triggers).toHaveLength(2);
-  });
+      expect(result.transitions.map((t) => t.cause)).toEqual([
+        'deadline-missed',
+        'rejected',
+        'new-trigger',
+        'deadline-missed',
+        'accepted',
+        'accepted',
+      ]);
+      expectLadderEdges(result);
+      expect(result.ledger.entries.every((e) => e.holder === HOME)).toBe(true);
+      expect(world.moves.map((m) => `${m.move.serviceLine}:${m.move.from}>${m.move.to}`)).toEqual([
+        'urgent-care:T50>BOARD',
+        'mental-health:T50>BOARD',
+        'urgent-care:BOARD>T50',
+        'mental-health:BOARD>T50',
+      ]);
+      for (const snapshot of world.snapshots) expect([...snapshot.keys()].sort()).toEqual([...LINES].sort());
+      expect(world.receivers).toEqual([BOARD]);
+      expect(world.triggers).toHaveLength(2);
+    },
+  );
 
   it('When the first third party refuses, then it cannot be chosen again and another that accepts takes the responsibilities', async () => {
     const { world, activities } = createWorld();
@@ -675,151 +695,159 @@ describe('intervention workflow (§5.18–5.20)', () => {
 });
 
 describe('property: the intervention workflow under arbitrary human steps', () => {
-  it('When any sequence of responses, decisions, triggers, de-escalations, withdrawals, answers and restorations reaches the running workflow, then each line has one holder and every stage move is a ladder edge', async () => {
-    const { world, activities } = createWorld('community');
-    const taskQueue = 'wf-intervention-property';
-    type Step = { name: string; send: (h: Handle, s: InterventionState, n: number) => Promise<unknown> };
-    const steps: Step[] = [
-      {
-        name: 'respond',
-        send: (h, s) =>
-          h.executeUpdate(submitInterventionResponse, {
-            args: [{ actor: consortium, respondsTo: s.stage, kind: 'evidence', body: 'evidence' }],
-          }),
-      },
-      {
-        name: 'accept',
-        send: (h, s) =>
-          h.executeUpdate(decideInterventionResponse, {
-            args: [
-              {
-                actor:
-                  s.stage === 'information_request' || s.stage === 'remedial_action_notice' || s.stage === 'monitoring'
-                    ? officer
-                    : panel,
-                outcome: 'accept',
-                reasons: 'ok',
-              },
-            ],
-          }),
-      },
-      {
-        name: 'reject',
-        send: (h, s) =>
-          h.executeUpdate(decideInterventionResponse, {
-            args: [
-              {
-                actor:
-                  s.stage === 'directions' || s.stage === 'withdrawal' || s.stage === 'restoration' ? panel : officer,
-                outcome: 'reject',
-                reasons: 'no',
-              },
-            ],
-          }),
-      },
-      {
-        name: 'trigger',
-        send: (h) =>
-          h.executeUpdate(raiseInterventionTrigger, {
-            args: [{ actor: panel, trigger: { type: 'systemic_failure', evidence: 'e', rule: 'r' } }],
-          }),
-      },
-      {
-        name: 'de-escalate',
-        send: (h, s) =>
-          h.executeUpdate(deEscalateIntervention, {
-            args: [
-              {
-                actor:
-                  s.stage === 'information_request' || s.stage === 'remedial_action_notice' || s.stage === 'monitoring'
-                    ? officer
-                    : panel,
-                reasons: 'better',
-              },
-            ],
-          }),
-      },
-      {
-        name: 'withdraw',
-        send: (h, _s, n) =>
-          h.executeUpdate(decideWithdrawal, {
-            args: [
-              {
-                actor: panel,
-                lines: [['elective'], ['urgent-care', 'community'], ['mental-health', 'urgent-care', 'elective']][
-                  n
-                ]!.map((serviceLine) => ({ serviceLine, budgetSharePence: 1 })),
-                receiver: BOARD,
-                reasons: 'w',
-              },
-            ],
-          }),
-      },
-      {
-        name: 'answer',
-        send: (h) =>
-          h.executeUpdate(answerTransferRequest, {
-            args: [{ actor: panel, accept: true, capacity: 'c', willingness: 'w', reasons: 'r' }],
-          }),
-      },
-      {
-        name: 'restore',
-        send: (h) => h.executeUpdate(restoreResponsibilities, { args: [{ actor: panel, reasons: 'r' }] }),
-      },
-      { name: 'wait-deadline', send: () => env.sleep(31 * DAY_MS) },
-    ];
-    // Weighted towards what climbs the ladder and moves responsibilities, so runs reach withdrawal (counted below).
-    const weights: Record<string, number> = { trigger: 5, withdraw: 4, answer: 4, restore: 2, accept: 2 };
-    const pickArbitrary = fc.oneof(
-      ...steps.map((step, index) => ({ weight: weights[step.name] ?? 1, arbitrary: fc.constant(index) })),
-    );
-    let run = 0;
-    let withdrawn = 0;
-    await withWorker(taskQueue, activities, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.tuple(pickArbitrary, fc.nat({ max: 2 })), { minLength: 5, maxLength: 30 }),
-          async (picks) => {
-            run += 1;
-            world.holders = new Map(LINES.map((l) => [l, HOME]));
-            const handle = await env.client.workflow.start('intervention', {
-              taskQueue,
-              workflowId: `intervention:T50:prop-${run}`,
-              args: [inputFor()],
-            });
-            let state = await roundIssued(handle, world, 'information_request');
-            for (const [pick, n] of picks) {
-              const step = steps[pick] as Step;
-              // Refusals are part of the property: a refused step must change nothing.
-              const before = await handle.query(interventionState);
-              const refused = await step.send(handle, before, n).then(
-                () => false,
-                (e: unknown) => e instanceof WorkflowUpdateFailedError,
-              );
-              state = await quiet(handle);
-              // A refused step changes nothing; only a deadline timer firing meanwhile may move the case.
-              if (refused)
-                expect(
-                  state.transitions.slice(before.transitions.length).every((t) => t.cause === 'deadline-missed'),
-                ).toBe(true);
-              for (const entry of state.ledger.entries)
-                expect(world.holders.get(entry.serviceLine), entry.serviceLine).toBe(entry.holder);
-              if (state.ledger.entries.some((e) => e.holder !== e.home)) withdrawn += 1;
-              if (state.stage === 'closed') break;
-            }
-            expectLadderEdges(state);
-            expect(state.ledger.entries.map((e) => e.serviceLine).sort()).toEqual([...LINES].sort());
-            if (state.stage !== 'withdrawal' && state.stage !== 'restoration')
-              expect(state.ledger.entries.every((e) => e.holder === e.home)).toBe(true);
-            for (const snapshot of world.snapshots) expect([...snapshot.keys()].sort()).toEqual([...LINES].sort());
-            await handle.terminate('property run over').catch(() => undefined);
-          },
-        ),
-        { numRuns: 12, seed: 5 },
+  it(
+    'When any sequence of responses, decisions, triggers, de-escalations, withdrawals, answers and restorations reaches the running workflow, ' +
+      'then each line has one holder and every stage move is a ladder edge',
+    async () => {
+      const { world, activities } = createWorld('community');
+      const taskQueue = 'wf-intervention-property';
+      type Step = { name: string; send: (h: Handle, s: InterventionState, n: number) => Promise<unknown> };
+      const steps: Step[] = [
+        {
+          name: 'respond',
+          send: (h, s) =>
+            h.executeUpdate(submitInterventionResponse, {
+              args: [{ actor: consortium, respondsTo: s.stage, kind: 'evidence', body: 'evidence' }],
+            }),
+        },
+        {
+          name: 'accept',
+          send: (h, s) =>
+            h.executeUpdate(decideInterventionResponse, {
+              args: [
+                {
+                  actor:
+                    s.stage === 'information_request' ||
+                    s.stage === 'remedial_action_notice' ||
+                    s.stage === 'monitoring'
+                      ? officer
+                      : panel,
+                  outcome: 'accept',
+                  reasons: 'ok',
+                },
+              ],
+            }),
+        },
+        {
+          name: 'reject',
+          send: (h, s) =>
+            h.executeUpdate(decideInterventionResponse, {
+              args: [
+                {
+                  actor:
+                    s.stage === 'directions' || s.stage === 'withdrawal' || s.stage === 'restoration' ? panel : officer,
+                  outcome: 'reject',
+                  reasons: 'no',
+                },
+              ],
+            }),
+        },
+        {
+          name: 'trigger',
+          send: (h) =>
+            h.executeUpdate(raiseInterventionTrigger, {
+              args: [{ actor: panel, trigger: { type: 'systemic_failure', evidence: 'e', rule: 'r' } }],
+            }),
+        },
+        {
+          name: 'de-escalate',
+          send: (h, s) =>
+            h.executeUpdate(deEscalateIntervention, {
+              args: [
+                {
+                  actor:
+                    s.stage === 'information_request' ||
+                    s.stage === 'remedial_action_notice' ||
+                    s.stage === 'monitoring'
+                      ? officer
+                      : panel,
+                  reasons: 'better',
+                },
+              ],
+            }),
+        },
+        {
+          name: 'withdraw',
+          send: (h, _s, n) =>
+            h.executeUpdate(decideWithdrawal, {
+              args: [
+                {
+                  actor: panel,
+                  lines: [['elective'], ['urgent-care', 'community'], ['mental-health', 'urgent-care', 'elective']][
+                    n
+                  ]!.map((serviceLine) => ({ serviceLine, budgetSharePence: 1 })),
+                  receiver: BOARD,
+                  reasons: 'w',
+                },
+              ],
+            }),
+        },
+        {
+          name: 'answer',
+          send: (h) =>
+            h.executeUpdate(answerTransferRequest, {
+              args: [{ actor: panel, accept: true, capacity: 'c', willingness: 'w', reasons: 'r' }],
+            }),
+        },
+        {
+          name: 'restore',
+          send: (h) => h.executeUpdate(restoreResponsibilities, { args: [{ actor: panel, reasons: 'r' }] }),
+        },
+        { name: 'wait-deadline', send: () => env.sleep(31 * DAY_MS) },
+      ];
+      // Weighted towards what climbs the ladder and moves responsibilities, so runs reach withdrawal (counted below).
+      const weights: Record<string, number> = { trigger: 5, withdraw: 4, answer: 4, restore: 2, accept: 2 };
+      const pickArbitrary = fc.oneof(
+        ...steps.map((step, index) => ({ weight: weights[step.name] ?? 1, arbitrary: fc.constant(index) })),
       );
-    });
-    expect(withdrawn).toBeGreaterThan(0);
-  });
+      let run = 0;
+      let withdrawn = 0;
+      await withWorker(taskQueue, activities, async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.tuple(pickArbitrary, fc.nat({ max: 2 })), { minLength: 5, maxLength: 30 }),
+            async (picks) => {
+              run += 1;
+              world.holders = new Map(LINES.map((l) => [l, HOME]));
+              const handle = await env.client.workflow.start('intervention', {
+                taskQueue,
+                workflowId: `intervention:T50:prop-${run}`,
+                args: [inputFor()],
+              });
+              let state = await roundIssued(handle, world, 'information_request');
+              for (const [pick, n] of picks) {
+                const step = steps[pick] as Step;
+                // Refusals are part of the property: a refused step must change nothing.
+                const before = await handle.query(interventionState);
+                const refused = await step.send(handle, before, n).then(
+                  () => false,
+                  (e: unknown) => e instanceof WorkflowUpdateFailedError,
+                );
+                state = await quiet(handle);
+                // A refused step changes nothing; only a deadline timer firing meanwhile may move the case.
+                if (refused)
+                  expect(
+                    state.transitions.slice(before.transitions.length).every((t) => t.cause === 'deadline-missed'),
+                  ).toBe(true);
+                for (const entry of state.ledger.entries)
+                  expect(world.holders.get(entry.serviceLine), entry.serviceLine).toBe(entry.holder);
+                if (state.ledger.entries.some((e) => e.holder !== e.home)) withdrawn += 1;
+                if (state.stage === 'closed') break;
+              }
+              expectLadderEdges(state);
+              expect(state.ledger.entries.map((e) => e.serviceLine).sort()).toEqual([...LINES].sort());
+              if (state.stage !== 'withdrawal' && state.stage !== 'restoration')
+                expect(state.ledger.entries.every((e) => e.holder === e.home)).toBe(true);
+              for (const snapshot of world.snapshots) expect([...snapshot.keys()].sort()).toEqual([...LINES].sort());
+              await handle.terminate('property run over').catch(() => undefined);
+            },
+          ),
+          { numRuns: 12, seed: 5 },
+        );
+      });
+      expect(withdrawn).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('practiceConcern workflow (§5.21)', () => {
@@ -868,50 +896,54 @@ describe('practiceConcern workflow (§5.21)', () => {
     });
   });
 
-  it('When the concern is unresolved at the 90-day deadline, then it escalates to the Board as a primary-care contract concern, which a case officer decides', async () => {
-    const { world, activities } = createWorld();
-    const taskQueue = 'wf-practice-escalated';
-    const state = await withWorker(taskQueue, activities, async () => {
-      const handle = await env.client.workflow.start('practiceConcern', {
-        taskQueue,
-        workflowId: 'practice-concern:A81002:2013-07',
-        args: [input('A81002')],
+  it(
+    'When the concern is unresolved at the 90-day deadline, ' +
+      'then it escalates to the Board as a primary-care contract concern, which a case officer decides',
+    async () => {
+      const { world, activities } = createWorld();
+      const taskQueue = 'wf-practice-escalated';
+      const state = await withWorker(taskQueue, activities, async () => {
+        const handle = await env.client.workflow.start('practiceConcern', {
+          taskQueue,
+          workflowId: 'practice-concern:A81002:2013-07',
+          args: [input('A81002')],
+        });
+        await env.sleep(91 * DAY_MS);
+        for (let i = 0; i < 100 && (await handle.query(practiceConcernState)).stage !== 'contract_concern'; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(
+          await rejection(
+            handle.executeUpdate(resolvePracticeConcern, { args: [{ actor: consortium, note: 'too late' }] }),
+          ),
+        ).toBe('InvalidTransition');
+        expect(
+          await rejection(
+            handle.executeUpdate(decidePracticeConcern, {
+              args: [{ actor: consortium, outcome: 'resolved', reasons: 'x' }],
+            }),
+          ),
+        ).toBe('Forbidden');
+        await handle.executeUpdate(decidePracticeConcern, {
+          args: [{ actor: officer, outcome: 'contract_action', reasons: 'remedial notice under the GMS contract' }],
+        });
+        const result = (await handle.result()) as PracticeConcernState;
+        await recordHistory(handle, 'practiceConcern-escalated');
+        return result;
       });
-      await env.sleep(91 * DAY_MS);
-      for (let i = 0; i < 100 && (await handle.query(practiceConcernState)).stage !== 'contract_concern'; i++)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(
-        await rejection(
-          handle.executeUpdate(resolvePracticeConcern, { args: [{ actor: consortium, note: 'too late' }] }),
-        ),
-      ).toBe('InvalidTransition');
-      expect(
-        await rejection(
-          handle.executeUpdate(decidePracticeConcern, {
-            args: [{ actor: consortium, outcome: 'resolved', reasons: 'x' }],
-          }),
-        ),
-      ).toBe('Forbidden');
-      await handle.executeUpdate(decidePracticeConcern, {
-        args: [{ actor: officer, outcome: 'contract_action', reasons: 'remedial notice under the GMS contract' }],
+      expect(state.stage).toBe('closed_by_board');
+      const escalatedAfter = Date.parse(state.escalatedAt ?? '') - Date.parse(state.openedAt);
+      expect(escalatedAfter).toBeGreaterThanOrEqual(90 * DAY_MS);
+      expect(escalatedAfter).toBeLessThan(91 * DAY_MS);
+      expect(world.steps.map((s) => s.action)).toEqual([
+        'practice_concern.opened',
+        'practice_concern.escalated_to_board',
+        'practice_concern.board_contract_action',
+      ]);
+      expect(world.steps[1]).toMatchObject({
+        owner: 'case_officer',
+        settleDeadlines: [{ step: 'opened', status: 'missed' }],
       });
-      const result = (await handle.result()) as PracticeConcernState;
-      await recordHistory(handle, 'practiceConcern-escalated');
-      return result;
-    });
-    expect(state.stage).toBe('closed_by_board');
-    const escalatedAfter = Date.parse(state.escalatedAt ?? '') - Date.parse(state.openedAt);
-    expect(escalatedAfter).toBeGreaterThanOrEqual(90 * DAY_MS);
-    expect(escalatedAfter).toBeLessThan(91 * DAY_MS);
-    expect(world.steps.map((s) => s.action)).toEqual([
-      'practice_concern.opened',
-      'practice_concern.escalated_to_board',
-      'practice_concern.board_contract_action',
-    ]);
-    expect(world.steps[1]).toMatchObject({
-      owner: 'case_officer',
-      settleDeadlines: [{ step: 'opened', status: 'missed' }],
-    });
-    expect(world.notices).toEqual(['practice-concern:A81002:2013-07:escalated']);
-  });
+      expect(world.notices).toEqual(['practice-concern:A81002:2013-07:escalated']);
+    },
+  );
 });

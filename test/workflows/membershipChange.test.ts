@@ -109,30 +109,34 @@ const addDays = (date: string, days: number) =>
 const failureType = (error: unknown) => ((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 
 describe('membershipChange workflow', () => {
-  it('When a practice asks to move, then the case, the request and a notice to each consortium are recorded in that order, with a 28-day decision deadline', async () => {
-    await run('wf-mc-requested', 'M00001', async (handle) => {
-      const state = await handle.query(membershipChangeState);
-      const allowed = Date.parse(state.decisionDueAt) - Date.parse(`${state.requestedOn}T00:00:00Z`);
-      expect(allowed).toBeGreaterThanOrEqual(MEMBERSHIP_DECISION_DAYS * DAY_MS);
-      expect(allowed).toBeLessThan((MEMBERSHIP_DECISION_DAYS + 1) * DAY_MS);
-      expect(calls.map((c) => c.name)).toEqual([
-        'recordCaseStep',
-        'recordMembershipChangeRequest',
-        'issueNotice',
-        'issueNotice',
-      ]);
-      expect(called('recordCaseStep')[0]).toMatchObject({
-        opening: { kind: 'membership_change', consortiumCode: '00D', practiceCode: 'M00001' },
-        step: { step: 'requested', owner: 'case_officer', dueAt: state.decisionDueAt, actor: { id: 'co-00C' } },
+  it(
+    'When a practice asks to move, ' +
+      'then the case, the request and a notice to each consortium are recorded in that order, with a 28-day decision deadline',
+    async () => {
+      await run('wf-mc-requested', 'M00001', async (handle) => {
+        const state = await handle.query(membershipChangeState);
+        const allowed = Date.parse(state.decisionDueAt) - Date.parse(`${state.requestedOn}T00:00:00Z`);
+        expect(allowed).toBeGreaterThanOrEqual(MEMBERSHIP_DECISION_DAYS * DAY_MS);
+        expect(allowed).toBeLessThan((MEMBERSHIP_DECISION_DAYS + 1) * DAY_MS);
+        expect(calls.map((c) => c.name)).toEqual([
+          'recordCaseStep',
+          'recordMembershipChangeRequest',
+          'issueNotice',
+          'issueNotice',
+        ]);
+        expect(called('recordCaseStep')[0]).toMatchObject({
+          opening: { kind: 'membership_change', consortiumCode: '00D', practiceCode: 'M00001' },
+          step: { step: 'requested', owner: 'case_officer', dueAt: state.decisionDueAt, actor: { id: 'co-00C' } },
+        });
+        expect(
+          called('issueNotice')
+            .map((n) => n.consortiumCode)
+            .sort(),
+        ).toEqual(['00C', '00D']);
+        await handle.terminate('test over');
       });
-      expect(
-        called('issueNotice')
-          .map((n) => n.consortiumCode)
-          .sort(),
-      ).toEqual(['00C', '00D']);
-      await handle.terminate('test over');
-    });
-  });
+    },
+  );
 
   it('When a case officer of either area team approves it effective today, then the move takes effect at once and both consortia are told', async () => {
     const state = await run('wf-mc-approved', 'M00002', async (handle) => {
@@ -232,38 +236,42 @@ describe('membershipChange workflow', () => {
     expect(called('issueNotice').filter((n) => n.kind === 'membership_change_rejected')).toHaveLength(2);
   });
 
-  it('When the decision comes from the wrong role or scope, without a valid date, or twice, then the validator refuses it before it enters history', async () => {
-    await run('wf-mc-invalid', 'M00005', async (handle) => {
-      const { requestedOn } = await handle.query(membershipChangeState);
-      const refuse = (decision: MembershipChangeDecision) =>
-        handle.executeUpdate(decideMembershipChange, { args: [decision] }).then(() => undefined, failureType);
-      expect(
-        await refuse({
-          actor: { id: 'co', role: 'consortium_officer', areaTeams: [] },
-          outcome: 'approved',
-          effectiveFrom: requestedOn,
-        }),
-      ).toBe('Forbidden');
-      expect(await refuse({ actor: officer(['E39000099']), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
-        'Forbidden',
-      );
-      expect(await refuse({ actor: officer(), outcome: 'approved' })).toBe('InvalidInput');
-      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, -1) })).toBe(
-        'InvalidInput',
-      );
-      expect((await handle.query(membershipChangeState)).stage).toBe('awaiting_decision');
+  it(
+    'When the decision comes from the wrong role or scope, without a valid date, or twice, ' +
+      'then the validator refuses it before it enters history',
+    async () => {
+      await run('wf-mc-invalid', 'M00005', async (handle) => {
+        const { requestedOn } = await handle.query(membershipChangeState);
+        const refuse = (decision: MembershipChangeDecision) =>
+          handle.executeUpdate(decideMembershipChange, { args: [decision] }).then(() => undefined, failureType);
+        expect(
+          await refuse({
+            actor: { id: 'co', role: 'consortium_officer', areaTeams: [] },
+            outcome: 'approved',
+            effectiveFrom: requestedOn,
+          }),
+        ).toBe('Forbidden');
+        expect(await refuse({ actor: officer(['E39000099']), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
+          'Forbidden',
+        );
+        expect(await refuse({ actor: officer(), outcome: 'approved' })).toBe('InvalidInput');
+        expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: addDays(requestedOn, -1) })).toBe(
+          'InvalidInput',
+        );
+        expect((await handle.query(membershipChangeState)).stage).toBe('awaiting_decision');
 
-      await handle.executeUpdate(decideMembershipChange, {
-        args: [{ actor: { id: 'admin-1', role: 'admin', areaTeams: [] }, outcome: 'rejected' }],
+        await handle.executeUpdate(decideMembershipChange, {
+          args: [{ actor: { id: 'admin-1', role: 'admin', areaTeams: [] }, outcome: 'rejected' }],
+        });
+        expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
+          'InvalidTransition',
+        );
+        await handle.result();
+        const history = await handle.fetchHistory();
+        expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
       });
-      expect(await refuse({ actor: officer(), outcome: 'approved', effectiveFrom: requestedOn })).toBe(
-        'InvalidTransition',
-      );
-      await handle.result();
-      const history = await handle.fetchHistory();
-      expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
-    });
-  });
+    },
+  );
 });
 
 async function waitForStage(handle: WorkflowHandle<typeof membershipChange>, stage: string) {

@@ -308,186 +308,204 @@ describe('procurement workflow', () => {
     );
   });
 
-  it('When the bid window is closed early with reasons, then evaluation opens at once, long before the 28 days, and the early close is a recorded decision', async () => {
-    calls.length = 0;
-    const taskQueue = 'wf-procurement-closed-early';
-    const result = await withWorker(taskQueue, async () => {
-      const input = procurementInput('00000000-0000-4000-8000-000000000606');
-      const handle = await env.client.workflow.start<ProcurementWorkflow>('procurement', {
-        taskQueue,
-        workflowId: `procurement:${input.procurementId}`,
-        args: [input],
-      });
-      const read = () => handle.query(procurementState);
-      const open = await waitFor(read, 'open_for_bids');
-      const close = (actor: ProcurementActor, reason: 'all_invited_bidders_have_bid' | 'window_set_in_error') =>
-        handle.executeUpdate(closeBidWindow, {
-          args: [{ actor, reason, reasons: 'Both invited providers have bid.' }],
+  it(
+    'When the bid window is closed early with reasons, ' +
+      'then evaluation opens at once, long before the 28 days, and the early close is a recorded decision',
+    async () => {
+      calls.length = 0;
+      const taskQueue = 'wf-procurement-closed-early';
+      const result = await withWorker(taskQueue, async () => {
+        const input = procurementInput('00000000-0000-4000-8000-000000000606');
+        const handle = await env.client.workflow.start<ProcurementWorkflow>('procurement', {
+          taskQueue,
+          workflowId: `procurement:${input.procurementId}`,
+          args: [input],
         });
-      // Nobody has bid yet, so not every invited bidder has; and another consortium's officer may not close it.
-      expect((await rejection(close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid'))).type).toBe(
-        'InvalidInput',
+        const read = () => handle.query(procurementState);
+        const open = await waitFor(read, 'open_for_bids');
+        const close = (actor: ProcurementActor, reason: 'all_invited_bidders_have_bid' | 'window_set_in_error') =>
+          handle.executeUpdate(closeBidWindow, {
+            args: [{ actor, reason, reasons: 'Both invited providers have bid.' }],
+          });
+        // Nobody has bid yet, so not every invited bidder has; and another consortium's officer may not close it.
+        expect((await rejection(close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid'))).type).toBe(
+          'InvalidInput',
+        );
+        expect(
+          (await rejection(close({ ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, 'window_set_in_error'))).type,
+        ).toBe('Forbidden');
+        for (const bid of [ACME, { ...ACME, bidderId: 'BETA-CARE', bidderName: 'Beta Care' }])
+          await handle.executeUpdate(submitBid, { args: [{ actor: bidder(bid.bidderId), bid }] });
+        const closed = await close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid');
+        expect(closed.closedEarly).toMatchObject({ reason: 'all_invited_bidders_have_bid', closedBy: 'co-1' });
+        // The window is closed: no more bids, and no second close.
+        const late = { ...ACME, bidderId: 'LATE-CO', bidderName: 'Late Co' };
+        expect(
+          (await rejection(handle.executeUpdate(submitBid, { args: [{ actor: bidder('LATE-CO'), bid: late }] }))).type,
+        ).toBe('InvalidTransition');
+        expect((await rejection(close(consortiumOfficer('co-1'), 'window_set_in_error'))).type).toBe(
+          'InvalidTransition',
+        );
+
+        // No time is skipped while the test only queries: evaluation opens because the window was closed.
+        const evaluating = await waitFor(read, 'evaluating');
+        expect(evaluating.management).toMatchObject({ managedBy: 'consortium' });
+        const steps = called('recordCaseStep').map(
+          (c) => c.step as { step: string; decision?: unknown; details?: unknown },
+        );
+        expect(steps.map((st) => st.step)).toEqual(expect.arrayContaining(['bid-window-closed-early', 'bids-closed']));
+        const early = called('recordCaseStep').find(
+          (c) => (c.step as { step: string }).step === 'bid-window-closed-early',
+        );
+        expect(early?.step).toMatchObject({
+          actor: { id: 'co-1', role: 'consortium_officer' },
+          ruleVersion: open.ruleVersion,
+          decision: { outcome: 'all_invited_bidders_have_bid', reasons: 'Both invited providers have bid.' },
+        });
+        const closedAt = Date.parse(evaluating.closedEarly?.closedAt ?? '');
+        expect(Date.parse(evaluating.bidsCloseAt ?? '') - closedAt).toBeGreaterThan(27 * DAY_MS);
+
+        await scoreAll(handle, consortiumOfficer('co-1'), {
+          'ACME-HEALTH': { quality: 80, price: 70 },
+          'BETA-CARE': { quality: 60, price: 90 },
+        });
+        await handle.executeUpdate(awardProcurement, {
+          args: [
+            {
+              actor: consortiumOfficer('co-1'),
+              bidderId: 'ACME-HEALTH',
+              reasons: 'Highest score.',
+              contractQuarters: 1,
+            },
+          ],
+        });
+        const done = await handle.result();
+        // Recorded beside the histories from before the bid window could be closed early.
+        await recordHistory(handle, 'procurement-closed-early');
+        return done;
+      });
+      expect(result.stage).toBe('completed');
+      expect(result.bids.map((b) => b.bidderId)).toEqual(['ACME-HEALTH', 'BETA-CARE']);
+    },
+  );
+
+  it(
+    'When a member practice bids in a major procurement, ' +
+      'then it is handed to the Board, which alone evaluates and awards, and referrals are reported',
+    async () => {
+      calls.length = 0;
+      const taskQueue = 'wf-procurement-board';
+      const board = thirdPartyOfficer('board-1', 'board');
+      const result = await withWorker(taskQueue, async () => {
+        const input = procurementInput('00000000-0000-4000-8000-000000000602', { estimatedValuePence: 500_000_00 });
+        const { handle, read } = await openAndCloseBids(taskQueue, input, [PRACTICE_BID, ACME]);
+        const handing = await waitFor(read, 'awaiting_third_party_nomination');
+        expect(handing.management).toMatchObject({ managedBy: 'third_party', source: '§5.13' });
+        expect(handing.bids.find((b) => b.bidderId === 'A83005')?.assessment?.findings).toEqual([
+          expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'A83005' }),
+        ]);
+        // Nobody scores until the third party has accepted: not even the consortium.
+        expect(
+          (
+            await rejection(
+              handle.executeUpdate(scoreBid, {
+                args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
+              }),
+            )
+          ).type,
+        ).toBe('Forbidden');
+
+        await handle.executeUpdate(nominateThirdParty, {
+          args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'board', code: 'board' } }],
+        });
+        await waitFor(read, 'awaiting_third_party_acceptance');
+        // Only the nominee itself may accept.
+        expect(
+          (
+            await rejection(
+              handle.executeUpdate(respondToHandOff, {
+                args: [{ actor: consortiumOfficer('co-1'), accept: true, reason: 'we accept for them' }],
+              }),
+            )
+          ).type,
+        ).toBe('Forbidden');
+        await handle.executeUpdate(respondToHandOff, {
+          args: [{ actor: board, accept: true, reason: 'The Board will manage it.' }],
+        });
+        await waitFor(read, 'evaluating');
+
+        const refused = await rejection(
+          handle.executeUpdate(scoreBid, {
+            args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
+          }),
+        );
+        expect(refused.type).toBe('Forbidden');
+        expect(refused.message).toContain('the Board');
+        await scoreAll(handle, board, {
+          A83005: { quality: 90, price: 80 },
+          'ACME-HEALTH': { quality: 70, price: 70 },
+        });
+        expect(
+          (
+            await rejection(
+              handle.executeUpdate(awardProcurement, {
+                args: [{ actor: consortiumOfficer('co-1'), bidderId: 'A83005', reasons: 'x', contractQuarters: 1 }],
+              }),
+            )
+          ).type,
+        ).toBe('Forbidden');
+        await handle.executeUpdate(awardProcurement, {
+          args: [
+            {
+              actor: board,
+              bidderId: 'A83005',
+              reasons: 'Highest score; the Board managed the conflict.',
+              contractQuarters: 1,
+            },
+          ],
+        });
+        const awarded = await waitFor(read, 'awarded');
+        const quarter = quarterOf(new Date(awarded.award?.decidedAt ?? '')).label;
+        await handle.executeUpdate(reportReferrals, {
+          args: [
+            {
+              actor: consortiumOfficer('co-1'),
+              referralReturn: { practiceCode: 'A83005', quarter, referralsToSelf: 80, referralsToOthers: 20 },
+            },
+          ],
+        });
+        const done = await handle.result(); // the quarter ends and its report is made
+        await recordHistory(handle, 'procurement-handed-to-board');
+        return done;
+      });
+      expect(result.stage).toBe('completed');
+      expect(result.thirdParty).toEqual({ kind: 'board', code: 'board' });
+      expect(result.handOffAcceptedBy).toBe('board-1');
+      expect(result.award).toMatchObject({
+        bidderId: 'A83005',
+        decidedBy: 'board-1',
+        decidedRole: 'third_party',
+        providerPracticeCodes: ['A83005'],
+      });
+      expect(result.referralReports).toHaveLength(1);
+      expect(result.referralReports[0]).toMatchObject({
+        flaggedPracticeCodes: ['A83005'],
+        lines: [expect.objectContaining({ selfReferralPercent: 80, flagged: true })],
+      });
+      expect(called('recordManagement')[0]).toMatchObject({
+        management: { managedBy: 'third_party' },
+        thirdParty: { kind: 'board', code: 'board' },
+        handOff: { acceptedBy: 'board-1' },
+      });
+      // The case record is handed to the Board's organisation (third_party users see only such cases).
+      const nominated = called('recordCaseStep').find(
+        (c) => (c.step as { step: string }).step === 'hand-off-nominated:1',
       );
-      expect(
-        (await rejection(close({ ...consortiumOfficer('co-9'), consortiumCode: 'T6B' }, 'window_set_in_error'))).type,
-      ).toBe('Forbidden');
-      for (const bid of [ACME, { ...ACME, bidderId: 'BETA-CARE', bidderName: 'Beta Care' }])
-        await handle.executeUpdate(submitBid, { args: [{ actor: bidder(bid.bidderId), bid }] });
-      const closed = await close(consortiumOfficer('co-1'), 'all_invited_bidders_have_bid');
-      expect(closed.closedEarly).toMatchObject({ reason: 'all_invited_bidders_have_bid', closedBy: 'co-1' });
-      // The window is closed: no more bids, and no second close.
-      const late = { ...ACME, bidderId: 'LATE-CO', bidderName: 'Late Co' };
-      expect(
-        (await rejection(handle.executeUpdate(submitBid, { args: [{ actor: bidder('LATE-CO'), bid: late }] }))).type,
-      ).toBe('InvalidTransition');
-      expect((await rejection(close(consortiumOfficer('co-1'), 'window_set_in_error'))).type).toBe('InvalidTransition');
-
-      // No time is skipped while the test only queries: evaluation opens because the window was closed.
-      const evaluating = await waitFor(read, 'evaluating');
-      expect(evaluating.management).toMatchObject({ managedBy: 'consortium' });
-      const steps = called('recordCaseStep').map(
-        (c) => c.step as { step: string; decision?: unknown; details?: unknown },
-      );
-      expect(steps.map((st) => st.step)).toEqual(expect.arrayContaining(['bid-window-closed-early', 'bids-closed']));
-      const early = called('recordCaseStep').find(
-        (c) => (c.step as { step: string }).step === 'bid-window-closed-early',
-      );
-      expect(early?.step).toMatchObject({
-        actor: { id: 'co-1', role: 'consortium_officer' },
-        ruleVersion: open.ruleVersion,
-        decision: { outcome: 'all_invited_bidders_have_bid', reasons: 'Both invited providers have bid.' },
-      });
-      const closedAt = Date.parse(evaluating.closedEarly?.closedAt ?? '');
-      expect(Date.parse(evaluating.bidsCloseAt ?? '') - closedAt).toBeGreaterThan(27 * DAY_MS);
-
-      await scoreAll(handle, consortiumOfficer('co-1'), {
-        'ACME-HEALTH': { quality: 80, price: 70 },
-        'BETA-CARE': { quality: 60, price: 90 },
-      });
-      await handle.executeUpdate(awardProcurement, {
-        args: [
-          { actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', reasons: 'Highest score.', contractQuarters: 1 },
-        ],
-      });
-      const done = await handle.result();
-      // Recorded beside the histories from before the bid window could be closed early.
-      await recordHistory(handle, 'procurement-closed-early');
-      return done;
-    });
-    expect(result.stage).toBe('completed');
-    expect(result.bids.map((b) => b.bidderId)).toEqual(['ACME-HEALTH', 'BETA-CARE']);
-  });
-
-  it('When a member practice bids in a major procurement, then it is handed to the Board, which alone evaluates and awards, and referrals are reported', async () => {
-    calls.length = 0;
-    const taskQueue = 'wf-procurement-board';
-    const board = thirdPartyOfficer('board-1', 'board');
-    const result = await withWorker(taskQueue, async () => {
-      const input = procurementInput('00000000-0000-4000-8000-000000000602', { estimatedValuePence: 500_000_00 });
-      const { handle, read } = await openAndCloseBids(taskQueue, input, [PRACTICE_BID, ACME]);
-      const handing = await waitFor(read, 'awaiting_third_party_nomination');
-      expect(handing.management).toMatchObject({ managedBy: 'third_party', source: '§5.13' });
-      expect(handing.bids.find((b) => b.bidderId === 'A83005')?.assessment?.findings).toEqual([
-        expect.objectContaining({ rule: 'member-practice-bidder', practiceCode: 'A83005' }),
-      ]);
-      // Nobody scores until the third party has accepted: not even the consortium.
-      expect(
-        (
-          await rejection(
-            handle.executeUpdate(scoreBid, {
-              args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
-            }),
-          )
-        ).type,
-      ).toBe('Forbidden');
-
-      await handle.executeUpdate(nominateThirdParty, {
-        args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'board', code: 'board' } }],
-      });
-      await waitFor(read, 'awaiting_third_party_acceptance');
-      // Only the nominee itself may accept.
-      expect(
-        (
-          await rejection(
-            handle.executeUpdate(respondToHandOff, {
-              args: [{ actor: consortiumOfficer('co-1'), accept: true, reason: 'we accept for them' }],
-            }),
-          )
-        ).type,
-      ).toBe('Forbidden');
-      await handle.executeUpdate(respondToHandOff, {
-        args: [{ actor: board, accept: true, reason: 'The Board will manage it.' }],
-      });
-      await waitFor(read, 'evaluating');
-
-      const refused = await rejection(
-        handle.executeUpdate(scoreBid, {
-          args: [{ actor: consortiumOfficer('co-1'), bidderId: 'ACME-HEALTH', scores: { quality: 1, price: 1 } }],
-        }),
-      );
-      expect(refused.type).toBe('Forbidden');
-      expect(refused.message).toContain('the Board');
-      await scoreAll(handle, board, { A83005: { quality: 90, price: 80 }, 'ACME-HEALTH': { quality: 70, price: 70 } });
-      expect(
-        (
-          await rejection(
-            handle.executeUpdate(awardProcurement, {
-              args: [{ actor: consortiumOfficer('co-1'), bidderId: 'A83005', reasons: 'x', contractQuarters: 1 }],
-            }),
-          )
-        ).type,
-      ).toBe('Forbidden');
-      await handle.executeUpdate(awardProcurement, {
-        args: [
-          {
-            actor: board,
-            bidderId: 'A83005',
-            reasons: 'Highest score; the Board managed the conflict.',
-            contractQuarters: 1,
-          },
-        ],
-      });
-      const awarded = await waitFor(read, 'awarded');
-      const quarter = quarterOf(new Date(awarded.award?.decidedAt ?? '')).label;
-      await handle.executeUpdate(reportReferrals, {
-        args: [
-          {
-            actor: consortiumOfficer('co-1'),
-            referralReturn: { practiceCode: 'A83005', quarter, referralsToSelf: 80, referralsToOthers: 20 },
-          },
-        ],
-      });
-      const done = await handle.result(); // the quarter ends and its report is made
-      await recordHistory(handle, 'procurement-handed-to-board');
-      return done;
-    });
-    expect(result.stage).toBe('completed');
-    expect(result.thirdParty).toEqual({ kind: 'board', code: 'board' });
-    expect(result.handOffAcceptedBy).toBe('board-1');
-    expect(result.award).toMatchObject({
-      bidderId: 'A83005',
-      decidedBy: 'board-1',
-      decidedRole: 'third_party',
-      providerPracticeCodes: ['A83005'],
-    });
-    expect(result.referralReports).toHaveLength(1);
-    expect(result.referralReports[0]).toMatchObject({
-      flaggedPracticeCodes: ['A83005'],
-      lines: [expect.objectContaining({ selfReferralPercent: 80, flagged: true })],
-    });
-    expect(called('recordManagement')[0]).toMatchObject({
-      management: { managedBy: 'third_party' },
-      thirdParty: { kind: 'board', code: 'board' },
-      handOff: { acceptedBy: 'board-1' },
-    });
-    // The case record is handed to the Board's organisation (third_party users see only such cases).
-    const nominated = called('recordCaseStep').find(
-      (c) => (c.step as { step: string }).step === 'hand-off-nominated:1',
-    );
-    expect(nominated?.opening).toMatchObject({ thirdPartyOrganisation: 'board' });
-    const flagged = called('issueNotice').find((n) => n.kind === 'referral_pattern_flagged');
-    expect(flagged?.alsoTo).toEqual(['case.officer@board.example']);
-  });
+      expect(nominated?.opening).toMatchObject({ thirdPartyOrganisation: 'board' });
+      const flagged = called('issueNotice').find((n) => n.kind === 'referral_pattern_flagged');
+      expect(flagged?.alsoTo).toEqual(['case.officer@board.example']);
+    },
+  );
 
   it('When a local authority refuses the hand-off, then another third party is chosen and the Board accepts', async () => {
     calls.length = 0;
@@ -573,70 +591,74 @@ describe('procurement workflow', () => {
     expect(refusal?.opening).toMatchObject({ thirdPartyOrganisation: null });
   });
 
-  it('When a conflicted officer tries to score a procurement the consortium keeps, then they are refused with the reason, and the mitigation is recorded', async () => {
-    calls.length = 0;
-    const taskQueue = 'wf-procurement-mitigation';
-    const result = await withWorker(taskQueue, async () => {
-      const { handle, read } = await openAndCloseBids(
-        taskQueue,
-        procurementInput('00000000-0000-4000-8000-000000000604'),
-        [FEDERATION_BID, ACME],
-      );
-      const evaluating = await waitFor(read, 'evaluating');
-      expect(evaluating.management?.managedBy).toBe('consortium_with_mitigation');
-      expect(evaluating.mitigation).toContain('person-ahmed');
-      const refused = await rejection(
-        handle.executeUpdate(scoreBid, {
+  it(
+    'When a conflicted officer tries to score a procurement the consortium keeps, ' +
+      'then they are refused with the reason, and the mitigation is recorded',
+    async () => {
+      calls.length = 0;
+      const taskQueue = 'wf-procurement-mitigation';
+      const result = await withWorker(taskQueue, async () => {
+        const { handle, read } = await openAndCloseBids(
+          taskQueue,
+          procurementInput('00000000-0000-4000-8000-000000000604'),
+          [FEDERATION_BID, ACME],
+        );
+        const evaluating = await waitFor(read, 'evaluating');
+        expect(evaluating.management?.managedBy).toBe('consortium_with_mitigation');
+        expect(evaluating.mitigation).toContain('person-ahmed');
+        const refused = await rejection(
+          handle.executeUpdate(scoreBid, {
+            args: [
+              {
+                actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
+                bidderId: 'ACME-HEALTH',
+                scores: { quality: 10, price: 10 },
+              },
+            ],
+          }),
+        );
+        expect(refused.type).toBe('Forbidden');
+        expect(refused.message).toContain('excluded from every decision');
+        expect(refused.message).toContain('FED-TOWN');
+        await scoreAll(handle, consortiumOfficer('co-baker', 'person-baker'), {
+          'FED-TOWN': { quality: 70, price: 90 },
+          'ACME-HEALTH': { quality: 70, price: 60 },
+        });
+        expect(
+          (
+            await rejection(
+              handle.executeUpdate(awardProcurement, {
+                args: [
+                  {
+                    actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
+                    bidderId: 'FED-TOWN',
+                    reasons: 'x',
+                    contractQuarters: 1,
+                  },
+                ],
+              }),
+            )
+          ).type,
+        ).toBe('Forbidden');
+        await handle.executeUpdate(awardProcurement, {
           args: [
             {
-              actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
-              bidderId: 'ACME-HEALTH',
-              scores: { quality: 10, price: 10 },
+              actor: consortiumOfficer('co-baker', 'person-baker'),
+              bidderId: 'FED-TOWN',
+              reasons: 'Highest score.',
+              contractQuarters: 1,
             },
           ],
-        }),
-      );
-      expect(refused.type).toBe('Forbidden');
-      expect(refused.message).toContain('excluded from every decision');
-      expect(refused.message).toContain('FED-TOWN');
-      await scoreAll(handle, consortiumOfficer('co-baker', 'person-baker'), {
-        'FED-TOWN': { quality: 70, price: 90 },
-        'ACME-HEALTH': { quality: 70, price: 60 },
+        });
+        return handle.result();
       });
-      expect(
-        (
-          await rejection(
-            handle.executeUpdate(awardProcurement, {
-              args: [
-                {
-                  actor: consortiumOfficer('co-ahmed', 'person-ahmed'),
-                  bidderId: 'FED-TOWN',
-                  reasons: 'x',
-                  contractQuarters: 1,
-                },
-              ],
-            }),
-          )
-        ).type,
-      ).toBe('Forbidden');
-      await handle.executeUpdate(awardProcurement, {
-        args: [
-          {
-            actor: consortiumOfficer('co-baker', 'person-baker'),
-            bidderId: 'FED-TOWN',
-            reasons: 'Highest score.',
-            contractQuarters: 1,
-          },
-        ],
+      expect(result.award?.decidedBy).toBe('co-baker');
+      expect(called('recordManagement')[0]).toMatchObject({
+        management: { managedBy: 'consortium_with_mitigation' },
+        handling: expect.stringContaining('take no part'),
       });
-      return handle.result();
-    });
-    expect(result.award?.decidedBy).toBe('co-baker');
-    expect(called('recordManagement')[0]).toMatchObject({
-      management: { managedBy: 'consortium_with_mitigation' },
-      handling: expect.stringContaining('take no part'),
-    });
-  });
+    },
+  );
 
   it('When a single tender goes to a member practice without a justification, then the procurement is rejected before anything is recorded', async () => {
     calls.length = 0;
@@ -738,41 +760,45 @@ describe('declarations workflow', () => {
     expect(called('issueNotice').map((n) => n.kind)).toEqual(['declaration_requested']);
   });
 
-  it('When the 28 days pass without a declaration, then a reminder goes first, the case officer is told on the deadline, and a late declaration closes it', async () => {
-    calls.length = 0;
-    const taskQueue = 'wf-declarations-overdue';
-    const result = await withWorker(taskQueue, async () => {
-      const handle = await env.client.workflow.start('declarations', {
-        taskQueue,
-        workflowId: 'declarations:T6A:person-2',
-        args: [declarationInput('person-2')],
+  it(
+    'When the 28 days pass without a declaration, ' +
+      'then a reminder goes first, the case officer is told on the deadline, and a late declaration closes it',
+    async () => {
+      calls.length = 0;
+      const taskQueue = 'wf-declarations-overdue';
+      const result = await withWorker(taskQueue, async () => {
+        const handle = await env.client.workflow.start('declarations', {
+          taskQueue,
+          workflowId: 'declarations:T6A:person-2',
+          args: [declarationInput('person-2')],
+        });
+        const read = () => handle.query(declarationRequestState);
+        await waitFor(read, 'awaiting_declaration');
+        await env.sleep(policy.declarationDays * DAY_MS + 60_000);
+        const overdue = await waitFor(read, 'overdue');
+        // On time, give or take the moments the test server's clock moves while activities run.
+        const after = (at: string | null) => Date.parse(at ?? '') - Date.parse(overdue.requestedAt);
+        expect(after(overdue.remindedAt)).toBeGreaterThanOrEqual(
+          (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS,
+        );
+        expect(after(overdue.remindedAt)).toBeLessThan(
+          (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS + 60_000,
+        );
+        expect(after(overdue.escalatedAt)).toBeGreaterThanOrEqual(policy.declarationDays * DAY_MS);
+        expect(after(overdue.escalatedAt)).toBeLessThan(policy.declarationDays * DAY_MS + 60_000);
+        await handle.executeUpdate(submitDeclaration, { args: [{ actor: consortiumOfficer('co-1'), interests: [] }] });
+        const done = await handle.result();
+        await recordHistory(handle, 'declarations-overdue');
+        return done;
       });
-      const read = () => handle.query(declarationRequestState);
-      await waitFor(read, 'awaiting_declaration');
-      await env.sleep(policy.declarationDays * DAY_MS + 60_000);
-      const overdue = await waitFor(read, 'overdue');
-      // On time, give or take the moments the test server's clock moves while activities run.
-      const after = (at: string | null) => Date.parse(at ?? '') - Date.parse(overdue.requestedAt);
-      expect(after(overdue.remindedAt)).toBeGreaterThanOrEqual(
-        (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS,
-      );
-      expect(after(overdue.remindedAt)).toBeLessThan(
-        (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS + 60_000,
-      );
-      expect(after(overdue.escalatedAt)).toBeGreaterThanOrEqual(policy.declarationDays * DAY_MS);
-      expect(after(overdue.escalatedAt)).toBeLessThan(policy.declarationDays * DAY_MS + 60_000);
-      await handle.executeUpdate(submitDeclaration, { args: [{ actor: consortiumOfficer('co-1'), interests: [] }] });
-      const done = await handle.result();
-      await recordHistory(handle, 'declarations-overdue');
-      return done;
-    });
-    expect(result.stage).toBe('declared_late');
-    const kinds = called('issueNotice').map((n) => n.kind);
-    expect(kinds).toEqual(['declaration_requested', 'declaration_reminder', 'declaration_overdue']);
-    expect(called('issueNotice')[2]?.alsoTo).toEqual(['person-2@example.org', 'case.officer@board.example']);
-    const escalation = called('recordCaseStep').find(
-      (c) => (c.step as { action: string }).action === 'interests.overdue',
-    )?.step as { owner: string };
-    expect(escalation.owner).toBe('case_officer');
-  });
+      expect(result.stage).toBe('declared_late');
+      const kinds = called('issueNotice').map((n) => n.kind);
+      expect(kinds).toEqual(['declaration_requested', 'declaration_reminder', 'declaration_overdue']);
+      expect(called('issueNotice')[2]?.alsoTo).toEqual(['person-2@example.org', 'case.officer@board.example']);
+      const escalation = called('recordCaseStep').find(
+        (c) => (c.step as { action: string }).action === 'interests.overdue',
+      )?.step as { owner: string };
+      expect(escalation.owner).toBe('case_officer');
+    },
+  );
 });

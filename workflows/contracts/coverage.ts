@@ -104,7 +104,7 @@ export const assignPracticeByReservePowerStep = step({
   summary: 'Assign a practice with the reserve power',
   description:
     "§4.5: as a last resort, once the practice's deadline to join has passed, a case officer assigns it to a " +
-    "consortium, with reasons. 409 before the deadline or after the case has closed; 403 outside the officer's " +
+    "consortium, with reasons. 409 before the deadline or after the case has closed; 404 outside the officer's " +
     'area teams.',
   toArgs: (actor, body): ReservePowerAssignment => ({
     actor: { id: actor.id, role: actor.role },

@@ -87,7 +87,9 @@ export const declarationSteps = {
     stages: ['awaiting_declaration', 'overdue'],
     summary: 'Declare interests',
     description:
-      "The person (or the consortium's officer for them) declares directorships, shareholdings and roles in provider groups; an empty list is a nil return. Shareholdings not over the policy threshold are kept but not published.",
+      "The person (or the consortium's officer for them) declares directorships, shareholdings and roles in provider groups; " +
+      'an empty list is a nil return. ' +
+      'Shareholdings not over the policy threshold are kept but not published.',
     toArgs: (actor: ProcurementActor, body) => ({ actor, interests: body.interests }),
   }),
 };

@@ -434,7 +434,9 @@ export const procurementSteps = {
     stages: ['open_for_bids'],
     summary: 'Submit a bid',
     description:
-      'A provider bids within the bid window (§5.11–5.12), as a third_party user of the bidding organisation; practices and groups list their member practices. The conflict test runs on every bid (§5.13, KF Q16).',
+      'A provider bids within the bid window (§5.11–5.12), as a third_party user of the bidding organisation; ' +
+      'practices and groups list their member practices. ' +
+      'The conflict test runs on every bid (§5.13, KF Q16).',
     toArgs: (actor: ProcurementActor, bid) => ({ actor, bid }),
   }),
   closeBidWindow: procurementStep({
@@ -448,7 +450,10 @@ export const procurementSteps = {
     stages: ['open_for_bids'],
     summary: 'Close the bid window early',
     description:
-      'Closes the bid window before its time, with reasons: every invited bidder has bid, or the window was set in error. The bids are then assessed and evaluation opens as if the window had run out; the early close is recorded as a decision (who, why, rule version). People with a declared interest in a bidder may not close it (§5.13).',
+      'Closes the bid window before its time, with reasons: every invited bidder has bid, or the window was set in error. ' +
+      'The bids are then assessed and evaluation opens as if the window had run out; ' +
+      'the early close is recorded as a decision (who, why, rule version). ' +
+      'People with a declared interest in a bidder may not close it (§5.13).',
     toArgs: (actor: ProcurementActor, body) => ({ actor, reason: body.reason, reasons: body.reasons }),
   }),
   nominateThirdParty: procurementStep({
@@ -460,7 +465,9 @@ export const procurementSteps = {
     stages: ['awaiting_third_party_nomination'],
     summary: 'Nominate the third party',
     description:
-      'A conflicted major procurement is managed by another party (§5.13): the Board or a local authority, which must accept. After a refusal, nominate another.',
+      'A conflicted major procurement is managed by another party (§5.13): ' +
+      'the Board or a local authority, which must accept. ' +
+      'After a refusal, nominate another.',
     toArgs: (actor: ProcurementActor, body): { actor: ProcurementActor; thirdParty: ThirdParty } => ({
       actor,
       thirdParty:
@@ -479,7 +486,8 @@ export const procurementSteps = {
     stages: ['awaiting_third_party_acceptance'],
     summary: 'Accept or refuse the hand-off',
     description:
-      "The nominated third party (a third_party user of that organisation; the Board's organisation is `board`) accepts or refuses to manage the procurement (§5.13).",
+      "The nominated third party (a third_party user of that organisation; the Board's organisation is `board`) " +
+      'accepts or refuses to manage the procurement (§5.13).',
     toArgs: (actor: ProcurementActor, body) => ({ actor, accept: body.accept, reason: body.reason }),
   }),
   scoreBid: procurementStep({
@@ -495,7 +503,8 @@ export const procurementSteps = {
     stages: ['evaluating'],
     summary: 'Score a bid',
     description:
-      'The managing body scores a bid against every published criterion. Only its officers may, and people with a declared interest in a bidder are refused with the reason (403).',
+      'The managing body scores a bid against every published criterion. ' +
+      'Only its officers may, and people with a declared interest in a bidder are refused with the reason (403).',
     toArgs: (
       actor: ProcurementActor,
       body,
@@ -516,7 +525,8 @@ export const procurementSteps = {
     stages: ['evaluating'],
     summary: 'Award the contract',
     description:
-      'The managing body awards the contract to the highest-scoring bid, with its reasons (2013 regulations, reg 3(5)); the award is published in the register.',
+      'The managing body awards the contract to the highest-scoring bid, with its reasons (2013 regulations, reg 3(5)); ' +
+      'the award is published in the register.',
     toArgs: (actor: ProcurementActor, body) => ({
       actor,
       bidderId: body.bidderId,
@@ -557,7 +567,9 @@ export const procurementSteps = {
     stages: ['awarded'],
     summary: "Report a practice's referrals for a quarter",
     description:
-      'Where practices provide, their referrals to themselves and to other providers are reported each quarter, by the consortium or the practice (§5.13); the quarterly report flags shares over the policy threshold.',
+      'Where practices provide, their referrals to themselves and to other providers are reported each quarter, ' +
+      'by the consortium or the practice (§5.13); ' +
+      'the quarterly report flags shares over the policy threshold.',
     toArgs: (actor: ProcurementActor, referralReturn): { actor: ProcurementActor; referralReturn: ReferralReturn } => ({
       actor,
       referralReturn,

@@ -1,0 +1,31 @@
+/** The read model of allocation runs: a run by its key, its lines by consortium and by practice, and the register. */
+import type { Prisma } from '../../generated/prisma/client';
+import type { Db } from '../../platform/db';
+
+export type RunRow = Prisma.AllocationRunGetPayload<Record<string, never>>;
+export type LineRow = Prisma.AllocationLineGetPayload<{ include: { consortium: { select: { name: true } } } }>;
+
+/** The statuses of a run that the public may read. */
+export const PUBLISHED = ['announced', 'superseded'];
+
+export const allocationRunByKey = (db: Db, runKey: string): Promise<RunRow | null> =>
+  db.allocationRun.findUnique({ where: { runKey } });
+
+/** A run's lines, one per consortium, with the consortium's name. */
+export const consortiumLinesOf = (db: Db, runId: string): Promise<LineRow[]> =>
+  db.allocationLine.findMany({
+    where: { runId },
+    include: { consortium: { select: { name: true } } },
+    orderBy: { consortiumCode: 'asc' },
+  });
+
+/** A run's lines, one per practice. */
+export const practiceLinesOf = (db: Db, runId: string) =>
+  db.allocationPracticeLine.findMany({ where: { runId }, orderBy: { practiceCode: 'asc' } });
+
+/** Every published run, newest first. */
+export const publishedRuns = (db: Db): Promise<RunRow[]> =>
+  db.allocationRun.findMany({
+    where: { status: { in: PUBLISHED } },
+    orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }],
+  });

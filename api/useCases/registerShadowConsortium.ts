@@ -1,0 +1,62 @@
+/**
+ * Registering a shadow consortium (§4.7): the one story of the start of its formation.
+ *
+ * 1. The code must be free: a consortium on record is not formed again (409).
+ * 2. Every named practice must be on record, and none may already be a member of another consortium
+ *    (§2.11, §4.7), with each problem named by its field (422).
+ * 3. The formation process starts with the policy in force; its workflow ID is the business key, so a
+ *    second start finds the first (409).
+ */
+import type { Client } from '@temporalio/client';
+import { checkShadowFormation } from '../../domain/consortium';
+import type { Db } from '../../platform/db';
+import {
+  shadowFormationInput,
+  shadowFormationWorkflowId,
+  type ShadowFormationInput,
+} from '../../workflows/contracts/shadowFormation';
+import type { Actor } from '../../workflows/contracts/step';
+import { conflict, unprocessable } from '../errors';
+import { shadowFormationFacts } from '../readModels/consortia';
+import { caseIndex, startCase } from '../temporal';
+
+export async function registerShadowConsortium(
+  deps: { db: Db; temporal: Client; taskQueue: string },
+  body: Pick<ShadowFormationInput, 'code' | 'name' | 'areaTeam' | 'memberPracticeCodes'>,
+  actor: Actor,
+): Promise<{ code: string; workflowId: string; policyVersion: string }> {
+  const facts = await shadowFormationFacts(deps.db, body.code, body.memberPracticeCodes);
+  if (facts.existingStatus)
+    throw conflict(`consortium ${body.code} is already on record (status ${facts.existingStatus})`);
+
+  const problems = checkShadowFormation(body, facts.consortiumOf);
+  body.memberPracticeCodes.forEach((practice, index) => {
+    if (!facts.known.has(practice))
+      problems.push({
+        field: `memberPracticeCodes.${index}`,
+        rule: 'known-practice',
+        message: `practice ${practice} is not on record`,
+      });
+  });
+  if (problems.length > 0)
+    throw unprocessable(
+      'the shadow consortium cannot be formed',
+      problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
+    );
+
+  const input = shadowFormationInput(body, actor);
+  const workflowId = shadowFormationWorkflowId(body.code);
+  await startCase(
+    deps.temporal,
+    'shadowFormation',
+    {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      searchAttributes: caseIndex(body.code, body.areaTeam),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    },
+    `consortium ${body.code} is already being formed (${workflowId})`,
+  );
+  return { code: body.code, workflowId, policyVersion: input.policyVersion };
+}
