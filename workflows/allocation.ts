@@ -8,6 +8,7 @@
  * fired again, or the API) finds the first instead of allocating twice.
  */
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { AllocationActivities } from '../activities/allocation';
 import type { CaseRecordActivities, CaseOpening } from '../activities/caseRecords';
 import { formulaVersionOf } from '../domain/allocation';
@@ -18,15 +19,11 @@ import {
   type AllocationRunState,
 } from './contracts/allocation';
 
-const records = proxyActivities<CaseRecordActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-});
+const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 
 const allocation = proxyActivities<AllocationActivities>({
   // The full run reads ~10,000 list-size rows and writes ~8,000 practice lines; a batch sends 25 notices.
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'ReconciliationFailed'] },
+  ...activityOptions('5 minutes'),
 });
 
 /** Announcement batches in flight at once: enough to keep SMTP busy without crowding the database pool. */

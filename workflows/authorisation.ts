@@ -28,6 +28,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { z } from 'zod';
 import type { AuthorisationActivities } from '../activities/authorisation';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
@@ -70,10 +71,9 @@ import {
 } from './contracts/authorisation';
 import { checkStep, type Actor, type StepRow } from './contracts/step';
 
-const retry = { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] };
-const records = proxyActivities<CaseRecordActivities>({ startToCloseTimeout: '30 seconds', retry });
-const authorisationData = proxyActivities<AuthorisationActivities>({ startToCloseTimeout: '30 seconds', retry });
-const notices = proxyActivities<NoticeActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 20 } });
+const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
+const authorisationData = proxyActivities<AuthorisationActivities>(activityOptions('30 seconds'));
+const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;

@@ -18,6 +18,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
@@ -37,10 +38,9 @@ import {
 import type { Actor } from './contracts/step';
 import { timetableWorkflowIds } from './contracts/timetable';
 
-const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'InvalidTransition'] },
-});
+const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>(
+  activityOptions('1 minute'),
+);
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 

@@ -7,6 +7,7 @@
  * published register of interests and the conflict test (domain/conflict.ts).
  */
 import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import type { ProcurementActivities } from '../activities/procurement';
@@ -22,10 +23,9 @@ import {
 import type { ProcurementActor } from './contracts/procurement';
 import { checkStep, type Actor } from './contracts/step';
 
-const retry = { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] };
-const records = proxyActivities<CaseRecordActivities>({ startToCloseTimeout: '30 seconds', retry });
-const notices = proxyActivities<NoticeActivities>({ startToCloseTimeout: '1 minute', retry });
-const procurements = proxyActivities<ProcurementActivities>({ startToCloseTimeout: '30 seconds', retry });
+const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
+const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
+const procurements = proxyActivities<ProcurementActivities>(activityOptions('30 seconds'));
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 

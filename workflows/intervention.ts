@@ -20,6 +20,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { activityOptions, RETRY_WITHOUT_CAP } from './activityOptions';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { InterventionActivities } from '../activities/intervention';
 import type { NoticeActivities } from '../activities/notices';
@@ -48,22 +49,23 @@ import {
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 
-const records = proxyActivities<Activities>({
+const records = proxyActivities<Activities>(activityOptions('30 seconds'));
+
+/**
+ * The saga's moves, forward and compensating: retried without a cap and with no bound, so a database
+ * that is down only delays the transfer. Only the receiver's `TransferRefused` is final, and only it
+ * makes the saga compensate (issue 16: "the receiver refused" is not "the database was down").
+ */
+const moves = proxyActivities<InterventionActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
+  retry: RETRY_WITHOUT_CAP,
 });
 
-/** A forward move of the saga: a few attempts, and `TransferRefused` is final, so the saga compensates. */
-const transferMoves = proxyActivities<InterventionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['TransferRefused'] },
-});
-
-/** A compensation must not be abandoned: retried until it is done. */
-const compensatingMoves = proxyActivities<InterventionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
-});
+/** The receiver's refusal of a move (a business error), as opposed to anything else that went wrong. */
+const refusedByReceiver = (error: unknown): error is ActivityFailure & { cause: ApplicationFailure } =>
+  error instanceof ActivityFailure &&
+  error.cause instanceof ApplicationFailure &&
+  error.cause.type === 'TransferRefused';
 
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
@@ -294,7 +296,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     let failure: string | undefined;
     for (const step of transfer.plan.steps) {
       try {
-        await transferMoves.moveResponsibility({
+        await moves.moveResponsibility({
           workflowId,
           consortiumCode,
           key: `transfer-${transfer.number}:${step.id}`,
@@ -305,8 +307,8 @@ export async function intervention(input: InterventionInput): Promise<Interventi
           actor: actor.id,
         });
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        failure = `${step.id}: ${error.cause?.message ?? error.message}`;
+        if (!refusedByReceiver(error)) throw error;
+        failure = `${step.id}: ${error.cause.message}`;
         break;
       }
       commit({ type: 'move_applied', at: nowIso(), move: step.action });
@@ -314,7 +316,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     }
     if (failure !== undefined) {
       for (const [index, move] of compensationsFor(transfer.plan, completed).entries()) {
-        await compensatingMoves.moveResponsibility({
+        await moves.moveResponsibility({
           workflowId,
           consortiumCode,
           key: `transfer-${transfer.number}:compensate-${index}:${move.serviceLine}`,

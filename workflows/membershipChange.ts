@@ -9,6 +9,7 @@
  * Workflow id: `membership-change:<practice>:<number>`.
  */
 import { ApplicationFailure, condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { MembershipActivities } from '../activities/membership';
 import type { NoticeActivities } from '../activities/notices';
@@ -26,10 +27,9 @@ import {
 } from './contracts/membershipChange';
 import type { Actor } from './contracts/step';
 
-const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-});
+const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>(
+  activityOptions('30 seconds'),
+);
 
 const SYSTEM: Actor = { id: 'system', role: 'timer' };
 

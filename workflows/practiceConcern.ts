@@ -5,6 +5,7 @@
  * case officer then decides.
  */
 import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import { SYSTEM_ACTOR, type CaseActor } from '../domain/interventionCase';
@@ -21,10 +22,7 @@ import {
   type PracticeConcernState,
 } from './contracts/practiceConcern';
 
-const records = proxyActivities<CaseRecordActivities & NoticeActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-});
+const records = proxyActivities<CaseRecordActivities & NoticeActivities>(activityOptions('30 seconds'));
 
 /** Who may take each step: the rows of the step table (workflows/contracts/practiceConcern.ts). */
 const mayTake = (row: { roles: readonly string[] }, role: string) => row.roles.includes(role);

@@ -5,6 +5,7 @@
  * policy timer, and activities for every side effect.
  */
 import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
@@ -16,10 +17,7 @@ import {
 } from './contracts/shadowFormation';
 import { checkStep, type Actor } from './contracts/step';
 
-const records = proxyActivities<CaseRecordActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
-});
+const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 
 export async function shadowFormation(input: ShadowFormationInput): Promise<ShadowFormationState> {
   const state: ShadowFormationState = {

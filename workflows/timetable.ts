@@ -28,6 +28,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { activityOptions } from './activityOptions';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { TimetableActivities } from '../activities/timetable';
@@ -44,10 +45,7 @@ import {
   type TimetableState,
 } from './contracts/timetable';
 
-const activities = proxyActivities<CaseRecordActivities & TimetableActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 20 },
-});
+const activities = proxyActivities<CaseRecordActivities & TimetableActivities>(activityOptions('1 minute'));
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 /** How many fired milestones the state keeps (and carries across continue-as-new); the Milestone table keeps them all. */
