@@ -29,6 +29,7 @@ const TASK_QUEUE = 'it-allocation';
 let h: Harness;
 let catcher: MailCatcher;
 let worker: Worker;
+let running: Promise<void> | undefined;
 let mailer: Mailer;
 let workerConnection: NativeConnection;
 let admin: string;
@@ -64,7 +65,7 @@ beforeAll(async () => {
     taskQueue: TASK_QUEUE,
     activities: createActivities({ db: h.db, mailer }),
   });
-  void worker.run();
+  running = worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });
   // an area team that oversees none of the consortia
   officer = await h.token({ name: 'IT allocation officer', role: 'case_officer', areaTeams: ['E39000099'] });
@@ -80,8 +81,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (worker?.getState() === 'RUNNING') worker.shutdown();
-  while (worker && worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED')
-    await new Promise((r) => setTimeout(r, 50));
+  // run() settles only once the worker has let go of its connection (STOPPED comes a moment earlier).
+  await running?.catch(() => undefined);
   await workerConnection?.close();
   mailer?.close();
   await catcher?.stop();

@@ -43,6 +43,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
   const temporal = new Client({ connection, namespace });
   const app = createApp({ db, temporal, taskQueue, log });
   const workers: Worker[] = [];
+  const runs: Promise<void>[] = [];
   const nativeConnections: NativeConnection[] = [];
   const mailers: Mailer[] = [];
   return {
@@ -66,7 +67,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
         activities: createActivities({ db, mailer }),
       });
       workers.push(worker);
-      void worker.run();
+      runs.push(worker.run());
       return worker;
     },
     async token(spec) {
@@ -74,22 +75,11 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
     },
     async close() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      for (const worker of workers)
-        while (worker.getState() !== 'STOPPED' && worker.getState() !== 'FAILED')
-          await new Promise((r) => setTimeout(r, 50));
+      // The SDK reports STOPPED before the worker lets go of its connection; run() settles after it has
+      // (issue 11: closing on STOPPED failed a loaded run with "Workers hold a reference to it").
+      await Promise.allSettled(runs);
       for (const mailer of mailers) mailer.close();
-      // The SDK reports STOPPED a moment before the worker lets go of its connection: retry briefly.
-      for (const c of nativeConnections) {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await c.close();
-            break;
-          } catch (error) {
-            if (attempt >= 50) throw error;
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        }
-      }
+      for (const c of nativeConnections) await c.close();
       await connection.close();
       await mail.stop();
       await db.$disconnect();
