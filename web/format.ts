@@ -54,6 +54,6 @@ export function words(code: string | null | undefined): string {
     const text = part.replace(/[_-]+/g, ' ').trim();
     return text.charAt(0).toUpperCase() + text.slice(1);
   };
-  const [head, ...rest] = code.split('.');
+  const [head, ...rest] = code.split(/[.:]/);
   return rest.length ? `${sentence(head ?? '')}: ${rest.map(sentence).join(', ').toLowerCase()}` : sentence(code);
 }

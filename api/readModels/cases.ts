@@ -28,6 +28,8 @@ const caseColumns = {
 } as const satisfies Prisma.CaseRecordSelect;
 export type CaseRow = Prisma.CaseRecordGetPayload<{ select: typeof caseColumns }>;
 
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
 /** At most this many events of one case are shown, newest first. */
 export const CASE_HISTORY_LIMIT = 200;
 
@@ -115,9 +117,14 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
     }),
   ]);
   const people = new Set<string>();
-  for (const event of events) people.add(event.actor);
+  // Actors, and any user id inside what a step recorded (e.g. who reported a forecast), so the page can name them.
+  for (const event of events) {
+    people.add(event.actor);
+    for (const id of JSON.stringify(event.details ?? null).match(UUID) ?? []) people.add(id);
+  }
   for (const notice of notices) {
     people.add(notice.issuedBy);
+    for (const id of notice.body.match(UUID) ?? []) people.add(id);
     for (const response of notice.responses) {
       people.add(response.submittedBy);
       if (response.decidedBy) people.add(response.decidedBy);
