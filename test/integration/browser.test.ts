@@ -12,8 +12,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../platform/log';
 import { projectRoot } from '../../platform/paths';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { CHROMIUM_PATH } from '../../scripts/toolchain';
@@ -293,5 +296,39 @@ describe('the web app in Chromium', () => {
     expect(anonymous.headers.location).toBe('/sign-in');
     // The API is untouched: bearer tokens, JSON problems.
     expect((await request(h.app).get('/work-queue')).status).toBe(401);
+  });
+
+  it('When someone keeps guessing passwords, then sign-in is refused with 429 after the allowed attempts', async () => {
+    const pool = new pg.Pool({ connectionString: h.databaseUrl, max: 2 });
+    try {
+      const limited = createApp({
+        db: h.db,
+        temporal: h.temporal,
+        taskQueue: h.taskQueue,
+        log: createLogger({ service: 'test' }, 'error'),
+        web: {
+          pool,
+          sessionSecret: 'integration-test-session-secret-of-32-chars',
+          idleMinutes: 30,
+          signInAttemptsPer15Min: 2,
+        },
+      });
+      const agent = request.agent(limited);
+      const form = await agent.get('/sign-in');
+      const csrfToken = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1];
+      expect(csrfToken).toBeDefined();
+      const attempt = () =>
+        agent
+          .post('/sign-in')
+          .type('form')
+          .send({ _csrf: csrfToken, email: 'casey@board.example', password: 'a wrong guess' });
+      expect((await attempt()).status).toBe(401);
+      expect((await attempt()).status).toBe(401);
+      const third = await attempt();
+      expect(third.status).toBe(429);
+      expect(third.text).toContain('Too many attempts to sign in');
+    } finally {
+      await pool.end();
+    }
   });
 });
