@@ -25,12 +25,24 @@ import { allocationsRouter } from './routes/allocations';
 import { coverageRouter } from './routes/coverage';
 import { timetableRouter } from './routes/timetable';
 import { workQueueRouter } from './routes/workQueue';
+import { webRouter, type WebOptions } from '../web';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  /** The web app's pages (web/); without it the app is the API alone. */
+  web?: WebOptions;
+  /** Express's `trust proxy` (config TRUST_PROXY): a hop count, `loopback`, addresses or subnets. */
+  trustProxy?: string | undefined;
+}
+
+/** TRUST_PROXY as Express takes it: `1` is a hop count, `true`/`false` a flag, anything else addresses. */
+export function trustProxySetting(value: string): number | boolean | string {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
 }
 
 /** Bodies larger than this are refused with 413. */
@@ -68,6 +80,7 @@ function buildApp(deps: AppDeps) {
   const registry = new RouteRegistry(API_INFO, { idempotency: idempotency(deps.db, { log: deps.log }) });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy) app.set('trust proxy', trustProxySetting(deps.trustProxy));
   app.use((req, res, next) => {
     const given = req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -87,6 +100,8 @@ function buildApp(deps: AppDeps) {
     next();
   });
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // The pages (and their /assets) answer only their own paths, with sessions; the API keeps bearer tokens.
+  if (deps.web) app.use(webRouter(deps, deps.web));
   // Routes that need no token come before authentication, so that even a bad token does not stop them.
   app.use(healthRouter(deps, registry));
   app.use(referenceRouter(registry));

@@ -45,6 +45,28 @@ export const configSchema = z.object({
   /** The folder with DOMAIN.md and the real 2013 data; default ../shared beside the clone. */
   CASEWORK_SHARED_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Signs the web app's session and CSRF cookies (at least 32 characters). Unset: `npm start` keeps one
+   * in DATA_DIR/session-secret; `npm run api` makes a random one per process (sessions end on restart).
+   */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** A signed-in session ends after this many minutes without a request (rolling). */
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  /**
+   * Express's `trust proxy` (e.g. `1`, `loopback`, `10.0.0.0/8`) when a TLS-terminating proxy is in
+   * front: then X-Forwarded-Proto decides whether cookies are marked Secure. Unset: no proxy is trusted.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[A-Za-z0-9.:/, -]+$/, 'must be a hop count, or loopback / an address / a subnet list')
+    .optional(),
+  /** Sign-in attempts allowed per client address in 15 minutes. */
+  SIGN_IN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

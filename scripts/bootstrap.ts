@@ -4,3 +4,4 @@ import { ensureToolchain } from './toolchain';
 const tools = await ensureToolchain();
 console.log(`Temporal CLI:         ${tools.temporalCli}`);
 console.log(`Temporal test server: ${tools.testServer}`);
+console.log(`Chromium:             ${tools.chromium}`);

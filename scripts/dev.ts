@@ -5,6 +5,7 @@
  * `npm start` keeps the data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../platform/config';
@@ -14,7 +15,7 @@ import { applyMigrations } from './migrate';
 import { infrastructureEnv, startInfrastructure } from './stack';
 import { formatImportSummary, importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR, progressPrinter } from './import-nhs-2013';
-import { createUserWithToken } from './users';
+import { createUserWithToken, setPassword } from './users';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 
@@ -62,8 +63,14 @@ async function main() {
 
     await importRealDataIfEmpty(infra.databaseUrl);
     const adminToken = await ensureDevAdminToken(infra.databaseUrl, dataDir);
+    // Demo people to sign in as, on embedded defaults only (never on a real database).
+    const demo = config.DATABASE_URL ? null : await ensureDemoUsers(infra.databaseUrl, dataDir);
 
-    const env = { ...process.env, ...infrastructureEnv(config, infra) };
+    const env = {
+      ...process.env,
+      ...infrastructureEnv(config, infra),
+      SESSION_SECRET: config.SESSION_SECRET ?? secretFile(path.join(dataDir, 'session-secret')),
+    };
     for (const [name, entry] of [
       ['worker', 'worker/main.ts'],
       ['api', 'api/main.ts'],
@@ -89,12 +96,21 @@ async function main() {
     console.log(
       [
         '',
+        `  Web app      ${apiUrl}/sign-in`,
         `  API          ${apiUrl}`,
         `  Health       ${JSON.stringify(health)}`,
         `  Temporal UI  ${infra.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}`,
         `  Temporal     ${infra.temporalAddress}`,
         `  Mail         ${infra.mail ? `${infra.smtpUrl} (messages saved in ${path.join(dataDir, 'mail')})` : infra.smtpUrl}`,
         `  Admin token  ${adminToken} (saved in ${path.join(dataDir, 'admin-token')})`,
+        ...(demo
+          ? [
+              '',
+              `  Sign in at ${apiUrl}/sign-in as any of these demo people, with the password ${demo.password}`,
+              `  (saved in ${path.join(dataDir, 'demo-password')}):`,
+              ...demo.users.map((user) => `    ${user.email.padEnd(42)} ${user.what}`),
+            ]
+          : []),
         '',
         '  Ctrl-C stops everything; data stays in ' + dataDir,
         '',
@@ -135,6 +151,64 @@ async function ensureDevAdminToken(databaseUrl: string, dataDir: string): Promis
     const { token } = await createUserWithToken(db, { name: 'Development administrator', role: 'admin' }, 'npm start');
     fs.writeFileSync(file, token + '\n', { mode: 0o600 });
     return token;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** A secret kept in a file of the data directory (made once, mode 600), so sessions survive a restart. */
+function secretFile(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+/** One demo person per role, scoped to Darlington (00C) where a scope applies, all with one password per data directory. */
+async function ensureDemoUsers(databaseUrl: string, dataDir: string) {
+  const password = secretFile(path.join(dataDir, 'demo-password'));
+  const db = createDb(databaseUrl, { max: 2 });
+  try {
+    const darlington = await db.consortium.findUnique({
+      where: { code: '00C' },
+      select: { name: true, areaTeam: true },
+    });
+    const areaTeam = darlington?.areaTeam ?? 'E39000002';
+    const people: { email: string; what: string; spec: Parameters<typeof createUserWithToken>[1] }[] = [
+      {
+        email: 'case.officer@demo.casework.example',
+        what: `case officer, area team ${areaTeam} (00C's)`,
+        spec: { name: 'Casey Officer', role: 'case_officer', areaTeams: [areaTeam] },
+      },
+      {
+        email: 'decision.panel@demo.casework.example',
+        what: 'decision panel',
+        spec: { name: 'Dana Panel', role: 'decision_panel' },
+      },
+      {
+        email: 'consortium.officer@demo.casework.example',
+        what: `consortium officer of 00C (${darlington?.name ?? 'Darlington'})`,
+        spec: { name: 'Connor Consortium', role: 'consortium_officer', consortiumCode: '00C' },
+      },
+      {
+        email: 'local.authority@demo.casework.example',
+        what: 'third party: Darlington Borough Council (E06000005)',
+        spec: { name: 'Lee Authority', role: 'third_party', organisation: 'E06000005' },
+      },
+      { email: 'admin@demo.casework.example', what: 'administrator', spec: { name: 'Ada Admin', role: 'admin' } },
+    ];
+    for (const person of people) {
+      const existing = await db.user.findFirst({
+        where: { email: person.email },
+        select: { id: true, passwordHash: true },
+      });
+      if (existing?.passwordHash) continue;
+      const userId =
+        existing?.id ??
+        (await createUserWithToken(db, { ...person.spec, email: person.email }, 'npm start demo')).userId;
+      await setPassword(db, { userId }, password);
+    }
+    return { password, users: people.map(({ email, what }) => ({ email, what })) };
   } finally {
     await db.$disconnect();
   }

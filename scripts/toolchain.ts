@@ -106,7 +106,33 @@ exec java -Xss2m -cp "$(cat '${classpathFile}')" io.temporal.testserver.TestServ
   return wrapper;
 }
 
-export async function ensureToolchain(): Promise<{ temporalCli: string; testServer: string }> {
-  const [temporalCli, testServer] = [await ensureTemporalCli(), await ensureTestServer()];
-  return { temporalCli, testServer };
+/** Debian's Chromium, driven by the browser tests through playwright-core (never a browser build of its own). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Installs Debian's `chromium` with apt-get when /usr/bin/chromium is absent (the machines run as root).
+ * Idempotent: a second run finds the binary and returns at once.
+ */
+export async function ensureChromium(): Promise<string> {
+  if (fs.existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+  if (process.getuid?.() !== 0)
+    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (sudo apt-get install -y chromium)`);
+  say("installing Debian's chromium with apt-get for the browser tests (first run only; a minute or two) …");
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update'], { env, label: 'apt-get update' });
+  await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation'], {
+    env,
+    label: 'apt-get install chromium',
+  });
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`apt-get finished but ${CHROMIUM_PATH} is missing`);
+  return CHROMIUM_PATH;
+}
+
+export async function ensureToolchain(): Promise<{ temporalCli: string; testServer: string; chromium: string }> {
+  const [temporalCli, testServer, chromium] = [
+    await ensureTemporalCli(),
+    await ensureTestServer(),
+    await ensureChromium(),
+  ];
+  return { temporalCli, testServer, chromium };
 }

@@ -4,14 +4,18 @@
  * `npm run users -- create --name "LA" --role third_party --organisation E06000005`
  * `npm run users -- token --user <id>`   another token for a user
  * `npm run users -- revoke --token <token>`
+ * `npm run users -- password --email a.officer@board.example`   sets the web sign-in password, read from
+ *   standard input (typed, or piped: `printf '%s' "$PW" | npm run users -- password --user <id>`)
  * `npm run users -- list`
- * Prints each new token once; only its hash is stored.
+ * Prints each new token once; only its hash is stored. Passwords are stored only as bcrypt hashes.
  */
 import path from 'node:path';
+import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { hashToken, newToken, ROLES } from '../api/auth';
 import { createDb, type Db } from '../platform/db';
+import { hashPassword, passwordProblem } from '../web/passwords';
 import { withDatabase } from './database';
 
 export const userSpec = z
@@ -64,6 +68,43 @@ export async function createUserWithToken(
   return { userId: user.id, token };
 }
 
+/**
+ * Sets (or replaces) the web sign-in password of a user, who signs in with their e-mail address.
+ * The user is named by id or by e-mail address; the address must be set, and name no one else who can sign in.
+ */
+export async function setPassword(db: Db, who: { userId?: string; email?: string }, password: string): Promise<string> {
+  const problem = passwordProblem(password);
+  if (problem) throw new Error(problem);
+  const user = who.userId
+    ? await db.user.findUnique({ where: { id: who.userId } })
+    : who.email
+      ? await db.user.findFirst({
+          where: { email: { equals: who.email, mode: 'insensitive' } },
+          orderBy: { createdAt: 'asc' },
+        })
+      : null;
+  if (!user) throw new Error('no such user: name one with --user <id> or --email <address>');
+  if (!user.email) throw new Error(`user ${user.id} has no e-mail address, which is what they sign in with`);
+  await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  return user.id;
+}
+
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question('New password (at least 12 characters): ');
+  } finally {
+    rl.close();
+  }
+}
+
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -108,12 +149,19 @@ async function main() {
           console.log(count ? 'revoked' : 'no such token');
           break;
         }
+        case 'password': {
+          const userId = await setPassword(db, { userId: values.user, email: values.email }, await readPassword());
+          console.log(`password set for user ${userId}; they sign in at /sign-in with their e-mail address`);
+          break;
+        }
         case 'list':
           for (const user of await db.user.findMany({ orderBy: { createdAt: 'asc' } }))
-            console.log(`${user.id}  ${user.role.padEnd(18)} ${user.name}`);
+            console.log(
+              `${user.id}  ${user.role.padEnd(18)} ${user.name}${user.email ? ` <${user.email}>` : ''}${user.passwordHash ? '  (can sign in)' : ''}`,
+            );
           break;
         default:
-          throw new Error('usage: npm run users -- create|token|revoke|list …');
+          throw new Error('usage: npm run users -- create|token|revoke|password|list …');
       }
     } finally {
       await db.$disconnect();

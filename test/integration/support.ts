@@ -1,9 +1,10 @@
 /** Shared set-up for integration tests: the real database, a Temporal client, the app in-process, and users. */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
-import { createApp } from '../../api/app';
+import { createApp, type AppDeps } from '../../api/app';
 import { createDb, type Db } from '../../platform/db';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import type { Mailer } from '../../activities/notices';
@@ -33,7 +34,12 @@ export interface Harness {
 /** A quiet logger for tests; LOG_LEVEL=debug shows the request log. */
 const log = createLogger({ service: 'test' }, (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'error');
 
-export async function createHarness(taskQueue: string): Promise<Harness> {
+/** With `web`, the app also serves the pages (web/), with sessions in this file's database. */
+export interface HarnessOptions {
+  web?: { signInAttemptsPer15Min?: number; idleMinutes?: number; trustProxy?: string };
+}
+
+export async function createHarness(taskQueue: string, options: HarnessOptions = {}): Promise<Harness> {
   const databaseUrl = await fileDatabaseUrl();
   const db = createDb(databaseUrl);
   const namespace = fileNamespace();
@@ -41,7 +47,16 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   await ensureSearchAttributes(connection, namespace);
   const temporal = new Client({ connection, namespace });
-  const app = createApp({ db, temporal, taskQueue, log });
+  const sessionPool = options.web ? new pg.Pool({ connectionString: databaseUrl, max: 4 }) : null;
+  const web: AppDeps['web'] = sessionPool
+    ? {
+        pool: sessionPool,
+        sessionSecret: 'integration-test-session-secret-of-32-chars',
+        idleMinutes: options.web?.idleMinutes ?? 30,
+        signInAttemptsPer15Min: options.web?.signInAttemptsPer15Min ?? 50,
+      }
+    : undefined;
+  const app = createApp({ db, temporal, taskQueue, log, ...(web ? { web } : {}), trustProxy: options.web?.trustProxy });
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
   const nativeConnections: NativeConnection[] = [];
@@ -81,6 +96,7 @@ export async function createHarness(taskQueue: string): Promise<Harness> {
       for (const mailer of mailers) mailer.close();
       for (const c of nativeConnections) await c.close();
       await connection.close();
+      await sessionPool?.end();
       await mail.stop();
       await db.$disconnect();
     },

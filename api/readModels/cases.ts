@@ -1,0 +1,140 @@
+/**
+ * The read model of one case as its page shows it (issue 13): the case and its consortium, its
+ * history (the audit events of its workflow), the notices sent with their recipients, and the
+ * responses received, with the names of the people who acted. Out of the viewer's scope is null,
+ * which the page answers as 404 (issue 12), by the same rule as the API (mayReadIntervention).
+ */
+import type { Prisma } from '../../generated/prisma/client';
+import type { Db } from '../../platform/db';
+import type { Principal } from '../auth';
+import { mayReadIntervention } from './interventions';
+
+const caseColumns = {
+  workflowId: true,
+  kind: true,
+  title: true,
+  stage: true,
+  status: true,
+  dueAt: true,
+  policyVersion: true,
+  openedAt: true,
+  closedAt: true,
+  consortiumCode: true,
+  practiceCode: true,
+  areaTeam: true,
+  thirdPartyOrganisation: true,
+  consortium: { select: { code: true, name: true } },
+  deadlines: { where: { status: 'open' }, orderBy: { dueAt: 'asc' }, select: { step: true, dueAt: true, owner: true } },
+} as const satisfies Prisma.CaseRecordSelect;
+export type CaseRow = Prisma.CaseRecordGetPayload<{ select: typeof caseColumns }>;
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** At most this many events of one case are shown, newest first. */
+export const CASE_HISTORY_LIMIT = 200;
+
+export interface CaseEventRow {
+  eventKey: string;
+  occurredAt: Date;
+  actor: string;
+  action: string;
+  details: Prisma.JsonValue;
+}
+
+export interface CaseNoticeRow {
+  noticeKey: string;
+  kind: string;
+  title: string;
+  body: string;
+  issuedBy: string;
+  issuedAt: Date;
+  respondBy: Date | null;
+  ruleVersion: string;
+  recipients: { to: string; status: string; sentAt: Date | null }[];
+  responses: {
+    responseKey: string;
+    submittedBy: string;
+    submittedAt: Date;
+    body: string;
+    status: string;
+    decidedBy: string | null;
+    decidedAt: Date | null;
+    decisionReason: string | null;
+  }[];
+}
+
+export interface CasePage {
+  case: CaseRow;
+  events: CaseEventRow[];
+  notices: CaseNoticeRow[];
+  /** User id → name, for everyone who appears in the history, the notices and the responses. */
+  names: Map<string, string>;
+}
+
+/** The case with everything its page shows, or null when it is not on record or not in the viewer's scope. */
+export async function casePage(db: Db, principal: Principal, workflowId: string): Promise<CasePage | null> {
+  const row = await db.caseRecord.findUnique({ where: { workflowId }, select: caseColumns });
+  if (!row || !mayReadIntervention(principal, row)) return null;
+  const [events, notices] = await Promise.all([
+    db.auditEvent.findMany({
+      where: {
+        // The subject narrows to the consortium's (or the case's) history on its index; the workflow id picks the case.
+        subjectType: row.consortiumCode ? 'consortium' : 'case',
+        subjectId: row.consortiumCode ?? workflowId,
+        OR: [{ eventKey: { startsWith: `${workflowId}:` } }, { details: { path: ['workflowId'], equals: workflowId } }],
+      },
+      orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+      take: CASE_HISTORY_LIMIT,
+      select: { eventKey: true, occurredAt: true, actor: true, action: true, details: true },
+    }),
+    db.notice.findMany({
+      where: { workflowId },
+      orderBy: [{ issuedAt: 'desc' }, { noticeKey: 'asc' }],
+      select: {
+        noticeKey: true,
+        kind: true,
+        title: true,
+        body: true,
+        issuedBy: true,
+        issuedAt: true,
+        respondBy: true,
+        ruleVersion: true,
+        emails: { orderBy: { to: 'asc' }, select: { to: true, status: true, sentAt: true } },
+        responses: {
+          orderBy: { submittedAt: 'asc' },
+          select: {
+            responseKey: true,
+            submittedBy: true,
+            submittedAt: true,
+            body: true,
+            status: true,
+            decidedBy: true,
+            decidedAt: true,
+            decisionReason: true,
+          },
+        },
+      },
+    }),
+  ]);
+  const people = new Set<string>();
+  // Actors, and any user id inside what a step recorded (e.g. who reported a forecast), so the page can name them.
+  for (const event of events) {
+    people.add(event.actor);
+    for (const id of JSON.stringify(event.details ?? null).match(UUID) ?? []) people.add(id);
+  }
+  for (const notice of notices) {
+    people.add(notice.issuedBy);
+    for (const id of notice.body.match(UUID) ?? []) people.add(id);
+    for (const response of notice.responses) {
+      people.add(response.submittedBy);
+      if (response.decidedBy) people.add(response.decidedBy);
+    }
+  }
+  const users = await db.user.findMany({ where: { id: { in: [...people] } }, select: { id: true, name: true } });
+  return {
+    case: row,
+    events,
+    notices: notices.map(({ emails, ...notice }) => ({ ...notice, recipients: emails })),
+    names: new Map(users.map((user) => [user.id, user.name])),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Where the pages are. They share the API's Express app, so none may collide with an API path
+ * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
+ * `/cases/{workflowId}` and the static `/assets/…`.
+ */
+export const PAGE_PATHS = ['/', '/sign-in', '/sign-out', '/inbox', '/cases/{workflowId}'] as const;
+export const ASSETS_PATH = '/assets';
+
+/** Is this request path one of the pages (so the web app, not the API, answers it)? */
+export function isPagePath(requestPath: string): boolean {
+  return (
+    requestPath === '/' ||
+    requestPath === '/sign-in' ||
+    requestPath === '/sign-out' ||
+    requestPath === '/inbox' ||
+    /^\/cases\/[^/]+\/?$/.test(requestPath)
+  );
+}
+
+export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(workflowId)}`;

@@ -1,0 +1,57 @@
+/**
+ * Sessions and forms of the web app: server-side sessions in PostgreSQL (express-session with
+ * connect-pg-simple, table `WebSession` made by a migration), a rolling idle timeout, cookies httpOnly
+ * and SameSite=Lax and Secure whenever the request came over TLS (directly, or through a trusted proxy),
+ * and a CSRF token on every form (csrf-csrf's double-submit cookie, bound to the session).
+ */
+import connectPgSimple from 'connect-pg-simple';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Request, RequestHandler } from 'express';
+import session from 'express-session';
+import type pg from 'pg';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The signed-in user (User.id); absent before sign-in. */
+    userId?: string;
+    /** Set on the sign-in page, so an anonymous visitor keeps one session (and so one CSRF binding). */
+    visitedAt?: number;
+  }
+}
+
+export const SESSION_COOKIE = 'ccw.sid';
+export const CSRF_COOKIE = 'ccw.csrf';
+/** The name of every form's hidden CSRF field. */
+export const CSRF_FIELD = '_csrf';
+
+export interface SessionOptions {
+  pool: pg.Pool;
+  secret: string;
+  idleMinutes: number;
+}
+
+export function sessions({ pool, secret, idleMinutes }: SessionOptions): RequestHandler {
+  const PgStore = connectPgSimple(session);
+  return session({
+    name: SESSION_COOKIE,
+    secret,
+    store: new PgStore({ pool, tableName: 'WebSession', createTableIfMissing: false }),
+    resave: false,
+    saveUninitialized: false,
+    // Every request restarts the idle clock (rolling), in the cookie and in the store.
+    rolling: true,
+    // The session cookie is Secure when the request is (req.secure: TLS, or X-Forwarded-Proto from a trusted proxy).
+    cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMinutes * 60_000, path: '/' },
+  });
+}
+
+export function csrf(secret: string) {
+  return doubleCsrf({
+    getSecret: () => secret,
+    getSessionIdentifier: (req: Request) => req.session.id,
+    cookieName: CSRF_COOKIE,
+    cookieOptions: { httpOnly: true, sameSite: 'lax', path: '/', secure: false },
+    getCsrfTokenFromRequest: (req: Request) =>
+      (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] as string,
+  });
+}
