@@ -19,7 +19,7 @@ CREATE TABLE "Task" (
     "consortiumCode" TEXT,
     "areaTeam" TEXT,
     "thirdPartyOrganisation" TEXT,
-    "priority" INTEGER NOT NULL DEFAULT 1,
+    "urgency" INTEGER NOT NULL DEFAULT 1,
     "dueAt" TIMESTAMP(3),
     "stepDueAt" TIMESTAMP(3),
     "due" TIMESTAMP(3) NOT NULL,
