@@ -58,7 +58,8 @@ const API_INFO = {
     },
     {
       name: 'work queue',
-      description: "Tasks: every role's pending human steps in its own scope, with tabs, counts, assignment and saved filters.",
+      description:
+        "Tasks: every role's pending human steps in its own scope, with tabs, counts, assignment and saved filters.",
     },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
     { name: 'platform', description: 'Operational endpoints.' },

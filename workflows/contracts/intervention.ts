@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { isoDate, isoDateTime, multiLine, nonBlankLine } from './fields';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import {
+  BOARD,
   RESPONSE_KINDS,
   type CaseActor,
   type InterventionCaseState,
@@ -385,7 +386,7 @@ export const answerTransferRequestStep = step({
   task: {
     pending: (state: InterventionCaseState) => state.withdrawal.phase === 'awaiting_receiver',
     roles: (state: InterventionCaseState) =>
-      state.withdrawal.pending?.receiver === 'board' ? ['decision_panel'] : ['consortium_officer', 'third_party'],
+      state.withdrawal.pending?.receiver === BOARD ? ['decision_panel'] : ['consortium_officer', 'third_party'],
   },
   path: 'transfer-answer',
   body: transferAnswerBody,
