@@ -220,20 +220,18 @@ describe('intervention (§5.18–5.20), over the case state machine', () => {
           reasons: 'w',
         }) as CaseCommand,
     ),
-    fc
-      .record({ actor: fc.constantFrom(...actors), accept: fc.boolean() })
-      .map(
-        (v) => (at: string) =>
-          ({
-            type: 'answer_transfer',
-            actor: v.actor,
-            at,
-            accept: v.accept,
-            capacity: 'c',
-            willingness: 'w',
-            reasons: 'r',
-          }) as CaseCommand,
-      ),
+    fc.record({ actor: fc.constantFrom(...actors), accept: fc.boolean() }).map(
+      (v) => (at: string) =>
+        ({
+          type: 'answer_transfer',
+          actor: v.actor,
+          at,
+          accept: v.accept,
+          capacity: 'c',
+          willingness: 'w',
+          reasons: 'r',
+        }) as CaseCommand,
+    ),
     fc.constant((at: string, _stage: string, round: number) => ({ type: 'deadline_missed', at, round }) as CaseCommand),
   );
 
