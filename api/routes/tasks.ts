@@ -44,7 +44,7 @@ const filterShape = {
   assignee: code.optional().describe('Only tasks held by this user id; `me` for the caller, `none` for unassigned.'),
 };
 
-const taskList = defineList({
+export const taskList = defineList({
   key: 'id',
   // `due` is the due date, tasks without one last; `urgency` is the priority (0 low … 2 high).
   sortFields: { due: 'datetime', urgency: 'number', openedAt: 'datetime', id: 'string' },
@@ -54,10 +54,10 @@ const taskList = defineList({
     ...filterShape,
   },
 });
-const countsQuery = z.strictObject(filterShape);
+export const countsQuery = z.strictObject(filterShape);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const filtersOf = (query: z.output<typeof countsQuery>): TaskFilters => ({
+export const filtersOf = (query: z.output<typeof countsQuery>): TaskFilters => ({
   kind: query.kind,
   stage: query.stage,
   consortium: query.consortium,
