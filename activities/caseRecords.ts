@@ -6,9 +6,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
 import type { ConsortiumStatus } from '../domain/consortium';
-import type { Actor } from '../workflows/contracts/step';
+import type { Actor, TaskUpdate } from '../workflows/contracts/step';
 import type { ShadowFormationInput } from '../workflows/contracts/shadowFormation';
 import { appendAudit } from './audit';
+import { reconcileTasks, type TaskScope } from './tasks';
 
 export interface Clock {
   now(): Date;
@@ -21,6 +22,17 @@ const CASE_RECORD_COLUMNS = Prisma.raw(
   '"workflowId", kind, "consortiumCode", "practiceCode", "areaTeam", title, stage, status, ' +
     '"policyVersion", "thirdPartyOrganisation", "parentWorkflowId", "openedAt", "updatedAt", "closedAt"',
 );
+
+/** The number of a closing step that carries no task update: after any other (an INTEGER column). */
+const LAST_SEQ = 2_147_483_647;
+
+/** Shadow formation keeps no case record (its case is the consortium's registration): its tasks' scope is the consortium's. */
+const shadowScope = (code: string, areaTeam: string | null): TaskScope => ({
+  kind: 'shadow_formation',
+  consortiumCode: code,
+  areaTeam,
+  thirdPartyOrganisation: null,
+});
 
 export interface CaseRecordDeps {
   db: Db;
@@ -46,6 +58,8 @@ export interface CaseStep {
   decision?: { outcome: string; reasons?: string | null; details?: Record<string, unknown> };
   /** Deadlines settled by this step (e.g. the response arrived, or it was missed). */
   settleDeadlines?: Array<{ step: string; status: 'met' | 'missed' | 'cancelled' }>;
+  /** The human steps pending after this one (the task list, activities/tasks.ts); a closing step cancels the rest. */
+  tasks?: TaskUpdate;
 }
 
 export interface CaseOpening {
@@ -75,7 +89,7 @@ export async function writeCaseStep(
   // then moved on. One statement, as the case record is written on every step of every process.
   const closing = step.status !== undefined && step.status !== 'open';
   const keepOrganisation = opening.thirdPartyOrganisation === undefined;
-  await tx.$executeRaw`
+  const [scope] = await tx.$queryRaw<TaskScope[]>`
     INSERT INTO "CaseRecord" (${CASE_RECORD_COLUMNS})
     VALUES (${opening.workflowId}, ${opening.kind}, ${opening.consortiumCode ?? null}, ${opening.practiceCode ?? null},
             (SELECT "areaTeam" FROM "Consortium" WHERE code = ${opening.consortiumCode ?? null}), ${opening.title}, ${step.stage}, ${step.status ?? 'open'},
@@ -85,7 +99,8 @@ export async function writeCaseStep(
       status = EXCLUDED.status,
       "updatedAt" = EXCLUDED."updatedAt",
       "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
-      "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")`;
+      "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")
+    RETURNING kind, "consortiumCode", "areaTeam", "thirdPartyOrganisation"`;
   for (const settled of step.settleDeadlines ?? []) {
     await tx.caseDeadline.updateMany({
       where: { workflowId: opening.workflowId, step: settled.step, status: 'open' },
@@ -109,6 +124,18 @@ export async function writeCaseStep(
   await tx.$executeRaw`
     UPDATE "CaseRecord" SET "dueAt" = CASE WHEN ${closing} THEN NULL ELSE ${earliestOpenDeadline} END
     WHERE "workflowId" = ${opening.workflowId}`;
+  // The tasks after the deadlines, whose due dates they take.
+  if (scope && (step.tasks || closing))
+    await reconcileTasks(tx, {
+      workflowId: opening.workflowId,
+      scope,
+      stage: step.stage,
+      recordedStep: step.step,
+      actor: step.actor,
+      tasks: step.tasks ?? { seq: LAST_SEQ, pending: [] },
+      closing,
+      now,
+    });
   if (step.decision) {
     await tx.caseDecision.upsert({
       where: { workflowId_step: { workflowId: opening.workflowId, step: step.step } },
@@ -156,7 +183,9 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
       await db.$transaction((tx) => writeCaseStep(tx, input, clock.now()));
     },
 
-    async recordShadowConsortium(input: ShadowFormationInput & { workflowId: string }): Promise<void> {
+    async recordShadowConsortium(
+      input: ShadowFormationInput & { workflowId: string; tasks?: TaskUpdate },
+    ): Promise<void> {
       const today = clock.now();
       await db.$transaction(async (tx) => {
         const known = await tx.practice.findMany({
@@ -200,6 +229,22 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
           },
           occurredAt: today,
         });
+        if (input.tasks) {
+          const consortium = await tx.consortium.findUnique({
+            where: { code: input.code },
+            select: { areaTeam: true },
+          });
+          await reconcileTasks(tx, {
+            workflowId: input.workflowId,
+            scope: shadowScope(input.code, consortium?.areaTeam ?? null),
+            stage: 'awaiting_recognition',
+            recordedStep: 'recorded',
+            actor: input.actor,
+            tasks: input.tasks,
+            closing: false,
+            now: today,
+          });
+        }
       });
     },
 
@@ -210,9 +255,22 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
       workflowId: string;
       step: string;
       policyVersion: string;
+      tasks?: TaskUpdate;
     }): Promise<void> {
+      const now = clock.now();
       await db.$transaction(async (tx) => {
-        await tx.consortium.update({ where: { code: input.code }, data: { status: input.status } });
+        const consortium = await tx.consortium.update({ where: { code: input.code }, data: { status: input.status } });
+        if (input.tasks)
+          await reconcileTasks(tx, {
+            workflowId: input.workflowId,
+            scope: shadowScope(input.code, consortium.areaTeam),
+            stage: input.step,
+            recordedStep: input.step,
+            actor: input.actor,
+            tasks: input.tasks,
+            closing: false,
+            now,
+          });
         await appendAudit(tx, {
           eventKey: `${input.workflowId}:${input.step}`,
           actor: input.actor.id,
@@ -220,7 +278,7 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
           subjectType: 'consortium',
           subjectId: input.code,
           details: { step: input.step, policyVersion: input.policyVersion, role: input.actor.role },
-          occurredAt: clock.now(),
+          occurredAt: now,
         });
       });
     },

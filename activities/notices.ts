@@ -8,6 +8,7 @@ import type { Transporter } from 'nodemailer';
 import type { Db } from '../platform/db';
 import { appendAudit } from './audit';
 import type { Clock } from './caseRecords';
+import { openNoticeTask } from './tasks';
 
 /**
  * How long an attempt holds the e-mails it is sending. Longer than a send can take: the transport gives
@@ -182,6 +183,15 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
           })),
           skipDuplicates: true,
         });
+        // Nobody to e-mail: the case officer gets a task instead, with the outbox rows (issue 13).
+        if (recipients.length === 0)
+          await openNoticeTask(tx, {
+            noticeKey: input.noticeKey,
+            workflowId: input.workflowId,
+            title: input.title,
+            addressee: input.consortiumCode ?? input.practiceCode ?? input.workflowId,
+            now: issuedAt,
+          });
         await appendAudit(tx, {
           eventKey: `${input.noticeKey}:issued`,
           actor: input.issuedBy,

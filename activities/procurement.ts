@@ -15,6 +15,18 @@ import type { AwardState, BidState, ProcurementInput, ThirdParty } from '../work
 import { appendAudit } from './audit';
 import { writeCaseStep, type CaseOpening, type CaseStep, type Clock } from './caseRecords';
 
+/**
+ * The case record's details, locked until the transaction ends: two writers that each read, merge and
+ * write them back (the management after the hand-off, a payment straight after the award) must take
+ * turns, or the second overwrites the first's key (issue 13: the register lost `conflictHandling`).
+ */
+async function lockedCaseDetails(tx: Prisma.TransactionClient, workflowId: string): Promise<Record<string, unknown>> {
+  const [row] = await tx.$queryRaw<Array<{ details: unknown }>>`
+    SELECT details FROM "CaseRecord" WHERE "workflowId" = ${workflowId} FOR UPDATE`;
+  if (!row) throw new Error(`no case record for ${workflowId}`);
+  return (row.details ?? {}) as Record<string, unknown>;
+}
+
 /** Merges one keyed item into a list kept in CaseRecord.details (payments, referral reports): a repeat replaces it. */
 async function publishInCaseDetails(
   tx: Prisma.TransactionClient,
@@ -23,8 +35,7 @@ async function publishInCaseDetails(
   key: string,
   item: Record<string, unknown>,
 ): Promise<void> {
-  const row = await tx.caseRecord.findUniqueOrThrow({ where: { workflowId }, select: { details: true } });
-  const details = (row.details ?? {}) as Record<string, Record<string, unknown>>;
+  const details = (await lockedCaseDetails(tx, workflowId)) as Record<string, Record<string, unknown>>;
   await tx.caseRecord.update({
     where: { workflowId },
     data: { details: { ...details, [list]: { ...(details[list] ?? {}), [key]: item } } as Prisma.InputJsonValue },
@@ -105,11 +116,7 @@ export function createProcurementActivities({ db, clock }: { db: Db; clock: Cloc
             handOffAcceptedAt: input.handOff ? new Date(input.handOff.acceptedAt) : null,
           },
         });
-        const row = await tx.caseRecord.findUniqueOrThrow({
-          where: { workflowId: input.workflowId },
-          select: { details: true },
-        });
-        const details = (row.details ?? {}) as Record<string, unknown>;
+        const details = await lockedCaseDetails(tx, input.workflowId);
         await tx.caseRecord.update({
           where: { workflowId: input.workflowId },
           data: {

@@ -24,8 +24,8 @@ import { timelineRouter } from './routes/timeline';
 import { allocationsRouter } from './routes/allocations';
 import { coverageRouter } from './routes/coverage';
 import { timetableRouter } from './routes/timetable';
-import { workQueueRouter } from './routes/workQueue';
 import { webRouter, type WebOptions } from '../web';
+import { tasksRouter } from './routes/tasks';
 
 export interface AppDeps {
   db: Db;
@@ -68,7 +68,11 @@ const API_INFO = {
       name: 'practices',
       description: 'GP practices, their list sizes and membership history, and requests to move (§4.9).',
     },
-    { name: 'work queue', description: "A case officer's open steps across their area teams, by due date." },
+    {
+      name: 'work queue',
+      description:
+        "Tasks: every role's pending human steps in its own scope, with tabs, counts, assignment and saved filters.",
+    },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
     { name: 'platform', description: 'Operational endpoints.' },
     { name: 'reference', description: 'This reference: the OpenAPI document and the page written from it.' },
@@ -111,7 +115,7 @@ function buildApp(deps: AppDeps) {
     practicesRouter(deps, registry),
     membershipRouter(deps, registry),
     timelineRouter(deps, registry),
-    workQueueRouter(deps, registry),
+    tasksRouter(deps, registry),
   );
   // [issue 3: reads, work queue and membership routers]
   app.use(authorisationRouter(deps, registry));

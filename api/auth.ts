@@ -17,6 +17,8 @@ export interface Principal {
   areaTeams: string[];
   consortiumCode: string | null;
   organisation: string | null;
+  /** A team lead may reassign tasks that colleagues hold (issue 13); so may an admin. */
+  teamLead: boolean;
 }
 
 export const PUBLIC: Principal = {
@@ -26,6 +28,7 @@ export const PUBLIC: Principal = {
   areaTeams: [],
   consortiumCode: null,
   organisation: null,
+  teamLead: false,
 };
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -54,6 +57,8 @@ export function authenticate(db: Db): RequestHandler {
         areaTeams: user.areaTeams,
         consortiumCode: user.consortiumCode,
         organisation: user.organisation,
+        // A fake user store (unit tests) may not have the column.
+        teamLead: user.teamLead ?? false,
       } satisfies Principal;
       next();
     } catch (error) {

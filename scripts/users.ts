@@ -2,6 +2,7 @@
  * `npm run users -- create --name "A Officer" --role case_officer --area-team Q35 [--area-team Q36]`
  * `npm run users -- create --name "B Officer" --role consortium_officer --consortium 00C`
  * `npm run users -- create --name "LA" --role third_party --organisation E06000005`
+ * `npm run users -- create --name "C Lead" --role case_officer --area-team Q35 --team-lead`   may reassign tasks
  * `npm run users -- token --user <id>`   another token for a user
  * `npm run users -- revoke --token <token>`
  * `npm run users -- password --email a.officer@board.example`   sets the web sign-in password, read from
@@ -29,6 +30,8 @@ export const userSpec = z
       .regex(/^[0-9A-Z]{3}$/)
       .optional(),
     organisation: z.string().min(1).optional(),
+    /** May reassign tasks that colleagues hold (issue 13). */
+    teamLead: z.boolean().default(false),
   })
   .superRefine((spec, ctx) => {
     if (spec.role === 'case_officer' && spec.areaTeams.length === 0)
@@ -62,6 +65,7 @@ export async function createUserWithToken(
       areaTeams: spec.areaTeams,
       consortiumCode: spec.consortiumCode ?? null,
       organisation: spec.organisation ?? null,
+      teamLead: spec.teamLead,
       tokens: { create: { tokenHash: hashToken(token), label } },
     },
   });
@@ -115,6 +119,7 @@ async function main() {
       'area-team': { type: 'string', multiple: true },
       consortium: { type: 'string' },
       organisation: { type: 'string' },
+      'team-lead': { type: 'boolean' },
       user: { type: 'string' },
       token: { type: 'string' },
     },
@@ -131,6 +136,7 @@ async function main() {
             areaTeams: values['area-team'] ?? [],
             consortiumCode: values.consortium,
             organisation: values.organisation,
+            teamLead: values['team-lead'] ?? false,
           });
           console.log(`user ${created.userId}\ntoken ${created.token}`);
           break;
@@ -157,7 +163,8 @@ async function main() {
         case 'list':
           for (const user of await db.user.findMany({ orderBy: { createdAt: 'asc' } }))
             console.log(
-              `${user.id}  ${user.role.padEnd(18)} ${user.name}${user.email ? ` <${user.email}>` : ''}${user.passwordHash ? '  (can sign in)' : ''}`,
+              `${user.id}  ${user.role.padEnd(18)} ${user.name}${user.email ? ` <${user.email}>` : ''}` +
+                `${user.teamLead ? ' (team lead)' : ''}${user.passwordHash ? '  (can sign in)' : ''}`,
             );
           break;
         default:

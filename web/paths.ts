@@ -1,9 +1,16 @@
 /**
  * Where the pages are. They share the API's Express app, so none may collide with an API path
  * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
- * `/cases/{workflowId}` and the static `/assets/…`.
+ * `/cases/{workflowId}`, `/inbox/tasks/{id}/claim` and the static `/assets/…`.
  */
-export const PAGE_PATHS = ['/', '/sign-in', '/sign-out', '/inbox', '/cases/{workflowId}'] as const;
+export const PAGE_PATHS = [
+  '/',
+  '/sign-in',
+  '/sign-out',
+  '/inbox',
+  '/inbox/tasks/{id}/claim',
+  '/cases/{workflowId}',
+] as const;
 export const ASSETS_PATH = '/assets';
 
 /** Is this request path one of the pages (so the web app, not the API, answers it)? */
@@ -13,6 +20,7 @@ export function isPagePath(requestPath: string): boolean {
     requestPath === '/sign-in' ||
     requestPath === '/sign-out' ||
     requestPath === '/inbox' ||
+    /^\/inbox\/tasks\/[^/]+\/claim$/.test(requestPath) ||
     /^\/cases\/[^/]+\/?$/.test(requestPath)
   );
 }

@@ -55,6 +55,7 @@ import {
   applicationStep,
   assessmentStep,
   authorisationState,
+  authorisationSteps,
   conditionReviewStep,
   conditionsResponseStep,
   decisionStep,
@@ -69,7 +70,7 @@ import {
   type AuthorisationState,
   type ConditionsResponse,
 } from './contracts/authorisation';
-import { checkStep, type Actor, type StepRow } from './contracts/step';
+import { checkStep, pendingSteps, taskCounter, type Actor, type StepRow } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const authorisationData = proxyActivities<AuthorisationActivities>(activityOptions('30 seconds'));
@@ -99,7 +100,8 @@ interface Run {
   index(): void;
   /** What has been written so far, for the timers that must follow it. */
   progress: { caseOpened: boolean; waveRecorded: number; decisionRecorded: boolean };
-  record(step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>): Promise<void>;
+  /** Records a step; `settles` is the row of the human step it records (its task is then completed). */
+  record(step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion' | 'tasks'>, settles?: StepRow): Promise<void>;
   notify(
     key: string,
     kind: string,
@@ -124,6 +126,7 @@ function openRun(input: AuthorisationInput): Run {
     policyVersion: input.policy.version,
   };
   let kase = openAuthorisation(input, now());
+  const tasks = taskCounter();
   let indexed = '';
   const refreshIndex = () => {
     const due = dueAtOf(kase.state);
@@ -152,9 +155,12 @@ function openRun(input: AuthorisationInput): Run {
     index: refreshIndex,
     progress: { caseOpened: false, waveRecorded: 0, decisionRecorded: false },
     /** Records a case step through the one mechanism (case record, stage, deadline, decision, audit). */
-    async record(step) {
+    async record(step, settles) {
       if (step.step !== 'started') await condition(() => run.progress.caseOpened);
-      await records.recordCaseStep({ opening, step: { workflowId, stage: kase.state.stage, ruleVersion, ...step } });
+      // The pending steps are read now, with the stage: the state this step leaves the case in.
+      const { stage } = kase.state;
+      const taskUpdate = tasks(pendingSteps(authorisationSteps, kase.state), settles?.name);
+      await records.recordCaseStep({ opening, step: { workflowId, stage, ruleVersion, ...step, tasks: taskUpdate } });
     },
     /** A notice to the consortium's officers, e-mailed through the outbox (the case record exists by now). */
     async notify(key, kind, title, body, issuedBy, respondBy) {
@@ -424,19 +430,22 @@ async function recordApplication(run: Run, actor: Actor, application: Authorisat
   });
   run.commit({ type: 'application_checked', at: run.now(), check });
   const concerns = check.findings.filter((f) => f.severity === 'concern');
-  await run.record({
-    step: 'application',
-    actor,
-    action: 'authorisation.application_submitted',
-    owner: 'case_officer',
-    details: {
-      accountableOfficer: application.accountableOfficer,
-      chiefFinanceOfficer: application.chiefFinanceOfficer,
-      memberPracticeCodes: application.memberPracticeCodes,
-      localAuthorities: application.localAuthorities,
-      check,
+  await run.record(
+    {
+      step: 'application',
+      actor,
+      action: 'authorisation.application_submitted',
+      owner: 'case_officer',
+      details: {
+        accountableOfficer: application.accountableOfficer,
+        chiefFinanceOfficer: application.chiefFinanceOfficer,
+        memberPracticeCodes: application.memberPracticeCodes,
+        localAuthorities: application.localAuthorities,
+        check,
+      },
     },
-  });
+    applicationStep,
+  );
   await run.notify(
     'application-received',
     'application_received',
@@ -453,18 +462,21 @@ async function recordAssessment(run: Run, actor: Actor, stepRecord: AssessmentSt
   if (stepRecord.step === 'conditions_panel') {
     const proposed = state.proposedConditions;
     const respondBy = state.conditionsResponse.dueAt;
-    await run.record({
-      step: 'conditions_panel',
-      actor,
-      action: 'authorisation.conditions_proposed',
-      ...(respondBy ? { dueAt: respondBy, owner: 'consortium_officer' } : {}),
-      decision: {
-        outcome: proposed.length > 0 ? 'conditions_proposed' : 'no_conditions',
-        reasons: stepRecord.summary,
-        details: { conditions: proposed },
+    await run.record(
+      {
+        step: 'conditions_panel',
+        actor,
+        action: 'authorisation.conditions_proposed',
+        ...(respondBy ? { dueAt: respondBy, owner: 'consortium_officer' } : {}),
+        decision: {
+          outcome: proposed.length > 0 ? 'conditions_proposed' : 'no_conditions',
+          reasons: stepRecord.summary,
+          details: { conditions: proposed },
+        },
+        details: { summary: stepRecord.summary },
       },
-      details: { summary: stepRecord.summary },
-    });
+      assessmentStep,
+    );
     if (proposed.length > 0) {
       const lines = proposed.map(
         (c) =>
@@ -488,20 +500,23 @@ async function recordAssessment(run: Run, actor: Actor, stepRecord: AssessmentSt
     results,
     recordedBy: actor.id,
   });
-  await run.record({
-    step: stepRecord.step,
-    actor,
-    action: `authorisation.${stepRecord.step}_recorded`,
-    owner: stepRecord.step === 'moderation' ? 'decision_panel' : 'case_officer',
-    details: {
-      summary: stepRecord.summary,
-      met: results.filter((r) => r.met).length,
-      unmet: results.filter((r) => !r.met).map((r) => r.criterionId),
-      ...('respondents' in stepRecord && stepRecord.respondents !== undefined
-        ? { respondents: stepRecord.respondents }
-        : {}),
+  await run.record(
+    {
+      step: stepRecord.step,
+      actor,
+      action: `authorisation.${stepRecord.step}_recorded`,
+      owner: stepRecord.step === 'moderation' ? 'decision_panel' : 'case_officer',
+      details: {
+        summary: stepRecord.summary,
+        met: results.filter((r) => r.met).length,
+        unmet: results.filter((r) => !r.met).map((r) => r.criterionId),
+        ...('respondents' in stepRecord && stepRecord.respondents !== undefined
+          ? { respondents: stepRecord.respondents }
+          : {}),
+      },
     },
-  });
+    assessmentStep,
+  );
 }
 
 /** A wave assignment (already committed): its deadline for the decision panel, and a notice. */
@@ -509,15 +524,20 @@ async function recordWave(run: Run, actor: Actor, wave: number): Promise<void> {
   const assignment = run.kase.waveAssignments;
   const decisionDate = run.state.wave?.decisionDate ?? '';
   const step = `wave:${assignment}`;
-  await run.record({
-    step,
-    actor,
-    action: 'authorisation.wave_assigned',
-    dueAt: new Date(dayStart(decisionDate)).toISOString(),
-    owner: 'decision_panel',
-    details: { wave, decisionDate, waveSchedule: run.input.waveSchedule.version },
-    ...(assignment > 1 ? { settleDeadlines: [{ step: `wave:${assignment - 1}`, status: 'cancelled' as const }] } : {}),
-  });
+  await run.record(
+    {
+      step,
+      actor,
+      action: 'authorisation.wave_assigned',
+      dueAt: new Date(dayStart(decisionDate)).toISOString(),
+      owner: 'decision_panel',
+      details: { wave, decisionDate, waveSchedule: run.input.waveSchedule.version },
+      ...(assignment > 1
+        ? { settleDeadlines: [{ step: `wave:${assignment - 1}`, status: 'cancelled' as const }] }
+        : {}),
+    },
+    waveStep,
+  );
   run.progress.waveRecorded = Math.max(run.progress.waveRecorded, assignment);
   await run.notify(
     step,
@@ -529,17 +549,20 @@ async function recordWave(run: Run, actor: Actor, wave: number): Promise<void> {
 }
 
 async function recordConditionsResponse(run: Run, actor: Actor, response: ConditionsResponse): Promise<void> {
-  await run.record({
-    step: 'conditions-response',
-    actor,
-    action: 'authorisation.conditions_response_received',
-    settleDeadlines: [{ step: 'conditions_panel', status: 'met' }],
-    details: {
-      accepts: response.accepts,
-      comments: response.comments,
-      conditionComments: response.conditionComments ?? [],
+  await run.record(
+    {
+      step: 'conditions-response',
+      actor,
+      action: 'authorisation.conditions_response_received',
+      settleDeadlines: [{ step: 'conditions_panel', status: 'met' }],
+      details: {
+        accepts: response.accepts,
+        comments: response.comments,
+        conditionComments: response.conditionComments ?? [],
+      },
     },
-  });
+    conditionsResponseStep,
+  );
   const body = [
     response.comments,
     ...(response.conditionComments ?? []).map((item) => `${item.criterionId}: ${item.comment}`),
@@ -561,25 +584,28 @@ async function recordDecision(
   decision: AuthorisationDecision,
 ): Promise<void> {
   const { input, workflowId, ruleVersion } = run;
-  await run.record({
-    step: 'decision',
-    actor,
-    action: `authorisation.${decision.outcome}`,
-    decision: {
-      outcome: decision.outcome,
-      reasons: submission.reasons,
-      details: {
-        directions: decision.directions,
-        explicitSteps: decision.explicitSteps,
-        interimArrangements: decision.interimArrangements,
-        conditions: decision.conditions,
-        withdrawnConditions: submission.withdrawConditions ?? [],
-        consortiumResponse: run.state.conditionsResponse.status,
-        ruleVersions: run.state.ruleVersions,
+  await run.record(
+    {
+      step: 'decision',
+      actor,
+      action: `authorisation.${decision.outcome}`,
+      decision: {
+        outcome: decision.outcome,
+        reasons: submission.reasons,
+        details: {
+          directions: decision.directions,
+          explicitSteps: decision.explicitSteps,
+          interimArrangements: decision.interimArrangements,
+          conditions: decision.conditions,
+          withdrawnConditions: submission.withdrawConditions ?? [],
+          consortiumResponse: run.state.conditionsResponse.status,
+          ruleVersions: run.state.ruleVersions,
+        },
       },
+      settleDeadlines: [{ step: `wave:${run.kase.waveAssignments}`, status: 'met' }],
     },
-    settleDeadlines: [{ step: `wave:${run.kase.waveAssignments}`, status: 'met' }],
-  });
+    decisionStep,
+  );
   await authorisationData.setConsortiumAuthorisation({ code: input.code, status: decision.outcome });
   const plansDueAt = run.state.conditions[0]?.rectificationPlanDueAt;
   if (plansDueAt) {
@@ -654,7 +680,14 @@ async function recordDecision(
 }
 
 /** An escalation to an intervention case (already committed, §5.18–5.19): recorded here; the intervention process opens the case. */
-async function recordEscalation(run: Run, criterionId: string, reason: string, actor: Actor, step: string) {
+async function recordEscalation(
+  run: Run,
+  criterionId: string,
+  reason: string,
+  actor: Actor,
+  step: string,
+  settles?: StepRow,
+) {
   const { input } = run;
   const target = conditionOf(run, criterionId);
   await authorisationData.recordConditions({
@@ -664,22 +697,25 @@ async function recordEscalation(run: Run, criterionId: string, reason: string, a
     ruleVersion: run.ruleVersion,
     nextReviewOn: null,
   });
-  await run.record({
-    step,
-    actor,
-    action: 'authorisation.condition_escalated',
-    decision: {
-      outcome: 'escalated',
-      reasons: reason,
-      details: {
-        criterionId,
-        supportLevel: target[0]?.supportLevel,
-        escalatedTo: 'intervention',
-        rule: '§5.18–5.19',
+  await run.record(
+    {
+      step,
+      actor,
+      action: 'authorisation.condition_escalated',
+      decision: {
+        outcome: 'escalated',
+        reasons: reason,
+        details: {
+          criterionId,
+          supportLevel: target[0]?.supportLevel,
+          escalatedTo: 'intervention',
+          rule: '§5.18–5.19',
+        },
       },
+      details: { criterionId },
     },
-    details: { criterionId },
-  });
+    settles,
+  );
   await run.notify(
     step,
     'condition_escalated',
@@ -698,13 +734,16 @@ async function recordRectificationPlan(run: Run, actor: Actor, criterionId: stri
     ruleVersion: run.ruleVersion,
     nextReviewOn: run.state.nextReviewOn,
   });
-  await run.record({
-    step: `rectification-plan:${criterionId}`,
-    actor,
-    action: 'authorisation.rectification_plan_submitted',
-    details: { criterionId, plan },
-    ...(allPlanned ? { settleDeadlines: [{ step: 'rectification-plans', status: 'met' as const }] } : {}),
-  });
+  await run.record(
+    {
+      step: `rectification-plan:${criterionId}`,
+      actor,
+      action: 'authorisation.rectification_plan_submitted',
+      details: { criterionId, plan },
+      ...(allPlanned ? { settleDeadlines: [{ step: 'rectification-plans', status: 'met' as const }] } : {}),
+    },
+    rectificationPlanStep,
+  );
 }
 
 async function recordReview(
@@ -717,7 +756,7 @@ async function recordReview(
 ): Promise<void> {
   const step = `review:${round}:${criterionId}`;
   if (review.outcome === 'escalated') {
-    await recordEscalation(run, criterionId, review.reason, actor, step);
+    await recordEscalation(run, criterionId, review.reason, actor, step, conditionReviewStep);
   } else {
     const target = conditionOf(run, criterionId);
     await authorisationData.recordConditions({
@@ -728,17 +767,20 @@ async function recordReview(
       nextReviewOn: null,
     });
     const supportLevel = target[0]?.supportLevel;
-    await run.record({
-      step,
-      actor,
-      action: `authorisation.condition_${review.outcome}`,
-      decision: {
-        outcome: review.outcome,
-        reasons: review.reason,
-        details: { criterionId, supportLevel, directions, round },
+    await run.record(
+      {
+        step,
+        actor,
+        action: `authorisation.condition_${review.outcome}`,
+        decision: {
+          outcome: review.outcome,
+          reasons: review.reason,
+          details: { criterionId, supportLevel, directions, round },
+        },
+        details: { criterionId },
       },
-      details: { criterionId },
-    });
+      conditionReviewStep,
+    );
     const text =
       review.outcome === 'discharged'
         ? 'is discharged'

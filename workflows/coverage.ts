@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import { activityOptions } from './activityOptions';
 import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { CaseRecordActivities } from '../activities/caseRecords';
+import type { CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { NoticeActivities } from '../activities/notices';
 import type { TimetableActivities } from '../activities/timetable';
 import { toIsoDate } from '../domain/calendar';
@@ -29,13 +29,14 @@ import { DAY_MS } from '../domain/policy';
 import {
   assignPracticeByReservePower,
   assignPracticeByReservePowerStep,
+  COVERAGE_STEPS,
   practiceCoverageState,
   type CoverageCheckInput,
   type CoverageCheckResult,
   type PracticeCoverageInput,
   type PracticeCoverageState,
 } from './contracts/coverage';
-import type { Actor } from './contracts/step';
+import { pendingSteps, taskCounter, type Actor } from './contracts/step';
 import { timetableWorkflowIds } from './contracts/timetable';
 
 const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>(
@@ -179,26 +180,33 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     policyVersion: input.policyVersion,
     parentWorkflowId: input.checkWorkflowId,
   };
+  const tasks = taskCounter();
+  /** Records a step at its stage; `settles` is the row of the human step it records (its task is then completed). */
+  const recordStep = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion' | 'tasks'>, settles?: string) =>
+    activities.recordCaseStep({
+      opening,
+      step: {
+        workflowId,
+        ruleVersion: input.policyVersion,
+        ...step,
+        tasks: tasks(pendingSteps(COVERAGE_STEPS, state, step.stage), settles),
+      },
+    });
   const joinBy = new Date(now().getTime() + input.joinDays * DAY_MS);
   state.noticeIssuedOn = toIsoDate(now());
   state.joinBy = joinBy.toISOString();
   // §4.5: the practice first gets notice and time to choose a consortium.
-  await activities.recordCaseStep({
-    opening,
-    step: {
-      workflowId,
-      step: 'notice',
-      stage: 'awaiting_choice',
-      dueAt: state.joinBy,
-      owner: 'practice',
-      actor: SYSTEM,
-      action: 'coverage.notice_issued',
-      ruleVersion: input.policyVersion,
-      details: {
-        registeredPatients: input.registeredPatients,
-        sourceOrganisationCode: input.sourceOrganisationCode,
-        joinDays: input.joinDays,
-      },
+  await recordStep({
+    step: 'notice',
+    stage: 'awaiting_choice',
+    dueAt: state.joinBy,
+    owner: 'practice',
+    actor: SYSTEM,
+    action: 'coverage.notice_issued',
+    details: {
+      registeredPatients: input.registeredPatients,
+      sourceOrganisationCode: input.sourceOrganisationCode,
+      joinDays: input.joinDays,
     },
   });
   await activities.issueNotice({
@@ -223,18 +231,13 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
   if (chosen) return settleJoined(chosen);
 
   state.stage = 'awaiting_assignment';
-  await activities.recordCaseStep({
-    opening,
-    step: {
-      workflowId,
-      step: 'deadline-passed',
-      stage: state.stage,
-      owner: 'case_officer',
-      actor: SYSTEM,
-      action: 'coverage.deadline_passed',
-      ruleVersion: input.policyVersion,
-      settleDeadlines: [{ step: 'notice', status: 'missed' }],
-    },
+  await recordStep({
+    step: 'deadline-passed',
+    stage: state.stage,
+    owner: 'case_officer',
+    actor: SYSTEM,
+    action: 'coverage.deadline_passed',
+    settleDeadlines: [{ step: 'notice', status: 'missed' }],
   });
 
   for (;;) {
@@ -266,23 +269,21 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     }
     state.stage = 'assigned';
     state.settledAt = now().toISOString();
-    await activities.recordCaseStep({
-      opening,
-      step: {
-        workflowId,
+    await recordStep(
+      {
         step: 'assigned',
         stage: 'assigned',
         status: 'closed',
         actor: assignment.actor,
         action: 'coverage.assigned_by_reserve_power',
-        ruleVersion: input.policyVersion,
         decision: {
           outcome: 'assigned_by_reserve_power',
           reasons: assignment.reasons,
           details: { consortiumCode: assignment.consortiumCode, effectiveFrom, rule: '§4.5' },
         },
       },
-    });
+      assignPracticeByReservePowerStep.name,
+    );
     // The receiving consortium is told of its new member, and why.
     await activities.issueNotice({
       noticeKey: `${workflowId}:assigned`,
@@ -304,19 +305,14 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
     state.stage = 'joined';
     state.consortiumCode = consortiumCode;
     state.settledAt = now().toISOString();
-    await activities.recordCaseStep({
-      opening,
-      step: {
-        workflowId,
-        step: 'joined',
-        stage: 'joined',
-        status: 'closed',
-        actor: SYSTEM,
-        action: 'coverage.practice_joined',
-        ruleVersion: input.policyVersion,
-        settleDeadlines: [{ step: 'notice', status: 'met' }],
-        details: { consortiumCode },
-      },
+    await recordStep({
+      step: 'joined',
+      stage: 'joined',
+      status: 'closed',
+      actor: SYSTEM,
+      action: 'coverage.practice_joined',
+      settleDeadlines: [{ step: 'notice', status: 'met' }],
+      details: { consortiumCode },
     });
     return state;
   }

@@ -15,13 +15,14 @@ import { DAY_MS } from '../domain/policy';
 import { updateCaseIndex } from './caseIndex';
 import {
   declarationRequestState,
+  declarationStepRows,
   declarationSteps,
   submitDeclaration,
   type DeclarationRequestInput,
   type DeclarationRequestState,
 } from './contracts/declarations';
 import type { ProcurementActor } from './contracts/procurement';
-import { checkStep, type Actor } from './contracts/step';
+import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
@@ -94,10 +95,18 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     title: `Declaration of interests: ${input.person.name}`,
     policyVersion: input.policyVersion,
   };
-  const recordStep = (step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>) =>
+  const tasks = taskCounter();
+  /** Records a step; `settles` is the row of the human step it records (its task is then completed). */
+  const recordStep = (step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion' | 'tasks'>, settles?: string) =>
     records.recordCaseStep({
       opening,
-      step: { workflowId, stage: state.stage, ruleVersion: input.policyVersion, ...step },
+      step: {
+        workflowId,
+        stage: state.stage,
+        ruleVersion: input.policyVersion,
+        ...step,
+        tasks: tasks(pendingSteps(declarationStepRows, state), settles),
+      },
     });
   const alsoTo = input.person.email ? [input.person.email] : [];
   const notify = (key: string, kind: string, title: string, body: string, extra: string[] = []) =>
@@ -184,15 +193,18 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     shareholdingThresholdPercent: input.shareholdingThresholdPercent,
     policyVersion: input.policyVersion,
   });
-  await recordStep({
-    step: `declared:${state.dueAt}`,
-    actor: { id: actor.id, role: actor.role },
-    action: 'interests.declared',
-    status: 'closed',
-    settleDeadlines: state.escalatedAt
-      ? [{ step: `overdue:${state.dueAt}`, status: 'met' }]
-      : [{ step: `requested:${state.dueAt}`, status: 'met' }],
-    details: { interests: state.interests.length, late: state.escalatedAt !== null },
-  });
+  await recordStep(
+    {
+      step: `declared:${state.dueAt}`,
+      actor: { id: actor.id, role: actor.role },
+      action: 'interests.declared',
+      status: 'closed',
+      settleDeadlines: state.escalatedAt
+        ? [{ step: `overdue:${state.dueAt}`, status: 'met' }]
+        : [{ step: `requested:${state.dueAt}`, status: 'met' }],
+      details: { interests: state.interests.length, late: state.escalatedAt !== null },
+    },
+    declarer ? declarationSteps.submitDeclaration.name : undefined,
+  );
   return state;
 }

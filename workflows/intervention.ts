@@ -39,6 +39,7 @@ import {
   decideInterventionResponse,
   decideWithdrawal,
   deEscalateIntervention,
+  INTERVENTION_STEPS,
   interventionState,
   raiseInterventionTrigger,
   restoreResponsibilities,
@@ -46,6 +47,7 @@ import {
   type InterventionInput,
   type InterventionState,
 } from './contracts/intervention';
+import { pendingSteps, taskCounter, type TaskUpdate } from './contracts/step';
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 
@@ -83,14 +85,23 @@ export async function intervention(input: InterventionInput): Promise<Interventi
   let state = opened.state;
   /** Outcomes committed but not yet persisted, in order. */
   const pending: CaseOutcome[] = [opened.outcome];
+  /** The task list as each outcome left it (by the outcome's seq), read when it was committed. */
+  const tasks = taskCounter();
+  const taskUpdates = new Map<number, TaskUpdate>([
+    [opened.outcome.seq, tasks(pendingSteps(INTERVENTION_STEPS, state))],
+  ]);
   let recordedThrough = 0;
   const view = (): InterventionState => ({ ...state, recordedThrough });
 
-  const commit = (command: CaseCommand): InterventionState => {
+  /** Commits a command; `settles` names the row of the human step that sent it. */
+  const commit = (command: CaseCommand, settles?: string): InterventionState => {
     const result = applyCaseCommand(ladder, state, command);
     if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
     state = result.state;
-    if (result.outcome) pending.push(result.outcome);
+    if (result.outcome) {
+      pending.push(result.outcome);
+      taskUpdates.set(result.outcome.seq, tasks(pendingSteps(INTERVENTION_STEPS, state), settles));
+    }
     return view();
   };
 
@@ -100,7 +111,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     update: UpdateDefinition<InterventionState, [A]>,
     toCommand: (arg: A, at: string) => CaseCommand,
   ) {
-    setHandler(update, (arg) => commit(toCommand(arg, nowIso())), {
+    setHandler(update, (arg) => commit(toCommand(arg, nowIso()), update.name), {
       validator: (arg) => {
         const result = applyCaseCommand(ladder, state, toCommand(arg, nowIso()));
         if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
@@ -195,8 +206,10 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         details: o.details,
         ...(o.decision ? { decision: o.decision } : {}),
         ...(o.settle ? { settleDeadlines: [o.settle] } : {}),
+        ...(taskUpdates.has(o.seq) ? { tasks: taskUpdates.get(o.seq) } : {}),
       },
     });
+    taskUpdates.delete(o.seq);
     if (o.trigger)
       await records.recordInterventionTrigger({
         workflowId,

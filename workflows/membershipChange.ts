@@ -20,12 +20,13 @@ import { updateCaseIndex } from './caseIndex';
 import {
   decideMembershipChange,
   decideMembershipChangeStep,
+  MEMBERSHIP_CHANGE_STEPS,
   membershipChangeState,
   type MembershipChangeDecision,
   type MembershipChangeInput,
   type MembershipChangeState,
 } from './contracts/membershipChange';
-import type { Actor } from './contracts/step';
+import { pendingSteps, taskCounter, type Actor } from './contracts/step';
 
 const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>(
   activityOptions('30 seconds'),
@@ -103,8 +104,18 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     title: `Practice ${input.practiceCode}: move from ${input.fromConsortiumCode ?? 'no consortium'} to ${input.toConsortiumCode}`,
     policyVersion: input.policyVersion,
   };
-  const record = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion'>) =>
-    activities.recordCaseStep({ opening, step: { ...step, workflowId, ruleVersion: input.policyVersion } });
+  const tasks = taskCounter();
+  /** Records a step at its stage; `settles` is the row of the human step it records (its task is then completed). */
+  const record = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion' | 'tasks'>, settles?: string) =>
+    activities.recordCaseStep({
+      opening,
+      step: {
+        ...step,
+        workflowId,
+        ruleVersion: input.policyVersion,
+        tasks: tasks(pendingSteps(MEMBERSHIP_CHANGE_STEPS, state, step.stage), settles),
+      },
+    });
   const notifyBoth = (step: string, title: string, body: string, actor: Actor) =>
     Promise.all(
       consortia.map((consortiumCode) =>
@@ -175,22 +186,25 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
   const decided = decision as MembershipChangeDecision;
   const decider: Actor = { id: decided.actor.id, role: decided.actor.role };
 
-  await record({
-    step: 'decided',
-    stage: decided.outcome,
-    status: decided.outcome === 'rejected' ? 'closed' : 'open',
-    actor: decider,
-    action: `membership_change.${decided.outcome}`,
-    decision: {
-      outcome: decided.outcome,
-      reasons: decided.reasons ?? null,
-      details: { effectiveFrom: decided.effectiveFrom ?? null },
+  await record(
+    {
+      step: 'decided',
+      stage: decided.outcome,
+      status: decided.outcome === 'rejected' ? 'closed' : 'open',
+      actor: decider,
+      action: `membership_change.${decided.outcome}`,
+      decision: {
+        outcome: decided.outcome,
+        reasons: decided.reasons ?? null,
+        details: { effectiveFrom: decided.effectiveFrom ?? null },
+      },
+      settleDeadlines: [
+        { step: 'requested', status: 'met' },
+        { step: 'decision-overdue', status: 'met' },
+      ],
     },
-    settleDeadlines: [
-      { step: 'requested', status: 'met' },
-      { step: 'decision-overdue', status: 'met' },
-    ],
-  });
+    decideMembershipChangeStep.name,
+  );
   await activities.settleMembershipChangeRequest({
     workflowId,
     status: decided.outcome,

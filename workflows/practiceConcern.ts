@@ -15,12 +15,14 @@ import { updateCaseIndex } from './caseIndex';
 import {
   decidePracticeConcern,
   decidePracticeConcernStep,
+  PRACTICE_CONCERN_STEPS,
   practiceConcernState,
   resolvePracticeConcern,
   resolvePracticeConcernStep,
   type PracticeConcernInput,
   type PracticeConcernState,
 } from './contracts/practiceConcern';
+import { pendingSteps, taskCounter } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities & NoticeActivities>(activityOptions('30 seconds'));
 
@@ -105,12 +107,15 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
     title: `Practice concern: ${input.practiceCode} (${input.consortiumCode})`,
     policyVersion: policy.version,
   };
+  const tasks = taskCounter();
+  /** Records a step; `settles` is the row of the human step it records (its task is then completed). */
   const record = (
     step: string,
     stage: string,
     actor: CaseActor,
     action: string,
     extra: Partial<Parameters<typeof records.recordCaseStep>[0]['step']> = {},
+    settles?: string,
   ) =>
     records.recordCaseStep({
       opening,
@@ -122,6 +127,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
         action: `practice_concern.${action}`,
         ruleVersion: policy.version,
         ...extra,
+        tasks: tasks(pendingSteps(PRACTICE_CONCERN_STEPS, state, stage), settles),
       },
     });
 
@@ -136,11 +142,18 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
   if (resolved && state.resolution) {
     state.closedAt = state.resolution.at;
     state.dueAt = null;
-    await record('resolved', state.stage, { id: state.resolution.by, role: state.resolution.role }, 'resolved', {
-      status: 'closed',
-      details: { note: state.resolution.note },
-      settleDeadlines: [{ step: 'opened', status: 'met' }],
-    });
+    await record(
+      'resolved',
+      state.stage,
+      { id: state.resolution.by, role: state.resolution.role },
+      'resolved',
+      {
+        status: 'closed',
+        details: { note: state.resolution.note },
+        settleDeadlines: [{ step: 'opened', status: 'met' }],
+      },
+      resolvePracticeConcernStep.name,
+    );
     updateCaseIndex({ stage: state.stage });
     return state;
   }
@@ -176,11 +189,18 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
   const decision = state.boardDecision as NonNullable<PracticeConcernState['boardDecision']>;
   state.closedAt = decision.at;
   state.dueAt = null;
-  await record('board-decision', state.stage, { id: decision.by, role: decision.role }, `board_${decision.outcome}`, {
-    status: 'closed',
-    decision: { outcome: decision.outcome, reasons: decision.reasons },
-    settleDeadlines: [{ step: 'escalated', status: 'met' }],
-  });
+  await record(
+    'board-decision',
+    state.stage,
+    { id: decision.by, role: decision.role },
+    `board_${decision.outcome}`,
+    {
+      status: 'closed',
+      decision: { outcome: decision.outcome, reasons: decision.reasons },
+      settleDeadlines: [{ step: 'escalated', status: 'met' }],
+    },
+    decidePracticeConcernStep.name,
+  );
   updateCaseIndex({ stage: state.stage });
   return state;
 }

@@ -44,6 +44,7 @@ import {
 import { updateCaseIndex } from './caseIndex';
 import {
   procurementState,
+  procurementStepRows,
   procurementSteps,
   type ProcurementActor,
   type ProcurementInput,
@@ -52,7 +53,7 @@ import {
   type StepArgs,
   type ThirdParty,
 } from './contracts/procurement';
-import { checkStep, type Actor } from './contracts/step';
+import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
@@ -65,14 +66,16 @@ const nowIso = () => new Date().toISOString(); // the workflow clock: determinis
  * Nominations and responses in the order they were accepted: the handlers change the state at once
  * (so the next step is open immediately), and the main flow records each event in turn.
  */
-type HandOffEvent = { nominee: ThirdParty; at: string } & (
-  { kind: 'nominated' } | { kind: 'responded'; actor: ProcurementActor; accept: boolean; reason: string }
+type HandOffEvent = { nominee: ThirdParty; at: string; actor: ProcurementActor } & (
+  { kind: 'nominated' } | { kind: 'responded'; accept: boolean; reason: string }
 );
 
-type RecordStep = (
-  step: Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion'>,
-  thirdParty?: string | null,
-) => Promise<void>;
+/** A step to record: `settles` names the row of the human step it records (its task is then completed, by `settledBy` if given). */
+type StepToRecord = Omit<CaseStep, 'workflowId' | 'stage' | 'ruleVersion' | 'tasks'> & {
+  settles?: ProcurementStepName;
+  settledBy?: string;
+};
+type RecordStep = (step: StepToRecord, thirdParty?: string | null) => Promise<void>;
 type Notify = (
   key: string,
   kind: string,
@@ -282,6 +285,8 @@ interface Live {
   handOffEvents: HandOffEvent[];
   stepCount: number;
   opening(thirdPartyOrganisation?: string | null): CaseOpening;
+  /** The case step as recordCaseStep takes it, with the pending steps read from the state now. */
+  caseStep(step: StepToRecord): CaseStep;
   recordStep: RecordStep;
   notify: Notify;
 }
@@ -290,6 +295,7 @@ function liveCase(input: ProcurementInput): Live {
   const { workflowId } = workflowInfo();
   const state = openProcurement(input, nowIso());
   const { ruleVersion } = state;
+  const tasks = taskCounter();
   const live: Live = {
     input,
     workflowId,
@@ -305,11 +311,15 @@ function liveCase(input: ProcurementInput): Live {
       policyVersion: ruleVersion,
       ...(thirdPartyOrganisation !== undefined ? { thirdPartyOrganisation } : {}),
     }),
+    caseStep: ({ settles, settledBy, ...step }) => ({
+      workflowId,
+      stage: live.state.stage,
+      ruleVersion,
+      ...step,
+      tasks: tasks(pendingSteps(procurementStepRows, live.state), settles, settledBy),
+    }),
     recordStep: (step, thirdPartyOrganisation) =>
-      records.recordCaseStep({
-        opening: live.opening(thirdPartyOrganisation),
-        step: { workflowId, stage: live.state.stage, ruleVersion, ...step },
-      }),
+      records.recordCaseStep({ opening: live.opening(thirdPartyOrganisation), step: live.caseStep(step) }),
     notify: (key, kind, title, body, issuedBy, extra = {}) =>
       notices.issueNotice({
         noticeKey: `${workflowId}:${key}`,
@@ -403,8 +413,8 @@ function handleSteps(live: Live): void {
   humanStep(
     'nominateThirdParty',
     (a) => ({ type: 'nominate_third_party', ...a }),
-    ({ thirdParty }) => {
-      live.handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: nowIso() });
+    ({ actor, thirdParty }) => {
+      live.handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: nowIso(), actor });
     },
   );
   humanStep(
@@ -431,6 +441,7 @@ function handleSteps(live: Live): void {
           reasons: note ?? null,
           details: { bidderId, scores, weightedScore: bid?.score ?? null, criteria: live.input.criteria },
         },
+        settles: 'scoreBid',
       });
     },
   );
@@ -494,7 +505,8 @@ async function publishAward(
   handled: { managedBy: string; thirdParty: ThirdParty | null; handling: string },
 ): Promise<void> {
   const { ruleVersion } = live.state;
-  const awardedStep = {
+  const awardedStep: StepToRecord = {
+    settles: 'awardProcurement',
     step: 'awarded',
     actor: { id: award.decidedBy, role: award.decidedRole },
     action: 'procurement.awarded',
@@ -516,10 +528,7 @@ async function publishAward(
       status: 'awarded',
       award,
       ruleVersion,
-      caseStep: {
-        opening: live.opening(),
-        step: { workflowId: live.workflowId, stage: live.state.stage, ruleVersion, ...awardedStep },
-      },
+      caseStep: { opening: live.opening(), step: live.caseStep(awardedStep) },
     });
   } else {
     await procurements.recordAward({ procurementId: live.input.procurementId, status: 'awarded', award, ruleVersion });
@@ -558,6 +567,8 @@ async function handOffToThirdParty(
           action: 'procurement.hand_off_nominated',
           owner: 'third_party',
           details: { ...nominee },
+          settles: 'nominateThirdParty',
+          settledBy: event.actor.id,
         },
         nominee.code,
       );
@@ -577,6 +588,7 @@ async function handOffToThirdParty(
           actor: event.actor,
           action: 'procurement.hand_off_accepted',
           decision: { outcome: 'hand_off_accepted', reasons: event.reason, details: { ...nominee } },
+          settles: 'respondToHandOff',
         },
         nominee.code,
       );
@@ -588,6 +600,7 @@ async function handOffToThirdParty(
           actor: event.actor,
           action: 'procurement.hand_off_refused',
           decision: { outcome: 'hand_off_refused', reasons: event.reason, details: { ...nominee } },
+          settles: 'respondToHandOff',
         },
         null,
       );

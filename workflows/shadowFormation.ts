@@ -12,10 +12,11 @@ import { updateCaseIndex } from './caseIndex';
 import {
   recognitionStep,
   shadowFormationState,
+  shadowFormationSteps,
   type ShadowFormationInput,
   type ShadowFormationState,
 } from './contracts/shadowFormation';
-import { checkStep, type Actor } from './contracts/step';
+import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 
@@ -44,9 +45,16 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
   );
 
   const workflowId = workflowInfo().workflowId;
-  await records.recordShadowConsortium({ ...input, workflowId });
-
+  const tasks = taskCounter();
   const dueAt = new Date(Date.parse(state.startedAt) + input.recognitionDays * DAY_MS);
+  // The recognition is pending once the consortium is on record: its task is written with the record.
+  const recorded = { ...state, stage: 'awaiting_recognition' as const, recognitionDueAt: dueAt.toISOString() };
+  await records.recordShadowConsortium({
+    ...input,
+    workflowId,
+    tasks: tasks(pendingSteps(shadowFormationSteps, recorded)),
+  });
+
   state.stage = 'awaiting_recognition';
   state.recognitionDueAt = dueAt.toISOString();
   updateCaseIndex({ stage: state.stage, dueAt });
@@ -63,6 +71,7 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
     workflowId,
     step: state.stage,
     policyVersion: input.policyVersion,
+    tasks: tasks(pendingSteps(shadowFormationSteps, state), recognised ? recognitionStep.name : undefined),
   });
   return state;
 }

@@ -40,7 +40,8 @@ const EXPECTED: Record<string, readonly Caller[]> = {
   getMembershipChange: CASEWORK_READERS,
   decideMembershipChange: ['admin', 'case_officer'],
   getConsortiumTimeline: CASEWORK_READERS,
-  getWorkQueue: ['admin', 'case_officer'],
+  // Issue 13: the work queue is the task list, open to every role for its own scope.
+  getWorkQueue: SIGNED_IN,
 };
 
 const document = openApiDocument();

@@ -141,7 +141,7 @@ describe('the web app in Chromium', () => {
     caseUrl = `${base}/cases/${encodeURIComponent(workflowId)}`;
     await eventually(
       async () =>
-        (await h.db.caseDeadline.count({ where: { workflowId, status: 'open' } })) > 0 &&
+        (await h.db.task.count({ where: { workflowId, status: 'open' } })) > 0 &&
         (await h.db.notice.count({ where: { workflowId } })) > 0,
       'the case, its deadline and its notice are recorded',
     );
@@ -197,15 +197,9 @@ describe('the web app in Chromium', () => {
 
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Inbox');
     expect(await page.locator('.govuk-service-navigation').textContent()).toContain('Casey Officer');
-    const link = page
-      .getByRole('link', { name: 'Consortium intervention' })
-      .or(page.locator(`a[href="/cases/${encodeURIComponent(workflowId)}"]`));
-    await expect(link.first().isVisible()).resolves.toBe(true);
-    expect(await page.locator('.moj-sub-navigation').textContent()).toMatch(/Open steps \(1\)/);
-    await accessible(page, 'inbox');
-    await shoot(page, 'inbox');
+    expect(await page.locator('.moj-sub-navigation').textContent()).toMatch(/Assigned to me \(0\)/);
 
-    // The consortium answers the information request (through the API), then the officer opens the case.
+    // The consortium answers the information request (through the API): the decision is the officer's task.
     const response = await api(
       'post',
       `/interventions/${workflowId.split(':').slice(1).join('/')}/responses`,
@@ -221,8 +215,31 @@ describe('the web app in Chromium', () => {
       async () => (await h.db.noticeResponse.count({ where: { notice: { workflowId } } })) > 0,
       'the response is recorded',
     );
+    await eventually(
+      async () =>
+        (await h.db.task.count({ where: { workflowId, status: 'open', roles: { has: 'case_officer' } } })) > 0,
+      "the case officer's decision task is open",
+    );
 
-    await link.first().click();
+    // The task is in the unassigned tab; the officer claims it, and it moves to "Assigned to me".
+    await page.goto(`${base}/inbox?tab=unassigned`);
+    const caseLink = () => page.locator(`a[href="/cases/${encodeURIComponent(workflowId)}"]`);
+    await expect(caseLink().first().isVisible()).resolves.toBe(true);
+    await accessible(page, 'inbox');
+    await shoot(page, 'inbox');
+    await page
+      .getByRole('button', { name: /^Claim: / })
+      .first()
+      .click();
+    await page.waitForURL(/\/inbox/);
+    expect(await page.locator('.moj-sub-navigation').textContent()).toMatch(/Assigned to me \(1\)/);
+    const claimed = await h.db.task.findFirstOrThrow({
+      where: { workflowId, status: 'open', roles: { has: 'case_officer' } },
+      select: { assigneeId: true },
+    });
+    expect(claimed.assigneeId).not.toBeNull();
+    await page.goto(`${base}/inbox?tab=mine`);
+    await caseLink().first().click();
     await page.waitForURL(caseUrl);
     const main = page.locator('main');
     const text = (await main.textContent()) ?? '';

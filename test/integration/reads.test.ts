@@ -179,7 +179,7 @@ describe('reads', () => {
     expect(unaffiliated.every((p) => p.consortiumCode === null)).toBe(true);
   });
 
-  it('When a case officer reads the work queue, then it holds the open steps of their area teams only, soonest due first, page by page', async () => {
+  it('When a case officer reads the work queue, then it holds the tasks of their area teams only, soonest due first, page by page', async () => {
     const record = createCaseRecordActivities({ db: h.db, clock: systemClock }).recordCaseStep;
     const seeded: Array<{ consortium: FileConsortium; due: string; id: string }> = [
       { consortium: to, due: '2031-03-01T00:00:00.000Z', id: 'queue-a' },
@@ -202,14 +202,28 @@ describe('reads', () => {
           step: 'respond',
           stage: 'awaiting_response',
           dueAt: due,
-          owner: 'consortium_officer',
+          owner: 'case_officer',
           actor: { id: userIds.admin ?? '', role: 'admin' },
           action: 'test.opened',
           ruleVersion: 'test',
+          // Issue 13: the work queue is the task list; a task's due date is its role's open deadline.
+          tasks: {
+            seq: 1,
+            pending: [
+              {
+                step: 'respond',
+                item: null,
+                title: 'Respond',
+                roles: ['case_officer'],
+                priority: 'normal',
+                dueAt: null,
+              },
+            ],
+          },
         },
       });
     }
-    // A closed case drops out of the queue.
+    // A closed case drops out of the queue (its tasks are cancelled with the closing step).
     await record({
       opening: {
         workflowId: 'queue-e',
@@ -229,21 +243,23 @@ describe('reads', () => {
       },
     });
 
-    const queue = await allPages<{ workflowId: string; dueAt: string; case: { areaTeam: string } }>(
+    const queue = await allPages<{ workflowId: string; dueAt: string; areaTeam: string }>(
       '/work-queue?kind=queue_test',
       'officerTo',
       (i) => i.workflowId,
       2,
     );
     expect(queue.map((i) => i.workflowId)).toEqual(['queue-b', 'queue-d', 'queue-a']);
-    const whole = await allPages<{ dueAt: string; case: { areaTeam: string } }>(
+    const whole = await allPages<{ id: string; dueAt: string | null; areaTeam: string }>(
       '/work-queue',
       'officerTo',
-      (i) => `${i.dueAt}${JSON.stringify(i.case)}`,
+      (i) => i.id,
       200,
     );
-    expect(whole.every((i) => i.case.areaTeam === to.areaTeam)).toBe(true);
-    expect(whole.map((i) => i.dueAt)).toEqual(whole.map((i) => i.dueAt).sort());
+    expect(whole.every((i) => i.areaTeam === to.areaTeam)).toBe(true);
+    // Soonest due first; tasks without a due date last.
+    const dues = whole.map((i) => i.dueAt ?? '9999');
+    expect(dues).toEqual([...dues].sort());
     const admin = await allPages<{ workflowId: string }>('/work-queue?kind=queue_test', 'admin', (i) => i.workflowId);
     expect(admin.map((i) => i.workflowId)).toEqual(['queue-c', 'queue-b', 'queue-d', 'queue-a']);
     expect((await get(`/work-queue?areaTeam=${other.areaTeam}`, 'officerTo')).status).toBe(404);

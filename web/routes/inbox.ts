@@ -1,36 +1,33 @@
 /**
- * `/inbox`: the signed-in person's work, in tabs with counts.
- *
- * NEXT STEP (issue 13, items 3–4): this is a skeleton over the existing work queue read model
- * (api/readModels/workQueue.ts `openSteps`: open steps with a deadline, in a case officer's area
- * teams, or all for the Board). When the Task model lands (api/readModels/tasks.ts), this page reads
- * `taskInbox(db, principal, { tab, filters }, plan)` and `taskCounts(...)` instead, with the tabs
- * mine / unassigned / overdue / due this week / on hold / completed by me, filters and paging.
+ * `/inbox`: the signed-in person's tasks (issue 13, item 4), one tab at a time with a count on every
+ * tab: mine, unassigned, overdue, due this week, on hold, completed by me. The list, its filters, its
+ * order and its pages are the work queue's (api/routes/tasks.ts `taskList`), so a page's query string
+ * is the same as the API's and a saved filter is that string. Claiming is a form post (CSRF-checked),
+ * through the same task operation as `POST /tasks/{id}/claim`.
  */
 import { Router } from 'express';
 import type { Principal } from '../../api/auth';
-import { openSteps, type WorkItemRow } from '../../api/readModels/workQueue';
+import { AppError } from '../../api/errors';
+import { applyTaskOperation, taskCounts, taskInbox, TASK_TABS, type TaskTab } from '../../api/readModels/tasks';
+import { filtersOf, presentTask, taskList } from '../../api/routes/tasks';
 import { casePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
 
-export const INBOX_TABS = [
-  { id: 'open', label: 'Open steps' },
-  { id: 'overdue', label: 'Overdue' },
-  { id: 'due-this-week', label: 'Due this week' },
-] as const;
-type TabId = (typeof INBOX_TABS)[number]['id'];
+export const TAB_LABELS: Record<TaskTab, string> = {
+  mine: 'Assigned to me',
+  unassigned: 'Unassigned',
+  overdue: 'Overdue',
+  'due-this-week': 'Due this week',
+  'on-hold': 'On hold',
+  'completed-by-me': 'Completed by me',
+};
 
-const WEEK_MS = 7 * 24 * 60 * 60_000;
-const inTab = (tab: TabId, row: WorkItemRow, now: number) =>
-  tab === 'open' ||
-  (tab === 'overdue' && row.dueAt.getTime() < now) ||
-  (tab === 'due-this-week' && row.dueAt.getTime() >= now && row.dueAt.getTime() < now + WEEK_MS);
-
-/** The area teams whose open steps the skeleton can show: null is every team (the Board); [] is none yet. */
-function areaTeamsOf(principal: Principal): string[] | null {
-  if (principal.role === 'admin' || principal.role === 'decision_panel') return null;
-  if (principal.role === 'case_officer') return principal.areaTeams;
-  return [];
+/** The query string of a page of the inbox, with one parameter changed. */
+function withParam(query: Record<string, unknown>, key: string, value: string | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (typeof v === 'string' && v !== '' && k !== key) params.set(k, v);
+  if (value !== undefined) params.set(key, value);
+  return `/inbox?${params.toString()}`;
 }
 
 export function inboxRoutes(deps: PageDeps): Router {
@@ -38,43 +35,61 @@ export function inboxRoutes(deps: PageDeps): Router {
   router.get('/inbox', requireSignIn(deps), async (req, res, next) => {
     try {
       const principal = res.locals.principal as Principal;
-      const tab = (INBOX_TABS.find((t) => t.id === req.query.tab)?.id ?? 'open') as TabId;
-      const areaTeams = areaTeamsOf(principal);
-      const rows =
-        areaTeams && areaTeams.length === 0
-          ? []
-          : await openSteps(
-              deps.db,
-              { areaTeams },
-              { where: {}, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: 200 },
-            );
-      const now = Date.now();
-      const tabs = INBOX_TABS.map((t) => ({
-        ...t,
-        href: `/inbox?tab=${t.id}`,
-        count: rows.filter((row) => inTab(t.id, row, now)).length,
-        active: t.id === tab,
-      }));
-      const items = rows
-        .filter((row) => inTab(tab, row, now))
-        .map((row) => ({
-          href: casePath(row.workflowId),
-          title: row.case.title ?? row.workflowId,
-          workflowId: row.workflowId,
-          step: row.step,
-          stage: row.case.stage,
-          consortiumCode: row.case.consortiumCode,
-          owner: row.owner,
-          dueAt: row.dueAt,
-          overdue: row.dueAt.getTime() < now,
-        }));
-      render(deps, req, res, 'inbox.njk', {
-        tabs,
-        tab: tabs.find((t) => t.active),
-        items,
-        scoped: areaTeams === null || areaTeams.length > 0,
-      });
+      const raw = { tab: 'unassigned', ...(req.query as Record<string, string>) };
+      const parsed = taskList.query.safeParse(raw);
+      const errors = parsed.success
+        ? []
+        : parsed.error.issues.map((issue) => ({ text: `${issue.path.join('.')}: ${issue.message}`, href: '#filters' }));
+      const query = parsed.success ? parsed.data : taskList.query.parse({ tab: 'unassigned' });
+      const tab = (query.tab ?? 'unassigned') as TaskTab;
+      const filters = filtersOf(query);
+      const plan = taskList.keyset<Awaited<ReturnType<typeof taskInbox>>[number]>(query);
+      const now = new Date();
+      const [rows, counts] = await Promise.all([
+        taskInbox(deps.db, principal, { tab, filters }, plan, now),
+        taskCounts(deps.db, principal, filters, now),
+      ]);
+      const page = plan.page(rows, (row) => presentTask(row, now.getTime()));
+      const params = parsed.success ? (raw as Record<string, unknown>) : { tab };
+      render(
+        deps,
+        req,
+        res,
+        'inbox.njk',
+        {
+          errors,
+          tabs: TASK_TABS.map((id) => ({
+            id,
+            label: TAB_LABELS[id],
+            count: counts[id],
+            href: withParam({ ...params, cursor: undefined }, 'tab', id),
+            active: id === tab,
+          })),
+          tab: { id: tab, label: TAB_LABELS[tab] },
+          items: page.items.map((task) => ({
+            ...task,
+            caseHref: casePath(task.workflowId),
+            claimable: task.status === 'open' && task.assignee === null,
+          })),
+          nextHref: page.nextCursor ? withParam(params, 'cursor', page.nextCursor) : null,
+          returnTo: req.originalUrl,
+        },
+        errors.length > 0 ? 400 : 200,
+      );
     } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/inbox/tasks/:id/claim', requireSignIn(deps), async (req, res, next) => {
+    try {
+      const principal = res.locals.principal as Principal;
+      await applyTaskOperation(deps.db, principal, String(req.params.id), { type: 'claim' });
+      const back =
+        typeof req.body?.returnTo === 'string' && req.body.returnTo.startsWith('/inbox') ? req.body.returnTo : '/inbox';
+      res.redirect(303, back);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 404) return next();
       next(error);
     }
   });

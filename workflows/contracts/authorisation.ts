@@ -393,6 +393,15 @@ export const assessmentStep = authorisationStep({
   roles: rolesOf(ASSESSMENT_STEPS.filter((s) => s !== 'decision')),
   scope: 'case',
   stages: stages('assessment'),
+  // One task at a time: the step open for recording next, for the role the rules give it (Process 1, step 3).
+  task: {
+    pending: (state) => {
+      const next = state.assessment.progress;
+      return next === 'closed' || next === 'decision' ? [] : [{ item: next, label: next.replaceAll('_', ' ') }];
+    },
+    roles: (state) =>
+      state.assessment.progress === 'closed' ? [] : (rules.stepRoles[state.assessment.progress] as StepRole[]),
+  },
   summary: 'Record an assessment step',
   description: [
     'Desktop review, stakeholder survey, site visit and moderation (case officers), then the conditions panel (decision panel), in that order.',
@@ -411,6 +420,8 @@ export const waveStep = authorisationStep({
   roles: ['case_officer', 'admin'],
   scope: 'case',
   stages: BEFORE_DECISION,
+  // Pending until a wave is assigned: without one there is no decision date to wait for (Process 1, step 7).
+  task: { pending: (state) => state.wave === null },
   summary: 'Assign the consortium to a wave',
   description: 'The wave sets the decision date the process waits for; it can change until the decision is recorded.',
   toArgs: (actor: AuthorisationActor, body): { actor: AuthorisationActor; wave: number } => ({
@@ -444,6 +455,7 @@ export const decisionStep = authorisationStep({
   roles: rolesOf(['decision']),
   scope: 'case',
   stages: stages('awaiting_decision'),
+  task: { priority: 'high' },
   summary: "Record the decision panel's decision",
   description: [
     'Authorised, authorised with conditions, or established but not authorised',
@@ -464,6 +476,13 @@ export const rectificationPlanStep = authorisationStep({
   roles: ['consortium_officer'],
   scope: 'case',
   stages: CONDITIONS_IN_FORCE,
+  // One task per condition in force that has no plan yet (2012/13: a rectification plan per condition).
+  task: {
+    pending: (state) =>
+      state.conditions
+        .filter((c) => c.status === 'open' && c.plan === null)
+        .map((c) => ({ item: c.criterionId, label: `condition ${c.criterionId}` })),
+  },
   summary: 'Submit the rectification plan for a condition',
   description: [
     `Due within the rules' period after the decision (${rules.rectificationPlanDays} days);`,
@@ -488,6 +507,14 @@ export const conditionReviewStep = authorisationStep({
   roles: ['case_officer', 'decision_panel'],
   scope: 'case',
   stages: stages('condition_review'),
+  // One task per condition the open review round has still to review (Process 1, step 6).
+  task: {
+    pending: (state) =>
+      (state.reviewRound?.pending ?? []).map((criterionId) => ({
+        item: criterionId,
+        label: `condition ${criterionId}`,
+      })),
+  },
   summary: 'Review a condition',
   description: [
     'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19).',

@@ -85,6 +85,11 @@ export const declarationSteps = {
     roles: ['consortium_officer', 'case_officer', 'decision_panel', 'third_party', 'admin'],
     scope: 'open',
     stages: ['awaiting_declaration', 'overdue'],
+    // The consortium's officers declare for the person; once overdue the case officer chases it too (s.14O).
+    task: {
+      dueAt: (state) => (state.stage === 'overdue' ? state.escalatedAt : state.dueAt),
+      roles: (state) => (state.stage === 'overdue' ? ['consortium_officer', 'case_officer'] : ['consortium_officer']),
+    },
     summary: 'Declare interests',
     description:
       "The person (or the consortium's officer for them) declares directorships, shareholdings and roles in provider groups; " +

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { isoDate, isoDateTime, multiLine, nonBlankLine } from './fields';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import {
+  BOARD,
   RESPONSE_KINDS,
   type CaseActor,
   type InterventionCaseState,
@@ -31,7 +32,7 @@ import {
   type Stage,
   type StageDefinition,
 } from '../../domain/interventionLadder';
-import { step, type StepRow } from './step';
+import { step, type StepRole, type StepRow } from './step';
 
 export interface InterventionInput {
   consortiumCode: string;
@@ -283,6 +284,13 @@ const stagesWhere = (where: (definition: StageDefinition) => boolean): Stage[] =
     .stages.filter(where)
     .map((d) => d.stage);
 const openStages = stagesWhere((d) => d.stage !== 'closed');
+/** Who acts at the case's stage, from the ladder in force (as `fromLadder` gives a row its roles). */
+const rolesAt =
+  (roles: (definition: StageDefinition) => readonly LadderRole[]) =>
+  (state: InterventionCaseState): StepRole[] => {
+    const definition = currentInterventionLadder().stages.find((d) => d.stage === state.stage);
+    return (definition ? roles(definition) : []).filter((role) => role !== 'system') as StepRole[];
+  };
 
 /** The caller as the reducer sees them (the Update's argument keeps this shape). */
 export const caseActor = (actor: CaseActor): CaseActor => ({
@@ -294,6 +302,11 @@ export const caseActor = (actor: CaseActor): CaseActor => ({
 
 export const submitInterventionResponseStep = step({
   name: 'submitInterventionResponse',
+  // §5.19: the consortium gets the chance to put things right itself, by the round's deadline.
+  task: {
+    pending: (state: InterventionCaseState) => state.awaiting === 'response',
+    roles: rolesAt((d) => d.respondingRoles),
+  },
   operationId: 'respondToIntervention',
   path: 'responses',
   body: responseBody,
@@ -308,6 +321,11 @@ export const submitInterventionResponseStep = step({
 });
 export const decideInterventionResponseStep = step({
   name: 'decideInterventionResponse',
+  task: {
+    pending: (state: InterventionCaseState) => state.awaiting === 'decision',
+    roles: rolesAt((d) => d.decidingRoles),
+    priority: 'high',
+  },
   path: 'decisions',
   body: decisionBody,
   ...fromLadder((d) => d.decidingRoles),
@@ -321,6 +339,7 @@ export const decideInterventionResponseStep = step({
 });
 export const deEscalateInterventionStep = step({
   name: 'deEscalateIntervention',
+  task: false,
   path: 'de-escalation',
   body: reasonsBody,
   ...fromLadder((d) => d.decidingRoles),
@@ -331,6 +350,7 @@ export const deEscalateInterventionStep = step({
 });
 export const raiseInterventionTriggerStep = step({
   name: 'raiseInterventionTrigger',
+  task: false,
   path: 'triggers',
   body: triggerSchema,
   roles: TRIGGER_RAISING_ROLES,
@@ -342,6 +362,11 @@ export const raiseInterventionTriggerStep = step({
 });
 export const decideWithdrawalStep = step({
   name: 'decideWithdrawal',
+  task: {
+    pending: (state: InterventionCaseState) => state.withdrawal.phase === 'awaiting_decision',
+    roles: rolesAt((d) => d.decidingRoles),
+    priority: 'high',
+  },
   path: 'withdrawal',
   body: withdrawalBody,
   ...fromLadder(
@@ -357,6 +382,12 @@ export const decideWithdrawalStep = step({
 });
 export const answerTransferRequestStep = step({
   name: 'answerTransferRequest',
+  // §5.18: the receiver must accept; the Board answers through its panel, any other body through its officers.
+  task: {
+    pending: (state: InterventionCaseState) => state.withdrawal.phase === 'awaiting_receiver',
+    roles: (state: InterventionCaseState) =>
+      state.withdrawal.pending?.receiver === BOARD ? ['decision_panel'] : ['consortium_officer', 'third_party'],
+  },
   path: 'transfer-answer',
   body: transferAnswerBody,
   // The receiver answers for itself: the Board through its panel, a consortium or third party through its officer.
@@ -371,6 +402,12 @@ export const answerTransferRequestStep = step({
 });
 export const restoreResponsibilitiesStep = step({
   name: 'restoreResponsibilities',
+  // Pending while a withdrawn responsibility is still away and no transfer is running.
+  task: {
+    pending: (state: InterventionCaseState) =>
+      state.transfer === null && state.ledger.entries.some((entry) => entry.holder !== entry.home),
+    roles: rolesAt((d) => d.decidingRoles),
+  },
   path: 'restoration',
   body: restorationBody,
   ...fromLadder(

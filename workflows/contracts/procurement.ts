@@ -18,7 +18,7 @@ import {
   type ReferralReport,
   type ReferralReturn,
 } from '../../domain/procurement';
-import { step, type Actor } from './step';
+import { step, type Actor, type StepRole } from './step';
 
 /** A caller as procurement sees them: the API adds the caller's scope and the Person linked to the user. */
 export interface ProcurementActor extends Actor {
@@ -420,6 +420,10 @@ void stateFields;
 
 export const procurementState = defineQuery<ProcurementState>('procurementState');
 
+/** Who evaluates and awards: the third party that accepted the hand-off, or else the consortium (§5.13). */
+const managingRoles = (state: ProcurementState): StepRole[] =>
+  state.management?.managedBy === 'third_party' ? ['third_party'] : ['consortium_officer'];
+
 type Row<Body extends z.ZodType, Args> = Parameters<typeof step<ProcurementStage, Body, Args, ProcurementState>>[0];
 const procurementStep = <Body extends z.ZodType, Args>(row: Row<Body, Args>) => step(row);
 
@@ -432,6 +436,8 @@ export const procurementSteps = {
     roles: ['third_party', 'admin'],
     scope: 'open',
     stages: ['open_for_bids'],
+    // An invitation to every provider, not anyone's pending work.
+    task: false,
     summary: 'Submit a bid',
     description:
       'A provider bids within the bid window (§5.11–5.12), as a third_party user of the bidding organisation; ' +
@@ -448,6 +454,7 @@ export const procurementSteps = {
     roles: ['consortium_officer', 'case_officer', 'admin'],
     scope: 'case',
     stages: ['open_for_bids'],
+    task: false,
     summary: 'Close the bid window early',
     description:
       'Closes the bid window before its time, with reasons: every invited bidder has bid, or the window was set in error. ' +
@@ -501,6 +508,12 @@ export const procurementSteps = {
     roles: ['consortium_officer', 'third_party'],
     scope: 'open',
     stages: ['evaluating'],
+    // One task per bid not yet scored, for the managing body (§5.13).
+    task: {
+      pending: (state) =>
+        state.bids.filter((b) => b.score === null).map((b) => ({ item: b.bidderId, label: b.bidderName })),
+      roles: managingRoles,
+    },
     summary: 'Score a bid',
     description:
       'The managing body scores a bid against every published criterion. ' +
@@ -523,6 +536,12 @@ export const procurementSteps = {
     roles: ['consortium_officer', 'third_party'],
     scope: 'open',
     stages: ['evaluating'],
+    // Pending once every bid is scored.
+    task: {
+      pending: (state) => state.award === null && state.bids.every((b) => b.score !== null),
+      roles: managingRoles,
+      priority: 'high',
+    },
     summary: 'Award the contract',
     description:
       'The managing body awards the contract to the highest-scoring bid, with its reasons (2013 regulations, reg 3(5)); ' +
@@ -541,6 +560,7 @@ export const procurementSteps = {
     roles: ['consortium_officer', 'admin'],
     scope: 'case',
     stages: ['awarded'],
+    task: false,
     summary: 'Record a payment to a practice',
     description: 'A payment to a practice providing under the contract; published with the award.',
     toArgs: (
@@ -565,6 +585,7 @@ export const procurementSteps = {
     roles: ['consortium_officer', 'third_party', 'admin'],
     scope: 'open',
     stages: ['awarded'],
+    task: false,
     summary: "Report a practice's referrals for a quarter",
     description:
       'Where practices provide, their referrals to themselves and to other providers are reported each quarter, ' +

@@ -68,6 +68,8 @@ export const recognitionStep: StepRow<
   // Board staff recognise a consortium that may not yet have an area team, so no area-team scope applies.
   scope: 'open',
   stages: ['awaiting_recognition'],
+  // The recognition period is a workflow timer, not a CaseDeadline: its due date comes from the state.
+  task: { dueAt: (state) => state.recognitionDueAt },
   summary: 'Recognise a shadow consortium',
   description:
     "The case officer's recognition (§4.7), sent to the formation process as a validated Update: 409 when the process is not awaiting recognition.",
@@ -79,3 +81,6 @@ export interface RecognitionArgs {
 }
 
 export const recogniseShadowConsortium = recognitionStep.update;
+
+/** Every human step of the process (one: the recognition). */
+export const shadowFormationSteps = [recognitionStep] as const;

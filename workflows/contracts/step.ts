@@ -55,8 +55,112 @@ export interface StepRow<
   stages: readonly Stage[];
   summary: string;
   description: string;
+  /**
+   * Whether the step is a task in someone's inbox while it is pending (issue 13). Unset: a task whenever
+   * the case's stage is one of `stages`. `false`: never (optional actions such as raising a trigger or
+   * closing a bid window early, which must not clutter an inbox). A spec narrows it by the state.
+   */
+  task?: false | TaskSpec<State>;
   /** The Update's argument from the caller and the parsed request. */
   toArgs(actor: Actor, body: z.output<Body>, params: Record<string, string>): Args;
+}
+
+export const TASK_PRIORITIES = ['low', 'normal', 'high'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+/** One pending instance of a row that is pending once per item: an assessment step, a bid, a condition. */
+export interface TaskItem {
+  /** Unique within the row, e.g. `site_visit`, a bidder id or a criterion id. */
+  item: string;
+  /** Added to the row's summary in the task's title, e.g. `site visit`. */
+  label?: string;
+}
+
+/** When a row is pending, who acts, and how urgent it is (methods, so a row's state type stays its own). */
+export interface TaskSpec<State> {
+  /** In the row's stages: pending or not (default: pending), or pending once per item. */
+  pending?(state: State): boolean | readonly TaskItem[];
+  /** Who acts, where that depends on the state (default: the row's roles). */
+  roles?(state: State): readonly StepRole[];
+  /** The due date the process itself knows, for a step whose deadline is not a CaseDeadline. */
+  dueAt?(state: State): string | null;
+  priority?: TaskPriority;
+}
+
+/** A human step pending in a case: what `recordCaseStep` opens a task for (activities/tasks.ts). */
+export interface PendingStep {
+  /** The row's name (its Update). */
+  step: string;
+  /** The item, for a row pending once per item; null otherwise. */
+  item: string | null;
+  /** In plain words, from the row's summary. */
+  title: string;
+  roles: StepRole[];
+  priority: TaskPriority;
+  dueAt: string | null;
+}
+
+/** What a recorded step tells the task list: the pending steps after it, in order, and the human step it took. */
+export interface TaskUpdate {
+  /** Counts the workflow's recorded steps: a write that arrives after a later one leaves the tasks as they are. */
+  seq: number;
+  pending: PendingStep[];
+  /** The row (Update) whose step this is: the tasks of that row it closes are completed, any others cancelled. */
+  settles?: string;
+  /** Who took it, where the recorded step names the engine as its actor (default: the step's actor). */
+  settledBy?: string;
+}
+
+/** The parts of a row the task list reads. */
+export type TaskRow<State> = Pick<
+  StepRow<string, z.ZodType, never, State>,
+  'name' | 'summary' | 'roles' | 'stages' | 'task'
+>;
+
+/**
+ * The pending human steps of a case: every row whose stages include `stage` (the state's own by default)
+ * and whose task spec finds it pending in `state`. Pure, so the workflow calls it and tests drive it.
+ */
+export function pendingSteps<State extends { stage: string }>(
+  rows: readonly TaskRow<State>[],
+  state: State,
+  stage: string = state.stage,
+): PendingStep[] {
+  const steps: PendingStep[] = [];
+  for (const row of rows) {
+    if (row.task === false || !row.stages.includes(stage)) continue;
+    const spec: TaskSpec<State> = row.task ?? {};
+    const pending = spec.pending ? spec.pending(state) : true;
+    if (pending === false) continue;
+    const items: readonly (TaskItem | null)[] = pending === true ? [null] : pending;
+    const roles = [...(spec.roles ? spec.roles(state) : row.roles)];
+    if (roles.length === 0) continue;
+    const dueAt = spec.dueAt ? spec.dueAt(state) : null;
+    for (const item of items)
+      steps.push({
+        step: row.name,
+        item: item?.item ?? null,
+        title: item ? `${row.summary}: ${item.label ?? item.item}` : row.summary,
+        roles,
+        priority: spec.priority ?? 'normal',
+        dueAt,
+      });
+  }
+  return steps;
+}
+
+/**
+ * A workflow's task bookkeeping: `update(pending, settles)` numbers each recorded step in the order the
+ * workflow records them. Deterministic (a counter in workflow memory), so replay sees the same inputs.
+ */
+export function taskCounter() {
+  let seq = 0;
+  return (pending: PendingStep[], settles?: string, settledBy?: string): TaskUpdate => ({
+    seq: ++seq,
+    pending,
+    ...(settles ? { settles } : {}),
+    ...(settles && settledBy ? { settledBy } : {}),
+  });
 }
 
 /** Defines a row and its Update together, so the name is written once. */
