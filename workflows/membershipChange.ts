@@ -11,7 +11,7 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { MembershipActivities } from '../activities/membership';
-import type { NoticeActivities } from '../activities/notices';
+import type { NoticeActivities, NoticeInput } from '../activities/notices';
 import { coversAreaTeam } from '../domain/access';
 import { checkEffectiveDate } from '../domain/membership';
 import { DAY_MS } from '../domain/policy';
@@ -105,7 +105,13 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
   };
   const record = (step: Omit<CaseStep, 'workflowId' | 'ruleVersion'>) =>
     activities.recordCaseStep({ opening, step: { ...step, workflowId, ruleVersion: input.policyVersion } });
-  const notifyBoth = (step: string, title: string, body: string, actor: Actor) =>
+  const notifyBoth = (
+    step: string,
+    title: string,
+    body: string,
+    actor: Actor,
+    extra: Pick<NoticeInput, 'reasons' | 'facts'> = {},
+  ) =>
     Promise.all(
       consortia.map((consortiumCode) =>
         activities.issueNotice({
@@ -116,6 +122,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
           kind: `membership_change_${step}`,
           title,
           body,
+          ...extra,
           issuedBy: actor.id,
           ruleVersion: input.policyVersion,
         }),
@@ -153,8 +160,9 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     'requested',
     `Membership change requested: practice ${input.practiceCode}`,
     `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
-      `${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
+      `${input.toConsortiumCode}. A case officer will decide by the date below.`,
     input.actor,
+    { reasons: input.reason, facts: [{ label: 'Decision due by', date: state.decisionDueAt }] },
   );
 
   if (!(await condition(() => decision !== undefined, input.decisionDays * DAY_MS))) {
@@ -205,10 +213,15 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     `Membership change ${decided.outcome}: practice ${input.practiceCode}`,
     decided.outcome === 'approved'
       ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
-          `${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
-      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is ` +
-          `rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
+          `${input.toConsortiumCode} is approved.`
+      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is rejected.`,
     decider,
+    {
+      reasons: decided.reasons,
+      ...(decided.outcome === 'approved' && decided.effectiveFrom
+        ? { facts: [{ label: 'Effective from', date: decided.effectiveFrom }] }
+        : {}),
+    },
   );
 
   if (decided.outcome === 'approved' && decided.effectiveFrom) {
