@@ -19,11 +19,9 @@ import {
 import { formatPence } from '../domain/money';
 import type { Prisma } from '../generated/prisma/client';
 import { columnParam, type SqlType } from '../platform/columns';
-import type { Db } from '../platform/db';
 import type { AllocationRunInput } from '../workflows/contracts/allocation';
 import type { Actor } from '../workflows/contracts/step';
 import { appendAudit } from './audit';
-import type { Clock } from './caseRecords';
 import { createNoticeActivities, type NoticeDeps } from './notices';
 
 /** `allocation:2013/14:indicative`: one run per year and basis. */

@@ -6,9 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TriggerRecord } from '../domain/interventionCase';
 import type { ResponsibilityMove } from '../domain/interventionLadder';
-import type { Db } from '../platform/db';
 import { appendAudit } from './audit';
-import type { Clock } from './caseRecords';
 import type { NoticeFact } from './noticeMail';
 import { createNoticeActivities, type NoticeDeps } from './notices';
 
