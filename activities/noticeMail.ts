@@ -125,7 +125,7 @@ export function renderNoticeEmail(content: NoticeContent, context: NoticeEmailCo
   const action = content.respondBy
     ? `Respond on the case page, by ${deadlineInWords(content.respondBy)}:`
     : 'See the case, its timeline and any steps open to you on the case page:';
-  const issued = `Issued ${context.issuedByName ? `by ${context.issuedByName}` : 'automatically by the casework engine'} on ${dateInWords(context.issuedAt)}.`;
+  const issued = `Issued on ${dateInWords(context.issuedAt)} ${context.issuedByName ? `by ${context.issuedByName}` : 'automatically by the casework engine'}.`;
   return [
     content.title,
     '',

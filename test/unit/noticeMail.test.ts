@@ -44,7 +44,7 @@ describe('notice e-mails (issue 13, item 6)', () => {
     expect(text).toContain('Effective from: Monday 1 April 2013');
     expect(text).toContain('Respond on the case page, by 5:00pm on Friday 14 December 2012:');
     expect(text).toContain('\nhttp://127.0.0.1:3000/cases/intervention%3AY01%3A2012-11\n');
-    expect(text).toContain('Issued by A Officer, case officer on Monday 3 December 2012.');
+    expect(text).toContain('Issued on Monday 3 December 2012 by A Officer, case officer.');
     expect(text).not.toMatch(/\b\d+p\b/);
     expect(text).not.toMatch(/through the API/);
     expect(noticeText(content)).not.toContain('/cases/');
@@ -61,7 +61,7 @@ describe('notice e-mails (issue 13, item 6)', () => {
         ruleVersion: 'r1',
       },
     );
-    expect(text).toContain('Issued automatically by the casework engine on Monday 1 April 2013.');
+    expect(text).toContain('Issued on Monday 1 April 2013 automatically by the casework engine.');
     expect(text).toContain('https://casework.example/cases/authorisation%3A00C');
     expect(text).not.toContain('Reasons');
   });
