@@ -201,7 +201,12 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       await answerStarted(res, {
         location: `/consortia/${started.code}`,
         body: started satisfies z.output<typeof shadowFormationAcceptedSchema>,
-        read: () => readConsortium(started.code, principal),
+        // On record with its formation past `recording`: the Quick start's recognition, sent next, finds it waiting.
+        read: async () => {
+          const consortium = await readConsortium(started.code, principal);
+          if (!consortium.formation || consortium.formation.stage === 'recording')
+            throw notFound(`consortium ${started.code} is being recorded`);
+        },
       });
     },
   );
