@@ -19,12 +19,10 @@ import {
 import { formatPence } from '../domain/money';
 import type { Prisma } from '../generated/prisma/client';
 import { columnParam, type SqlType } from '../platform/columns';
-import type { Db } from '../platform/db';
 import type { AllocationRunInput } from '../workflows/contracts/allocation';
 import type { Actor } from '../workflows/contracts/step';
 import { appendAudit } from './audit';
-import type { Clock } from './caseRecords';
-import { createNoticeActivities, type Mailer } from './notices';
+import { createNoticeActivities, type NoticeDeps } from './notices';
 
 /** `allocation:2013/14:indicative`: one run per year and basis. */
 export const runKeyOf = (financialYear: string, basis: string) => `allocation:${financialYear}:${basis}`;
@@ -123,8 +121,8 @@ async function insertRunLines(
 const totalsJson = (allocation: Allocation) =>
   Object.fromEntries(Object.entries(allocation.totals).map(([name, value]) => [name, String(value)]));
 
-export function createAllocationActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
-  const notices = createNoticeActivities({ db, mailer, clock });
+export function createAllocationActivities({ db, mailer, clock, publicUrl }: NoticeDeps) {
+  const notices = createNoticeActivities({ db, mailer, clock, publicUrl });
 
   const summaryOf = async (runId: string): Promise<Omit<AllocationCalculated, 'calculationMs'>> => {
     const run = await db.allocationRun.findUniqueOrThrow({

@@ -12,22 +12,24 @@ export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
   clock?: Clock;
+  /** The web app's public base URL, for the case link in every e-mail (platform/config.ts publicUrlOf). */
+  publicUrl?: string | undefined;
 }
 
 /** Every activity, built from its dependencies: the Prisma client, the mailer and the clock. */
-export function createActivities({ db, mailer, clock = systemClock }: ActivityDeps) {
+export function createActivities({ db, mailer, clock = systemClock, publicUrl }: ActivityDeps) {
   return {
     ...createCaseRecordActivities({ db, clock }),
-    ...createNoticeActivities({ db, mailer, clock }),
+    ...createNoticeActivities({ db, mailer, clock, publicUrl }),
     ...createMembershipActivities({ db, clock }), // [issue 3: membership change activities]
     ...createAuthorisationActivities({ db, clock }),
     // [issue 4: authorisation activities]
-    ...createInterventionActivities({ db, mailer, clock }),
+    ...createInterventionActivities({ db, mailer, clock, publicUrl }),
     // [issue 5: intervention activities]
     ...createProcurementActivities({ db, clock }),
     // [issue 6: procurement activities]
     ...createTimetableActivities({ db, clock }),
-    ...createAllocationActivities({ db, mailer, clock }),
+    ...createAllocationActivities({ db, mailer, clock, publicUrl }),
     // [issue 7: timetable, allocation and coverage activities]
   };
 }

@@ -6,16 +6,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TriggerRecord } from '../domain/interventionCase';
 import type { ResponsibilityMove } from '../domain/interventionLadder';
-import type { Db } from '../platform/db';
 import { appendAudit } from './audit';
-import type { Clock } from './caseRecords';
-import { createNoticeActivities, type Mailer } from './notices';
+import type { NoticeFact } from './noticeMail';
+import { createNoticeActivities, type NoticeDeps } from './notices';
 
 /** A date column's value for "today" on the injected clock. */
 const dateOnly = (date: Date) => new Date(date.toISOString().slice(0, 10));
 
-export function createInterventionActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
-  const notices = createNoticeActivities({ db, mailer, clock });
+export function createInterventionActivities({ db, mailer, clock, publicUrl }: NoticeDeps) {
+  const notices = createNoticeActivities({ db, mailer, clock, publicUrl });
 
   return {
     /** Records a trigger with its evidence and the rule it meets (§5.19). */
@@ -179,6 +178,8 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
       receiver: string;
       title: string;
       body: string;
+      reasons?: string | null;
+      facts?: NoticeFact[];
       issuedBy: string;
       ruleVersion: string;
     }): Promise<{ recipients: string[] }> {
@@ -200,6 +201,8 @@ export function createInterventionActivities({ db, mailer, clock }: { db: Db; ma
         kind: 'intervention.transfer_request',
         title: input.title,
         body: input.body,
+        reasons: input.reasons ?? null,
+        ...(input.facts ? { facts: input.facts } : {}),
         issuedBy: input.issuedBy,
         ruleVersion: input.ruleVersion,
         alsoTo: thirdParties,

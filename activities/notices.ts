@@ -9,6 +9,7 @@ import type { Db } from '../platform/db';
 import { appendAudit } from './audit';
 import type { Clock } from './caseRecords';
 import { openNoticeTask } from './tasks';
+import { noticeText, renderNoticeEmail, type NoticeFact } from './noticeMail';
 
 /**
  * How long an attempt holds the e-mails it is sending. Longer than a send can take: the transport gives
@@ -31,7 +32,13 @@ export interface NoticeInput {
   practiceCode?: string | null;
   kind: string;
   title: string;
+  /** The message, in sentences: money, dates and people go in `facts` and are written for people when rendered. */
   body: string;
+  /** The reasons for the decision the notice reports. */
+  reasons?: string | null | undefined;
+  /** Amounts (£), dates (in words) and other facts of the notice (activities/noticeMail.ts). */
+  facts?: NoticeFact[] | undefined;
+  /** A user's id (shown by name) or `system`. */
   issuedBy: string;
   respondBy?: string | null;
   ruleVersion: string;
@@ -39,7 +46,33 @@ export interface NoticeInput {
   alsoTo?: string[];
 }
 
-export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: Mailer; clock: Clock }) {
+/** Where people open the case pages when nothing else is configured: the local web app `npm start` serves. */
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000';
+
+const ROLE_NAMES: Record<string, string> = {
+  case_officer: 'case officer',
+  decision_panel: 'decision panel',
+  consortium_officer: 'consortium officer',
+  third_party: 'third party',
+  admin: 'administrator',
+};
+
+export interface NoticeDeps {
+  db: Db;
+  mailer: Mailer;
+  clock: Clock;
+  /** The web app's public base URL, for the case link in every e-mail (PUBLIC_URL); DEFAULT_PUBLIC_URL if unset. */
+  publicUrl?: string | undefined;
+}
+
+export function createNoticeActivities({ db, mailer, clock, publicUrl = DEFAULT_PUBLIC_URL }: NoticeDeps) {
+  /** The issuer as people know them (`A Officer, case officer`); null for an automatic step or an unknown id. */
+  async function nameOf(issuedBy: string): Promise<string | null> {
+    if (!issuedBy || issuedBy === 'system') return null;
+    const user = await db.user.findUnique({ where: { id: issuedBy }, select: { name: true, role: true } });
+    return user ? `${user.name}, ${ROLE_NAMES[user.role] ?? user.role.replace(/_/g, ' ')}` : null;
+  }
+
   /** Everyone who should read a consortium's notices: its current officers and its consortium-officer users. */
   async function recipientsOf(consortiumCode: string | null): Promise<string[]> {
     if (!consortiumCode) return [];
@@ -152,6 +185,20 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
     async issueNotice(input: NoticeInput): Promise<{ noticeId: string; recipients: string[] }> {
       const recipients = [...new Set([...(await recipientsOf(input.consortiumCode)), ...(input.alsoTo ?? [])])];
       const issuedAt = clock.now();
+      const content = {
+        title: input.title,
+        body: input.body,
+        reasons: input.reasons,
+        facts: input.facts,
+        respondBy: input.respondBy,
+      };
+      const email = renderNoticeEmail(content, {
+        workflowId: input.workflowId,
+        publicUrl,
+        issuedByName: await nameOf(input.issuedBy),
+        issuedAt,
+        ruleVersion: input.ruleVersion,
+      });
       const notice = await db.$transaction(async (tx) => {
         const row = await tx.notice.upsert({
           where: { noticeKey: input.noticeKey },
@@ -162,7 +209,7 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
             practiceCode: input.practiceCode ?? null,
             kind: input.kind,
             title: input.title,
-            body: input.body,
+            body: noticeText(content),
             issuedBy: input.issuedBy,
             issuedAt,
             respondBy: input.respondBy ? new Date(input.respondBy) : null,
@@ -175,9 +222,7 @@ export function createNoticeActivities({ db, mailer, clock }: { db: Db; mailer: 
             key: `${input.noticeKey}:${to}`,
             to,
             subject: input.title,
-            body:
-              `${input.body}${input.respondBy ? `\n\nRespond by: ${input.respondBy}` : ''}` +
-              `\n\nRule version: ${input.ruleVersion}\nReference: ${input.noticeKey}`,
+            body: email,
             workflowId: input.workflowId,
             noticeId: row.id,
           })),

@@ -7,7 +7,15 @@
  * snapshots the version when it opens and every decision names the rule it applied.
  */
 
+import { formatPence } from './money';
 import { policyOf } from './policy';
+
+/** Basis points as a percentage for people: `161` → `1.61%`, `100` → `1%`. */
+function percentOf(basisPoints: number): string {
+  const whole = Math.trunc(basisPoints / 100);
+  const rest = Math.abs(basisPoints % 100);
+  return `${whole}${rest === 0 ? '' : `.${String(rest).padStart(2, '0').replace(/0$/, '')}`}%`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Stages, roles and events
@@ -428,11 +436,9 @@ export function evaluateFinancialTrigger(
     thresholdBasisPoints,
     rule: `forecast-overspend > ${thresholdBasisPoints}bp of allocation`,
     source: '§5.18, §3.9',
-    explanation: triggered
-      ? `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
-        `${allocationPence}p allocation, over the ${thresholdBasisPoints}bp threshold.`
-      : `A forecast overspend of ${forecastOverspendPence}p is ${overspendBasisPoints}bp of the ` +
-        `${allocationPence}p allocation, not over the ${thresholdBasisPoints}bp threshold.`,
+    explanation:
+      `A forecast overspend of ${formatPence(forecastOverspendPence)} is ${percentOf(overspendBasisPoints)} of the ` +
+      `${formatPence(allocationPence)} allocation, ${triggered ? '' : 'not '}over the ${percentOf(thresholdBasisPoints)} threshold.`,
   };
 }
 

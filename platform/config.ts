@@ -34,6 +34,11 @@ export const configSchema = z.object({
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   MAIL_FROM: z.string().email().default('casework@commissioning-board.example'),
   API_PORT: port.default(3000),
+  /**
+   * The web app's public base URL, for the case links in e-mails (e.g. https://casework.example);
+   * unset means the local one `npm start` serves, http://127.0.0.1:API_PORT.
+   */
+  PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Ports of the embedded services (used only when the matching URL above is unset). */
   EMBEDDED_POSTGRES_PORT: port.default(54329),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
@@ -88,6 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The base URL people open the case pages at (PUBLIC_URL, or the local web app on API_PORT). */
+export function publicUrlOf(config: Pick<Config, 'PUBLIC_URL' | 'API_PORT'>): string {
+  return (config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`).replace(/\/+$/, '');
 }
 
 export const configKeys = Object.keys(configSchema.shape);

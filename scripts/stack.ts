@@ -72,6 +72,7 @@ export function infrastructureEnv(config: Config, infra: Infrastructure): NodeJS
     TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
     SMTP_URL: infra.smtpUrl,
     API_PORT: String(config.API_PORT),
+    ...(config.PUBLIC_URL ? { PUBLIC_URL: config.PUBLIC_URL } : {}),
     LOG_LEVEL: config.LOG_LEVEL,
   };
 }

@@ -1,7 +1,7 @@
 /** `npm run worker`: runs the Worker against TEMPORAL_ADDRESS and DATABASE_URL until SIGINT/SIGTERM. */
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { loadConfig } from '../platform/config';
+import { loadConfig, publicUrlOf } from '../platform/config';
 import { createDb } from '../platform/db';
 import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createMailer } from '../platform/mail';
@@ -26,7 +26,7 @@ const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ db, mailer }),
+  activities: createActivities({ db, mailer, publicUrl: publicUrlOf(config) }),
 });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish

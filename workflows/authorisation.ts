@@ -32,7 +32,7 @@ import { activityOptions } from './activityOptions';
 import type { z } from 'zod';
 import type { AuthorisationActivities } from '../activities/authorisation';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
-import type { NoticeActivities } from '../activities/notices';
+import type { NoticeActivities, NoticeInput } from '../activities/notices';
 import {
   addMonthsToIsoDate,
   supportLevelDefinition,
@@ -85,6 +85,9 @@ const refused = (result: CommandResult): Committed => {
   return result;
 };
 
+/** The reasons and facts of a notice, rendered for people by the notice activity (activities/noticeMail.ts). */
+type NoticeExtra = Pick<NoticeInput, 'reasons' | 'facts'>;
+
 /** One running case, as its recording steps need it: its input, clock and current state, and how to write. */
 interface Run {
   input: AuthorisationInput;
@@ -109,6 +112,7 @@ interface Run {
     body: string,
     issuedBy: string,
     respondBy?: string | null,
+    extra?: NoticeExtra,
   ): Promise<void>;
 }
 
@@ -163,7 +167,7 @@ function openRun(input: AuthorisationInput): Run {
       await records.recordCaseStep({ opening, step: { workflowId, stage, ruleVersion, ...step, tasks: taskUpdate } });
     },
     /** A notice to the consortium's officers, e-mailed through the outbox (the case record exists by now). */
-    async notify(key, kind, title, body, issuedBy, respondBy) {
+    async notify(key, kind, title, body, issuedBy, respondBy, extra = {}) {
       await notices.issueNotice({
         noticeKey: `${workflowId}:${key}`,
         workflowId,
@@ -171,6 +175,7 @@ function openRun(input: AuthorisationInput): Run {
         kind,
         title: `${title}: ${input.name} (${input.code})`,
         body,
+        ...extra,
         issuedBy,
         respondBy: respondBy ?? null,
         ruleVersion,
@@ -278,8 +283,10 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
         'conditions-response-missed',
         'conditions_response_missed',
         'No response to the proposed conditions',
-        `The time to respond to the proposed conditions ended at ${run.state.conditionsResponse.dueAt}. The decision panel will decide without a response.`,
+        'The time to respond to the proposed conditions has ended. The decision panel will decide without a response.',
         SYSTEM.id,
+        null,
+        { facts: [{ label: 'The response was due by', date: run.state.conditionsResponse.dueAt ?? '' }] },
       );
     }
   }
@@ -309,9 +316,11 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     'established',
     'established',
     'Established as a statutory body',
-    `From ${establishedOn} the consortium is a statutory body (§4.1).` +
+    `The consortium is a statutory body (§4.1).` +
       `${openInForce().length > 0 ? ` Its ${plural(openInForce().length, 'condition')} will be reviewed quarterly.` : ''}`,
     SYSTEM.id,
+    null,
+    { facts: [{ label: 'Established on', date: establishedOn }] },
   );
 
   // Quarterly reviews until every condition is discharged or escalated (a varied condition stays in force).
@@ -489,6 +498,7 @@ async function recordAssessment(run: Run, actor: Actor, stepRecord: AssessmentSt
         `The conditions panel proposes these conditions:\n${lines.join('\n')}\n\nYou may respond within ${input.policy.conditionsResponseDays} days.`,
         actor.id,
         respondBy,
+        { reasons: stepRecord.summary },
       );
     }
     return;
@@ -543,8 +553,10 @@ async function recordWave(run: Run, actor: Actor, wave: number): Promise<void> {
     step,
     'wave_assigned',
     `Authorisation wave ${wave}`,
-    `The application will be decided in wave ${wave}, on ${decisionDate}.`,
+    `The application will be decided in wave ${wave}.`,
     actor.id,
+    null,
+    { facts: [{ label: 'Decision date', date: decisionDate }] },
   );
 }
 
@@ -631,8 +643,7 @@ async function recordDecision(
     established_not_authorised: 'established but not authorised',
   }[decision.outcome];
   const conditionLines = run.state.conditions.map(
-    (c) =>
-      `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel}); rectification plan due by ${c.rectificationPlanDueAt}`,
+    (c) => `- ${c.criterionId} ${c.criterion} (support level ${c.supportLevel})`,
   );
   await run.notify(
     'decision',
@@ -640,11 +651,20 @@ async function recordDecision(
     `Authorisation decision: ${outcomeText}`,
     [
       `The decision panel has decided: ${outcomeText}.`,
-      `Reasons: ${submission.reasons}`,
       ...(conditionLines.length > 0 ? ['Conditions:', ...conditionLines] : []),
-      `The consortium is established as a statutory body on ${run.state.establishmentDate}.`,
     ].join('\n'),
     actor.id,
+    null,
+    {
+      reasons: submission.reasons,
+      facts: [
+        ...run.state.conditions.map((c) => ({
+          label: `Rectification plan for ${c.criterionId} due by`,
+          date: c.rectificationPlanDueAt,
+        })),
+        { label: 'Established as a statutory body on', date: run.state.establishmentDate },
+      ],
+    },
   );
   if (decision.directions) {
     // §4.8: where minimum requirements are not met the Board states the steps and interim arrangements; legal directions apply (§5.18).
@@ -720,8 +740,10 @@ async function recordEscalation(
     step,
     'condition_escalated',
     `Condition ${criterionId} escalated`,
-    `Condition ${criterionId} (${target[0]?.criterion}) is escalated to an intervention case (§5.18–5.19).\nReason: ${reason}`,
+    `Condition ${criterionId} (${target[0]?.criterion}) is escalated to an intervention case (§5.18–5.19).`,
     actor.id,
+    null,
+    { reasons: reason },
   );
 }
 
@@ -789,8 +811,10 @@ async function recordReview(
       step,
       `condition_${review.outcome}`,
       `Condition ${criterionId} ${review.outcome}`,
-      `Condition ${criterionId} (${target[0]?.criterion}) ${text}.\nReason: ${review.reason}`,
+      `Condition ${criterionId} (${target[0]?.criterion}) ${text}.`,
       actor.id,
+      null,
+      { reasons: review.reason },
     );
   }
   await authorisationData.recordConditionReview({

@@ -294,7 +294,9 @@ export async function practiceCoverage(input: PracticeCoverageInput): Promise<Pr
       title: `${input.name} (${input.practiceCode}) is assigned to your consortium`,
       body:
         `The Board has used its reserve power (§4.5) to assign ${input.name} (${input.practiceCode}, ` +
-        `${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode} from ${effectiveFrom}.\n\nReasons: ${assignment.reasons}`,
+        `${input.registeredPatients} registered patients) to consortium ${assignment.consortiumCode}.`,
+      reasons: assignment.reasons,
+      facts: [{ label: 'Effective from', date: effectiveFrom }],
       issuedBy: assignment.actor.id,
       ruleVersion: input.policyVersion,
     });

@@ -117,6 +117,7 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       kind,
       title,
       body,
+      facts: [{ label: 'Declaration due by', date: state.dueAt }],
       issuedBy: input.actor.id,
       respondBy: state.dueAt,
       ruleVersion: input.policyVersion,
@@ -150,7 +151,7 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       'reminder',
       'declaration_reminder',
       `Reminder: declare your interests by ${state.dueAt.slice(0, 10)}`,
-      `${input.person.name}'s declaration of interests is due on ${state.dueAt.slice(0, 10)}.`,
+      `${input.person.name}'s declaration of interests is due by the date below.`,
     );
   }
   if (!(await condition(() => state.declaredAt !== null, Math.max(1, dueAt.getTime() - Date.now())))) {
@@ -173,7 +174,7 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       'declaration_overdue',
       `Overdue declaration of interests: ${input.person.name}`,
       `${input.person.name} (${input.capacity}) of consortium ${input.consortiumCode} has not declared their interests; ` +
-        `they were due on ${state.dueAt.slice(0, 10)}. Escalated to the case officer.`,
+        `it was due by the date below. Escalated to the case officer.`,
       caseOfficers,
     );
     await condition(() => state.declaredAt !== null);

@@ -178,11 +178,11 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     const triggers = state.triggers
       .map((t) => `- ${TRIGGER_DESCRIPTIONS[t.type].title}: ${t.evidence} [rule: ${t.rule}]`)
       .join('\n');
+    const responders = (definition?.respondingRoles ?? ['consortium_officer']).map((role) => role.replace(/_/g, ' '));
     const ask =
       stage === 'closed'
         ? 'The intervention case is closed.'
-        : `Respond through the API ` +
-          `(${definition?.respondingRoles.join(', ') ?? 'consortium_officer'})${dueAt ? ` by ${dueAt}` : ''}: ` +
+        : `The ${responders.join(' or the ')} responds on the case page${dueAt ? ' by the date below' : ''}: ` +
           `an explanation, a remedial plan with milestones, a progress report, or evidence. A missed deadline escalates the case (§5.19).`;
     return {
       title: `${consortiumCode}: ${heading}`,
@@ -253,6 +253,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         consortiumCode,
         kind: `intervention.${o.round.stage}`,
         ...notice,
+        reasons: o.decision?.reasons ?? null,
         issuedBy: o.actor.id,
         respondBy: o.round.dueAt,
         ruleVersion: o.ruleVersion,
@@ -266,6 +267,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         consortiumCode,
         kind: 'intervention.closed',
         ...stageNotice('closed', null),
+        reasons: o.decision?.reasons ?? null,
         issuedBy: o.actor.id,
         ruleVersion: o.ruleVersion,
       });
@@ -279,10 +281,10 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         receiver,
         title: `Request to take commissioning responsibilities from ${consortiumCode} (§5.18)`,
         body:
-          `The Board has decided to withdraw these commissioning responsibilities from ${consortiumCode} ` +
-          `and asks ${receiver} to take them:\n` +
-          `${lines.map((l) => `- ${l.serviceLine}: budget share ${l.budgetSharePence}p`).join('\n')}\n\n` +
-          `Reasons: ${reasons}\n\nAccept or refuse through the API, recording your capacity and willingness.`,
+          `The Board has decided to withdraw the commissioning responsibilities below from ${consortiumCode} ` +
+          `and asks ${receiver} to take them. Accept or refuse on the case page, recording your capacity and willingness.`,
+        reasons,
+        facts: lines.map((l) => ({ label: `${l.serviceLine}, budget share`, pence: l.budgetSharePence })),
         issuedBy: o.actor.id,
         ruleVersion: o.ruleVersion,
       });

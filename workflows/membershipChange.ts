@@ -12,7 +12,7 @@ import { ApplicationFailure, condition, proxyActivities, setHandler, sleep, work
 import { activityOptions } from './activityOptions';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
 import type { MembershipActivities } from '../activities/membership';
-import type { NoticeActivities } from '../activities/notices';
+import type { NoticeActivities, NoticeInput } from '../activities/notices';
 import { coversAreaTeam } from '../domain/access';
 import { checkEffectiveDate } from '../domain/membership';
 import { DAY_MS } from '../domain/policy';
@@ -116,7 +116,13 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
         tasks: tasks(pendingSteps(MEMBERSHIP_CHANGE_STEPS, state, step.stage), settles),
       },
     });
-  const notifyBoth = (step: string, title: string, body: string, actor: Actor) =>
+  const notifyBoth = (
+    step: string,
+    title: string,
+    body: string,
+    actor: Actor,
+    extra: Pick<NoticeInput, 'reasons' | 'facts'> = {},
+  ) =>
     Promise.all(
       consortia.map((consortiumCode) =>
         activities.issueNotice({
@@ -127,6 +133,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
           kind: `membership_change_${step}`,
           title,
           body,
+          ...extra,
           issuedBy: actor.id,
           ruleVersion: input.policyVersion,
         }),
@@ -164,8 +171,9 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     'requested',
     `Membership change requested: practice ${input.practiceCode}`,
     `Practice ${input.practiceCode} has asked to move from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
-      `${input.toConsortiumCode}.${input.reason ? ` Reason: ${input.reason}` : ''} A case officer will decide by ${state.decisionDueAt.slice(0, 10)}.`,
+      `${input.toConsortiumCode}. A case officer will decide by the date below.`,
     input.actor,
+    { reasons: input.reason, facts: [{ label: 'Decision due by', date: state.decisionDueAt }] },
   );
 
   if (!(await condition(() => decision !== undefined, input.decisionDays * DAY_MS))) {
@@ -219,10 +227,15 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     `Membership change ${decided.outcome}: practice ${input.practiceCode}`,
     decided.outcome === 'approved'
       ? `The move of practice ${input.practiceCode} from ${input.fromConsortiumCode ?? 'no consortium'} to ` +
-          `${input.toConsortiumCode} is approved, effective from ${decided.effectiveFrom}.${decided.reasons ? ` ${decided.reasons}` : ''}`
-      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is ` +
-          `rejected.${decided.reasons ? ` Reasons: ${decided.reasons}` : ''}`,
+          `${input.toConsortiumCode} is approved.`
+      : `The request of practice ${input.practiceCode} to move to ${input.toConsortiumCode} is rejected.`,
     decider,
+    {
+      reasons: decided.reasons,
+      ...(decided.outcome === 'approved' && decided.effectiveFrom
+        ? { facts: [{ label: 'Effective from', date: decided.effectiveFrom }] }
+        : {}),
+    },
   );
 
   if (decided.outcome === 'approved' && decided.effectiveFrom) {

@@ -26,7 +26,7 @@ import {
 } from '@temporalio/workflow';
 import { activityOptions } from './activityOptions';
 import type { CaseOpening, CaseRecordActivities, CaseStep } from '../activities/caseRecords';
-import type { NoticeActivities } from '../activities/notices';
+import type { NoticeActivities, NoticeInput } from '../activities/notices';
 import type { ProcurementActivities } from '../activities/procurement';
 import { addDays, quarterEnd, startOfDayUtc } from '../domain/calendar';
 import { assessBidConflict, procurementManagement } from '../domain/conflict';
@@ -82,7 +82,7 @@ type Notify = (
   title: string,
   body: string,
   issuedBy: string,
-  extra?: { respondBy?: string; alsoTo?: string[] },
+  extra?: { respondBy?: string; alsoTo?: string[] } & Pick<NoticeInput, 'reasons' | 'facts'>,
 ) => Promise<unknown>;
 
 export async function procurement(input: ProcurementInput): Promise<ProcurementState> {
@@ -117,10 +117,10 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     'opened',
     'procurement_opened',
     `Procurement opened: ${input.title}`,
-    `Bids for "${input.service}" (${input.route}) are open until ${closesAt}. ` +
+    `Bids for "${input.service}" (${input.route}) are open until the date below. ` +
       `Award criteria: ${input.criteria.map((c) => `${c.description} (weight ${c.weight})`).join('; ')}.`,
     input.actor.id,
-    { respondBy: closesAt },
+    { respondBy: closesAt, facts: [{ label: 'Bids close at', date: closesAt }] },
   );
 
   if (patched('close-bid-window-early')) {
@@ -328,6 +328,8 @@ function liveCase(input: ProcurementInput): Live {
         kind,
         title,
         body,
+        ...(extra.reasons !== undefined ? { reasons: extra.reasons } : {}),
+        ...(extra.facts ? { facts: extra.facts } : {}),
         issuedBy,
         ruleVersion,
         respondBy: extra.respondBy ?? null,
@@ -538,8 +540,18 @@ async function publishAward(
     'awarded',
     'procurement_awarded',
     `Procurement awarded: ${live.input.title}`,
-    `Awarded to ${award.bidderId} for ${award.valuePence}p. Reasons: ${award.reasons}. ${handled.handling}`,
+    `The contract is awarded. ${handled.handling}`,
     award.decidedBy,
+    {
+      reasons: award.reasons,
+      facts: [
+        {
+          label: 'Awarded to',
+          text: live.state.bids.find((b) => b.bidderId === award.bidderId)?.bidderName ?? award.bidderId,
+        },
+        { label: 'Contract value', pence: award.valuePence },
+      ],
+    },
   );
 }
 
@@ -608,8 +620,9 @@ async function handOffToThirdParty(
         `hand-off-refused:${round}`,
         'procurement_hand_off_required',
         `Hand-off refused: ${input.title}`,
-        `${describeThirdParty(nominee)} refused to manage this procurement (${event.reason}). Nominate another third party, e.g. the Board (§5.13).`,
+        `${describeThirdParty(nominee)} refused to manage this procurement. Nominate another third party, e.g. the Board (§5.13).`,
         'system',
+        { reasons: event.reason },
       );
     }
   }

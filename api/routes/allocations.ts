@@ -15,6 +15,7 @@ import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import { notFound, unprocessable } from '../errors';
 import type { RouteRegistry } from '../openapi';
+import { answerStarted } from '../started';
 import { startCase } from '../temporal';
 import { isoDate, isoDateTime, toIsoDate } from '../schemas';
 import {
@@ -193,6 +194,11 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
     return run;
   }
   const linesOf = (runId: string) => consortiumLinesOf(db, runId);
+  /** `GET /allocations/{year}/{basis}`, and the probe of the start. */
+  const readRun = async (params: z.output<typeof runParams>, principal: Principal) => {
+    const run = await visibleRun(params, principal);
+    return { ...toRun(run), consortia: (await linesOf(run.id)).map(toLine) };
+  };
   const practicesOf = async (runId: string) =>
     (await practiceLinesOf(db, runId)).map((p) => ({
       practiceCode: p.practiceCode,
@@ -264,10 +270,12 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         `the ${body.basis} allocation for ${body.financialYear} has already been run (${workflowId})`,
       );
       const formulaVersion = formulaVersionOf(settings.weights, settings.parameters);
-      res
-        .status(202)
-        .location(`/allocations/${body.financialYear.replace('/', '-')}/${body.basis}`)
-        .json({ workflowId, formulaVersion });
+      const params = { year: body.financialYear.replace('/', '-'), basis: body.basis };
+      await answerStarted(res, {
+        location: `/allocations/${params.year}/${params.basis}`,
+        body: { workflowId, formulaVersion },
+        read: () => readRun(params, principal),
+      });
     },
   );
 
@@ -306,8 +314,7 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       responses: { 200: { description: 'The allocation.', schema: allocationDetailSchema } },
     },
     async ({ params, principal }, _req, res) => {
-      const run = await visibleRun(params, principal);
-      res.json({ ...toRun(run), consortia: (await linesOf(run.id)).map(toLine) });
+      res.json(await readRun(params, principal));
     },
   );
 

@@ -20,6 +20,7 @@ import type { RouteRegistry } from '../openapi';
 import { authorisationDetail } from '../readModels/authorisations';
 import { consortiumScope } from '../readModels/consortia';
 import { isoDateTime } from '../schemas';
+import { answerStarted } from '../started';
 import { registerSteps } from '../steps';
 import { startAuthorisation } from '../useCases/startAuthorisation';
 import { consortiumCodeParam } from './consortia';
@@ -57,6 +58,16 @@ const actorOf = (principal: Principal) => ({
 export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
+  /** `GET /authorisations/{code}`, and the probe of the start. */
+  async function readAuthorisation(
+    code: string,
+    principal: Principal,
+  ): Promise<z.output<typeof authorisationDetailSchema>> {
+    const scope = await consortiumScope(db, code);
+    if (!scope || !mayReadCase(principal, scope)) throw notFound(`consortium ${code} is not on record`);
+    return authorisationDetail({ db, temporal }, code);
+  }
+
   registry.registerRoute(
     router,
     {
@@ -87,10 +98,11 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
         { db, temporal, taskQueue },
         { consortiumCode: body.consortiumCode, wave: body.wave, principal, actor: actorOf(principal) },
       );
-      res
-        .status(202)
-        .location(`/authorisations/${started.code}`)
-        .json(started satisfies z.output<typeof authorisationAcceptedSchema>);
+      await answerStarted(res, {
+        location: `/authorisations/${started.code}`,
+        body: started satisfies z.output<typeof authorisationAcceptedSchema>,
+        read: () => readAuthorisation(started.code, principal),
+      });
     },
   );
 
@@ -109,11 +121,7 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       errors: [404],
     },
     async ({ params: { code }, principal }, _req, res) => {
-      const scope = await consortiumScope(db, code);
-      if (!scope || !mayReadCase(principal, scope)) throw notFound(`consortium ${code} is not on record`);
-      res.json(
-        (await authorisationDetail({ db, temporal }, code)) satisfies z.output<typeof authorisationDetailSchema>,
-      );
+      res.json(await readAuthorisation(code, principal));
     },
   );
 

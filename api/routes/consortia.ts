@@ -27,6 +27,7 @@ import {
 } from '../readModels/consortia';
 import { registerShadowConsortium } from '../useCases/registerShadowConsortium';
 import { registerSteps } from '../steps';
+import { answerStarted } from '../started';
 
 const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
 
@@ -152,6 +153,27 @@ const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.r
 export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
+  /** `GET /consortia/{code}`, and the probe of the start that registers it. */
+  async function readConsortium(code: string, principal: Principal): Promise<z.output<typeof consortiumDetailSchema>> {
+    const consortium = await consortiumWithMembers(db, code);
+    if (!consortium) throw notFound(`consortium ${code} is not on record`);
+    let formation: ShadowFormationState | null = null;
+    try {
+      formation = await temporal.workflow.getHandle(shadowFormationWorkflowId(code)).query(shadowFormationState);
+    } catch {
+      formation = null; // no formation process (e.g. an imported consortium)
+    }
+    return {
+      ...toSummary(consortium),
+      memberships: consortium.memberships.map((m) => ({
+        practiceCode: m.practiceCode,
+        validFrom: toIsoDate(m.validFrom),
+      })),
+      formation: formation ? toFormation(formation) : null,
+      ...(await consortiumProfile(db, { code, areaTeam: consortium.areaTeam }, principal)),
+    };
+  }
+
   registry.registerRoute(
     router,
     {
@@ -160,7 +182,8 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       operationId: 'registerShadowConsortium',
       summary: 'Register a shadow consortium',
       description:
-        'Starts the shadow formation process (§4.7). The consortium is recorded asynchronously; follow `Location`.',
+        'Starts the shadow formation process (§4.7). Answers once the consortium is on record, so `Location` reads at once ' +
+        '(after a wait of at most 10 s for a busy worker, with `Retry-After`).',
       tags: ['consortia'],
       roles: ['case_officer', 'admin'],
       request: { body: shadowFormationBody },
@@ -175,10 +198,16 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     },
     async ({ body, principal }, _req, res) => {
       const started = await registerShadowConsortium({ db, temporal, taskQueue }, body, actorOf(principal));
-      res
-        .status(202)
-        .location(`/consortia/${started.code}`)
-        .json(started satisfies z.output<typeof shadowFormationAcceptedSchema>);
+      await answerStarted(res, {
+        location: `/consortia/${started.code}`,
+        body: started satisfies z.output<typeof shadowFormationAcceptedSchema>,
+        // On record with its formation past `recording`: the Quick start's recognition, sent next, finds it waiting.
+        read: async () => {
+          const consortium = await readConsortium(started.code, principal);
+          if (!consortium.formation || consortium.formation.stage === 'recording')
+            throw notFound(`consortium ${started.code} is being recorded`);
+        },
+      });
     },
   );
 
@@ -219,23 +248,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       responses: { 200: { description: 'The consortium.', schema: consortiumDetailSchema } },
     },
     async ({ params: { code }, principal }, _req, res) => {
-      const consortium = await consortiumWithMembers(db, code);
-      if (!consortium) throw notFound(`consortium ${code} is not on record`);
-      let formation: ShadowFormationState | null = null;
-      try {
-        formation = await temporal.workflow.getHandle(shadowFormationWorkflowId(code)).query(shadowFormationState);
-      } catch {
-        formation = null; // no formation process (e.g. an imported consortium)
-      }
-      res.json({
-        ...toSummary(consortium),
-        memberships: consortium.memberships.map((m) => ({
-          practiceCode: m.practiceCode,
-          validFrom: toIsoDate(m.validFrom),
-        })),
-        formation: formation ? toFormation(formation) : null,
-        ...(await consortiumProfile(db, { code, areaTeam: consortium.areaTeam }, principal)),
-      } satisfies z.output<typeof consortiumDetailSchema>);
+      res.json(await readConsortium(code, principal));
     },
   );
 

@@ -22,6 +22,7 @@ import { isoDateTime } from '../schemas';
 import { registerSteps } from '../steps';
 import { mapTemporalError } from '../temporal';
 import { admitReservePowerAssignment, checkCoverage } from '../useCases/coverage';
+import { answerStarted } from '../started';
 
 const STAFF = ['case_officer', 'decision_panel', 'admin'] as const;
 
@@ -71,10 +72,11 @@ export function coverageRouter(deps: AppDeps, registry: RouteRegistry) {
       },
     },
     async ({ principal }, _req, res) => {
-      res
-        .status(202)
-        .location('/coverage/cases')
-        .json(await checkCoverage(deps, principal));
+      await answerStarted(res, {
+        location: '/coverage/cases',
+        body: await checkCoverage(deps, principal),
+        read: () => coverageCases(db),
+      });
     },
   );
 

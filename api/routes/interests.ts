@@ -16,6 +16,7 @@ import {
   declarationsWorkflowId,
 } from '../../workflows/contracts/declarations';
 import type { AppDeps } from '../app';
+import type { Principal } from '../auth';
 import { notFound } from '../errors';
 import type { RouteRegistry } from '../openapi';
 import {
@@ -30,6 +31,7 @@ import { procurementActor } from '../readModels/procurements';
 import { isoDateTime, nonBlankLine, pageSchema } from '../schemas';
 import { registerSteps } from '../steps';
 import { assertManagesRegister, requestDeclaration } from '../useCases/requestDeclaration';
+import { answerStarted } from '../started';
 
 const consortiumCodeParam = z.strictObject({
   code: z
@@ -71,6 +73,15 @@ export const declarationRequestAcceptedSchema = z.strictObject({
 export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
+  /** `GET /consortia/{code}/declarations/{personId}`, and the probe of the start. */
+  async function readDeclarationRequest(code: string, personId: string, principal: Principal) {
+    const consortium = await consortiumOnRecord(db, code);
+    if (!consortium) throw notFound(`consortium ${code} is not on record`);
+    const self = (await personIdOfUser(db, principal.id)) === personId;
+    if (!self && principal.role !== 'decision_panel') assertManagesRegister(principal, code, consortium.areaTeam);
+    return liveDeclarationRequest(temporal, code, personId);
+  }
+
   registry.registerRoute(
     router,
     {
@@ -96,10 +107,11 @@ export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: 
     },
     async ({ params: { code }, body, principal }, _req, res) => {
       const accepted = await requestDeclaration({ db, temporal, taskQueue }, principal, code, body);
-      res
-        .status(202)
-        .location(`/consortia/${code}/declarations/${accepted.personId}`)
-        .json(accepted satisfies z.output<typeof declarationRequestAcceptedSchema>);
+      await answerStarted(res, {
+        location: `/consortia/${code}/declarations/${accepted.personId}`,
+        body: accepted satisfies z.output<typeof declarationRequestAcceptedSchema>,
+        read: () => readDeclarationRequest(code, accepted.personId, principal),
+      });
     },
   );
 
@@ -117,11 +129,7 @@ export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       responses: { 200: { description: 'The declaration request.', schema: declarationRequestStateSchema } },
     },
     async ({ params: { code, personId }, principal }, _req, res) => {
-      const consortium = await consortiumOnRecord(db, code);
-      if (!consortium) throw notFound(`consortium ${code} is not on record`);
-      const self = (await personIdOfUser(db, principal.id)) === personId;
-      if (!self && principal.role !== 'decision_panel') assertManagesRegister(principal, code, consortium.areaTeam);
-      res.json(await liveDeclarationRequest(temporal, code, personId));
+      res.json(await readDeclarationRequest(code, personId, principal));
     },
   );
 

@@ -40,6 +40,7 @@ import {
   requireVisibleCase,
 } from '../readModels/interventions';
 import { pageSchema } from '../schemas';
+import { answerStarted, untilReadable } from '../started';
 import { registerSteps, updateOptions } from '../steps';
 import { mapTemporalError } from '../temporal';
 import { openIntervention, openPracticeConcern, reportForecastOutturn } from '../useCases/interventions';
@@ -71,6 +72,24 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
     workflowId,
     ...(await temporal.workflow.getHandle(workflowId).query(practiceConcernState)),
   });
+  /** `GET /interventions/{code}/{period}`, and the probe of the starts that open the case. */
+  const readIntervention = async (workflowId: string, principal: Principal) => {
+    await requireVisibleCase(db, principal, workflowId, `intervention ${workflowId}`);
+    try {
+      return await stateOf(workflowId);
+    } catch (error) {
+      throw mapTemporalError(error, `intervention ${workflowId}`);
+    }
+  };
+  /** `GET /practice-concerns/{practiceCode}/{period}`, and the probe of the start. */
+  const readConcern = async (workflowId: string, principal: Principal) => {
+    await requireVisibleCase(db, principal, workflowId, `practice concern ${workflowId}`);
+    try {
+      return await concernStateOf(workflowId);
+    } catch (error) {
+      throw mapTemporalError(error, `practice concern ${workflowId}`);
+    }
+  };
 
   registry.registerRoute(
     router,
@@ -97,10 +116,11 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
     },
     async ({ body, principal }, _req, res) => {
       const opened = await openIntervention(deps, principal, body);
-      res
-        .status(202)
-        .location(`/interventions/${opened.workflowId.split(':').slice(1).join('/')}`)
-        .json(opened satisfies z.output<typeof openedSchema>);
+      await answerStarted(res, {
+        location: `/interventions/${opened.workflowId.split(':').slice(1).join('/')}`,
+        body: opened satisfies z.output<typeof openedSchema>,
+        read: () => readIntervention(opened.workflowId, principal),
+      });
     },
   );
 
@@ -128,6 +148,9 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
     },
     async ({ params: { code }, body, principal }, req, res) => {
       const result = await reportForecastOutturn(deps, principal, code, body, updateOptions(req, principal));
+      // A case it opens is readable when the answer names it, as after every start (api/started.ts).
+      const opened = result.case?.action === 'opened' ? result.case.workflowId : null;
+      if (opened) await untilReadable(() => readIntervention(opened, principal));
       res.json(result satisfies z.output<typeof financialReportResultSchema>);
     },
   );
@@ -168,13 +191,7 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
       responses: { 200: { description: 'The case.', schema: interventionStateSchema } },
     },
     async ({ params, principal }, _req, res) => {
-      const workflowId = interventionWorkflowId(params.code, params.period);
-      await requireVisibleCase(db, principal, workflowId, `intervention ${workflowId}`);
-      try {
-        res.json(await stateOf(workflowId));
-      } catch (error) {
-        throw mapTemporalError(error, `intervention ${workflowId}`);
-      }
+      res.json(await readIntervention(interventionWorkflowId(params.code, params.period), principal));
     },
   );
 
@@ -226,7 +243,11 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
     },
     async ({ body, principal }, _req, res) => {
       const { workflowId, period, policyVersion } = await openPracticeConcern(deps, principal, body);
-      res.status(202).location(`/practice-concerns/${body.practiceCode}/${period}`).json({ workflowId, policyVersion });
+      await answerStarted(res, {
+        location: `/practice-concerns/${body.practiceCode}/${period}`,
+        body: { workflowId, policyVersion },
+        read: () => readConcern(workflowId, principal),
+      });
     },
   );
 
@@ -243,13 +264,7 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
       responses: { 200: { description: 'The concern.', schema: practiceConcernStateSchema } },
     },
     async ({ params, principal }, _req, res) => {
-      const workflowId = practiceConcernWorkflowId(params.practiceCode, params.period);
-      await requireVisibleCase(db, principal, workflowId, `practice concern ${workflowId}`);
-      try {
-        res.json(await concernStateOf(workflowId));
-      } catch (error) {
-        throw mapTemporalError(error, `practice concern ${workflowId}`);
-      }
+      res.json(await readConcern(practiceConcernWorkflowId(params.practiceCode, params.period), principal));
     },
   );
 

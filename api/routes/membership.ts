@@ -25,6 +25,7 @@ import {
   requireVisibleRequest,
 } from '../readModels/membershipChanges';
 import { pageSchema } from '../schemas';
+import { answerStarted } from '../started';
 import { registerSteps } from '../steps';
 import { requestMembershipChange } from '../useCases/membershipChange';
 
@@ -51,8 +52,8 @@ export function membershipRouter(deps: AppDeps, registry: RouteRegistry) {
       description:
         'Starts a membership change (§4.9) for a practice: by an officer of the consortium it is in, or an admin ' +
         '(also for a practice in no consortium). Both consortia are notified and a case officer decides. One open ' +
-        'request per practice: another gets 409. The answer comes once the request is on record (at most a few ' +
-        'seconds); follow `Location`.',
+        'request per practice: another gets 409. The answer comes once the request is on record, so `Location` reads ' +
+        'at once (after a wait of at most 10 s for a busy worker, with `Retry-After`).',
       tags: ['practices'],
       roles: ['consortium_officer', 'admin'],
       request: { params: practiceParams, body: membershipChangeBody },
@@ -72,10 +73,11 @@ export function membershipRouter(deps: AppDeps, registry: RouteRegistry) {
     },
     async ({ params: { code }, body, principal }, _req, res) => {
       const made = await requestMembershipChange(deps, principal, code, body);
-      res
-        .status(202)
-        .location(`/practices/${code}/membership-changes/${made.number}`)
-        .json(made satisfies z.output<typeof membershipChangeAcceptedSchema>);
+      await answerStarted(res, {
+        location: `/practices/${code}/membership-changes/${made.number}`,
+        body: made satisfies z.output<typeof membershipChangeAcceptedSchema>,
+        read: () => requireVisibleRequest(db, principal, code, made.number),
+      });
     },
   );
 

@@ -34,6 +34,7 @@ import {
   procurementSummarySchema,
 } from '../readModels/procurements';
 import { pageSchema } from '../schemas';
+import { answerStarted } from '../started';
 import { registerSteps } from '../steps';
 import { startProcurement } from '../useCases/startProcurement';
 
@@ -81,6 +82,17 @@ function viewFor(principal: Principal, state: ProcurementState): ProcurementView
 export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
+  /** `GET /procurements/{id}`, and the probe of the start. */
+  async function readProcurement(id: string, principal: Principal): Promise<ProcurementView> {
+    // On record and, for a case officer, in their area teams; then what the caller may read of it.
+    const scope = await procurementScope(db, id);
+    if (!scope || (principal.role === 'case_officer' && !coversAreaTeam(principal, [scope.areaTeam])))
+      throw notFound(`procurement ${id} is not on record`);
+    const view = viewFor(principal, await liveProcurement(temporal, id));
+    if (!view) throw notFound(`procurement ${id} is not on record`);
+    return view;
+  }
+
   registry.registerRoute(
     router,
     {
@@ -106,10 +118,11 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
     },
     async ({ body, principal }, _req, res) => {
       const started = await startProcurement({ db, temporal, taskQueue }, principal, body);
-      res
-        .status(202)
-        .location(`/procurements/${started.procurementId}`)
-        .json(started satisfies z.output<typeof procurementAcceptedSchema>);
+      await answerStarted(res, {
+        location: `/procurements/${started.procurementId}`,
+        body: started satisfies z.output<typeof procurementAcceptedSchema>,
+        read: () => readProcurement(started.procurementId, principal),
+      });
     },
   );
 
@@ -147,13 +160,7 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       responses: { 200: { description: 'The procurement.', schema: procurementViewSchema } },
     },
     async ({ params: { id }, principal }, _req, res) => {
-      // On record and, for a case officer, in their area teams; then what the caller may read of it.
-      const scope = await procurementScope(db, id);
-      if (!scope || (principal.role === 'case_officer' && !coversAreaTeam(principal, [scope.areaTeam])))
-        throw notFound(`procurement ${id} is not on record`);
-      const view = viewFor(principal, await liveProcurement(temporal, id));
-      if (!view) throw notFound(`procurement ${id} is not on record`);
-      res.json(view);
+      res.json(await readProcurement(id, principal));
     },
   );
 

@@ -16,6 +16,7 @@ import type { AppDeps } from '../app';
 import type { RouteRegistry } from '../openapi';
 import { defineList } from '../pagination';
 import { isoDate, isoDateTime, pageSchema, toIsoDate } from '../schemas';
+import { answerStarted } from '../started';
 import { mapTemporalError, startCase } from '../temporal';
 import { milestonesPage, type MilestoneRow } from '../readModels/milestones';
 
@@ -81,6 +82,17 @@ const toMilestone = (row: MilestoneRow): z.output<typeof milestoneSchema> => ({
 export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
 
+  /** `GET /timetable/{name}`, and the probe of the start. */
+  async function readTimetable(name: string) {
+    let state: TimetableState;
+    try {
+      state = await temporal.workflow.getHandle(timetableWorkflowIds.timetable(name)).query(timetableState);
+    } catch (error) {
+      throw mapTemporalError(error, `timetable ${name}`);
+    }
+    return timetableStateSchema.parse(state);
+  }
+
   registry.registerRoute(
     router,
     {
@@ -125,10 +137,11 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         },
         `the timetable ${body.name} has already been started (${workflowId})`,
       );
-      res
-        .status(202)
-        .location(`/timetable/${body.name}`)
-        .json({ workflowId, policyVersion: policy.version, milestones: milestones.length });
+      await answerStarted(res, {
+        location: `/timetable/${body.name}`,
+        body: { workflowId, policyVersion: policy.version, milestones: milestones.length },
+        read: () => readTimetable(body.name),
+      });
     },
   );
 
@@ -147,13 +160,7 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       responses: { 200: { description: 'The timetable.', schema: timetableStateSchema } },
     },
     async ({ params }, _req, res) => {
-      let state: TimetableState;
-      try {
-        state = await temporal.workflow.getHandle(timetableWorkflowIds.timetable(params.name)).query(timetableState);
-      } catch (error) {
-        throw mapTemporalError(error, `timetable ${params.name}`);
-      }
-      res.json(timetableStateSchema.parse(state));
+      res.json(await readTimetable(params.name));
     },
   );
 

@@ -123,7 +123,7 @@ export async function reportForecastOutturn(
   // §5.18: a case opens automatically from reported data; the system, not the reporter, raises the trigger.
   const trigger: TriggerRecord = {
     type: evaluation.trigger,
-    evidence: `${evaluation.explanation} (forecast reported for ${body.reportedFor} by ${principal.id})`,
+    evidence: `${evaluation.explanation} (forecast reported for ${body.reportedFor} by ${principal.name})`,
     rule: evaluation.rule,
     details: { ...body, reportedBy: principal.id },
   };

@@ -1,7 +1,7 @@
 /**
  * Asking to move a practice to another consortium (§4.9), as a use case: who may ask, where it may
- * move, its number, one open request at a time; then the process starts, and the answer waits (a
- * little) until the request is on record so that its `Location` can be read at once.
+ * move, its number, one open request at a time; then the process starts. The route answers once the
+ * request reads (api/started.ts), as every start does.
  */
 import type { z } from 'zod';
 import { checkMoveRequest, MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
@@ -17,15 +17,11 @@ import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumPlace } from '../readModels/consortia';
 import {
   currentMembership,
-  isRequestRecorded,
   openMembershipChangeOf,
   practiceExists,
   requestCount,
 } from '../readModels/membershipChanges';
 import { caseIndex, startCase } from '../temporal';
-
-/** How long a request waits for its process to record it before the API answers anyway. */
-const RECORDING_WAIT_MS = 5_000;
 
 export async function requestMembershipChange(
   deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
@@ -86,13 +82,6 @@ export async function requestMembershipChange(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     },
     `practice ${code} already has a membership change being made (${workflowId})`,
-  );
-  // Answer once the request is on record; a slow worker only delays the answer up to RECORDING_WAIT_MS,
-  // and the request is recorded later all the same.
-  for (
-    const deadline = Date.now() + RECORDING_WAIT_MS;
-    Date.now() < deadline && !(await isRequestRecorded(db, workflowId));
-    await new Promise((resolve) => setTimeout(resolve, 50))
   );
   return { workflowId, number, policyVersion: policy.version };
 }
