@@ -15,7 +15,15 @@ export async function signInCandidate(db: Db, email: string): Promise<{ id: stri
 export async function principalOfUser(db: Db, id: string): Promise<Principal | null> {
   const user = await db.user.findFirst({
     where: { id, passwordHash: { not: null } },
-    select: { id: true, name: true, role: true, areaTeams: true, consortiumCode: true, organisation: true, teamLead: true },
+    select: {
+      id: true,
+      name: true,
+      role: true,
+      areaTeams: true,
+      consortiumCode: true,
+      organisation: true,
+      teamLead: true,
+    },
   });
   return user ? { ...user, role: user.role as Role } : null;
 }
