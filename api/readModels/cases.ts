@@ -7,22 +7,10 @@
 import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from '../../platform/db';
 import type { Principal } from '../auth';
-import { mayReadIntervention } from './interventions';
+import { caseColumns as caseRecordColumns, mayReadIntervention } from './interventions';
 
 const caseColumns = {
-  workflowId: true,
-  kind: true,
-  title: true,
-  stage: true,
-  status: true,
-  dueAt: true,
-  policyVersion: true,
-  openedAt: true,
-  closedAt: true,
-  consortiumCode: true,
-  practiceCode: true,
-  areaTeam: true,
-  thirdPartyOrganisation: true,
+  ...caseRecordColumns,
   consortium: { select: { code: true, name: true } },
   deadlines: { where: { status: 'open' }, orderBy: { dueAt: 'asc' }, select: { step: true, dueAt: true, owner: true } },
 } as const satisfies Prisma.CaseRecordSelect;

@@ -42,7 +42,8 @@ export const interventionList = defineList({
   },
 });
 
-const caseColumns = {
+/** A case record's own columns, as every case read shows them (the case page adds its consortium and deadlines). */
+export const caseColumns = {
   workflowId: true,
   kind: true,
   consortiumCode: true,
