@@ -1,8 +1,8 @@
 /**
- * `npm run users -- create --name "A Officer" --role case_officer --area-team Q35 [--area-team Q36]`
+ * `npm run users -- create --name "A Officer" --role case_officer --area-team E39000002 [--area-team E39000003]`
  * `npm run users -- create --name "B Officer" --role consortium_officer --consortium 00C`
  * `npm run users -- create --name "LA" --role third_party --organisation E06000005`
- * `npm run users -- create --name "C Lead" --role case_officer --area-team Q35 --team-lead`   may reassign tasks
+ * `npm run users -- create --name "C Lead" --role case_officer --area-team E39000002 --team-lead`   may reassign tasks
  * `npm run users -- token --user <id>`   another token for a user
  * `npm run users -- revoke --token <token>`
  * `npm run users -- password --email a.officer@board.example`   sets the web sign-in password, read from
