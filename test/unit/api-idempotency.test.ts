@@ -132,7 +132,9 @@ describe('Idempotency-Key', () => {
       return recognised;
     };
     const racing = [recognise('key-5').then((r) => r), recognise('key-5').then((r) => r)];
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The winner waits at the gate, so the first answer is the loser's; open the gate only then (a fixed
+    // sleep here let a slow machine open it before the loser had asked, and both answered 200).
+    expect((await Promise.race(racing)).status).toBe(409);
     gate.resolve();
     const statuses = (await Promise.all(racing)).map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409]);

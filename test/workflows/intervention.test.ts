@@ -909,8 +909,10 @@ describe('practiceConcern workflow (§5.21)', () => {
           args: [input('A81002')],
         });
         await env.sleep(91 * DAY_MS);
-        for (let i = 0; i < 100 && (await handle.query(practiceConcernState)).stage !== 'contract_concern'; i++)
-          await new Promise((r) => setTimeout(r, 50));
+        await eventually(
+          async () => (await handle.query(practiceConcernState)).stage === 'contract_concern',
+          'the contract concern',
+        );
         expect(
           await rejection(
             handle.executeUpdate(resolvePracticeConcern, { args: [{ actor: consortium, note: 'too late' }] }),

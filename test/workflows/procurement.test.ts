@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/wait';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { NoticeActivities } from '../../activities/notices';
 import type { ConflictContext, ProcurementActivities } from '../../activities/procurement';
@@ -166,12 +167,10 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
 }
 
 async function waitFor<S extends { stage: string }>(read: () => Promise<S>, stage: string): Promise<S> {
-  for (let i = 0; i < 200; i++) {
+  return eventually(async () => {
     const state = await read();
-    if (state.stage === stage) return state;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`workflow never reached ${stage}`);
+    return state.stage === stage ? state : null;
+  }, `the workflow to reach ${stage}`);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/wait';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
 import { workflowsPath } from '../../worker';
@@ -146,9 +147,8 @@ async function waitForStage(
   handle: { query: (q: typeof shadowFormationState) => Promise<{ stage: string }> },
   stage: string,
 ) {
-  for (let i = 0; i < 100; i++) {
-    if ((await handle.query(shadowFormationState)).stage === stage) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`workflow never reached ${stage}`);
+  await eventually(
+    async () => (await handle.query(shadowFormationState)).stage === stage,
+    `the workflow to reach ${stage}`,
+  );
 }

@@ -7,6 +7,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../support/wait';
 import type { AllocationActivities } from '../../activities/allocation';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { NoticeActivities } from '../../activities/notices';
@@ -140,12 +141,10 @@ async function waitForState(
   handle: { query: (q: typeof timetableState) => Promise<TimetableState> },
   accept: (state: TimetableState) => boolean,
 ): Promise<TimetableState> {
-  for (let i = 0; i < 150; i++) {
+  return eventually(async () => {
     const state = await handle.query(timetableState).catch(() => null);
-    if (state && accept(state)) return state;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the timetable never reached the expected state');
+    return state && accept(state) ? state : null;
+  }, 'the timetable to reach the expected state');
 }
 
 describe('timetable workflow', () => {
