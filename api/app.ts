@@ -105,7 +105,7 @@ function buildApp(deps: AppDeps) {
   });
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   // The pages (and their /assets) answer only their own paths, with sessions; the API keeps bearer tokens.
-  if (deps.web) app.use(webRouter(deps, deps.web));
+  if (deps.web) app.use(webRouter({ ...deps, steps: registry.steps }, deps.web));
   // Routes that need no token come before authentication, so that even a bad token does not stop them.
   app.use(healthRouter(deps, registry));
   app.use(referenceRouter(registry));

@@ -8,6 +8,7 @@
  * requests are described as the input a client sends (`io: 'input'`: defaults make a field
  * optional), responses as the output the API writes (`io: 'output'`).
  */
+import { StepCatalogue } from './steps';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { PUBLIC, requireRole, type Principal, type Role } from './auth';
@@ -181,6 +182,8 @@ export interface RegistryOptions {
 
 export class RouteRegistry {
   private readonly routes: AnyRouteSpec[] = [];
+  /** The kinds of case whose steps are registered here (api/steps.ts), for the pages to take them too. */
+  readonly steps = new StepCatalogue();
   private cached: OpenApiDocument | undefined;
 
   constructor(

@@ -39,6 +39,53 @@ export interface CaseKind<P extends ObjectSchema> {
   present?(state: unknown, params: z.output<P>, principal: Principal): Promise<unknown> | unknown;
   /** Checks against the records before the Update (e.g. a named organisation is on record: 422). */
   precheck?(row: StepRow, body: unknown, params: z.output<P>): Promise<void>;
+  /**
+   * For the pages (web/routes/steps.ts): the case record's `kind` this kind's workflows write, and the
+   * case's path params read back from its workflow id (null when the id is not one of this kind's).
+   */
+  page?: {
+    caseKind: string;
+    paramsOf(workflowId: string): Record<string, string> | null;
+    /** The process's stages in the order a case meets them, for the case page's stepper. */
+    stages?: readonly string[];
+  };
+}
+
+/** A kind of case as registered, with its rows and how a caller becomes a workflow's actor. */
+export interface RegisteredKind {
+  kind: CaseKind<ObjectSchema>;
+  rows: readonly StepRow[];
+  toActor: (principal: Principal) => Actor | Promise<Actor>;
+  temporal: Client;
+}
+
+/**
+ * Every kind whose steps the pages may take, by the case record's kind: filled by `registerSteps`, so a
+ * page takes a step through exactly the checks and the Update the API's route does (`takeStep`).
+ */
+export class StepCatalogue {
+  private readonly kinds = new Map<string, RegisteredKind>();
+
+  add(registered: RegisteredKind): void {
+    const caseKind = registered.kind.page?.caseKind;
+    if (!caseKind) return;
+    const known = this.kinds.get(caseKind);
+    if (known) this.kinds.set(caseKind, { ...known, rows: [...known.rows, ...registered.rows] });
+    else this.kinds.set(caseKind, registered);
+  }
+
+  /** The stages of a kind of case in order, or none when its kind does not list them. */
+  stagesOf(caseKind: string): readonly string[] {
+    return this.kinds.get(caseKind)?.kind.page?.stages ?? [];
+  }
+
+  /** The kind, its row named `step` and the case's params, or null when the pages cannot take that step. */
+  find(caseKind: string, workflowId: string, step: string) {
+    const registered = this.kinds.get(caseKind);
+    const row = registered?.rows.find((r) => r.name === step);
+    const params = registered?.kind.page?.paramsOf(workflowId);
+    return registered && row && params ? { registered, row, params } : null;
+  }
 }
 
 /** The caller as a workflow sees them. */
@@ -56,12 +103,72 @@ export function updateOptions(req: Request, principal: Principal): { updateId?: 
   return key ? { updateId: `${principal.id}:${key}` } : {};
 }
 
+/**
+ * A kind's `page`: its case record's kind, and the params read back from a workflow id made of a prefix
+ * and the params in order, e.g. `intervention:00C:2013-Q1` → `{ code: '00C', period: '2013-Q1' }`.
+ */
+export function pageOf(
+  caseKind: string,
+  prefix: string,
+  names: readonly string[],
+  stages?: readonly string[],
+): NonNullable<CaseKind<ObjectSchema>['page']> {
+  return {
+    caseKind,
+    ...(stages ? { stages } : {}),
+    paramsOf(workflowId) {
+      const [head, ...values] = workflowId.split(':');
+      if (head !== prefix || values.length !== names.length || values.some((v) => v === '')) return null;
+      return Object.fromEntries(names.map((name, i) => [name, values[i] as string]));
+    },
+  };
+}
+
+/**
+ * Takes one step of a case as `principal`: the caller's scope (a case outside it is 404, as if it did not
+ * exist), the kind's prechecks, then the row's Update. The workflow's refusals become 403, 409 or 422.
+ * `params` are the case's and the row's path params, `body` the row's parsed body. The API's routes and
+ * the pages both come here.
+ */
+export async function takeStep(
+  { kind, toActor, temporal }: RegisteredKind,
+  row: StepRow,
+  input: { principal: Principal; params: Record<string, string>; body: unknown; updateId?: string },
+): Promise<unknown> {
+  const { principal, params, body } = input;
+  const subject = kind.subject(params);
+  // An `open` step checks no scope here: its workflow decides who may take it (row.scope).
+  if (kind.admit) await kind.admit(principal, params, body);
+  else if (row.scope === 'case') {
+    const scope = kind.scopeOf ? await kind.scopeOf(params) : null;
+    if (!scope || !mayReadCase(principal, scope)) throw notFound(`${subject} is not on record`);
+  }
+  await kind.precheck?.(row, body, params);
+  const actor = await toActor(principal);
+  try {
+    const handle = temporal.workflow.getHandle(kind.workflowIdOf(params));
+    return await handle.executeUpdate(row.update, {
+      args: [row.toArgs(actor, body, params)],
+      ...(input.updateId ? { updateId: input.updateId } : {}),
+    });
+  } catch (error) {
+    throw mapTemporalError(error, subject);
+  }
+}
+
 export function registerSteps<P extends ObjectSchema>(
   deps: { router: Router; registry: RouteRegistry; temporal: Client },
   kind: CaseKind<P>,
   rows: readonly StepRow[],
   toActor: (principal: Principal) => Actor | Promise<Actor> = actorOf,
 ): void {
+  const registered: RegisteredKind = {
+    kind: kind as unknown as CaseKind<ObjectSchema>,
+    rows,
+    toActor,
+    temporal: deps.temporal,
+  };
+  deps.registry.steps.add(registered);
   for (const row of rows) {
     const params = row.params ? kind.params.extend(row.params.shape) : kind.params;
     deps.registry.registerRoute(
@@ -79,26 +186,13 @@ export function registerSteps<P extends ObjectSchema>(
         errors: [404, 409, 422],
       },
       async ({ params: parsed, body, principal }, req, res) => {
-        const caseParams = parsed as z.output<P>;
-        const subject = kind.subject(caseParams);
-        // An `open` step checks no scope here: its workflow decides who may take it (row.scope).
-        if (kind.admit) await kind.admit(principal, caseParams, body);
-        else if (row.scope === 'case') {
-          const scope = kind.scopeOf ? await kind.scopeOf(caseParams) : null;
-          if (!scope || !mayReadCase(principal, scope)) throw notFound(`${subject} is not on record`);
-        }
-        await kind.precheck?.(row, body, caseParams);
-        const actor = await toActor(principal);
-        try {
-          const handle = deps.temporal.workflow.getHandle(kind.workflowIdOf(caseParams));
-          const state = await handle.executeUpdate(row.update, {
-            args: [row.toArgs(actor, body, parsed as Record<string, string>)],
-            ...updateOptions(req, principal),
-          });
-          res.json(kind.present ? await kind.present(state, caseParams, principal) : state);
-        } catch (error) {
-          throw mapTemporalError(error, subject);
-        }
+        const state = await takeStep(registered, row, {
+          principal,
+          params: parsed as Record<string, string>,
+          body,
+          ...updateOptions(req, principal),
+        });
+        res.json(kind.present ? await kind.present(state, parsed as z.output<P>, principal) : state);
       },
     );
   }

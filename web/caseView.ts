@@ -2,7 +2,7 @@
  * What the case page shows, made from the case read model (api/readModels/cases.ts): people by name
  * (never a UUID), money in £, dates in UK form in London time, codes in words.
  */
-import type { CasePage, CaseEventRow } from '../api/readModels/cases';
+import type { CasePage, CaseEventRow, CaseTaskRow } from '../api/readModels/cases';
 import { money, ukDate, ukDateTime, words } from './format';
 
 const SYSTEM_ACTORS: Record<string, string> = {
@@ -83,10 +83,47 @@ function dueWhat(deadline: { step: string; owner: string | null } | null): strin
   return ` (${words(deadline.step)}${deadline.owner ? `, by the ${words(deadline.owner).toLowerCase()}` : ''})`;
 }
 
-export function casePageView(page: CasePage) {
+/**
+ * The stage stepper in the GOV.UK task list's statuses: the stages before the case's are completed, its
+ * own is in progress (or completed, once the case is over), the rest not yet started.
+ */
+export function stageSteps(stages: readonly string[], current: string, open: boolean) {
+  const at = stages.indexOf(current);
+  return stages.map((stage, index) => {
+    const done = at >= 0 && (index < at || (index === at && !open));
+    const now = index === at && open;
+    return {
+      title: { text: words(stage) },
+      status: done
+        ? { text: 'Completed' }
+        : now
+          ? { tag: { text: 'In progress', classes: 'govuk-tag--light-blue' } }
+          : { text: 'Not yet started', classes: 'govuk-task-list__status--cannot-start-yet' },
+    };
+  });
+}
+
+export interface CaseViewOptions {
+  /** The kind's stages in order (none: no stepper). */
+  stages: readonly string[];
+  /** The form of a pending step, where the viewer may take it. */
+  stepHref(task: CaseTaskRow): string | null;
+}
+
+export function casePageView(page: CasePage, options: CaseViewOptions = { stages: [], stepHref: () => null }) {
   const { case: row, names } = page;
   const nextDeadline = row.deadlines[0] ?? null;
+  const assignee = page.tasks.find((task) => task.assigneeId)?.assigneeId;
   return {
+    stepper: stageSteps(options.stages, row.stage, row.status === 'open'),
+    pending: page.tasks.map((task) => ({
+      title: task.title,
+      who: task.roles.map((role) => words(role).toLowerCase()).join(' or '),
+      assignee: task.assigneeId ? personName(names, task.assigneeId) : null,
+      due: task.dueAt ? ukDate(task.dueAt) : null,
+      href: options.stepHref(task),
+    })),
+    assignee: assignee ? personName(names, assignee) : null,
     title: row.title ?? words(row.kind),
     summary: [
       {
@@ -102,6 +139,7 @@ export function casePageView(page: CasePage) {
           text: row.dueAt ? `${ukDate(row.dueAt)}${dueWhat(nextDeadline)}` : 'Nothing is due',
         },
       },
+      { key: { text: 'Assigned to' }, value: { text: assignee ? personName(names, assignee) : 'No one' } },
       { key: { text: 'Policy version' }, value: { text: row.policyVersion } },
       { key: { text: 'Opened' }, value: { text: ukDate(row.openedAt) } },
       { key: { text: 'Reference' }, value: { text: row.workflowId } },

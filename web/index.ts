@@ -10,11 +10,14 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { StepCatalogue } from '../api/steps';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/log';
 import { projectRoot } from '../platform/paths';
 import { ASSETS_PATH, isPagePath } from './paths';
 import { caseRoutes } from './routes/cases';
+import { stepRoutes } from './routes/steps';
 import { inboxRoutes } from './routes/inbox';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
@@ -44,7 +47,10 @@ function assets(): Router {
   return router;
 }
 
-export function webRouter(deps: { db: Db; log: Logger }, options: WebOptions): Router {
+export function webRouter(
+  deps: { db: Db; log: Logger; temporal: Client; steps: StepCatalogue },
+  options: WebOptions,
+): Router {
   const views = createViews();
   const pageDeps: PageDeps = { db: deps.db, log: deps.log, views, options };
   const pages = Router();
@@ -81,7 +87,7 @@ export function webRouter(deps: { db: Db; log: Logger }, options: WebOptions): R
     next();
   });
   pages.use(cookieParser());
-  pages.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  pages.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   pages.use(sessions({ pool: options.pool, secret: options.sessionSecret, idleMinutes: options.idleMinutes }));
   const { doubleCsrfProtection, generateCsrfToken } = csrf(options.sessionSecret);
   // Every form carries a token: made here for the page, and checked on every POST (403 without it).
@@ -90,7 +96,12 @@ export function webRouter(deps: { db: Db; log: Logger }, options: WebOptions): R
     next();
   });
   pages.use(doubleCsrfProtection);
-  pages.use(signInRoutes(pageDeps), inboxRoutes(pageDeps), caseRoutes(pageDeps));
+  pages.use(
+    signInRoutes(pageDeps),
+    inboxRoutes(pageDeps),
+    caseRoutes({ ...pageDeps, steps: deps.steps }),
+    stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
+  );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));
 

@@ -1,7 +1,7 @@
 /**
  * Where the pages are. They share the API's Express app, so none may collide with an API path
  * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
- * `/cases/{workflowId}`, `/inbox/tasks/{id}/claim` and the static `/assets/…`.
+ * `/cases/{workflowId}`, `/cases/{workflowId}/steps/{step}`, `/inbox/tasks/{id}/claim` and the static `/assets/…`.
  */
 export const PAGE_PATHS = [
   '/',
@@ -10,6 +10,7 @@ export const PAGE_PATHS = [
   '/inbox',
   '/inbox/tasks/{id}/claim',
   '/cases/{workflowId}',
+  '/cases/{workflowId}/steps/{step}',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
@@ -21,8 +22,13 @@ export function isPagePath(requestPath: string): boolean {
     requestPath === '/sign-out' ||
     requestPath === '/inbox' ||
     /^\/inbox\/tasks\/[^/]+\/claim$/.test(requestPath) ||
-    /^\/cases\/[^/]+\/?$/.test(requestPath)
+    /^\/cases\/[^/]+\/?$/.test(requestPath) ||
+    /^\/cases\/[^/]+\/steps\/[^/]+$/.test(requestPath)
   );
 }
 
 export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(workflowId)}`;
+
+/** The form of one step of a case (web/routes/steps.ts), e.g. `/cases/authorisation%3A00C/steps/decideAuthorisation`. */
+export const stepPath = (workflowId: string, step: string, item?: string | null) =>
+  `${casePath(workflowId)}/steps/${encodeURIComponent(step)}${item ? `?item=${encodeURIComponent(item)}` : ''}`;

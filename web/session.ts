@@ -14,6 +14,8 @@ declare module 'express-session' {
   interface SessionData {
     /** The signed-in user (User.id); absent before sign-in. */
     userId?: string;
+    /** What the last step did, shown once on the case page (a confirmation panel for a consequential decision). */
+    flash?: { step: string; consequence: string | null };
     /** Set on the sign-in page, so an anonymous visitor keeps one session (and so one CSRF binding). */
     visitedAt?: number;
   }

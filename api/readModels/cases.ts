@@ -51,19 +51,37 @@ export interface CaseNoticeRow {
   }[];
 }
 
+/** An open task of the case: a pending human step, and who may take it (activities/tasks.ts). */
+export interface CaseTaskRow {
+  id: string;
+  step: string;
+  item: string | null;
+  title: string;
+  roles: string[];
+  assigneeId: string | null;
+  dueAt: Date | null;
+}
+
 export interface CasePage {
   case: CaseRow;
+  tasks: CaseTaskRow[];
   events: CaseEventRow[];
   notices: CaseNoticeRow[];
   /** User id → name, for everyone who appears in the history, the notices and the responses. */
   names: Map<string, string>;
 }
 
+/** The case, or null when it is not on record or not in the viewer's scope (a step's page: 404). */
+export async function caseInScope(db: Db, principal: Principal, workflowId: string): Promise<CaseRow | null> {
+  const row = await db.caseRecord.findUnique({ where: { workflowId }, select: caseColumns });
+  return row && mayReadIntervention(principal, row) ? row : null;
+}
+
 /** The case with everything its page shows, or null when it is not on record or not in the viewer's scope. */
 export async function casePage(db: Db, principal: Principal, workflowId: string): Promise<CasePage | null> {
-  const row = await db.caseRecord.findUnique({ where: { workflowId }, select: caseColumns });
-  if (!row || !mayReadIntervention(principal, row)) return null;
-  const [events, notices] = await Promise.all([
+  const row = await caseInScope(db, principal, workflowId);
+  if (!row) return null;
+  const [events, notices, tasks] = await Promise.all([
     db.auditEvent.findMany({
       where: {
         // The subject narrows to the consortium's (or the case's) history on its index; the workflow id picks the case.
@@ -103,8 +121,13 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
         },
       },
     }),
+    db.task.findMany({
+      where: { workflowId, status: 'open' },
+      orderBy: [{ openedAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, step: true, item: true, title: true, roles: true, assigneeId: true, dueAt: true },
+    }),
   ]);
-  const people = new Set<string>();
+  const people = new Set<string>(tasks.flatMap((task) => (task.assigneeId ? [task.assigneeId] : [])));
   // Actors, and any user id inside what a step recorded (e.g. who reported a forecast), so the page can name them.
   for (const event of events) {
     people.add(event.actor);
@@ -121,6 +144,7 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
   const users = await db.user.findMany({ where: { id: { in: [...people] } }, select: { id: true, name: true } });
   return {
     case: row,
+    tasks,
     events,
     notices: notices.map(({ emails, ...notice }) => ({ ...notice, recipients: emails })),
     names: new Map(users.map((user) => [user.id, user.name])),

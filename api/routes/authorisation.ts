@@ -12,6 +12,7 @@ import {
   authorisationStateSchema,
   authorisationSteps,
   authorisationWorkflowId,
+  authorisationStageSchema,
 } from '../../workflows/contracts/authorisation';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
@@ -21,7 +22,7 @@ import { authorisationDetail } from '../readModels/authorisations';
 import { consortiumScope } from '../readModels/consortia';
 import { isoDateTime } from '../schemas';
 import { answerStarted } from '../started';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { startAuthorisation } from '../useCases/startAuthorisation';
 import { consortiumCodeParam } from './consortia';
 
@@ -132,6 +133,7 @@ export function authorisationRouter({ db, temporal, taskQueue }: AppDeps, regist
       path: '/authorisations/{code}',
       params: consortiumCodeParam,
       workflowIdOf: ({ code }) => authorisationWorkflowId(code),
+      page: pageOf('authorisation', 'authorisation', ['code'], authorisationStageSchema.options),
       subject: ({ code }) => `the authorisation of ${code}`,
       scopeOf: ({ code }) => consortiumScope(db, code),
       response: { description: 'The authorisation process after the step.', schema: authorisationStateSchema },

@@ -11,6 +11,7 @@ import {
   shadowFormationStateSchema,
   shadowFormationWorkflowId,
   type ShadowFormationState,
+  shadowFormationStageSchema,
 } from '../../workflows/contracts/shadowFormation';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
@@ -26,7 +27,7 @@ import {
   type ConsortiumSummaryRow,
 } from '../readModels/consortia';
 import { registerShadowConsortium } from '../useCases/registerShadowConsortium';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { answerStarted } from '../started';
 
 const consortiumCode = z.string().regex(CONSORTIUM_CODE, 'must be three digits or capital letters, e.g. 00C');
@@ -259,6 +260,7 @@ export function consortiaRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/consortia/{code}',
       params: consortiumCodeParam,
       workflowIdOf: ({ code }) => shadowFormationWorkflowId(code),
+      page: pageOf('shadow_formation', 'shadow-formation', ['code'], shadowFormationStageSchema.options),
       subject: ({ code }) => `consortium ${code}`,
       scopeOf: ({ code }) => consortiumScope(db, code),
       response: { description: 'The formation process after recognition.', schema: shadowFormationStateSchema },

@@ -14,12 +14,13 @@ import {
   practiceCoverageState,
   practiceCoverageStateSchema,
   practiceCoverageWorkflowId,
+  PRACTICE_COVERAGE_STAGES,
 } from '../../workflows/contracts/coverage';
 import type { AppDeps } from '../app';
 import type { RouteRegistry } from '../openapi';
 import { coverageCases, unaffiliatedPractices } from '../readModels/coverage';
 import { isoDateTime } from '../schemas';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { mapTemporalError } from '../temporal';
 import { admitReservePowerAssignment, checkCoverage } from '../useCases/coverage';
 import { answerStarted } from '../started';
@@ -149,6 +150,7 @@ export function coverageRouter(deps: AppDeps, registry: RouteRegistry) {
       path: '/coverage/cases/{practiceCode}',
       params: practiceCoverageParams,
       workflowIdOf: (params) => practiceCoverageWorkflowId(params.practiceCode),
+      page: pageOf('coverage', 'coverage', ['practiceCode'], PRACTICE_COVERAGE_STAGES),
       subject: (params) => `practice ${params.practiceCode}`,
       admit: (principal, params, body) =>
         admitReservePowerAssignment(

@@ -41,7 +41,7 @@ import {
 } from '../readModels/interventions';
 import { pageSchema } from '../schemas';
 import { answerStarted, untilReadable } from '../started';
-import { registerSteps, updateOptions } from '../steps';
+import { pageOf, registerSteps, updateOptions } from '../steps';
 import { mapTemporalError } from '../temporal';
 import { openIntervention, openPracticeConcern, reportForecastOutturn } from '../useCases/interventions';
 
@@ -207,6 +207,7 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
       path: '/interventions/{code}/{period}',
       params: interventionParams,
       workflowIdOf: (params) => interventionWorkflowId(params.code, params.period),
+      page: pageOf('intervention', 'intervention', ['code', 'period']),
       subject: (params) => `intervention ${interventionWorkflowId(params.code, params.period)}`,
       admit: (principal, params) => admitIntervention(principal, interventionWorkflowId(params.code, params.period)),
       response: { description: 'The case after the step.', schema: interventionStateSchema },
@@ -276,6 +277,7 @@ export function interventionsRouter(deps: AppDeps, registry: RouteRegistry) {
       path: '/practice-concerns/{practiceCode}/{period}',
       params: practiceConcernParams,
       workflowIdOf: (params) => practiceConcernWorkflowId(params.practiceCode, params.period),
+      page: pageOf('practice_intervention', 'practice-concern', ['practiceCode', 'period']),
       subject: (params) => `practice concern ${practiceConcernWorkflowId(params.practiceCode, params.period)}`,
       admit: (principal, params) =>
         admitConcern(principal, practiceConcernWorkflowId(params.practiceCode, params.period)),

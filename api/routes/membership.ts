@@ -12,6 +12,7 @@ import {
   membershipChangeParams,
   membershipChangeStateSchema,
   membershipChangeWorkflowId,
+  MEMBERSHIP_CHANGE_STAGES,
 } from '../../workflows/contracts/membershipChange';
 import type { AppDeps } from '../app';
 import type { Role } from '../auth';
@@ -26,7 +27,7 @@ import {
 } from '../readModels/membershipChanges';
 import { pageSchema } from '../schemas';
 import { answerStarted } from '../started';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { requestMembershipChange } from '../useCases/membershipChange';
 
 const READERS: readonly Role[] = ['case_officer', 'decision_panel', 'consortium_officer', 'admin'];
@@ -129,6 +130,7 @@ export function membershipRouter(deps: AppDeps, registry: RouteRegistry) {
       path: '/practices/{code}/membership-changes/{number}',
       params: membershipChangeParams,
       workflowIdOf: ({ code, number }) => membershipChangeWorkflowId(code, number),
+      page: pageOf('membership_change', 'membership-change', ['code', 'number'], MEMBERSHIP_CHANGE_STAGES),
       subject: ({ code, number }) => `membership change ${number} of practice ${code}`,
       admit: async (principal, { code, number }) => {
         await requireVisibleRequest(db, principal, code, number);

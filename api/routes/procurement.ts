@@ -16,6 +16,7 @@ import {
   procurementWorkflowId,
   registerProcurementBody,
   type ProcurementState,
+  PROCUREMENT_STAGES,
 } from '../../workflows/contracts/procurement';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
@@ -35,7 +36,7 @@ import {
 } from '../readModels/procurements';
 import { pageSchema } from '../schemas';
 import { answerStarted } from '../started';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { startProcurement } from '../useCases/startProcurement';
 
 export const procurementIdParam = z.strictObject({ id: z.uuid().describe('The procurement id.') });
@@ -171,6 +172,7 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/procurements/{id}',
       params: procurementIdParam,
       workflowIdOf: ({ id }) => procurementWorkflowId(id),
+      page: pageOf('procurement', 'procurement', ['id'], PROCUREMENT_STAGES),
       subject: ({ id }) => `procurement ${id}`,
       scopeOf: ({ id }) => procurementScope(db, id),
       response: { description: 'The procurement after the step.', schema: procurementViewSchema },

@@ -456,6 +456,12 @@ export const decisionStep = authorisationStep({
   scope: 'case',
   stages: stages('awaiting_decision'),
   task: { priority: 'high' },
+  consequence: (decision) =>
+    decision.outcome === 'authorised_with_conditions'
+      ? 'The consortium will be authorised with conditions, each with a rectification plan to submit (§4.8).'
+      : decision.outcome === 'established_not_authorised'
+        ? 'The consortium will be established but not authorised, and directions will be put in place (§4.8).'
+        : null,
   summary: "Record the decision panel's decision",
   description: [
     'Authorised, authorised with conditions, or established but not authorised',
@@ -515,6 +521,8 @@ export const conditionReviewStep = authorisationStep({
         label: `condition ${criterionId}`,
       })),
   },
+  consequence: (review) =>
+    review.outcome === 'escalated' ? 'The condition will be escalated to an intervention case (§5.18–5.19).' : null,
   summary: 'Review a condition',
   description: [
     'At a quarterly review after establishment: discharge, vary (new support level) or escalate to an intervention case (§5.18–5.19).',

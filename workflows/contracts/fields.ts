@@ -4,6 +4,12 @@
  */
 import { z } from 'zod';
 
+// A required field that is missing says so, in the API's problems and on the pages' forms alike
+// (zod's own words would be `Invalid input: expected string, received undefined`).
+z.config({
+  customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
+});
+
 /** Characters as a person counts them: Unicode code points, so an emoji is one, not two UTF-16 units. */
 export const characterCount = (text: string) => [...text].length;
 

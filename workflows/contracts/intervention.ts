@@ -330,6 +330,8 @@ export const decideInterventionResponseStep = step({
   body: decisionBody,
   ...fromLadder((d) => d.decidingRoles),
   scope: 'case',
+  consequence: (decision) =>
+    decision.outcome === 'reject' ? 'Rejecting the response escalates the case to the next stage (§5.18).' : null,
   summary: 'Accept or reject the response',
   description:
     'The deciding role for the stage (the ladder says who) accepts, rejects or notes the response, with reasons. ' +
@@ -356,6 +358,7 @@ export const raiseInterventionTriggerStep = step({
   roles: TRIGGER_RAISING_ROLES,
   scope: 'case',
   stages: openStages,
+  consequence: () => 'A new trigger escalates the case one stage (§5.18–5.19).',
   summary: 'Raise a new trigger',
   description: 'A new trigger, with its evidence and rule, escalates the case one rung (§5.18–5.19).',
   toArgs: (actor, body): Step<{ trigger: TriggerRecord }> => ({ actor: caseActor(actor), trigger: body }),
@@ -374,6 +377,8 @@ export const decideWithdrawalStep = step({
     (d) => d.permitsTransfer,
   ),
   scope: 'case',
+  consequence: (withdrawal) =>
+    `${withdrawal.lines.length} named responsibilities will be withdrawn and offered to ${withdrawal.receiver} (§5.18).`,
   summary: 'Withdraw named responsibilities',
   description:
     'At the withdrawal stage the decision panel names the service lines, their budget shares and the receiver ' +

@@ -61,6 +61,12 @@ export interface StepRow<
    * closing a bid window early, which must not clutter an inbox). A spec narrows it by the state.
    */
   task?: false | TaskSpec<State>;
+  /**
+   * For a decision that escalates, imposes conditions or withdraws responsibilities: what it will do, in
+   * plain words, so that the pages ask the person to check their answers before it is sent (issue 13).
+   * Null (or no function) for a step that needs no check.
+   */
+  consequence?(body: z.output<Body>): string | null;
   /** The Update's argument from the caller and the parsed request. */
   toArgs(actor: Actor, body: z.output<Body>, params: Record<string, string>): Args;
 }

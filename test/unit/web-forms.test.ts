@@ -1,0 +1,176 @@
+/** Step forms from the step table (web/forms.ts): every field from the row's schema, and back to the body. */
+import { describe, expect, it } from 'vitest';
+import { errorsOf, formItems, readForm, type FormItem } from '../../web/forms';
+import { stageSteps } from '../../web/caseView';
+import {
+  applicationBody,
+  assessmentStepBody,
+  conditionsResponseBody,
+  decisionBody,
+  decisionStep,
+} from '../../workflows/contracts/authorisation';
+import { membershipDecisionBody } from '../../workflows/contracts/membershipChange';
+
+const names = (items: FormItem[]) =>
+  items.flatMap((item) => ('params' in item ? [`${item.macro}:${String(item.params.name)}`] : []));
+
+describe('step forms', () => {
+  it('When a decision form is built, then each field has the control its schema calls for', () => {
+    const items = formItems(decisionBody, {}, {}, {});
+    expect(names(items)).toEqual([
+      'radios:outcome',
+      'textarea:reasons',
+      'textarea:withdrawConditions',
+      'textarea:explicitSteps',
+      'textarea:interimArrangements',
+    ]);
+    const outcome = items[0] as Extract<FormItem, { params: unknown }>;
+    expect((outcome.params.items as { text: string }[]).map((i) => i.text)).toEqual([
+      'Authorised',
+      'Authorised with conditions',
+      'Established not authorised',
+    ]);
+    // A list of IDs with hinted choices becomes checkboxes.
+    const hinted = formItems(
+      decisionBody,
+      { options: { withdrawConditions: [{ value: '1.1A', text: '1.1A' }] } },
+      {},
+      {},
+    );
+    expect(names(hinted)).toContain('checkboxes:withdrawConditions');
+  });
+
+  it('When the fields come back, then they are the body the API takes, lists one per line', () => {
+    const read = readForm(
+      decisionBody,
+      {},
+      {
+        outcome: 'established_not_authorised',
+        reasons: 'Line one\r\nline two',
+        explicitSteps: 'Appoint a CFO\r\n\r\n  Agree the plan  ',
+        interimArrangements: 'The cluster keeps the budget',
+        withdrawConditions: '',
+      },
+    );
+    expect(read).toEqual({
+      ok: true,
+      body: {
+        outcome: 'established_not_authorised',
+        reasons: 'Line one\nline two',
+        explicitSteps: ['Appoint a CFO', 'Agree the plan'],
+        interimArrangements: ['The cluster keeps the budget'],
+      },
+    });
+  });
+
+  it('When fields are missing or wrong, then the problems are the API\u2019s, named by field, and the summary links to each', () => {
+    const read = readForm(decisionBody, {}, { outcome: 'maybe', reasons: '   ' });
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(read.errors.map((e) => e.field)).toEqual(['outcome', 'reasons']);
+    expect(read.errors[1]?.reason).toBe('is required');
+    const { summary, inline } = errorsOf(read.errors, formItems(decisionBody, {}, {}, {}));
+    expect(summary[1]).toEqual({ text: 'Reasons is required', href: '#reasons' });
+    expect(summary[0]?.href).toBe('#outcome');
+    expect(inline.reasons).toBe('Reasons is required');
+  });
+
+  it('When an assessment step is built for its item, then it lists the hinted criteria and keeps every row', () => {
+    const hints = {
+      variant: 'site_visit',
+      rows: {
+        results: {
+          key: 'criterionId',
+          items: [
+            { value: '1.1A', label: '1.1A: Clinical leaders' },
+            { value: '1.2A', label: '1.2A: Plans' },
+          ],
+        },
+      },
+    };
+    const items = formItems(assessmentStepBody, hints, {}, {});
+    expect(items.filter((i) => i.macro === 'hidden')).toEqual([
+      { macro: 'hidden', name: 'step', value: 'site_visit' },
+      { macro: 'hidden', name: 'results.0.criterionId', value: '1.1A' },
+      { macro: 'hidden', name: 'results.1.criterionId', value: '1.2A' },
+    ]);
+    expect(names(items)).toContain('radios:results.1.met');
+    expect(names(items)).toContain('input:respondents');
+
+    // The second criterion is not answered: the row is kept, so the schema says what is missing.
+    const read = readForm(assessmentStepBody, hints, {
+      summary: 'Visited',
+      'results.0.criterionId': '1.1A',
+      'results.0.met': 'false',
+      'results.0.supportLevel': 'II',
+      'results.1.criterionId': '1.2A',
+      respondents: 'forty',
+    });
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(read.errors).toEqual([
+      { field: 'respondents', reason: 'must be a whole number' },
+      { field: 'results.1.met', reason: 'is required' },
+    ]);
+    const { summary } = errorsOf(read.errors, items);
+    expect(summary.map((s) => s.text)).toEqual(['Respondents must be a whole number', '1.2A: Plans: met is required']);
+    expect(summary[1]?.href).toBe('#results-1-met');
+  });
+
+  it('When a list of objects is not hinted, then blank rows are offered and rows left blank are dropped', () => {
+    const items = formItems(applicationBody, {}, {}, {});
+    expect(names(items).filter((n) => n.startsWith('input:localAuthorities.'))).toHaveLength(6);
+    const read = readForm(
+      applicationBody,
+      {},
+      {
+        'accountableOfficer.name': 'Ann',
+        'accountableOfficer.email': 'ann@x.example',
+        'chiefFinanceOfficer.name': 'Carl',
+        'chiefFinanceOfficer.email': 'carl@x.example',
+        memberPracticeCodes: 'A81001\nA81002',
+        'localAuthorities.0.code': '',
+        'localAuthorities.0.name': '',
+        'localAuthorities.1.code': 'E06000005',
+        'localAuthorities.1.name': 'Darlington',
+      },
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      body: {
+        memberPracticeCodes: ['A81001', 'A81002'],
+        localAuthorities: [{ code: 'E06000005', name: 'Darlington' }],
+        evidence: [],
+      },
+    });
+    // What was entered is shown again, with the blank rows after it.
+    const again = formItems(applicationBody, {}, { 'localAuthorities.4.code': 'E06000001' }, {});
+    expect(names(again).filter((n) => n.startsWith('input:localAuthorities.') && n.endsWith('.code'))).toHaveLength(8);
+  });
+
+  it('When a body is one of several shapes, then the form is the chosen one, and a yes/no is radios', () => {
+    const approve = formItems(membershipDecisionBody, { variant: 'approved' }, {}, {});
+    expect(approve.find((i) => i.macro === 'hidden')).toMatchObject({ name: 'outcome', value: 'approved' });
+    expect(names(formItems(conditionsResponseBody, {}, {}, {}))[0]).toBe('radios:accepts');
+    expect(readForm(conditionsResponseBody, {}, { accepts: 'false', comments: 'No' })).toEqual({
+      ok: true,
+      body: { accepts: false, comments: 'No' },
+    });
+  });
+
+  it('When a decision imposes conditions, then its row says so, so the pages ask to check the answers', () => {
+    expect(decisionStep.consequence?.({ outcome: 'authorised', reasons: 'x' })).toBeNull();
+    expect(decisionStep.consequence?.({ outcome: 'authorised_with_conditions', reasons: 'x' })).toMatch(/conditions/);
+  });
+
+  it('When the stepper is drawn, then stages before the case\u2019s are completed and its own is in progress', () => {
+    const steps = stageSteps(['a', 'b', 'c'], 'b', true);
+    expect(
+      steps.map((s) => {
+        const status = s.status as { text?: string; tag?: { text: string } };
+        return status.tag?.text ?? status.text;
+      }),
+    ).toEqual(['Completed', 'In progress', 'Not yet started']);
+    expect(stageSteps(['a', 'b'], 'b', false).map((s) => s.status.text)).toEqual(['Completed', 'Completed']);
+  });
+});
