@@ -294,6 +294,23 @@ describe('00C from application to decision in Chromium', () => {
     );
     // The stepper shows where the case is.
     expect(await page.locator('#stages + .govuk-task-list').textContent()).toContain('Completed');
+
+    // The decision's e-mail reaches the Accountable Officer named in the application, and its link opens the case.
+    const link = await eventually(() => {
+      for (const file of fs.readdirSync(h.mailDir)) {
+        const raw = fs.readFileSync(path.join(h.mailDir, file), 'utf8');
+        const text = raw.replace(/=\r?\n/g, '').replace(/\r?\n[ \t]+/g, ' ');
+        if (!/^To: .*ann\.officer@darlington\.example/im.test(text) || !/authorised with conditions/i.test(text))
+          continue;
+        const found = /https?:\/\/\S+?\/cases\/[^\s"<>]+/.exec(text);
+        if (found) return new URL(found[0]);
+      }
+      return null;
+    }, 'the decision e-mailed to the Accountable Officer');
+    expect(link.pathname).toBe(caseUrl);
+    const followed = await page.goto(`${base}${link.pathname}`);
+    expect(followed?.status()).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('00C');
     await context.close();
   });
 
