@@ -15,7 +15,7 @@ import { applyMigrations } from './migrate';
 import { infrastructureEnv, startInfrastructure } from './stack';
 import { formatImportSummary, importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR, progressPrinter } from './import-nhs-2013';
-import { createUserWithToken, setPassword } from './users';
+import { createUserOnRecord, createUserWithToken, setPassword } from './users';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 
@@ -205,7 +205,7 @@ async function ensureDemoUsers(databaseUrl: string, dataDir: string) {
       if (existing?.passwordHash) continue;
       const userId =
         existing?.id ??
-        (await createUserWithToken(db, { ...person.spec, email: person.email }, 'npm start demo')).userId;
+        (await createUserOnRecord(db, { ...person.spec, email: person.email }, 'npm start demo')).userId;
       await setPassword(db, { userId }, password);
     }
     return { password, users: people.map(({ email, what }) => ({ email, what })) };

@@ -18,6 +18,7 @@ import { hashToken, newToken, ROLES } from '../api/auth';
 import { createDb, type Db } from '../platform/db';
 import { hashPassword, passwordProblem } from '../web/passwords';
 import { withDatabase } from './database';
+import { unknownAreaTeams } from '../api/readModels/consortia';
 
 export const userSpec = z
   .object({
@@ -50,6 +51,30 @@ export const userSpec = z
       ctx.addIssue({ code: 'custom', path: ['organisation'], message: 'a third party belongs to an organisation' });
   });
 
+/**
+ * A scope names what is on record (issue 16): area teams that are in the data (an area team of the
+ * register, or of a consortium on record), and a consortium that is on record. Otherwise a person would be
+ * scoped to nothing and see nothing, with no word of why.
+ */
+async function checkScopeOnRecord(db: Db, spec: z.output<typeof userSpec>): Promise<void> {
+  const unknown = await unknownAreaTeams(db, spec.areaTeams);
+  if (unknown.length > 0)
+    throw new Error(`no area team ${unknown.join(', ')} is on record (area teams are ONS codes such as E39000002)`);
+  if (spec.consortiumCode && !(await db.consortium.findUnique({ where: { code: spec.consortiumCode } })))
+    throw new Error(`no consortium ${spec.consortiumCode} is on record`);
+}
+
+/** A person as `npm run users -- create` and `npm start` make them: their scope checked against the data first. */
+export async function createUserOnRecord(
+  db: Db,
+  input: z.input<typeof userSpec>,
+  label = 'initial',
+): Promise<{ userId: string; token: string }> {
+  await checkScopeOnRecord(db, userSpec.parse(input));
+  return createUserWithToken(db, input, label);
+}
+
+/** Creates a user and their first API token, as given (test fixtures make people of made-up scopes). */
 export async function createUserWithToken(
   db: Db,
   input: z.input<typeof userSpec>,
@@ -129,7 +154,7 @@ async function main() {
     try {
       switch (positionals[0]) {
         case 'create': {
-          const created = await createUserWithToken(db, {
+          const created = await createUserOnRecord(db, {
             name: values.name ?? '',
             email: values.email,
             role: values.role as (typeof ROLES)[number],

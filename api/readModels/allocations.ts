@@ -29,3 +29,20 @@ export const publishedRuns = (db: Db): Promise<RunRow[]> =>
     where: { status: { in: PUBLISHED } },
     orderBy: [{ financialYear: 'desc' }, { createdAt: 'desc' }],
   });
+
+/**
+ * The allocation on record for a consortium in a financial year (e.g. `2013/14`): the consortium's line of
+ * the latest announced run, preferring the real basis to the indicative one; null when none is announced.
+ */
+export async function allocationOnRecord(
+  db: Db,
+  consortiumCode: string,
+  financialYear: string,
+): Promise<{ programmePence: bigint; runKey: string } | null> {
+  const line = await db.allocationLine.findFirst({
+    where: { consortiumCode, run: { financialYear, status: 'announced' } },
+    orderBy: [{ run: { basis: 'desc' } }, { run: { createdAt: 'desc' } }],
+    select: { programmePence: true, run: { select: { runKey: true } } },
+  });
+  return line ? { programmePence: line.programmePence, runKey: line.run.runKey } : null;
+}

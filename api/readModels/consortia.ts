@@ -161,3 +161,18 @@ export async function shadowFormationFacts(db: Db, code: string, practiceCodes: 
     known: new Set(known.map((p) => p.code)),
   };
 }
+
+/** The codes that name no area team in the data: neither one of the register's nor one a consortium on record has. */
+export async function unknownAreaTeams(db: Db, codes: readonly string[]): Promise<string[]> {
+  if (codes.length === 0) return [];
+  const [teams, consortia] = await Promise.all([
+    db.areaTeam.findMany({ where: { code: { in: [...codes] } }, select: { code: true } }),
+    db.consortium.findMany({
+      where: { areaTeam: { in: [...codes] } },
+      select: { areaTeam: true },
+      distinct: ['areaTeam'],
+    }),
+  ]);
+  const known = new Set<string | null>([...teams.map((t) => t.code), ...consortia.map((c) => c.areaTeam)]);
+  return codes.filter((code) => !known.has(code));
+}

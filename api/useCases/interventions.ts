@@ -3,6 +3,9 @@
  * (who may open it, on what, which ladder or policy is snapshotted) and starts the process. The
  * routes in api/routes/interventions.ts only parse and answer.
  */
+import { financialYearLabel } from '../../domain/calendar';
+import { formatPence } from '../../domain/money';
+import { allocationOnRecord } from '../readModels/allocations';
 import { type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
 import { coversAreaTeam } from '../../domain/access';
@@ -107,6 +110,22 @@ export async function reportForecastOutturn(
     !mayReadIntervention(principal, { ...consortium, consortiumCode: code, thirdPartyOrganisation: null })
   )
     throw notFound(`consortium ${code} is not on record`);
+  // A month in the future is no report (issue 16).
+  if (body.reportedFor > currentPeriod())
+    throw unprocessable('the forecast is for a month that has not begun', [
+      { field: 'body.reportedFor', reason: `must not be after the current month, ${currentPeriod()}` },
+    ]);
+  // The figure it is against must be the allocation on record, where one is announced for that year.
+  const [year, month] = body.reportedFor.split('-').map(Number) as [number, number];
+  const financialYear = financialYearLabel(month >= 4 ? year : year - 1);
+  const onRecord = await allocationOnRecord(deps.db, code, financialYear);
+  if (onRecord && BigInt(body.allocationPence) !== onRecord.programmePence)
+    throw unprocessable(`the allocation is not the one on record for ${code} in ${financialYear}`, [
+      {
+        field: 'body.allocationPence',
+        reason: `must be the allocation on record for ${financialYear}, ${formatPence(onRecord.programmePence)} (${onRecord.runKey})`,
+      },
+    ]);
   const ladder = currentInterventionLadder();
   const evaluation = evaluateFinancialTrigger(body, ladder.financialTriggerThresholdBasisPoints);
   if (!evaluation.ok) throw unprocessable(evaluation.reason, [{ field: 'body', reason: evaluation.reason }]);
@@ -123,7 +142,9 @@ export async function reportForecastOutturn(
   // §5.18: a case opens automatically from reported data; the system, not the reporter, raises the trigger.
   const trigger: TriggerRecord = {
     type: evaluation.trigger,
-    evidence: `${evaluation.explanation} (forecast reported for ${body.reportedFor} by ${principal.name})`,
+    evidence:
+      `${evaluation.explanation} (forecast reported for ${body.reportedFor} by ${principal.name}; ` +
+      `${onRecord ? `the allocation on record, ${onRecord.runKey}` : `no allocation on record for ${financialYear}: the reported one`})`,
     rule: evaluation.rule,
     details: { ...body, reportedBy: principal.id },
   };

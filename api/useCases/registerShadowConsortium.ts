@@ -17,7 +17,7 @@ import {
 } from '../../workflows/contracts/shadowFormation';
 import type { Actor } from '../../workflows/contracts/step';
 import { conflict, unprocessable } from '../errors';
-import { shadowFormationFacts } from '../readModels/consortia';
+import { shadowFormationFacts, unknownAreaTeams } from '../readModels/consortia';
 import { caseIndex, startCase } from '../temporal';
 
 export async function registerShadowConsortium(
@@ -38,6 +38,12 @@ export async function registerShadowConsortium(
         message: `practice ${practice} is not on record`,
       });
   });
+  if (body.areaTeam && (await unknownAreaTeams(deps.db, [body.areaTeam])).length > 0)
+    problems.push({
+      field: 'areaTeam',
+      rule: 'known-area-team',
+      message: `area team ${body.areaTeam} is not on record (area teams are ONS codes such as E39000002)`,
+    });
   if (problems.length > 0)
     throw unprocessable(
       'the shadow consortium cannot be formed',

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { projectRoot } from '../../platform/paths';
 import { shadowFormationWorkflowId } from '../../workflows/contracts/shadowFormation';
-import { createHarness, eventually, type Harness } from './support';
+import { createHarness, seedAreaTeams, eventually, type Harness } from './support';
 
 let h: Harness;
 let admin: string;
@@ -18,6 +18,7 @@ const practices = ['Z90001', 'Z90002', 'Z90003', 'Z90004'];
 
 beforeAll(async () => {
   h = await createHarness('it-shadow-formation');
+  await seedAreaTeams(h.db, ['Q99']);
   await h.db.practice.createMany({
     data: practices.map((code) => ({ code, name: `Integration practice ${code}` })),
     skipDuplicates: true,

@@ -11,6 +11,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadlineInWords } from '../../activities/noticeMail';
 import { DEFAULT_PUBLIC_URL } from '../../activities/notices';
+import { allocationOnRecord } from '../../api/readModels/allocations';
+import { formatPence } from '../../domain/money';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
 import { nhs2013Facts } from './nhs2013Facts';
@@ -155,9 +157,13 @@ describe('a notice e-mail people can act on (issue 13, item 6)', () => {
     'When a case officer rejects a response and the case climbs a rung, then the e-mail the consortium receives ' +
       'links to the case page and gives the reasons, £ amounts, the officer by name and the respond-by date in words',
     async () => {
+      // Against the allocation on record (the allocation above announced one), as a report must be (issue 16).
+      const onRecord = await allocationOnRecord(h.db, other.code, '2013/14');
+      const allocationPence = onRecord ? onRecord.programmePence : 130_336_000_00n;
+      const overspendPence = allocationPence / 20n;
       const report = await post(`/consortia/${other.code}/financial-reports`, 'other', {
-        forecastOverspendPence: 2_100_000_00,
-        allocationPence: 130_336_000_00,
+        forecastOverspendPence: Number(overspendPence),
+        allocationPence: Number(allocationPence),
         reportedFor: '2013-10',
       });
       expect(report.status).toBe(200);
@@ -200,8 +206,8 @@ describe('a notice e-mail people can act on (issue 13, item 6)', () => {
       expect(decodeURIComponent(caseLink?.pathname.slice('/cases/'.length) ?? '')).toBe(workflowId);
 
       expect(text).toContain('The explanation does not account for the overspend.');
-      expect(text).toContain('£2,100,000.00');
-      expect(text).toContain('£130,336,000.00');
+      expect(text).toContain(formatPence(overspendPence));
+      expect(text).toContain(formatPence(allocationPence));
       expect(text).toContain(`by ${OFFICER_NAME}, case officer.`);
       expect(text).toMatch(
         /by (\d{1,2}:\d{2}[ap]m on |the end of )?(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} [A-Z][a-z]+ \d{4}/,

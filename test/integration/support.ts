@@ -104,3 +104,13 @@ export async function createHarness(taskQueue: string, options: HarnessOptions =
 }
 
 export { eventually } from '../support/wait';
+
+/** Area teams on record for a test's own codes: registration checks a consortium's area team against them (issue 16). */
+export async function seedAreaTeams(db: Db, codes: readonly string[]): Promise<void> {
+  const region = 'E40999999';
+  await db.region.upsert({ where: { code: region }, create: { code: region, name: 'Test region' }, update: {} });
+  await db.areaTeam.createMany({
+    data: codes.map((code) => ({ code, name: `Test area team ${code}`, regionCode: region })),
+    skipDuplicates: true,
+  });
+}

@@ -13,7 +13,7 @@ import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../../domain/authorisation'
 import { createUserWithToken } from '../../scripts/users';
 import { authorisationWorkflowId } from '../../workflows/contracts/authorisation';
 import { shadowFormationWorkflowId } from '../../workflows/contracts/shadowFormation';
-import { createHarness, eventually, type Harness } from './support';
+import { createHarness, seedAreaTeams, eventually, type Harness } from './support';
 
 const CODE = 'T13';
 const AREA = 'Q77';
@@ -26,6 +26,7 @@ const users: Record<string, { id: string; token: string }> = {};
 
 beforeAll(async () => {
   h = await createHarness('it-tasks');
+  await seedAreaTeams(h.db, [AREA]);
   await h.db.practice.createMany({ data: practices.map((code) => ({ code, name: `Task practice ${code}` })) });
   const specs = {
     officer: { name: 'Task officer', role: 'case_officer', areaTeams: [AREA] },

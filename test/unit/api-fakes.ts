@@ -57,6 +57,7 @@ export function fakeApiTokens(users: FakeUser[]) {
 export const USERS = {
   officer: { id: 'officer-1', role: 'case_officer', areaTeams: ['Q99'] },
   otherOfficer: { id: 'officer-2', role: 'case_officer', areaTeams: ['Q98'] },
+  colleague: { id: 'officer-3', role: 'case_officer', areaTeams: ['Q99'] },
   consortiumOfficer: { id: 'consortium-officer-1', role: 'consortium_officer', consortiumCode: '00C' },
 } satisfies Record<string, FakeUser>;
 

@@ -29,7 +29,11 @@ beforeEach(() => {
   updates = [];
   nextUpdate = async () => recognised;
   app = testApp({
-    db: { idempotencyRecord: records.delegate },
+    // 00C is in the officers' area team: recognition checks the caller's scope (issue 16).
+    db: {
+      idempotencyRecord: records.delegate,
+      consortium: { findUnique: async () => ({ code: '00C', areaTeam: 'Q99' }) },
+    },
     temporal: {
       workflow: {
         getHandle: () => ({
@@ -170,7 +174,8 @@ describe('Idempotency-Key', () => {
 
   it('When two callers use the same key, then each gets its own response', async () => {
     await recognise('shared-key', {}, USERS.officer);
-    const other = await recognise('shared-key', {}, USERS.otherOfficer);
+    // A colleague of the same area team (an officer of another area would get 404: recognition checks scope).
+    const other = await recognise('shared-key', {}, USERS.colleague);
     expect(other.status).toBe(200);
     expect(other.headers['idempotent-replayed']).toBeUndefined();
     expect(updates).toHaveLength(2);

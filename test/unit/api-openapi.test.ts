@@ -228,9 +228,11 @@ describe('responses conform to the documented schemas', () => {
   });
 
   it('When a shadow consortium is registered and recognised, then 202 with Location and 200 match their schemas', async () => {
+    // Not on record until it is registered; then in the officer's area team (recognition checks scope).
+    let registered = false;
     const app = testApp({
       db: {
-        consortium: { findUnique: async () => null },
+        consortium: { findUnique: async () => (registered ? { code: '00C', areaTeam: 'Q99' } : null) },
         membership: { findMany: async () => [] },
         practice: { findMany: async () => [{ code: 'A83005' }] },
         idempotencyRecord: {
@@ -241,7 +243,7 @@ describe('responses conform to the documented schemas', () => {
       },
       temporal: {
         workflow: {
-          start: async () => ({}),
+          start: async () => ((registered = true), {}),
           getHandle: () => ({
             executeUpdate: async () => ({ ...formation, stage: 'recognised', recognisedBy: USERS.officer.id }),
           }),

@@ -65,8 +65,9 @@ export const recognitionStep: StepRow<
   path: 'recognition',
   body: recognitionBody,
   roles: ['case_officer', 'admin'],
-  // Board staff recognise a consortium that may not yet have an area team, so no area-team scope applies.
-  scope: 'open',
+  // Only a case officer of the consortium's area team (or an admin) recognises it (issue 16: an officer of
+  // another area got 200); a consortium registered without an area team is an admin's to recognise.
+  scope: 'case',
   stages: ['awaiting_recognition'],
   // The recognition period is a workflow timer, not a CaseDeadline: its due date comes from the state.
   task: { dueAt: (state) => state.recognitionDueAt },
