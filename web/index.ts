@@ -18,6 +18,7 @@ import { projectRoot } from '../platform/paths';
 import { ASSETS_PATH, isPagePath } from './paths';
 import { caseRoutes } from './routes/cases';
 import { stepRoutes } from './routes/steps';
+import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
@@ -99,6 +100,7 @@ export function webRouter(
   pages.use(
     signInRoutes(pageDeps),
     inboxRoutes(pageDeps),
+    taskRoutes(pageDeps),
     caseRoutes({ ...pageDeps, steps: deps.steps }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
   );

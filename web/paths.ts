@@ -1,14 +1,18 @@
 /**
  * Where the pages are. They share the API's Express app, so none may collide with an API path
  * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
- * `/cases/{workflowId}`, `/cases/{workflowId}/steps/{step}`, `/inbox/tasks/{id}/claim` and the static `/assets/…`.
+ * `/cases/{workflowId}`, `/cases/{workflowId}/steps/{step}`, `/inbox/tasks/{id}[/{operation}]`,
+ * `/inbox/saved-filters[/{id}/delete]` and the static `/assets/…`.
  */
 export const PAGE_PATHS = [
   '/',
   '/sign-in',
   '/sign-out',
   '/inbox',
-  '/inbox/tasks/{id}/claim',
+  '/inbox/tasks/{id}',
+  '/inbox/tasks/{id}/{operation}',
+  '/inbox/saved-filters',
+  '/inbox/saved-filters/{id}/delete',
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
 ] as const;
@@ -21,7 +25,9 @@ export function isPagePath(requestPath: string): boolean {
     requestPath === '/sign-in' ||
     requestPath === '/sign-out' ||
     requestPath === '/inbox' ||
-    /^\/inbox\/tasks\/[^/]+\/claim$/.test(requestPath) ||
+    /^\/inbox\/tasks\/[^/]+(\/[a-z]+)?$/.test(requestPath) ||
+    requestPath === '/inbox/saved-filters' ||
+    /^\/inbox\/saved-filters\/[^/]+\/delete$/.test(requestPath) ||
     /^\/cases\/[^/]+\/?$/.test(requestPath) ||
     /^\/cases\/[^/]+\/steps\/[^/]+$/.test(requestPath)
   );

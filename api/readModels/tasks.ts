@@ -356,6 +356,18 @@ export async function taskHistory(db: Db, id: string) {
   });
 }
 
+/** The colleagues a task may be given to: people of one of its roles whose own scope covers it. */
+export async function colleaguesFor(db: Db, taskId: string, roles: readonly string[]) {
+  const people = await db.user.findMany({
+    where: { role: { in: [...roles] } },
+    orderBy: { name: 'asc' },
+    select: { id: true, name: true },
+    take: 200,
+  });
+  const covered = await Promise.all(people.map((person) => colleagueInScope(db, taskId, person.id)));
+  return people.filter((_, index) => covered[index]);
+}
+
 // ---- saved filters ---------------------------------------------------------------------------------------
 
 export async function savedFilters(db: Db, userId: string) {

@@ -128,7 +128,7 @@ export function presentTask(row: TaskRow, now = Date.now()): z.output<typeof tas
 
 const taskParams = z.strictObject({ id: z.uuid().describe("The task's id.") });
 const reason = multiLine(2000).regex(/\S/, 'must not be blank');
-const OPERATIONS = {
+export const OPERATIONS = {
   claim: {
     body: z.strictObject({}),
     summary: 'Claim a task',

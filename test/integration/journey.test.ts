@@ -31,6 +31,7 @@ const EMAIL = {
   officer: 'casey@board.example',
   applicant: 'dana@darlington.example',
   panel: 'pat@panel.example',
+  colleague: 'cal@board.example',
   outsider: 'olive@board.example',
   neighbour: 'nick@durham.example',
   thirdParty: 'tara@council.example',
@@ -59,6 +60,11 @@ beforeAll(async () => {
   });
   await person(EMAIL.applicant, { name: 'Dana Darlington', role: 'consortium_officer', consortiumCode: CODE });
   await person(EMAIL.panel, { name: 'Pat Panel', role: 'decision_panel' });
+  await person(EMAIL.colleague, {
+    name: 'Cal Colleague',
+    role: 'case_officer',
+    areaTeams: [darlington.areaTeam ?? ''],
+  });
   const elsewhere = await h.db.areaTeam.findFirstOrThrow({ where: { code: { not: darlington.areaTeam ?? '' } } });
   await person(EMAIL.outsider, { name: 'Olive Outside', role: 'case_officer', areaTeams: [elsewhere.code] });
   await person(EMAIL.neighbour, { name: 'Nick Neighbour', role: 'consortium_officer', consortiumCode: '00D' });
@@ -210,11 +216,68 @@ describe('00C from application to decision in Chromium', () => {
       await page.reload();
       return false;
     }, 'the inbox lists the desktop review');
+    // Filters narrow the list; a bad date is the error summary; a saved filter is a link that comes back.
+    await page.locator('summary', { hasText: 'Filter and sort' }).click();
+    await page.getByLabel('Kind of case').selectOption('authorisation');
+    await page.getByLabel('Consortium code').fill('00D');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(page.url()).toContain('consortium=00D');
+    expect(await page.locator('tr', { hasText: 'desktop review' }).count()).toBe(0);
+    await page.getByLabel('Consortium code').fill(CODE);
+    await page.getByLabel('Due on or after').fill('soon');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Due on or after');
+    expect(await page.getByLabel('Due on or after').inputValue()).toBe('soon');
+    await page.getByLabel('Due on or after').fill('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(new URL(page.url()).searchParams.get('kind')).toBe('authorisation');
+    expect(await row.count()).toBe(1);
+    await page.getByLabel("Save this list's filters as").fill('Darlington authorisation');
+    await page.getByRole('button', { name: 'Save filters' }).click();
+    expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('saved');
+    await page.goto(`${base}/inbox`);
+    await page.locator('summary', { hasText: 'Filter and sort' }).click();
+    await page.getByRole('link', { name: 'Darlington authorisation' }).click();
+    expect(new URL(page.url()).searchParams.get('consortium')).toBe(CODE);
+    await accessible(page, 'inbox with filters');
+    await shoot(page, 'inbox-filtered');
+
     const claimed = page.waitForResponse((r) => r.url().endsWith('/claim') && r.request().method() === 'POST');
     await row.getByRole('button', { name: /Claim/ }).click();
     expect((await claimed).status()).toBe(303);
     await page.goto(`${base}/inbox?tab=mine`);
     expect(await page.locator('tr', { hasText: 'desktop review' }).count()).toBe(1);
+
+    // The task's own page: on hold until a day (a day in the past is refused), back, then to a colleague.
+    await page
+      .locator('tr', { hasText: 'desktop review' })
+      .getByRole('link', { name: /Manage/ })
+      .click();
+    await page.locator('#hold [name="until"]').fill('2013-01-01');
+    await page.locator('#hold [name="reason"]').fill('Waiting for the clinical board minutes');
+    await page.getByRole('button', { name: 'Put a task on hold until a time' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('On hold until');
+    await accessible(page, 'task page with errors');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#hold [name="until"]').fill(tomorrow);
+    await page.locator('#hold [name="reason"]').fill('Waiting for the clinical board minutes');
+    await page.getByRole('button', { name: 'Put a task on hold until a time' }).click();
+    expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('done');
+    await page.goto(`${base}/inbox?tab=on-hold`);
+    expect(await page.locator('tr', { hasText: 'desktop review' }).count()).toBe(1);
+    await page
+      .locator('tr', { hasText: 'desktop review' })
+      .getByRole('link', { name: /Manage/ })
+      .click();
+    await page.getByRole('button', { name: 'Take a task off hold' }).click();
+    await page.getByLabel('Cal Colleague').check();
+    await page.getByRole('button', { name: 'Assign a task to a colleague' }).click();
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('Cal Colleague');
+    expect(await page.locator('ul.govuk-list').last().textContent()).toContain(
+      'Waiting for the clinical board minutes',
+    );
+    await accessible(page, 'task page');
+    await shoot(page, 'task');
 
     await assess(page, 'desktop review');
     await assess(page, 'stakeholder survey');
