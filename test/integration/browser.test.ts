@@ -6,27 +6,21 @@
  * on that case; the cookies' flags are checked; a form post without its CSRF token is refused; axe-core
  * finds no serious or critical violation on any page. Screenshots go to docs/screenshots/ on every run.
  */
-import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../platform/log';
-import { projectRoot } from '../../platform/paths';
 import { createUserWithToken, setPassword } from '../../scripts/users';
-import { CHROMIUM_PATH } from '../../scripts/toolchain';
+import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
 const HOME = 'W01';
 const OTHER = 'W02';
 const AREA = 'Q97';
 const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS = path.join(projectRoot, 'docs', 'screenshots');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 let h: Harness;
@@ -34,7 +28,7 @@ let server: Server;
 let base = '';
 let browser: Browser;
 const tokens: Record<string, string> = {};
-const axeResults: { page: string; violations: string[] }[] = [];
+const axeResults: AxeFindings = [];
 
 async function person(key: string, spec: Parameters<typeof createUserWithToken>[1]) {
   const { userId, token } = await createUserWithToken(h.db, spec);
@@ -70,25 +64,8 @@ beforeAll(async () => {
     consortiumCode: OTHER,
   });
   await h.startWorker();
-  server = await new Promise<Server>((resolve) => {
-    const listening = h.app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ server, base } = await serve(h));
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -102,20 +79,6 @@ const api = (method: 'get' | 'post', url: string, token: string, body?: unknown)
   const req = request(h.app)[method](url).set('authorization', `Bearer ${token}`);
   return body === undefined ? req : req.set('content-type', 'application/json').send(JSON.stringify(body));
 };
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function accessible(page: Page, name: string) {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  axeResults.push({ page: name, violations: result.violations.map((v) => `${v.id} (${v.impact})`) });
-  expect(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`),
-    `axe on ${name}`,
-  ).toEqual([]);
-}
-
-const shoot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 async function signIn(context: BrowserContext, email: string, password: string) {
   const page = await context.newPage();
@@ -155,7 +118,7 @@ describe('the web app in Chromium', () => {
     expect(first?.headers()['content-security-policy']).toContain("script-src 'self' 'nonce-");
     expect(first?.headers()['content-security-policy']).not.toContain('unsafe-inline');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
-    await accessible(page, 'sign-in');
+    await accessible(page, 'sign-in', axeResults);
     await shoot(page, 'sign-in');
 
     // Nothing typed: the error summary and the inline errors.
@@ -177,7 +140,7 @@ describe('the web app in Chromium', () => {
     expect(await page.getByLabel('Email address').inputValue()).toBe('casey@board.example');
     expect(await page.getByLabel('Password').inputValue()).toBe('');
     expect(await page.title()).toMatch(/^Error: Sign in/);
-    await accessible(page, 'sign-in with errors');
+    await accessible(page, 'sign-in with errors', axeResults);
     await shoot(page, 'sign-in-error');
 
     const before = (await context.cookies()).find((c) => c.name === 'ccw.sid');
@@ -225,7 +188,7 @@ describe('the web app in Chromium', () => {
     await page.goto(`${base}/inbox?tab=unassigned`);
     const caseLink = () => page.locator(`a[href="/cases/${encodeURIComponent(workflowId)}"]`);
     await expect(caseLink().first().isVisible()).resolves.toBe(true);
-    await accessible(page, 'inbox');
+    await accessible(page, 'inbox', axeResults);
     await shoot(page, 'inbox');
     await page
       .getByRole('button', { name: /^Claim: / })
@@ -254,7 +217,7 @@ describe('the web app in Chromium', () => {
       /\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b/,
     );
     expect(await page.locator('.moj-timeline__item').count()).toBeGreaterThan(0);
-    await accessible(page, 'case');
+    await accessible(page, 'case', axeResults);
     await shoot(page, 'case');
 
     // A form post without its CSRF token is refused, and the person stays signed in.
@@ -267,7 +230,7 @@ describe('the web app in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/sign-in?signed-out=1`);
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('You have signed out');
-    await accessible(page, 'signed out');
+    await accessible(page, 'signed out', axeResults);
     const replay = await browser.newContext();
     await replay.addCookies([signedIn!]);
     const again = await replay.newPage();
@@ -281,12 +244,12 @@ describe('the web app in Chromium', () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'omar@w02.example', PASSWORD);
     await page.waitForURL(`${base}/inbox`);
-    await accessible(page, 'inbox (consortium officer)');
+    await accessible(page, 'inbox (consortium officer)', axeResults);
     const answer = await page.goto(caseUrl);
     expect(answer?.status()).toBe(404);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
     expect((await page.locator('main').textContent()) ?? '').not.toContain('NHS Browser One');
-    await accessible(page, 'not found');
+    await accessible(page, 'not found', axeResults);
     await shoot(page, 'not-found');
     await context.close();
 

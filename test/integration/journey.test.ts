@@ -9,24 +9,20 @@
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../platform/paths';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
-import { CHROMIUM_PATH } from '../../scripts/toolchain';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { authorisationSteps, authorisationWorkflowId } from '../../workflows/contracts/authorisation';
+import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
 const CODE = '00C';
 const WORKFLOW = authorisationWorkflowId(CODE);
 const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS = path.join(projectRoot, 'docs', 'screenshots');
 const EMAIL = {
   officer: 'casey@board.example',
   applicant: 'dana@darlington.example',
@@ -42,7 +38,7 @@ let server: Server;
 let base = '';
 let browser: Browser;
 let officerToken = '';
-const axeFindings: { page: string; violations: string[] }[] = [];
+const axeFindings: AxeFindings = [];
 
 beforeAll(async () => {
   h = await createHarness('it-journey', { web: {} });
@@ -70,16 +66,8 @@ beforeAll(async () => {
   await person(EMAIL.neighbour, { name: 'Nick Neighbour', role: 'consortium_officer', consortiumCode: '00D' });
   await person(EMAIL.thirdParty, { name: 'Tara Council', role: 'third_party', organisation: 'E06000005' });
   await h.startWorker();
-  server = await new Promise<Server>((resolve) => {
-    const listening = h.app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ server, base } = await serve(h));
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -88,19 +76,6 @@ afterAll(async () => {
   await h?.close();
   if (axeFindings.length) process.stderr.write(`[journey] axe: ${JSON.stringify(axeFindings)}\n`);
 });
-
-async function accessible(page: Page, name: string) {
-  const result = await new AxeBuilder({ page }).analyze();
-  axeFindings.push({ page: name, violations: result.violations.map((v) => `${v.id} (${v.impact})`) });
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`),
-    `axe on ${name}`,
-  ).toEqual([]);
-}
-
-const shoot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 async function signIn(email: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
@@ -176,7 +151,7 @@ describe('00C from application to decision in Chromium', () => {
 
     const { context, page } = await signIn(EMAIL.applicant);
     await openStep(page, 'Submit the application');
-    await accessible(page, 'application form');
+    await accessible(page, 'application form', axeFindings);
     // The members on record are offered; the criteria of the catalogue are listed, one fieldset each.
     expect(await page.locator('[name="memberPracticeCodes"]').inputValue()).toMatch(/^[A-Z]\d{5}(\n[A-Z]\d{5})*$/);
     expect(
@@ -192,7 +167,7 @@ describe('00C from application to decision in Chromium', () => {
     expect(problems).toContain('Chief finance officer: email is required');
     expect(await page.title()).toMatch(/^Error: /);
     expect(await page.locator('#accountableOfficer-name-error').textContent()).toContain('is required');
-    await accessible(page, 'application form with errors');
+    await accessible(page, 'application form with errors', axeFindings);
     await shoot(page, 'step-form-error');
 
     await page.locator('[name="accountableOfficer.name"]').fill('Dr Ann Officer');
@@ -239,7 +214,7 @@ describe('00C from application to decision in Chromium', () => {
     await page.locator('summary', { hasText: 'Filter and sort' }).click();
     await page.getByRole('link', { name: 'Darlington authorisation' }).click();
     expect(new URL(page.url()).searchParams.get('consortium')).toBe(CODE);
-    await accessible(page, 'inbox with filters');
+    await accessible(page, 'inbox with filters', axeFindings);
     await shoot(page, 'inbox-filtered');
 
     const claimed = page.waitForResponse((r) => r.url().endsWith('/claim') && r.request().method() === 'POST');
@@ -257,7 +232,7 @@ describe('00C from application to decision in Chromium', () => {
     await page.locator('#hold [name="reason"]').fill('Waiting for the clinical board minutes');
     await page.getByRole('button', { name: 'Put a task on hold until a time' }).click();
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('On hold until');
-    await accessible(page, 'task page with errors');
+    await accessible(page, 'task page with errors', axeFindings);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await page.locator('#hold [name="until"]').fill(tomorrow);
     await page.locator('#hold [name="reason"]').fill('Waiting for the clinical board minutes');
@@ -276,13 +251,13 @@ describe('00C from application to decision in Chromium', () => {
     expect(await page.locator('ul.govuk-list').last().textContent()).toContain(
       'Waiting for the clinical board minutes',
     );
-    await accessible(page, 'task page');
+    await accessible(page, 'task page', axeFindings);
     await shoot(page, 'task');
 
     await assess(page, 'desktop review');
     await assess(page, 'stakeholder survey');
     await openStep(page, 'Record an assessment step: site visit');
-    await accessible(page, 'assessment step form');
+    await accessible(page, 'assessment step form', axeFindings);
     await shoot(page, 'step-form');
     await assess(page, 'site visit', ['1.1A']);
     await openStep(page, 'Record an assessment step: moderation');
@@ -339,7 +314,7 @@ describe('00C from application to decision in Chromium', () => {
     expect(await page.locator('.govuk-warning-text').textContent()).toContain('authorised with conditions');
     expect(await page.locator('.govuk-summary-list').textContent()).toContain('Authorised with conditions');
     expect((await state()).decision).toBeNull();
-    await accessible(page, 'check your answers');
+    await accessible(page, 'check your answers', axeFindings);
     await shoot(page, 'check-answers');
 
     // Change, then back: the answers are kept.
@@ -349,7 +324,7 @@ describe('00C from application to decision in Chromium', () => {
     await page.getByRole('button', { name: 'Record the decision' }).click();
     await page.waitForURL(`${base}${caseUrl}`);
     expect(await page.locator('.govuk-panel__title').textContent()).toContain('Decision recorded');
-    await accessible(page, 'case after the decision');
+    await accessible(page, 'case after the decision', axeFindings);
     await shoot(page, 'decision-recorded');
     await eventually(
       async () => (await state()).decision?.outcome === 'authorised_with_conditions',
