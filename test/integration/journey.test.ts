@@ -207,6 +207,11 @@ describe('00C from application to decision in Chromium', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     expect(new URL(page.url()).searchParams.get('kind')).toBe('authorisation');
     expect(await row.count()).toBe(1);
+    // Each filter in force is a tag that removes it.
+    expect(await page.locator('.moj-filter__tag').allTextContents()).toEqual([
+      expect.stringContaining('Authorisation'),
+      expect.stringContaining(CODE),
+    ]);
     await page.getByLabel("Save this list's filters as").fill('Darlington authorisation');
     await page.getByRole('button', { name: 'Save filters' }).click();
     expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('saved');

@@ -65,6 +65,8 @@ const ASSIGNEES = [
   ['none', 'No one'],
 ] as const;
 
+const assigneeWords = (value: string) => ASSIGNEES.find(([v]) => v === value)?.[1] ?? value;
+
 /** The query string of the inbox's filters, tab and sort (not the page): what a saved filter keeps. */
 function queryOf(query: Record<string, unknown>): string {
   const params = new URLSearchParams();
@@ -140,6 +142,20 @@ export function inboxRoutes(deps: PageDeps): Router {
           filtered:
             errors.length > 0 || FILTER_FIELDS.some((key) => typeof (raw as Record<string, unknown>)[key] === 'string'),
           clearHref: withParam({}, 'tab', tab),
+          // The filters in force as MOJ filter tags, each a link to the list without it.
+          selected: parsed.success
+            ? FILTER_FIELDS.flatMap((key) => {
+                const value = params[key];
+                if (typeof value !== 'string') return [];
+                const text = key === 'kind' ? words(value) : key === 'assignee' ? assigneeWords(value) : value;
+                return [
+                  {
+                    heading: { text: FIELD_LABELS[key] },
+                    items: [{ text, href: withParam({ ...params, cursor: undefined }, key, undefined) }],
+                  },
+                ];
+              })
+            : [],
           kinds: CASE_KINDS.map((kind) => ({
             value: kind,
             text: words(kind),
