@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadlineInWords } from '../../activities/noticeMail';
 import { DEFAULT_PUBLIC_URL } from '../../activities/notices';
 import { allocationOnRecord } from '../../api/readModels/allocations';
+import { allocationWorkflowId } from '../../workflows/contracts/allocation';
 import { formatPence } from '../../domain/money';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
@@ -157,7 +158,9 @@ describe('a notice e-mail people can act on (issue 13, item 6)', () => {
     'When a case officer rejects a response and the case climbs a rung, then the e-mail the consortium receives ' +
       'links to the case page and gives the reasons, £ amounts, the officer by name and the respond-by date in words',
     async () => {
-      // Against the allocation on record (the allocation above announced one), as a report must be (issue 16).
+      // Against the allocation on record, as a report must be (issue 16): the allocation started above
+      // announces one, so wait for it to finish first.
+      await h.temporal.workflow.getHandle(allocationWorkflowId('2013/14', 'indicative')).result();
       const onRecord = await allocationOnRecord(h.db, other.code, '2013/14');
       const allocationPence = onRecord ? onRecord.programmePence : 130_336_000_00n;
       const overspendPence = allocationPence / 20n;
