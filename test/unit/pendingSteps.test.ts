@@ -275,7 +275,8 @@ describe('intervention (§5.18–5.20), over the case state machine', () => {
           expect(byName('raiseInterventionTrigger')).toEqual([]);
           expect(byName('deEscalateIntervention')).toEqual([]);
           // The receiver answers for itself: the Board through its panel.
-          if (state.withdrawal.pending?.receiver === BOARD)
+          // (Only while it is asked: a refused or settled transfer keeps its receiver on record, with no task.)
+          if (state.withdrawal.phase === 'awaiting_receiver' && state.withdrawal.pending?.receiver === BOARD)
             expect(byName('answerTransferRequest')[0]?.roles).toEqual(['decision_panel']);
         }
       }),
