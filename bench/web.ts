@@ -33,19 +33,17 @@ import { RouteRegistry } from '../api/openapi';
 import { casePage } from '../api/readModels/cases';
 import { principalOfUser } from '../api/readModels/users';
 import type { Prisma } from '../generated/prisma/client';
-import { taskCounts, taskInbox, TASK_TABS, type TaskTab } from '../api/readModels/tasks';
 import { authorisationRouter } from '../api/routes/authorisation';
-import { filtersOf, presentTask, taskList } from '../api/routes/tasks';
 import { currentPolicy } from '../domain/policy';
 import type { Logger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
 import { createUserWithToken, setPassword } from '../scripts/users';
-import { casePageView } from '../web/caseView';
 import type { WebOptions } from '../web/index';
-import { casePath, stepPath } from '../web/paths';
+import { casePath } from '../web/paths';
 import { render, type PageDeps } from '../web/render';
-import { TAB_LABELS } from '../web/routes/inbox';
+import { caseView } from '../web/routes/cases';
+import { inboxView } from '../web/routes/inbox';
 import { createViews } from '../web/views';
 import { authorisationSteps, authorisationWorkflowId } from '../workflows/contracts/authorisation';
 import { INTERVENTION_STEPS, interventionWorkflowId } from '../workflows/contracts/intervention';
@@ -479,12 +477,6 @@ await withBenchStack(async (stack) => {
   // authorisation, so the authorisation router's registration is the catalogue it needs.
   const registry = new RouteRegistry({ title: 'bare', version: '0', tags: [] });
   authorisationRouter(deps, registry);
-  const withParam = (query: Record<string, unknown>, key: string, value: string | undefined) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (typeof v === 'string' && v !== '' && k !== key) params.set(k, v);
-    if (value !== undefined) params.set(key, value);
-    return `/inbox?${params.toString()}`;
-  };
   const bare = express();
   bare.disable('x-powered-by');
   bare.set('query parser', 'simple');
@@ -496,54 +488,22 @@ await withBenchStack(async (stack) => {
   });
   bare.get('/inbox', async (req: Request, res: Response, next) => {
     try {
-      // As web/routes/inbox.ts, with the principal fixed.
-      const raw = { tab: 'unassigned', ...(req.query as Record<string, string>) };
-      const query = taskList.query.parse(raw);
-      const tab = (query.tab ?? 'unassigned') as TaskTab;
-      const filters = filtersOf(query);
-      const plan = taskList.keyset<Awaited<ReturnType<typeof taskInbox>>[number]>(query);
-      const at = new Date();
-      const [rows, counts] = await Promise.all([
-        taskInbox(db, principal, { tab, filters }, plan, at),
-        taskCounts(db, principal, filters, at),
-      ]);
-      const page = plan.page(rows, (row) => presentTask(row, at.getTime()));
-      const params = raw as Record<string, unknown>;
-      render(pageDeps, req, res, 'inbox.njk', {
-        errors: [],
-        tabs: TASK_TABS.map((id) => ({
-          id,
-          label: TAB_LABELS[id],
-          count: counts[id],
-          href: withParam({ ...params, cursor: undefined }, 'tab', id),
-          active: id === tab,
-        })),
-        tab: { id: tab, label: TAB_LABELS[tab] },
-        items: page.items.map((task) => ({
-          ...task,
-          caseHref: casePath(task.workflowId),
-          claimable: task.status === 'open' && task.assignee === null,
-        })),
-        nextHref: page.nextCursor ? withParam(params, 'cursor', page.nextCursor) : null,
+      // The route's own view (web/routes/inbox.ts), with the principal fixed and no session message.
+      const { status, context } = await inboxView(db, principal, req.query as Record<string, string>, {
+        message: null,
         returnTo: req.originalUrl,
       });
+      render(pageDeps, req, res, 'inbox.njk', context, status);
     } catch (error) {
       next(error);
     }
   });
   bare.get('/cases/:workflowId', async (req: Request, res: Response, next) => {
     try {
-      // As web/routes/cases.ts, with the principal fixed and no flash (it lives in the session).
+      // The route's own view (web/routes/cases.ts), with the principal fixed and no flash (it lives in the session).
       const page = await casePage(db, principal, req.params.workflowId as string);
       if (!page) return res.status(404).send('not found');
-      const view = casePageView(page, {
-        stages: registry.steps.stagesOf(page.case.kind),
-        stepHref: (task) =>
-          task.roles.includes(principal.role) && registry.steps.find(page.case.kind, page.case.workflowId, task.step)
-            ? stepPath(page.case.workflowId, task.step, task.item)
-            : null,
-      });
-      render(pageDeps, req, res, 'case.njk', { ...view, flash: null });
+      render(pageDeps, req, res, 'case.njk', { ...caseView(registry.steps, principal, page), flash: null });
     } catch (error) {
       next(error);
     }

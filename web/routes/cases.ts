@@ -5,11 +5,22 @@
  */
 import { Router } from 'express';
 import type { Principal } from '../../api/auth';
-import { casePage } from '../../api/readModels/cases';
+import { casePage, type CasePage } from '../../api/readModels/cases';
 import type { StepCatalogue } from '../../api/steps';
 import { casePageView } from '../caseView';
 import { stepPath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
+
+/** The case page's view: its stepper from the kind's stages, and a link to each pending step the viewer may take. */
+export function caseView(steps: StepCatalogue, principal: Principal, page: CasePage) {
+  return casePageView(page, {
+    stages: steps.stagesOf(page.case.kind),
+    stepHref: (task) =>
+      task.roles.includes(principal.role) && steps.find(page.case.kind, page.case.workflowId, task.step)
+        ? stepPath(page.case.workflowId, task.step, task.item)
+        : null,
+  });
+}
 
 export function caseRoutes(deps: PageDeps & { steps: StepCatalogue }): Router {
   const router = Router();
@@ -20,15 +31,7 @@ export function caseRoutes(deps: PageDeps & { steps: StepCatalogue }): Router {
       if (!page) return render(deps, req, res, 'not-found.njk', {}, 404);
       const flash = req.session.flash ?? null;
       delete req.session.flash;
-      const view = casePageView(page, {
-        stages: deps.steps.stagesOf(page.case.kind),
-        // A pending step the viewer's role takes, and that the pages can take: a link to its form.
-        stepHref: (task) =>
-          task.roles.includes(principal.role) && deps.steps.find(page.case.kind, page.case.workflowId, task.step)
-            ? stepPath(page.case.workflowId, task.step, task.item)
-            : null,
-      });
-      render(deps, req, res, 'case.njk', { ...view, flash });
+      render(deps, req, res, 'case.njk', { ...caseView(deps.steps, principal, page), flash });
     } catch (error) {
       next(error);
     }

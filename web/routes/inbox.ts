@@ -20,6 +20,7 @@ import {
 import { words } from '../format';
 import { filtersOf, presentTask, taskList } from '../../api/routes/tasks';
 import { casePath } from '../paths';
+import type { Db } from '../../platform/db';
 import { render, requireSignIn, type PageDeps } from '../render';
 
 export const TAB_LABELS: Record<TaskTab, string> = {
@@ -82,102 +83,115 @@ function withParam(query: Record<string, unknown>, key: string, value: string | 
   return `/inbox?${params.toString()}`;
 }
 
+/**
+ * The inbox page's view for `query` (the request's query string): the list, its counts, its filters and
+ * the person's saved filters. The route renders it; so does the bench's bare route (bench/web.ts).
+ */
+export async function inboxView(
+  db: Db,
+  principal: Principal,
+  requestQuery: Record<string, string>,
+  options: { message: { text: string; error: boolean } | null; returnTo: string },
+) {
+  // A filter left blank in the form is no filter.
+  const given = Object.fromEntries(
+    Object.entries(requestQuery).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
+  );
+  const raw = { tab: 'unassigned', ...given };
+  const parsed = taskList.query.safeParse(raw);
+  const errors = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const field = String(issue.path[0] ?? '');
+        const label = FIELD_LABELS[field];
+        return label
+          ? { text: `${label}${/^[a-z]/.test(issue.message) ? ' ' : ': '}${issue.message}`, href: `#${field}` }
+          : { text: `${field}: ${issue.message}`, href: '#filters' };
+      });
+  const query = parsed.success ? parsed.data : taskList.query.parse({ tab: 'unassigned' });
+  const tab = (query.tab ?? 'unassigned') as TaskTab;
+  const filters = filtersOf(query);
+  const plan = taskList.keyset<Awaited<ReturnType<typeof taskInbox>>[number]>(query);
+  const now = new Date();
+  const [rows, counts, saved] = await Promise.all([
+    taskInbox(db, principal, { tab, filters }, plan, now),
+    taskCounts(db, principal, filters, now),
+    savedFilters(db, principal.id),
+  ]);
+  const page = plan.page(rows, (row) => presentTask(row, now.getTime()));
+  const params = parsed.success ? (raw as Record<string, unknown>) : { tab };
+  return {
+    status: errors.length > 0 ? 400 : 200,
+    context: {
+      errors,
+      tabs: TASK_TABS.map((id) => ({
+        id,
+        label: TAB_LABELS[id],
+        count: counts[id],
+        href: withParam({ ...params, cursor: undefined }, 'tab', id),
+        active: id === tab,
+      })),
+      tab: { id: tab, label: TAB_LABELS[tab] },
+      items: page.items.map((task) => ({
+        ...task,
+        caseHref: casePath(task.workflowId),
+        claimable: task.status === 'open' && task.assignee === null,
+      })),
+      nextHref: page.nextCursor ? withParam(params, 'cursor', page.nextCursor) : null,
+      // What was entered, even when it was refused, so that it can be put right.
+      filters: { ...raw },
+      filtered:
+        errors.length > 0 || FILTER_FIELDS.some((key) => typeof (raw as Record<string, unknown>)[key] === 'string'),
+      clearHref: withParam({}, 'tab', tab),
+      // The filters in force as MOJ filter tags, each a link to the list without it.
+      selected: parsed.success
+        ? FILTER_FIELDS.flatMap((key) => {
+            const value = params[key];
+            if (typeof value !== 'string') return [];
+            const text = key === 'kind' ? words(value) : key === 'assignee' ? assigneeWords(value) : value;
+            return [
+              {
+                heading: { text: FIELD_LABELS[key] },
+                items: [{ text, href: withParam({ ...params, cursor: undefined }, key, undefined) }],
+              },
+            ];
+          })
+        : [],
+      kinds: CASE_KINDS.map((kind) => ({
+        value: kind,
+        text: words(kind),
+        selected: (raw as Record<string, string | undefined>).kind === kind,
+      })),
+      sorts: SORTS.map(([value, text]) => ({
+        value,
+        text,
+        selected: ((raw as Record<string, string | undefined>).sort ?? 'due') === value,
+      })),
+      assignees: ASSIGNEES.map(([value, text]) => ({
+        value,
+        text,
+        selected: ((raw as Record<string, string | undefined>).assignee ?? '') === value,
+      })),
+      saved: saved.map((filter) => ({ id: filter.id, name: filter.name, href: `/inbox?${filter.query}` })),
+      currentQuery: queryOf(params),
+      message: options.message,
+      returnTo: options.returnTo,
+    },
+  };
+}
+
 export function inboxRoutes(deps: PageDeps): Router {
   const router = Router();
   router.get('/inbox', requireSignIn(deps), async (req, res, next) => {
     try {
       const principal = res.locals.principal as Principal;
-      // A filter left blank in the form is no filter.
-      const given = Object.fromEntries(
-        Object.entries(req.query as Record<string, string>).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
-      );
-      const raw = { tab: 'unassigned', ...given };
-      const parsed = taskList.query.safeParse(raw);
-      const errors = parsed.success
-        ? []
-        : parsed.error.issues.map((issue) => {
-            const field = String(issue.path[0] ?? '');
-            const label = FIELD_LABELS[field];
-            return label
-              ? { text: `${label}${/^[a-z]/.test(issue.message) ? ' ' : ': '}${issue.message}`, href: `#${field}` }
-              : { text: `${field}: ${issue.message}`, href: '#filters' };
-          });
-      const query = parsed.success ? parsed.data : taskList.query.parse({ tab: 'unassigned' });
-      const tab = (query.tab ?? 'unassigned') as TaskTab;
-      const filters = filtersOf(query);
-      const plan = taskList.keyset<Awaited<ReturnType<typeof taskInbox>>[number]>(query);
-      const now = new Date();
-      const [rows, counts, saved] = await Promise.all([
-        taskInbox(deps.db, principal, { tab, filters }, plan, now),
-        taskCounts(deps.db, principal, filters, now),
-        savedFilters(deps.db, principal.id),
-      ]);
       const message = req.session.inboxMessage ?? null;
       delete req.session.inboxMessage;
-      const page = plan.page(rows, (row) => presentTask(row, now.getTime()));
-      const params = parsed.success ? (raw as Record<string, unknown>) : { tab };
-      render(
-        deps,
-        req,
-        res,
-        'inbox.njk',
-        {
-          errors,
-          tabs: TASK_TABS.map((id) => ({
-            id,
-            label: TAB_LABELS[id],
-            count: counts[id],
-            href: withParam({ ...params, cursor: undefined }, 'tab', id),
-            active: id === tab,
-          })),
-          tab: { id: tab, label: TAB_LABELS[tab] },
-          items: page.items.map((task) => ({
-            ...task,
-            caseHref: casePath(task.workflowId),
-            claimable: task.status === 'open' && task.assignee === null,
-          })),
-          nextHref: page.nextCursor ? withParam(params, 'cursor', page.nextCursor) : null,
-          // What was entered, even when it was refused, so that it can be put right.
-          filters: { ...raw },
-          filtered:
-            errors.length > 0 || FILTER_FIELDS.some((key) => typeof (raw as Record<string, unknown>)[key] === 'string'),
-          clearHref: withParam({}, 'tab', tab),
-          // The filters in force as MOJ filter tags, each a link to the list without it.
-          selected: parsed.success
-            ? FILTER_FIELDS.flatMap((key) => {
-                const value = params[key];
-                if (typeof value !== 'string') return [];
-                const text = key === 'kind' ? words(value) : key === 'assignee' ? assigneeWords(value) : value;
-                return [
-                  {
-                    heading: { text: FIELD_LABELS[key] },
-                    items: [{ text, href: withParam({ ...params, cursor: undefined }, key, undefined) }],
-                  },
-                ];
-              })
-            : [],
-          kinds: CASE_KINDS.map((kind) => ({
-            value: kind,
-            text: words(kind),
-            selected: (raw as Record<string, string | undefined>).kind === kind,
-          })),
-          sorts: SORTS.map(([value, text]) => ({
-            value,
-            text,
-            selected: ((raw as Record<string, string | undefined>).sort ?? 'due') === value,
-          })),
-          assignees: ASSIGNEES.map(([value, text]) => ({
-            value,
-            text,
-            selected: ((raw as Record<string, string | undefined>).assignee ?? '') === value,
-          })),
-          saved: saved.map((filter) => ({ id: filter.id, name: filter.name, href: `/inbox?${filter.query}` })),
-          currentQuery: queryOf(params),
-          message,
-          returnTo: req.originalUrl,
-        },
-        errors.length > 0 ? 400 : 200,
-      );
+      const { status, context } = await inboxView(deps.db, principal, req.query as Record<string, string>, {
+        message,
+        returnTo: req.originalUrl,
+      });
+      render(deps, req, res, 'inbox.njk', context, status);
     } catch (error) {
       next(error);
     }
