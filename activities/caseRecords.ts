@@ -195,7 +195,7 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
         const missing = input.memberPracticeCodes.filter((code) => !known.some((p) => p.code === code));
         if (missing.length > 0)
           throw ApplicationFailure.nonRetryable(`unknown practices: ${missing.join(', ')}`, 'InvalidInput');
-        await tx.consortium.upsert({
+        const consortium = await tx.consortium.upsert({
           where: { code: input.code },
           create: {
             code: input.code,
@@ -204,17 +204,23 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
             status: 'forming' satisfies ConsortiumStatus,
           },
           update: {},
+          select: { areaTeam: true },
         });
-        for (const practiceCode of input.memberPracticeCodes) {
-          const current = await tx.membership.findFirst({ where: { practiceCode, validTo: null } });
-          if (current?.consortiumCode === input.code) continue;
-          if (current)
-            throw ApplicationFailure.nonRetryable(
-              `${practiceCode} is already a member of ${current.consortiumCode}`,
-              'InvalidInput',
-            );
-          await tx.membership.create({ data: { practiceCode, consortiumCode: input.code, validFrom: today } });
-        }
+        const current = await tx.membership.findMany({
+          where: { practiceCode: { in: input.memberPracticeCodes }, validTo: null },
+          select: { practiceCode: true, consortiumCode: true },
+        });
+        const elsewhere = current.find((membership) => membership.consortiumCode !== input.code);
+        if (elsewhere)
+          throw ApplicationFailure.nonRetryable(
+            `${elsewhere.practiceCode} is already a member of ${elsewhere.consortiumCode}`,
+            'InvalidInput',
+          );
+        const joining = input.memberPracticeCodes.filter((code) => !current.some((m) => m.practiceCode === code));
+        if (joining.length > 0)
+          await tx.membership.createMany({
+            data: joining.map((practiceCode) => ({ practiceCode, consortiumCode: input.code, validFrom: today })),
+          });
         await appendAudit(tx, {
           eventKey: `${input.workflowId}:recorded`,
           actor: input.actor.id,
@@ -229,14 +235,10 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
           },
           occurredAt: today,
         });
-        if (input.tasks) {
-          const consortium = await tx.consortium.findUnique({
-            where: { code: input.code },
-            select: { areaTeam: true },
-          });
+        if (input.tasks)
           await reconcileTasks(tx, {
             workflowId: input.workflowId,
-            scope: shadowScope(input.code, consortium?.areaTeam ?? null),
+            scope: shadowScope(input.code, consortium.areaTeam),
             stage: 'awaiting_recognition',
             recordedStep: 'recorded',
             actor: input.actor,
@@ -244,7 +246,6 @@ export function createCaseRecordActivities({ db, clock }: CaseRecordDeps) {
             closing: false,
             now: today,
           });
-        }
       });
     },
 

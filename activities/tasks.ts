@@ -13,7 +13,7 @@
  * after a later one (two Updates recorded side by side) leaves the tasks as the later one left them.
  */
 import { Prisma } from '../generated/prisma/client';
-import type { Actor, PendingStep, TaskPriority, TaskUpdate } from '../workflows/contracts/step';
+import type { Actor, TaskPriority, TaskUpdate } from '../workflows/contracts/step';
 
 /** The sort key of a task without a due date: after every dated one. */
 export const NO_DUE_DATE = new Date('9999-12-31T00:00:00Z');
@@ -41,83 +41,81 @@ export interface TaskReconciliation {
   now: Date;
 }
 
-const pendingKey = (step: string, item: string | null) => (item === null ? step : `${step}:${item}`);
-
-/** Opens, closes and refreshes a case's step tasks inside the caller's transaction. */
+/** Opens, closes and refreshes a case's step tasks inside the caller's transaction, in one statement. */
 export async function reconcileTasks(tx: Prisma.TransactionClient, input: TaskReconciliation): Promise<void> {
   const { workflowId, tasks, now } = input;
-  const known = await tx.task.findMany({
-    where: {
-      workflowId,
-      source: 'step',
-      OR: [{ status: 'open' }, { openedSeq: { gt: tasks.seq } }, { closedSeq: { gt: tasks.seq } }],
-    },
-    select: { id: true, step: true, item: true, status: true, openedSeq: true, closedSeq: true },
-  });
-  // A later step got here first: it already left the tasks as they should be.
-  if (known.some((task) => task.openedSeq > tasks.seq || (task.closedSeq ?? 0) > tasks.seq)) return;
-
-  const pending = new Map<string, PendingStep>();
-  if (!input.closing) for (const step of tasks.pending) pending.set(pendingKey(step.step, step.item), step);
-  const open = new Set<string>();
-  for (const task of known) {
-    const key = pendingKey(task.step, task.item);
-    if (pending.has(key)) {
-      open.add(key);
-      continue;
-    }
-    const completed = task.step === tasks.settles;
-    await tx.task.updateMany({
-      where: { id: task.id, status: 'open' },
-      data: {
-        status: completed ? 'completed' : 'cancelled',
-        closedAt: now,
-        closedByStep: input.recordedStep,
-        closedSeq: tasks.seq,
-        completedBy: completed ? (tasks.settledBy ?? input.actor.id) : null,
-      },
-    });
-  }
-  const opening = [...pending.entries()].filter(([key]) => !open.has(key));
-  if (opening.length > 0)
-    await tx.task.createMany({
-      data: opening.map(([key, step]) => ({
-        key: `${workflowId}:${key}@${input.recordedStep}`,
-        workflowId,
-        ...input.scope,
-        source: 'step',
-        step: step.step,
-        item: step.item,
-        title: step.title,
-        roles: step.roles,
-        stage: input.stage,
-        urgency: PRIORITY_RANK[step.priority],
-        stepDueAt: step.dueAt ? new Date(step.dueAt) : null,
-        due: NO_DUE_DATE,
-        openedByStep: input.recordedStep,
-        openedSeq: tasks.seq,
-        openedAt: now,
-      })),
-      skipDuplicates: true,
-    });
-  // The open tasks' stage, scope and due date, in one statement.
   const { consortiumCode, areaTeam, thirdPartyOrganisation } = input.scope;
+  const pending = (input.closing ? [] : tasks.pending).map((step) => ({
+    key: `${workflowId}:${step.item === null ? step.step : `${step.step}:${step.item}`}@${input.recordedStep}`,
+    step: step.step,
+    item: step.item,
+    title: step.title,
+    roles: step.roles,
+    urgency: PRIORITY_RANK[step.priority],
+    stepDueAt: step.dueAt ?? null,
+  }));
+  // Every part reads the same snapshot (a data-modifying CTE's sub-statements do not see each other's
+  // writes), so each is written against the tasks as they were: `closing` and `keeping` are disjoint.
   await tx.$executeRaw`
-    UPDATE "Task" t SET
-      stage = ${input.stage},
-      "consortiumCode" = ${consortiumCode},
-      "areaTeam" = ${areaTeam},
-      "thirdPartyOrganisation" = ${thirdPartyOrganisation},
-      "dueAt" = n.due,
-      due = COALESCE(n.due, ${NO_DUE_DATE})
-    FROM (
-      SELECT o.id, COALESCE(o."stepDueAt", (
+    WITH
+      later AS (
+        -- A later step got here first: it already left the tasks as they should be.
+        SELECT EXISTS (
+          SELECT 1 FROM "Task" WHERE "workflowId" = ${workflowId} AND source = 'step'
+            AND ("openedSeq" > ${tasks.seq} OR "closedSeq" > ${tasks.seq})
+        ) AS yes
+      ),
+      pending AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(pending)}::jsonb)
+          AS p(key text, step text, item text, title text, roles text[], urgency int, "stepDueAt" text)
+      ),
+      open_tasks AS (
+        SELECT t.id, t.step, t.item, t."workflowId", t."stepDueAt", t.roles,
+               EXISTS (SELECT 1 FROM pending p WHERE p.step = t.step AND p.item IS NOT DISTINCT FROM t.item) AS is_pending
+        FROM "Task" t
+        WHERE t."workflowId" = ${workflowId} AND t.source = 'step' AND t.status = 'open' AND NOT (SELECT yes FROM later)
+      ),
+      closing AS (
+        UPDATE "Task" t SET
+          status = CASE WHEN t.step = ${tasks.settles ?? null} THEN 'completed' ELSE 'cancelled' END,
+          "closedAt" = ${now},
+          "closedByStep" = ${input.recordedStep},
+          "closedSeq" = ${tasks.seq},
+          "completedBy" = CASE WHEN t.step = ${tasks.settles ?? null} THEN ${tasks.settledBy ?? input.actor.id} END
+        FROM open_tasks o WHERE t.id = o.id AND NOT o.is_pending
+      ),
+      keeping AS (
+        UPDATE "Task" t SET
+          stage = ${input.stage},
+          "consortiumCode" = ${consortiumCode},
+          "areaTeam" = ${areaTeam},
+          "thirdPartyOrganisation" = ${thirdPartyOrganisation},
+          "dueAt" = n.due,
+          due = COALESCE(n.due, ${NO_DUE_DATE})
+        FROM (
+          SELECT o.id, COALESCE(o."stepDueAt", (
+            SELECT min(d."dueAt") FROM "CaseDeadline" d
+            WHERE d."workflowId" = o."workflowId" AND d.status = 'open' AND d.owner = ANY(o.roles)
+          )) AS due
+          FROM open_tasks o WHERE o.is_pending
+        ) n
+        WHERE t.id = n.id
+      )
+    INSERT INTO "Task" (id, key, "workflowId", kind, "consortiumCode", "areaTeam", "thirdPartyOrganisation", source, step, item,
+                        title, roles, stage, urgency, "stepDueAt", "dueAt", due, "openedByStep", "openedSeq", "openedAt")
+    SELECT gen_random_uuid()::text, p.key, ${workflowId}, ${input.scope.kind}, ${consortiumCode}, ${areaTeam}, ${thirdPartyOrganisation},
+           'step', p.step, p.item, p.title, p.roles, ${input.stage}, p.urgency, p."stepDueAt"::timestamp, n.due,
+           COALESCE(n.due, ${NO_DUE_DATE}), ${input.recordedStep}, ${tasks.seq}, ${now}
+    FROM pending p
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(p."stepDueAt"::timestamp, (
         SELECT min(d."dueAt") FROM "CaseDeadline" d
-        WHERE d."workflowId" = o."workflowId" AND d.status = 'open' AND d.owner = ANY(o.roles)
+        WHERE d."workflowId" = ${workflowId} AND d.status = 'open' AND d.owner = ANY(p.roles)
       )) AS due
-      FROM "Task" o WHERE o."workflowId" = ${workflowId} AND o.status = 'open' AND o.source = 'step'
     ) n
-    WHERE t.id = n.id`;
+    WHERE NOT (SELECT yes FROM later)
+      AND NOT EXISTS (SELECT 1 FROM open_tasks o WHERE o.step = p.step AND o.item IS NOT DISTINCT FROM p.item)
+    ON CONFLICT (key) DO NOTHING`;
 }
 
 /**
