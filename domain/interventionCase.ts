@@ -75,10 +75,25 @@ export interface CaseResponse {
 
 /**
  * What the current round waits for: the consortium's response (the deadline timer runs), the
- * deciding role's decision on it, nothing the ladder can do (`overdue`: the deadline passed on the
- * last rung, so escalation lies outside the ladder), or nothing at all (closed).
+ * deciding role's decision on it, the deciding role's decision on an escalation automation proposed
+ * (`escalation`), nothing the ladder can do (`overdue`: the deadline passed on the last rung, so
+ * escalation lies outside the ladder), or nothing at all (closed).
  */
-export type Awaiting = 'response' | 'decision' | 'overdue' | 'nothing';
+export type Awaiting = 'response' | 'decision' | 'escalation' | 'overdue' | 'nothing';
+
+/** An escalation automation proposed into a stage entered only by decision (StageDefinition `enteredByDecision`). */
+export interface ProposedEscalation {
+  to: Stage;
+  rule: string;
+  source: string;
+  /** `deadline-missed` or `new-trigger`. */
+  cause: string;
+  /** What automation saw: the missed deadline, or the trigger's evidence. */
+  evidence: string;
+  /** Who may decide it: the deciding roles of the stage it leads to. */
+  decidingRoles: string[];
+  proposedAt: string;
+}
 
 export type WithdrawalPhase = 'awaiting_decision' | 'awaiting_receiver' | 'transferring' | 'in_effect';
 
@@ -140,6 +155,8 @@ export interface InterventionCaseState {
   responses: CaseResponse[];
   /** The response awaiting a decision, by seq. */
   pendingResponse: number | null;
+  /** The escalation awaiting the deciding role's decision (`awaiting: 'escalation'`). */
+  proposedEscalation: ProposedEscalation | null;
   triggers: TriggerRecord[];
   ledger: ResponsibilityLedger;
   withdrawal: {
@@ -178,6 +195,7 @@ export type CaseCommand =
   | { type: 'de_escalate'; actor: CaseActor; at: string; reasons: string }
   | { type: 'raise_trigger'; actor: CaseActor; at: string; trigger: TriggerRecord }
   | { type: 'deadline_missed'; at: string; round: number }
+  | { type: 'decide_escalation'; actor: CaseActor; at: string; outcome: 'escalate' | 'decline'; reasons: string }
   | {
       type: 'decide_withdrawal';
       actor: CaseActor;
@@ -291,6 +309,7 @@ export function openCase(
     deadlineStep: dueAt ? step : null,
     responses: [],
     pendingResponse: null,
+    proposedEscalation: null,
     triggers: [opening.trigger],
     ledger: ledger.ledger,
     withdrawal: { phase: null, pending: null, answers: [], refused: [] },
@@ -338,6 +357,8 @@ export function applyCaseCommand(
       return raiseTrigger(ladder, state, command);
     case 'deadline_missed':
       return deadlineMissed(ladder, state, command);
+    case 'decide_escalation':
+      return decideEscalation(ladder, state, command);
     case 'decide_withdrawal':
       return decideWithdrawal(ladder, state, command);
     case 'answer_transfer':
@@ -416,6 +437,7 @@ function moveStage(
     dueAt,
     deadlineStep: dueAt ? step : null,
     pendingResponse: null,
+    proposedEscalation: null,
     withdrawal:
       result.stage === 'withdrawal'
         ? { phase: 'awaiting_decision', pending: null, answers: [], refused: [] }
@@ -447,6 +469,57 @@ function moveStage(
 function stageMovesBlocked(state: InterventionCaseState): string | null {
   if (state.transfer) return `a ${state.transfer.kind} transfer is in progress; try again once it has settled`;
   return null;
+}
+
+/**
+ * Whether automation may make this move itself. It may open a case and escalate within the remedial
+ * stages; a move into a stage entered only by decision (conditions, directions, withdrawal) is the
+ * deciding role's (§5.18–5.19), so automation proposes it instead.
+ */
+function automationMayMove(ladder: InterventionLadder, actor: CaseActor, to: Stage): boolean {
+  return actor.role !== 'system' || stageDefinition(ladder, to)?.enteredByDecision !== true;
+}
+
+/** Automation's escalation, proposed to the deciding role: the round's deadline stops and the case waits for them. */
+function proposeEscalation(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  result: Extract<NextStageResult, { ok: true }>,
+  cause: string,
+  evidence: string,
+  at: string,
+  extra: Partial<CaseOutcome> = {},
+): CommandResult {
+  const seq = state.seq + 1;
+  const proposal: ProposedEscalation = {
+    to: result.stage,
+    rule: result.rule,
+    source: result.source,
+    cause,
+    evidence,
+    decidingRoles: [...(stageDefinition(ladder, result.stage)?.decidingRoles ?? [])],
+    proposedAt: at,
+  };
+  const next: InterventionCaseState = {
+    ...state,
+    seq,
+    awaiting: 'escalation',
+    dueAt: null,
+    deadlineStep: null,
+    proposedEscalation: proposal,
+  };
+  return {
+    ok: true,
+    state: next,
+    outcome: outcomeOf(ladder, next, `${cause}:proposed:${result.stage}`, SYSTEM_ACTOR, at, {
+      details: {
+        proposedStage: result.stage,
+        rule: result.rule,
+        awaitingDecisionBy: proposal.decidingRoles[0] ?? null,
+      },
+      ...extra,
+    }),
+  };
 }
 
 function submitResponse(
@@ -646,6 +719,19 @@ function raiseTrigger(
     { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
   );
   if (!result.ok) return fail('InvalidTransition', result.reason);
+  if (!automationMayMove(ladder, actor, result.stage))
+    return proposeEscalation(
+      ladder,
+      { ...state, triggers: [...state.triggers, trigger] },
+      result,
+      'new-trigger',
+      trigger.evidence,
+      command.at,
+      {
+        trigger,
+        ...(state.deadlineStep ? { settle: { step: state.deadlineStep, status: 'cancelled' as const } } : {}),
+      },
+    );
   const moved = moveStage(
     ladder,
     { ...state, triggers: [...state.triggers, trigger] },
@@ -679,6 +765,16 @@ function deadlineMissed(
         { type: 'deadline_missed', actorRole: 'system' },
         { responsibilitiesAway: ResponsibilityLedger.linesAway(state.ledger).length },
       );
+  if (result.ok && !automationMayMove(ladder, SYSTEM_ACTOR, result.stage))
+    return proposeEscalation(
+      ladder,
+      state,
+      result,
+      'deadline-missed',
+      'the response was not received by the deadline',
+      command.at,
+      state.deadlineStep ? { settle: { step: state.deadlineStep, status: 'missed' } } : {},
+    );
   if (result.ok) {
     return {
       ok: true,
@@ -709,6 +805,82 @@ function deadlineMissed(
       },
       ...(state.deadlineStep ? { settle: { step: state.deadlineStep, status: 'missed' as const } } : {}),
     }),
+  };
+}
+
+/**
+ * The deciding role's decision on an escalation automation proposed: escalate (the case moves, decided
+ * by them), or decline (a fresh round at the same stage, as after a noted response).
+ */
+function decideEscalation(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  command: Cmd<'decide_escalation'>,
+): CommandResult {
+  const { actor } = command;
+  const proposal = state.proposedEscalation;
+  if (state.awaiting !== 'escalation' || !proposal)
+    return fail('InvalidTransition', `no escalation awaits a decision at ${state.stage}`);
+  if (!proposal.decidingRoles.includes(actor.role))
+    return fail('Forbidden', `only ${proposal.decidingRoles.join(' or ')} may decide an escalation to ${proposal.to}`);
+  if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a decision must give its reasons (§5.19)');
+  const blocked = stageMovesBlocked(state);
+  if (blocked) return fail('InvalidTransition', blocked);
+  const decision = {
+    outcome: command.outcome,
+    reasons: command.reasons,
+    details: { rule: proposal.rule, proposedBy: 'system', cause: proposal.cause, evidence: proposal.evidence },
+  };
+  if (command.outcome === 'escalate') {
+    const result = {
+      ok: true,
+      stage: proposal.to,
+      rule: proposal.rule,
+      source: proposal.source,
+      ruleVersion: ladder.version,
+      moved: true,
+    } as const;
+    return {
+      ok: true,
+      ...moveStage(
+        ladder,
+        state,
+        result,
+        `${proposal.cause}:decided`,
+        actor,
+        command.at,
+        command.reasons,
+        'cancelled',
+        {
+          decision,
+        },
+      ),
+    };
+  }
+  const seq = state.seq + 1;
+  const action = `escalation-declined:${state.stage}`;
+  const step = `${seq}:${action}`;
+  const dueAt = dueAfter(ladder, state.stage, command.at);
+  const next: InterventionCaseState = {
+    ...state,
+    seq,
+    round: state.round + 1,
+    awaiting: 'response',
+    dueAt,
+    deadlineStep: dueAt ? step : null,
+    pendingResponse: null,
+    proposedEscalation: null,
+  };
+  return {
+    ok: true,
+    state: next,
+    outcome: {
+      ...outcomeOf(ladder, next, action, actor, command.at, {
+        decision,
+        details: { proposedStage: proposal.to, rule: proposal.rule },
+      }),
+      round: { number: next.round, stage: state.stage, dueAt, owner: roundOwner(ladder, state.stage) },
+    },
   };
 }
 

@@ -71,6 +71,13 @@ export interface StageDefinition {
   permitsTransfer: boolean;
   /** Whether withdrawn responsibilities may be returned at this stage. */
   permitsRestoration: boolean;
+  /**
+   * Entering this stage needs the decision of one of its deciding roles (§5.18–5.19: conditions,
+   * directions and withdrawal are the Board's decisions). Automation (a missed deadline, a trigger from
+   * reported data) proposes the escalation and the deciding role decides it. Absent in ladders
+   * snapshotted before version .2, whose cases escalate as they always did.
+   */
+  enteredByDecision?: boolean;
 }
 
 export interface InterventionLadder {
@@ -91,7 +98,8 @@ const CONSORTIUM: readonly LadderRole[] = ['consortium_officer'];
  */
 const LADDER_V1_POLICY = '2012-13.1';
 export const INTERVENTION_LADDER_V1: InterventionLadder = {
-  version: 'intervention-ladder-2012-13.1',
+  // .2: automation proposes, and the deciding role decides, every move into conditions, directions or withdrawal.
+  version: 'intervention-ladder-2012-13.2',
   initialStage: 'information_request',
   financialTriggerThresholdBasisPoints: 100, // 1% of allocation — engine default; §3.9 duty to break even
   stages: [
@@ -151,6 +159,7 @@ export const INTERVENTION_LADDER_V1: InterventionLadder = {
       deEscalatesTo: 'remedial_action_notice',
       permitsTransfer: false,
       permitsRestoration: false,
+      enteredByDecision: true,
     },
     {
       stage: 'directions',
@@ -165,6 +174,7 @@ export const INTERVENTION_LADDER_V1: InterventionLadder = {
       deEscalatesTo: 'conditions',
       permitsTransfer: false,
       permitsRestoration: false,
+      enteredByDecision: true,
     },
     {
       stage: 'withdrawal',
@@ -178,6 +188,7 @@ export const INTERVENTION_LADDER_V1: InterventionLadder = {
       deEscalatesTo: 'restoration',
       permitsTransfer: true,
       permitsRestoration: false,
+      enteredByDecision: true,
     },
     {
       stage: 'restoration',

@@ -38,6 +38,7 @@ import {
   answerTransferRequest,
   decideInterventionResponse,
   decideWithdrawal,
+  decideInterventionEscalation,
   deEscalateIntervention,
   INTERVENTION_STEPS,
   interventionState,
@@ -129,6 +130,13 @@ export async function intervention(input: InterventionInput): Promise<Interventi
   }));
   humanStep(decideInterventionResponse, (a, at) => ({
     type: 'decide_response',
+    actor: a.actor,
+    at,
+    outcome: a.outcome,
+    reasons: a.reasons,
+  }));
+  humanStep(decideInterventionEscalation, (a, at) => ({
+    type: 'decide_escalation',
     actor: a.actor,
     at,
     outcome: a.outcome,

@@ -2,12 +2,13 @@
  * Misuse is refused (issue 16, item 6), and a refusal changes nothing: a forecast for a month that has not
  * begun, a forecast against an allocation other than the one on record, people scoped to area teams or
  * consortia that are not in the data, a consortium registered under an unknown area team, and a case
- * officer of another area recognising a shadow consortium.
+ * officer of another area recognising a shadow consortium; and a consortium's own reports escalating its
+ * case past the remedial stage, which only the deciding role may do.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserOnRecord } from '../../scripts/users';
-import { createHarness, type Harness } from './support';
+import { createHarness, eventually, type Harness } from './support';
 
 const HOME = 'M01';
 const AREA = 'E39000991';
@@ -63,6 +64,7 @@ beforeAll(async () => {
   });
   tokens.home = await h.token({ name: 'Misuse officer', role: 'consortium_officer', consortiumCode: HOME });
   tokens.admin = await h.token({ name: 'Misuse admin', role: 'admin' });
+  tokens.officer = await h.token({ name: 'Misuse case officer', role: 'case_officer', areaTeams: [AREA] });
   tokens.outside = await h.token({ name: 'Officer elsewhere', role: 'case_officer', areaTeams: [OTHER_AREA] });
   await h.startWorker();
 });
@@ -162,5 +164,66 @@ describe('misuse is refused, and changes nothing', () => {
     const refused = await post('/consortia/M03/recognition', tokens.outside as string, {});
     expect(refused.status).toBe(404);
     expect((await h.db.consortium.findUniqueOrThrow({ where: { code: 'M03' } })).status).toBe('forming');
+  });
+
+  it("When a consortium's own reports would move its case into conditions, then the move is proposed and a case officer decides it", async () => {
+    const overspend = {
+      forecastOverspendPence: 5_000_000_00,
+      allocationPence: Number(ALLOCATION_PENCE),
+      reportedFor: '2013-11',
+    };
+    const opened = await post(`/consortia/${HOME}/financial-reports`, tokens.home as string, overspend);
+    expect(opened.status).toBe(200);
+    expect(opened.body.case).toMatchObject({ action: 'opened' });
+    const workflowId: string = opened.body.case.workflowId;
+    const url = `/interventions/${workflowId.split(':').slice(1).join('/')}`;
+    const read = async () =>
+      (
+        await request(h.app)
+          .get(url)
+          .set('authorization', `Bearer ${tokens.officer as string}`)
+      ).body;
+    const settled = (stage: string) =>
+      eventually(async () => {
+        const view = await read();
+        return view.stage === stage && view.recordedThrough === view.seq && view;
+      }, `the case recorded at ${stage}`);
+    await settled('information_request');
+    // Within the remedial stages the system escalates by itself (§5.19).
+    expect((await post(`/consortia/${HOME}/financial-reports`, tokens.home as string, overspend)).status).toBe(200);
+    await settled('remedial_action_notice');
+    // Into conditions it only proposes: the stage stays, and the case officers have the decision as a task.
+    const third = await post(`/consortia/${HOME}/financial-reports`, tokens.home as string, overspend);
+    expect(third.status).toBe(200);
+    const proposed = await eventually(async () => {
+      const view = await read();
+      return view.awaiting === 'escalation' && view.recordedThrough === view.seq && view;
+    }, 'the escalation proposed');
+    expect(proposed).toMatchObject({
+      stage: 'remedial_action_notice',
+      proposedEscalation: { to: 'conditions', cause: 'new-trigger' },
+    });
+    expect(
+      await h.db.task.findMany({
+        where: { workflowId, status: 'open', source: 'step' },
+        select: { step: true, roles: true },
+      }),
+    ).toEqual([{ step: 'decideInterventionEscalation', roles: ['case_officer', 'decision_panel'] }]);
+    const record = await h.db.caseRecord.findUniqueOrThrow({ where: { workflowId } });
+    expect(record.stage).toBe('remedial_action_notice');
+    // The consortium cannot decide it; the case officer can.
+    expect(
+      (await post(`${url}/escalation`, tokens.home as string, { outcome: 'escalate', reasons: 'mine' })).status,
+    ).toBe(403);
+    const decided = await post(`${url}/escalation`, tokens.officer as string, {
+      outcome: 'escalate',
+      reasons: 'three reports of a growing overspend',
+    });
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ stage: 'conditions', proposedEscalation: null });
+    expect(decided.body.transitions.at(-1)).toMatchObject({
+      to: 'conditions',
+      decidedBy: expect.not.stringMatching(/^system$/),
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   applyCaseCommand,
   BOARD,
   openCase,
+  SYSTEM_ACTOR,
   type CaseActor,
   type CaseCommand,
   type InterventionCaseState,
@@ -17,8 +18,10 @@ import {
   INTERVENTION_LADDER_V1,
   isAllowedTransition,
   ResponsibilityLedger,
+  stageDefinition,
   STAGES,
   TRIGGER_TYPES,
+  type InterventionLadder,
 } from '../../domain/interventionLadder';
 
 const ladder = INTERVENTION_LADDER_V1;
@@ -107,6 +110,28 @@ const humanArb: fc.Arbitrary<Human> = fc.oneof(
           actor: v.actor,
           at,
           trigger: { type: v.type, evidence: 'e', rule: 'r' },
+        }) as CaseCommand,
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ actor: decider, outcome: fc.constantFrom('escalate', 'decline' as const) })
+      .map(
+        (v) => (at: string) =>
+          ({ type: 'decide_escalation', actor: v.actor, at, outcome: v.outcome, reasons: 'decided' }) as CaseCommand,
+      ),
+  },
+  {
+    // A trigger from reported data (a financial report): the system raises it.
+    weight: 1,
+    arbitrary: fc.constantFrom(...TRIGGER_TYPES).map(
+      (type) => (at: string) =>
+        ({
+          type: 'raise_trigger',
+          actor: SYSTEM_ACTOR,
+          at,
+          trigger: { type, evidence: 'reported', rule: 'r' },
         }) as CaseCommand,
     ),
   },
@@ -257,12 +282,153 @@ describe('applyCaseCommand', () => {
   });
 });
 
+describe('Automation proposes, the deciding role decides (§5.18–5.19)', () => {
+  const officer = actors[3] as CaseActor;
+  const panel = actors[4] as CaseActor;
+  const ok = (result: ReturnType<typeof applyCaseCommand>): InterventionCaseState => {
+    if (!result.ok) throw new Error(result.reason);
+    return result.state;
+  };
+  const systemTrigger = (state: InterventionCaseState, at: string, l: InterventionLadder = ladder) =>
+    applyCaseCommand(l, state, {
+      type: 'raise_trigger',
+      actor: SYSTEM_ACTOR,
+      at,
+      trigger: {
+        type: 'financial_failure',
+        evidence: 'a forecast overspend of 2%',
+        rule: 'forecast-overspend > 100bp',
+      },
+    });
+
+  it('When reported data raises a trigger at the information request, then the system escalates to the remedial notice itself', () => {
+    const state = ok(systemTrigger(opened(), '2013-04-02T00:00:00.000Z'));
+    expect(state).toMatchObject({ stage: 'remedial_action_notice', awaiting: 'response', proposedEscalation: null });
+    expect(state.transitions.at(-1)).toMatchObject({ decidedBy: 'system', cause: 'new-trigger' });
+  });
+
+  it('When reported data would move a case into conditions, then it is proposed, and a case officer escalates it with reasons', () => {
+    const atNotice = ok(systemTrigger(opened(), '2013-04-02T00:00:00.000Z'));
+    const result = systemTrigger(atNotice, '2013-04-03T00:00:00.000Z');
+    const proposed = ok(result);
+    expect(proposed).toMatchObject({
+      stage: 'remedial_action_notice',
+      awaiting: 'escalation',
+      dueAt: null,
+      proposedEscalation: { to: 'conditions', cause: 'new-trigger', decidingRoles: ['case_officer', 'decision_panel'] },
+    });
+    expect(proposed.triggers).toHaveLength(3);
+    expect(proposed.transitions).toHaveLength(atNotice.transitions.length);
+    expect(result.ok && result.outcome).toMatchObject({
+      action: 'new-trigger:proposed:conditions',
+      settle: { status: 'cancelled' },
+    });
+    // Nothing else moves it meanwhile: the consortium's response is not what is awaited.
+    expect(
+      applyCaseCommand(ladder, proposed, {
+        type: 'decide_escalation',
+        actor: officer,
+        at: '2013-04-04T00:00:00.000Z',
+        outcome: 'escalate',
+        reasons: ' ',
+      }),
+    ).toMatchObject({ ok: false, failure: 'InvalidInput' });
+    const escalated = ok(
+      applyCaseCommand(ladder, proposed, {
+        type: 'decide_escalation',
+        actor: officer,
+        at: '2013-04-04T00:00:00.000Z',
+        outcome: 'escalate',
+        reasons: 'the overspend is confirmed by the finance team',
+      }),
+    );
+    expect(escalated).toMatchObject({ stage: 'conditions', awaiting: 'response', proposedEscalation: null });
+    expect(escalated.transitions.at(-1)).toMatchObject({
+      from: 'remedial_action_notice',
+      to: 'conditions',
+      decidedBy: 'officer',
+      cause: 'new-trigger:decided',
+    });
+  });
+
+  it('When a deadline passes at conditions, then directions are proposed for the panel alone, which may decline', () => {
+    let state = ok(
+      applyCaseCommand(ladder, opened(), {
+        type: 'raise_trigger',
+        actor: officer,
+        at: '2013-04-02T00:00:00.000Z',
+        trigger: { type: 'significant_risk', evidence: 'e', rule: 'r' },
+      }),
+    );
+    state = ok(
+      applyCaseCommand(ladder, state, {
+        type: 'raise_trigger',
+        actor: officer,
+        at: '2013-04-03T00:00:00.000Z',
+        trigger: { type: 'significant_risk', evidence: 'e', rule: 'r' },
+      }),
+    );
+    expect(state.stage).toBe('conditions');
+    const missed = applyCaseCommand(ladder, state, {
+      type: 'deadline_missed',
+      at: '2013-05-01T00:00:00.000Z',
+      round: state.round,
+    });
+    const proposed = ok(missed);
+    expect(proposed).toMatchObject({
+      stage: 'conditions',
+      awaiting: 'escalation',
+      proposedEscalation: { to: 'directions' },
+    });
+    expect(missed.ok && missed.outcome?.settle).toEqual({ step: state.deadlineStep, status: 'missed' });
+    const decide = (actor: CaseActor, outcome: 'escalate' | 'decline') =>
+      applyCaseCommand(ladder, proposed, {
+        type: 'decide_escalation',
+        actor,
+        at: '2013-05-02T00:00:00.000Z',
+        outcome,
+        reasons: 'r',
+      });
+    expect(decide(officer, 'escalate')).toMatchObject({ ok: false, failure: 'Forbidden' });
+    const declined = ok(decide(panel, 'decline'));
+    expect(declined).toMatchObject({
+      stage: 'conditions',
+      awaiting: 'response',
+      round: state.round + 1,
+      proposedEscalation: null,
+      dueAt: '2013-05-16T00:00:00.000Z',
+    });
+    expect(
+      applyCaseCommand(ladder, declined, {
+        type: 'decide_escalation',
+        actor: panel,
+        at: '2013-05-03T00:00:00.000Z',
+        outcome: 'escalate',
+        reasons: 'r',
+      }),
+    ).toMatchObject({ ok: false, failure: 'InvalidTransition' });
+  });
+
+  it('When a case opened under a ladder without the rule (snapshotted before .2), then the system escalates as it did', () => {
+    const before: InterventionLadder = {
+      ...ladder,
+      version: 'intervention-ladder-2012-13.1',
+      stages: ladder.stages.map(({ enteredByDecision: _rule, ...stage }) => stage),
+    };
+    const atNotice = ok(systemTrigger(opened(), '2013-04-02T00:00:00.000Z', before));
+    expect(ok(systemTrigger(atNotice, '2013-04-03T00:00:00.000Z', before))).toMatchObject({
+      stage: 'conditions',
+      awaiting: 'response',
+    });
+  });
+});
+
 describe('property: the case state machine under any sequence of events', () => {
   it(
     'When any events arrive in any order from any role, ' +
       'then every line has exactly one holder, stages move only along ladder edges, and refused commands change nothing',
     () => {
-      const seen = { transfers: 0, compensated: 0, restored: 0, refusedReceivers: 0 };
+      const seen = { transfers: 0, compensated: 0, restored: 0, refusedReceivers: 0, decidedEscalations: 0 };
       fc.assert(
         fc.property(fc.array(eventArb, { maxLength: 200, size: 'max' }), (events) => {
           let state = opened();
@@ -285,6 +451,12 @@ describe('property: the case state machine under any sequence of events', () => 
                 `transition recorded as ${JSON.stringify(last)}`,
               );
               check(isAllowedTransition(ladder, before.stage, state.stage), `${before.stage} → ${state.stage}`);
+              // §5.18–5.19: automation never moves a case into conditions, directions or withdrawal.
+              check(
+                last?.decidedBy !== SYSTEM_ACTOR.id || stageDefinition(ladder, state.stage)?.enteredByDecision !== true,
+                `the system moved the case into ${state.stage}`,
+              );
+              if (last?.cause.endsWith(':decided')) seen.decidedEscalations += 1;
             } else {
               check(state.transitions.length === before.transitions.length, 'a transition without a stage change');
             }
@@ -338,6 +510,7 @@ describe('property: the case state machine under any sequence of events', () => 
       expect(seen.compensated).toBeGreaterThan(0);
       expect(seen.restored).toBeGreaterThan(0);
       expect(seen.refusedReceivers).toBeGreaterThan(0);
+      expect(seen.decidedEscalations).toBeGreaterThan(0);
     },
   );
 });

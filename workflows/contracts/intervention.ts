@@ -140,6 +140,12 @@ const decisionBody = z.strictObject({
     ),
   reasons,
 });
+const escalationDecisionBody = z.strictObject({
+  outcome: z
+    .enum(['escalate', 'decline'])
+    .describe('`escalate` moves the case to the proposed stage; `decline` keeps it where it is, with a fresh round.'),
+  reasons,
+});
 const reasonsBody = z.strictObject({ reasons });
 const withdrawalBody = z.strictObject({
   lines: z
@@ -185,8 +191,26 @@ export const interventionStateSchema = z.object({
   stage: z.enum(STAGES),
   round: z.int(),
   awaiting: z
-    .enum(['response', 'decision', 'overdue', 'nothing'])
-    .describe('`overdue`: the deadline passed on the last rung; what follows lies outside the ladder.'),
+    .enum(['response', 'decision', 'escalation', 'overdue', 'nothing'])
+    .describe(
+      '`escalation`: automation proposed an escalation that only the deciding role may make (`proposedEscalation`); ' +
+        '`overdue`: the deadline passed on the last rung; what follows lies outside the ladder.',
+    ),
+  proposedEscalation: z
+    .object({
+      to: z.enum(STAGES),
+      rule: z.string(),
+      source: z.string(),
+      cause: z.string(),
+      evidence: z.string(),
+      decidingRoles: z.array(z.string()),
+      proposedAt: isoDateTime,
+    })
+    .nullable()
+    .describe(
+      'A missed deadline or a trigger from reported data would move the case into conditions, directions or ' +
+        'withdrawal: automation only proposes it, and the deciding role decides (§5.18–5.19).',
+    ),
   dueAt: isoDateTime.nullable(),
   triggers: z.array(triggerSchema.extend({ details: z.record(z.string(), z.unknown()).optional() })),
   responses: z.array(
@@ -260,6 +284,7 @@ export type InterventionResponseArgs = Step<{
   milestones?: PlanMilestone[];
 }>;
 export type InterventionDecisionArgs = Step<{ outcome: 'accept' | 'reject' | 'continue'; reasons: string }>;
+export type EscalationDecisionArgs = Step<{ outcome: 'escalate' | 'decline'; reasons: string }>;
 export type WithdrawalArgs = Step<{ lines: WithdrawalLine[]; receiver: string; reasons: string }>;
 export type TransferAnswerArgs = Step<{ accept: boolean; capacity: string; willingness: string; reasons: string }>;
 export type RestorationArgs = Step<{ serviceLines?: string[]; reasons: string }>;
@@ -338,6 +363,37 @@ export const decideInterventionResponseStep = step({
     "Rejection escalates; acceptance moves to the stage's next step (an accepted remedial plan is monitored to " +
     'completion).',
   toArgs: (actor, body): InterventionDecisionArgs => ({ actor: caseActor(actor), ...body }),
+});
+export const decideInterventionEscalationStep = step({
+  name: 'decideInterventionEscalation',
+  // §5.18–5.19: automation may open a case and add triggers; conditions, directions and withdrawal are decided.
+  task: {
+    pending: (state: InterventionCaseState) => state.awaiting === 'escalation',
+    roles: (state: InterventionCaseState) =>
+      (state.proposedEscalation?.decidingRoles ?? []).filter((role) => role !== 'system') as StepRole[],
+    priority: 'high',
+  },
+  path: 'escalation',
+  body: escalationDecisionBody,
+  // The deciding roles of the stages entered by decision; the reducer checks those of the proposed stage.
+  roles: fromLadder(
+    (d) => d.decidingRoles,
+    (d) => d.enteredByDecision === true,
+  ).roles,
+  // The stages whose escalation leads into one.
+  stages: stagesWhere((d) => {
+    const target = currentInterventionLadder().stages.find((t) => t.stage === d.escalatesTo);
+    return target?.enteredByDecision === true;
+  }),
+  scope: 'case',
+  consequence: (decision) =>
+    decision.outcome === 'escalate' ? 'Escalating moves the case to the proposed stage, decided by you (§5.18).' : null,
+  summary: 'Decide a proposed escalation',
+  description:
+    'A missed deadline or a trigger from reported data would move the case into conditions, directions or ' +
+    'withdrawal; automation only proposes that. The deciding role of the proposed stage escalates or declines, ' +
+    'with reasons (403 for any other role, 409 when no escalation is proposed).',
+  toArgs: (actor, body): EscalationDecisionArgs => ({ actor: caseActor(actor), ...body }),
 });
 export const deEscalateInterventionStep = step({
   name: 'deEscalateIntervention',
@@ -432,6 +488,7 @@ const answering = <A>(row: StepRow<Stage, z.ZodType, A>) =>
   row.update as unknown as UpdateDefinition<InterventionState, [A]>;
 export const submitInterventionResponse = answering(submitInterventionResponseStep);
 export const decideInterventionResponse = answering(decideInterventionResponseStep);
+export const decideInterventionEscalation = answering(decideInterventionEscalationStep);
 export const deEscalateIntervention = answering(deEscalateInterventionStep);
 export const raiseInterventionTrigger = answering(raiseInterventionTriggerStep);
 export const decideWithdrawal = answering(decideWithdrawalStep);
@@ -442,6 +499,7 @@ export const restoreResponsibilities = answering(restoreResponsibilitiesStep);
 export const INTERVENTION_STEPS: readonly StepRow<Stage>[] = [
   submitInterventionResponseStep,
   decideInterventionResponseStep,
+  decideInterventionEscalationStep,
   deEscalateInterventionStep,
   raiseInterventionTriggerStep,
   decideWithdrawalStep,
