@@ -13,6 +13,7 @@ import { idempotency } from './idempotency';
 import { RouteRegistry, type OpenApiDocument } from './openapi';
 import { authorisationRouter } from './routes/authorisation';
 import { consortiaRouter } from './routes/consortia';
+import { createMetrics } from './metrics';
 import { healthRouter } from './routes/health';
 import { interventionsRouter } from './routes/interventions';
 import { interestsRouter } from './routes/interests';
@@ -84,6 +85,8 @@ function buildApp(deps: AppDeps) {
   const registry = new RouteRegistry(API_INFO, { idempotency: idempotency(deps.db, { log: deps.log }) });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const metrics = createMetrics(deps);
+  app.use(metrics.middleware);
   if (deps.trustProxy) app.set('trust proxy', trustProxySetting(deps.trustProxy));
   app.use((req, res, next) => {
     const given = req.header('x-request-id');
@@ -108,6 +111,7 @@ function buildApp(deps: AppDeps) {
   if (deps.web) app.use(webRouter({ ...deps, steps: registry.steps }, deps.web));
   // Routes that need no token come before authentication, so that even a bad token does not stop them.
   app.use(healthRouter(deps, registry));
+  app.use(metrics.router(registry));
   app.use(referenceRouter(registry));
   app.use(authenticate(deps.db));
   app.use(consortiaRouter(deps, registry));

@@ -18,7 +18,7 @@ import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { applyMigrations } from '../scripts/migrate';
 import { freePort } from '../scripts/services';
 import { startInfrastructure } from '../scripts/stack';
-import { workflowsPath } from '../worker';
+import { WORKFLOW_CODE } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
 
 export const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -62,7 +62,7 @@ export async function withBenchStack<T>(body: (stack: BenchStack) => Promise<T>)
     const realWorker = await Worker.create({
       connection: native,
       taskQueue: REAL_QUEUE,
-      workflowsPath,
+      ...WORKFLOW_CODE,
       activities: createActivities({ db, mailer }),
     });
     const bareWorker = await Worker.create({

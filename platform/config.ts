@@ -28,6 +28,14 @@ export const configSchema = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE_DEFAULT),
+  /**
+   * host:port where a worker serves the Temporal SDK's Prometheus metrics (`/metrics`); unset: not served.
+   * `npm start` serves them on 127.0.0.1:9464.
+   */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
   /** Where the Temporal Web UI is, for the start-up banner only. */
   TEMPORAL_UI_URL: z.string().url().optional(),
   /** An SMTP server, e.g. smtp://localhost:1025; unset means a loopback mail catcher. */

@@ -70,6 +70,7 @@ async function main() {
       ...process.env,
       ...infrastructureEnv(config, infra),
       SESSION_SECRET: config.SESSION_SECRET ?? secretFile(path.join(dataDir, 'session-secret')),
+      WORKER_METRICS_ADDRESS: config.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464',
     };
     for (const [name, entry] of [
       ['worker', 'worker/main.ts'],
@@ -99,6 +100,7 @@ async function main() {
         `  Web app      ${apiUrl}/sign-in`,
         `  API          ${apiUrl}`,
         `  Health       ${JSON.stringify(health)}`,
+        `  Metrics      ${apiUrl}/metrics (API), http://${env.WORKER_METRICS_ADDRESS}/metrics (worker)`,
         `  Temporal UI  ${infra.temporalUiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}`,
         `  Temporal     ${infra.temporalAddress}`,
         `  Mail         ${infra.mail ? `${infra.smtpUrl} (messages saved in ${path.join(dataDir, 'mail')})` : infra.smtpUrl}`,

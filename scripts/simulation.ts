@@ -14,6 +14,7 @@ import { createActivities } from '../activities';
 import type { Clock } from '../activities/caseRecords';
 import { startOfDayUtc } from '../domain/calendar';
 import { createDb, type Db } from '../platform/db';
+import { createLogger } from '../platform/log';
 import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { createWorker } from '../worker';
@@ -134,6 +135,7 @@ export async function runSimulation<T>(
       namespace: 'default',
       taskQueue: options.taskQueue,
       activities: createActivities({ db, mailer, clock: simulatedClock(clockOffsetMs) }),
+      log: createLogger({ service: 'simulation-worker' }, 'error'),
     });
     const result = await worker.runUntil(body(simulation)).finally(() => mailer.close());
     if (options.keep)

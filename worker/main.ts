@@ -9,9 +9,9 @@ import { createLogger } from '../platform/log';
 import { createWorker } from './index';
 import { installTemporalRuntime } from './runtime';
 
-installTemporalRuntime();
 const log = createLogger({ service: 'worker' });
 const config = loadConfig();
+installTemporalRuntime(config.LOG_LEVEL, config.WORKER_METRICS_ADDRESS);
 if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.SMTP_URL) {
   log.error(
     'the worker needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start sets them for the embedded services)',
@@ -27,6 +27,7 @@ const worker = await createWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   activities: createActivities({ db, mailer, publicUrl: publicUrlOf(config) }),
+  log,
 });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish

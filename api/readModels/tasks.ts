@@ -122,6 +122,9 @@ const active = (now: Date): Prisma.TaskWhereInput => ({
   OR: [{ onHoldUntil: null }, { onHoldUntil: { lte: now } }],
 });
 
+/** Open, not on hold, and past its due date: the overdue tab, and the operators' metric (api/metrics.ts). */
+export const overdueTasks = (now: Date): Prisma.TaskWhereInput => ({ ...active(now), dueAt: { lt: now } });
+
 function tabWhere(tab: TaskTab | undefined, viewer: TaskViewer, now: Date): Prisma.TaskWhereInput {
   switch (tab) {
     case undefined:
@@ -131,7 +134,7 @@ function tabWhere(tab: TaskTab | undefined, viewer: TaskViewer, now: Date): Pris
     case 'unassigned':
       return { ...active(now), assigneeId: null };
     case 'overdue':
-      return { ...active(now), dueAt: { lt: now } };
+      return overdueTasks(now);
     case 'due-this-week':
       return { ...active(now), dueAt: { gte: now, lt: new Date(now.getTime() + WEEK_MS) } };
     case 'on-hold':

@@ -64,6 +64,7 @@ beforeAll(async () => {
     namespace: h.namespace,
     taskQueue: TASK_QUEUE,
     activities: createActivities({ db: h.db, mailer }),
+    log: h.log,
   });
   running = worker.run();
   admin = await h.token({ name: 'IT allocation admin', role: 'admin' });

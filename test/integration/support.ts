@@ -9,7 +9,7 @@ import { createDb, type Db } from '../../platform/db';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
-import { createLogger } from '../../platform/log';
+import { createLogger, type Logger } from '../../platform/log';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
 import { fileDatabaseUrl } from './database';
@@ -26,6 +26,7 @@ export interface Harness {
   temporal: Client;
   app: ReturnType<typeof createApp>;
   taskQueue: string;
+  log: Logger;
   startWorker(): Promise<Worker>;
   token(spec: Parameters<typeof createUserWithToken>[1]): Promise<string>;
   close(): Promise<void>;
@@ -70,6 +71,7 @@ export async function createHarness(taskQueue: string, options: HarnessOptions =
     temporal,
     app,
     taskQueue,
+    log,
     async startWorker() {
       const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
       nativeConnections.push(nativeConnection);
@@ -80,6 +82,7 @@ export async function createHarness(taskQueue: string, options: HarnessOptions =
         namespace,
         taskQueue,
         activities: createActivities({ db, mailer }),
+        log,
       });
       workers.push(worker);
       runs.push(worker.run());

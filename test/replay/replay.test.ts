@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE, workflowsPath } from '../../worker';
 import { historiesDir } from '../support/temporal';
 
 const files = fs.existsSync(historiesDir)
@@ -32,7 +32,7 @@ describe('replay of recorded histories', () => {
       history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8'))),
     }));
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories))
+    for await (const result of Worker.runReplayHistories({ ...WORKFLOW_CODE, replayName: 'recorded' }, histories))
       results.push(result);
     expect(results).toHaveLength(files.length);
     for (const result of results) expect(result.error, `${result.workflowId}: ${String(result.error)}`).toBeUndefined();

@@ -26,7 +26,7 @@ import {
   type WaveSchedule,
 } from '../../domain/authorisation';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   assignAuthorisationWave,
   authorisationState,
@@ -141,7 +141,7 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath,
+    ...WORKFLOW_CODE,
     activities: mockActivities,
   });
   return worker.runUntil(async () => {

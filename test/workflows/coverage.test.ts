@@ -15,7 +15,7 @@ import type { NoticeActivities } from '../../activities/notices';
 import type { TimetableActivities } from '../../activities/timetable';
 import { startOfDayUtc } from '../../domain/calendar';
 import { currentTimetablePolicy } from '../../domain/timetable';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   assignPracticeByReservePower,
   practiceCoverageState,
@@ -93,7 +93,7 @@ describe('comprehensive coverage workflows', () => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
-        workflowsPath,
+        ...WORKFLOW_CODE,
         activities: mockActivities,
       });
       await worker.runUntil(async () => {

@@ -20,7 +20,7 @@ import {
 } from '../../domain/interventionLadder';
 import { DAY_MS } from '../../domain/policy';
 import { PRACTICE_CONCERN_POLICY_V1 } from '../../domain/practiceConcern';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   answerTransferRequest,
   decideInterventionResponse,
@@ -137,7 +137,7 @@ afterAll(async () => {
 });
 
 async function withWorker<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...WORKFLOW_CODE, activities });
   return worker.runUntil(body());
 }
 

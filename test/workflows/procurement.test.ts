@@ -16,7 +16,7 @@ import { quarterOf } from '../../domain/calendar';
 import { PROCUREMENT_POLICY } from '../../domain/conflict';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
 import { currentProcurementPolicy, PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   declarationRequestState,
   submitDeclaration,
@@ -160,7 +160,7 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath,
+    ...WORKFLOW_CODE,
     activities: mockActivities,
   });
   return worker.runUntil(body());

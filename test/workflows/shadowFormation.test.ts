@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import { currentPolicy, DAY_MS } from '../../domain/policy';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   recogniseShadowConsortium,
   shadowFormationState,
@@ -51,7 +51,7 @@ async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath,
+    ...WORKFLOW_CODE,
     activities: mockActivities,
   });
   return worker.runUntil(body());

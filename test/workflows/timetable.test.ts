@@ -14,7 +14,7 @@ import type { NoticeActivities } from '../../activities/notices';
 import type { TimetableActivities } from '../../activities/timetable';
 import { defaultTimetable, currentTimetablePolicy, type MilestoneDefinition } from '../../domain/timetable';
 import { DAY_MS } from '../../domain/policy';
-import { workflowsPath } from '../../worker';
+import { WORKFLOW_CODE } from '../../worker';
 import {
   timetableState,
   timetableWorkflowIds,
@@ -135,7 +135,13 @@ beforeEach(() => {
 });
 
 const newWorker = (taskQueue: string, options: { maxCachedWorkflows?: number } = {}) =>
-  Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: mockActivities, ...options });
+  Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    ...WORKFLOW_CODE,
+    activities: mockActivities,
+    ...options,
+  });
 
 async function waitForState(
   handle: { query: (q: typeof timetableState) => Promise<TimetableState> },
