@@ -604,39 +604,13 @@ function decideResponse(
     responses: s.responses.map((r) => (r.seq === pending.seq ? decided(status) : r)),
   });
 
-  if (command.outcome === 'continue') {
+  if (command.outcome === 'continue')
     // Neither accepted nor rejected: a fresh period at the same stage, e.g. the next milestone report under monitoring.
-    const seq = state.seq + 1;
-    const action = `decision:continue:${state.stage}`;
-    const step = `${seq}:${action}`;
-    const dueAt = dueAfter(ladder, state.stage, command.at);
-    const next: InterventionCaseState = {
-      ...withDecided(state, 'noted'),
-      seq,
-      round: state.round + 1,
-      awaiting: 'response',
-      dueAt,
-      deadlineStep: dueAt ? step : null,
-      pendingResponse: null,
-    };
-    return {
-      ok: true,
-      state: next,
-      outcome: {
-        seq,
-        step,
-        action,
-        actor,
-        at: command.at,
-        stage: state.stage,
-        ruleVersion: ladder.version,
-        details: { rule: `${ladder.version}#${state.stage}.continue`, responseSeq: pending.seq },
-        decision: { outcome: 'continue', reasons: command.reasons },
-        decidedResponse: decided('noted'),
-        round: { number: next.round, stage: state.stage, dueAt, owner: roundOwner(ladder, state.stage) },
-      },
-    };
-  }
+    return freshRound(ladder, withDecided(state, 'noted'), `decision:continue:${state.stage}`, actor, command.at, {
+      details: { rule: `${ladder.version}#${state.stage}.continue`, responseSeq: pending.seq },
+      decision: { outcome: 'continue', reasons: command.reasons },
+      decidedResponse: decided('noted'),
+    });
   const blocked = stageMovesBlocked(state);
   if (blocked) return fail('InvalidTransition', blocked);
   if (state.stage === 'withdrawal' && command.outcome === 'accept' && state.withdrawal.phase === 'awaiting_receiver') {
@@ -857,10 +831,24 @@ function decideEscalation(
       ),
     };
   }
+  return freshRound(ladder, state, `escalation-declined:${state.stage}`, actor, command.at, {
+    decision,
+    details: { proposedStage: proposal.to, rule: proposal.rule },
+  });
+}
+
+/** A fresh period at the same stage (a noted response, a declined escalation): a new round, with its deadline. */
+function freshRound(
+  ladder: InterventionLadder,
+  state: InterventionCaseState,
+  action: string,
+  actor: CaseActor,
+  at: string,
+  extra: Partial<CaseOutcome>,
+): CommandResult {
   const seq = state.seq + 1;
-  const action = `escalation-declined:${state.stage}`;
   const step = `${seq}:${action}`;
-  const dueAt = dueAfter(ladder, state.stage, command.at);
+  const dueAt = dueAfter(ladder, state.stage, at);
   const next: InterventionCaseState = {
     ...state,
     seq,
@@ -875,10 +863,7 @@ function decideEscalation(
     ok: true,
     state: next,
     outcome: {
-      ...outcomeOf(ladder, next, action, actor, command.at, {
-        decision,
-        details: { proposedStage: proposal.to, rule: proposal.rule },
-      }),
+      ...outcomeOf(ladder, next, action, actor, at, extra),
       round: { number: next.round, stage: state.stage, dueAt, owner: roundOwner(ladder, state.stage) },
     },
   };
