@@ -14,7 +14,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/log';
 import type { RouteRegistry } from './openapi';
-import { failedWorkflowCount, outboxBacklog, overdueTaskCount } from './readModels/operations';
+import { failedWorkflowCount, outboxBacklog, overdueTaskCount, type OutboxBacklog } from './readModels/operations';
 
 export interface ApiMetrics {
   /** Counts and times every request; mount first. */
@@ -57,11 +57,13 @@ export function createMetrics({ db, temporal, log }: { db: Db; temporal: Client;
         }
       },
     });
-  gauge('casework_outbox_unsent', 'E-mails queued and not yet sent.', async () => (await outboxBacklog(db)).unsent);
+  // Both outbox gauges come from one read per scrape (set by the route before it collects).
+  let backlog: Promise<OutboxBacklog> = Promise.resolve({ unsent: 0, oldestUnsentSeconds: null });
+  gauge('casework_outbox_unsent', 'E-mails queued and not yet sent.', async () => (await backlog).unsent);
   gauge(
     'casework_outbox_oldest_unsent_age_seconds',
     'How long the oldest unsent e-mail has waited (0 when none waits).',
-    async () => (await outboxBacklog(db)).oldestUnsentSeconds ?? 0,
+    async () => (await backlog).oldestUnsentSeconds ?? 0,
   );
   gauge('casework_tasks_overdue', 'Open tasks past their due date (not on hold).', () => overdueTaskCount(db));
   gauge('casework_workflows_failed', 'Workflows that failed or timed out.', () => failedWorkflowCount(temporal));
@@ -94,6 +96,8 @@ export function createMetrics({ db, temporal, log }: { db: Db; temporal: Client;
         responses: { 200: { description: 'The metrics.', schema: z.string(), contentType: 'text/plain' } },
       },
       async (_input, _req, res) => {
+        backlog = outboxBacklog(db);
+        backlog.catch(() => undefined); // read (and logged) by the gauges
         res.type(registry.contentType).send(await registry.metrics());
       },
     );

@@ -10,8 +10,7 @@ import { overdueTasks } from './tasks';
 export interface OutboxBacklog {
   /** E-mails queued and not yet sent. */
   unsent: number;
-  /** How long the oldest of them has waited, in whole minutes; null when none waits. */
-  oldestUnsentMinutes: number | null;
+  /** How long the oldest of them has waited, in whole seconds; null when none waits. */
   oldestUnsentSeconds: number | null;
 }
 
@@ -24,7 +23,6 @@ export async function outboxBacklog(db: Db): Promise<OutboxBacklog> {
   return {
     unsent: row?.unsent ?? 0,
     oldestUnsentSeconds: oldest === null ? null : Math.max(0, oldest),
-    oldestUnsentMinutes: oldest === null ? null : Math.max(0, Math.floor(oldest / 60)),
   };
 }
 

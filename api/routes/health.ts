@@ -78,10 +78,14 @@ export function healthRouter({ db, temporal }: AppDeps, registry: RouteRegistry)
         database.status === 'up' ? outboxBacklog(db).catch(() => null) : null,
         temporalStatus.status === 'up' ? failedWorkflowCount(temporal).catch(() => null) : null,
       ]);
+      const outboxView = outbox && {
+        unsent: outbox.unsent,
+        oldestUnsentMinutes: outbox.oldestUnsentSeconds === null ? null : Math.floor(outbox.oldestUnsentSeconds / 60),
+      };
       const alerts = [
-        ...(outbox?.oldestUnsentMinutes != null && outbox.oldestUnsentMinutes >= OUTBOX_ALERT_AFTER_MINUTES
+        ...(outboxView?.oldestUnsentMinutes != null && outboxView.oldestUnsentMinutes >= OUTBOX_ALERT_AFTER_MINUTES
           ? [
-              `${outbox.unsent} e-mail(s) unsent, the oldest for ${outbox.oldestUnsentMinutes} min ` +
+              `${outboxView.unsent} e-mail(s) unsent, the oldest for ${outboxView.oldestUnsentMinutes} min ` +
                 `(alert at ${OUTBOX_ALERT_AFTER_MINUTES} min): is SMTP or the worker down?`,
             ]
           : []),
@@ -89,7 +93,6 @@ export function healthRouter({ db, temporal }: AppDeps, registry: RouteRegistry)
           ? [`${failedWorkflows} workflow(s) failed or timed out: see ${FAILED_WORKFLOWS_QUERY}`]
           : []),
       ];
-      const outboxView = outbox && { unsent: outbox.unsent, oldestUnsentMinutes: outbox.oldestUnsentMinutes };
       const up = database.status === 'up' && temporalStatus.status === 'up';
       res.status(up ? 200 : 503).json({
         status: up ? (alerts.length > 0 ? 'degraded' : 'up') : 'down',
