@@ -15,6 +15,7 @@ import { authorisationRouter } from './routes/authorisation';
 import { consortiaRouter } from './routes/consortia';
 import { createMetrics } from './metrics';
 import { healthRouter } from './routes/health';
+import { operationsRouter } from './routes/operations';
 import { interventionsRouter } from './routes/interventions';
 import { interestsRouter } from './routes/interests';
 import { procurementRouter } from './routes/procurement';
@@ -120,6 +121,7 @@ function buildApp(deps: AppDeps) {
     membershipRouter(deps, registry),
     timelineRouter(deps, registry),
     tasksRouter(deps, registry),
+    operationsRouter(deps, registry),
   );
   // [issue 3: reads, work queue and membership routers]
   app.use(authorisationRouter(deps, registry));

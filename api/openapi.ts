@@ -55,6 +55,11 @@ export interface RouteSpec<P extends ObjectSchema, Q extends ObjectSchema, B ext
   /** Success responses (and any response whose body is not a problem, e.g. health's 503). */
   responses: Record<number, ResponseSpec>;
   errors?: ErrorStatus[];
+  /**
+   * The caller's scope, checked once the path is valid and before the body is read: a case outside it
+   * is 404 whatever the body says, so its existence is not told apart by a 400 (issue 16).
+   */
+  admit?(params: z.output<P>, principal: Principal): Promise<void>;
 }
 
 export interface RouteInput<P extends ObjectSchema, Q extends ObjectSchema, B extends z.ZodType> {
@@ -216,12 +221,13 @@ export class RouteRegistry {
     if (!spec.roles.includes('public')) chain.push(requireRole(...spec.roles));
     if (spec.request?.body) chain.push(requireJsonBody);
     // Unknown query parameters are refused everywhere, also where the route takes none.
+    const admit = spec.admit;
     chain.push(
-      validateRequest({
-        params: spec.request?.params,
-        query: spec.request?.query ?? emptyQuery,
-        body: spec.request?.body,
-      }),
+      validateRequest(
+        { params: spec.request?.params, query: spec.request?.query ?? emptyQuery, body: spec.request?.body },
+        admit &&
+          ((params, res) => admit(params as z.output<P>, (res.locals.principal as Principal | undefined) ?? PUBLIC)),
+      ),
     );
     if (spec.method === 'post' && this.options.idempotency) chain.push(this.options.idempotency);
     chain.push(async (req, res, next) => {

@@ -30,9 +30,11 @@ export interface CaseKind<P extends ObjectSchema> {
   /**
    * Instead of `scopeOf`, for a case whose scope is not one consortium's (e.g. a move between two):
    * throws (404 for a case outside the caller's scope, as if it did not exist) unless the caller may
-   * take a step on it.
+   * take a step on it. Checked before the body is read.
    */
-  admit?(principal: Principal, params: z.output<P>, body: unknown): Promise<void>;
+  admit?(principal: Principal, params: z.output<P>): Promise<void>;
+  /** As `admit`, for a kind whose scope depends on the body too (e.g. the consortium a practice is assigned to). */
+  admitWithBody?(principal: Principal, params: z.output<P>, body: unknown): Promise<void>;
   /** What a step answers with: by default the state the Update returned. */
   response: ResponseSpec;
   /** What the caller is shown of the state (by default all of it). */
@@ -133,16 +135,19 @@ export function pageOf(
 export async function takeStep(
   { kind, toActor, temporal }: RegisteredKind,
   row: StepRow,
-  input: { principal: Principal; params: Record<string, string>; body: unknown; updateId?: string },
+  input: {
+    principal: Principal;
+    params: Record<string, string>;
+    body: unknown;
+    updateId?: string;
+    /** The route checked the case's scope already (`caseScopeCheck`), before reading the body. */
+    scopeChecked?: boolean;
+  },
 ): Promise<unknown> {
   const { principal, params, body } = input;
   const subject = kind.subject(params);
-  // An `open` step checks no scope here: its workflow decides who may take it (row.scope).
-  if (kind.admit) await kind.admit(principal, params, body);
-  else if (row.scope === 'case') {
-    const scope = kind.scopeOf ? await kind.scopeOf(params) : null;
-    if (!scope || !mayReadCase(principal, scope)) throw notFound(`${subject} is not on record`);
-  }
+  if (!input.scopeChecked) await caseScopeCheck(kind, row)?.(params, principal);
+  await kind.admitWithBody?.(principal, params, body);
   await kind.precheck?.(row, body, params);
   const actor = await toActor(principal);
   try {
@@ -154,6 +159,24 @@ export async function takeStep(
   } catch (error) {
     throw mapTemporalError(error, subject);
   }
+}
+
+/**
+ * The check, before the body is read, that the caller may take a step on this case: the kind's
+ * `admit`, or else the case's own scope (a case outside it is 404, as if it did not exist). None for
+ * an `open` step of a scoped kind, whose workflow decides who may take it (row.scope).
+ */
+function caseScopeCheck(
+  kind: CaseKind<ObjectSchema>,
+  row: StepRow,
+): ((params: Record<string, string>, principal: Principal) => Promise<void>) | undefined {
+  const { admit } = kind;
+  if (admit) return (params, principal) => admit(principal, params);
+  if (row.scope !== 'case') return undefined;
+  return async (params, principal) => {
+    const scope = kind.scopeOf ? await kind.scopeOf(params) : null;
+    if (!scope || !mayReadCase(principal, scope)) throw notFound(`${kind.subject(params)} is not on record`);
+  };
 }
 
 export function registerSteps<P extends ObjectSchema>(
@@ -171,6 +194,7 @@ export function registerSteps<P extends ObjectSchema>(
   deps.registry.steps.add(registered);
   for (const row of rows) {
     const params = row.params ? kind.params.extend(row.params.shape) : kind.params;
+    const scopeCheck = caseScopeCheck(registered.kind, row);
     deps.registry.registerRoute(
       deps.router,
       {
@@ -184,12 +208,16 @@ export function registerSteps<P extends ObjectSchema>(
         request: { params, body: row.body },
         responses: { 200: kind.response },
         errors: [404, 409, 422],
+        ...(scopeCheck
+          ? { admit: (parsed, principal) => scopeCheck(parsed as Record<string, string>, principal) }
+          : {}),
       },
       async ({ params: parsed, body, principal }, req, res) => {
         const state = await takeStep(registered, row, {
           principal,
           params: parsed as Record<string, string>,
           body,
+          scopeChecked: scopeCheck !== undefined,
           ...updateOptions(req, principal),
         });
         res.json(kind.present ? await kind.present(state, parsed as z.output<P>, principal) : state);

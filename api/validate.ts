@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { badRequest, unsupportedMediaType, type FieldProblem } from './errors';
 
@@ -21,8 +21,16 @@ export interface RequestSchemas {
   query?: z.ZodType;
 }
 
-/** One middleware validates body, params and query against zod schemas, and replaces them with the parsed values. */
-export function validateRequest(schemas: RequestSchemas): RequestHandler {
+/**
+ * One middleware validates body, params and query against zod schemas, and replaces them with the
+ * parsed values. With `admit`, a request whose path is valid is first admitted (it throws, e.g. 404
+ * for a case outside the caller's scope), so what the body says is not answered to a caller who may
+ * not reach the case.
+ */
+export function validateRequest(
+  schemas: RequestSchemas,
+  admit?: (params: unknown, res: Response) => Promise<void>,
+): RequestHandler {
   return (req, res, next) => {
     const problems: FieldProblem[] = [];
     const invalid: string[] = [];
@@ -37,11 +45,14 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
       }
     }
     // Every problem at once, so a client can fix the request in one go.
-    if (problems.length > 0)
-      return next(
-        badRequest(`the request ${invalid.join(' and ')} ${invalid.length > 1 ? 'are' : 'is'} invalid`, problems),
-      );
-    next();
+    const report = () =>
+      problems.length > 0
+        ? next(
+            badRequest(`the request ${invalid.join(' and ')} ${invalid.length > 1 ? 'are' : 'is'} invalid`, problems),
+          )
+        : next();
+    if (admit && !invalid.includes('params')) admit(res.locals.params, res).then(report, next);
+    else report();
   };
 }
 

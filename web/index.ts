@@ -20,6 +20,7 @@ import { caseRoutes } from './routes/cases';
 import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
+import { operationsRoutes } from './routes/operations';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -103,6 +104,7 @@ export function webRouter(
     taskRoutes(pageDeps),
     caseRoutes({ ...pageDeps, steps: deps.steps }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
+    operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

@@ -2,7 +2,7 @@
  * Where the pages are. They share the API's Express app, so none may collide with an API path
  * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
  * `/cases/{workflowId}`, `/cases/{workflowId}/steps/{step}`, `/inbox/tasks/{id}[/{operation}]`,
- * `/inbox/saved-filters[/{id}/delete]` and the static `/assets/…`.
+ * `/inbox/saved-filters[/{id}/delete]`, `/operations` and the static `/assets/…`.
  */
 export const PAGE_PATHS = [
   '/',
@@ -15,6 +15,7 @@ export const PAGE_PATHS = [
   '/inbox/saved-filters/{id}/delete',
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
+  '/operations',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
@@ -29,7 +30,8 @@ export function isPagePath(requestPath: string): boolean {
     requestPath === '/inbox/saved-filters' ||
     /^\/inbox\/saved-filters\/[^/]+\/delete$/.test(requestPath) ||
     /^\/cases\/[^/]+\/?$/.test(requestPath) ||
-    /^\/cases\/[^/]+\/steps\/[^/]+$/.test(requestPath)
+    /^\/cases\/[^/]+\/steps\/[^/]+$/.test(requestPath) ||
+    requestPath === '/operations'
   );
 }
 

@@ -39,7 +39,9 @@ export function render(
     csrfField: CSRF_FIELD,
     csrfToken,
     currentPath: req.path,
-    user: principal ? { name: principal.name, role: ROLE_NAMES[principal.role] ?? principal.role } : null,
+    user: principal
+      ? { name: principal.name, role: ROLE_NAMES[principal.role] ?? principal.role, admin: principal.role === 'admin' }
+      : null,
   });
   res.status(status).type('html').send(html);
 }

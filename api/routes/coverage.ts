@@ -152,7 +152,7 @@ export function coverageRouter(deps: AppDeps, registry: RouteRegistry) {
       workflowIdOf: (params) => practiceCoverageWorkflowId(params.practiceCode),
       page: pageOf('coverage', 'coverage', ['practiceCode'], PRACTICE_COVERAGE_STAGES),
       subject: (params) => `practice ${params.practiceCode}`,
-      admit: (principal, params, body) =>
+      admitWithBody: (principal, params, body) =>
         admitReservePowerAssignment(
           deps,
           principal,

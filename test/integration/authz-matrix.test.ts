@@ -17,6 +17,15 @@ import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
 import { nhs2013Facts } from './nhs2013Facts';
 import { createHarness, type Harness } from './support';
+import { authorisationSteps } from '../../workflows/contracts/authorisation';
+import { COVERAGE_STEPS, practiceCoverageWorkflowId } from '../../workflows/contracts/coverage';
+import { declarationStepRows } from '../../workflows/contracts/declarations';
+import { INTERVENTION_STEPS, interventionWorkflowId } from '../../workflows/contracts/intervention';
+import { MEMBERSHIP_CHANGE_STEPS, membershipChangeWorkflowId } from '../../workflows/contracts/membershipChange';
+import { PRACTICE_CONCERN_STEPS, practiceConcernWorkflowId } from '../../workflows/contracts/practiceConcern';
+import { procurementStepRows } from '../../workflows/contracts/procurement';
+import { shadowFormationSteps } from '../../workflows/contracts/shadowFormation';
+import type { StepRow } from '../../workflows/contracts/step';
 
 const CALLERS = ['public', 'admin', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -113,6 +122,20 @@ function urlOf(path: string, code = home.code, practice = homePractice): string 
   });
 }
 
+/** Every step-table row of every process, by its operationId. */
+const STEP_ROWS = new Map<string, StepRow>(
+  [
+    ...authorisationSteps,
+    ...COVERAGE_STEPS,
+    ...declarationStepRows,
+    ...INTERVENTION_STEPS,
+    ...MEMBERSHIP_CHANGE_STEPS,
+    ...PRACTICE_CONCERN_STEPS,
+    ...procurementStepRows,
+    ...shadowFormationSteps,
+  ].map((row: StepRow) => [row.operationId ?? row.name, row]),
+);
+
 function send(method: string, url: string, token: string | undefined, body?: unknown) {
   let req = request(h.app)[method as 'get'](url);
   if (token) req = req.set('authorization', `Bearer ${token}`);
@@ -203,6 +226,106 @@ describe('authorisation matrix', () => {
         expect(res.status).toBe(200);
         expect(res.body.openCases).toBeNull();
       }
+    },
+  );
+
+  it(
+    "When a caller outside a case's scope takes any step of it, with any body, then it is 404 (or 403) before the body is read; " +
+      'a caller in scope gets past the scope check to the body (400)',
+    async () => {
+      // Each kind's case on record for the home consortium, as the scope checks read it. No workflow runs:
+      // a step refused for scope never reaches one, and the callers in scope stop at the empty body.
+      const PERIOD = '2013-01';
+      const caseOf = (workflowId: string, kind: string, extra: { practiceCode?: string } = {}) => ({
+        workflowId,
+        kind,
+        consortiumCode: home.code,
+        areaTeam: home.areaTeam,
+        stage: 'open',
+        policyVersion: 'matrix',
+        ...extra,
+      });
+      const membershipCase = membershipChangeWorkflowId(homePractice, 1);
+      await h.db.caseRecord.createMany({
+        data: [
+          caseOf(interventionWorkflowId(home.code, PERIOD), 'intervention'),
+          caseOf(practiceConcernWorkflowId(homePractice, PERIOD), 'practice_intervention', {
+            practiceCode: homePractice,
+          }),
+          caseOf(practiceCoverageWorkflowId(homePractice), 'coverage', { practiceCode: homePractice }),
+          caseOf(membershipCase, 'membership_change', { practiceCode: homePractice }),
+        ],
+      });
+      await h.db.membershipChangeRequest.create({
+        data: {
+          practiceCode: homePractice,
+          fromConsortiumCode: home.code,
+          toConsortiumCode: home.code,
+          requestedBy: 'matrix',
+          workflowId: membershipCase,
+        },
+      });
+      const procurement = await h.db.procurement.create({
+        data: {
+          consortiumCode: home.code,
+          title: 'Matrix probe',
+          route: 'competitive_tender',
+          estimatedValuePence: 1n,
+          policyVersion: 'matrix',
+        },
+      });
+      const urlFor = (path: string) =>
+        urlOf(path)
+          .replace(/\/2013-01(\/|$)/, `/${PERIOD}$1`)
+          .replace(/^\/procurements\/[^/]+/, `/procurements/${procurement.id}`);
+
+      const steps = operations.filter((op) => STEP_ROWS.get(op.operationId)?.scope === 'case');
+      // Every scoped row of every process's step table is an operation of the document.
+      expect(steps.map((op) => op.operationId).sort()).toEqual(
+        [...STEP_ROWS]
+          .filter(([, row]) => row.scope === 'case')
+          .map(([id]) => id)
+          .sort(),
+      );
+      // The reserve power's scope is the consortium named in the body, so that one body is valid.
+      const bodies: Record<string, unknown> = {
+        assignPracticeByReservePower: { consortiumCode: home.code, reasons: 'probe' },
+      };
+      const outsiders = {
+        otherConsortiumOfficer: tokens.otherConsortiumOfficer,
+        otherCaseOfficer: tokens.otherCaseOfficer,
+        third_party: tokens.third_party,
+      };
+      const insiders: [Caller, string][] = [
+        ['admin', tokens.admin],
+        ['case_officer', tokens.case_officer],
+        ['consortium_officer', tokens.consortium_officer],
+        ['decision_panel', tokens.decision_panel],
+      ];
+      const NO_WORKFLOW = /no running process/;
+      const audit = await h.db.auditEvent.count();
+      for (const op of steps) {
+        const row = STEP_ROWS.get(op.operationId) as StepRow;
+        const url = urlFor(op.path);
+        for (const [who, token] of Object.entries(outsiders)) {
+          for (const body of [{}, bodies[op.operationId] ?? { reasons: 'probe' }]) {
+            const res = await send('post', url, token, body);
+            const what = `${who} → POST ${url} ${JSON.stringify(body)}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+            expect([403, 404], what).toContain(res.status);
+            expect(res.body.detail, `${what}: refused before any workflow`).not.toMatch(NO_WORKFLOW);
+            expectNoData(res, what);
+          }
+        }
+        const insider = insiders.find(([role]) => (row.roles as readonly string[]).includes(role));
+        expect(insider, `someone in scope may take ${op.operationId}`).toBeDefined();
+        const [role, token] = insider as [Caller, string];
+        if (op.operationId === 'assignPracticeByReservePower') continue; // its scope is read from the body
+        // Past the scope: the body is refused, or (a step with no body) the Update finds no workflow.
+        const res = await send('post', url, token, {});
+        const what = `${role} → POST ${url} {}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+        if (![400, 422].includes(res.status)) expect(`${res.status} ${res.body.detail}`, what).toMatch(NO_WORKFLOW);
+      }
+      expect(await h.db.auditEvent.count()).toBe(audit);
     },
   );
 });

@@ -16,7 +16,9 @@ import { createHarness, eventually, type Harness } from './support';
 let h: Harness;
 const facts = nhs2013Facts();
 const { from, to, other } = facts.pickPair(5);
-const [practiceA, practiceB, practiceC] = facts.membersOf(from.code).map((p) => p.code);
+const [practiceA, practiceB, practiceC, practiceD] = facts.membersOf(from.code).map((p) => p.code);
+/** A decision on a request on record (practice D's first), so a bad body is judged after the scope check admits it. */
+const decisionUrl = () => `${moveUrl(practiceD as string)}/1/decision`;
 let admin: string;
 let officer: string;
 let consortiumOfficer: string;
@@ -37,6 +39,18 @@ beforeAll(async () => {
     role: 'consortium_officer',
     consortiumCode: from.code,
   });
+  const opened = await raw(
+    'post',
+    moveUrl(practiceD as string),
+    consortiumOfficer,
+    JSON.stringify({ toConsortiumCode: to.code }),
+  );
+  expect(opened.status).toBe(202);
+  const requestOnRecord = { workflowId: membershipChangeWorkflowId(practiceD as string, 1) };
+  await eventually(
+    async () => (await h.db.membershipChangeRequest.findUnique({ where: requestOnRecord })) !== null,
+    "practice D's request on record",
+  );
 });
 afterAll(async () => {
   await h?.close();
@@ -105,7 +119,7 @@ describe('bad input changes nothing', () => {
     const before = await snapshot();
     for (const [url, token] of [
       [moveUrl(practiceA as string), consortiumOfficer],
-      [`${moveUrl(practiceA as string)}/1/decision`, officer],
+      [decisionUrl(), officer],
       ['/consortia', officer],
     ] as const) {
       expect(
@@ -134,15 +148,15 @@ describe('bad input changes nothing', () => {
     expect(
       fieldsOf(
         await refused('wrong decision types', 400, () =>
-          raw('post', `${url}/1/decision`, officer, JSON.stringify({ outcome: 'approved', effectiveFrom: 20130401 })),
+          raw('post', decisionUrl(), officer, JSON.stringify({ outcome: 'approved', effectiveFrom: 20130401 })),
         ),
       ),
     ).toEqual(['body.effectiveFrom']);
     await refused('unknown outcome', 400, () =>
-      raw('post', `${url}/1/decision`, officer, JSON.stringify({ outcome: 'maybe' })),
+      raw('post', decisionUrl(), officer, JSON.stringify({ outcome: 'maybe' })),
     );
     await refused('an impossible date', 400, () =>
-      raw('post', `${url}/1/decision`, officer, JSON.stringify({ outcome: 'approved', effectiveFrom: '2013-02-30' })),
+      raw('post', decisionUrl(), officer, JSON.stringify({ outcome: 'approved', effectiveFrom: '2013-02-30' })),
     );
     expect(fieldsOf(await refused('limit', 400, () => raw('get', '/practices?limit=abc', admin)))).toEqual([
       'query.limit',
@@ -181,12 +195,7 @@ describe('bad input changes nothing', () => {
     expect(errors).toEqual([{ field: 'body.colour', reason: 'unknown field' }]);
     expect(
       await refused('unknown decision field', 400, () =>
-        raw(
-          'post',
-          `${moveUrl(practiceA as string)}/1/decision`,
-          officer,
-          JSON.stringify({ outcome: 'rejected', effectiveFrom: '2013-05-01' }),
-        ),
+        raw('post', decisionUrl(), officer, JSON.stringify({ outcome: 'rejected', effectiveFrom: '2013-05-01' })),
       ),
     ).toEqual([{ field: 'body.effectiveFrom', reason: 'unknown field' }]);
     expect(await refused('unknown query parameter', 400, () => raw('get', '/work-queue?colour=red', officer))).toEqual([

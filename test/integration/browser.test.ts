@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../platform/log';
 import { createUserWithToken, setPassword } from '../../scripts/users';
+import { shadowFormationInput } from '../../workflows/contracts/shadowFormation';
 import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
@@ -63,6 +64,7 @@ beforeAll(async () => {
     role: 'consortium_officer',
     consortiumCode: OTHER,
   });
+  await person('admin', { name: 'Ada Admin', email: 'ada@board.example', role: 'admin' });
   await h.startWorker();
   ({ server, base } = await serve(h));
   browser = await launchChromium();
@@ -260,6 +262,53 @@ describe('the web app in Chromium', () => {
     expect((await ownPage.goto(caseUrl))?.status()).toBe(200);
     await own.close();
   });
+
+  it(
+    'When a workflow fails, then the administrator sees it on the operations page with why, and the API lists it; ' +
+      'anyone else is not found',
+    async () => {
+      // A shadow consortium with a practice that is not on record: the activity's answer is final, the workflow fails.
+      const handle = await h.temporal.workflow.start('shadowFormation', {
+        taskQueue: h.taskQueue,
+        workflowId: 'shadow-formation:WF1',
+        args: [
+          shadowFormationInput(
+            { code: 'WF1', name: 'NHS Browser Failure', memberPracticeCodes: ['Z99998'] },
+            { id: 'admin', role: 'admin' },
+          ),
+        ],
+      });
+      await expect(handle.result()).rejects.toThrow();
+      const listed = await eventually(async () => {
+        const res = await api('get', '/operations/failed-workflows', tokens.admin as string);
+        if (res.status !== 200) throw new Error(`failed-workflows: ${res.status} ${JSON.stringify(res.body)}`);
+        return res.body.total === 1 && res.body;
+      }, 'the failed workflow listed');
+      expect(listed.items).toMatchObject([
+        { workflowId: 'shadow-formation:WF1', workflowType: 'shadowFormation', status: 'Failed' },
+      ]);
+      expect(listed.items[0].failure).toMatch(/Z99998/);
+      expect((await api('get', '/operations/failed-workflows', tokens.officer as string)).status).toBe(403);
+
+      const context = await browser.newContext();
+      const page = await signIn(context, 'ada@board.example', PASSWORD);
+      await page.getByRole('link', { name: 'Operations' }).click();
+      await expect.poll(() => page.url()).toBe(`${base}/operations`);
+      const row = page.getByRole('row').filter({ hasText: 'shadow-formation:WF1' });
+      expect(await row.textContent()).toContain('Z99998');
+      expect(await page.getByText('Workflows failed or timed out').locator('..').textContent()).toContain('1');
+      await accessible(page, 'operations', axeResults);
+      await shoot(page, 'operations');
+      await context.close();
+
+      const officer = await browser.newContext();
+      const officerPage = await signIn(officer, 'casey@board.example', PASSWORD);
+      expect(await officerPage.getByRole('link', { name: 'Operations' }).count()).toBe(0);
+      const refused = await officerPage.goto(`${base}/operations`);
+      expect(refused?.status()).toBe(404);
+      await officer.close();
+    },
+  );
 
   it('When the app is behind a TLS proxy, then the session cookie is Secure; and a page asked for signed out goes to sign-in', async () => {
     const tls = await request(h.app).get('/sign-in').set('x-forwarded-proto', 'https');

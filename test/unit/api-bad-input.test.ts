@@ -1,14 +1,17 @@
 /**
  * Bad input never reaches a handler and never gives a 5xx: every case below is answered 4xx with an
  * RFC 9457 problem and, where a field is at fault, field-level detail. The fake database has only
- * the token table, so a request that got as far as reading or writing anything else would be a 500.
+ * the token table and consortium 00C, which a step's scope check reads before the body is judged
+ * (issue 16), so a request that got as far as reading or writing anything else would be a 500.
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { problemSchema } from '../../api/schemas';
 import { bearer, testApp, USERS } from './api-fakes';
 
-const app = testApp();
+const app = testApp({
+  db: { consortium: { findUnique: async () => ({ code: '00C', areaTeam: USERS.officer.areaTeams[0] }) } },
+});
 
 function expectProblem(res: request.Response, status: number) {
   expect(res.status).toBe(status);
