@@ -1,8 +1,7 @@
 /**
- * Where the pages are. They share the API's Express app, so none may collide with an API path
- * (test/unit/web-paths.test.ts checks every OpenAPI path): `/`, `/sign-in`, `/sign-out`, `/inbox`,
- * `/cases/{workflowId}`, `/cases/{workflowId}/steps/{step}`, `/inbox/tasks/{id}[/{operation}]`,
- * `/inbox/saved-filters[/{id}/delete]`, `/operations` and the static `/assets/…`.
+ * Where the pages are: this list is the one place a page path is defined. They share the API's
+ * Express app, so none may collide with an API path (test/unit/web-paths.test.ts checks every
+ * OpenAPI path). Public pages (no sign-in) live under `/public/`. Static assets are under `/assets/`.
  */
 export const PAGE_PATHS = [
   '/',
@@ -19,20 +18,15 @@ export const PAGE_PATHS = [
 ] as const;
 export const ASSETS_PATH = '/assets';
 
-/** Is this request path one of the pages (so the web app, not the API, answers it)? */
+/** Each page path as a pattern: a `{name}` is one path segment. */
+const PAGE_PATTERNS = PAGE_PATHS.map(
+  (template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+').replace(/[.]/g, '\\.')}$`),
+);
+
+/** Is this request path one of the pages (so the web app, not the API, answers it)? A trailing slash is ignored. */
 export function isPagePath(requestPath: string): boolean {
-  return (
-    requestPath === '/' ||
-    requestPath === '/sign-in' ||
-    requestPath === '/sign-out' ||
-    requestPath === '/inbox' ||
-    /^\/inbox\/tasks\/[^/]+(\/[a-z]+)?$/.test(requestPath) ||
-    requestPath === '/inbox/saved-filters' ||
-    /^\/inbox\/saved-filters\/[^/]+\/delete$/.test(requestPath) ||
-    /^\/cases\/[^/]+\/?$/.test(requestPath) ||
-    /^\/cases\/[^/]+\/steps\/[^/]+$/.test(requestPath) ||
-    requestPath === '/operations'
-  );
+  const trimmed = requestPath.length > 1 ? requestPath.replace(/\/$/, '') : requestPath;
+  return PAGE_PATTERNS.some((pattern) => pattern.test(trimmed));
 }
 
 export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(workflowId)}`;
