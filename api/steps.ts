@@ -164,7 +164,8 @@ export async function takeStep(
 /**
  * The check, before the body is read, that the caller may take a step on this case: the kind's
  * `admit`, or else the case's own scope (a case outside it is 404, as if it did not exist). None for
- * an `open` step of a scoped kind, whose workflow decides who may take it (row.scope).
+ * an `open` step of a scoped kind, whose workflow decides who may take it (row.scope), nor for a kind
+ * that admits by the body (`admitWithBody`).
  */
 function caseScopeCheck(
   kind: CaseKind<ObjectSchema>,
@@ -172,7 +173,8 @@ function caseScopeCheck(
 ): ((params: Record<string, string>, principal: Principal) => Promise<void>) | undefined {
   const { admit } = kind;
   if (admit) return (params, principal) => admit(principal, params);
-  if (row.scope !== 'case') return undefined;
+  // A kind whose scope depends on the body checks it in `admitWithBody` instead.
+  if (row.scope !== 'case' || kind.admitWithBody) return undefined;
   return async (params, principal) => {
     const scope = kind.scopeOf ? await kind.scopeOf(params) : null;
     if (!scope || !mayReadCase(principal, scope)) throw notFound(`${kind.subject(params)} is not on record`);

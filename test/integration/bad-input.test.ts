@@ -51,6 +51,11 @@ beforeAll(async () => {
     async () => (await h.db.membershipChangeRequest.findUnique({ where: requestOnRecord })) !== null,
     "practice D's request on record",
   );
+  // The opening settles with its notices to both consortia: every test's snapshot starts after them.
+  await eventually(
+    async () => (await h.db.notice.count({ where: requestOnRecord })) === 2,
+    "practice D's request notified to both consortia",
+  );
 });
 afterAll(async () => {
   await h?.close();
