@@ -176,3 +176,27 @@ export async function unknownAreaTeams(db: Db, codes: readonly string[]): Promis
   const known = new Set<string | null>([...teams.map((t) => t.code), ...consortia.map((c) => c.areaTeam)]);
   return codes.filter((code) => !known.has(code));
 }
+
+/**
+ * Every consortium on record with its status, and its population: the registered patients of its current
+ * member practices in the latest quarterly return (null before any return is imported). For the public map.
+ */
+export async function consortiaWithPopulation(db: Db) {
+  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+  const [consortia, sums] = await Promise.all([
+    db.consortium.findMany({ select: { code: true, name: true, status: true }, orderBy: { code: 'asc' } }),
+    latest
+      ? db.$queryRaw<{ consortiumCode: string; patients: bigint }[]>`
+          SELECT m."consortiumCode", sum(l."registeredPatients")::bigint AS patients
+          FROM "PracticeListSize" l
+          JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
+          WHERE l.period = ${latest.period}
+          GROUP BY m."consortiumCode"`
+      : Promise.resolve([]),
+  ]);
+  const population = new Map(sums.map((row) => [row.consortiumCode, Number(row.patients)]));
+  return {
+    period: latest?.period ?? null,
+    consortia: consortia.map((c) => ({ ...c, population: latest ? (population.get(c.code) ?? 0) : null })),
+  };
+}
