@@ -56,7 +56,7 @@ export interface CoverageReport {
   outlineParts: number;
   /** Area counted more than once (total − outline), km²: every overlap is at most this. */
   doubleCountedKm2: number;
-  /** Pairs whose bounding boxes meet, so that their overlap was worked out (0 when nothing is double counted). */
+  /** Pairs whose bounding boxes meet, so that their overlap was worked out (0 when nothing is double counted, unless `allPairs`). */
   pairsCompared: number;
   overlaps: Overlap[];
   /** Overlaps at or under the tolerance (counted only when pairs were compared). */
@@ -77,6 +77,7 @@ const largestFirst = <T extends { areaKm2: number }>(a: T, b: T) => b.areaKm2 - 
 export function checkCoverage(
   boundaries: readonly Boundary[],
   tolerances: CoverageTolerances = DEFAULT_TOLERANCES,
+  options: { allPairs?: boolean } = {},
 ): CoverageReport {
   const features = boundaries.map((b) => feature(b.geometry, { code: b.code }));
   const boxes = features.map((f) => bbox(f));
@@ -89,11 +90,11 @@ export function checkCoverage(
   const doubleCountedKm2 = Math.max(0, totalKm2 - outlineKm2);
 
   // Every point inside two boundaries is counted twice in the total, so no pair can overlap by more than
-  // the area double counted: when that is within the tolerance, no pair needs comparing.
+  // the area double counted: when that is within the tolerance, no pair needs comparing (unless asked).
   const overlaps: Overlap[] = [];
   let overlapsWithinTolerance = 0;
   let pairsCompared = 0;
-  if (doubleCountedKm2 > tolerances.overlapKm2) {
+  if (options.allPairs || doubleCountedKm2 > tolerances.overlapKm2) {
     for (let i = 0; i < features.length; i++) {
       for (let j = i + 1; j < features.length; j++) {
         if (!boxesMeet(boxes[i]!, boxes[j]!)) continue;

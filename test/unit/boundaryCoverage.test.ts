@@ -103,6 +103,9 @@ describe('checkCoverage (§4.4: boundaries interlock and cover the country)', ()
     expect(alone.overlaps).toEqual([]);
     expect(alone.pairsCompared).toBe(0);
     expect(alone.doubleCountedKm2).toBeGreaterThan(0.6);
+    const asked = checkCoverage(shapes.slice(1), { overlapKm2: 1, gapKm2: 1 }, { allPairs: true });
+    expect(asked.pairsCompared).toBe(1);
+    expect(asked.overlapsWithinTolerance).toBe(1);
 
     const tiny = 0.0005;
     // A square with a tiny square hole, the hole left empty by every other boundary.

@@ -125,4 +125,41 @@ describe('projectBoundaries', () => {
     expect(map.height).toBeLessThan(200);
     for (const area of map.areas) expect(area.d).toMatch(/^M[^M]*Z$/);
   });
+
+  it('When an inset is asked for, then only the shapes wholly inside its box are drawn again, within its frame', () => {
+    const map = projectBoundaries(
+      [
+        { code: 'BIG', name: 'NHS Big', geometry: square(-3, 50, 3) },
+        { code: 'IN1', name: 'NHS Inside', geometry: square(-0.2, 51.4, 0.1) },
+      ],
+      300,
+      { title: 'Middle', box: [-0.5, 51.3, 0.3, 51.7], frame: { x: 10, y: 10, width: 100, height: 90 } },
+    );
+    expect(map.areas.map((a) => a.code)).toEqual(['BIG', 'IN1']);
+    expect(map.inset?.title).toBe('Middle');
+    expect(map.inset?.areas.map((a) => a.code)).toEqual(['IN1']);
+    const points = [...(map.inset?.areas[0]?.d ?? '').matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(points.length).toBeGreaterThan(3);
+    for (const [x = 0, y = 0] of points) {
+      expect(x).toBeGreaterThanOrEqual(10);
+      expect(x).toBeLessThanOrEqual(110);
+      expect(y).toBeGreaterThanOrEqual(10);
+      expect(y).toBeLessThanOrEqual(100);
+    }
+    // the marker on the main map is the box, a small part of the big square
+    expect(map.inset?.marker.width).toBeGreaterThan(0);
+    expect(map.inset?.marker.width).toBeLessThan(300 / 3);
+  });
+
+  it('When no shape lies inside the inset box, then there is no inset', () => {
+    const map = projectBoundaries([{ code: 'BIG', name: 'NHS Big', geometry: square(-3, 50, 3) }], 300, {
+      title: 'Nowhere',
+      box: [10, 10, 11, 11],
+      frame: { x: 0, y: 0, width: 10, height: 10 },
+    });
+    expect(map.inset).toBeNull();
+  });
 });

@@ -11,7 +11,7 @@ import { consortiaWithPopulation } from '../../api/readModels/consortia';
 import { pencePerHead } from '../../domain/money';
 import { currentPolicy } from '../../domain/policy';
 import { money, ukDate, words } from '../format';
-import { consortiumMap } from '../map';
+import { consortiumMap, type MapArea } from '../map';
 import { DEFAULT_SHADING, SHADINGS, shadeConsortia, type MapConsortium, type Shading } from '../mapShading';
 import { publicConsortiumPath } from '../paths';
 import { render, type PageDeps } from '../render';
@@ -58,6 +58,12 @@ export function publicMapRoutes(deps: PageDeps): Router {
         };
       });
       const shaded = shadeConsortia(shading, consortia, currentPolicy());
+      const nameOf = new Map(consortia.map((c) => [c.code, c.name]));
+      const drawn = (area: MapArea) => {
+        const { colour, value } = shaded.of(area.code);
+        const name = nameOf.get(area.code) ?? area.name;
+        return { href: publicConsortiumPath(area.code), d: area.d, colour, title: `${name}: ${value}` };
+      };
       const byName = [...consortia].sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
       res.setHeader('cache-control', PUBLIC_CACHE);
       render(
@@ -80,11 +86,8 @@ export function publicMapRoutes(deps: PageDeps): Router {
           map: {
             width: map.width,
             height: map.height,
-            areas: map.areas.map((area, index) => {
-              const c = consortia[index]!;
-              const { colour, value } = shaded.of(area.code);
-              return { href: publicConsortiumPath(area.code), d: area.d, colour, title: `${c.name}: ${value}` };
-            }),
+            areas: map.areas.map(drawn),
+            inset: map.inset ? { ...map.inset, areas: map.inset.areas.map(drawn) } : null,
           },
           legend: shaded.legend,
           count: consortia.length,
