@@ -13,10 +13,14 @@ export function formatPence(pence: bigint | number | string): string {
   return `${negative ? '-' : ''}£${pounds}.${rest}`;
 }
 
+/** Pence per head, to the penny (rounded half up); 0 for no heads. */
+export function pencePerHead(pence: bigint | number | string, heads: number): bigint {
+  if (heads <= 0) return 0n;
+  return (BigInt(pence) * 2n + BigInt(heads)) / (2n * BigInt(heads));
+}
+
 /** Pence per head, to the penny (rounded half up), as a number of pounds with two decimals: for charts and exports. */
 export function poundsPerHead(pence: bigint | number | string, heads: number): string {
-  if (heads <= 0) return '0.00';
-  const numerator = BigInt(pence) * 2n + BigInt(heads);
-  const perHeadPence = numerator / (2n * BigInt(heads));
+  const perHeadPence = pencePerHead(pence, heads);
   return `${perHeadPence / 100n}.${(perHeadPence % 100n).toString().padStart(2, '0')}`;
 }

@@ -21,6 +21,7 @@ import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { publicMapRoutes } from './routes/publicMap';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -84,6 +85,8 @@ export function webRouter(
       },
     }),
   );
+  // Public pages (no sign-in) answer before sessions and CSRF, so they set no cookie and may be cached.
+  pages.use(publicMapRoutes(pageDeps));
   pages.use((_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     next();

@@ -15,6 +15,7 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/public/map',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
@@ -34,3 +35,6 @@ export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(wor
 /** The form of one step of a case (web/routes/steps.ts), e.g. `/cases/authorisation%3A00C/steps/decideAuthorisation`. */
 export const stepPath = (workflowId: string, step: string, item?: string | null) =>
   `${casePath(workflowId)}/steps/${encodeURIComponent(step)}${item ? `?item=${encodeURIComponent(item)}` : ''}`;
+
+/** The public page of one consortium (the registers' page, `/public/consortia/{code}`): the map's areas link to it. */
+export const publicConsortiumPath = (code: string) => `/public/consortia/${encodeURIComponent(code)}`;

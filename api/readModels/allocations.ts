@@ -46,3 +46,15 @@ export async function allocationOnRecord(
   });
   return line ? { programmePence: line.programmePence, runKey: line.run.runKey } : null;
 }
+
+/**
+ * The latest announced allocation (the newest financial year; of its runs, the real basis before the
+ * indicative one, as {@link allocationOnRecord} prefers), with its lines; null when none is announced.
+ */
+export async function latestAnnouncedAllocation(db: Db): Promise<{ run: RunRow; lines: LineRow[] } | null> {
+  const run = await db.allocationRun.findFirst({
+    where: { status: 'announced' },
+    orderBy: [{ financialYear: 'desc' }, { basis: 'desc' }, { createdAt: 'desc' }],
+  });
+  return run ? { run, lines: await consortiumLinesOf(db, run.id) } : null;
+}

@@ -99,17 +99,8 @@ export async function consortiumProfile(
   principal: Principal,
 ) {
   const today = new Date();
-  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-  const population = latest
-    ? await db.practiceListSize.aggregate({
-        where: {
-          period: latest.period,
-          practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } },
-        },
-        _sum: { registeredPatients: true },
-        _count: true,
-      })
-    : null;
+  const { period, byConsortium } = await currentPopulations(db, [consortium.code]);
+  const population = byConsortium.get(consortium.code) ?? { registeredPatients: 0, practices: 0 };
   const officers = await db.officerAppointment.findMany({
     where: {
       consortiumCode: consortium.code,
@@ -134,14 +125,7 @@ export async function consortiumProfile(
       })
     : null;
   return {
-    population:
-      latest && population
-        ? {
-            period: latest.period,
-            registeredPatients: population._sum.registeredPatients ?? 0,
-            practices: population._count,
-          }
-        : null,
+    population: period ? { period, ...population } : null,
     officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
     openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
   };
@@ -175,4 +159,43 @@ export async function unknownAreaTeams(db: Db, codes: readonly string[]): Promis
   ]);
   const known = new Set<string | null>([...teams.map((t) => t.code), ...consortia.map((c) => c.areaTeam)]);
   return codes.filter((code) => !known.has(code));
+}
+
+/**
+ * Consortia's populations in the latest quarterly return: the registered patients of their current member
+ * practices, and how many practices' rows the return has for them (`period` null before any return).
+ * For the given consortia, or every one.
+ */
+export async function currentPopulations(db: Db, codes?: readonly string[]) {
+  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+  const rows = latest
+    ? await db.$queryRaw<{ consortiumCode: string; patients: bigint; practices: number }[]>`
+        SELECT m."consortiumCode", sum(l."registeredPatients")::bigint AS patients, count(*)::int AS practices
+        FROM "PracticeListSize" l
+        JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
+        WHERE l.period = ${latest.period}
+          AND (${codes === undefined} OR m."consortiumCode" = ANY(${[...(codes ?? [])]}::text[]))
+        GROUP BY m."consortiumCode"`
+    : [];
+  return {
+    period: latest?.period ?? null,
+    byConsortium: new Map(
+      rows.map((row) => [row.consortiumCode, { registeredPatients: Number(row.patients), practices: row.practices }]),
+    ),
+  };
+}
+
+/** Every consortium on record with its status and its population ({@link currentPopulations}). For the public map. */
+export async function consortiaWithPopulation(db: Db) {
+  const [consortia, populations] = await Promise.all([
+    db.consortium.findMany({ select: { code: true, name: true, status: true }, orderBy: { code: 'asc' } }),
+    currentPopulations(db),
+  ]);
+  return {
+    period: populations.period,
+    consortia: consortia.map((c) => ({
+      ...c,
+      population: populations.period ? (populations.byConsortium.get(c.code)?.registeredPatients ?? 0) : null,
+    })),
+  };
 }
