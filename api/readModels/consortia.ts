@@ -92,6 +92,34 @@ export async function consortiumWithMembers(db: Db, code: string) {
   });
 }
 
+/** The registered patients of the consortium's current member practices in the latest quarter on record. */
+export async function consortiumPopulation(
+  db: Db,
+  code: string,
+): Promise<{ period: string; registeredPatients: number; practices: number } | null> {
+  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
+  if (!latest) return null;
+  const population = await db.practiceListSize.aggregate({
+    where: { period: latest.period, practice: { memberships: { some: { consortiumCode: code, validTo: null } } } },
+    _sum: { registeredPatients: true },
+    _count: true,
+  });
+  return {
+    period: latest.period,
+    registeredPatients: population._sum.registeredPatients ?? 0,
+    practices: population._count,
+  };
+}
+
+/** What the public page of a consortium shows about it (issue 14); null when it is not on record. */
+export async function publicConsortium(db: Db, code: string) {
+  const consortium = await db.consortium.findUnique({
+    where: { code },
+    select: { code: true, name: true, status: true, areaTeam: true, region: true, establishedOn: true, onsCode: true },
+  });
+  return consortium && { ...consortium, population: await consortiumPopulation(db, code) };
+}
+
 /** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
 export async function consortiumProfile(
   db: Db,
@@ -99,17 +127,6 @@ export async function consortiumProfile(
   principal: Principal,
 ) {
   const today = new Date();
-  const latest = await db.practiceListSize.findFirst({ orderBy: { period: 'desc' }, select: { period: true } });
-  const population = latest
-    ? await db.practiceListSize.aggregate({
-        where: {
-          period: latest.period,
-          practice: { memberships: { some: { consortiumCode: consortium.code, validTo: null } } },
-        },
-        _sum: { registeredPatients: true },
-        _count: true,
-      })
-    : null;
   const officers = await db.officerAppointment.findMany({
     where: {
       consortiumCode: consortium.code,
@@ -134,14 +151,7 @@ export async function consortiumProfile(
       })
     : null;
   return {
-    population:
-      latest && population
-        ? {
-            period: latest.period,
-            registeredPatients: population._sum.registeredPatients ?? 0,
-            practices: population._count,
-          }
-        : null,
+    population: await consortiumPopulation(db, consortium.code),
     officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
     openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
   };
