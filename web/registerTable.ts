@@ -20,6 +20,8 @@ export interface Column<Row> {
   href?: (row: Row) => string | null;
   /** Right-aligned on the page (amounts, counts). */
   numeric?: boolean;
+  /** Long text (reasons, findings, conditions): a wider column on the page, so that it wraps less. */
+  wide?: boolean;
 }
 
 export const defineColumns = <Row>(columns: Column<Row>[]): readonly Column<Row>[] => columns;
@@ -40,11 +42,16 @@ export interface PageCell {
   items: readonly string[] | null;
   href: string | null;
   numeric: boolean;
+  wide: boolean;
 }
 
 /** The columns shown, without those a page leaves out (e.g. the consortium on the consortium's own page). */
 export const shownColumns = <Row>(columns: readonly Column<Row>[], omit: readonly string[] = []) =>
   columns.filter((column) => !omit.includes(column.key));
+
+/** The table's head: each column's heading and how its cells sit. */
+export const pageHeadings = <Row>(columns: readonly Column<Row>[]) =>
+  columns.map((column) => ({ text: column.heading, numeric: column.numeric ?? false, wide: column.wide ?? false }));
 
 /** The table's rows, cell by cell. */
 export function pageRows<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): PageCell[][] {
@@ -56,6 +63,7 @@ export function pageRows<Row>(columns: readonly Column<Row>[], rows: readonly Ro
         items: Array.isArray(value) ? (value as readonly string[]) : null,
         href: column.href?.(row) ?? null,
         numeric: column.numeric ?? false,
+        wide: column.wide ?? false,
       };
     }),
   );

@@ -103,13 +103,14 @@ const decisionColumns = defineColumns<DecisionRow>([
   {
     key: 'conditions',
     heading: 'Conditions (support level, status)',
+    wide: true,
     value: (row) =>
       row.conditions.map(
         (c) =>
           `${c.criterionId} ${c.description} (support level ${c.supportLevel ?? 'not set'}, ${words(c.status).toLowerCase()})`,
       ),
   },
-  { key: 'reasons', heading: 'Reasons', value: (row) => row.reasons },
+  { key: 'reasons', heading: 'Reasons', value: (row) => row.reasons, wide: true },
   { key: 'ruleVersion', heading: 'Rule version', value: (row) => row.ruleVersion },
 ]);
 
@@ -138,7 +139,7 @@ const awardColumns = defineColumns<AwardRow>([
   { key: 'route', heading: 'Route', value: (row) => words(row.route) },
   { key: 'awardedTo', heading: 'Awarded to', value: (row) => row.awardedTo.bidderName },
   { key: 'value', heading: 'Value', value: (row) => formatPence(row.valuePence), numeric: true },
-  { key: 'reasons', heading: 'Reasons', value: (row) => row.reasons },
+  { key: 'reasons', heading: 'Reasons', value: (row) => row.reasons, wide: true },
   { key: 'awardedOn', heading: 'Awarded on', value: (row) => ukDate(row.decidedAt) },
   {
     key: 'managedBy',
@@ -153,6 +154,7 @@ const awardColumns = defineColumns<AwardRow>([
   {
     key: 'conflicts',
     heading: 'Conflicts of interest',
+    wide: true,
     value: (row) =>
       row.conflicts.map(
         (c) =>
@@ -160,7 +162,12 @@ const awardColumns = defineColumns<AwardRow>([
           (c.findings.map((f) => f.explanation).join(' ') || 'conflicted'),
       ),
   },
-  { key: 'conflictHandling', heading: 'How conflicts were handled', value: (row) => row.conflictHandling },
+  {
+    key: 'conflictHandling',
+    heading: 'How conflicts were handled',
+    value: (row) => row.conflictHandling,
+    wide: true,
+  },
   {
     key: 'paid',
     heading: 'Paid to practices',

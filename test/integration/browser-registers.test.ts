@@ -399,7 +399,7 @@ describe('the public registers in Chromium', () => {
     );
     expect(await page.locator('.app-register__meta').textContent()).toContain('procurement-2012-13');
     // axe runs its script in the page: in a context with JavaScript, on the same page.
-    const scripted = await newContext(true, { width: 1600, height: 900 });
+    const scripted = await newContext(true, { width: 1920, height: 1080 });
     const shown = await scripted.newPage();
     await shown.goto(page.url());
     expect((await tableOf(shown)).rows).toEqual(table.rows);

@@ -53,7 +53,13 @@ describe('register columns', () => {
 
   it('When a page shows a row, then a list is shown as items, a link carries its href, and amounts are numeric', () => {
     const [first] = pageRows(columns, rows);
-    expect(first?.[0]).toEqual({ text: 'NHS Darlington', items: null, href: '/public/consortia/00C', numeric: false });
+    expect(first?.[0]).toEqual({
+      text: 'NHS Darlington',
+      items: null,
+      href: '/public/consortia/00C',
+      numeric: false,
+      wide: false,
+    });
     expect(first?.[3]?.items).toEqual(['1.3B a plan', '4.2.1E "quoted"']);
     expect(first?.[4]?.numeric).toBe(true);
     expect(cellText(null)).toBe('');

@@ -10,7 +10,7 @@ import { publicConsortium } from '../../api/readModels/consortia';
 import { placeNames } from '../../api/readModels/registers';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import { ukDate } from '../format';
-import { pageRows, shownColumns } from '../registerTable';
+import { pageHeadings, pageRows, shownColumns } from '../registerTable';
 import { REGISTERS, registerPath, statusWords, type Register } from '../registers';
 import { render, type PageDeps } from '../render';
 
@@ -48,7 +48,7 @@ export function publicConsortiumRoutes(deps: PageDeps): Router {
           title: register.title,
           id: register.name,
           href: `${registerPath(register.name)}?consortiumCode=${encodeURIComponent(code)}`,
-          headings: columns.map((c) => ({ text: c.heading, numeric: c.numeric ?? false })),
+          headings: pageHeadings(columns),
           rows: pageRows(
             columns,
             reads.flatMap((read) => read.page.items),

@@ -9,7 +9,7 @@ import { AppError, type FieldProblem } from '../../api/errors';
 import { PAGE_LIMIT, type Page } from '../../api/pagination';
 import { consortiaToChoose, placeNames, type RegisterMeta } from '../../api/readModels/registers';
 import { ukDateTime } from '../format';
-import { csvOf, jsonRecord, pageRows } from '../registerTable';
+import { csvOf, jsonRecord, pageHeadings, pageRows } from '../registerTable';
 import {
   REGISTERS,
   REGISTERS_PATH,
@@ -170,7 +170,7 @@ export function registerRoutes(deps: PageDeps): Router {
             href: `#${p.field in FIELD_LABELS ? p.field : 'filters'}`,
           })),
           meta: read ? metaText(read.meta) : null,
-          headings: register.columns.map((c) => ({ text: c.heading, numeric: c.numeric ?? false })),
+          headings: pageHeadings(register.columns),
           rows: read ? pageRows(register.columns, read.page.items) : [],
           nextHref: read?.page.nextCursor
             ? hrefWith(registerPath(register.name), req.query, { cursor: read.page.nextCursor })
