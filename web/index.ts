@@ -3,6 +3,8 @@
  * before the API's bearer-token authentication. People sign in with a password and a session cookie;
  * machines keep their bearer tokens. Only page paths (web/paths.ts) go through the web app's chain
  * (security headers, cookies, session, CSRF); every other request passes straight on to the API.
+ * Public pages (under `/public/`, issue 14) take the security headers only: no session, cookie or
+ * CSRF token, and a `Cache-Control: public` header, so that any cache may keep them.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
