@@ -3,6 +3,8 @@
  * before the API's bearer-token authentication. People sign in with a password and a session cookie;
  * machines keep their bearer tokens. Only page paths (web/paths.ts) go through the web app's chain
  * (security headers, cookies, session, CSRF); every other request passes straight on to the API.
+ * Public pages (under `/public/`, issue 14) take the security headers only: no session, cookie or
+ * CSRF token, and a `Cache-Control: public` header, so that any cache may keep them.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -15,13 +17,15 @@ import type { StepCatalogue } from '../api/steps';
 import type { Db } from '../platform/db';
 import type { Logger } from '../platform/log';
 import { projectRoot } from '../platform/paths';
-import { ASSETS_PATH, isPagePath } from './paths';
+import { ASSETS_PATH, isPagePath, PUBLIC_MAX_AGE_SECONDS, PUBLIC_PREFIX } from './paths';
 import { caseRoutes } from './routes/cases';
 import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { publicConsortiumRoutes } from './routes/publicConsortium';
 import { publicMapRoutes } from './routes/publicMap';
+import { registerRoutes } from './routes/registers';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -57,36 +61,7 @@ export function webRouter(
   const views = createViews();
   const pageDeps: PageDeps = { db: deps.db, log: deps.log, views, options };
   const pages = Router();
-  pages.use((_req, res, next) => {
-    res.locals.cspNonce = randomBytes(16).toString('base64');
-    next();
-  });
-  pages.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          // govuk-frontend's `js-enabled` snippet is the one inline script, and it carries the nonce.
-          scriptSrc: [
-            "'self'",
-            (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`,
-          ],
-          scriptSrcAttr: ["'none'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'self'"],
-          objectSrc: ["'none'"],
-        },
-      },
-    }),
-  );
-  // Public pages (no sign-in) answer before sessions and CSRF, so they set no cookie and may be cached.
-  pages.use(publicMapRoutes(pageDeps));
+  pages.use(securityHeaders());
   pages.use((_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     next();
@@ -112,11 +87,53 @@ export function webRouter(
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));
 
+  // Public pages (issue 14): no session, cookie or CSRF token, so that any cache may keep them.
+  const publicPages = Router();
+  publicPages.use(securityHeaders());
+  publicPages.use((_req, res, next) => {
+    res.setHeader('cache-control', `public, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
+    next();
+  });
+  publicPages.use(registerRoutes(pageDeps), publicConsortiumRoutes(pageDeps), publicMapRoutes(pageDeps));
+  publicPages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
+  publicPages.use(pageErrors(pageDeps));
+
   const router = Router();
   router.use(assets());
-  const onlyPages: RequestHandler = (req, res, next) => (isPagePath(req.path) ? pages(req, res, next) : next());
+  const onlyPages: RequestHandler = (req, res, next) =>
+    isPagePath(req.path) ? (req.path.startsWith(PUBLIC_PREFIX) ? publicPages : pages)(req, res, next) : next();
   router.use(onlyPages);
   return router;
+}
+
+/** Every page's security headers: helmet's, with a CSP whose one inline script carries a per-request nonce. */
+function securityHeaders(): RequestHandler {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        // govuk-frontend's `js-enabled` snippet is the one inline script, and it carries the nonce.
+        scriptSrc: [
+          "'self'",
+          (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`,
+        ],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+    },
+  });
+  return (req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString('base64');
+    headers(req, res, next);
+  };
 }
 
 /** Errors on a page are pages too: a refused form (CSRF) is 403, anything unexpected 500, never a stack. */

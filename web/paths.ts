@@ -16,7 +16,16 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}/steps/{step}',
   '/operations',
   '/public/map',
+  // Public: no sign-in, cacheable (web/index.ts publicRouter).
+  '/public/registers',
+  '/public/registers/{register}',
+  '/public/registers/{register}.csv',
+  '/public/registers/{register}.json',
+  '/public/consortia/{code}',
 ] as const;
+export const PUBLIC_PREFIX = '/public/';
+/** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */
+export const PUBLIC_MAX_AGE_SECONDS = 300;
 export const ASSETS_PATH = '/assets';
 
 /** Each page path as a pattern: a `{name}` is one path segment. */

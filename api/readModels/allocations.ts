@@ -1,6 +1,8 @@
 /** The read model of allocation runs: a run by its key, its lines by consortium and by practice, and the register. */
 import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from '../../platform/db';
+import { defineList, type Page, type PageQuery } from '../pagination';
+import { consortiumWhere, registerFilters, type RegisterFilter } from './registers';
 
 export type RunRow = Prisma.AllocationRunGetPayload<Record<string, never>>;
 export type LineRow = Prisma.AllocationLineGetPayload<{ include: { consortium: { select: { name: true } } } }>;
@@ -57,4 +59,28 @@ export async function latestAnnouncedAllocation(db: Db): Promise<{ run: RunRow; 
     orderBy: [{ financialYear: 'desc' }, { basis: 'desc' }, { createdAt: 'desc' }],
   });
   return run ? { run, lines: await consortiumLinesOf(db, run.id) } : null;
+}
+
+/** The public register of allocations (issue 14): one published run's consortium lines, a page at a time. */
+export const allocationRegisterList = defineList({
+  key: 'consortiumCode',
+  sortFields: { consortiumCode: 'string' },
+  defaultSort: 'consortiumCode',
+  filters: registerFilters,
+});
+
+/** A page of a run's lines, by consortium code, filtered by consortium or region. */
+export async function allocationLinesPage(
+  db: Db,
+  runId: string,
+  query: PageQuery & RegisterFilter,
+): Promise<Page<LineRow>> {
+  const plan = allocationRegisterList.keyset<LineRow>(query);
+  const rows = await db.allocationLine.findMany({
+    where: { AND: [{ runId, ...consortiumWhere(query) }, plan.where as Prisma.AllocationLineWhereInput] },
+    include: { consortium: { select: { name: true } } },
+    orderBy: plan.orderBy as Prisma.AllocationLineOrderByWithRelationInput[],
+    take: plan.take,
+  });
+  return plan.page(rows, (row) => row);
 }

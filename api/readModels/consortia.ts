@@ -92,6 +92,24 @@ export async function consortiumWithMembers(db: Db, code: string) {
   });
 }
 
+/** One consortium's population in the latest quarterly return ({@link currentPopulations}); null before any return. */
+export async function consortiumPopulation(
+  db: Db,
+  code: string,
+): Promise<{ period: string; registeredPatients: number; practices: number } | null> {
+  const { period, byConsortium } = await currentPopulations(db, [code]);
+  return period ? { period, ...(byConsortium.get(code) ?? { registeredPatients: 0, practices: 0 }) } : null;
+}
+
+/** What the public page of a consortium shows about it (issue 14); null when it is not on record. */
+export async function publicConsortium(db: Db, code: string) {
+  const consortium = await db.consortium.findUnique({
+    where: { code },
+    select: { code: true, name: true, status: true, areaTeam: true, region: true, establishedOn: true, onsCode: true },
+  });
+  return consortium && { ...consortium, population: await consortiumPopulation(db, code) };
+}
+
 /** [issue 3: consortium reads] Population, officers and the open cases the caller may see. */
 export async function consortiumProfile(
   db: Db,
@@ -99,8 +117,6 @@ export async function consortiumProfile(
   principal: Principal,
 ) {
   const today = new Date();
-  const { period, byConsortium } = await currentPopulations(db, [consortium.code]);
-  const population = byConsortium.get(consortium.code) ?? { registeredPatients: 0, practices: 0 };
   const officers = await db.officerAppointment.findMany({
     where: {
       consortiumCode: consortium.code,
@@ -125,7 +141,7 @@ export async function consortiumProfile(
       })
     : null;
   return {
-    population: period ? { period, ...population } : null,
+    population: await consortiumPopulation(db, consortium.code),
     officers: officers.map((o) => ({ role: o.role, name: o.person.name, validFrom: toIsoDate(o.validFrom) })),
     openCases: openCases?.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null })) ?? null,
   };

@@ -15,6 +15,7 @@ import {
 import { defineList, type Page, type PageQuery } from '../pagination';
 import { isoDate, singleLine, toIsoDate } from '../schemas';
 import { mapTemporalError } from '../temporal';
+import { consortiumWhere, registerFilters, type RegisterFilter, type RegisterMeta } from './registers';
 
 export { consortiumOnRecord, personIdOfUser } from './procurements';
 
@@ -84,28 +85,69 @@ const toEntry = (row: RegisterRow): z.output<typeof registerEntrySchema> => ({
   dueBy: row.dueBy ? toIsoDate(row.dueBy) : null,
 });
 
+const publishedWhere = (
+  filter: RegisterFilter & { personId?: string | undefined; kind?: string | undefined },
+): Prisma.DeclarationOfInterestWhereInput => ({
+  published: true,
+  ...consortiumWhere(filter),
+  ...(filter.personId ? { personId: filter.personId } : {}),
+  ...(filter.kind ? { kind: filter.kind } : {}),
+});
+
+async function publishedRows(
+  db: Db,
+  query: PageQuery & RegisterFilter & { personId?: string; kind?: string },
+): Promise<{ rows: RegisterRow[]; plan: ReturnType<typeof registerList.keyset<RegisterRow>> }> {
+  const plan = registerList.keyset<RegisterRow>(query);
+  const rows = await db.declarationOfInterest.findMany({
+    where: { AND: [publishedWhere(query), plan.where as Prisma.DeclarationOfInterestWhereInput] },
+    orderBy: plan.orderBy as Prisma.DeclarationOfInterestOrderByWithRelationInput[],
+    take: plan.take,
+    include: registerInclude,
+  });
+  return { rows, plan };
+}
+
 /** A page of a consortium's published register of interests. */
 export async function registerPage(
   db: Db,
   code: string,
   query: PageQuery & { personId?: string; kind?: string },
 ): Promise<Page<z.output<typeof registerEntrySchema>>> {
-  const plan = registerList.keyset<RegisterRow>(query);
-  const rows = await db.declarationOfInterest.findMany({
-    where: {
-      AND: [
-        {
-          consortiumCode: code,
-          published: true,
-          ...(query.personId ? { personId: query.personId } : {}),
-          ...(query.kind ? { kind: query.kind } : {}),
-        },
-        plan.where as Prisma.DeclarationOfInterestWhereInput,
-      ],
-    },
-    orderBy: plan.orderBy as Prisma.DeclarationOfInterestOrderByWithRelationInput[],
-    take: plan.take,
-    include: registerInclude,
-  });
+  const { rows, plan } = await publishedRows(db, { ...query, consortiumCode: code });
   return plan.page(rows, toEntry);
+}
+
+/** The public register of interests across consortia (issue 14): one consortium's, a region's, or all. */
+export const interestsRegisterList = defineList({
+  key: 'id',
+  sortFields: { id: 'string', declaredOn: 'datetime' },
+  defaultSort: '-declaredOn',
+  filters: registerFilters,
+});
+
+export type InterestsRegisterEntry = z.output<typeof registerEntrySchema> & { consortiumCode: string };
+
+export async function interestsRegisterPage(
+  db: Db,
+  query: PageQuery & RegisterFilter,
+): Promise<Page<InterestsRegisterEntry>> {
+  const { rows, plan } = await publishedRows(db, query);
+  return plan.page(rows, (row) => ({ ...toEntry(row), consortiumCode: row.consortiumCode }));
+}
+
+/** When an interest was last declared, and under which policy version (the 5% shareholding threshold's). */
+export async function interestsRegisterMeta(db: Db, filter: RegisterFilter): Promise<RegisterMeta> {
+  const codes = filter.region
+    ? (await db.consortium.findMany({ where: { region: filter.region }, select: { code: true } })).map((c) => c.code)
+    : filter.consortiumCode
+      ? [filter.consortiumCode]
+      : null;
+  const latest = await db.auditEvent.findFirst({
+    where: { action: 'interests.declared', subjectType: 'consortium', ...(codes ? { subjectId: { in: codes } } : {}) },
+    orderBy: { occurredAt: 'desc' },
+    select: { occurredAt: true, details: true },
+  });
+  const version = (latest?.details as { policyVersion?: string } | undefined)?.policyVersion;
+  return { lastUpdated: latest?.occurredAt ?? null, ruleVersions: version ? [`policy ${version}`] : [] };
 }

@@ -22,6 +22,7 @@ import { defineList, type Page, type PageQuery } from '../pagination';
 import { isoDateTime } from '../schemas';
 import { mapTemporalError } from '../temporal';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
+import { consortiumWhere, latestOf, type RegisterFilter, type RegisterMeta } from './registers';
 
 const { findingSchema, thirdPartySchema, paymentSchema, referralReportSchema } = procurementPublished;
 
@@ -281,22 +282,44 @@ function toRegisterEntry(row: AwardRow): z.output<typeof awardRegisterEntrySchem
   };
 }
 
-/** A page of the published awards. */
+const publishedAwards = (filter: RegisterFilter): Prisma.AwardWhereInput => ({
+  published: true,
+  ...(filter.consortiumCode || filter.region ? { procurement: consortiumWhere(filter) } : {}),
+});
+
+/** A page of the published awards (the API's filter is the consortium; the public pages' also the region). */
 export async function awardRegisterPage(
   db: Db,
-  query: PageQuery & { consortiumCode?: string },
+  query: PageQuery & RegisterFilter,
 ): Promise<Page<z.output<typeof awardRegisterEntrySchema>>> {
   const plan = awardRegisterList.keyset<AwardRow>(query);
   const rows = await db.award.findMany({
-    where: {
-      AND: [
-        { published: true, ...(query.consortiumCode ? { procurement: { consortiumCode: query.consortiumCode } } : {}) },
-        plan.where as Prisma.AwardWhereInput,
-      ],
-    },
+    where: { AND: [publishedAwards(query), plan.where as Prisma.AwardWhereInput] },
     orderBy: plan.orderBy as Prisma.AwardOrderByWithRelationInput[],
     take: plan.take,
     include: awardRegisterInclude,
   });
   return plan.page(rows, toRegisterEntry);
+}
+
+/**
+ * When the awards register last changed: an award, or a payment or referral report published with it
+ * (they move its case record on); and the rule versions the awards cite.
+ */
+export async function awardRegisterMeta(db: Db, filter: RegisterFilter): Promise<RegisterMeta> {
+  const where = publishedAwards(filter);
+  const [awards, cases, versions] = await Promise.all([
+    db.award.aggregate({ where, _max: { decidedAt: true, publishedAt: true } }),
+    db.caseRecord.aggregate({ where: { procurement: { award: where } }, _max: { updatedAt: true } }),
+    db.award.findMany({
+      where,
+      distinct: ['ruleVersion'],
+      select: { ruleVersion: true },
+      orderBy: { ruleVersion: 'asc' },
+    }),
+  ]);
+  return {
+    lastUpdated: latestOf(awards._max.decidedAt, awards._max.publishedAt, cases._max.updatedAt),
+    ruleVersions: versions.map((v) => v.ruleVersion),
+  };
 }

@@ -8,6 +8,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { formulaVersionOf } from '../../domain/allocation';
 import { formatPence, poundsPerHead } from '../../domain/money';
+import { csvText } from '../../platform/csv';
 import { allocationSettingsFor, currentTimetablePolicy, financialYearFromSlug } from '../../domain/timetable';
 import type { AllocationRunInput } from '../../workflows/contracts/allocation';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
@@ -138,13 +139,7 @@ const toLine = (line: LineRow): z.output<typeof consortiumLineSchema> => ({
   programmePerHead: poundsPerHead(line.programmePence, line.registeredPatients),
 });
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-const csvField = (value: string | number | boolean) => {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-const csv = (header: string[], rows: (string | number | boolean)[][]) =>
-  [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+const csv = (header: string[], rows: (string | number | boolean)[][]) => csvText([header, ...rows]);
 
 const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
