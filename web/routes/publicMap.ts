@@ -16,9 +16,6 @@ import { DEFAULT_SHADING, SHADINGS, shadeConsortia, type MapConsortium, type Sha
 import { publicConsortiumPath } from '../paths';
 import { render, type PageDeps } from '../render';
 
-/** Public pages may be kept by browsers and proxies for five minutes. */
-export const PUBLIC_CACHE = 'public, max-age=300';
-
 const shadingKeys = Object.keys(SHADINGS) as [Shading, ...Shading[]];
 const mapQuery = z.object({ shading: z.enum(shadingKeys).default(DEFAULT_SHADING) });
 
@@ -65,7 +62,6 @@ export function publicMapRoutes(deps: PageDeps): Router {
         return { href: publicConsortiumPath(area.code), d: area.d, colour, title: `${name}: ${value}` };
       };
       const byName = [...consortia].sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
-      res.setHeader('cache-control', PUBLIC_CACHE);
       render(
         deps,
         req,
