@@ -46,15 +46,19 @@ export interface FormHints {
   values?: Record<string, string | string[]>;
   /** Labels by path, where the property's name in words is not enough. */
   labels?: Record<string, string>;
+  /** Values the page sets, by field name (e.g. the stage a response answers): sent as they are, not asked. */
+  fixed?: Record<string, string>;
 }
 
 /** What the template renders, in order: GOV.UK macros with their params, and fieldsets around groups. */
 export type FormItem =
   | {
-      macro: 'input' | 'textarea' | 'radios' | 'checkboxes';
+      macro: 'input' | 'textarea' | 'radios' | 'checkboxes' | 'date';
       params: Record<string, unknown>;
       /** The field as the error summary names it, e.g. `1.4A Clinical focus: met`. */
       summary: string;
+      /** A date's body path (its inputs are `<path>-day`, `-month`, `-year`), where `params.name` is not it. */
+      field?: string;
     }
   | { macro: 'hidden'; name: string; value: string }
   | { macro: 'start'; legend: string; hint?: string; error?: string }
@@ -71,6 +75,12 @@ const nameOf = (path: readonly (string | number)[]) => path.join('.');
 const idOf = (path: readonly (string | number)[]) => path.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
 const labelOf = (key: string) => words(key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
 const first = (raw: string | string[] | undefined) => (Array.isArray(raw) ? raw[0] : raw);
+/** A calendar date (`YYYY-MM-DD`) is asked as GOV.UK's date input: day, month and year. */
+const DATE_PARTS = ['day', 'month', 'year'] as const;
+const isDate = (schema: JsonSchema) => schema.type === 'string' && schema.format === 'date';
+/** The field the error summary links to: a date's first input, or the field itself. */
+const anchorOf = (item: Extract<FormItem, { summary: string }>) =>
+  item.macro === 'date' ? `${String(item.params.id)}-day` : idOf(String(item.params.name).split('.'));
 
 /** The body's JSON Schema, narrowed to the variant the hints name when it is one of several shapes. */
 function shapeOf(body: z.ZodType, hints: FormHints): JsonSchema {
@@ -119,6 +129,11 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
     const optional = required ? '' : ' (optional)';
     const labelled = { text: `${label}${optional}`, classes: 'govuk-label--s' };
     const options = hints.options?.[name];
+    const fixed = hints.fixed?.[name];
+    if (fixed !== undefined) {
+      items.push({ macro: 'hidden', name, value: fixed });
+      return;
+    }
     switch (kindOf(schema)) {
       case 'const':
         items.push({ macro: 'hidden', name, value: String(schema.const) });
@@ -265,6 +280,30 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
           });
           return;
         }
+        if (isDate(schema)) {
+          // What was typed, part by part; or the hinted date split into its parts.
+          const [year, month, day] = (entered ?? '').split('-');
+          const given: Record<string, string | undefined> = { day, month, year };
+          const error = errorOf(name);
+          items.push({
+            macro: 'date',
+            summary,
+            field: name,
+            params: {
+              id,
+              namePrefix: name,
+              fieldset: { legend: { text: `${label}${optional}`, classes: 'govuk-fieldset__legend--s' } },
+              hint,
+              errorMessage: error,
+              items: DATE_PARTS.map((part) => ({
+                name: part,
+                value: first(raw[`${name}-${part}`]) ?? given[part],
+                classes: `govuk-input--width-${part === 'year' ? 4 : 2}${error ? ' govuk-input--error' : ''}`,
+              })),
+            },
+          });
+          return;
+        }
         const long = (schema.maxLength ?? 0) > LONG_TEXT;
         items.push({
           macro: long ? 'textarea' : 'input',
@@ -295,8 +334,32 @@ export type ReadForm = { ok: true; body: unknown } | { ok: false; errors: { fiel
  */
 export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadForm {
   const local: { field: string; reason: string }[] = [];
+  /** A date from its day, month and year (`YYYY-MM-DD`); nothing entered is absent; a date that is no date is refused here. */
+  const readDate = (name: string): string | undefined => {
+    const [day, month, year] = DATE_PARTS.map((part) => first(raw[`${name}-${part}`])?.trim() ?? '');
+    if (!day && !month && !year) {
+      const whole = first(raw[name])?.trim();
+      return whole ? whole : undefined;
+    }
+    const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+    const real =
+      /^\d{1,2}$/.test(day ?? '') &&
+      /^\d{1,2}$/.test(month ?? '') &&
+      /^\d{4}$/.test(year ?? '') &&
+      date.getUTCFullYear() === Number(year) &&
+      date.getUTCMonth() === Number(month) - 1 &&
+      date.getUTCDate() === Number(day);
+    if (!real) {
+      local.push({ field: name, reason: 'must be a real date, with a day, month and year, for example 31 3 2014' });
+      return undefined;
+    }
+    return date.toISOString().slice(0, 10);
+  };
   const read = (schema: JsonSchema, path: (string | number)[], required = true): unknown => {
     const name = nameOf(path);
+    const fixed = hints.fixed?.[name];
+    if (fixed !== undefined) return fixed;
+    if (isDate(schema)) return readDate(name);
     switch (kindOf(schema)) {
       case 'const':
         return schema.const;
@@ -374,10 +437,10 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
 
 /** The error summary's list and the inline messages, from problems named by field (the API's names). */
 export function errorsOf(problems: readonly { field: string; reason: string }[], items: readonly FormItem[]) {
-  const fields = new Map<string, string>();
+  const fields = new Map<string, { summary: string; anchor: string }>();
   for (const item of items) {
     if (item.macro === 'hidden' || item.macro === 'start' || item.macro === 'end') continue;
-    fields.set(String(item.params.name), item.summary);
+    fields.set(item.field ?? String(item.params.name), { summary: item.summary, anchor: anchorOf(item) });
   }
   const inline: Record<string, string> = {};
   const summary = problems.map((problem) => {
@@ -386,11 +449,12 @@ export function errorsOf(problems: readonly { field: string; reason: string }[],
       [...fields.keys()].find((n) => n === problem.field) ??
       [...fields.keys()].find((n) => n.startsWith(`${problem.field}.`)) ??
       problem.field;
-    const label = fields.get(name);
+    const field = fields.get(name);
+    const label = field?.summary;
     // `Summary must not be blank`, `Reasons: Too big: …`: the API's reason, after the field's name.
     const text = label ? `${label}${/^[a-z]/.test(problem.reason) ? ' ' : ': '}${problem.reason}` : problem.reason;
     inline[name] ??= text;
-    return { text, href: `#${idOf(name.split('.'))}` };
+    return { text, href: `#${field?.anchor ?? idOf(name.split('.'))}` };
   });
   return { summary, inline };
 }

@@ -21,6 +21,8 @@ import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { dashboardRoutes } from './routes/dashboard';
+import { noticeRoutes } from './routes/notices';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -105,6 +107,8 @@ export function webRouter(
     caseRoutes({ ...pageDeps, steps: deps.steps }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
+    dashboardRoutes(pageDeps),
+    noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

@@ -15,6 +15,8 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/dashboard',
+  '/notices/{id}',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
@@ -34,3 +36,6 @@ export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(wor
 /** The form of one step of a case (web/routes/steps.ts), e.g. `/cases/authorisation%3A00C/steps/decideAuthorisation`. */
 export const stepPath = (workflowId: string, step: string, item?: string | null) =>
   `${casePath(workflowId)}/steps/${encodeURIComponent(step)}${item ? `?item=${encodeURIComponent(item)}` : ''}`;
+
+/** A notice with its response form (web/routes/notices.ts): what the e-mail of a notice that asks for a response links to. */
+export const noticePath = (id: string) => `/notices/${encodeURIComponent(id)}`;
