@@ -44,7 +44,7 @@ export interface FormHints {
   options?: Record<string, readonly { value: string; text: string }[]>;
   /** Values to show before anything is entered, by field name. */
   values?: Record<string, string | string[]>;
-  /** Labels by path, where the property's name in words is not enough. */
+  /** Labels by path, where the property's name in words is not enough; `<list>[]` names each row of a list (`Milestone`). */
   labels?: Record<string, string>;
   /** Values the page sets, by field name (e.g. the stage a response answers): sent as they are, not asked. */
   fixed?: Record<string, string>;
@@ -160,18 +160,19 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
           ...(hint ? { hint: hint.text } : {}),
           ...(errorOf(name) ? { error: errors[name] } : {}),
         });
+        const rowLabel = hints.labels?.[`${name}[]`] ?? labelOf(String(path.at(-1)));
         for (let index = 0; index < rows.count; index++) {
           const listed = rows.hinted?.[index];
           items.push({
             macro: 'start',
-            legend: listed?.label ?? `${labelOf(String(path.at(-1)))} ${index + 1}`,
+            legend: listed?.label ?? `${rowLabel} ${index + 1}`,
             ...(listed?.description ? { hint: listed.description } : {}),
           });
           for (const [key, property] of Object.entries(row.properties ?? {})) {
             const at = [...path, index, key];
             if (listed && key === rows.key) items.push({ macro: 'hidden', name: nameOf(at), value: listed.value });
             else {
-              const legend = listed?.label ?? `${labelOf(String(path.at(-1)))} ${index + 1}`;
+              const legend = listed?.label ?? `${rowLabel} ${index + 1}`;
               walk(
                 property,
                 at,

@@ -84,6 +84,7 @@ async function interventionHints(context: HintContext): Promise<FormHints> {
     labels: {
       kind: 'What you are sending',
       body: 'Your response',
+      'milestones[]': 'Milestone',
       'milestones.description': 'What will be done',
       'milestones.dueOn': 'Due on',
     },

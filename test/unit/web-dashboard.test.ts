@@ -31,14 +31,11 @@ describe('the notices awaiting a response', () => {
 describe('the time left to respond', () => {
   const now = at('2013-01-10T12:00:00Z');
   it('When the date is ahead, then the days left count a part of a day as a day', () => {
-    expect(timeLeft(at('2013-01-15T12:00:00Z'), now)).toEqual({ text: '5 days left (in 5 days)', overdue: false });
-    expect(timeLeft(at('2013-01-10T18:00:00Z'), now)).toEqual({ text: '1 day left (in 1 day)', overdue: false });
+    expect(timeLeft(at('2013-01-15T12:00:00Z'), now)).toEqual({ text: '5 days left', overdue: false });
+    expect(timeLeft(at('2013-01-10T18:00:00Z'), now)).toEqual({ text: '1 day left', overdue: false });
   });
-  it('When the date has passed, then it is overdue, and says since when', () => {
-    expect(timeLeft(at('2013-01-08T12:00:00Z'), now)).toEqual({
-      text: 'Overdue: the date passed 2 days ago',
-      overdue: true,
-    });
+  it('When the date has passed, then it is overdue, and says by how long', () => {
+    expect(timeLeft(at('2013-01-08T12:00:00Z'), now)).toEqual({ text: 'Overdue by 2 days', overdue: true });
   });
 });
 

@@ -177,7 +177,7 @@ describe('step forms', () => {
 
   describe('a remedial plan: a stage the page sets, and milestones with dates as day, month and year', () => {
     const body = submitInterventionResponseStep.body;
-    const hints = { fixed: { respondsTo: 'remedial_action_notice' } };
+    const hints = { fixed: { respondsTo: 'remedial_action_notice' }, labels: { 'milestones[]': 'Milestone' } };
 
     it('When the form is built, then the stage is not asked, and each milestone has a GOV.UK date input', () => {
       const items = formItems(body, hints, {}, {});
@@ -187,7 +187,7 @@ describe('step forms', () => {
         value: 'remedial_action_notice',
       });
       expect(items.some((i) => 'params' in i && i.params.name === 'respondsTo')).toBe(false);
-      const dates = items.filter((i) => i.macro === 'date') as Extract<FormItem, { macro: 'date' }>[];
+      const dates = items.filter((i) => i.macro === 'date') as Extract<FormItem, { summary: string }>[];
       expect(dates.map((d) => d.field)).toEqual(['milestones.0.dueOn', 'milestones.1.dueOn', 'milestones.2.dueOn']);
       expect(dates[0]?.params.namePrefix).toBe('milestones.0.dueOn');
       expect((dates[0]?.params.items as { name: string }[]).map((i) => i.name)).toEqual(['day', 'month', 'year']);
@@ -232,12 +232,12 @@ describe('step forms', () => {
       expect(problems).toEqual([{ field: 'milestones.0.dueOn', reason: expect.stringMatching(/must be a real date/) }]);
       const { summary, inline } = errorsOf(problems, formItems(body, hints, raw, {}));
       expect(summary).toEqual([
-        { text: expect.stringMatching(/^Milestones 1: due on must be a real date/), href: '#milestones-0-dueOn-day' },
+        { text: expect.stringMatching(/^Milestone 1: due on must be a real date/), href: '#milestones-0-dueOn-day' },
       ]);
       // What was typed stays in the boxes, marked as in error.
       const date = formItems(body, hints, raw, inline).find((i) => i.macro === 'date') as Extract<
         FormItem,
-        { macro: 'date' }
+        { summary: string }
       >;
       expect(date.params.errorMessage).toEqual({ text: expect.stringMatching(/must be a real date/) });
       expect((date.params.items as { value: string; classes: string }[])[0]).toMatchObject({

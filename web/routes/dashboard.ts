@@ -8,24 +8,23 @@ import { Router } from 'express';
 import { deadlineInWords } from '../../activities/noticeMail';
 import type { Principal } from '../../api/auth';
 import { consortiumDashboard, type ConsortiumDashboard } from '../../api/readModels/dashboard';
+import { currentSupportLevelPolicy, SUPPORT_LEVELS, type SupportLevel } from '../../domain/authorisation';
 import { quarterOf } from '../../domain/calendar';
 import { ukDate, words } from '../format';
 import { casePath, noticePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const relative = new Intl.RelativeTimeFormat('en-GB', { numeric: 'always' });
 
 /**
- * How long is left to respond, in words, and whether the time is up: `in 5 days`, `in 1 day`,
- * `overdue: 2 days ago`. A part of a day counts as a day.
+ * How long is left to respond, in words, and whether the time is up: `5 days left`, `1 day left`,
+ * `Overdue by 2 days`. A part of a day counts as a day.
  */
 export function timeLeft(respondBy: Date, now: Date): { text: string; overdue: boolean } {
   const ms = respondBy.getTime() - now.getTime();
   const days = Math.max(1, Math.ceil(Math.abs(ms) / DAY_MS));
-  return ms >= 0
-    ? { text: `${days} day${days === 1 ? '' : 's'} left (${relative.format(days, 'day')})`, overdue: false }
-    : { text: `Overdue: the date passed ${relative.format(-days, 'day')}`, overdue: true };
+  const span = `${days} day${days === 1 ? '' : 's'}`;
+  return ms >= 0 ? { text: `${span} left`, overdue: false } : { text: `Overdue by ${span}`, overdue: true };
 }
 
 /** `2013-04` → `Q1 2013/14 (from 1 April 2013)`. */
@@ -35,6 +34,15 @@ function quarterName(period: string): string {
 }
 
 const count = new Intl.NumberFormat('en-GB');
+
+/** `II` → `Level II: expert advice` (the support levels of §4.8, from the policy in force); an unknown level as it is. */
+export function supportLevelName(level: string | null): string {
+  if (!level) return 'Not set';
+  const known = (SUPPORT_LEVELS as readonly string[]).includes(level)
+    ? currentSupportLevelPolicy().levels.find((l) => l.level === (level as SupportLevel))
+    : undefined;
+  return known ? `Level ${level}: ${known.name}` : words(level);
+}
 
 export function dashboardView(d: ConsortiumDashboard, now: Date) {
   const { consortium } = d;
@@ -54,7 +62,7 @@ export function dashboardView(d: ConsortiumDashboard, now: Date) {
         key: { text: 'Registered patients' },
         value: {
           text: latest
-            ? `${count.format(latest.registeredPatients)} in ${count.format(latest.practices)} practices (${quarterName(latest.period)})`
+            ? `${count.format(latest.registeredPatients)} in ${count.format(latest.practices)} practices, ${quarterName(latest.period)}`
             : 'No list sizes on record',
         },
       },
@@ -89,7 +97,7 @@ export function dashboardView(d: ConsortiumDashboard, now: Date) {
       caseHref: casePath(c.workflowId),
       rows: [
         { key: { text: 'Status' }, value: { text: words(c.status) } },
-        { key: { text: 'Support level' }, value: { text: c.supportLevel ? words(c.supportLevel) : 'Not set' } },
+        { key: { text: 'Support level' }, value: { text: supportLevelName(c.supportLevel) } },
         ...(c.finding ? [{ key: { text: 'Finding' }, value: { text: c.finding } }] : []),
         {
           key: { text: 'Rectification plan' },
