@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { fieldProblems } from '../api/validate';
+import { formatPence, parsePounds } from '../domain/money';
 import { words } from './format';
 
 interface JsonSchema {
@@ -73,8 +74,19 @@ const LONG_TEXT = 200;
 
 const nameOf = (path: readonly (string | number)[]) => path.join('.');
 const idOf = (path: readonly (string | number)[]) => path.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
-const labelOf = (key: string) => words(key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
+const labelOf = (key: string) =>
+  words(
+    key
+      .replace(/Pence$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .toLowerCase(),
+  );
 const first = (raw: string | string[] | undefined) => (Array.isArray(raw) ? raw[0] : raw);
+/** An amount in integer pence (a field named `…Pence`) is asked, and shown, in pounds. */
+const isPence = (schema: JsonSchema, path: readonly (string | number)[]) =>
+  schema.type === 'integer' && /Pence$/.test(String(path.at(-1)));
+/** Pence as the pounds a person types: `210000000` → `2,100,000.00`. */
+const poundsOf = (pence: string) => (/^-?\d+$/.test(pence) ? formatPence(pence).replace('£', '') : pence);
 /** A calendar date (`YYYY-MM-DD`) is asked as GOV.UK's date input: day, month and year. */
 const DATE_PARTS = ['day', 'month', 'year'] as const;
 const isDate = (schema: JsonSchema) => schema.type === 'string' && schema.format === 'date';
@@ -243,6 +255,33 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
       }
       case 'integer':
       case 'number':
+        if (isPence(schema, path)) {
+          const entered = raw[name] !== undefined ? first(raw[name]) : first(hints.values?.[name]);
+          items.push({
+            macro: 'input',
+            summary,
+            params: {
+              id,
+              name,
+              label: labelled,
+              hint: {
+                text: [
+                  schema.description?.replace(/,? in pence\b/, ''),
+                  'In pounds and pence, for example 2,100,000.00.',
+                ]
+                  .filter(Boolean)
+                  .join(' '),
+              },
+              prefix: { text: '£' },
+              value: raw[name] !== undefined ? entered : entered && poundsOf(entered),
+              inputmode: 'decimal',
+              spellcheck: false,
+              classes: 'govuk-input--width-10',
+              errorMessage: errorOf(name),
+            },
+          });
+          return;
+        }
         items.push({
           macro: 'input',
           summary,
@@ -370,7 +409,9 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
           const value = read(property, [...path, key], (schema.required ?? []).includes(key));
           if (value !== undefined) object[key] = value;
         }
-        return object;
+        // An optional group with nothing entered is absent (e.g. a single tender's provider on another route).
+        const entered = Object.keys(object).some((key) => schema.properties?.[key]?.const === undefined);
+        return entered || required || path.length === 0 ? object : undefined;
       }
       case 'rows': {
         const rows = rowsOf(name, hints, raw);
@@ -409,6 +450,14 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
       case 'number': {
         const entered = first(raw[name])?.trim() ?? '';
         if (entered === '') return undefined;
+        if (isPence(schema, path)) {
+          const pence = parsePounds(entered);
+          if (pence === null || pence > BigInt(Number.MAX_SAFE_INTEGER) || -pence > BigInt(Number.MAX_SAFE_INTEGER)) {
+            local.push({ field: name, reason: 'must be an amount in pounds, for example 2,100,000.00' });
+            return undefined;
+          }
+          return Number(pence);
+        }
         const pattern = schema.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/;
         if (!pattern.test(entered.replaceAll(',', ''))) {
           local.push({

@@ -21,6 +21,7 @@ import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { consortiumActionRoutes } from './routes/actions';
 import { dashboardRoutes } from './routes/dashboard';
 import { noticeRoutes } from './routes/notices';
 import { signInRoutes } from './routes/signIn';
@@ -52,7 +53,7 @@ function assets(): Router {
 }
 
 export function webRouter(
-  deps: { db: Db; log: Logger; temporal: Client; steps: StepCatalogue },
+  deps: { db: Db; log: Logger; temporal: Client; taskQueue: string; steps: StepCatalogue },
   options: WebOptions,
 ): Router {
   const views = createViews();
@@ -108,6 +109,7 @@ export function webRouter(
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
     dashboardRoutes(pageDeps),
+    consortiumActionRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));

@@ -16,6 +16,7 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}/steps/{step}',
   '/operations',
   '/dashboard',
+  '/dashboard/{action}',
   '/notices/{id}',
 ] as const;
 export const ASSETS_PATH = '/assets';
@@ -39,3 +40,6 @@ export const stepPath = (workflowId: string, step: string, item?: string | null)
 
 /** A notice with its response form (web/routes/notices.ts): what the e-mail of a notice that asks for a response links to. */
 export const noticePath = (id: string) => `/notices/${encodeURIComponent(id)}`;
+
+/** A consortium officer's form for something that is not a step of a case (web/routes/actions.ts), e.g. `financial-report`. */
+export const actionPath = (action: string) => `/dashboard/${encodeURIComponent(action)}`;

@@ -16,6 +16,8 @@ declare module 'express-session' {
     userId?: string;
     /** What the last step did, shown once on the case page (a confirmation panel for a consequential decision). */
     flash?: { step: string; consequence: string | null };
+    /** What a consortium officer's last action did when it opened no case (a forecast under the threshold), shown once on the dashboard. */
+    dashboardMessage?: string;
     /** What the last inbox action did (a filter saved or refused), shown once on the inbox. */
     inboxMessage?: { text: string; error: boolean };
     /** Set on the sign-in page, so an anonymous visitor keeps one session (and so one CSRF binding). */

@@ -101,3 +101,27 @@ export async function consortiumDashboard(db: Db, principal: Principal) {
 }
 
 export type ConsortiumDashboard = NonNullable<Awaited<ReturnType<typeof consortiumDashboard>>>;
+
+/**
+ * What a consortium officer's own forms offer to choose from: the consortium's current member practices
+ * (a concern about one, a request to move one) and its current officers (a procurement's decision group),
+ * by name; and the allocation on record for a financial year, to report a forecast against.
+ */
+export async function consortiumChoices(db: Db, code: string, today: Date = new Date()) {
+  const [members, officers] = await Promise.all([
+    db.membership.findMany({
+      where: { consortiumCode: code, validTo: null },
+      orderBy: { practiceCode: 'asc' },
+      select: { practice: { select: { code: true, name: true } } },
+    }),
+    db.officerAppointment.findMany({
+      where: { consortiumCode: code, validFrom: { lte: today }, OR: [{ validTo: null }, { validTo: { gt: today } }] },
+      orderBy: { role: 'asc' },
+      select: { role: true, person: { select: { id: true, name: true } } },
+    }),
+  ]);
+  return {
+    practices: members.map((m) => m.practice),
+    officers: officers.map((o) => ({ id: o.person.id, name: o.person.name, role: o.role })),
+  };
+}

@@ -123,6 +123,16 @@ beforeAll(async () => {
       ruleVersion: 'criteria-2012-13.1',
     },
   });
+  // Its Accountable Officer on record: a procurement's decision group is chosen from its officers.
+  const accountable = await h.db.person.create({ data: { name: 'Dr Vera Vale', email: 'vera@v01.example' } });
+  await h.db.officerAppointment.create({
+    data: {
+      personId: accountable.id,
+      consortiumCode: CODE,
+      role: 'accountable_officer',
+      validFrom: new Date('2013-04-01'),
+    },
+  });
   const officer = await createUserWithToken(h.db, {
     name: 'Val Officer',
     email: OFFICER_EMAIL,
@@ -349,6 +359,80 @@ describe("a consortium officer's pages in Chromium", () => {
     await context.close();
   });
 
+  it(
+    'When the officer uses the forms of the dashboard, then a forecast under the threshold is recorded, ' +
+      'a concern about a member practice and a procurement open their cases, and a refused request shows why',
+    async () => {
+      const { context, page } = await signIn();
+      await page.waitForURL(`${base}/dashboard`);
+
+      // A forecast in pounds, under the threshold: recorded, no case (an open one is not escalated).
+      const interventions = () => h.db.caseRecord.count({ where: { kind: 'intervention', consortiumCode: CODE } });
+      const before = await interventions();
+      await page.getByRole('link', { name: 'Report a forecast outturn' }).click();
+      expect(await page.locator('[name="reportedFor"]').inputValue()).toBe(new Date().toISOString().slice(0, 7));
+      await accessible(page, 'financial report', axeFindings);
+      await page.locator('[name="forecastOverspendPence"]').fill('100,000.00');
+      await page.locator('[name="allocationPence"]').fill('130,336,000');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(`${base}/dashboard`);
+      expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'Forecast recorded: £100,000.00 against £130,336,000.00.',
+      );
+      expect(await interventions()).toBe(before);
+
+      // A concern about a member practice (§5.21): the practice chosen by name; its case opens.
+      await page.getByRole('link', { name: 'Raise a concern about a member practice' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      expect(await page.title()).toMatch(/^Error: /);
+      expect((await page.locator('.govuk-error-summary li').allTextContents()).map((t) => t.trim())).toEqual([
+        'Practice is required',
+        'Concern is required',
+        'Evidence is required',
+      ]);
+      await accessible(page, 'practice concern with errors', axeFindings);
+      await page.getByLabel('Valley Surgery (V91001)').check();
+      await page.getByLabel('Concern').fill('Referrals to private providers without clinical need.');
+      await page.getByLabel('Evidence').fill('Audit of 2013/14 Q1 referrals.');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(/\/cases\/practice-concern%3AV91001%3A\d{4}-\d{2}$/);
+      expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'Raise a concern about a member practice: recorded.',
+      );
+
+      // A request to move a practice to a consortium that is not on record: refused, with the API's reason.
+      await page.goto(`${base}/dashboard/membership-change`);
+      await accessible(page, 'membership change', axeFindings);
+      await page.getByLabel('Vale Medical Centre (V91002)').check();
+      await page.getByLabel('Code of the consortium it asks to join').fill('ZZ9');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      expect(await page.locator('.govuk-error-summary').textContent()).toMatch(/ZZ9/);
+      expect(await h.db.caseRecord.count({ where: { kind: 'membership_change' } })).toBe(0);
+
+      // A procurement: value in pounds, a published criterion, the decision group by name; its case opens.
+      await page.goto(`${base}/dashboard/procurement`);
+      await accessible(page, 'procurement', axeFindings);
+      await page.locator('[name="title"]').fill('Community diabetes service');
+      await page.locator('[name="service"]').fill('Diabetes care in the community for 12,000 patients.');
+      await page.locator('[name="estimatedValuePence"]').fill('250,000');
+      await page.getByLabel('Competitive tender').check();
+      await page.locator('[name="criteria.0.id"]').fill('quality');
+      await page.locator('[name="criteria.0.description"]').fill('Clinical quality');
+      await page.locator('[name="criteria.0.weight"]').fill('60');
+      await page.getByLabel('Dr Vera Vale (Accountable officer)').check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(/\/cases\/procurement%3A[0-9a-f-]{36}$/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Community diabetes service');
+      const procurement = await eventually(
+        () => h.db.procurement.findFirst({ where: { consortiumCode: CODE }, select: { estimatedValuePence: true } }),
+        'the procurement recorded',
+      );
+      expect(procurement.estimatedValuePence).toBe(25_000_000n);
+      await accessible(page, 'procurement case', axeFindings);
+      await context.close();
+    },
+  );
+
   it('When someone outside the consortium asks for the notice or a dashboard, then it is not found', async () => {
     await h.db.consortium.create({ data: { code: 'V02', name: 'NHS Other Vale', areaTeam: AREA } });
     const other = await createUserWithToken(h.db, {
@@ -378,6 +462,7 @@ describe("a consortium officer's pages in Chromium", () => {
       await page.waitForURL(/\/(inbox|dashboard)$/);
       expect((await page.goto(`${base}/notices/${noticeId}`))?.status(), `${email}: the notice`).toBe(notice);
       expect((await page.goto(`${base}/dashboard`))?.status(), `${email}: a dashboard`).toBe(dashboard);
+      expect((await page.goto(`${base}/dashboard/financial-report`))?.status(), `${email}: a form`).toBe(dashboard);
       if (dashboard === 200) expect(await page.locator('main').textContent()).not.toContain('NHS Valley Vale');
       await context.close();
     }

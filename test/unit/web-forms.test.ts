@@ -10,7 +10,8 @@ import {
   decisionStep,
 } from '../../workflows/contracts/authorisation';
 import { membershipDecisionBody } from '../../workflows/contracts/membershipChange';
-import { submitInterventionResponseStep } from '../../workflows/contracts/intervention';
+import { financialReportBody, submitInterventionResponseStep } from '../../workflows/contracts/intervention';
+import { registerProcurementBody } from '../../workflows/contracts/procurement';
 
 const names = (items: FormItem[]) =>
   items.flatMap((item) => ('params' in item ? [`${item.macro}:${String(item.params.name)}`] : []));
@@ -245,5 +246,59 @@ describe('step forms', () => {
         classes: expect.stringContaining('govuk-input--error'),
       });
     });
+  });
+
+  it('When an amount in pence is asked, then it is asked and shown in pounds, and read back as exact pence', () => {
+    const items = formItems(financialReportBody, { values: { allocationPence: '13033600000' } }, {}, {});
+    const allocation = items.find((i) => 'params' in i && i.params.name === 'allocationPence') as Extract<
+      FormItem,
+      { summary: string }
+    >;
+    expect(allocation.params).toMatchObject({ value: '130,336,000.00', prefix: { text: '£' } });
+    expect(allocation.summary).toBe('Allocation');
+    expect(JSON.stringify(allocation.params.hint)).not.toContain('pence:');
+    const read = readForm(
+      financialReportBody,
+      {},
+      {
+        forecastOverspendPence: '-£2,100,000.05',
+        allocationPence: '130336000',
+        reportedFor: '2013-10',
+      },
+    );
+    expect(read).toEqual({
+      ok: true,
+      body: { forecastOverspendPence: -210000005, allocationPence: 13033600000, reportedFor: '2013-10' },
+    });
+    const refused = readForm(
+      financialReportBody,
+      {},
+      { forecastOverspendPence: '2.5p', allocationPence: '1', reportedFor: '2013-10' },
+    );
+    expect(refused.ok ? [] : refused.errors).toEqual([
+      { field: 'forecastOverspendPence', reason: 'must be an amount in pounds, for example 2,100,000.00' },
+    ]);
+  });
+
+  it('When an optional group is left blank, then it is absent from the body, not an empty object', () => {
+    const raw = {
+      consortiumCode: '00C',
+      title: 'Community diabetes service',
+      service: 'Diabetes care in the community',
+      estimatedValuePence: '250,000',
+      route: 'competitive_tender',
+      'singleTender.providerId': '',
+      'singleTender.justification': '',
+      'criteria.0.id': 'quality',
+      'criteria.0.description': 'Clinical quality',
+      'criteria.0.weight': '60',
+      decisionGroupPersonIds: ['6f1c2a9e-1b2c-4d3e-8f90-123456789abc'],
+    };
+    const read = readForm(registerProcurementBody, {}, raw);
+    expect(read.ok).toBe(true);
+    const body = read.ok ? (read.body as Record<string, unknown>) : {};
+    expect(body.singleTender).toBeUndefined();
+    expect(body.estimatedValuePence).toBe(25_000_000);
+    expect(body.criteria).toEqual([{ id: 'quality', description: 'Clinical quality', weight: 60 }]);
   });
 });

@@ -11,7 +11,8 @@ import { consortiumDashboard, type ConsortiumDashboard } from '../../api/readMod
 import { currentSupportLevelPolicy, SUPPORT_LEVELS, type SupportLevel } from '../../domain/authorisation';
 import { quarterOf } from '../../domain/calendar';
 import { ukDate, words } from '../format';
-import { casePath, noticePath } from '../paths';
+import { actionPath, casePath, noticePath } from '../paths';
+import { CONSORTIUM_ACTIONS } from './actions';
 import { render, requireSignIn, type PageDeps } from '../render';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -122,7 +123,16 @@ export function dashboardRoutes(deps: PageDeps): Router {
     try {
       const dashboard = await consortiumDashboard(deps.db, res.locals.principal as Principal);
       if (!dashboard) return next();
-      render(deps, req, res, 'dashboard.njk', dashboardView(dashboard, new Date()));
+      const message = req.session.dashboardMessage ?? null;
+      delete req.session.dashboardMessage;
+      render(deps, req, res, 'dashboard.njk', {
+        ...dashboardView(dashboard, new Date()),
+        message,
+        actions: Object.entries(CONSORTIUM_ACTIONS).map(([name, spec]) => ({
+          text: spec.title,
+          href: actionPath(name),
+        })),
+      });
     } catch (error) {
       next(error);
     }
