@@ -361,7 +361,8 @@ describe("a consortium officer's pages in Chromium", () => {
 
   it(
     'When the officer uses the forms of the dashboard, then a forecast under the threshold is recorded, ' +
-      'a concern about a member practice and a procurement open their cases, and a refused request shows why',
+      'a concern about a member practice, a procurement and a declaration request open their cases, ' +
+      'the declaration is made on its form, and a refused request shows why',
     async () => {
       const { context, page } = await signIn();
       await page.waitForURL(`${base}/dashboard`);
@@ -429,6 +430,27 @@ describe("a consortium officer's pages in Chromium", () => {
       );
       expect(procurement.estimatedValuePence).toBe(25_000_000n);
       await accessible(page, 'procurement case', axeFindings);
+
+      // A declaration of interests asked of the Accountable Officer, then made for her on its step's form (a nil return).
+      await page.goto(`${base}/dashboard/declaration-request`);
+      await accessible(page, 'declaration request', axeFindings);
+      await page.getByLabel('Dr Vera Vale (Accountable officer)').check();
+      await page.getByLabel('Member', { exact: true }).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(/\/cases\/declarations%3AV01%3A[0-9a-f-]{36}$/);
+      const declarationCase = page.url();
+      await eventually(async () => {
+        if ((await page.locator('#pending + ul a', { hasText: 'Declare interests' }).count()) > 0) return true;
+        await page.reload();
+        return false;
+      }, 'the declaration offered on the case page');
+      await page.locator('#pending + ul a', { hasText: 'Declare interests' }).click();
+      await accessible(page, 'declaration form', axeFindings);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(declarationCase);
+      expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'Declare interests: recorded.',
+      );
       await context.close();
     },
   );

@@ -17,6 +17,8 @@ import { consortiumChoices } from '../../api/readModels/dashboard';
 import { untilReadable } from '../../api/started';
 import { openPracticeConcern, reportForecastOutturn } from '../../api/useCases/interventions';
 import { requestMembershipChange } from '../../api/useCases/membershipChange';
+import { declarationRequestBody } from '../../api/routes/interests';
+import { requestDeclaration } from '../../api/useCases/requestDeclaration';
 import { startProcurement } from '../../api/useCases/startProcurement';
 import { financialYearLabel } from '../../domain/calendar';
 import { formatPence } from '../../domain/money';
@@ -28,7 +30,7 @@ import { errorsOf, formItems, readForm, type FormHints, type RawForm } from '../
 import { words } from '../format';
 import { casePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
-import { CSRF_FIELD } from '../session';
+import { CSRF_FIELD, redirectAfterSave } from '../session';
 
 type Deps = PageDeps & Pick<AppDeps, 'temporal' | 'taskQueue'>;
 type Choices = Awaited<ReturnType<typeof consortiumChoices>>;
@@ -130,6 +132,27 @@ export const CONSORTIUM_ACTIONS: Record<string, Action<z.ZodType>> = {
       return { workflowId: started.workflowId, message: 'Procurement started.' };
     },
   }),
+  'declaration-request': action({
+    title: 'Ask someone to declare their interests',
+    description:
+      'A member, governing-body member or member of staff declares their interests within the policy period ' +
+      '(s.14O); a reminder goes before the deadline, and a missed deadline goes to the case officer. Choose someone ' +
+      'on record, or name someone new.',
+    body: declarationRequestBody,
+    hints: (_code, choices) => ({
+      options: { personId: choices.officers.map((o) => ({ value: o.id, text: `${o.name} (${words(o.role)})` })) },
+      labels: {
+        personId: 'Someone on record',
+        name: 'Or someone new: their name',
+        email: 'Their email address',
+        userId: 'Their user account, if they have one (its id)',
+      },
+    }),
+    async run(deps, principal, body) {
+      const started = await requestDeclaration(deps, principal, principal.consortiumCode ?? '', body);
+      return { workflowId: started.workflowId, message: 'Declaration requested.' };
+    },
+  }),
 };
 
 export function consortiumActionRoutes(deps: Deps): Router {
@@ -208,10 +231,10 @@ export function consortiumActionRoutes(deps: Deps): Router {
       // A case it opened is on its page once recorded (as the API's `Location`, api/started.ts).
       if (opened && (await untilReadable(() => caseOrThrow(deps, loaded.principal, opened)))) {
         req.session.flash = { step: loaded.spec.title, consequence: null };
-        return res.redirect(303, casePath(opened));
+        return await redirectAfterSave(req, res, casePath(opened));
       }
       req.session.dashboardMessage = done.message;
-      res.redirect(303, '/dashboard');
+      await redirectAfterSave(req, res, '/dashboard');
     } catch (error) {
       next(error);
     }

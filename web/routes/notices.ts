@@ -14,6 +14,7 @@ import { noticeAwaitingResponse } from '../../api/readModels/dashboard';
 import { caseView } from './cases';
 import type { RawForm } from '../forms';
 import { casePath, stepPath } from '../paths';
+import { redirectAfterSave } from '../session';
 import { render, requireSignIn } from '../render';
 import { loadStep, stepFormView, submitStep, type LoadedStep, type StepDeps } from '../stepForm';
 import { timeLeft } from './dashboard';
@@ -123,7 +124,7 @@ export function noticeRoutes(deps: StepDeps): Router {
           return render(deps, req, res, 'check-answers.njk', submitted.context);
         case 'taken':
           req.session.flash = { step: step.row.summary, consequence: submitted.consequence };
-          return res.redirect(303, casePath(step.record.workflowId));
+          return await redirectAfterSave(req, res, casePath(step.record.workflowId));
       }
     } catch (error) {
       next(error);

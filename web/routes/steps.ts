@@ -12,6 +12,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Principal } from '../../api/auth';
 import type { RawForm } from '../forms';
 import { casePath } from '../paths';
+import { redirectAfterSave } from '../session';
 import { render, requireSignIn } from '../render';
 import { loadStep, stepFormView, submitStep, type StepDeps } from '../stepForm';
 
@@ -63,7 +64,7 @@ export function stepRoutes(deps: StepDeps): Router {
           return render(deps, req, res, 'check-answers.njk', submitted.context);
         case 'taken':
           req.session.flash = { step: loaded.row.summary, consequence: submitted.consequence };
-          return res.redirect(303, casePath(loaded.record.workflowId));
+          return await redirectAfterSave(req, res, casePath(loaded.record.workflowId));
       }
     } catch (error) {
       next(error);
