@@ -6,11 +6,13 @@
  * - the facts, each written for people: money in £ (domain/money.ts), dates in words in Europe/London;
  * - the respond-by date in words ("Respond by Friday 14 December 2012");
  * - who issued it, by name (a user's id is looked up by the activity; an automatic step says so);
- * - an absolute link to the case page, `<public URL>/cases/<URL-encoded workflow id>`.
+ * - an absolute link to the case page, `<public URL>/cases/<URL-encoded workflow id>`; a notice that asks
+ *   for a response links first to its own page, `<public URL>/notices/<id>`, where the response form is.
  *
  * Pure: the activity (activities/notices.ts) resolves names and passes the public URL.
  */
 import { formatPence } from '../domain/money';
+import { noticePath } from '../web/paths';
 
 /** One fact of a notice: a label and a value that is written for people when the e-mail is rendered. */
 export type NoticeFact =
@@ -34,6 +36,8 @@ export interface NoticeEmailContext {
   workflowId: string;
   /** e.g. `http://127.0.0.1:3000` or `https://casework.example`; a trailing slash is ignored. */
   publicUrl: string;
+  /** The notice's id (Notice.id), for the link to its page when it asks for a response. */
+  noticeId?: string | undefined;
   /** The issuer as people know them, e.g. `A Officer (case officer)`, or null for an automatic step. */
   issuedByName: string | null;
   /** When the notice was issued. */
@@ -107,6 +111,11 @@ export function caseUrl(publicUrl: string, workflowId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/cases/${encodeURIComponent(workflowId)}`;
 }
 
+/** The page of one notice, with its response form: `<publicUrl>/notices/<id>`. */
+export function noticeUrl(publicUrl: string, noticeId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${noticePath(noticeId)}`;
+}
+
 /**
  * What the notice says, without the respond-by date (kept beside it), the link and the footer: the text
  * kept on the notice record and shown on the case page.
@@ -122,9 +131,17 @@ export function noticeText(content: NoticeContent): string {
 /** The e-mail's plain text: the notice, how to act on it (the case page), who issued it and when. */
 export function renderNoticeEmail(content: NoticeContent, context: NoticeEmailContext): string {
   const link = caseUrl(context.publicUrl, context.workflowId);
-  const action = content.respondBy
-    ? `Respond on the case page, by ${deadlineInWords(content.respondBy)}:`
-    : 'See the case, its timeline and any steps open to you on the case page:';
+  const action =
+    content.respondBy && context.noticeId
+      ? [
+          `Read the notice and respond on its page, by ${deadlineInWords(content.respondBy)}:`,
+          noticeUrl(context.publicUrl, context.noticeId),
+          '',
+          'The case, its timeline and any other steps open to you:',
+        ].join('\n')
+      : content.respondBy
+        ? `Respond on the case page, by ${deadlineInWords(content.respondBy)}:`
+        : 'See the case, its timeline and any steps open to you on the case page:';
   const issued = `Issued on ${dateInWords(context.issuedAt)} ${context.issuedByName ? `by ${context.issuedByName}` : 'automatically by the casework engine'}.`;
   return [
     content.title,

@@ -192,13 +192,7 @@ export function createNoticeActivities({ db, mailer, clock, publicUrl = DEFAULT_
         facts: input.facts,
         respondBy: input.respondBy,
       };
-      const email = renderNoticeEmail(content, {
-        workflowId: input.workflowId,
-        publicUrl,
-        issuedByName: await nameOf(input.issuedBy),
-        issuedAt,
-        ruleVersion: input.ruleVersion,
-      });
+      const issuedByName = await nameOf(input.issuedBy);
       const notice = await db.$transaction(async (tx) => {
         const row = await tx.notice.upsert({
           where: { noticeKey: input.noticeKey },
@@ -216,6 +210,15 @@ export function createNoticeActivities({ db, mailer, clock, publicUrl = DEFAULT_
             ruleVersion: input.ruleVersion,
           },
           update: {},
+        });
+        // Rendered with the notice's id, so the e-mail links to the notice's own page (web/routes/notices.ts).
+        const email = renderNoticeEmail(content, {
+          workflowId: input.workflowId,
+          publicUrl,
+          noticeId: row.id,
+          issuedByName,
+          issuedAt,
+          ruleVersion: input.ruleVersion,
         });
         await tx.outboxEmail.createMany({
           data: recipients.map((to) => ({

@@ -59,6 +59,23 @@ export interface PlanMilestone {
   dueOn: string;
 }
 
+/**
+ * The milestones of a plan that fall before `today` (`YYYY-MM-DD`, the workflow clock's day), each with
+ * its field as the API names it: a remedial plan is monitored against what lies ahead (§5.19), so a
+ * milestone already past cannot be planned. The workflow's validator refuses them, so a refused plan
+ * never enters history; the handler does not ask again, so histories recorded before this rule replay.
+ */
+export function pastMilestones(
+  milestones: readonly PlanMilestone[] | undefined,
+  today: string,
+): { field: string; reason: string }[] {
+  return (milestones ?? []).flatMap((milestone, index) =>
+    milestone.dueOn < today
+      ? [{ field: `body.milestones.${index}.dueOn`, reason: `must not be in the past (today is ${today})` }]
+      : [],
+  );
+}
+
 export interface CaseResponse {
   seq: number;
   round: number;

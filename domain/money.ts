@@ -24,3 +24,15 @@ export function poundsPerHead(pence: bigint | number | string, heads: number): s
   const perHeadPence = pencePerHead(pence, heads);
   return `${perHeadPence / 100n}.${(perHeadPence % 100n).toString().padStart(2, '0')}`;
 }
+
+/**
+ * Pounds as people write them, back to integer pence, exactly: `£1,234.5` → `123450n`, `-20` → `-2000n`.
+ * Null for anything that is not an amount of pounds with at most two decimal places.
+ */
+export function parsePounds(text: string): bigint | null {
+  const match = /^(-)?£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim().replace(/^£-/, '-£'));
+  if (!match) return null;
+  const [, minus, whole = '0', fraction = ''] = match;
+  const pence = BigInt(whole.replaceAll(',', '')) * 100n + BigInt(fraction.padEnd(2, '0') || '0');
+  return minus ? -pence : pence;
+}

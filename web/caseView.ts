@@ -151,6 +151,7 @@ export function casePageView(page: CasePage, options: CaseViewOptions = { stages
       facts: eventFacts(event, names),
     })),
     notices: page.notices.map((notice) => ({
+      id: notice.id,
       title: notice.title,
       kind: words(notice.kind),
       body: humanise(notice.body, names),

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { fieldProblems } from '../api/validate';
+import { formatPence, parsePounds } from '../domain/money';
 import { words } from './format';
 
 interface JsonSchema {
@@ -44,17 +45,21 @@ export interface FormHints {
   options?: Record<string, readonly { value: string; text: string }[]>;
   /** Values to show before anything is entered, by field name. */
   values?: Record<string, string | string[]>;
-  /** Labels by path, where the property's name in words is not enough. */
+  /** Labels by path, where the property's name in words is not enough; `<list>[]` names each row of a list (`Milestone`). */
   labels?: Record<string, string>;
+  /** Values the page sets, by field name (e.g. the stage a response answers): sent as they are, not asked. */
+  fixed?: Record<string, string>;
 }
 
 /** What the template renders, in order: GOV.UK macros with their params, and fieldsets around groups. */
 export type FormItem =
   | {
-      macro: 'input' | 'textarea' | 'radios' | 'checkboxes';
+      macro: 'input' | 'textarea' | 'radios' | 'checkboxes' | 'date';
       params: Record<string, unknown>;
       /** The field as the error summary names it, e.g. `1.4A Clinical focus: met`. */
       summary: string;
+      /** A date's body path (its inputs are `<path>-day`, `-month`, `-year`), where `params.name` is not it. */
+      field?: string;
     }
   | { macro: 'hidden'; name: string; value: string }
   | { macro: 'start'; legend: string; hint?: string; error?: string }
@@ -69,8 +74,25 @@ const LONG_TEXT = 200;
 
 const nameOf = (path: readonly (string | number)[]) => path.join('.');
 const idOf = (path: readonly (string | number)[]) => path.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
-const labelOf = (key: string) => words(key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
+const labelOf = (key: string) =>
+  words(
+    key
+      .replace(/Pence$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .toLowerCase(),
+  );
 const first = (raw: string | string[] | undefined) => (Array.isArray(raw) ? raw[0] : raw);
+/** An amount in integer pence (a field named `…Pence`) is asked, and shown, in pounds. */
+const isPence = (schema: JsonSchema, path: readonly (string | number)[]) =>
+  schema.type === 'integer' && /Pence$/.test(String(path.at(-1)));
+/** Pence as the pounds a person types: `210000000` → `2,100,000.00`. */
+const poundsOf = (pence: string) => (/^-?\d+$/.test(pence) ? formatPence(pence).replace('£', '') : pence);
+/** A calendar date (`YYYY-MM-DD`) is asked as GOV.UK's date input: day, month and year. */
+const DATE_PARTS = ['day', 'month', 'year'] as const;
+const isDate = (schema: JsonSchema) => schema.type === 'string' && schema.format === 'date';
+/** The field the error summary links to: a date's first input, or the field itself. */
+const anchorOf = (item: Extract<FormItem, { summary: string }>) =>
+  item.macro === 'date' ? `${String(item.params.id)}-day` : idOf(String(item.params.name).split('.'));
 
 /** The body's JSON Schema, narrowed to the variant the hints name when it is one of several shapes. */
 function shapeOf(body: z.ZodType, hints: FormHints): JsonSchema {
@@ -119,6 +141,11 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
     const optional = required ? '' : ' (optional)';
     const labelled = { text: `${label}${optional}`, classes: 'govuk-label--s' };
     const options = hints.options?.[name];
+    const fixed = hints.fixed?.[name];
+    if (fixed !== undefined) {
+      items.push({ macro: 'hidden', name, value: fixed });
+      return;
+    }
     switch (kindOf(schema)) {
       case 'const':
         items.push({ macro: 'hidden', name, value: String(schema.const) });
@@ -145,18 +172,19 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
           ...(hint ? { hint: hint.text } : {}),
           ...(errorOf(name) ? { error: errors[name] } : {}),
         });
+        const rowLabel = hints.labels?.[`${name}[]`] ?? labelOf(String(path.at(-1)));
         for (let index = 0; index < rows.count; index++) {
           const listed = rows.hinted?.[index];
           items.push({
             macro: 'start',
-            legend: listed?.label ?? `${labelOf(String(path.at(-1)))} ${index + 1}`,
+            legend: listed?.label ?? `${rowLabel} ${index + 1}`,
             ...(listed?.description ? { hint: listed.description } : {}),
           });
           for (const [key, property] of Object.entries(row.properties ?? {})) {
             const at = [...path, index, key];
             if (listed && key === rows.key) items.push({ macro: 'hidden', name: nameOf(at), value: listed.value });
             else {
-              const legend = listed?.label ?? `${labelOf(String(path.at(-1)))} ${index + 1}`;
+              const legend = listed?.label ?? `${rowLabel} ${index + 1}`;
               walk(
                 property,
                 at,
@@ -227,6 +255,33 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
       }
       case 'integer':
       case 'number':
+        if (isPence(schema, path)) {
+          const entered = raw[name] !== undefined ? first(raw[name]) : first(hints.values?.[name]);
+          items.push({
+            macro: 'input',
+            summary,
+            params: {
+              id,
+              name,
+              label: labelled,
+              hint: {
+                text: [
+                  schema.description?.replace(/,? in pence\b/, ''),
+                  'In pounds and pence, for example 2,100,000.00.',
+                ]
+                  .filter(Boolean)
+                  .join(' '),
+              },
+              prefix: { text: '£' },
+              value: raw[name] !== undefined ? entered : entered && poundsOf(entered),
+              inputmode: 'decimal',
+              spellcheck: false,
+              classes: 'govuk-input--width-10',
+              errorMessage: errorOf(name),
+            },
+          });
+          return;
+        }
         items.push({
           macro: 'input',
           summary,
@@ -265,6 +320,30 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
           });
           return;
         }
+        if (isDate(schema)) {
+          // What was typed, part by part; or the hinted date split into its parts.
+          const [year, month, day] = (entered ?? '').split('-');
+          const given: Record<string, string | undefined> = { day, month, year };
+          const error = errorOf(name);
+          items.push({
+            macro: 'date',
+            summary,
+            field: name,
+            params: {
+              id,
+              namePrefix: name,
+              fieldset: { legend: { text: `${label}${optional}`, classes: 'govuk-fieldset__legend--s' } },
+              hint,
+              errorMessage: error,
+              items: DATE_PARTS.map((part) => ({
+                name: part,
+                value: first(raw[`${name}-${part}`]) ?? given[part],
+                classes: `govuk-input--width-${part === 'year' ? 4 : 2}${error ? ' govuk-input--error' : ''}`,
+              })),
+            },
+          });
+          return;
+        }
         const long = (schema.maxLength ?? 0) > LONG_TEXT;
         items.push({
           macro: long ? 'textarea' : 'input',
@@ -295,8 +374,32 @@ export type ReadForm = { ok: true; body: unknown } | { ok: false; errors: { fiel
  */
 export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadForm {
   const local: { field: string; reason: string }[] = [];
+  /** A date from its day, month and year (`YYYY-MM-DD`); nothing entered is absent; a date that is no date is refused here. */
+  const readDate = (name: string): string | undefined => {
+    const [day, month, year] = DATE_PARTS.map((part) => first(raw[`${name}-${part}`])?.trim() ?? '');
+    if (!day && !month && !year) {
+      const whole = first(raw[name])?.trim();
+      return whole ? whole : undefined;
+    }
+    const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+    const real =
+      /^\d{1,2}$/.test(day ?? '') &&
+      /^\d{1,2}$/.test(month ?? '') &&
+      /^\d{4}$/.test(year ?? '') &&
+      date.getUTCFullYear() === Number(year) &&
+      date.getUTCMonth() === Number(month) - 1 &&
+      date.getUTCDate() === Number(day);
+    if (!real) {
+      local.push({ field: name, reason: 'must be a real date, with a day, month and year, for example 31 3 2014' });
+      return undefined;
+    }
+    return date.toISOString().slice(0, 10);
+  };
   const read = (schema: JsonSchema, path: (string | number)[], required = true): unknown => {
     const name = nameOf(path);
+    const fixed = hints.fixed?.[name];
+    if (fixed !== undefined) return fixed;
+    if (isDate(schema)) return readDate(name);
     switch (kindOf(schema)) {
       case 'const':
         return schema.const;
@@ -306,7 +409,9 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
           const value = read(property, [...path, key], (schema.required ?? []).includes(key));
           if (value !== undefined) object[key] = value;
         }
-        return object;
+        // An optional group with nothing entered is absent (e.g. a single tender's provider on another route).
+        const entered = Object.keys(object).some((key) => schema.properties?.[key]?.const === undefined);
+        return entered || required || path.length === 0 ? object : undefined;
       }
       case 'rows': {
         const rows = rowsOf(name, hints, raw);
@@ -345,6 +450,14 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
       case 'number': {
         const entered = first(raw[name])?.trim() ?? '';
         if (entered === '') return undefined;
+        if (isPence(schema, path)) {
+          const pence = parsePounds(entered);
+          if (pence === null || pence > BigInt(Number.MAX_SAFE_INTEGER) || -pence > BigInt(Number.MAX_SAFE_INTEGER)) {
+            local.push({ field: name, reason: 'must be an amount in pounds, for example 2,100,000.00' });
+            return undefined;
+          }
+          return Number(pence);
+        }
         const pattern = schema.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/;
         if (!pattern.test(entered.replaceAll(',', ''))) {
           local.push({
@@ -374,10 +487,10 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
 
 /** The error summary's list and the inline messages, from problems named by field (the API's names). */
 export function errorsOf(problems: readonly { field: string; reason: string }[], items: readonly FormItem[]) {
-  const fields = new Map<string, string>();
+  const fields = new Map<string, { summary: string; anchor: string }>();
   for (const item of items) {
     if (item.macro === 'hidden' || item.macro === 'start' || item.macro === 'end') continue;
-    fields.set(String(item.params.name), item.summary);
+    fields.set(item.field ?? String(item.params.name), { summary: item.summary, anchor: anchorOf(item) });
   }
   const inline: Record<string, string> = {};
   const summary = problems.map((problem) => {
@@ -386,11 +499,12 @@ export function errorsOf(problems: readonly { field: string; reason: string }[],
       [...fields.keys()].find((n) => n === problem.field) ??
       [...fields.keys()].find((n) => n.startsWith(`${problem.field}.`)) ??
       problem.field;
-    const label = fields.get(name);
+    const field = fields.get(name);
+    const label = field?.summary;
     // `Summary must not be blank`, `Reasons: Too big: …`: the API's reason, after the field's name.
     const text = label ? `${label}${/^[a-z]/.test(problem.reason) ? ' ' : ': '}${problem.reason}` : problem.reason;
     inline[name] ??= text;
-    return { text, href: `#${idOf(name.split('.'))}` };
+    return { text, href: `#${field?.anchor ?? idOf(name.split('.'))}` };
   });
   return { summary, inline };
 }

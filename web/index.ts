@@ -26,6 +26,9 @@ import { operationsRoutes } from './routes/operations';
 import { publicConsortiumRoutes } from './routes/publicConsortium';
 import { publicMapRoutes } from './routes/publicMap';
 import { registerRoutes } from './routes/registers';
+import { consortiumActionRoutes } from './routes/actions';
+import { dashboardRoutes } from './routes/dashboard';
+import { noticeRoutes } from './routes/notices';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -55,7 +58,7 @@ function assets(): Router {
 }
 
 export function webRouter(
-  deps: { db: Db; log: Logger; temporal: Client; steps: StepCatalogue },
+  deps: { db: Db; log: Logger; temporal: Client; taskQueue: string; steps: StepCatalogue },
   options: WebOptions,
 ): Router {
   const views = createViews();
@@ -83,6 +86,9 @@ export function webRouter(
     caseRoutes({ ...pageDeps, steps: deps.steps }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
+    dashboardRoutes(pageDeps),
+    consortiumActionRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

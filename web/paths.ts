@@ -22,6 +22,9 @@ export const PAGE_PATHS = [
   '/public/registers/{register}.csv',
   '/public/registers/{register}.json',
   '/public/consortia/{code}',
+  '/dashboard',
+  '/dashboard/{action}',
+  '/notices/{id}',
 ] as const;
 export const PUBLIC_PREFIX = '/public/';
 /** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */
@@ -47,3 +50,8 @@ export const stepPath = (workflowId: string, step: string, item?: string | null)
 
 /** The public page of one consortium (the registers' page, `/public/consortia/{code}`): the map's areas link to it. */
 export const publicConsortiumPath = (code: string) => `/public/consortia/${encodeURIComponent(code)}`;
+/** A notice with its response form (web/routes/notices.ts): what the e-mail of a notice that asks for a response links to. */
+export const noticePath = (id: string) => `/notices/${encodeURIComponent(id)}`;
+
+/** A consortium officer's form for something that is not a step of a case (web/routes/actions.ts), e.g. `financial-report`. */
+export const actionPath = (action: string) => `/dashboard/${encodeURIComponent(action)}`;

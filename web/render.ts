@@ -23,6 +23,10 @@ export const ROLE_NAMES: Record<string, string> = {
   admin: 'Administrator',
 };
 
+/** Where a person's pages start: a consortium officer's dashboard of their consortium, or the inbox. */
+export const homeOf = (principal: Pick<Principal, 'role'>): string =>
+  principal.role === 'consortium_officer' ? '/dashboard' : '/inbox';
+
 export function render(
   deps: PageDeps,
   req: Request,
@@ -40,7 +44,12 @@ export function render(
     csrfToken,
     currentPath: req.path,
     user: principal
-      ? { name: principal.name, role: ROLE_NAMES[principal.role] ?? principal.role, admin: principal.role === 'admin' }
+      ? {
+          name: principal.name,
+          role: ROLE_NAMES[principal.role] ?? principal.role,
+          admin: principal.role === 'admin',
+          dashboard: homeOf(principal) === '/dashboard',
+        }
       : null,
   });
   res.status(status).type('html').send(html);

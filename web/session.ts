@@ -6,7 +6,7 @@
  */
 import connectPgSimple from 'connect-pg-simple';
 import { doubleCsrf } from 'csrf-csrf';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type pg from 'pg';
 
@@ -16,6 +16,8 @@ declare module 'express-session' {
     userId?: string;
     /** What the last step did, shown once on the case page (a confirmation panel for a consequential decision). */
     flash?: { step: string; consequence: string | null };
+    /** What a consortium officer's last action did when it opened no case (a forecast under the threshold), shown once on the dashboard. */
+    dashboardMessage?: string;
     /** What the last inbox action did (a filter saved or refused), shown once on the inbox. */
     inboxMessage?: { text: string; error: boolean };
     /** Set on the sign-in page, so an anonymous visitor keeps one session (and so one CSRF binding). */
@@ -58,4 +60,19 @@ export function csrf(secret: string) {
     getCsrfTokenFromRequest: (req: Request) =>
       (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] as string,
   });
+}
+
+/**
+ * Redirects once the session is saved. express-session sends a response's headers before its own save
+ * has finished, and a browser follows a redirect on its headers, so the next page could read the session
+ * as it was before this request: a message set for it (`flash`) would be lost.
+ */
+export function redirectAfterSave(req: Request, res: Response, location: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.save((error) => {
+      if (error) return reject(error as Error);
+      res.redirect(303, location);
+      resolve();
+    }),
+  );
 }

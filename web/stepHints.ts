@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { authorisationDetail } from '../api/readModels/authorisations';
 import { CRITERIA_CATALOGUES, currentCriteriaCatalogue, type Criterion } from '../domain/authorisation';
 import type { Db } from '../platform/db';
+import { interventionState, interventionWorkflowId } from '../workflows/contracts/intervention';
 import type { FormHints, HintedItem } from './forms';
 
 export interface HintContext {
@@ -68,7 +69,30 @@ async function authorisationHints(context: HintContext): Promise<FormHints> {
   }
 }
 
+/**
+ * A response to an intervention answers the notice of the case's stage now (a response to an earlier
+ * stage is too late, 409), so the page sends that stage rather than asking for it (§5.19).
+ */
+async function interventionHints(context: HintContext): Promise<FormHints> {
+  if (context.step !== 'submitInterventionResponse') return {};
+  const { code = '', period = '' } = context.params;
+  const state = await context.temporal.workflow
+    .getHandle(interventionWorkflowId(code, period))
+    .query(interventionState);
+  return {
+    fixed: { respondsTo: state.stage },
+    labels: {
+      kind: 'What you are sending',
+      body: 'Your response',
+      'milestones[]': 'Milestone',
+      'milestones.description': 'What will be done',
+      'milestones.dueOn': 'Due on',
+    },
+  };
+}
+
 export async function stepHints(context: HintContext): Promise<FormHints> {
   if (context.caseKind === 'authorisation') return authorisationHints(context);
+  if (context.caseKind === 'intervention') return interventionHints(context);
   return {};
 }

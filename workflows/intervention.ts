@@ -27,6 +27,7 @@ import type { NoticeActivities } from '../activities/notices';
 import {
   applyCaseCommand,
   openCase,
+  pastMilestones,
   type CaseActor,
   type CaseCommand,
   type CaseOutcome,
@@ -111,23 +112,39 @@ export async function intervention(input: InterventionInput): Promise<Interventi
   function humanStep<A extends { actor: CaseActor }>(
     update: UpdateDefinition<InterventionState, [A]>,
     toCommand: (arg: A, at: string) => CaseCommand,
+    refuse: (arg: A, at: string) => { field: string; reason: string }[] = () => [],
   ) {
     setHandler(update, (arg) => commit(toCommand(arg, nowIso()), update.name), {
       validator: (arg) => {
-        const result = applyCaseCommand(ladder, state, toCommand(arg, nowIso()));
+        const at = nowIso();
+        const result = applyCaseCommand(ladder, state, toCommand(arg, at));
         if (!result.ok) throw ApplicationFailure.nonRetryable(result.reason, result.failure);
+        // Checks only a new request meets (validators do not run on replay), each naming its field (422).
+        const problems = refuse(arg, at);
+        if (problems.length > 0)
+          throw ApplicationFailure.create({
+            message: problems.map((p) => `${p.field.replace(/^body\./, '')} ${p.reason}`).join('; '),
+            type: 'InvalidInput',
+            nonRetryable: true,
+            details: problems,
+          });
       },
     });
   }
-  humanStep(submitInterventionResponse, (a, at) => ({
-    type: 'submit_response',
-    actor: a.actor,
-    at,
-    respondsTo: a.respondsTo,
-    kind: a.kind,
-    body: a.body,
-    milestones: a.milestones,
-  }));
+  humanStep(
+    submitInterventionResponse,
+    (a, at) => ({
+      type: 'submit_response',
+      actor: a.actor,
+      at,
+      respondsTo: a.respondsTo,
+      kind: a.kind,
+      body: a.body,
+      milestones: a.milestones,
+    }),
+    // §5.19: a plan is monitored against milestones still ahead; one already past is refused.
+    (a, at) => pastMilestones(a.milestones, at.slice(0, 10)),
+  );
   humanStep(decideInterventionResponse, (a, at) => ({
     type: 'decide_response',
     actor: a.actor,

@@ -30,6 +30,7 @@ export interface CaseEventRow {
 }
 
 export interface CaseNoticeRow {
+  id: string;
   noticeKey: string;
   kind: string;
   title: string;
@@ -97,6 +98,7 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
       where: { workflowId },
       orderBy: [{ issuedAt: 'desc' }, { noticeKey: 'asc' }],
       select: {
+        id: true,
         noticeKey: true,
         kind: true,
         title: true,
@@ -149,4 +151,10 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
     notices: notices.map(({ emails, ...notice }) => ({ ...notice, recipients: emails })),
     names: new Map(users.map((user) => [user.id, user.name])),
   };
+}
+
+/** The case a notice belongs to, or null when there is no such notice (its page: 404, as out of scope). */
+export async function noticeCaseOf(db: Db, noticeId: string): Promise<string | null> {
+  const row = await db.notice.findUnique({ where: { id: noticeId }, select: { workflowId: true } });
+  return row?.workflowId ?? null;
 }

@@ -11,6 +11,7 @@ import { CONSORTIUM_CODE } from '../../domain/consortium';
 import { currentPolicy } from '../../domain/policy';
 import {
   DECLARATION_CAPACITIES,
+  DECLARATION_STAGES,
   declarationRequestStateSchema,
   declarationStepRows,
   declarationsWorkflowId,
@@ -29,7 +30,7 @@ import {
 } from '../readModels/interests';
 import { procurementActor } from '../readModels/procurements';
 import { isoDateTime, nonBlankLine, pageSchema } from '../schemas';
-import { registerSteps } from '../steps';
+import { pageOf, registerSteps } from '../steps';
 import { assertManagesRegister, requestDeclaration } from '../useCases/requestDeclaration';
 import { answerStarted } from '../started';
 
@@ -141,6 +142,8 @@ export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       path: '/consortia/{code}/declarations/{personId}',
       params: declarationParams,
       workflowIdOf: ({ code, personId }) => declarationsWorkflowId(code, personId),
+      // The pages take the declaration too (web/routes/steps.ts): a consortium officer declares for the person.
+      page: pageOf('declaration', 'declarations', ['code', 'personId'], DECLARATION_STAGES),
       subject: ({ code, personId }) => `the declaration request for ${personId} in ${code}`,
       scopeOf: async ({ code }) => {
         const consortium = await consortiumOnRecord(db, code);

@@ -245,7 +245,9 @@ describe('the web app in Chromium', () => {
   it('When a consortium officer of another consortium opens the case, then it is not found (404)', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'omar@w02.example', PASSWORD);
-    await page.waitForURL(`${base}/inbox`);
+    // A consortium officer starts at their consortium's dashboard (web/routes/dashboard.ts).
+    await page.waitForURL(`${base}/dashboard`);
+    await page.goto(`${base}/inbox`);
     await accessible(page, 'inbox (consortium officer)', axeResults);
     const answer = await page.goto(caseUrl);
     expect(answer?.status()).toBe(404);
@@ -258,7 +260,7 @@ describe('the web app in Chromium', () => {
     // The case's own consortium officer does see it.
     const own = await browser.newContext();
     const ownPage = await signIn(own, 'hana@w01.example', PASSWORD);
-    await ownPage.waitForURL(`${base}/inbox`);
+    await ownPage.waitForURL(`${base}/dashboard`);
     expect((await ownPage.goto(caseUrl))?.status()).toBe(200);
     await own.close();
   });

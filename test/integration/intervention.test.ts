@@ -169,6 +169,20 @@ describe('intervention over HTTP (§5.18–5.21)', () => {
         body: 'trust us',
       });
       expect(badPlan.status).toBe(422);
+      // §5.19: a milestone already past is refused, naming its field; nothing is recorded.
+      const pastPlan = await post(`${url}/responses`, tokens.home as string, {
+        respondsTo: 'remedial_action_notice',
+        kind: 'remedial_plan',
+        body: 'QIPP plan',
+        milestones: [
+          { description: 'run-rate at budget', dueOn: '2099-12-31' },
+          { description: 'month 9 at budget', dueOn: '2013-12-31' },
+        ],
+      });
+      expect(pastPlan.status).toBe(422);
+      expect(pastPlan.body.errors).toEqual([
+        { field: 'body.milestones.1.dueOn', reason: expect.stringMatching(/must not be in the past/) },
+      ]);
       const invalid = await post(`${url}/responses`, tokens.home as string, {
         respondsTo: 'nowhere',
         kind: 'explanation',
@@ -189,7 +203,7 @@ describe('intervention over HTTP (§5.18–5.21)', () => {
         respondsTo: 'remedial_action_notice',
         kind: 'remedial_plan',
         body: 'QIPP plan',
-        milestones: [{ description: 'run-rate at budget', dueOn: '2014-01-31' }],
+        milestones: [{ description: 'run-rate at budget', dueOn: '2099-01-31' }],
       });
       expect(
         (

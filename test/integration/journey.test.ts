@@ -84,7 +84,8 @@ async function signIn(email: string): Promise<{ context: BrowserContext; page: P
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/inbox`);
+  // A consortium officer starts at their dashboard, everyone else at the inbox.
+  await page.waitForURL(/\/(inbox|dashboard)$/);
   return { context, page };
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { caseUrl, dateInWords, deadlineInWords, noticeText, renderNoticeEmail } from '../../activities/noticeMail';
+import {
+  caseUrl,
+  dateInWords,
+  deadlineInWords,
+  noticeText,
+  noticeUrl,
+  renderNoticeEmail,
+} from '../../activities/noticeMail';
 
 describe('notice e-mails (issue 13, item 6)', () => {
   it('When a date is written for people, then it is in words, in Europe/London', () => {
@@ -48,6 +55,27 @@ describe('notice e-mails (issue 13, item 6)', () => {
     expect(text).not.toMatch(/\b\d+p\b/);
     expect(text).not.toMatch(/through the API/);
     expect(noticeText(content)).not.toContain('/cases/');
+  });
+
+  it('When a notice asks for a response and its id is known, then the e-mail links to its own page first, and to the case', () => {
+    const text = renderNoticeEmail(
+      { title: 'Remedial action notice', body: 'Send a remedial plan.', respondBy: '2012-12-14T17:00:00.000Z' },
+      {
+        workflowId: 'intervention:Y01:2012-11',
+        publicUrl: 'https://casework.example/',
+        noticeId: '0b6c1f2e-8d4a-4f1e-9a53-2f0f7c9d1e11',
+        issuedByName: null,
+        issuedAt: new Date('2012-12-03T10:00:00Z'),
+        ruleVersion: 'ladder-2012.1',
+      },
+    );
+    expect(noticeUrl('https://casework.example/', 'n1')).toBe('https://casework.example/notices/n1');
+    expect(text).toContain(
+      'Read the notice and respond on its page, by 5:00pm on Friday 14 December 2012:\n' +
+        'https://casework.example/notices/0b6c1f2e-8d4a-4f1e-9a53-2f0f7c9d1e11\n',
+    );
+    expect(text).toContain('\nhttps://casework.example/cases/intervention%3AY01%3A2012-11\n');
+    expect(text.indexOf('/notices/')).toBeLessThan(text.indexOf('/cases/'));
   });
 
   it('When an automatic step issues a notice with nothing to respond to, then it says so and still links the case', () => {

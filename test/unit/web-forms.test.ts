@@ -10,6 +10,8 @@ import {
   decisionStep,
 } from '../../workflows/contracts/authorisation';
 import { membershipDecisionBody } from '../../workflows/contracts/membershipChange';
+import { financialReportBody, submitInterventionResponseStep } from '../../workflows/contracts/intervention';
+import { registerProcurementBody } from '../../workflows/contracts/procurement';
 
 const names = (items: FormItem[]) =>
   items.flatMap((item) => ('params' in item ? [`${item.macro}:${String(item.params.name)}`] : []));
@@ -172,5 +174,131 @@ describe('step forms', () => {
       }),
     ).toEqual(['Completed', 'In progress', 'Not yet started']);
     expect(stageSteps(['a', 'b'], 'b', false).map((s) => s.status.text)).toEqual(['Completed', 'Completed']);
+  });
+
+  describe('a remedial plan: a stage the page sets, and milestones with dates as day, month and year', () => {
+    const body = submitInterventionResponseStep.body;
+    const hints = { fixed: { respondsTo: 'remedial_action_notice' }, labels: { 'milestones[]': 'Milestone' } };
+
+    it('When the form is built, then the stage is not asked, and each milestone has a GOV.UK date input', () => {
+      const items = formItems(body, hints, {}, {});
+      expect(items.find((i) => i.macro === 'hidden')).toEqual({
+        macro: 'hidden',
+        name: 'respondsTo',
+        value: 'remedial_action_notice',
+      });
+      expect(items.some((i) => 'params' in i && i.params.name === 'respondsTo')).toBe(false);
+      const dates = items.filter((i) => i.macro === 'date') as Extract<FormItem, { summary: string }>[];
+      expect(dates.map((d) => d.field)).toEqual(['milestones.0.dueOn', 'milestones.1.dueOn', 'milestones.2.dueOn']);
+      expect(dates[0]?.params.namePrefix).toBe('milestones.0.dueOn');
+      expect((dates[0]?.params.items as { name: string }[]).map((i) => i.name)).toEqual(['day', 'month', 'year']);
+    });
+
+    it('When the dates come back as day, month and year, then the body has ISO dates and blank rows are dropped', () => {
+      const read = readForm(body, hints, {
+        respondsTo: 'information_request',
+        kind: 'remedial_plan',
+        body: 'QIPP plan',
+        'milestones.0.description': 'Run-rate at budget',
+        'milestones.0.dueOn-day': '31',
+        'milestones.0.dueOn-month': '3',
+        'milestones.0.dueOn-year': '2099',
+        'milestones.1.description': '',
+        'milestones.1.dueOn-day': '',
+      });
+      expect(read).toEqual({
+        ok: true,
+        body: {
+          // The page's stage, whatever was posted.
+          respondsTo: 'remedial_action_notice',
+          kind: 'remedial_plan',
+          body: 'QIPP plan',
+          milestones: [{ description: 'Run-rate at budget', dueOn: '2099-03-31' }],
+        },
+      });
+    });
+
+    it('When a date is not a real one, then it is refused at its field, and the summary links to its day', () => {
+      const raw = {
+        kind: 'remedial_plan',
+        body: 'QIPP plan',
+        'milestones.0.description': 'Run-rate at budget',
+        'milestones.0.dueOn-day': '30',
+        'milestones.0.dueOn-month': '2',
+        'milestones.0.dueOn-year': '2099',
+      };
+      const read = readForm(body, hints, raw);
+      expect(read.ok).toBe(false);
+      const problems = read.ok ? [] : read.errors;
+      expect(problems).toEqual([{ field: 'milestones.0.dueOn', reason: expect.stringMatching(/must be a real date/) }]);
+      const { summary, inline } = errorsOf(problems, formItems(body, hints, raw, {}));
+      expect(summary).toEqual([
+        { text: expect.stringMatching(/^Milestone 1: due on must be a real date/), href: '#milestones-0-dueOn-day' },
+      ]);
+      // What was typed stays in the boxes, marked as in error.
+      const date = formItems(body, hints, raw, inline).find((i) => i.macro === 'date') as Extract<
+        FormItem,
+        { summary: string }
+      >;
+      expect(date.params.errorMessage).toEqual({ text: expect.stringMatching(/must be a real date/) });
+      expect((date.params.items as { value: string; classes: string }[])[0]).toMatchObject({
+        value: '30',
+        classes: expect.stringContaining('govuk-input--error'),
+      });
+    });
+  });
+
+  it('When an amount in pence is asked, then it is asked and shown in pounds, and read back as exact pence', () => {
+    const items = formItems(financialReportBody, { values: { allocationPence: '13033600000' } }, {}, {});
+    const allocation = items.find((i) => 'params' in i && i.params.name === 'allocationPence') as Extract<
+      FormItem,
+      { summary: string }
+    >;
+    expect(allocation.params).toMatchObject({ value: '130,336,000.00', prefix: { text: '£' } });
+    expect(allocation.summary).toBe('Allocation');
+    expect(JSON.stringify(allocation.params.hint)).not.toContain('pence:');
+    const read = readForm(
+      financialReportBody,
+      {},
+      {
+        forecastOverspendPence: '-£2,100,000.05',
+        allocationPence: '130336000',
+        reportedFor: '2013-10',
+      },
+    );
+    expect(read).toEqual({
+      ok: true,
+      body: { forecastOverspendPence: -210000005, allocationPence: 13033600000, reportedFor: '2013-10' },
+    });
+    const refused = readForm(
+      financialReportBody,
+      {},
+      { forecastOverspendPence: '2.5p', allocationPence: '1', reportedFor: '2013-10' },
+    );
+    expect(refused.ok ? [] : refused.errors).toEqual([
+      { field: 'forecastOverspendPence', reason: 'must be an amount in pounds, for example 2,100,000.00' },
+    ]);
+  });
+
+  it('When an optional group is left blank, then it is absent from the body, not an empty object', () => {
+    const raw = {
+      consortiumCode: '00C',
+      title: 'Community diabetes service',
+      service: 'Diabetes care in the community',
+      estimatedValuePence: '250,000',
+      route: 'competitive_tender',
+      'singleTender.providerId': '',
+      'singleTender.justification': '',
+      'criteria.0.id': 'quality',
+      'criteria.0.description': 'Clinical quality',
+      'criteria.0.weight': '60',
+      decisionGroupPersonIds: ['6f1c2a9e-1b2c-4d3e-8f90-123456789abc'],
+    };
+    const read = readForm(registerProcurementBody, {}, raw);
+    expect(read.ok).toBe(true);
+    const body = read.ok ? (read.body as Record<string, unknown>) : {};
+    expect(body.singleTender).toBeUndefined();
+    expect(body.estimatedValuePence).toBe(25_000_000);
+    expect(body.criteria).toEqual([{ id: 'quality', description: 'Clinical quality', weight: 60 }]);
   });
 });

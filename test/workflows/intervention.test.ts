@@ -186,7 +186,8 @@ function expectLadderEdges(state: InterventionState) {
 const plan = {
   kind: 'remedial_plan' as const,
   body: 'Recovery plan: QIPP savings in elective care',
-  milestones: [{ description: 'Month 9 run-rate at budget', dueOn: '2013-12-31' }],
+  // Ahead of the test server's clock (it starts at the real time): a milestone already past is refused.
+  milestones: [{ description: 'Month 9 run-rate at budget', dueOn: '2099-12-31' }],
 };
 
 /** Climbs from information request to withdrawal with a new trigger at each rung (case officer, then the panel at directions). */
@@ -701,6 +702,27 @@ describe('intervention workflow (§5.18–5.20)', () => {
           }),
         ),
       ).toBe('InvalidInput');
+      // §5.19: a milestone already past is refused before the Update enters history, naming its field.
+      const past = await handle
+        .executeUpdate(submitInterventionResponse, {
+          args: [
+            {
+              actor: consortium,
+              respondsTo: 'remedial_action_notice',
+              kind: 'remedial_plan',
+              body: 'plan',
+              milestones: [{ description: 'month 9 at budget', dueOn: '2013-12-31' }],
+            },
+          ],
+        })
+        .then(
+          () => null,
+          (e: unknown) => (e as WorkflowUpdateFailedError).cause as ApplicationFailure,
+        );
+      expect(past?.type).toBe('InvalidInput');
+      expect(past?.details).toEqual([
+        { field: 'body.milestones.0.dueOn', reason: expect.stringMatching(/must not be in the past/) },
+      ]);
       // De-escalation is possible: back to the information request.
       const back = await handle.executeUpdate(deEscalateIntervention, {
         args: [{ actor: officer, reasons: 'the overspend was a coding error' }],

@@ -6,9 +6,9 @@
 import { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { signInCandidate } from '../../api/readModels/users';
+import { principalOfUser, signInCandidate } from '../../api/readModels/users';
 import { verifyPassword } from '../passwords';
-import { render, type PageDeps } from '../render';
+import { homeOf, render, type PageDeps } from '../render';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../session';
 
 const signInForm = z.object({
@@ -55,10 +55,22 @@ export function signInRoutes(deps: PageDeps): Router {
       showForm(deps, req, res, 429, '', { email: 'Too many attempts to sign in. Wait 15 minutes, then try again' }),
   });
 
-  router.get('/', (req, res) => res.redirect(303, req.session.userId ? '/inbox' : '/sign-in'));
+  /** The signed-in person's first page (web/render.ts `homeOf`), or sign-in. */
+  const home = async (req: Request): Promise<string> => {
+    const principal = req.session.userId ? await principalOfUser(deps.db, req.session.userId) : null;
+    return principal ? homeOf(principal) : '/sign-in';
+  };
 
-  router.get('/sign-in', (req, res) => {
-    if (req.session.userId) return res.redirect(303, '/inbox');
+  router.get('/', async (req, res, next) => {
+    try {
+      res.redirect(303, await home(req));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/sign-in', async (req, res, next) => {
+    if (req.session.userId) return home(req).then((to) => res.redirect(303, to), next);
     // Keep this visitor's session, so the form's CSRF token is bound to a session that lasts until the post.
     req.session.visitedAt = Date.now();
     render(deps, req, res, 'sign-in.njk', {
@@ -89,7 +101,7 @@ export function signInRoutes(deps: PageDeps): Router {
       }
       await signIn(req, candidate.id);
       deps.log.info('signed in', { requestId: res.locals.requestId, user: candidate.id });
-      res.redirect(303, '/inbox');
+      res.redirect(303, await home(req));
     } catch (error) {
       next(error);
     }

@@ -341,7 +341,7 @@ export const submitInterventionResponseStep = step({
   description:
     'The consortium (or, at withdrawal, a receiving body) responds: an explanation, a remedial plan with milestones, ' +
     'a progress report, or evidence. 409 when the case has moved on from `respondsTo` (too late) or a response ' +
-    'already awaits a decision.',
+    'already awaits a decision; 422 for a milestone dated before today (§5.19: a plan is monitored against what lies ahead).',
   toArgs: (actor, body): InterventionResponseArgs => ({ actor: caseActor(actor), ...body }),
 });
 export const decideInterventionResponseStep = step({
