@@ -21,6 +21,7 @@ import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { thirdPartyRoutes } from './routes/thirdParty';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -102,9 +103,10 @@ export function webRouter(
     signInRoutes(pageDeps),
     inboxRoutes(pageDeps),
     taskRoutes(pageDeps),
-    caseRoutes({ ...pageDeps, steps: deps.steps }),
+    caseRoutes({ ...pageDeps, steps: deps.steps, temporal: deps.temporal }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
+    thirdPartyRoutes(pageDeps),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

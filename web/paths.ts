@@ -15,6 +15,8 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/awaiting-answer',
+  '/procurement-cases',
 ] as const;
 export const ASSETS_PATH = '/assets';
 

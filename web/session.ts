@@ -6,7 +6,7 @@
  */
 import connectPgSimple from 'connect-pg-simple';
 import { doubleCsrf } from 'csrf-csrf';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type pg from 'pg';
 
@@ -58,4 +58,13 @@ export function csrf(secret: string) {
     getCsrfTokenFromRequest: (req: Request) =>
       (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] as string,
   });
+}
+
+/**
+ * Redirects once the session is stored. express-session sends a response's headers before its store
+ * write finishes, so a browser that follows a 303 at once may read the session as it was before, and a
+ * message put in it for the next page (a step's confirmation) is lost; saving first makes it arrive.
+ */
+export function redirectAfterSave(req: Request, res: Response, url: string, next: (error: unknown) => void): void {
+  req.session.save((error) => (error ? next(error) : res.redirect(303, url)));
 }

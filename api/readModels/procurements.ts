@@ -22,6 +22,7 @@ import {
 import type { Principal } from '../auth';
 import { defineList, type Page, type PageQuery } from '../pagination';
 import { isoDateTime } from '../schemas';
+import { AppError } from '../errors';
 import { mapTemporalError } from '../temporal';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 
@@ -56,6 +57,18 @@ export async function personsNotOnRecord(db: Db, ids: readonly string[]): Promis
     (await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((p) => p.id),
   );
   return new Set(ids.filter((id) => !known.has(id)));
+}
+
+/** The local authorities a consortium works with (§6.6–6.9), by name: the third parties it may hand a procurement to. */
+export async function consortiumLocalAuthorities(
+  db: Db,
+  consortiumCode: string,
+): Promise<{ code: string; name: string }[]> {
+  return db.localAuthority.findMany({
+    where: { consortia: { some: { consortiumCode } } },
+    orderBy: { name: 'asc' },
+    select: { code: true, name: true },
+  });
 }
 
 export async function localAuthorityOnRecord(db: Db, code: string): Promise<boolean> {
@@ -143,7 +156,15 @@ export async function procurementOfCase(
 ): Promise<{ view: ProcurementView; organisationNames: Map<string, string> } | null> {
   const prefix = procurementWorkflowId('');
   if (!workflowId.startsWith(prefix)) return null;
-  const view = procurementViewFor(principal, await liveProcurement(temporal, workflowId.slice(prefix.length)));
+  let state: ProcurementState;
+  try {
+    state = await liveProcurement(temporal, workflowId.slice(prefix.length));
+  } catch (error) {
+    // A process no longer kept by the engine: the page shows the case record without it.
+    if (error instanceof AppError && error.status === 404) return null;
+    throw error;
+  }
+  const view = procurementViewFor(principal, state);
   if (!view) return null;
   const codes = [
     ...(view.thirdParty ? [view.thirdParty.code] : []),

@@ -18,7 +18,7 @@ import { errorsOf, formItems, readForm, type RawForm } from '../forms';
 import { casePath, stepPath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
 import { stepHints } from '../stepHints';
-import { CSRF_FIELD } from '../session';
+import { CSRF_FIELD, redirectAfterSave } from '../session';
 import { words } from '../format';
 
 /** Form fields that are the page's own, not the body's. */
@@ -77,7 +77,9 @@ export function stepRoutes(deps: PageDeps & { temporal: Client; steps: StepCatal
         caseTitle: loaded.record.title ?? words(loaded.record.kind),
         caseHref: casePath(loaded.record.workflowId),
         action: stepPath(loaded.record.workflowId, loaded.row.name),
-        title: loaded.item ? `${loaded.row.summary}: ${words(loaded.item).toLowerCase()}` : loaded.row.summary,
+        title: loaded.item
+          ? `${loaded.row.summary}: ${loaded.hints.itemLabel ?? words(loaded.item).toLowerCase()}`
+          : loaded.row.summary,
         description: loaded.row.description,
         item: loaded.item,
         errorList: summary,
@@ -141,7 +143,7 @@ export function stepRoutes(deps: PageDeps & { temporal: Client; steps: StepCatal
         throw error;
       }
       req.session.flash = { step: loaded.row.summary, consequence };
-      res.redirect(303, casePath(loaded.record.workflowId));
+      redirectAfterSave(req, res, casePath(loaded.record.workflowId), next);
     } catch (error) {
       next(error);
     }
