@@ -81,6 +81,21 @@ export class StepCatalogue {
     return this.kinds.get(caseKind)?.kind.page?.stages ?? [];
   }
 
+  /**
+   * The optional steps (`task: false`: no one's pending work, such as closing a bid window early) a role
+   * may take in a stage: the case page links them besides what the case is waiting for.
+   */
+  optionalSteps(caseKind: string, stage: string, role: string): readonly StepRow[] {
+    return (this.kinds.get(caseKind)?.rows ?? []).filter(
+      (row) =>
+        row.task === false &&
+        (row.stages as readonly string[]).includes(stage) &&
+        (row.roles as readonly string[]).includes(role) &&
+        // A step with path params of its own (a bid, a criterion) needs its item: it is reached from the item.
+        !row.params,
+    );
+  }
+
   /** The kind, its row named `step` and the case's params, or null when the pages cannot take that step. */
   find(caseKind: string, workflowId: string, step: string) {
     const registered = this.kinds.get(caseKind);

@@ -26,14 +26,21 @@ export interface ProcurementProcessPolicy {
    * practice whose share of referrals to itself is strictly above this is flagged for audit (engine default).
    */
   selfReferralFlagPercent: number;
+  /**
+   * §5.13: the nominated third party must accept the hand-off; after this many days without an answer
+   * the hand-off lapses and the Board's case officer is asked to nominate another (engine default, not a
+   * source figure). Absent from snapshots of version `.1`, whose cases wait for the answer as long as it takes.
+   */
+  handOffResponseDays?: number;
 }
 
 export const PROCUREMENT_PROCESS_POLICY: ProcurementProcessPolicy = {
-  version: 'procurement-process-2012-13.1',
+  version: 'procurement-process-2012-13.2',
   bidWindowDays: 28,
   declarationReminderDaysBeforeDue: 7,
   referralReturnGraceDays: 14,
   selfReferralFlagPercent: 50,
+  handOffResponseDays: 14,
 };
 
 /** The policy a procurement snapshots when it starts: the conflict rules and the process durations. */

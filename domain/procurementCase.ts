@@ -29,6 +29,8 @@ export type ProcurementCommand =
   | { type: 'close_bid_window'; actor: ProcurementActor; at: string; reason: BidWindowCloseReason; reasons: string }
   | { type: 'nominate_third_party'; actor: ProcurementActor; thirdParty: ThirdParty }
   | { type: 'respond_to_hand_off'; actor: ProcurementActor; at: string; accept: boolean; reason: string }
+  | { type: 'hand_off_due'; dueAt: string }
+  | { type: 'hand_off_lapsed'; nominatedAt: string; at: string }
   | { type: 'score_bid'; actor: ProcurementActor; bidderId: string; scores: Record<string, number> }
   | {
       type: 'award';
@@ -98,7 +100,9 @@ export function openProcurement(input: ProcurementInput, at: string): Procuremen
     thirdParty: null,
     handOffAcceptedBy: null,
     handOffAcceptedAt: null,
+    handOffDueAt: null,
     refusals: [],
+    lapsedHandOffs: [],
     award: null,
     payments: [],
     referralReturns: [],
@@ -255,23 +259,50 @@ function reduce(context: ProcurementCaseContext, state: ProcurementState, comman
     case 'respond_to_hand_off': {
       const { actor } = command;
       const nominee = state.thirdParty;
+      // Nobody is nominated (a refusal or a lapse came first): there is nothing to answer.
+      if (!nominee) throw invalidTransition(`no hand-off awaits a response in stage ${state.stage}`);
       // §5.13: the third party itself accepts or refuses; nobody may accept on its behalf.
-      if (!(nominee && actor.role === 'third_party' && actor.organisation === nominee.code))
-        throw forbidden(
-          `only officers of ${nominee ? describeThirdParty(nominee) : 'the nominated third party'} may accept or refuse the hand-off`,
-        );
+      if (!(actor.role === 'third_party' && actor.organisation === nominee.code))
+        throw forbidden(`only officers of ${describeThirdParty(nominee)} may accept or refuse the hand-off`);
       assertNotExcluded(state, actor);
       if (!inStage('respondToHandOff', state))
         throw invalidTransition(`no hand-off awaits a response in stage ${state.stage}`);
       if (command.reason.trim().length === 0) throw invalidInput('the response needs a reason');
       if (command.accept)
-        return { ...state, handOffAcceptedBy: actor.id, handOffAcceptedAt: command.at, stage: 'evaluating' as const };
+        return {
+          ...state,
+          handOffAcceptedBy: actor.id,
+          handOffAcceptedAt: command.at,
+          handOffDueAt: null,
+          stage: 'evaluating' as const,
+        };
       // A refusal means choosing another third party (§5.13).
       const refusal = { ...nominee, refusedBy: actor.id, reason: command.reason, at: command.at };
       return {
         ...state,
         refusals: [...state.refusals, refusal],
         thirdParty: null,
+        handOffDueAt: null,
+        stage: 'awaiting_third_party_nomination' as const,
+      };
+    }
+    case 'hand_off_due':
+      // Set by the process when it records the nomination: the nominee answers by then.
+      if (!inStage('respondToHandOff', state))
+        throw invalidTransition(`no hand-off awaits a response in stage ${state.stage}`);
+      return { ...state, handOffDueAt: command.dueAt };
+    case 'hand_off_lapsed': {
+      // §5.13: the third party must accept; one that has not answered by the deadline has not accepted,
+      // so another is chosen, by the Board's case officer (the step table's task for nominateThirdParty).
+      const nominee = state.thirdParty;
+      if (!nominee || !state.handOffDueAt || !inStage('respondToHandOff', state))
+        throw invalidTransition(`no hand-off awaits a response in stage ${state.stage}`);
+      const lapse = { ...nominee, nominatedAt: command.nominatedAt, dueAt: state.handOffDueAt, lapsedAt: command.at };
+      return {
+        ...state,
+        lapsedHandOffs: [...state.lapsedHandOffs, lapse],
+        thirdParty: null,
+        handOffDueAt: null,
         stage: 'awaiting_third_party_nomination' as const,
       };
     }

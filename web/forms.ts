@@ -16,6 +16,8 @@ import { words } from './format';
 interface JsonSchema {
   type?: string;
   properties?: Record<string, JsonSchema>;
+  /** A record's values (`z.record`): its keys come from the hints' `entries`. */
+  additionalProperties?: JsonSchema | boolean;
   required?: string[];
   items?: JsonSchema;
   enum?: string[];
@@ -41,10 +43,14 @@ export interface FormHints {
   variant?: string;
   /** For a list of objects at a path: its key field and the items to list, one fieldset each. */
   rows?: Record<string, { key: string; items: readonly HintedItem[] }>;
+  /** For a record at a path (`z.record`, e.g. a score per criterion): its keys, one field each. */
+  entries?: Record<string, readonly HintedItem[]>;
   /** For a list of IDs, or a text field, at a path: the choices (checkboxes, or radios). */
   options?: Record<string, readonly { value: string; text: string }[]>;
   /** Values to show before anything is entered, by field name. */
   values?: Record<string, string | string[]>;
+  /** The name of the step's item for the page's title, where its id alone says little (a bidder's name). */
+  itemLabel?: string;
   /** Labels by path, where the property's name in words is not enough; `<list>[]` names each row of a list (`Milestone`). */
   labels?: Record<string, string>;
   /** Values the page sets, by field name (e.g. the stage a response answers): sent as they are, not asked. */
@@ -107,6 +113,8 @@ function shapeOf(body: z.ZodType, hints: FormHints): JsonSchema {
 
 const kindOf = (schema: JsonSchema) => {
   if (schema.const !== undefined) return 'const';
+  if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object')
+    return 'record';
   if (schema.type === 'array') return schema.items?.type === 'object' ? 'rows' : 'list';
   return schema.type ?? 'string';
 };
@@ -161,6 +169,23 @@ export function formItems(body: z.ZodType, hints: FormHints, raw: RawForm, error
             path.length > 0 ? summary : within,
           );
         if (path.length > 0) items.push({ macro: 'end' });
+        return;
+      }
+      case 'record': {
+        // One field per key the hints list (a score per published criterion), all required.
+        items.push({ macro: 'start', legend: label, ...(hint ? { hint: hint.text } : {}) });
+        for (const entry of hints.entries?.[name] ?? [])
+          walk(
+            {
+              ...(schema.additionalProperties as JsonSchema),
+              ...(entry.description ? { description: entry.description } : {}),
+            },
+            [...path, entry.value],
+            entry.label,
+            true,
+            label,
+          );
+        items.push({ macro: 'end' });
         return;
       }
       case 'rows': {
@@ -412,6 +437,14 @@ export function readForm(body: z.ZodType, hints: FormHints, raw: RawForm): ReadF
         // An optional group with nothing entered is absent (e.g. a single tender's provider on another route).
         const entered = Object.keys(object).some((key) => schema.properties?.[key]?.const === undefined);
         return entered || required || path.length === 0 ? object : undefined;
+      }
+      case 'record': {
+        const record: Record<string, unknown> = {};
+        for (const entry of hints.entries?.[name] ?? []) {
+          const value = read(schema.additionalProperties as JsonSchema, [...path, entry.value]);
+          if (value !== undefined) record[entry.value] = value;
+        }
+        return record;
       }
       case 'rows': {
         const rows = rowsOf(name, hints, raw);

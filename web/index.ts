@@ -29,6 +29,7 @@ import { registerRoutes } from './routes/registers';
 import { consortiumActionRoutes } from './routes/actions';
 import { dashboardRoutes } from './routes/dashboard';
 import { noticeRoutes } from './routes/notices';
+import { thirdPartyRoutes } from './routes/thirdParty';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -83,12 +84,13 @@ export function webRouter(
     signInRoutes(pageDeps),
     inboxRoutes(pageDeps),
     taskRoutes(pageDeps),
-    caseRoutes({ ...pageDeps, steps: deps.steps }),
+    caseRoutes({ ...pageDeps, steps: deps.steps, temporal: deps.temporal }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
     dashboardRoutes(pageDeps),
     consortiumActionRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
+    thirdPartyRoutes(pageDeps),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

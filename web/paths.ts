@@ -25,6 +25,8 @@ export const PAGE_PATHS = [
   '/dashboard',
   '/dashboard/{action}',
   '/notices/{id}',
+  '/awaiting-answer',
+  '/procurement-cases',
 ] as const;
 export const PUBLIC_PREFIX = '/public/';
 /** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */

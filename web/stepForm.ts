@@ -62,7 +62,9 @@ export function stepFormView(loaded: LoadedStep, raw: RawForm, problems: readonl
     caseTitle: loaded.record.title ?? words(loaded.record.kind),
     caseHref: casePath(loaded.record.workflowId),
     action: stepPath(loaded.record.workflowId, loaded.row.name),
-    title: loaded.item ? `${loaded.row.summary}: ${words(loaded.item).toLowerCase()}` : loaded.row.summary,
+    title: loaded.item
+      ? `${loaded.row.summary}: ${loaded.hints.itemLabel ?? words(loaded.item).toLowerCase()}`
+      : loaded.row.summary,
     description: loaded.row.description,
     item: loaded.item,
     errorList: summary,

@@ -5,10 +5,12 @@
  */
 import type { Client } from '@temporalio/client';
 import { authorisationDetail } from '../api/readModels/authorisations';
+import { consortiumLocalAuthorities, liveProcurement } from '../api/readModels/procurements';
 import { CRITERIA_CATALOGUES, currentCriteriaCatalogue, type Criterion } from '../domain/authorisation';
 import type { Db } from '../platform/db';
 import { interventionState, interventionWorkflowId } from '../workflows/contracts/intervention';
 import type { FormHints, HintedItem } from './forms';
+import { money } from './format';
 
 export interface HintContext {
   db: Db;
@@ -91,8 +93,54 @@ async function interventionHints(context: HintContext): Promise<FormHints> {
   };
 }
 
+/**
+ * A procurement's steps (Process 3, §5.13): a score per published criterion with its weight, the
+ * scored bids to award to, and the consortium's local authorities to nominate.
+ */
+async function procurementHints(context: HintContext): Promise<FormHints> {
+  switch (context.step) {
+    case 'scoreBid': {
+      const state = await liveProcurement(context.temporal, context.params.id ?? '');
+      const entries = state.criteria.map((c) => ({
+        value: c.id,
+        label: c.description,
+        description: `Weight ${c.weight}. A whole number from 0 to 100.`,
+      }));
+      const bid = state.bids.find((b) => b.bidderId === context.item);
+      return {
+        entries: { scores: entries },
+        ...(bid ? { itemLabel: `${bid.bidderName}, ${money(bid.valuePence)}` } : {}),
+      };
+    }
+    case 'awardProcurement': {
+      const state = await liveProcurement(context.temporal, context.params.id ?? '');
+      const bids = [...state.bids].sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
+      return {
+        options: {
+          bidderId: bids.map((b) => ({
+            value: b.bidderId,
+            text: `${b.bidderName}: ${b.score === null ? 'not scored' : `weighted score ${b.score}`}, ${money(b.valuePence)}`,
+          })),
+        },
+        labels: { bidderId: 'Award to', contractQuarters: 'Contract length in quarters' },
+      };
+    }
+    case 'nominateThirdParty': {
+      const state = await liveProcurement(context.temporal, context.params.id ?? '');
+      const authorities = await consortiumLocalAuthorities(context.db, state.consortiumCode);
+      return {
+        options: { localAuthorityCode: authorities.map((a) => ({ value: a.code, text: `${a.name} (${a.code})` })) },
+        labels: { localAuthorityCode: 'Local authority (for a local authority only)' },
+      };
+    }
+    default:
+      return {};
+  }
+}
+
 export async function stepHints(context: HintContext): Promise<FormHints> {
   if (context.caseKind === 'authorisation') return authorisationHints(context);
   if (context.caseKind === 'intervention') return interventionHints(context);
+  if (context.caseKind === 'procurement') return procurementHints(context);
   return {};
 }

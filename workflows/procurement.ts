@@ -204,13 +204,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
         `Conflicts: ${conflicts.map((c) => c.findings.map((f) => f.explanation).join(' ')).join(' ')}`,
       'system',
     );
-    handOff = await handOffToThirdParty(
-      input,
-      live.handOffEvents,
-      () => live.state.stage,
-      live.recordStep,
-      live.notify,
-    );
+    handOff = await handOffToThirdParty(live);
   }
 
   const thirdParty = live.state.thirdParty;
@@ -555,29 +549,89 @@ async function publishAward(
   );
 }
 
-/** §5.13: the hand-off to a third party, round by round, until one accepts; returns when and by whom. */
-async function handOffToThirdParty(
-  input: ProcurementInput,
-  events: HandOffEvent[],
-  stage: () => string,
-  recordStep: RecordStep,
-  notify: Notify,
-): Promise<{ at: string; acceptedBy: string; acceptedAt: string }> {
+/** A step the process itself takes (a deadline set or passed): the reducer must accept it, or the code is wrong. */
+function systemStep(live: Live, command: ProcurementCommand): void {
+  const result = applyProcurementCommand({ input: live.input, windowClosed: live.windowClosed }, live.state, command);
+  if (!result.ok) throw new Error(`the process's own ${command.type} was refused: ${result.reason}`);
+  live.state = result.state;
+}
+
+/**
+ * §5.13: the hand-off to a third party, round by round, until one accepts; returns when and by whom.
+ * Since policy `procurement-process-2012-13.2`, a nominee that has not answered within
+ * `handOffResponseDays` (engine default) has not accepted: the hand-off lapses and the Board's case
+ * officer is asked to nominate another (the step table's task for nominateThirdParty).
+ */
+async function handOffToThirdParty(live: Live): Promise<{ at: string; acceptedBy: string; acceptedAt: string }> {
+  const { input, handOffEvents: events, recordStep, notify } = live;
+  const responseDays = input.policy.process.handOffResponseDays;
   let nominatedAt = '';
+  /** The running round's deadline: the nominee answers by then, or the hand-off lapses. */
+  let deadline: { step: string; dueAt: string } | null = null;
+  const settleDeadline = (status: 'met' | 'missed') => {
+    const settled = deadline ? { settleDeadlines: [{ step: deadline.step, status }] } : {};
+    deadline = null;
+    return settled;
+  };
   for (let round = 0; ;) {
-    await condition(() => events.length > 0);
+    if (deadline) {
+      const answered = await condition(() => events.length > 0, Math.max(1, Date.parse(deadline.dueAt) - Date.now()));
+      if (!answered && events.length === 0) {
+        const nominee = live.state.thirdParty as ThirdParty;
+        systemStep(live, { type: 'hand_off_lapsed', nominatedAt, at: nowIso() });
+        updateCaseIndex({ stage: live.state.stage });
+        const lapse = live.state.lapsedHandOffs.at(-1);
+        await recordStep(
+          {
+            step: `hand-off-lapsed:${round}`,
+            actor: SYSTEM,
+            action: 'procurement.hand_off_lapsed',
+            decision: {
+              outcome: 'hand_off_lapsed',
+              reasons:
+                `${describeThirdParty(nominee)} did not accept or refuse the hand-off within ${responseDays} days ` +
+                `(policy ${input.policy.process.version}); the Board's case officer nominates another third party (§5.13)`,
+              details: { ...nominee, ...lapse },
+            },
+            ...settleDeadline('missed'),
+          },
+          null,
+        );
+        const caseOfficers = await procurements.caseOfficerEmails({ consortiumCode: input.consortiumCode });
+        await notify(
+          `hand-off-lapsed:${round}`,
+          'procurement_hand_off_required',
+          `Hand-off not answered: ${input.title}`,
+          `${describeThirdParty(nominee)} did not answer the hand-off within ${responseDays} days. ` +
+            `The Board's case officer is asked to nominate another third party, e.g. the Board (§5.13).`,
+          'system',
+          { alsoTo: caseOfficers },
+        );
+        continue;
+      }
+    } else {
+      await condition(() => events.length > 0);
+    }
     const event = events.shift() as HandOffEvent;
     const { nominee } = event;
-    updateCaseIndex({ stage: stage() });
+    updateCaseIndex({ stage: live.state.stage });
     if (event.kind === 'nominated') {
       round += 1;
       nominatedAt = event.at;
+      const stillAwaited =
+        live.state.stage === 'awaiting_third_party_acceptance' && live.state.thirdParty?.code === nominee.code;
+      if (responseDays !== undefined && stillAwaited && patched('hand-off-response-deadline')) {
+        const dueAt = new Date(Date.parse(event.at) + responseDays * DAY_MS).toISOString();
+        deadline = { step: `hand-off-nominated:${round}`, dueAt };
+        systemStep(live, { type: 'hand_off_due', dueAt });
+      }
       await recordStep(
         {
           step: `hand-off-nominated:${round}`,
           actor: SYSTEM,
           action: 'procurement.hand_off_nominated',
           owner: 'third_party',
+          ...(deadline ? { dueAt: deadline.dueAt } : {}),
           details: { ...nominee },
           settles: 'nominateThirdParty',
           settledBy: event.actor.id,
@@ -589,9 +643,13 @@ async function handOffToThirdParty(
         `hand-off-nominated:${round}`,
         'procurement_hand_off',
         `Procurement handed off to ${describeThirdParty(nominee)}: ${input.title}`,
-        `${describeThirdParty(nominee)} is asked to manage this procurement (§5.13) and must accept or refuse.`,
+        `${describeThirdParty(nominee)} is asked to manage this procurement (§5.13) and must accept or refuse` +
+          (deadline ? ` by the date below, or the hand-off lapses.` : '.'),
         'system',
-        { alsoTo: thirdPartyEmails },
+        {
+          alsoTo: thirdPartyEmails,
+          ...(deadline ? { respondBy: deadline.dueAt, facts: [{ label: 'Answer by', date: deadline.dueAt }] } : {}),
+        },
       );
     } else if (event.accept) {
       await recordStep(
@@ -601,6 +659,7 @@ async function handOffToThirdParty(
           action: 'procurement.hand_off_accepted',
           decision: { outcome: 'hand_off_accepted', reasons: event.reason, details: { ...nominee } },
           settles: 'respondToHandOff',
+          ...settleDeadline('met'),
         },
         nominee.code,
       );
@@ -613,6 +672,7 @@ async function handOffToThirdParty(
           action: 'procurement.hand_off_refused',
           decision: { outcome: 'hand_off_refused', reasons: event.reason, details: { ...nominee } },
           settles: 'respondToHandOff',
+          ...settleDeadline('met'),
         },
         null,
       );

@@ -13,6 +13,8 @@ import {
   procurementState,
   procurementWorkflowId,
   PROCUREMENT_ROUTES,
+  PROCUREMENT_STAGES,
+  procurementStateSchema,
   type ProcurementActor,
   type ProcurementState,
   type ThirdParty,
@@ -20,6 +22,7 @@ import {
 import type { Principal } from '../auth';
 import { defineList, type Page, type PageQuery } from '../pagination';
 import { isoDateTime } from '../schemas';
+import { AppError } from '../errors';
 import { mapTemporalError } from '../temporal';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
 import { consortiumWhere, latestOf, type RegisterFilter, type RegisterMeta } from './registers';
@@ -55,6 +58,18 @@ export async function personsNotOnRecord(db: Db, ids: readonly string[]): Promis
     (await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((p) => p.id),
   );
   return new Set(ids.filter((id) => !known.has(id)));
+}
+
+/** The local authorities a consortium works with (§6.6–6.9), by name: the third parties it may hand a procurement to. */
+export async function consortiumLocalAuthorities(
+  db: Db,
+  consortiumCode: string,
+): Promise<{ code: string; name: string }[]> {
+  return db.localAuthority.findMany({
+    where: { consortia: { some: { consortiumCode } } },
+    orderBy: { name: 'asc' },
+    select: { code: true, name: true },
+  });
 }
 
 export async function localAuthorityOnRecord(db: Db, code: string): Promise<boolean> {
@@ -94,6 +109,76 @@ export async function liveProcurement(temporal: Client, id: string): Promise<Pro
   }
 }
 
+/** Who manages a procurement (domain/conflict.ts `ProcurementManagement`), as the list filters it. */
+const PROCUREMENT_MANAGERS = procurementStateSchema.shape.management.unwrap().shape.managedBy.options;
+
+/** The state as a caller sees it: the workflow's state, with how many bids there are. */
+export const procurementViewSchema = procurementStateSchema.extend({
+  bidCount: z.int().describe('How many bids there are, also when their content is not shown to the caller.'),
+  bids: procurementStateSchema.shape.bids.describe(
+    'The bids the caller may read: all of them for the managing body and the Board; a bidder sees its own; ' +
+      'the consortium sees none once a third party manages the procurement (§5.13).',
+  ),
+});
+export type ProcurementView = z.output<typeof procurementViewSchema>;
+
+/**
+ * What a caller may read of a procurement, or null (answered as 404, never data): the Board (admin,
+ * decision panel, the area team's case officers: the caller's scope check turns away the others) reads
+ * everything; the consortium reads its own, but no bid content once a third party manages it or while
+ * bids are open; a third party reads what is handed to it; a bidder reads its own bid.
+ */
+export function procurementViewFor(principal: Principal, state: ProcurementState): ProcurementView | null {
+  const all = (bids: ProcurementState['bids']): ProcurementView => ({ ...state, bidCount: state.bids.length, bids });
+  const role = principal.role;
+  if (role === 'admin' || role === 'decision_panel' || role === 'case_officer') return all(state.bids);
+  if (role === 'consortium_officer') {
+    if (principal.consortiumCode !== state.consortiumCode) return null;
+    const managesIt = state.management !== null && state.management.managedBy !== 'third_party';
+    return all(managesIt ? state.bids : []);
+  }
+  if (role === 'third_party') {
+    if (state.thirdParty && principal.organisation === state.thirdParty.code) return all(state.bids);
+    const own = state.bids.filter((b) => b.bidderId === principal.organisation);
+    return own.length > 0 ? all(own) : null;
+  }
+  return null;
+}
+
+/**
+ * The procurement behind a case page (`procurement:<uuid>`), as far as the viewer may read it; null for
+ * a case of another kind or nothing to show. The page has already checked that the case is in scope.
+ */
+export async function procurementOfCase(
+  db: Db,
+  temporal: Client,
+  principal: Principal,
+  workflowId: string,
+): Promise<{ view: ProcurementView; organisationNames: Map<string, string> } | null> {
+  const prefix = procurementWorkflowId('');
+  if (!workflowId.startsWith(prefix)) return null;
+  let state: ProcurementState;
+  try {
+    state = await liveProcurement(temporal, workflowId.slice(prefix.length));
+  } catch (error) {
+    // A process no longer kept by the engine: the page shows the case record without it.
+    if (error instanceof AppError && error.status === 404) return null;
+    throw error;
+  }
+  const view = procurementViewFor(principal, state);
+  if (!view) return null;
+  const codes = [
+    ...(view.thirdParty ? [view.thirdParty.code] : []),
+    ...view.refusals.map((r) => r.code),
+    ...view.lapsedHandOffs.map((l) => l.code),
+  ];
+  const authorities = await db.localAuthority.findMany({
+    where: { code: { in: codes } },
+    select: { code: true, name: true },
+  });
+  return { view, organisationNames: new Map(authorities.map((a) => [a.code, a.name])) };
+}
+
 // --- The list of procurements (GET /procurements) ------------------------------------------------
 
 export const procurementList = defineList({
@@ -102,6 +187,11 @@ export const procurementList = defineList({
   defaultSort: '-createdAt',
   filters: {
     consortiumCode: z.string().regex(CONSORTIUM_CODE).optional().describe('Only procurements of this consortium.'),
+    stage: z.enum(PROCUREMENT_STAGES).optional().describe('Only procurements in this stage.'),
+    managedBy: z
+      .enum(PROCUREMENT_MANAGERS)
+      .optional()
+      .describe('Only procurements managed so: by the consortium, with mitigation, or by a third party (§5.13).'),
   },
 });
 
@@ -151,14 +241,20 @@ type SummaryRow = Prisma.ProcurementGetPayload<{ include: typeof summaryInclude 
 export async function procurementsPage(
   db: Db,
   principal: Principal,
-  query: PageQuery & { consortiumCode?: string },
+  query: PageQuery & Partial<Pick<z.output<typeof procurementList.query>, 'consortiumCode' | 'stage' | 'managedBy'>>,
 ): Promise<Page<ProcurementSummary>> {
   const plan = procurementList.keyset<SummaryRow>(query);
   const scope = visibleTo(principal);
   if (!scope) return { items: [], nextCursor: null };
   const rows = await db.procurement.findMany({
     where: {
-      AND: [scope, query.consortiumCode ? { consortiumCode: query.consortiumCode } : {}, plan.where],
+      AND: [
+        scope,
+        query.consortiumCode ? { consortiumCode: query.consortiumCode } : {},
+        query.stage ? { case: { stage: query.stage } } : {},
+        query.managedBy ? { managedBy: query.managedBy } : {},
+        plan.where,
+      ],
     } as Prisma.ProcurementWhereInput,
     orderBy: plan.orderBy as Prisma.ProcurementOrderByWithRelationInput[],
     take: plan.take,

@@ -11,7 +11,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { coversAreaTeam } from '../../domain/access';
 import {
-  procurementStateSchema,
   procurementStepRows,
   procurementWorkflowId,
   registerProcurementBody,
@@ -33,6 +32,9 @@ import {
   procurementScope,
   procurementsPage,
   procurementSummarySchema,
+  procurementViewFor,
+  procurementViewSchema,
+  type ProcurementView,
 } from '../readModels/procurements';
 import { pageSchema } from '../schemas';
 import { answerStarted } from '../started';
@@ -41,44 +43,11 @@ import { startProcurement } from '../useCases/startProcurement';
 
 export const procurementIdParam = z.strictObject({ id: z.uuid().describe('The procurement id.') });
 
-/** The state as a caller sees it: the workflow's state, with how many bids there are. */
-export const procurementViewSchema = procurementStateSchema.extend({
-  bidCount: z.int().describe('How many bids there are, also when their content is not shown to the caller.'),
-  bids: procurementStateSchema.shape.bids.describe(
-    'The bids the caller may read: all of them for the managing body and the Board; a bidder sees its own; ' +
-      'the consortium sees none once a third party manages the procurement (§5.13).',
-  ),
-});
-type ProcurementView = z.output<typeof procurementViewSchema>;
-
 export const procurementAcceptedSchema = z.strictObject({
   procurementId: z.string(),
   workflowId: z.string(),
   policyVersion: z.string(),
 });
-
-/**
- * What a caller may read of a procurement, or null (answered as 404, never data): the Board (admin,
- * decision panel, the area team's case officers: `mayOpen` turns away the others) reads everything;
- * the consortium reads its own, but no bid content once a third party manages it or while bids are
- * open; a third party reads what is handed to it; a bidder reads its own bid.
- */
-function viewFor(principal: Principal, state: ProcurementState): ProcurementView | null {
-  const all = (bids: ProcurementState['bids']): ProcurementView => ({ ...state, bidCount: state.bids.length, bids });
-  const role = principal.role;
-  if (role === 'admin' || role === 'decision_panel' || role === 'case_officer') return all(state.bids);
-  if (role === 'consortium_officer') {
-    if (principal.consortiumCode !== state.consortiumCode) return null;
-    const managesIt = state.management !== null && state.management.managedBy !== 'third_party';
-    return all(managesIt ? state.bids : []);
-  }
-  if (role === 'third_party') {
-    if (state.thirdParty && principal.organisation === state.thirdParty.code) return all(state.bids);
-    const own = state.bids.filter((b) => b.bidderId === principal.organisation);
-    return own.length > 0 ? all(own) : null;
-  }
-  return null;
-}
 
 export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry: RouteRegistry) {
   const router = Router();
@@ -89,7 +58,7 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
     const scope = await procurementScope(db, id);
     if (!scope || (principal.role === 'case_officer' && !coversAreaTeam(principal, [scope.areaTeam])))
       throw notFound(`procurement ${id} is not on record`);
-    const view = viewFor(principal, await liveProcurement(temporal, id));
+    const view = procurementViewFor(principal, await liveProcurement(temporal, id));
     if (!view) throw notFound(`procurement ${id} is not on record`);
     return view;
   }
@@ -178,7 +147,7 @@ export function procurementRouter({ db, temporal, taskQueue }: AppDeps, registry
       response: { description: 'The procurement after the step.', schema: procurementViewSchema },
       present: (state, _params, principal) => {
         const s = state as ProcurementState;
-        return viewFor(principal, s) ?? { ...s, bidCount: s.bids.length, bids: [] };
+        return procurementViewFor(principal, s) ?? { ...s, bidCount: s.bids.length, bids: [] };
       },
       async precheck(row, body) {
         const handOff = body as { kind?: string; localAuthorityCode?: string };

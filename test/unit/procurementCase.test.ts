@@ -13,7 +13,10 @@ import {
   type ProcurementCaseContext,
   type ProcurementCommand,
 } from '../../domain/procurementCase';
+import { pendingSteps } from '../../workflows/contracts/step';
 import {
+  lastHandOffLapsed,
+  procurementStepRows,
   procurementSteps,
   type BidSubmission,
   type ProcurementActor,
@@ -236,5 +239,91 @@ describe('the procurement state machine, over arbitrary steps', () => {
         }
       }),
     );
+  });
+});
+
+describe('the hand-off deadline (§5.13)', () => {
+  const la: ProcurementActor = { id: 'la-1', role: 'third_party', organisation: 'E06000005' };
+  const nominated = (): { context: ProcurementCaseContext; state: ProcurementState } => {
+    const { context } = openForBids();
+    const state: ProcurementState = {
+      ...openProcurement(input(), AT),
+      stage: 'awaiting_third_party_nomination',
+      management: { managedBy: 'third_party', rule: 'major-procurement-with-conflicted-bid', source: '§5.13' },
+    };
+    return {
+      context: { ...context, windowClosed: true },
+      state: apply(
+        context,
+        state,
+        { type: 'nominate_third_party', actor: officer, thirdParty: { kind: 'local_authority', code: 'E06000005' } },
+        { type: 'hand_off_due', dueAt: '2013-05-15T09:00:00.000Z' },
+      ),
+    };
+  };
+
+  it('When the nominee has not answered by the deadline, then the hand-off lapses and the case officer is asked to nominate', () => {
+    const { context, state } = nominated();
+    expect(state.handOffDueAt).toBe('2013-05-15T09:00:00.000Z');
+    expect(lastHandOffLapsed(state)).toBe(false);
+    const lapsed = apply(context, state, { type: 'hand_off_lapsed', nominatedAt: AT, at: '2013-05-15T09:00:01.000Z' });
+    expect(lapsed).toMatchObject({ stage: 'awaiting_third_party_nomination', thirdParty: null, handOffDueAt: null });
+    expect(lapsed.lapsedHandOffs).toEqual([
+      {
+        kind: 'local_authority',
+        code: 'E06000005',
+        nominatedAt: AT,
+        dueAt: '2013-05-15T09:00:00.000Z',
+        lapsedAt: '2013-05-15T09:00:01.000Z',
+      },
+    ]);
+    expect(lastHandOffLapsed(lapsed)).toBe(true);
+    expect(pendingSteps(procurementStepRows, lapsed)).toEqual([
+      expect.objectContaining({ step: 'nominateThirdParty', roles: ['case_officer'] }),
+    ]);
+    // The late answer finds nothing to answer (409, not 403).
+    const late = applyProcurementCommand(context, lapsed, {
+      type: 'respond_to_hand_off',
+      actor: la,
+      at: '2013-05-16T09:00:00.000Z',
+      accept: true,
+      reason: 'We accept.',
+    });
+    expect(late).toMatchObject({ ok: false, failure: 'InvalidTransition' });
+    // A lapse is not a refusal: the same authority may be nominated again.
+    const again = apply(context, lapsed, {
+      type: 'nominate_third_party',
+      actor: caseOfficer,
+      thirdParty: { kind: 'local_authority', code: 'E06000005' },
+    });
+    expect(again.stage).toBe('awaiting_third_party_acceptance');
+  });
+
+  it('When the nominee answered, then nothing lapses, and a refusal after a lapse gives the nomination back to the consortium', () => {
+    const { context, state } = nominated();
+    const accepted = apply(context, state, {
+      type: 'respond_to_hand_off',
+      actor: la,
+      at: AT,
+      accept: true,
+      reason: 'Yes.',
+    });
+    expect(accepted.handOffDueAt).toBeNull();
+    expect(
+      applyProcurementCommand(context, accepted, { type: 'hand_off_lapsed', nominatedAt: AT, at: AT }),
+    ).toMatchObject({ ok: false, failure: 'InvalidTransition' });
+    const lapsed = apply(context, state, { type: 'hand_off_lapsed', nominatedAt: AT, at: '2013-05-15T09:00:01.000Z' });
+    const refused = apply(
+      context,
+      lapsed,
+      { type: 'nominate_third_party', actor: caseOfficer, thirdParty: { kind: 'local_authority', code: 'E06000005' } },
+      { type: 'respond_to_hand_off', actor: la, at: '2013-05-16T09:00:00.000Z', accept: false, reason: 'No capacity.' },
+    );
+    expect(lastHandOffLapsed(refused)).toBe(false);
+    expect(pendingSteps(procurementStepRows, refused)[0]?.roles).toEqual([
+      'consortium_officer',
+      'case_officer',
+      'admin',
+    ]);
   });
 });

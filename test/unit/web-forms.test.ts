@@ -12,6 +12,7 @@ import {
 import { membershipDecisionBody } from '../../workflows/contracts/membershipChange';
 import { financialReportBody, submitInterventionResponseStep } from '../../workflows/contracts/intervention';
 import { registerProcurementBody } from '../../workflows/contracts/procurement';
+import { scoreBody } from '../../workflows/contracts/procurement';
 
 const names = (items: FormItem[]) =>
   items.flatMap((item) => ('params' in item ? [`${item.macro}:${String(item.params.name)}`] : []));
@@ -148,6 +149,35 @@ describe('step forms', () => {
     // What was entered is shown again, with the blank rows after it.
     const again = formItems(applicationBody, {}, { 'localAuthorities.4.code': 'E06000001' }, {});
     expect(names(again).filter((n) => n.startsWith('input:localAuthorities.') && n.endsWith('.code'))).toHaveLength(8);
+  });
+
+  it('When a body is a record (a score per criterion), then it has one field per hinted key, read back by key', () => {
+    const hints = {
+      entries: {
+        scores: [
+          { value: 'quality', label: 'Quality of the service model', description: 'Weight 60.' },
+          { value: 'price', label: 'Value for money' },
+        ],
+      },
+    };
+    const items = formItems(scoreBody, hints, {}, {});
+    expect(names(items)).toEqual(['input:scores.quality', 'input:scores.price', 'textarea:note']);
+    const quality = items.find((i) => 'params' in i && i.params.name === 'scores.quality') as Extract<
+      FormItem,
+      { params: unknown }
+    >;
+    expect(quality.params).toMatchObject({ id: 'scores-quality', label: { text: 'Quality of the service model' } });
+    expect(readForm(scoreBody, hints, { 'scores.quality': '80', 'scores.price': '70' })).toEqual({
+      ok: true,
+      body: { scores: { quality: 80, price: 70 } },
+    });
+    // Out of range: the schema's own message at the criterion's field; not a number: refused before it.
+    const refused = readForm(scoreBody, hints, { 'scores.quality': '130', 'scores.price': 'seventy' });
+    expect(refused.ok).toBe(false);
+    const fields = refused.ok ? [] : refused.errors.map((e) => e.field);
+    expect(fields).toEqual(['scores.price', 'scores.quality']);
+    // Without hints there is nothing to score: no field is invented.
+    expect(names(formItems(scoreBody, {}, {}, {}))).toEqual(['textarea:note']);
   });
 
   it('When a body is one of several shapes, then the form is the chosen one, and a yes/no is radios', () => {

@@ -591,6 +591,126 @@ describe('procurement workflow', () => {
   });
 
   it(
+    'When the nominated local authority does not answer within the policy period, ' +
+      "then the hand-off lapses, the Board's case officer is asked to nominate another, and a late answer is refused",
+    async () => {
+      calls.length = 0;
+      const taskQueue = 'wf-procurement-lapse';
+      const responseDays = PROCUREMENT_PROCESS_POLICY.handOffResponseDays ?? 0;
+      expect(responseDays).toBeGreaterThan(0);
+      const pendingAfter = (step: string) =>
+        (
+          called('recordCaseStep').find((c) => (c.step as { step: string }).step === step)?.step as {
+            tasks: { pending: Array<{ step: string; roles: string[]; dueAt: string | null }> };
+          }
+        ).tasks.pending;
+      const result = await withWorker(taskQueue, async () => {
+        const input = procurementInput('00000000-0000-4000-8000-000000000606', { estimatedValuePence: 250_000_00 });
+        const { handle, read } = await openAndCloseBids(taskQueue, input, [FEDERATION_BID]);
+        await waitFor(read, 'awaiting_third_party_nomination');
+        // Before any lapse, the consortium is asked to nominate (the Board's case officer may too).
+        expect(pendingAfter('bids-closed')).toEqual([
+          expect.objectContaining({
+            step: 'nominateThirdParty',
+            roles: ['consortium_officer', 'case_officer', 'admin'],
+          }),
+        ]);
+        await handle.executeUpdate(nominateThirdParty, {
+          args: [{ actor: consortiumOfficer('co-1'), thirdParty: { kind: 'local_authority', code: 'E06000005' } }],
+        });
+        const awaiting = await waitFor(read, 'awaiting_third_party_acceptance');
+        const dueAt = awaiting.handOffDueAt;
+        await eventually(
+          async () =>
+            called('recordCaseStep').some((c) => (c.step as { step: string }).step === 'hand-off-nominated:1'),
+          'the nomination to be recorded',
+        );
+        const recordedDue = (
+          called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'hand-off-nominated:1')?.step as {
+            dueAt: string;
+          }
+        ).dueAt;
+        expect(dueAt).not.toBeNull();
+        expect(recordedDue).toBe(dueAt);
+        // Nominated just after the 28-day window closed, the nominee has the policy's days from then.
+        const sinceBid = Date.parse(dueAt ?? '') - Date.parse(awaiting.bids[0]?.submittedAt ?? '');
+        const windowAndResponse = (PROCUREMENT_PROCESS_POLICY.bidWindowDays + responseDays) * DAY_MS;
+        expect(sinceBid).toBeGreaterThanOrEqual(windowAndResponse);
+        expect(sinceBid).toBeLessThan(windowAndResponse + 60 * 60_000);
+        // The nominee's task is due by the deadline.
+        expect(pendingAfter('hand-off-nominated:1')).toEqual([
+          expect.objectContaining({ step: 'respondToHandOff', roles: ['third_party'], dueAt }),
+        ]);
+        await env.sleep(responseDays * DAY_MS + 60_000);
+        const lapsed = await waitFor(read, 'awaiting_third_party_nomination');
+        expect(lapsed.thirdParty).toBeNull();
+        expect(lapsed.handOffDueAt).toBeNull();
+        expect(lapsed.refusals).toEqual([]);
+        expect(lapsed.lapsedHandOffs).toEqual([
+          expect.objectContaining({ kind: 'local_authority', code: 'E06000005', dueAt }),
+        ]);
+        // The late answer finds no hand-off waiting for it.
+        expect(
+          (
+            await rejection(
+              handle.executeUpdate(respondToHandOff, {
+                args: [{ actor: thirdPartyOfficer('la-1', 'E06000005'), accept: true, reason: 'Sorry, we accept.' }],
+              }),
+            )
+          ).type,
+        ).toBe('InvalidTransition');
+        // A lapse is not a refusal: the same authority may be asked again, but it is the case officer who is asked.
+        await eventually(
+          async () => called('recordCaseStep').some((c) => (c.step as { step: string }).step === 'hand-off-lapsed:1'),
+          'the lapse to be recorded',
+        );
+        expect(pendingAfter('hand-off-lapsed:1')).toEqual([
+          expect.objectContaining({ step: 'nominateThirdParty', roles: ['case_officer'] }),
+        ]);
+        await handle.executeUpdate(nominateThirdParty, {
+          args: [
+            { actor: { id: 'case-officer-1', role: 'case_officer' }, thirdParty: { kind: 'board', code: 'board' } },
+          ],
+        });
+        await waitFor(read, 'awaiting_third_party_acceptance');
+        await handle.executeUpdate(respondToHandOff, {
+          args: [{ actor: thirdPartyOfficer('board-1', 'board'), accept: true, reason: 'The Board has capacity.' }],
+        });
+        await waitFor(read, 'evaluating');
+        await scoreAll(handle, thirdPartyOfficer('board-1', 'board'), { 'FED-TOWN': { quality: 70, price: 80 } });
+        await handle.executeUpdate(awardProcurement, {
+          args: [
+            {
+              actor: thirdPartyOfficer('board-1', 'board'),
+              bidderId: 'FED-TOWN',
+              reasons: 'The only bid, and a good one.',
+              contractQuarters: 1,
+            },
+          ],
+        });
+        const done = await handle.result();
+        await recordHistory(handle, 'procurement-hand-off-lapsed');
+        return done;
+      });
+      expect(result.thirdParty).toEqual({ kind: 'board', code: 'board' });
+      expect(result.lapsedHandOffs).toHaveLength(1);
+      const lapse = called('recordCaseStep').find((c) => (c.step as { step: string }).step === 'hand-off-lapsed:1');
+      expect(lapse?.opening).toMatchObject({ thirdPartyOrganisation: null });
+      expect(lapse?.step).toMatchObject({
+        decision: { outcome: 'hand_off_lapsed' },
+        settleDeadlines: [{ step: 'hand-off-nominated:1', status: 'missed' }],
+      });
+      const accepted = called('recordCaseStep').find(
+        (c) => (c.step as { step: string }).step === 'hand-off-accepted:2',
+      );
+      expect(accepted?.step).toMatchObject({ settleDeadlines: [{ step: 'hand-off-nominated:2', status: 'met' }] });
+      // The case officers are told.
+      const notice = called('issueNotice').find((n) => String(n.noticeKey).endsWith(':hand-off-lapsed:1'));
+      expect(notice?.alsoTo).toEqual(['case.officer@board.example']);
+    },
+  );
+
+  it(
     'When a conflicted officer tries to score a procurement the consortium keeps, ' +
       'then they are refused with the reason, and the mitigation is recorded',
     async () => {

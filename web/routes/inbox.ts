@@ -22,6 +22,7 @@ import { filtersOf, presentTask, taskList } from '../../api/routes/tasks';
 import { casePath } from '../paths';
 import type { Db } from '../../platform/db';
 import { render, requireSignIn, type PageDeps } from '../render';
+import { redirectAfterSave } from '../session';
 
 export const TAB_LABELS: Record<TaskTab, string> = {
   mine: 'Assigned to me',
@@ -213,18 +214,18 @@ export function inboxRoutes(deps: PageDeps): Router {
             ? 'These filters cannot be saved: correct them first'
             : 'Enter a name for the filter, up to 100 characters',
         };
-        return res.redirect(303, back);
+        return redirectAfterSave(req, res, back).catch(next);
       }
       await saveFilter(deps.db, principal.id, { name, query });
       req.session.inboxMessage = { error: false, text: `Filter “${name}” saved` };
-      res.redirect(303, back);
+      redirectAfterSave(req, res, back).catch(next);
     } catch (error) {
       if (error instanceof AppError && error.status === 409) {
         req.session.inboxMessage = {
           error: true,
           text: `You already have a filter named “${name}”: choose another name`,
         };
-        return res.redirect(303, back);
+        return redirectAfterSave(req, res, back).catch(next);
       }
       next(error);
     }
@@ -235,7 +236,7 @@ export function inboxRoutes(deps: PageDeps): Router {
       const principal = res.locals.principal as Principal;
       await deleteSavedFilter(deps.db, principal.id, String(req.params.id));
       req.session.inboxMessage = { error: false, text: 'Filter deleted' };
-      res.redirect(303, '/inbox');
+      redirectAfterSave(req, res, '/inbox').catch(next);
     } catch (error) {
       if (error instanceof AppError && error.status === 404) return next();
       next(error);

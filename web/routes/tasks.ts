@@ -14,7 +14,7 @@ import { errorsOf, formItems, readForm, type FormHints, type RawForm } from '../
 import { ukDate, ukDateTime, words } from '../format';
 import { casePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
-import { CSRF_FIELD } from '../session';
+import { CSRF_FIELD, redirectAfterSave } from '../session';
 
 type Operation = keyof typeof OPERATIONS;
 type Task = NonNullable<Awaited<ReturnType<typeof taskInScope>>>;
@@ -177,7 +177,7 @@ export function taskRoutes(deps: PageDeps): Router {
       }
       const back = typeof body.returnTo === 'string' && body.returnTo.startsWith('/inbox') ? body.returnTo : null;
       req.session.inboxMessage = { error: false, text: `${spec.summary}: done` };
-      res.redirect(303, back ?? `/inbox/tasks/${task.id}`);
+      redirectAfterSave(req, res, back ?? `/inbox/tasks/${task.id}`).catch(next);
     } catch (error) {
       next(error);
     }

@@ -202,6 +202,13 @@ export interface HandOffRefusal extends ThirdParty {
   at: string;
 }
 
+/** A hand-off the nominee did not answer in time (§5.13; the policy's handOffResponseDays). */
+export interface HandOffLapse extends ThirdParty {
+  nominatedAt: string;
+  dueAt: string;
+  lapsedAt: string;
+}
+
 export interface AwardState {
   bidderId: string;
   valuePence: number;
@@ -272,7 +279,11 @@ export interface ProcurementState extends Pick<
   thirdParty: ThirdParty | null;
   handOffAcceptedBy: string | null;
   handOffAcceptedAt: string | null;
+  /** By when the nominee must accept or refuse the hand-off; null when no deadline runs. */
+  handOffDueAt: string | null;
   refusals: HandOffRefusal[];
+  /** Hand-offs that lapsed unanswered: the case officer is then asked to nominate another. */
+  lapsedHandOffs: HandOffLapse[];
   award: AwardState | null;
   payments: PracticePayment[];
   referralReturns: ReferralReturn[];
@@ -390,7 +401,13 @@ export const procurementStateSchema = z.strictObject({
   thirdParty: thirdPartySchema.nullable(),
   handOffAcceptedBy: z.string().nullable(),
   handOffAcceptedAt: isoDateTime.nullable(),
+  handOffDueAt: isoDateTime
+    .nullable()
+    .describe('By when the nominated third party must accept or refuse; after it the hand-off lapses.'),
   refusals: z.array(thirdPartySchema.extend({ refusedBy: z.string(), reason: z.string(), at: isoDateTime })),
+  lapsedHandOffs: z
+    .array(thirdPartySchema.extend({ nominatedAt: isoDateTime, dueAt: isoDateTime, lapsedAt: isoDateTime }))
+    .describe('Hand-offs not answered in time; the case officer then nominates another third party.'),
   award: z
     .strictObject({
       bidderId: z.string(),
@@ -423,6 +440,15 @@ export const procurementState = defineQuery<ProcurementState>('procurementState'
 /** Who evaluates and awards: the third party that accepted the hand-off, or else the consortium (§5.13). */
 const managingRoles = (state: ProcurementState): StepRole[] =>
   state.management?.managedBy === 'third_party' ? ['third_party'] : ['consortium_officer'];
+
+const NOMINATING_ROLES: StepRole[] = ['consortium_officer', 'case_officer', 'admin'];
+
+/** The last hand-off lapsed unanswered (rather than being refused, or none yet): the Board's case officer chooses next. */
+export const lastHandOffLapsed = (state: ProcurementState): boolean => {
+  const lapse = state.lapsedHandOffs.at(-1);
+  const refusal = state.refusals.at(-1);
+  return lapse !== undefined && (refusal === undefined || lapse.lapsedAt >= refusal.at);
+};
 
 type Row<Body extends z.ZodType, Args> = Parameters<typeof step<ProcurementStage, Body, Args, ProcurementState>>[0];
 const procurementStep = <Body extends z.ZodType, Args>(row: Row<Body, Args>) => step(row);
@@ -467,14 +493,16 @@ export const procurementSteps = {
     name: 'nominateThirdParty',
     path: 'hand-off',
     body: handOffBody,
-    roles: ['consortium_officer', 'case_officer', 'admin'],
+    roles: NOMINATING_ROLES,
     scope: 'case',
     stages: ['awaiting_third_party_nomination'],
+    // The consortium nominates; after a hand-off lapsed unanswered, the Board's case officer is asked (§5.13).
+    task: { roles: (state) => (lastHandOffLapsed(state) ? ['case_officer'] : NOMINATING_ROLES) },
     summary: 'Nominate the third party',
     description:
       'A conflicted major procurement is managed by another party (§5.13): ' +
       'the Board or a local authority, which must accept. ' +
-      'After a refusal, nominate another.',
+      'After a refusal, or when the nominee has not answered within the policy period (handOffResponseDays), nominate another.',
     toArgs: (actor: ProcurementActor, body): { actor: ProcurementActor; thirdParty: ThirdParty } => ({
       actor,
       thirdParty:
@@ -491,6 +519,8 @@ export const procurementSteps = {
     roles: ['third_party'],
     scope: 'open',
     stages: ['awaiting_third_party_acceptance'],
+    // Due by the hand-off's deadline, after which it lapses.
+    task: { dueAt: (state) => state.handOffDueAt },
     summary: 'Accept or refuse the hand-off',
     description:
       "The nominated third party (a third_party user of that organisation; the Board's organisation is `board`) " +
