@@ -11,11 +11,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../platform/db';
-import { sharedDir } from '../platform/paths';
+import { NHS_2013_DIR } from '../platform/paths';
 import { formatImportSummary, importNhs2013, type ImportProgress } from '../prisma/import/nhs2013';
 import { withDatabase } from './database';
-
-export const NHS_2013_DIR = path.join(sharedDir, 'data', 'nhs-2013');
 
 /** Prints each step as it starts and ends, and batches in between, on stderr. */
 export function progressPrinter(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
