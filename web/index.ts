@@ -21,6 +21,7 @@ import { stepRoutes } from './routes/steps';
 import { taskRoutes } from './routes/tasks';
 import { inboxRoutes } from './routes/inbox';
 import { operationsRoutes } from './routes/operations';
+import { importRoutes, uploadBeforeCsrf } from './routes/imports';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -50,7 +51,7 @@ function assets(): Router {
 }
 
 export function webRouter(
-  deps: { db: Db; log: Logger; temporal: Client; steps: StepCatalogue },
+  deps: { db: Db; log: Logger; temporal: Client; taskQueue: string; steps: StepCatalogue },
   options: WebOptions,
 ): Router {
   const views = createViews();
@@ -91,12 +92,14 @@ export function webRouter(
   pages.use(cookieParser());
   pages.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   pages.use(sessions({ pool: options.pool, secret: options.sessionSecret, idleMinutes: options.idleMinutes }));
-  const { doubleCsrfProtection, generateCsrfToken } = csrf(options.sessionSecret);
+  const { doubleCsrfProtection, generateCsrfToken, validateRequest } = csrf(options.sessionSecret);
   // Every form carries a token: made here for the page, and checked on every POST (403 without it).
   pages.use((req, res, next) => {
     res.locals.csrfToken = () => generateCsrfToken(req, res, { cookieOptions: { secure: req.secure } });
     next();
   });
+  // An upload's form is multipart: read (streamed) before the check, which then finds its token.
+  pages.use(uploadBeforeCsrf(deps.db, validateRequest));
   pages.use(doubleCsrfProtection);
   pages.use(
     signInRoutes(pageDeps),
@@ -105,6 +108,7 @@ export function webRouter(
     caseRoutes({ ...pageDeps, steps: deps.steps }),
     stepRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     operationsRoutes({ ...pageDeps, temporal: deps.temporal }),
+    importRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

@@ -15,6 +15,8 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/admin/imports',
+  '/admin/imports/{id}',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
@@ -28,6 +30,10 @@ export function isPagePath(requestPath: string): boolean {
   const trimmed = requestPath.length > 1 ? requestPath.replace(/\/$/, '') : requestPath;
   return PAGE_PATTERNS.some((pattern) => pattern.test(trimmed));
 }
+
+/** The quarterly import's upload form and list of runs (web/routes/imports.ts), and one run's page. */
+export const IMPORTS_PAGE = '/admin/imports';
+export const importRunPagePath = (id: number) => `${IMPORTS_PAGE}/${id}`;
 
 export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(workflowId)}`;
 
