@@ -4,8 +4,8 @@
  * silently and nothing is ignored:
  * - a membership-change case (§4.9) for each practice the new quarter lists under another consortium,
  *   for a case officer to decide;
- * - a coverage check (§4.3–4.5) that opens a case for each practice in no consortium without one, when
- *   the quarter brought new practices in no consortium.
+ * - a coverage check (§4.3–4.5) that opens a case for each practice the quarter lists in no consortium
+ *   that has none yet: its new practices in no consortium, and any an earlier run could not open.
  * Workflow ids are business keys, so opening twice opens nothing new: running the same file again
  * changes no data, and opens only the cases a first run could not (the engine was not running).
  * The command (scripts/import.ts) and the admin upload (api/routes/imports.ts) both use it.
@@ -46,15 +46,21 @@ export interface CaseDeps {
 /** How to reach the engine, asked only when a run has cases to open; null: it cannot be reached. */
 export type ConnectCases = () => Promise<CaseDeps | null>;
 
-/** The cases a run's changes call for, opened now (`pending` when the engine cannot be reached). */
+/**
+ * The cases a later quarter calls for, opened now (`pending` when the engine cannot be reached): its
+ * moves, and a coverage case for every practice it lists in no consortium that has none yet (its new
+ * ones, and any a run could not open before).
+ */
 export async function openImportCases(
+  db: Db,
   connect: ConnectCases,
   summary: ImportSummary,
   actor: string,
 ): Promise<ImportCase[]> {
   const changes = summary.changes;
-  const newUnaffiliated = changes?.newPractices.filter((p) => p.consortiumCode === null) ?? [];
-  if (!changes || (changes.moves.length === 0 && newUnaffiliated.length === 0)) return [];
+  if (!changes) return [];
+  const uncovered = (await unaffiliatedPractices(db)).filter((p) => p.caseWorkflowId === null);
+  if (changes.moves.length === 0 && uncovered.length === 0) return [];
   const deps = await connect();
   const cases: ImportCase[] = [];
   for (const move of changes.moves) {
@@ -94,42 +100,39 @@ export async function openImportCases(
       });
     }
   }
-  if (newUnaffiliated.length > 0) {
+  if (uncovered.length > 0) {
     let outcome: ImportCase['outcome'] = 'pending';
     let note: string | null = null;
     if (deps) {
-      const withoutCase = (await unaffiliatedPractices(deps.db)).filter((p) => p.caseWorkflowId === null);
       const checkId = coverageCheckAfterImportWorkflowId(summary.run);
-      outcome = 'already_open';
-      if (withoutCase.length > 0) {
-        const policy = currentTimetablePolicy();
-        const input: CoverageCheckInput = {
-          asOf: toIsoDate(new Date()),
-          trigger: 'import',
-          actor: { id: actor, role: 'system' },
-          policyVersion: policy.version,
-          joinDays: policy.coverageJoinDays,
-          clockOffsetMs: 0,
-        };
-        try {
-          await deps.temporal.workflow.start('coverageCheck', {
-            taskQueue: deps.taskQueue,
-            workflowId: checkId,
-            args: [input],
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          });
-          outcome = 'opened';
-          note = `by the coverage check ${checkId}`;
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        }
+      const policy = currentTimetablePolicy();
+      const input: CoverageCheckInput = {
+        asOf: toIsoDate(new Date()),
+        trigger: 'import',
+        actor: { id: actor, role: 'system' },
+        policyVersion: policy.version,
+        joinDays: policy.coverageJoinDays,
+        clockOffsetMs: 0,
+      };
+      try {
+        await deps.temporal.workflow.start('coverageCheck', {
+          taskQueue: deps.taskQueue,
+          workflowId: checkId,
+          args: [input],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        });
+        outcome = 'opened';
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        outcome = 'already_open';
       }
+      note = `by the coverage check ${checkId}`;
     }
-    for (const practice of newUnaffiliated)
+    for (const practice of uncovered)
       cases.push({
         kind: 'coverage',
-        practiceCode: practice.code,
-        workflowId: deps ? practiceCoverageWorkflowId(practice.code) : null,
+        practiceCode: practice.practiceCode,
+        workflowId: deps ? practiceCoverageWorkflowId(practice.practiceCode) : null,
         outcome,
         note,
       });
@@ -144,7 +147,7 @@ export async function runQuarterlyImport(
   options: ImportOptions,
 ): Promise<{ summary: ImportSummary; cases: ImportCase[] }> {
   const summary = await importNhs2013(db, options);
-  const cases = await openImportCases(connect, summary, options.actor ?? 'import');
+  const cases = await openImportCases(db, connect, summary, options.actor ?? 'import');
   if (cases.length > 0)
     await db.$executeRaw`UPDATE "ImportRun" SET "summary" = jsonb_set(coalesce("summary", '{}'::jsonb), '{cases}', ${JSON.stringify(cases)}::jsonb) WHERE "id" = ${summary.run}`;
   return { summary, cases };

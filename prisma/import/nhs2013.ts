@@ -311,7 +311,10 @@ export function readListSizeFile(
       1,
       column,
       stray === -1 ? null : (rawHeader[stray] ?? null),
-      `the header lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}` +
+      `the header lacks ${missing
+        .slice(0, 3)
+        .map((m) => JSON.stringify(m))
+        .join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more columns` : ''}` +
         (stray === -1 ? '' : `; found ${JSON.stringify(rawHeader[stray])} here instead`) +
         ': this is not the quarterly list-size layout',
     );

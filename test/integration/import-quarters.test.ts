@@ -124,12 +124,17 @@ describe('a later quarter after April–June 2013', () => {
       '2014-04-01',
     ]);
     const alone = later.expected.newPractices.find((p) => !p.consortium) as { code: string };
-    expect(run.cases.filter((c) => c.kind === 'coverage').map((c) => [c.practiceCode, c.outcome])).toEqual([
-      [alone.code, 'opened'],
-    ]);
+    // Every practice the quarter lists in no consortium gets a coverage case, the new one among them.
+    expect(run.cases.filter((c) => c.kind === 'coverage').map((c) => [c.practiceCode, c.outcome])).toEqual(
+      later.expected.unaffiliated.map((code) => [code, 'opened']),
+    );
+    expect(later.expected.unaffiliated).toContain(alone.code);
     await eventually(
-      () => h.db.caseRecord.findFirst({ where: { workflowId: `coverage:${alone.code}`, status: 'open' } }),
-      `the coverage case of ${alone.code}`,
+      async () =>
+        (await h.db.caseRecord.count({
+          where: { workflowId: { in: later.expected.unaffiliated.map((code) => `coverage:${code}`) }, status: 'open' },
+        })) === later.expected.unaffiliated.length,
+      'a coverage case for every practice in no consortium',
     );
   });
 
@@ -150,7 +155,7 @@ describe('a later quarter after April–June 2013', () => {
       newPractices: 2,
       newUnaffiliated: 1,
     });
-    expect(summary.cases).toHaveLength(later.expected.moves.length + 1);
+    expect(summary.cases).toHaveLength(later.expected.moves.length + later.expected.unaffiliated.length);
   });
 
   it('When the same file is imported again, then nothing changes, it says so, and the cases are already open', async () => {

@@ -53,6 +53,8 @@ export interface LaterQuarter {
     closed: Map<string, { closedOn: string; reason: 'absent' | 'register' | 'absent_and_register' }>;
     moves: { code: string; from: string; to: string }[];
     newPractices: { code: string; consortium: string | null }[];
+    /** The later quarter's practices in no consortium: each needs a coverage case (§4.5). */
+    unaffiliated: string[];
     /** Current members by consortium once the later quarter is in (moves wait for their cases). */
     membersAfter: Map<string, number>;
   };
@@ -162,7 +164,11 @@ export function buildLaterQuarter(dir: string): LaterQuarter {
     if (consortium && !closed.has(code)) membersAfter.set(consortium, (membersAfter.get(consortium) ?? 0) + 1);
   for (const practice of newPractices)
     if (practice.consortium) membersAfter.set(practice.consortium, (membersAfter.get(practice.consortium) ?? 0) + 1);
-  return { dir, file, base, consortia, expected: { closed, moves, newPractices, membersAfter } };
+  const unaffiliated = [
+    ...[...base].filter(([code, consortium]) => consortium === null && !closed.has(code)).map(([code]) => code),
+    ...newPractices.filter((p) => p.consortium === null).map((p) => p.code),
+  ].sort();
+  return { dir, file, base, consortia, expected: { closed, moves, newPractices, unaffiliated, membersAfter } };
 }
 
 /** The day a closed practice's membership ends: its closure date, or the day it began if that is later. */
