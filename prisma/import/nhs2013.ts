@@ -580,10 +580,13 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
   // Progress goes to the caller and to the run (for the upload page), in order, outside the transaction.
   let recorded: Promise<unknown> = Promise.resolve();
   let lastStep = '';
+  let lastWrite = 0;
   const progress = (event: ImportProgress) => {
     options.onProgress?.(event);
-    if (event.step === lastStep && event.done !== event.total && event.done !== 0) return;
+    // A new step, or a second since the last write: enough for a page that refreshes every 2 seconds.
+    if (event.step === lastStep && performance.now() - lastWrite < 1_000) return;
     lastStep = event.step;
+    lastWrite = performance.now();
     recorded = recorded.then(() =>
       db.importRun.update({ where: { id: runId }, data: { progress: { ...event } } }).catch(() => undefined),
     );
@@ -618,7 +621,6 @@ async function importRun(
   const { started, progress, runId } = run;
   progress({ step: 'reading files', done: 0, total: 1 });
   const source = readNhs2013(options);
-  const register = registerClosures(options);
   progress({ step: 'reading files', done: 1, total: 1 });
   const readMs = performance.now() - started;
 
@@ -862,7 +864,7 @@ async function importRun(
             runId,
             source,
             previousPeriod,
-            register,
+            register: () => registerClosures(options),
             known,
             differences,
             actor: options.actor ?? 'import',
@@ -1109,7 +1111,8 @@ async function quarterChanges(
     runId: number;
     source: Nhs2013Source;
     previousPeriod: string;
-    register: Map<string, string>;
+    /** The register's closures, read only when a quarter is compared (a first import does not need it). */
+    register: () => Map<string, string>;
     known: ReadonlySet<string>;
     differences: MembershipDifference[];
     actor: string;
@@ -1121,7 +1124,7 @@ async function quarterChanges(
   // Closures the register dates before this quarter ends; later ones wait for their quarter.
   const registerCodes: string[] = [];
   const registerDates: string[] = [];
-  for (const [code, closedOn] of input.register)
+  for (const [code, closedOn] of input.register())
     if (closedOn < end) {
       registerCodes.push(code);
       registerDates.push(closedOn);
