@@ -28,6 +28,7 @@ import { coverageRouter } from './routes/coverage';
 import { timetableRouter } from './routes/timetable';
 import { webRouter, type WebOptions } from '../web';
 import { tasksRouter } from './routes/tasks';
+import { importsRouter } from './routes/imports';
 
 export interface AppDeps {
   db: Db;
@@ -133,6 +134,8 @@ function buildApp(deps: AppDeps) {
   // [issue 6: procurement and register-of-interests routers]
   app.use(timetableRouter(deps, registry), allocationsRouter(deps, registry), coverageRouter(deps, registry));
   // [issue 7: timetable, allocation and coverage routers]
+  app.use(importsRouter(deps, registry));
+  // [issue 15: the quarterly import's uploads and runs]
   app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));

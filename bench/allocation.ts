@@ -20,7 +20,7 @@ import { AGE_BANDS, SEXES } from '../domain/allocation';
 import { defaultTimetable } from '../domain/timetable';
 import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../platform/paths';
 import { withBenchPostgres } from './postgres';
 import { median } from './stats';
 

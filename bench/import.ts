@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../platform/paths';
 import { withBenchPostgres } from './postgres';
 
 /** Every table the import writes, in an order that respects their references. */

@@ -25,7 +25,7 @@ import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '.
 import { currentPolicy } from '../domain/policy';
 import { createLogger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../platform/paths';
 import { createUserWithToken } from '../scripts/users';
 import {
   authorisationInput,

@@ -37,7 +37,7 @@ import { authorisationRouter } from '../api/routes/authorisation';
 import { currentPolicy } from '../domain/policy';
 import type { Logger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../platform/paths';
 import { createUserWithToken, setPassword } from '../scripts/users';
 import type { WebOptions } from '../web/index';
 import { casePath } from '../web/paths';

@@ -55,7 +55,7 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** Where built tools (Temporal CLI, test server) are cached, outside the clone. */
   CASEWORK_CACHE_DIR: z.string().min(1).optional(),
-  /** The folder with DOMAIN.md and the real 2013 data; default ../shared beside the clone. */
+  /** A folder holding `data/nhs-2013/` to read instead of the clone's own copy (platform/paths.ts). */
   CASEWORK_SHARED_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /**

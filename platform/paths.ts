@@ -16,5 +16,12 @@ export function dataDir(dir: string): string {
   return path.resolve(projectRoot, dir);
 }
 
-/** The shared folder beside the clone: DOMAIN.md, the seeds and the real 2013 data. */
-export const sharedDir = path.resolve(projectRoot, process.env.CASEWORK_SHARED_DIR ?? '../shared');
+/**
+ * The folder that holds `data/nhs-2013/`: the clone itself, which carries the public data it loads by
+ * default (data/nhs-2013/README.md: sources and the Open Government Licence). `CASEWORK_SHARED_DIR`
+ * points at another folder of the same layout (relative paths are from the clone).
+ */
+export const sharedDir = path.resolve(projectRoot, process.env.CASEWORK_SHARED_DIR ?? '.');
+
+/** The real 2012–2013 national data (DOMAIN.md "Real data"). */
+export const NHS_2013_DIR = path.join(sharedDir, 'data', 'nhs-2013');

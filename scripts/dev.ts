@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
-import { dataDir as resolveDataDir, projectRoot } from '../platform/paths';
+import { NHS_2013_DIR, dataDir as resolveDataDir, projectRoot } from '../platform/paths';
 import { applyMigrations } from './migrate';
 import { infrastructureEnv, startInfrastructure } from './stack';
 import { formatImportSummary, importNhs2013 } from '../prisma/import/nhs2013';
-import { NHS_2013_DIR, progressPrinter } from './import-nhs-2013';
+import { progressPrinter } from './import';
 import { createUserOnRecord, createUserWithToken, setPassword } from './users';
 
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);

@@ -19,7 +19,7 @@ import { createMailer } from '../platform/mail';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { createWorker } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
-import { NHS_2013_DIR } from './import-nhs-2013';
+import { NHS_2013_DIR } from '../platform/paths';
 import { applyMigrations } from './migrate';
 import { freePort, startMailCatcher, startPostgres } from './services';
 import { timeSkippingEnvironment } from './timeSkipping';

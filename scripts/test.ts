@@ -9,13 +9,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot, sharedDir } from '../platform/paths';
+import { NHS_2013_DIR, projectRoot } from '../platform/paths';
 import { checkCanFail } from './can-fail';
 import { ensureToolchain } from './toolchain';
 
-if (!fs.existsSync(path.join(sharedDir, 'data', 'nhs-2013'))) {
+if (!fs.existsSync(NHS_2013_DIR)) {
   console.error(
-    `[test] the shared data folder is missing: expected ${sharedDir}/data/nhs-2013 beside the clone (set CASEWORK_SHARED_DIR to move it)`,
+    `[test] the data folder is missing: expected ${NHS_2013_DIR} (the clone's data/nhs-2013, or CASEWORK_SHARED_DIR's)`,
   );
   process.exit(2);
 }

@@ -30,6 +30,7 @@ import { consortiumActionRoutes } from './routes/actions';
 import { dashboardRoutes } from './routes/dashboard';
 import { noticeRoutes } from './routes/notices';
 import { thirdPartyRoutes } from './routes/thirdParty';
+import { importRoutes, uploadBeforeCsrf } from './routes/imports';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -73,12 +74,14 @@ export function webRouter(
   pages.use(cookieParser());
   pages.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 2000 }));
   pages.use(sessions({ pool: options.pool, secret: options.sessionSecret, idleMinutes: options.idleMinutes }));
-  const { doubleCsrfProtection, generateCsrfToken } = csrf(options.sessionSecret);
+  const { doubleCsrfProtection, generateCsrfToken, validateRequest } = csrf(options.sessionSecret);
   // Every form carries a token: made here for the page, and checked on every POST (403 without it).
   pages.use((req, res, next) => {
     res.locals.csrfToken = () => generateCsrfToken(req, res, { cookieOptions: { secure: req.secure } });
     next();
   });
+  // An upload's form is multipart: read (streamed) before the check, which then finds its token.
+  pages.use(uploadBeforeCsrf(deps.db, validateRequest));
   pages.use(doubleCsrfProtection);
   pages.use(
     signInRoutes(pageDeps),
@@ -91,6 +94,7 @@ export function webRouter(
     consortiumActionRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
     noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     thirdPartyRoutes(pageDeps),
+    importRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));

@@ -27,6 +27,8 @@ export const PAGE_PATHS = [
   '/notices/{id}',
   '/awaiting-answer',
   '/procurement-cases',
+  '/admin/imports',
+  '/admin/imports/{id}',
 ] as const;
 export const PUBLIC_PREFIX = '/public/';
 /** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */
@@ -43,6 +45,10 @@ export function isPagePath(requestPath: string): boolean {
   const trimmed = requestPath.length > 1 ? requestPath.replace(/\/$/, '') : requestPath;
   return PAGE_PATTERNS.some((pattern) => pattern.test(trimmed));
 }
+
+/** The quarterly import's upload form and list of runs (web/routes/imports.ts), and one run's page. */
+export const IMPORTS_PAGE = '/admin/imports';
+export const importRunPagePath = (id: number) => `${IMPORTS_PAGE}/${id}`;
 
 export const casePath = (workflowId: string) => `/cases/${encodeURIComponent(workflowId)}`;
 

@@ -22,6 +22,7 @@ import {
   requestCount,
 } from '../readModels/membershipChanges';
 import { caseIndex, startCase } from '../temporal';
+import type { Actor } from '../../workflows/contracts/step';
 
 export async function requestMembershipChange(
   deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
@@ -29,7 +30,7 @@ export async function requestMembershipChange(
   code: string,
   body: z.output<typeof membershipChangeBody>,
 ): Promise<{ workflowId: string; number: number; policyVersion: string }> {
-  const { db, temporal } = deps;
+  const { db } = deps;
   if (!(await practiceExists(db, code))) throw notFound(`practice ${code} is not on record`);
   const current = await currentMembership(db, code);
   if (principal.role === 'consortium_officer' && current?.consortiumCode !== principal.consortiumCode)
@@ -41,6 +42,32 @@ export async function requestMembershipChange(
     throw unprocessable('the practice cannot move there', [
       { field: 'body.toConsortiumCode', reason: `consortium ${body.toConsortiumCode} is not on record` },
     ]);
+  return startMembershipChange(deps, {
+    practiceCode: code,
+    current,
+    to,
+    reason: body.reason ?? null,
+    actor: { id: principal.id, role: principal.role },
+  });
+}
+
+/**
+ * Opens a membership change once who asks has been admitted: checks the move, numbers the request,
+ * one open at a time (409 otherwise), and starts its process. The quarterly import opens one this way
+ * for a practice the new quarter lists under another consortium (api/useCases/quarterlyImport.ts).
+ */
+export async function startMembershipChange(
+  deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
+  request: {
+    practiceCode: string;
+    current: Awaited<ReturnType<typeof currentMembership>>;
+    to: { code: string; areaTeam: string | null };
+    reason: string | null;
+    actor: Actor;
+  },
+): Promise<{ workflowId: string; number: number; policyVersion: string }> {
+  const { db, temporal } = deps;
+  const { practiceCode: code, current, to } = request;
   const problem = checkMoveRequest({
     currentConsortiumCode: current?.consortiumCode ?? null,
     toConsortiumCode: to.code,
@@ -65,8 +92,8 @@ export async function requestMembershipChange(
     fromAreaTeam: current?.areaTeam ?? null,
     toAreaTeam: to.areaTeam,
     currentMembershipFrom: current?.from ?? null,
-    reason: body.reason ?? null,
-    actor: { id: principal.id, role: principal.role },
+    reason: request.reason,
+    actor: request.actor,
     policyVersion: policy.version,
     decisionDays: MEMBERSHIP_DECISION_DAYS,
   };

@@ -28,15 +28,6 @@ export function decodeWindows1252(bytes: Uint8Array): string {
   );
 }
 
-/** UTF-8 when the bytes are valid UTF-8, otherwise Windows-1252: for files whose encoding is not stated. */
-export function decodeUtf8OrWindows1252(bytes: Uint8Array): string {
-  try {
-    return stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    return decodeWindows1252(bytes);
-  }
-}
-
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -130,4 +121,82 @@ export function csvTable(file: string, text: string): CsvTable {
       return Object.fromEntries(names.map((name) => [name, trimmed.indexOf(name)])) as Record<K, number>;
     },
   };
+}
+
+/**
+ * A problem in an imported file, at the row and column a spreadsheet would show (both from 1; the
+ * header is row 1). The import refuses the file before writing anything.
+ */
+export class FileProblem extends Error {
+  constructor(
+    readonly file: string,
+    readonly row: number,
+    readonly column: number | null,
+    readonly columnName: string | null,
+    readonly reason: string,
+  ) {
+    super(
+      `${file}, row ${row}${column === null ? '' : `, column ${column}${columnName ? ` (${columnName})` : ''}`}: ${reason}`,
+    );
+    this.name = 'FileProblem';
+  }
+}
+
+/** The row and column (from 1) of a byte in CSV bytes: lines counted by LF, columns by unquoted commas. */
+function positionOf(bytes: Uint8Array, offset: number): { row: number; column: number } {
+  let row = 1;
+  let column = 1;
+  let quoted = false;
+  for (let i = 0; i < offset; i += 1) {
+    const byte = bytes[i];
+    if (byte === 0x0a) {
+      row += 1;
+      column = 1;
+      quoted = false;
+    } else if (byte === 0x22) quoted = !quoted;
+    else if (byte === 0x2c && !quoted) column += 1;
+  }
+  return { row, column };
+}
+
+/** Windows-1252 leaves these five bytes undefined. */
+const UNDEFINED_IN_WINDOWS_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+/** A well-formed two- to four-byte UTF-8 sequence. */
+const UTF8_SEQUENCE = /[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}/;
+
+/**
+ * Decodes a published CSV file whose encoding is not stated: UTF-8 when it is valid UTF-8, otherwise
+ * Windows-1252 (as the 2013 files are). Refuses, at the row and column of the first offending byte, a
+ * file in another encoding: UTF-16 or UTF-32 (a byte-order mark, or NUL bytes), a mixture of UTF-8
+ * and Windows-1252, or bytes Windows-1252 does not define.
+ */
+export function decodeCsvFile(file: string, bytes: Uint8Array): string {
+  const refuse = (offset: number, reason: string): never => {
+    const { row, column } = positionOf(bytes, offset);
+    throw new FileProblem(file, row, column, null, reason);
+  };
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+    refuse(0, 'the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as CSV in UTF-8 or Windows-1252');
+  const nul = bytes.indexOf(0);
+  if (nul !== -1)
+    refuse(nul, 'the file holds NUL bytes, so it is not UTF-8 or Windows-1252 text (UTF-16?): save it as CSV in UTF-8');
+  try {
+    return stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    // Not UTF-8: Windows-1252, unless it also holds UTF-8 sequences (two encodings in one file).
+  }
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const utf8 = UTF8_SEQUENCE.exec(latin1);
+  if (utf8)
+    refuse(
+      utf8.index,
+      'the file mixes encodings: this is a UTF-8 character, but elsewhere the file is not UTF-8; save it in one encoding',
+    );
+  const undefinedByte = bytes.findIndex((byte) => UNDEFINED_IN_WINDOWS_1252.has(byte));
+  if (undefinedByte !== -1)
+    refuse(
+      undefinedByte,
+      `byte 0x${(bytes[undefinedByte] ?? 0).toString(16).toUpperCase()} is not a character in UTF-8 or Windows-1252: the file is in another encoding`,
+    );
+  return decodeWindows1252(bytes);
 }

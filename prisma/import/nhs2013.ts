@@ -1,5 +1,5 @@
 /**
- * The import of the real 2012–2013 national data (`shared/data/nhs-2013`, DOMAIN.md "Real data"):
+ * The quarterly import of the national data (`data/nhs-2013`, DOMAIN.md "Real data"):
  *
  * - the Board's regions and area teams, and the 211 consortia (2013 CCGs) with their codes, names,
  *   ONS codes, area team and region (`CCG_APR_2013.csv` joined to `CCG13_NHSAT13_NHSCR13_EW_LU.csv`
@@ -23,7 +23,7 @@
  * consortia: moves are requests decided by a case officer (§4.9), so a recorded membership that differs
  * from the file is reported, not overwritten.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendAudit } from '../../activities/audit';
@@ -33,7 +33,7 @@ import { currentPolicy } from '../../domain/policy';
 import type { Prisma } from '../../generated/prisma/client';
 import { columnParam, type SqlType } from '../../platform/columns';
 import type { Db } from '../../platform/db';
-import { csvTable, decodeUtf8OrWindows1252, decodeWindows1252, type CsvTable } from './csv';
+import { csvTable, decodeCsvFile, decodeWindows1252, FileProblem, parseCsv, type CsvTable } from './csv';
 
 // ---------------------------------------------------------------------------------------------
 // Files and options
@@ -57,7 +57,7 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** The folder holding the files, normally `shared/data/nhs-2013`. */
+  /** The folder holding the files, normally `data/nhs-2013` (platform/paths.ts NHS_2013_DIR). */
   dir: string;
   /** A quarterly list-size file (a path, or a name inside `dir`); default: the latest `Patient_List_Size_*.csv` in `dir`. */
   listSizeFile?: string;
@@ -66,6 +66,16 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Rows per bulk statement for list sizes (progress is reported per batch). */
   batchSize?: number;
+  /** Import a quarter older than the latest on record, as history only (nothing closed, moved or added). */
+  allowOlder?: boolean;
+  /** The practice register (`epraccur.csv`) in `dir` or a path; null: none. Default: `epraccur.csv` when it is in `dir`. */
+  practiceRegisterFile?: string | null;
+  /** Who runs it (a user's e-mail address, `cli:<login>`); default `import`. */
+  actor?: string;
+  /** How it was started; default `cli`. */
+  via?: 'cli' | 'upload';
+  /** A run already recorded as `running` (an upload records it first, to show progress); default: a new one. */
+  runId?: number;
 }
 
 /** The sex × age band cells in the file's order of columns and the table's order of fields. */
@@ -78,37 +88,35 @@ const CELLS = SEXES.flatMap((sex) =>
   })),
 );
 
-/** Resolves the list-size file and its quarter. */
-export function resolveListSizeFile(
-  dir: string,
-  listSizeFile?: string,
-  period?: string,
-): { file: string; period: string } {
-  let file: string;
-  if (listSizeFile) {
-    file =
-      path.isAbsolute(listSizeFile) || fs.existsSync(listSizeFile)
-        ? path.resolve(listSizeFile)
-        : path.join(dir, listSizeFile);
-  } else {
-    const candidates = fs
-      .readdirSync(dir)
-      .map((name) => ({ name, match: LIST_SIZE_FILE.exec(name) }))
-      .filter((entry) => entry.match)
-      .sort((a, b) => periodOfMatch(a.match).localeCompare(periodOfMatch(b.match)));
-    const latest = candidates.at(-1);
-    if (!latest) throw new Error(`no list-size file (Patient_List_Size_YYYY_MM-MM.csv) in ${dir}`);
-    file = path.join(dir, latest.name);
-  }
+/** The list-size file: a path, a name inside `dir`, or by default the latest `Patient_List_Size_*.csv` there. */
+export function locateListSizeFile(dir: string, listSizeFile?: string): string {
+  if (listSizeFile)
+    return path.isAbsolute(listSizeFile) || fs.existsSync(listSizeFile)
+      ? path.resolve(listSizeFile)
+      : path.join(dir, listSizeFile);
+  const candidates = fs
+    .readdirSync(dir)
+    .map((name) => ({ name, match: LIST_SIZE_FILE.exec(name) }))
+    .filter((entry) => entry.match)
+    .sort((a, b) => periodOfMatch(a.match).localeCompare(periodOfMatch(b.match)));
+  const latest = candidates.at(-1);
+  if (!latest) throw new Error(`no list-size file (Patient_List_Size_YYYY_MM-MM.csv) in ${dir}`);
+  return path.join(dir, latest.name);
+}
+
+/** The quarter of a list-size file (`YYYY-MM`, its first month): the one given, else from the file's name. */
+export function periodOfListSizeFile(file: string, period?: string): string {
   const derived = LIST_SIZE_FILE.exec(path.basename(file));
   const chosen = period ?? (derived ? periodOfMatch(derived) : undefined);
   if (!chosen)
-    throw new Error(
-      `cannot tell the quarter of ${path.basename(file)}: name it Patient_List_Size_YYYY_MM-MM.csv or pass a period (YYYY-MM)`,
+    throw new ImportRefused(
+      `cannot tell the quarter of ${path.basename(file)}: name it Patient_List_Size_YYYY_MM-MM.csv or give the quarter (--period YYYY-MM)`,
     );
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(chosen))
-    throw new Error(`period must be YYYY-MM (the quarter's first month), not ${JSON.stringify(chosen)}`);
-  return { file, period: chosen };
+  if (!/^\d{4}-(01|04|07|10)$/.test(chosen))
+    throw new ImportRefused(
+      `the quarter must be given as its first month, YYYY-MM with MM 01, 04, 07 or 10, not ${JSON.stringify(chosen)}`,
+    );
+  return chosen;
 }
 
 function periodOfMatch(match: RegExpExecArray | null): string {
@@ -172,7 +180,8 @@ const need = (value: string | undefined, what: string): string => {
 /** Reads and checks every file; pure apart from reading them. */
 export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' | 'period'>): Nhs2013Source {
   const { dir } = options;
-  const { file: listSizeFile, period } = resolveListSizeFile(dir, options.listSizeFile, options.period);
+  const listSizeFile = locateListSizeFile(dir, options.listSizeFile);
+  const period = periodOfListSizeFile(listSizeFile, options.period);
 
   // Consortia: names from the April 2013 list (Windows-1252: one name holds byte 0x92, ’).
   const ccgTable = read(dir, NHS_2013_FILES.consortia, decodeWindows1252);
@@ -255,48 +264,7 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
     pairs.set(`${pair.pctCode}/${pair.shaCode}`, pair);
   });
 
-  // The quarterly list sizes (no encoding is stated: UTF-8 if valid, else Windows-1252).
-  const listTable = csvTable(path.basename(listSizeFile), decodeUtf8OrWindows1252(fs.readFileSync(listSizeFile)));
-  const cols = listTable.columns(['PCO Code', 'PCO Name', 'Area Team Code', 'Practice Code', 'Practice Name'] as const);
-  const cellIndex = listTable.columns(CELLS.map((cell) => cell.header));
-  const cellColumns = CELLS.map((cell) => cellIndex[cell.header] ?? -1);
-  const practices: SourcePractice[] = [];
-  const seenPractices = new Set<string>();
-  let specialServicesSkipped = 0;
-  listTable.rows.forEach((row, index) => {
-    const where = `${listTable.file} row ${index + 2}`;
-    const cells = cellColumns.map((column, cellIndex) => {
-      const text = (row[column] ?? '').trim();
-      const value = text === '' ? 0 : Number(text);
-      if (!Number.isSafeInteger(value) || value < 0)
-        throw new Error(`${where}: ${CELLS[cellIndex]?.header} is ${JSON.stringify(text)}, not a count`);
-      return value;
-    });
-    const registeredPatients = cells.reduce((sum, value) => sum + value, 0);
-    if (registeredPatients === 0) {
-      specialServicesSkipped += 1;
-      return;
-    }
-    const code = need(row[cols['Practice Code']], `${where} Practice Code`);
-    if (seenPractices.has(code)) throw new Error(`${where}: practice ${code} appears twice`);
-    seenPractices.add(code);
-    const organisationCode = (row[cols['PCO Code']] ?? '').trim();
-    // `PCO Code` is the consortium code followed by `00`, e.g. `07L00` is consortium `07L`.
-    const candidate =
-      organisationCode.length === 5 && organisationCode.endsWith('00')
-        ? organisationCode.slice(0, 3)
-        : organisationCode;
-    practices.push({
-      code,
-      name: need(row[cols['Practice Name']], `${where} Practice Name`),
-      organisationCode,
-      organisationName: (row[cols['PCO Name']] ?? '').trim(),
-      areaTeamCode: (row[cols['Area Team Code']] ?? '').trim(),
-      consortiumCode: seenConsortia.has(candidate) ? candidate : null,
-      cells,
-      registeredPatients,
-    });
-  });
+  const list = readListSizeFile(listSizeFile, seenConsortia);
 
   return {
     period,
@@ -307,10 +275,113 @@ export function readNhs2013(options: Pick<ImportOptions, 'dir' | 'listSizeFile' 
     strategicHealthAuthorities,
     primaryCareTrusts,
     primaryCareTrustShas: [...pairs.values()],
-    listRows: listTable.rows.length,
-    practices,
-    specialServicesSkipped,
+    ...list,
   };
+}
+
+/** Every column of the list-size layout the import reads; others (e.g. `Regional Office Name`) are ignored. */
+const LIST_COLUMNS = ['PCO Code', 'PCO Name', 'Area Team Code', 'Practice Code', 'Practice Name'] as const;
+const KNOWN_COLUMNS = new Set<string>([
+  ...LIST_COLUMNS,
+  ...CELLS.map((cell) => cell.header),
+  'Regional Office Name',
+  'Regional Office Code',
+  'Area Team Name',
+]);
+
+/**
+ * Reads one quarterly list-size file and checks it, refusing it ({@link FileProblem}, with the row and
+ * column) on the first of: an encoding other than UTF-8 or Windows-1252, a missing column, a count that
+ * is not a whole number, a blank practice code or name, or a practice listed twice.
+ */
+export function readListSizeFile(
+  listSizeFile: string,
+  consortiumCodes: ReadonlySet<string>,
+): Pick<Nhs2013Source, 'listRows' | 'practices' | 'specialServicesSkipped'> {
+  const name = path.basename(listSizeFile);
+  const [rawHeader = [], ...rows] = parseCsv(decodeCsvFile(name, fs.readFileSync(listSizeFile)));
+  const header = rawHeader.map((heading) => heading.trim());
+  const required = [...LIST_COLUMNS, ...CELLS.map((cell) => cell.header)];
+  const missing = required.filter((heading) => !header.includes(heading));
+  if (missing.length > 0) {
+    const stray = header.findIndex((heading) => !KNOWN_COLUMNS.has(heading));
+    const column = stray === -1 ? header.length + 1 : stray + 1;
+    throw new FileProblem(
+      name,
+      1,
+      column,
+      stray === -1 ? null : (rawHeader[stray] ?? null),
+      `the header lacks ${missing
+        .slice(0, 3)
+        .map((m) => JSON.stringify(m))
+        .join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more columns` : ''}` +
+        (stray === -1 ? '' : `; found ${JSON.stringify(rawHeader[stray])} here instead`) +
+        ': this is not the quarterly list-size layout',
+    );
+  }
+  const at = (heading: string) => header.indexOf(heading);
+  const cols = Object.fromEntries(LIST_COLUMNS.map((heading) => [heading, at(heading)])) as Record<
+    (typeof LIST_COLUMNS)[number],
+    number
+  >;
+  const cellColumns = CELLS.map((cell) => at(cell.header));
+  const practices: SourcePractice[] = [];
+  const firstRowOf = new Map<string, number>();
+  let specialServicesSkipped = 0;
+  rows.forEach((row, index) => {
+    const rowNumber = index + 2;
+    const field = (column: number, what: string) => {
+      const text = (row[column] ?? '').trim();
+      if (text === '') throw new FileProblem(name, rowNumber, column + 1, what, `${what} is blank`);
+      return text;
+    };
+    const code = field(cols['Practice Code'], 'Practice Code');
+    const first = firstRowOf.get(code);
+    if (first !== undefined)
+      throw new FileProblem(
+        name,
+        rowNumber,
+        cols['Practice Code'] + 1,
+        'Practice Code',
+        `practice ${code} is listed twice (first on row ${first})`,
+      );
+    firstRowOf.set(code, rowNumber);
+    const cells = cellColumns.map((column, cellIndex) => {
+      const text = (row[column] ?? '').trim();
+      const value = text === '' ? 0 : Number(text);
+      if (!/^\d*$/.test(text) || !Number.isSafeInteger(value))
+        throw new FileProblem(
+          name,
+          rowNumber,
+          column + 1,
+          CELLS[cellIndex]?.header ?? null,
+          `${JSON.stringify(text)} is not a count of patients (a whole number)`,
+        );
+      return value;
+    });
+    const registeredPatients = cells.reduce((sum, value) => sum + value, 0);
+    if (registeredPatients === 0) {
+      specialServicesSkipped += 1;
+      return;
+    }
+    const organisationCode = (row[cols['PCO Code']] ?? '').trim();
+    // `PCO Code` is the consortium code followed by `00`, e.g. `07L00` is consortium `07L`.
+    const candidate =
+      organisationCode.length === 5 && organisationCode.endsWith('00')
+        ? organisationCode.slice(0, 3)
+        : organisationCode;
+    practices.push({
+      code,
+      name: field(cols['Practice Name'], 'Practice Name'),
+      organisationCode,
+      organisationName: (row[cols['PCO Name']] ?? '').trim(),
+      areaTeamCode: (row[cols['Area Team Code']] ?? '').trim(),
+      consortiumCode: consortiumCodes.has(candidate) ? candidate : null,
+      cells,
+      registeredPatients,
+    });
+  });
+  return { listRows: rows.length, practices, specialServicesSkipped };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +493,18 @@ export interface MembershipDifference {
 }
 
 export interface ImportSummary {
+  /** The run's number (ImportRun.id). */
+  run: number;
+  /** SHA-256 of the list-size file. */
+  checksum: string;
+  /** The first earlier run of the very same file, if any. */
+  sameFileAsRun: number | null;
+  /** The quarter this one was compared with; null for the first quarter or an older one. */
+  previousPeriod: string | null;
+  /** The newer quarter on record when an older one was imported with `allowOlder`; else null. */
+  olderThan: string | null;
+  /** Closures, moves and new practices since `previousPeriod`; null when there is none. */
+  changes: QuarterChanges | null;
   period: string;
   listSizeFile: string;
   source: {
@@ -464,12 +547,78 @@ export interface ImportSummary {
 }
 
 /**
- * Imports the 2013 data into the database in one transaction. Safe to run again: a repeat changes
- * nothing. Runs are serialised by an advisory lock.
+ * Imports one quarter into the database in one transaction, as an auditable run (ImportRun). Safe to
+ * run again: a repeat changes nothing and says so. Runs are serialised by an advisory lock.
+ *
+ * A file is refused ({@link FileProblem} or {@link ImportRefused}, the run recorded as `refused`)
+ * before anything is written when it is not the list-size layout, or when its quarter is older than
+ * the latest on record (unless `allowOlder`). A later quarter is compared with the one before it
+ * ({@link QuarterChanges}): practices closed (gone from the file, or closed in the practice register)
+ * leave their consortium from the closure date, audited; moves and new practices are listed for the
+ * cases a case officer decides (api/useCases/quarterlyImport.ts opens them after the commit).
  */
 export async function importNhs2013(db: Db, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
-  const progress = options.onProgress ?? (() => undefined);
+  const listSizeFile = locateListSizeFile(options.dir, options.listSizeFile);
+  const bytes = fs.readFileSync(listSizeFile);
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+  const runId =
+    options.runId ??
+    (
+      await db.importRun.create({
+        data: {
+          fileName: path.basename(listSizeFile),
+          checksum,
+          sizeBytes: bytes.length,
+          actor: options.actor ?? 'import',
+          via: options.via ?? 'cli',
+          status: 'running',
+        },
+        select: { id: true },
+      })
+    ).id;
+  // Progress goes to the caller and to the run (for the upload page), in order, outside the transaction.
+  let recorded: Promise<unknown> = Promise.resolve();
+  let lastStep = '';
+  let lastWrite = 0;
+  const progress = (event: ImportProgress) => {
+    options.onProgress?.(event);
+    // A new step, or a second since the last write: enough for a page that refreshes every 2 seconds.
+    if (event.step === lastStep && performance.now() - lastWrite < 1_000) return;
+    lastStep = event.step;
+    lastWrite = performance.now();
+    recorded = recorded.then(() =>
+      db.importRun.update({ where: { id: runId }, data: { progress: { ...event } } }).catch(() => undefined),
+    );
+  };
+  try {
+    const summary = await importRun(db, { ...options, listSizeFile }, { runId, checksum, started, progress });
+    await recorded;
+    return summary;
+  } catch (error) {
+    await recorded;
+    const refused = error instanceof FileProblem || error instanceof ImportRefused;
+    await db.importRun.update({
+      where: { id: runId },
+      data: {
+        status: refused ? 'refused' : 'failed',
+        finishedAt: new Date(),
+        problem:
+          error instanceof FileProblem
+            ? { message: error.message, row: error.row, column: error.column, columnName: error.columnName }
+            : { message: error instanceof Error ? error.message : String(error) },
+      },
+    });
+    throw error;
+  }
+}
+
+async function importRun(
+  db: Db,
+  options: ImportOptions & { listSizeFile: string },
+  run: { runId: number; checksum: string; started: number; progress: (event: ImportProgress) => void },
+): Promise<ImportSummary> {
+  const { started, progress, runId } = run;
   progress({ step: 'reading files', done: 0, total: 1 });
   const source = readNhs2013(options);
   progress({ step: 'reading files', done: 1, total: 1 });
@@ -483,7 +632,7 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
 
   const written = await db.$transaction(
     async (tx) => {
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('import:nhs-2013'))`);
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('import:list-sizes'))`);
       const organisationTables = [
         'Region',
         'AreaTeam',
@@ -513,6 +662,38 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
         source.period,
       );
       const isEmpty = (table: keyof NonNullable<typeof empty>) => empty?.[table] === true;
+
+      // Where this quarter stands: a newer one on record refuses it (unless allowed); the one before
+      // it is what closures, moves and new practices are measured against; the same file imported before.
+      const [standing] = await tx.$queryRawUnsafe<
+        { newer: string | null; previous: string | null; sameFileRun: number | null; newerRun: number | null }[]
+      >(
+        `SELECT (SELECT max("period") FROM "PracticeListSize" WHERE "period" > $1) AS newer,
+                (SELECT max("period") FROM "PracticeListSize" WHERE "period" < $1) AS previous,
+                (SELECT min("id") FROM "ImportRun" WHERE "checksum" = $2 AND "status" IN ('succeeded', 'unchanged')) AS "sameFileRun",
+                (SELECT max("id") FROM "ImportRun" WHERE "status" = 'succeeded' AND "period" > $1) AS "newerRun"`,
+        source.period,
+        run.checksum,
+      );
+      const newer = standing?.newer ?? null;
+      if (newer && !options.allowOlder)
+        throw new ImportRefused(
+          `${path.basename(source.listSizeFile)} is the quarter ${quarterLabel(source.period)}, older than ` +
+            `${quarterLabel(newer)} already imported${standing?.newerRun ? ` (run ${standing.newerRun})` : ''}: ` +
+            'importing it would measure closures and moves backwards. Nothing was written. ' +
+            'To add it as history only (nothing closed, moved or added), import it with --allow-older.',
+        );
+      const previousPeriod = newer ? null : (standing?.previous ?? null);
+      const known = isEmpty('Practice')
+        ? new Set<string>()
+        : new Set(
+            (
+              await tx.$queryRawUnsafe<{ code: string }[]>(
+                `SELECT "code" FROM "Practice" WHERE "code" = ANY($1::text[])`,
+                source.practices.map((p) => p.code),
+              )
+            ).map((row) => row.code),
+          );
 
       progress({ step: 'organisations', done: 0, total: 6 });
       const regions = await upsert(
@@ -666,7 +847,7 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
         practiceCodes.value,
         consortiumCodes.value,
         membershipsFrom,
-        `import:nhs-2013:${source.period}`,
+        `import:run:${runId}:${source.period}`,
       );
       const differences = JSON.parse(membershipRow?.differences ?? '[]') as MembershipDifference[];
       const membershipsInserted = membershipRow?.inserted ?? 0;
@@ -676,6 +857,20 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
         differing: differences.length,
       };
       progress({ step: 'memberships', done: affiliated.length, total: affiliated.length });
+
+      // A later quarter against the one before it (§4.3, §4.5, §4.9).
+      const changes = previousPeriod
+        ? await quarterChanges(tx, {
+            runId,
+            source,
+            previousPeriod,
+            register: () => registerClosures(options),
+            known,
+            differences,
+            actor: options.actor ?? 'import',
+          })
+        : null;
+      if (changes) progress({ step: 'closures', done: changes.closed.length, total: changes.closed.length });
 
       const counts = {
         regions,
@@ -698,27 +893,42 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
           primaryCareTrustShas,
           practices,
           listSizes,
-        ].some(changedIn) || membershipsInserted > 0;
+        ].some(changedIn) ||
+        membershipsInserted > 0 ||
+        (changes?.closed.length ?? 0) > 0;
       let auditEventKey: string | null = null;
       if (changed) {
-        auditEventKey = `import:nhs-2013:${source.period}:${randomUUID()}`;
+        auditEventKey = `import:run:${runId}`;
         await appendAudit(tx, {
           eventKey: auditEventKey,
-          actor: 'import',
+          actor: options.actor ?? 'import',
           action: 'data.imported',
           subjectType: 'import',
-          subjectId: `nhs-2013:${source.period}`,
+          subjectId: String(runId),
           details: {
+            run: runId,
             period: source.period,
             listSizeFile: path.basename(source.listSizeFile),
             membershipsFrom,
             ...counts,
             specialServicesSkipped: source.specialServicesSkipped,
             unaffiliatedPractices: source.practices.length - affiliated.length,
+            closed: changes?.closed.length ?? 0,
+            moved: changes?.moves.length ?? 0,
+            newPractices: changes?.newPractices.length ?? 0,
           },
         });
       }
-      return { counts, changed, auditEventKey, differences };
+      return {
+        counts,
+        changed,
+        auditEventKey,
+        differences,
+        changes,
+        previousPeriod,
+        olderThan: newer,
+        sameFileRun: standing?.sameFileRun ?? null,
+      };
     },
     { timeout: 300_000, maxWait: 60_000 },
   );
@@ -748,7 +958,13 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
     }));
 
   const total = performance.now() - started;
-  return {
+  const summary: ImportSummary = {
+    run: runId,
+    checksum: run.checksum,
+    sameFileAsRun: written.sameFileRun,
+    previousPeriod: written.previousPeriod,
+    olderThan: written.olderThan,
+    changes: written.changes,
     period: source.period,
     listSizeFile: source.listSizeFile,
     source: {
@@ -775,6 +991,236 @@ export async function importNhs2013(db: Db, options: ImportOptions): Promise<Imp
     auditEventKey: written.auditEventKey,
     durationMs: { read: Math.round(readMs), write: Math.round(total - readMs), total: Math.round(total) },
   };
+  await db.importRun.update({
+    where: { id: runId },
+    data: {
+      period: source.period,
+      status: written.changed ? 'succeeded' : 'unchanged',
+      finishedAt: new Date(),
+      auditEventKey: written.auditEventKey,
+      summary: runSummaryOf(summary) as unknown as Prisma.InputJsonValue,
+    },
+  });
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A later quarter against the one before it: closures, moves, new practices
+// ---------------------------------------------------------------------------------------------
+
+/** The national register of GP practices (`epraccur.csv`, no header row; DOMAIN.md "Real data"). */
+export const PRACTICE_REGISTER_FILE = 'epraccur.csv';
+/** epraccur columns by position. */
+const REGISTER = { code: 0, closeDate: 11, status: 12 } as const;
+
+/** A quarter's refusal that is not about the file's contents: e.g. an older quarter after a newer one. */
+export class ImportRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImportRefused';
+  }
+}
+
+/** `2013-04` → `April–June 2013`. */
+export function quarterLabel(period: string): string {
+  const [year, month] = period.split('-').map(Number);
+  const first = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, 1));
+  const last = new Date(Date.UTC(year ?? 0, (month ?? 1) + 1, 1));
+  const name = (date: Date) => date.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+  return `${name(first)}–${name(last)} ${last.getUTCFullYear()}`;
+}
+
+/** The first day after the quarter, `YYYY-MM-DD`. */
+function quarterEnd(period: string): string {
+  const [year, month] = period.split('-').map(Number);
+  return new Date(Date.UTC(year ?? 0, (month ?? 1) + 2, 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The practices the register shows closed (status `C`, with a close date), by code: close date
+ * `YYYY-MM-DD`. Empty when the register is not there (it is optional).
+ */
+export function registerClosures(options: Pick<ImportOptions, 'dir' | 'practiceRegisterFile'>): Map<string, string> {
+  const file =
+    options.practiceRegisterFile === null
+      ? null
+      : path.resolve(options.dir, options.practiceRegisterFile ?? PRACTICE_REGISTER_FILE);
+  const closures = new Map<string, string>();
+  if (!file || !fs.existsSync(file)) return closures;
+  const name = path.basename(file);
+  parseCsv(decodeCsvFile(name, fs.readFileSync(file))).forEach((row, index) => {
+    if ((row[REGISTER.status] ?? '').trim() !== 'C') return;
+    const date = (row[REGISTER.closeDate] ?? '').trim();
+    if (!/^\d{8}$/.test(date))
+      throw new FileProblem(
+        name,
+        index + 1,
+        REGISTER.closeDate + 1,
+        'close date',
+        `closed practice has no close date (YYYYMMDD): ${JSON.stringify(date)}`,
+      );
+    closures.set((row[REGISTER.code] ?? '').trim(), `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`);
+  });
+  return closures;
+}
+
+export interface ClosedPractice {
+  code: string;
+  name: string;
+  /** The consortium it left, or null if it was unaffiliated. */
+  consortiumCode: string | null;
+  /** The closure date: the register's close date, else the new quarter's first day. */
+  closedOn: string;
+  /** `absent`: listed with patients before, not now; `register`: closed in the practice register; or both. */
+  reason: 'absent' | 'register' | 'absent_and_register';
+}
+
+export interface MovedPractice {
+  code: string;
+  name: string;
+  /** The consortium on record (null: the practice has no current membership). */
+  fromConsortiumCode: string | null;
+  /** The consortium the file lists it under. */
+  toConsortiumCode: string;
+}
+
+export interface NewPractice {
+  code: string;
+  name: string;
+  /** The consortium it joined from the quarter's start, or null: unaffiliated, so a coverage case (§4.5). */
+  consortiumCode: string | null;
+  registeredPatients: number;
+}
+
+/** What changed since the quarter before (`previousPeriod`). */
+export interface QuarterChanges {
+  previousPeriod: string;
+  closed: ClosedPractice[];
+  /** Listed under another consortium: a membership-change case each (§4.9), never applied here. */
+  moves: MovedPractice[];
+  newPractices: NewPractice[];
+}
+
+/**
+ * Finds and records the closures of a later quarter (practice closed, membership ended at the closure
+ * date, one audit event per practice), and lists its moves and new practices for their cases.
+ */
+async function quarterChanges(
+  tx: Tx,
+  input: {
+    runId: number;
+    source: Nhs2013Source;
+    previousPeriod: string;
+    /** The register's closures, read only when a quarter is compared (a first import does not need it). */
+    register: () => Map<string, string>;
+    known: ReadonlySet<string>;
+    differences: MembershipDifference[];
+    actor: string;
+  },
+): Promise<QuarterChanges> {
+  const { source, previousPeriod, runId } = input;
+  const quarterStart = `${source.period}-01`;
+  const end = quarterEnd(source.period);
+  // Closures the register dates before this quarter ends; later ones wait for their quarter.
+  const registerCodes: string[] = [];
+  const registerDates: string[] = [];
+  for (const [code, closedOn] of input.register())
+    if (closedOn < end) {
+      registerCodes.push(code);
+      registerDates.push(closedOn);
+    }
+  const listed = columnParam(
+    'text',
+    1,
+    source.practices.map((p) => p.code),
+  );
+  const candidates = await tx.$queryRawUnsafe<
+    { code: string; name: string; consortium: string | null; registerClosedOn: string | null; absent: boolean }[]
+  >(
+    `WITH listed AS (SELECT unnest(${listed.sql}) AS code),
+          register AS (SELECT * FROM unnest($2::text[], $3::date[]) AS r(code, closed_on))
+     SELECT p."code", p."name", m."consortiumCode" AS consortium,
+            to_char(r.closed_on, 'YYYY-MM-DD') AS "registerClosedOn", (l.code IS NULL) AS absent
+     FROM "Practice" p
+     LEFT JOIN listed l ON l.code = p."code"
+     LEFT JOIN register r ON r.code = p."code"
+     LEFT JOIN "Membership" m ON m."practiceCode" = p."code" AND m."validTo" IS NULL
+     WHERE p."closedOn" IS NULL
+       AND (r.code IS NOT NULL
+            OR (l.code IS NULL
+                AND (m."id" IS NOT NULL
+                     OR EXISTS (SELECT 1 FROM "PracticeListSize" x
+                                WHERE x."practiceCode" = p."code" AND x."period" = $4 AND x."registeredPatients" > 0))))
+     ORDER BY p."code"`,
+    listed.value,
+    registerCodes,
+    registerDates,
+    previousPeriod,
+  );
+  const closed: ClosedPractice[] = candidates.map((c) => ({
+    code: c.code,
+    name: c.name,
+    consortiumCode: c.consortium,
+    closedOn: c.registerClosedOn ?? quarterStart,
+    reason: c.registerClosedOn ? (c.absent ? 'absent_and_register' : 'register') : 'absent',
+  }));
+  if (closed.length > 0) {
+    const codes = closed.map((c) => c.code);
+    const dates = closed.map((c) => c.closedOn);
+    await tx.$executeRawUnsafe(
+      `UPDATE "Practice" p SET "closedOn" = c.closed_on
+       FROM unnest($1::text[], $2::date[]) AS c(code, closed_on) WHERE p."code" = c.code`,
+      codes,
+      dates,
+    );
+    // The membership ends at the closure date (exclusive), or where it began if it began later.
+    await tx.$executeRawUnsafe(
+      `UPDATE "Membership" m SET "validTo" = GREATEST(c.closed_on, m."validFrom")
+       FROM unnest($1::text[], $2::date[]) AS c(code, closed_on)
+       WHERE m."practiceCode" = c.code AND m."validTo" IS NULL`,
+      codes,
+      dates,
+    );
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details")
+       SELECT 'import:run:' || $1 || ':closed:' || (e->>'code'), $2, 'practice.closed', 'practice', e->>'code', e
+       FROM jsonb_array_elements($3::jsonb) AS e
+       ON CONFLICT ("eventKey") DO NOTHING`,
+      String(runId),
+      input.actor,
+      JSON.stringify(
+        closed.map((c) => ({
+          ...c,
+          run: runId,
+          period: source.period,
+          listSizeFile: path.basename(source.listSizeFile),
+          membershipEnded: c.consortiumCode !== null,
+        })),
+      ),
+    );
+  }
+  const closedCodes = new Set(closed.map((c) => c.code));
+  const names = new Map(source.practices.map((p) => [p.code, p.name]));
+  return {
+    previousPeriod,
+    closed,
+    moves: input.differences
+      .filter((d) => !closedCodes.has(d.practiceCode))
+      .map((d) => ({
+        code: d.practiceCode,
+        name: names.get(d.practiceCode) ?? d.practiceCode,
+        fromConsortiumCode: d.recordedConsortiumCode,
+        toConsortiumCode: d.listedConsortiumCode,
+      })),
+    newPractices: source.practices
+      .filter((p) => !input.known.has(p.code))
+      .map((p) => ({
+        code: p.code,
+        name: p.name,
+        consortiumCode: p.consortiumCode,
+        registeredPatients: p.registeredPatients,
+      })),
+  };
 }
 
 function text(name: string) {
@@ -788,16 +1234,85 @@ function int(name: string) {
 // Reporting
 // ---------------------------------------------------------------------------------------------
 
+/** The counts of a run in one line each: what the run page and the command show. */
+export interface RunCounts {
+  listSizes: WriteCounts;
+  practices: WriteCounts;
+  closed: number;
+  moved: number;
+  newPractices: number;
+  newUnaffiliated: number;
+}
+
+export function runCountsOf(summary: ImportSummary): RunCounts {
+  return {
+    listSizes: summary.written.listSizes,
+    practices: summary.written.practices,
+    closed: summary.changes?.closed.length ?? 0,
+    moved: summary.changes?.moves.length ?? 0,
+    newPractices: summary.changes?.newPractices.length ?? 0,
+    newUnaffiliated: summary.changes?.newPractices.filter((p) => p.consortiumCode === null).length ?? 0,
+  };
+}
+
+/** What the run's row keeps (ImportRun.summary): the summary without timings and the long 2013 lists. */
+export function runSummaryOf(summary: ImportSummary) {
+  return {
+    counts: runCountsOf(summary),
+    period: summary.period,
+    previousPeriod: summary.previousPeriod,
+    olderThan: summary.olderThan,
+    sameFileAsRun: summary.sameFileAsRun,
+    changed: summary.changed,
+    source: summary.source,
+    written: summary.written,
+    membershipsFrom: summary.membershipsFrom,
+    changes: summary.changes,
+    durationMs: summary.durationMs,
+  };
+}
+
 const thousands = (value: number) => value.toLocaleString('en-GB');
 const counts = (c: WriteCounts) =>
   `${thousands(c.inserted)} inserted, ${thousands(c.updated)} updated, ${thousands(c.unchanged)} unchanged`;
+
+function formatChanges(changes: QuarterChanges | null): string[] {
+  if (!changes) return ['The first quarter on record (or an older one): nothing to compare it with.', ''];
+  const list = <T>(items: T[], line: (item: T) => string) => [
+    ...items.slice(0, 20).map((item) => `  ${line(item)}`),
+    ...(items.length > 20 ? [`  … and ${items.length - 20} more (the run's page lists them all)`] : []),
+  ];
+  const unaffiliated = changes.newPractices.filter((p) => p.consortiumCode === null).length;
+  return [
+    `Since ${quarterLabel(changes.previousPeriod)}:`,
+    `  closed         ${changes.closed.length} (their memberships end at the closure date)`,
+    ...list(
+      changes.closed,
+      (c) =>
+        `${c.code}  ${c.consortiumCode ?? 'none'}  closed ${c.closedOn} (${c.reason.replace(/_/g, ' ')})  ${c.name}`,
+    ),
+    `  moved          ${changes.moves.length} (listed under another consortium: a membership-change case each, §4.9)`,
+    ...list(changes.moves, (m) => `${m.code}  ${m.fromConsortiumCode ?? 'none'} → ${m.toConsortiumCode}  ${m.name}`),
+    `  new practices  ${changes.newPractices.length} (${unaffiliated} in no consortium: a coverage case each, §4.5)`,
+    ...list(changes.newPractices, (p) => `${p.code}  ${p.consortiumCode ?? 'none'}  ${p.name}`),
+    '',
+  ];
+}
 
 /** A human-readable report of an import run, for the command line and the start-up log. */
 export function formatImportSummary(summary: ImportSummary): string {
   const { source, written } = summary;
   const lines = [
-    `NHS 2013 import of ${path.basename(summary.listSizeFile)} (quarter ${summary.period})`,
-    summary.changed ? 'Changes were written.' : 'Nothing changed: the database already holds this data.',
+    `Run ${summary.run}: ${path.basename(summary.listSizeFile)}, the quarter ${quarterLabel(summary.period)} (${summary.period})`,
+    `  SHA-256 ${summary.checksum}`,
+    summary.changed
+      ? 'Changes were written.'
+      : `Nothing changed: the database already holds this data${summary.sameFileAsRun ? ` (the same file as run ${summary.sameFileAsRun})` : ''}.`,
+    ...(summary.olderThan
+      ? [
+          `An older quarter than ${quarterLabel(summary.olderThan)}, imported as history: nothing was closed, moved or added.`,
+        ]
+      : []),
     '',
     'Read:',
     `  ${source.consortia} consortia in ${source.areaTeams} area teams and ${source.regions} regions; ` +
@@ -805,7 +1320,7 @@ export function formatImportSummary(summary: ImportSummary): string {
     `  ${thousands(source.listRows)} list rows: ` +
       `${thousands(source.practicesWithPatients)} practices with patients, ` +
       `${thousands(source.specialServicesSkipped)} special services with none (skipped)`,
-    `  ${thousands(source.affiliatedPractices)} practices in 2013 consortia (${thousands(source.affiliatedPatients)} patients); ` +
+    `  ${thousands(source.affiliatedPractices)} practices in consortia (${thousands(source.affiliatedPatients)} patients); ` +
       `${source.unaffiliatedPractices} unaffiliated (${thousands(source.unaffiliatedPatients)} patients)`,
     'Written:',
     `  regions          ${counts(written.regions)}`,
@@ -820,6 +1335,7 @@ export function formatImportSummary(summary: ImportSummary): string {
       `${thousands(written.memberships.unchanged)} unchanged, ` +
       `${written.memberships.differing} differing from the file (left as recorded)`,
     '',
+    ...formatChanges(summary.changes),
     `Consortia under ${thousands(summary.thresholds.fullRisk)} registered patients (KF Q12): ${summary.smallConsortia.length}`,
     ...summary.smallConsortia.map(
       (c) =>
@@ -832,7 +1348,7 @@ export function formatImportSummary(summary: ImportSummary): string {
         `  ${p.code}  ${p.organisationCode.padEnd(5)}  ${thousands(p.registeredPatients).padStart(6)}  ${p.name} (${p.organisationName})`,
     ),
   ];
-  if (summary.membershipDifferences.length > 0) {
+  if (summary.membershipDifferences.length > 0 && !summary.changes) {
     lines.push(`Practices whose recorded consortium differs from the file: ${summary.membershipDifferences.length}`);
     for (const d of summary.membershipDifferences.slice(0, 20))
       lines.push(

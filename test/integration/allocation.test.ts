@@ -18,7 +18,7 @@ import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
 import { parseCsv } from '../../prisma/import/csv';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { freePort, startMailCatcher, type MailCatcher } from '../../scripts/services';
 import { createWorker } from '../../worker';
 import type { AllocationRunResult } from '../../workflows/contracts/allocation';

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../../domain/authorisation';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { authorisationWorkflowId, type AuthorisationState } from '../../workflows/contracts/authorisation';
 import { createHarness, eventually, type Harness } from './support';
 

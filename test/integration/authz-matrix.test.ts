@@ -14,7 +14,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../api/app';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { nhs2013Facts } from './nhs2013Facts';
 import { createHarness, type Harness } from './support';
 import { authorisationSteps } from '../../workflows/contracts/authorisation';

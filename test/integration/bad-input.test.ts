@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { membershipChangeWorkflowId } from '../../workflows/contracts/membershipChange';
 import { nhs2013Facts } from './nhs2013Facts';
 import { createHarness, eventually, type Harness } from './support';

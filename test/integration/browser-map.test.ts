@@ -12,7 +12,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPolicy } from '../../domain/policy';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
 import { accessible, launchChromium, SCREENSHOTS, serve, type AxeFindings } from './browserSupport';
 import { createHarness, type Harness } from './support';

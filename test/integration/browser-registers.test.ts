@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../../domain/authorisation';
 import { parseCsv } from '../../prisma/import/csv';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 

@@ -10,12 +10,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { currentPolicy } from '../../domain/policy';
 import { createDb, type Db } from '../../platform/db';
-import { sharedDir } from '../../platform/paths';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { parseCsv } from '../../prisma/import/csv';
 import { importNhs2013, type ImportProgress, type ImportSummary } from '../../prisma/import/nhs2013';
 import { applyMigrations } from '../../scripts/migrate';
 
-const dataDir = path.join(sharedDir, 'data', 'nhs-2013');
+const dataDir = NHS_2013_DIR;
 const LIST_FILE = 'Patient_List_Size_2013_04-06.csv';
 
 // ---------------------------------------------------------------------------------------------

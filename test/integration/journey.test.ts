@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { authorisationSteps, authorisationWorkflowId } from '../../workflows/contracts/authorisation';
 import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';

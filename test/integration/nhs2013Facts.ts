@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../../prisma/import/csv';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 
 function rowsOf(name: string): Record<string, string>[] {
   const [header = [], ...rows] = parseCsv(fs.readFileSync(path.join(NHS_2013_DIR, name)).toString('latin1'));

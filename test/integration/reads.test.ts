@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaseRecordActivities, systemClock } from '../../activities/caseRecords';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { membershipChangeWorkflowId } from '../../workflows/contracts/membershipChange';
 import { nhs2013Facts, type FileConsortium } from './nhs2013Facts';
 import { createHarness, eventually, type Harness } from './support';

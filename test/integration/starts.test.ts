@@ -15,7 +15,7 @@ import { allocationOnRecord } from '../../api/readModels/allocations';
 import { allocationWorkflowId } from '../../workflows/contracts/allocation';
 import { formatPence } from '../../domain/money';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
-import { NHS_2013_DIR } from '../../scripts/import-nhs-2013';
+import { NHS_2013_DIR } from '../../platform/paths';
 import { nhs2013Facts } from './nhs2013Facts';
 import { createHarness, eventually, type Harness } from './support';
 

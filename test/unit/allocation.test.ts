@@ -24,6 +24,7 @@ import {
   type WeightsTable,
 } from '../../domain/allocation';
 import { parseQuarterLabel, quarterOf } from '../../domain/calendar';
+import { NHS_2013_DIR } from '../../platform/paths';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -565,9 +566,7 @@ describe('allocate: properties', () => {
 // The full real data: 2013/14 on the April–June 2013 registered lists
 // ---------------------------------------------------------------------------------------------
 
-const dataDir = process.env.CASEWORK_SHARED_DIR
-  ? path.resolve(import.meta.dirname, '../..', process.env.CASEWORK_SHARED_DIR, 'data/nhs-2013')
-  : path.resolve(import.meta.dirname, '../../../shared/data/nhs-2013');
+const dataDir = NHS_2013_DIR;
 
 /** Splits one CSV line, honouring double quotes (practice and CCG names contain commas). */
 function splitCsvLine(line: string): string[] {

@@ -13,7 +13,8 @@ import { step, type Actor, type StepRow } from './step';
 export interface CoverageCheckInput {
   /** The calendar date of the check (1 April 2013 at the milestone; today on demand). */
   asOf: string;
-  trigger: 'milestone' | 'on_demand';
+  /** `import`: a quarterly import found new practices in no consortium (issue 15). */
+  trigger: 'milestone' | 'on_demand' | 'import';
   actor: Actor;
   policyVersion: string;
   /** Days each unaffiliated practice has to join a consortium (§4.5: notice and time to choose). */
@@ -72,6 +73,8 @@ export type PracticeCoverageState = z.output<typeof practiceCoverageStateSchema>
 export const practiceCoverageState = defineQuery<PracticeCoverageState>('practiceCoverageState');
 
 export const coverageCheckWorkflowId = (asOf: string) => `coverage-check:${asOf}`;
+/** The check a quarterly import starts for its new practices in no consortium: one per run. */
+export const coverageCheckAfterImportWorkflowId = (run: number) => `coverage-check:import-run-${run}`;
 export const practiceCoverageWorkflowId = (practiceCode: string) => `coverage:${practiceCode}`;
 
 export const practiceCoverageParams = z.strictObject({
