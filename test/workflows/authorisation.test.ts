@@ -5,6 +5,7 @@
  * Time skips only while a result is awaited or `env.sleep` runs, so each test sends its Updates in
  * normal time and then skips to the next date explicitly.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -17,15 +18,11 @@ import type { NoticeActivities, NoticeInput } from '../../activities/notices';
 import {
   addMonthsToIsoDate,
   criteriaEvidencedBy,
-  currentAuthorisationRules,
-  currentCriteriaCatalogue,
-  currentSupportLevelPolicy,
-  currentWaveSchedule,
   EVIDENCE_STEPS,
   type CriterionResult,
   type WaveSchedule,
 } from '../../domain/authorisation';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
+import { DAY_MS } from '../../domain/policy';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   assignAuthorisationWave,
@@ -78,9 +75,9 @@ const mockActivities: Mocked = {
   async setConsortiumAuthorisation() {},
 };
 
-const policy = currentPolicy();
-const rules = currentAuthorisationRules();
-const catalogue = currentCriteriaCatalogue();
+const policy = SEEDED_POLICY.general;
+const rules = SEEDED_POLICY.authorisationRules;
+const catalogue = SEEDED_POLICY.catalogue;
 const officer: AuthorisationActor = { id: 'officer-1', role: 'case_officer' };
 const panel: AuthorisationActor = { id: 'panel-1', role: 'decision_panel' };
 const consortiumOfficer = (code: string): AuthorisationActor => ({
@@ -113,7 +110,7 @@ async function inputFor(code: string): Promise<AuthorisationInput> {
     policy,
     rules,
     catalogue,
-    supportLevels: currentSupportLevelPolicy(),
+    supportLevels: SEEDED_POLICY.supportLevels,
     waveSchedule: await futureSchedule(),
     wave: 1,
   };
@@ -615,7 +612,7 @@ describe('authorisation workflow', () => {
         const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
         const input: AuthorisationInput = {
           ...(await inputFor('A07')),
-          waveSchedule: currentWaveSchedule(),
+          waveSchedule: SEEDED_POLICY.waveSchedule,
           wave: 1,
           clockOffsetMs,
         };
