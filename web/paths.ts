@@ -15,6 +15,12 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/admin/policy',
+  '/admin/policy/{id}',
+  '/admin/policy/{id}/json',
+  '/admin/policy/{id}/publication',
+  '/public/policy',
+  '/public/policy/{id}',
 ] as const;
 export const ASSETS_PATH = '/assets';
 
