@@ -9,6 +9,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Principal } from '../../api/auth';
 import { AppError } from '../../api/errors';
 import {
+  policyChanges,
   policyInForce,
   policyVersion,
   policyVersionHistory,
@@ -223,7 +224,14 @@ export function policyRoutes(deps: PageDeps): Router {
       throw error;
     });
     if (!found) return render(deps, req, res, 'not-found.njk', {}, 404);
-    const { version, inForce, changes } = found;
+    const { version } = found;
+    // A draft is compared with the version in force; a published one with the version it was drafted from.
+    const base =
+      version.status === 'published' && version.basedOn
+        ? await policyVersion(deps.db, version.basedOn, { drafts: false })
+        : null;
+    const comparedWith = base ? base.id : found.inForce;
+    const changes = base ? policyChanges(base.document, version.document) : found.changes;
     const leaves = editableLeaves(version.document).map((leaf) => ({
       ...leaf,
       value: state.form ? String(state.form[`value:${leaf.path}`] ?? '') : leaf.value,
@@ -242,7 +250,7 @@ export function policyRoutes(deps: PageDeps): Router {
           publishedAt: ukDateTime(version.publishedAt),
           createdAt: ukDateTime(version.createdAt),
         },
-        inForce,
+        comparedWith,
         changes: changeRows(changes, version.document),
         sections: sections(leaves),
         json: state.json ?? JSON.stringify(version.document, null, 2),
