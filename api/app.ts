@@ -29,6 +29,7 @@ import { timetableRouter } from './routes/timetable';
 import { webRouter, type WebOptions } from '../web';
 import { tasksRouter } from './routes/tasks';
 import { importsRouter } from './routes/imports';
+import { policyRouter } from './routes/policy';
 
 export interface AppDeps {
   db: Db;
@@ -78,6 +79,10 @@ const API_INFO = {
     },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
     { name: 'platform', description: 'Operational endpoints.' },
+    {
+      name: 'policy',
+      description: 'Policy versions: the register, drafts and publication; every number and rule the processes apply.',
+    },
     { name: 'reference', description: 'This reference: the OpenAPI document and the page written from it.' },
   ],
 };
@@ -123,6 +128,7 @@ function buildApp(deps: AppDeps) {
     timelineRouter(deps, registry),
     tasksRouter(deps, registry),
     operationsRouter(deps, registry),
+    policyRouter(deps, registry),
   );
   // [issue 3: reads, work queue and membership routers]
   app.use(authorisationRouter(deps, registry));

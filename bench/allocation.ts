@@ -14,6 +14,7 @@
  *
  *   npx tsx bench/allocation.ts
  */
+import { SEEDED_POLICY } from '../domain/policySeed';
 import type pg from 'pg';
 import { createAllocationActivities, runKeyOf } from '../activities/allocation';
 import { AGE_BANDS, SEXES } from '../domain/allocation';
@@ -28,7 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const say = (message: string) => process.stderr.write(`[bench:allocation] ${message}\n`);
 
 // The input the timetable gives the Q3 2012/13 announcement of the 2013/14 allocations (Process 4).
-const milestone = defaultTimetable().milestones.find(
+const milestone = defaultTimetable(SEEDED_POLICY).milestones.find(
   (m) => m.kind === 'announce_allocation' && m.allocation?.financialYear === '2013/14',
 );
 if (!milestone?.allocation)

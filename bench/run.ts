@@ -18,11 +18,11 @@
  *   BENCH_STEP_N=15     authorisation workflows per round whose 7 steps are timed over HTTP
  *   BENCH_ROUNDS=3
  */
+import { SEEDED_POLICY } from '../domain/policySeed';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createApp } from '../api/app';
-import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../domain/authorisation';
-import { currentPolicy } from '../domain/policy';
+import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../domain/authorisation';
 import { createLogger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../platform/paths';
@@ -111,7 +111,7 @@ await withBenchStack(async (stack) => {
   })();
 
   // ---- 1. the walking skeleton ------------------------------------------------------------------
-  const policy = currentPolicy();
+  const policy = SEEDED_POLICY.general;
   const skeletonCodes = Array.from(
     { length: ROUNDS * N + 1 },
     (_, i) => `B${i.toString(36).toUpperCase().padStart(2, '0')}`,
@@ -149,7 +149,7 @@ await withBenchStack(async (stack) => {
   // ---- 2. authorisation, the happy path, through the Temporal client ----------------------------
   const caseOfficer: AuthorisationActor = { id: 'bench-case-officer', role: 'case_officer' };
   const panel: AuthorisationActor = { id: 'bench-panel', role: 'decision_panel' };
-  const catalogue = currentCriteriaCatalogue();
+  const catalogue = SEEDED_POLICY.catalogue;
   /** The seven human steps of the happy path: every criterion met, so the panel authorises (§4.8). */
   const happySteps = (consortium: (typeof consortia)[number]) => {
     const officer: AuthorisationActor = {
@@ -212,7 +212,7 @@ await withBenchStack(async (stack) => {
     client.workflow.start('authorisation', {
       taskQueue: REAL_QUEUE,
       workflowId: authorisationWorkflowId(consortium.code),
-      args: [authorisationInput(consortium, caseOfficer, { wave: 1 })],
+      args: [authorisationInput(consortium, caseOfficer, SEEDED_POLICY, { wave: 1 })],
     });
   const runAuthorisation = async (consortium: (typeof consortia)[number]) => {
     const handle = await startAuthorisation(consortium);

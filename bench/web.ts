@@ -22,6 +22,7 @@
  *   BENCH_WEB_N=60  BENCH_WEB_TP_N=120  BENCH_WEB_CONCURRENCY=4  BENCH_ROUNDS=5
  *   npx tsx bench/web.ts
  */
+import { SEEDED_POLICY } from '../domain/policySeed';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
@@ -34,7 +35,6 @@ import { casePage } from '../api/readModels/cases';
 import { principalOfUser } from '../api/readModels/users';
 import type { Prisma } from '../generated/prisma/client';
 import { authorisationRouter } from '../api/routes/authorisation';
-import { currentPolicy } from '../domain/policy';
 import type { Logger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../platform/paths';
@@ -132,7 +132,7 @@ await withBenchStack(async (stack) => {
   });
   const consortiumByCode = new Map(consortia.map((c) => [c.code, c]));
 
-  const policyVersion = currentPolicy().version;
+  const policyVersion = SEEDED_POLICY.general.version;
   const officer = await createUserWithToken(db, {
     name: 'Bench Case Officer',
     email: 'officer@bench.example',

@@ -69,42 +69,6 @@ export interface WeightsTable {
   weights: BySexAndAgeBand;
 }
 
-/**
- * ILLUSTRATIVE ENGINE DEFAULTS — NOT the Department of Health's real 2013/14 formula (which used a
- * person-based needs model with many more inputs). Invented, plausible age/sex cost weights that rise
- * with age from school age onwards, with the usual bumps for early childhood and, for women, the
- * child-bearing years. An operator replaces them with a new version; nothing else changes.
- */
-export const WEIGHTS_2013_14: WeightsTable = {
-  version: 'engine-illustrative-2013-14.1',
-  description: 'Illustrative age/sex capitation weights (engine defaults, not the DH formula)',
-  unit: 'per-mille',
-  weights: {
-    male: {
-      '0-4': 900,
-      '5-14': 450,
-      '15-24': 500,
-      '25-34': 550,
-      '35-44': 650,
-      '45-54': 850,
-      '55-64': 1250,
-      '65-74': 2000,
-      '75+': 3300,
-    },
-    female: {
-      '0-4': 850,
-      '5-14': 450,
-      '15-24': 750,
-      '25-34': 950,
-      '35-44': 900,
-      '45-54': 1000,
-      '55-64': 1250,
-      '65-74': 1850,
-      '75+': 3200,
-    },
-  },
-};
-
 // ---------------------------------------------------------------------------------------------
 // Parameters (policy data)
 // ---------------------------------------------------------------------------------------------
@@ -137,27 +101,6 @@ export interface AllocationParameters {
   /** When the allocation is announced (Process 4: the Q3 milestone of the preceding year). */
   announcedOn: IsoDate;
 }
-
-/**
- * 2013/14, as announced on 18 Dec 2012 (Q3 2012/13): £63.4bn programme allocation to CCGs.
- * The £25 running-costs cap, the £5 quality premium and the 100,000 risk threshold (KF Q12; the same
- * figure as `Policy.fullRiskPopulationThreshold`) are public-record or source figures. The unregistered
- * share (0.5%) and the risk-pool top-slice (1%) are ILLUSTRATIVE ENGINE DEFAULTS, not DH figures.
- */
-export const ALLOCATION_PARAMETERS_2013_14: AllocationParameters = {
-  version: '2013-14.1',
-  financialYear: '2013/14',
-  programmePotPence: 6_340_000_000_000,
-  unregisteredShareBasisPoints: 50,
-  runningCostsCapPencePerHead: 2_500,
-  qualityPremiumMaxPencePerHead: 500,
-  riskPool: {
-    poolName: 'NHS Commissioning Board risk pool 2013/14',
-    populationThreshold: 100_000,
-    contributionBasisPoints: 100,
-  },
-  announcedOn: '2012-12-18',
-};
 
 /** Identifies the formula's code; bumped whenever the arithmetic below changes. */
 export const FORMULA_ENGINE_VERSION = 'weighted-capitation.1';

@@ -82,28 +82,6 @@ export interface AuthorisationRules {
   conditionReviewIntervalMonths: number;
 }
 
-export const AUTHORISATION_RULES: readonly AuthorisationRules[] = [
-  {
-    version: '2012-13.1',
-    stepRoles: {
-      desktop_review: ['case_officer'],
-      stakeholder_survey: ['case_officer'],
-      site_visit: ['case_officer'],
-      moderation: ['case_officer'],
-      conditions_panel: ['decision_panel'],
-      decision: ['decision_panel'],
-    },
-    rectificationPlanDays: 35,
-    conditionReviewIntervalMonths: 3,
-  },
-];
-
-export function currentAuthorisationRules(): AuthorisationRules {
-  const rules = AUTHORISATION_RULES[AUTHORISATION_RULES.length - 1];
-  if (!rules) throw new Error('no authorisation rules version is configured');
-  return rules;
-}
-
 export type StepRejectionCode = 'wrong_role' | 'out_of_order' | 'step_closed' | 'assessment_closed';
 
 /** Why a step record was refused. The API maps `wrong_role` to 403 and the others to 409. */
@@ -121,7 +99,7 @@ export function validateStepRecord(
   currentStep: AssessmentProgress,
   step: AssessmentStep,
   role: string,
-  rules: AuthorisationRules = currentAuthorisationRules(),
+  rules: AuthorisationRules,
 ): StepRejection | undefined {
   const allowed = rules.stepRoles[step];
   if (!allowed.includes(role)) {
@@ -170,92 +148,14 @@ export interface SupportLevelPolicy {
   levels: readonly SupportLevelDefinition[];
 }
 
-/**
- * 2012/13: each condition carried one of six levels of Board support, from a model document up to the
- * Board limiting the consortium's functions or requiring a new accountable officer; levels IV–VI were
- * underpinned by legal directions. Wording here is the engine's paraphrase; admins edit it as data.
- */
-export const SUPPORT_LEVEL_POLICIES: readonly SupportLevelPolicy[] = [
-  {
-    version: '2012-13.1',
-    levels: [
-      {
-        level: 'I',
-        rank: 1,
-        name: 'model document or toolkit',
-        boardMay: ['provide a model document, template or toolkit'],
-        legalDirections: false,
-      },
-      {
-        level: 'II',
-        rank: 2,
-        name: 'expert advice',
-        boardMay: ['provide expert advice or a named adviser', 'require progress reports'],
-        legalDirections: false,
-      },
-      {
-        level: 'III',
-        rank: 3,
-        name: 'decision sign-off',
-        boardMay: [
-          'require specified decisions (e.g. plans, contracts) to be signed off or approved by the Board before they take effect',
-        ],
-        legalDirections: false,
-      },
-      {
-        level: 'IV',
-        rank: 4,
-        name: 'team or individual inserted',
-        boardMay: [
-          'insert or provide a specific team or individual to support the consortium',
-          'oversee and supervise named plans',
-        ],
-        legalDirections: true,
-      },
-      {
-        level: 'V',
-        rank: 5,
-        name: 'functions limited',
-        boardMay: [
-          'exercise specified functions itself, or have another consortium exercise them (§5.18)',
-          'limit the range of services the consortium commissions (KF Q15)',
-        ],
-        legalDirections: true,
-      },
-      {
-        level: 'VI',
-        rank: 6,
-        name: 'leadership replaced',
-        boardMay: [
-          'require the consortium to replace its Accountable Officer or governing body members',
-          'approve or make the appointment itself',
-        ],
-        legalDirections: true,
-      },
-    ],
-  },
-];
-
-export function currentSupportLevelPolicy(): SupportLevelPolicy {
-  const policy = SUPPORT_LEVEL_POLICIES[SUPPORT_LEVEL_POLICIES.length - 1];
-  if (!policy) throw new Error('no support level policy version is configured');
-  return policy;
-}
-
-export function supportLevelDefinition(
-  level: SupportLevel,
-  policy: SupportLevelPolicy = currentSupportLevelPolicy(),
-): SupportLevelDefinition {
+export function supportLevelDefinition(level: SupportLevel, policy: SupportLevelPolicy): SupportLevelDefinition {
   const definition = policy.levels.find((candidate) => candidate.level === level);
   if (!definition) throw new Error(`support level ${level} is not defined in policy ${policy.version}`);
   return definition;
 }
 
 /** Whether conditions at these levels put legal directions in place. */
-export function requiresDirections(
-  levels: readonly SupportLevel[],
-  policy: SupportLevelPolicy = currentSupportLevelPolicy(),
-): boolean {
+export function requiresDirections(levels: readonly SupportLevel[], policy: SupportLevelPolicy): boolean {
   return levels.some((level) => supportLevelDefinition(level, policy).legalDirections);
 }
 
@@ -292,247 +192,15 @@ export interface CriteriaCatalogue {
 /** Criterion IDs: domain, one or two section numbers, then a capital letter (`1.3B`, `4.2.1E`). */
 export const CRITERION_ID = /^([1-9])\.\d+(?:\.\d+)?[A-Z]$/;
 
-/**
- * The catalogue seeded from the 2012/13 framework: its six domains, and a REPRESENTATIVE SUBSET of its
- * 119 criteria (IDs in the 2012/13 style, descriptions paraphrased by the engine, not the official
- * wording). It is data: admins edit it and publish a new version, checked by `validateCriteriaCatalogue`;
- * running cases keep the version they started with.
- */
-export const CRITERIA_CATALOGUES: readonly CriteriaCatalogue[] = [
-  {
-    version: '2012-13.1',
-    domains: [
-      { number: 1, title: 'clinical and multi-professional focus' },
-      { number: 2, title: 'engagement with patients and communities' },
-      { number: 3, title: 'clear and credible plans within budget' },
-      { number: 4, title: 'constitution and governance' },
-      { number: 5, title: 'collaborative commissioning arrangements' },
-      { number: 6, title: 'leadership' },
-    ],
-    criteria: [
-      // Domain 1: clinical and multi-professional focus
-      {
-        id: '1.1A',
-        domain: 1,
-        description: 'Clinical leaders from member practices lead commissioning decisions',
-        evidencedBy: ['desktop_review', 'stakeholder_survey', 'site_visit'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '1.2A',
-        domain: 1,
-        description: 'Nurses, a secondary care doctor and other professionals contribute to commissioning',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'I',
-      },
-      {
-        id: '1.3B',
-        domain: 1,
-        description: 'Quality and safety of commissioned services are monitored and acted on',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '1.4A',
-        domain: 1,
-        description: 'Member practices are engaged and can influence the consortium',
-        evidencedBy: ['stakeholder_survey', 'site_visit'],
-        defaultSupportLevel: 'I',
-      },
-      // Domain 2: engagement with patients and communities
-      {
-        id: '2.1A',
-        domain: 2,
-        description: 'Patients and the public are involved in planning and commissioning decisions',
-        evidencedBy: ['desktop_review', 'stakeholder_survey'],
-        defaultSupportLevel: 'I',
-      },
-      {
-        id: '2.2B',
-        domain: 2,
-        description: 'Engagement has demonstrably changed commissioning decisions',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'I',
-      },
-      {
-        id: '2.3A',
-        domain: 2,
-        description: 'The consortium publishes how it makes decisions and what it decided',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'I',
-        source: '§4.2',
-      },
-      {
-        id: '2.4C',
-        domain: 2,
-        description: 'Patient groups and local voluntary organisations report effective working relationships',
-        evidencedBy: ['stakeholder_survey'],
-        defaultSupportLevel: 'I',
-      },
-      // Domain 3: clear and credible plans within budget
-      {
-        id: '3.1A',
-        domain: 3,
-        description: 'A clear and credible operating plan for the coming year within the indicative budget',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'III',
-        source: '§4.2',
-      },
-      {
-        id: '3.2B',
-        domain: 3,
-        description: 'A financial plan that meets the duty to break even and the efficiency challenge',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'III',
-        source: '§3.9',
-      },
-      {
-        id: '3.3A',
-        domain: 3,
-        description: 'Plans reflect the joint strategic needs assessment and health and wellbeing strategy',
-        evidencedBy: ['desktop_review', 'stakeholder_survey'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '3.4D',
-        domain: 3,
-        description: 'High-level plans for the following years, with service changes and their risks',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'II',
-      },
-      // Domain 4: constitution and governance
-      {
-        id: '4.1A',
-        domain: 4,
-        description: 'A constitution that meets the statutory requirements, agreed by every member practice',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'I',
-        source: '§4.3',
-      },
-      {
-        id: '4.2.1E',
-        domain: 4,
-        description:
-          'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'III',
-        source: '§4.2',
-      },
-      {
-        id: '4.2.2A',
-        domain: 4,
-        description: 'An audit committee with internal and external audit arrangements',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'II',
-        source: '§4.2',
-      },
-      {
-        id: '4.3B',
-        domain: 4,
-        description: 'Conflicts of interest are managed and a register of interests is published',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'II',
-        source: '§5.13',
-      },
-      {
-        id: '4.4A',
-        domain: 4,
-        description: 'A clear geographic area and a population large enough to manage financial risk',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'III',
-        source: '§4.4, §4.6',
-      },
-      {
-        id: '4.5C',
-        domain: 4,
-        description: 'Safeguarding arrangements for children and vulnerable adults',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'II',
-        source: '§4.4',
-      },
-      // Domain 5: collaborative commissioning arrangements
-      {
-        id: '5.1A',
-        domain: 5,
-        description: 'Collaborative or lead-commissioner arrangements with other consortia',
-        evidencedBy: ['desktop_review', 'stakeholder_survey'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '5.2B',
-        domain: 5,
-        description: 'Joint working with local authorities and the health and wellbeing board',
-        evidencedBy: ['stakeholder_survey', 'site_visit'],
-        defaultSupportLevel: 'II',
-        source: '§6.6',
-      },
-      {
-        id: '5.3A',
-        domain: 5,
-        description: 'Commissioning support secured, in-house or from a support organisation',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '5.4A',
-        domain: 5,
-        description: 'Working arrangements with the Board for services it commissions directly',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'I',
-      },
-      // Domain 6: leadership
-      {
-        id: '6.1A',
-        domain: 6,
-        description: 'An Accountable Officer with the capability to lead the consortium',
-        evidencedBy: ['desktop_review', 'site_visit'],
-        defaultSupportLevel: 'IV',
-        source: '§4.1',
-      },
-      {
-        id: '6.2A',
-        domain: 6,
-        description: 'A Chief Financial Officer, possibly shared with other consortia',
-        evidencedBy: ['desktop_review'],
-        defaultSupportLevel: 'III',
-        source: '§4.1',
-      },
-      {
-        id: '6.3B',
-        domain: 6,
-        description: 'A governing body with the required skills, including lay members',
-        evidencedBy: ['stakeholder_survey', 'site_visit'],
-        defaultSupportLevel: 'II',
-      },
-      {
-        id: '6.4A',
-        domain: 6,
-        description: 'Leaders with a shared, credible vision recognised by stakeholders',
-        evidencedBy: ['stakeholder_survey', 'site_visit'],
-        defaultSupportLevel: 'I',
-      },
-    ],
-  },
-];
-
-export function currentCriteriaCatalogue(): CriteriaCatalogue {
-  const catalogue = CRITERIA_CATALOGUES[CRITERIA_CATALOGUES.length - 1];
-  if (!catalogue) throw new Error('no criteria catalogue version is configured');
-  return catalogue;
-}
-
 /** The criteria a given evidence step gathers evidence for (what a case officer records at that step). */
-export function criteriaEvidencedBy(
-  step: EvidenceStep,
-  catalogue: CriteriaCatalogue = currentCriteriaCatalogue(),
-): Criterion[] {
+export function criteriaEvidencedBy(step: EvidenceStep, catalogue: CriteriaCatalogue): Criterion[] {
   return catalogue.criteria.filter((criterion) => criterion.evidencedBy.includes(step));
 }
 
 /** Checks an admin's edit of the catalogue before it is published as a new version. */
 export function validateCriteriaCatalogue(
   catalogue: CriteriaCatalogue,
-  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
+  supportLevels: SupportLevelPolicy,
 ): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (isBlank(catalogue.version))
@@ -632,8 +300,8 @@ export interface ConditionProposal {
  */
 export function proposeConditions(
   assessmentResults: readonly CriterionResult[],
-  catalogue: CriteriaCatalogue = currentCriteriaCatalogue(),
-  rules: AuthorisationRules = currentAuthorisationRules(),
+  catalogue: CriteriaCatalogue,
+  rules: AuthorisationRules,
 ): ConditionProposal {
   const problems: RuleProblem[] = [];
   const conditions: AuthorisationCondition[] = [];
@@ -725,10 +393,7 @@ export function recommendedOutcome(conditions: readonly AuthorisationCondition[]
  * so `established_not_authorised` without both is refused. Proposed conditions are decided only once the
  * consortium's response is on record or its time to respond has passed.
  */
-export function decide(
-  input: DecisionInput,
-  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
-): DecisionResult {
+export function decide(input: DecisionInput, supportLevels: SupportLevelPolicy): DecisionResult {
   const problems: RuleProblem[] = [];
   const explicitSteps = (input.explicitSteps ?? []).filter((step) => !isBlank(step));
   const interimArrangements = (input.interimArrangements ?? []).filter((arrangement) => !isBlank(arrangement));
@@ -962,33 +627,11 @@ export interface WaveSchedule {
   establishmentDate: string;
 }
 
-/** The 2012/13 waves: 34 + 67 + 62 + 48 = 211 CCGs, established on 1 April 2013. */
-export const WAVE_SCHEDULES: readonly WaveSchedule[] = [
-  {
-    version: '2012-13',
-    waves: [
-      { wave: 1, decisionDate: '2012-12-05', consortia: 34 },
-      { wave: 2, decisionDate: '2013-01-18', consortia: 67 },
-      { wave: 3, decisionDate: '2013-02-15', consortia: 62 },
-      { wave: 4, decisionDate: '2013-03-06', consortia: 48 },
-    ],
-    establishmentDate: '2013-04-01',
-  },
-];
-
-export const STATUTORY_ESTABLISHMENT_DATE = '2013-04-01';
-
-export function currentWaveSchedule(): WaveSchedule {
-  const schedule = WAVE_SCHEDULES[WAVE_SCHEDULES.length - 1];
-  if (!schedule) throw new Error('no wave schedule is configured');
-  return schedule;
-}
-
-export function findWave(wave: number, schedule: WaveSchedule = currentWaveSchedule()): AuthorisationWave | undefined {
+export function findWave(wave: number, schedule: WaveSchedule): AuthorisationWave | undefined {
   return schedule.waves.find((candidate) => candidate.wave === wave);
 }
 
-export function waveTotal(schedule: WaveSchedule = currentWaveSchedule()): number {
+export function waveTotal(schedule: WaveSchedule): number {
   return schedule.waves.reduce((total, wave) => total + wave.consortia, 0);
 }
 
@@ -1047,11 +690,7 @@ export function addMonthsToIsoDate(date: string, months: number): string {
 }
 
 /** The next `count` review dates after `from` (normally the establishment date), quarterly by default. */
-export function conditionReviewDates(
-  from: string,
-  count: number,
-  rules: AuthorisationRules = currentAuthorisationRules(),
-): string[] {
+export function conditionReviewDates(from: string, count: number, rules: AuthorisationRules): string[] {
   return Array.from({ length: count }, (_, index) =>
     addMonthsToIsoDate(from, rules.conditionReviewIntervalMonths * (index + 1)),
   );
@@ -1078,7 +717,7 @@ export type ConditionReviewResult =
 export function reviewCondition(
   condition: AuthorisationCondition,
   review: ConditionReview,
-  supportLevels: SupportLevelPolicy = currentSupportLevelPolicy(),
+  supportLevels: SupportLevelPolicy,
 ): ConditionReviewResult {
   const problems: RuleProblem[] = [];
   if (condition.status !== 'open')

@@ -31,13 +31,6 @@ export interface ProcurementPolicy {
   shareholdingThresholdPercent: number;
 }
 
-export const PROCUREMENT_POLICY: ProcurementPolicy = {
-  version: 'procurement-2012-13.1',
-  majorProcurementThresholdPence: 100_000_00, // £100,000 — engine default
-  minimalValueThresholdPence: 10_000_00, // £10,000 — engine default
-  shareholdingThresholdPercent: 5, // 2012/13 register of interests
-};
-
 // ---------------------------------------------------------------------------------------------
 // Inputs
 // ---------------------------------------------------------------------------------------------
@@ -204,10 +197,7 @@ const INTEREST_WORDS: Record<InterestKind, string> = {
  *
  * Each practice is reported once, under the most direct rule that catches it.
  */
-export function assessBidConflict(
-  input: ConflictInput,
-  policy: ProcurementPolicy = PROCUREMENT_POLICY,
-): ConflictAssessment {
+export function assessBidConflict(input: ConflictInput, policy: ProcurementPolicy): ConflictAssessment {
   const { bid } = input;
   const consortiumPractices = new Set(input.consortiumMemberPracticeCodes);
   const groupsById = new Map<string, ProviderGroup>();
@@ -329,7 +319,7 @@ function isValidPence(value: number): boolean {
 }
 
 /** §5.13: "where GP practices wish to bid in a major procurement". Major means strictly above the policy threshold. */
-export function isMajorProcurement(valueInPence: number, policy: ProcurementPolicy = PROCUREMENT_POLICY): boolean {
+export function isMajorProcurement(valueInPence: number, policy: ProcurementPolicy): boolean {
   return valueInPence > policy.majorProcurementThresholdPence;
 }
 
@@ -346,7 +336,7 @@ export type ProcurementManagement =
 export function procurementManagement(
   conflicted: boolean,
   valueInPence: number,
-  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+  policy: ProcurementPolicy,
 ): ProcurementManagement {
   if (!conflicted) return { managedBy: 'consortium', rule: 'no-conflict', source: '§5.11' };
   if (isMajorProcurement(valueInPence, policy)) {
@@ -379,10 +369,7 @@ export interface SingleTender {
  * capable providers or the value is under the minimal-value threshold. Returns every problem; an
  * empty list means the single tender may proceed.
  */
-export function checkSingleTender(
-  tender: SingleTender,
-  policy: ProcurementPolicy = PROCUREMENT_POLICY,
-): ProcurementProblem[] {
+export function checkSingleTender(tender: SingleTender, policy: ProcurementPolicy): ProcurementProblem[] {
   const problems: ProcurementProblem[] = [];
   if (!isValidPence(tender.valueInPence)) {
     problems.push({

@@ -8,7 +8,6 @@
  */
 
 import { formatPence } from './money';
-import { policyOf } from './policy';
 
 /** Basis points as a percentage for people: `161` → `1.61%`, `100` → `1%`. */
 function percentOf(basisPoints: number): string {
@@ -34,10 +33,12 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number];
 
 /** The API's roles (api/auth.ts) plus `system`: timers and automated triggers from reported data. */
-export type LadderRole = 'case_officer' | 'decision_panel' | 'consortium_officer' | 'third_party' | 'system';
+export const LADDER_ROLES = ['case_officer', 'decision_panel', 'consortium_officer', 'third_party', 'system'] as const;
+export type LadderRole = (typeof LADDER_ROLES)[number];
 
 /** The three reasons for escalation (Process 2): a missed deadline, a rejected plan, a new trigger. */
-export type EscalationReason = 'deadline_missed' | 'response_rejected' | 'new_trigger';
+export const ESCALATION_REASONS = ['deadline_missed', 'response_rejected', 'new_trigger'] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 export type LadderEventType =
   'response_submitted' | 'response_accepted' | 'response_rejected' | 'deadline_missed' | 'new_trigger' | 'de_escalate';
@@ -88,139 +89,12 @@ export interface InterventionLadder {
   stages: readonly StageDefinition[];
 }
 
-const ALL_REASONS: readonly EscalationReason[] = ['deadline_missed', 'response_rejected', 'new_trigger'];
-const CONSORTIUM: readonly LadderRole[] = ['consortium_officer'];
-
-/**
- * The default ladder. Acceptance steps down towards `closed`; escalation steps up towards
- * `withdrawal`; de-escalation steps back one rung. Deadlines marked "engine default" are not source
- * figures; the conditions deadline is the policy's `conditionsResponseDays` (domain/policy.ts).
+/*
+ * The ladder is data of the policy version (domain/policyDocument.ts `interventionLadder`; the 2012/13
+ * ladder is seeded from domain/policySeed.ts). Acceptance steps down towards `closed`; escalation steps
+ * up towards `withdrawal`; de-escalation steps back one rung. A case snapshots the ladder in force when
+ * it opens (§5.19).
  */
-const LADDER_V1_POLICY = '2012-13.1';
-export const INTERVENTION_LADDER_V1: InterventionLadder = {
-  // .2: automation proposes, and the deciding role decides, every move into conditions, directions or withdrawal.
-  version: 'intervention-ladder-2012-13.2',
-  initialStage: 'information_request',
-  financialTriggerThresholdBasisPoints: 100, // 1% of allocation — engine default; §3.9 duty to break even
-  stages: [
-    {
-      stage: 'information_request',
-      title: 'Information request',
-      source: '§5.19',
-      deadlineDays: 14, // engine default
-      respondingRoles: CONSORTIUM,
-      decidingRoles: ['case_officer'],
-      onAccept: 'closed', // a satisfactory explanation closes the case
-      escalatesTo: 'remedial_action_notice',
-      escalateOn: ALL_REASONS,
-      permitsTransfer: false,
-      permitsRestoration: false,
-    },
-    {
-      stage: 'remedial_action_notice',
-      title: 'Remedial action notice',
-      source: '§5.18–5.19', // the consortium may take remedial action itself
-      deadlineDays: 28, // engine default
-      respondingRoles: CONSORTIUM,
-      decidingRoles: ['case_officer'],
-      onAccept: 'monitoring', // an accepted plan is monitored against its milestones
-      escalatesTo: 'conditions',
-      escalateOn: ALL_REASONS,
-      deEscalatesTo: 'information_request',
-      permitsTransfer: false,
-      permitsRestoration: false,
-    },
-    {
-      stage: 'monitoring',
-      title: 'Monitoring of the accepted remedial plan',
-      source: '§5.19',
-      deadlineDays: 90, // engine default: days to the next milestone report
-      respondingRoles: CONSORTIUM,
-      decidingRoles: ['case_officer'],
-      onAccept: 'closed', // the plan is complete
-      // §5.18: continued authorisation is made dependent upon remedial action, so a plan that fails
-      // under monitoring puts conditions on authorisation.
-      escalatesTo: 'conditions',
-      escalateOn: ALL_REASONS,
-      deEscalatesTo: 'remedial_action_notice',
-      permitsTransfer: false,
-      permitsRestoration: false,
-    },
-    {
-      stage: 'conditions',
-      title: 'Conditions on continued authorisation',
-      source: '§5.18',
-      deadlineDays: policyOf(LADDER_V1_POLICY).conditionsResponseDays, // 2012/13: the policy's conditions response
-      respondingRoles: CONSORTIUM,
-      decidingRoles: ['case_officer', 'decision_panel'],
-      onAccept: 'closed', // conditions discharged
-      escalatesTo: 'directions',
-      escalateOn: ALL_REASONS,
-      deEscalatesTo: 'remedial_action_notice',
-      permitsTransfer: false,
-      permitsRestoration: false,
-      enteredByDecision: true,
-    },
-    {
-      stage: 'directions',
-      title: 'Directions on how functions are exercised',
-      source: '§5.18',
-      deadlineDays: 28, // engine default
-      respondingRoles: CONSORTIUM,
-      decidingRoles: ['decision_panel'],
-      onAccept: 'conditions', // directions complied with: step back to conditions
-      escalatesTo: 'withdrawal',
-      escalateOn: ALL_REASONS,
-      deEscalatesTo: 'conditions',
-      permitsTransfer: false,
-      permitsRestoration: false,
-      enteredByDecision: true,
-    },
-    {
-      stage: 'withdrawal',
-      title: 'Withdrawal of named commissioning responsibilities',
-      source: '§5.18, KF Q15', // taken over by the Board or assigned to a third party; KF Q15: a narrower range of services
-      deadlineDays: 90, // engine default: review of the withdrawal
-      respondingRoles: ['consortium_officer', 'third_party'],
-      decidingRoles: ['decision_panel'],
-      onAccept: 'restoration', // the failure is fixed
-      escalateOn: ALL_REASONS, // no rung above: escalation is refused and goes outside the ladder
-      deEscalatesTo: 'restoration',
-      permitsTransfer: true,
-      permitsRestoration: false,
-      enteredByDecision: true,
-    },
-    {
-      stage: 'restoration',
-      title: 'Restoration of responsibilities',
-      source: '§5.19',
-      deadlineDays: 28, // engine default
-      respondingRoles: ['consortium_officer', 'third_party'],
-      decidingRoles: ['decision_panel'],
-      onAccept: 'closed', // every responsibility is home again
-      escalatesTo: 'withdrawal',
-      escalateOn: ALL_REASONS,
-      permitsTransfer: false,
-      permitsRestoration: true,
-    },
-    {
-      stage: 'closed',
-      title: 'Closed',
-      source: '§5.19',
-      deadlineDays: null,
-      respondingRoles: [],
-      decidingRoles: [],
-      escalateOn: [],
-      permitsTransfer: false,
-      permitsRestoration: false,
-    },
-  ],
-};
-
-/** The ladder in force: a case snapshots it when it opens (§5.19). */
-export function currentInterventionLadder(): InterventionLadder {
-  return INTERVENTION_LADDER_V1;
-}
 
 /** Who may raise a new trigger on an open case, besides the system (reported data, §5.18). */
 export const TRIGGER_RAISING_ROLES = ['case_officer', 'decision_panel'] as const satisfies readonly LadderRole[];

@@ -4,12 +4,6 @@
  * with the date from which it takes effect. Pure: used by the API and by the workflow's validators.
  */
 
-/**
- * Days a case officer has to decide a request before it is flagged overdue in the work queue (an
- * engine default; the source sets no figure). The request does not lapse: only the Board decides.
- */
-export const MEMBERSHIP_DECISION_DAYS = 28;
-
 export type MembershipChangeOutcome = 'approved' | 'rejected';
 
 /** Why a requested move cannot be made, or null. */

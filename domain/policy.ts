@@ -1,8 +1,8 @@
 /**
- * Policy: every duration and threshold the processes apply, as versioned data. A process snapshots
- * the version in force when it starts (ARCHITECTURE.md), so a replay decides exactly as the original
- * run did, and every decision can name the rule version it applied (§5.19: "a transparent statutory
- * framework of rules").
+ * Policy: the general durations and thresholds of a policy version (domain/policyDocument.ts, kept in
+ * PostgreSQL). A process snapshots the version in force when it starts (ARCHITECTURE.md), so a replay
+ * decides exactly as the original run did, and every decision can name the rule version it applied
+ * (§5.19: "a transparent statutory framework of rules"). `version` is the policy version's id.
  */
 export interface Policy {
   version: string;
@@ -12,34 +12,12 @@ export interface Policy {
   conditionsResponseDays: number;
   /** Days to declare interests (2012/13, s.14O: 28 days). */
   declarationDays: number;
+  /** Days a case officer has to decide a membership change before it is flagged overdue (§4.9; it never lapses). */
+  membershipDecisionDays: number;
   /** KF Q12: populations under 100,000 are a risk if the consortium bears full risk … */
   fullRiskPopulationThreshold: number;
   /** … and under about 25,000 even for a limited scope. */
   limitedScopePopulationThreshold: number;
-}
-
-export const POLICIES: readonly Policy[] = [
-  {
-    version: '2012-13.1',
-    shadowRecognitionDays: 28,
-    conditionsResponseDays: 14,
-    declarationDays: 28,
-    fullRiskPopulationThreshold: 100_000,
-    limitedScopePopulationThreshold: 25_000,
-  },
-];
-
-/** The policy of a given version: versioned data written against a policy (e.g. a ladder) reads its numbers from it. */
-export function policyOf(version: string): Policy {
-  const policy = POLICIES.find((p) => p.version === version);
-  if (!policy) throw new Error(`no policy version ${version} is configured`);
-  return policy;
-}
-
-export function currentPolicy(): Policy {
-  const policy = POLICIES[POLICIES.length - 1];
-  if (!policy) throw new Error('no policy version is configured');
-  return policy;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -12,12 +12,6 @@ export interface PracticeConcernPolicy {
   boardDecisionDays: number;
 }
 
-export const PRACTICE_CONCERN_POLICY_V1: PracticeConcernPolicy = {
-  version: 'practice-concern-2012-13.1',
-  consortiumResolutionDays: 90,
-  boardDecisionDays: 28,
-};
-
 export const PRACTICE_CONCERN_STAGES = [
   'with_consortium',
   'resolved_by_consortium',
@@ -29,8 +23,3 @@ export type PracticeConcernStage = (typeof PRACTICE_CONCERN_STAGES)[number];
 /** What the Board may decide on a primary-care contract concern (§5.21). */
 export const BOARD_OUTCOMES = ['resolved', 'contract_action'] as const;
 export type BoardOutcome = (typeof BOARD_OUTCOMES)[number];
-
-/** The policy in force: a concern snapshots it when it opens. */
-export function currentPracticeConcernPolicy(): PracticeConcernPolicy {
-  return PRACTICE_CONCERN_POLICY_V1;
-}

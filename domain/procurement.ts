@@ -6,7 +6,6 @@
 import {
   assessBidConflict,
   checkSingleTender,
-  PROCUREMENT_POLICY,
   type Bid,
   type ProcurementPolicy,
   type ProcurementProblem,
@@ -34,23 +33,10 @@ export interface ProcurementProcessPolicy {
   handOffResponseDays?: number;
 }
 
-export const PROCUREMENT_PROCESS_POLICY: ProcurementProcessPolicy = {
-  version: 'procurement-process-2012-13.2',
-  bidWindowDays: 28,
-  declarationReminderDaysBeforeDue: 7,
-  referralReturnGraceDays: 14,
-  selfReferralFlagPercent: 50,
-  handOffResponseDays: 14,
-};
-
 /** The policy a procurement snapshots when it starts: the conflict rules and the process durations. */
 export interface ProcurementPolicySnapshot {
   conflict: ProcurementPolicy;
   process: ProcurementProcessPolicy;
-}
-
-export function currentProcurementPolicy(): ProcurementPolicySnapshot {
-  return { conflict: PROCUREMENT_POLICY, process: PROCUREMENT_PROCESS_POLICY };
 }
 
 /** The rule version every procurement decision names (§5.19). */
@@ -152,7 +138,7 @@ export function referralPatternReport(
   quarter: string,
   providerPracticeCodes: readonly string[],
   returns: readonly ReferralReturn[],
-  policy: ProcurementProcessPolicy = PROCUREMENT_PROCESS_POLICY,
+  policy: ProcurementProcessPolicy,
 ): ReferralReport {
   const threshold = policy.selfReferralFlagPercent;
   const lines = [...new Set(providerPracticeCodes)].sort().map((practiceCode): ReferralReportLine => {
@@ -204,7 +190,7 @@ export function singleTenderToMemberPractices(
   memberPracticeCodes: readonly string[],
   providerGroups: readonly ProviderGroup[],
   provider: Bid,
-  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+  policy: ProcurementPolicy,
 ): boolean {
   const assessment = assessBidConflict(
     {
@@ -234,7 +220,7 @@ export function singleTenderProblems(
     justification: string | null;
   },
   estimatedValuePence: number,
-  policy: ProcurementPolicy = PROCUREMENT_POLICY,
+  policy: ProcurementPolicy,
 ): ProcurementProblem[] {
   const toMemberPractices = singleTenderToMemberPractices(
     records.memberPracticeCodes,

@@ -8,20 +8,15 @@
  * workflow starts (or continues as new for the next year), and travels in its input: a replay sees the
  * milestones, and the allocation parameters they carry, exactly as the original run did.
  */
-import {
-  ALLOCATION_PARAMETERS_2013_14,
-  WEIGHTS_2013_14,
-  type AllocationParameters,
-  type BudgetBasis,
-  type WeightsTable,
-} from './allocation';
-import { currentWaveSchedule, STATUTORY_ESTABLISHMENT_DATE } from './authorisation';
+import type { AllocationParameters, BudgetBasis, WeightsTable } from './allocation';
+import type { WaveSchedule } from './authorisation';
 import {
   addDays,
   compareIsoDates,
   financialQuarter,
   financialYear,
   financialYearOf,
+  parseFinancialYearLabel,
   parseIsoDate,
   quarterOf,
   quartersOf,
@@ -86,34 +81,42 @@ export interface TimetablePolicy {
   allocationAnnouncementMonthDay: string;
   /** Consortia e-mailed per announcement activity: 211 notices in batches, each batch retried on its own. */
   announcementBatchSize: number;
+  /**
+   * The allocation data of each financial year that has it (the policy version's `allocation`), so the
+   * recurring cycle can announce a later year. Absent in timetables started before policy versions were
+   * data: no later year was configured then, so those cycles skip as they always did.
+   */
+  allocationSettings?: Readonly<Record<string, AllocationSettings>>;
 }
 
-export const TIMETABLE_POLICIES: readonly TimetablePolicy[] = [
-  {
-    version: 'timetable-2012-13.1',
-    coverageJoinDays: 28,
-    allocationAnnouncementMonthDay: '12-18',
-    announcementBatchSize: 25,
-  },
-];
-
-export function currentTimetablePolicy(): TimetablePolicy {
-  const policy = TIMETABLE_POLICIES[TIMETABLE_POLICIES.length - 1];
-  if (!policy) throw new Error('no timetable policy is configured');
-  return policy;
+/** The allocation data of one financial year: its parameters and the weights table. */
+export interface AllocationSettings {
+  parameters: AllocationParameters;
+  weights: WeightsTable;
 }
 
-/** The allocation data configured for each financial year (only 2013/14, as announced on 18 Dec 2012). */
-export const ALLOCATION_SETTINGS: Readonly<
-  Record<string, { parameters: AllocationParameters; weights: WeightsTable }>
-> = {
-  '2013/14': { parameters: ALLOCATION_PARAMETERS_2013_14, weights: WEIGHTS_2013_14 },
-};
+/** A milestone of the reform timetable that starts nothing (Process 4), as the policy version holds it. */
+export interface ReformStage {
+  key: string;
+  title: string;
+  dueOn: IsoDate;
+  source: string;
+}
 
+/** What the reform timetable is built from: parts of one policy version (domain/policyDocument.ts). */
+export interface TimetableSources {
+  timetable: TimetablePolicy;
+  waveSchedule: WaveSchedule;
+  reformStages: readonly ReformStage[];
+  reformAllocationYear: string;
+}
+
+/** The allocation data the policy holds for a financial year, if any. */
 export function allocationSettingsFor(
+  policy: TimetablePolicy,
   financialYearLabel: string,
-): { parameters: AllocationParameters; weights: WeightsTable } | undefined {
-  return ALLOCATION_SETTINGS[financialYearLabel];
+): AllocationSettings | undefined {
+  return policy.allocationSettings?.[financialYearLabel];
 }
 
 /** `2013/14` → `2013-14`, for workflow ids and URLs (a slash does not belong in either). */
@@ -136,6 +139,7 @@ function milestone(definition: Omit<MilestoneDefinition, 'financialYear' | 'quar
 }
 
 function allocationMilestone(
+  policy: TimetablePolicy,
   kind: 'announce_allocation' | 'switch_budgets',
   dueOn: IsoDate,
   allocatedYear: string,
@@ -144,7 +148,7 @@ function allocationMilestone(
   title: string,
   source: string,
 ): MilestoneDefinition {
-  const settings = allocationSettingsFor(allocatedYear);
+  const settings = allocationSettingsFor(policy, allocatedYear);
   const key = `${kind === 'announce_allocation' ? 'announce-allocation' : 'switch-budgets'}:${allocatedYear}`;
   if (!settings)
     return milestone({
@@ -169,34 +173,17 @@ function allocationMilestone(
 
 /**
  * The 2010–2014 reform timetable (Process 4): shadow formation, the shadow Board, the Board's
- * statutory establishment, the four authorisation waves, the Q3 2012/13 announcement of the 2013/14
- * allocations, and 1 April 2013 — PCTs cease, so coverage is checked and budgets become real.
+ * statutory establishment, the authorisation waves, the Q3 announcement of the first year's
+ * allocations, and establishment — PCTs cease, so coverage is checked and budgets become real. Every
+ * date comes from the policy version.
  */
-export function reformMilestones(): MilestoneDefinition[] {
-  const waves = currentWaveSchedule();
+export function reformMilestones(policy: TimetableSources): MilestoneDefinition[] {
+  const establishment = policy.waveSchedule.establishmentDate;
+  const year = policy.reformAllocationYear;
+  const announcedOn = allocationSettingsFor(policy.timetable, year)?.parameters.announcedOn;
   return [
-    milestone({
-      key: 'reform:shadow-formation',
-      kind: 'reform_stage',
-      title: 'Consortia begin to form in shadow form',
-      dueOn: '2010-04-01',
-      source: '§7.1',
-    }),
-    milestone({
-      key: 'reform:shadow-system',
-      kind: 'reform_stage',
-      title: 'A comprehensive shadow system is in place; the Board exists in shadow form',
-      dueOn: '2011-04-01',
-      source: '§7.1',
-    }),
-    milestone({
-      key: 'reform:board-statutory',
-      kind: 'reform_stage',
-      title: 'The Board becomes a statutory body; consortia are established with indicative allocations',
-      dueOn: '2012-10-01',
-      source: '§7.1',
-    }),
-    ...waves.waves.map((wave) =>
+    ...policy.reformStages.map((stage) => milestone({ ...stage, kind: 'reform_stage' })),
+    ...policy.waveSchedule.waves.map((wave) =>
       milestone({
         key: `authorisation-wave:${wave.wave}`,
         kind: 'authorisation_wave',
@@ -205,29 +192,35 @@ export function reformMilestones(): MilestoneDefinition[] {
         source: '§4.8',
       }),
     ),
-    allocationMilestone(
-      'announce_allocation',
-      '2012-12-18',
-      '2013/14',
-      'indicative',
-      true,
-      'The Board announces the 2013/14 allocations to consortia',
-      '§2.22, §3.31',
-    ),
+    ...(announcedOn
+      ? [
+          allocationMilestone(
+            policy.timetable,
+            'announce_allocation',
+            announcedOn,
+            year,
+            'indicative',
+            true,
+            `The Board announces the ${year} allocations to consortia`,
+            '§2.22, §3.31',
+          ),
+        ]
+      : []),
     milestone({
-      key: `check-coverage:${STATUTORY_ESTABLISHMENT_DATE}`,
+      key: `check-coverage:${establishment}`,
       kind: 'check_coverage',
       title: 'Primary care trusts cease: every practice must be in a consortium',
-      dueOn: STATUTORY_ESTABLISHMENT_DATE,
+      dueOn: establishment,
       source: '§4.3–4.5',
     }),
     allocationMilestone(
+      policy.timetable,
       'switch_budgets',
-      STATUTORY_ESTABLISHMENT_DATE,
-      '2013/14',
+      establishment,
+      year,
       'real',
       false,
-      'Consortia fully operational: 2013/14 budgets switch from indicative to real',
+      `Consortia fully operational: ${year} budgets switch from indicative to real`,
       '§7.1',
     ),
   ];
@@ -237,10 +230,7 @@ export function reformMilestones(): MilestoneDefinition[] {
  * One financial year's recurring cycle: a condition review at the start of each quarter, and in Q3
  * the announcement of the next year's allocation (on the policy's day; 2012/13: 18 December).
  */
-export function recurringMilestones(
-  startYear: number,
-  policy: TimetablePolicy = currentTimetablePolicy(),
-): MilestoneDefinition[] {
+export function recurringMilestones(startYear: number, policy: TimetablePolicy): MilestoneDefinition[] {
   const year = financialYear(startYear);
   const next = financialYear(startYear + 1);
   const q3 = financialQuarter(year, 3);
@@ -255,6 +245,7 @@ export function recurringMilestones(
     }),
   );
   const announcement = allocationMilestone(
+    policy,
     'announce_allocation',
     announceOn,
     next.label,
@@ -264,6 +255,7 @@ export function recurringMilestones(
     '§2.22, §3.31',
   );
   const switchToReal = allocationMilestone(
+    policy,
     'switch_budgets',
     addDays(year.end, 1),
     next.label,
@@ -287,11 +279,18 @@ export function sortMilestones(milestones: readonly MilestoneDefinition[]): Mile
  * after establishment; the 2013/14 switch to real budgets is already in the reform timetable).
  * Later years are generated one at a time by the timetable workflow as it reaches them.
  */
-export function defaultTimetable(): { milestones: MilestoneDefinition[]; nextRecurringYear: number } {
-  const reform = reformMilestones();
+export function defaultTimetable(policy: TimetableSources): {
+  milestones: MilestoneDefinition[];
+  nextRecurringYear: number;
+} {
+  const reform = reformMilestones(policy);
+  const firstYear = parseFinancialYearLabel(policy.reformAllocationYear).startYear;
   const keys = new Set(reform.map((m) => m.key));
   return {
-    milestones: sortMilestones([...reform, ...recurringMilestones(2013).filter((m) => !keys.has(m.key))]),
-    nextRecurringYear: 2014,
+    milestones: sortMilestones([
+      ...reform,
+      ...recurringMilestones(firstYear, policy.timetable).filter((m) => !keys.has(m.key)),
+    ]),
+    nextRecurringYear: firstYear + 1,
   };
 }

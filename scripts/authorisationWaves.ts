@@ -16,14 +16,13 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { UpdateDefinition } from '@temporalio/common';
 import {
   criteriaEvidencedBy,
-  currentCriteriaCatalogue,
-  currentWaveSchedule,
   EVIDENCE_STEPS,
   SUPPORT_LEVELS,
   type CriterionResult,
   type SupportLevel,
 } from '../domain/authorisation';
-import { currentPolicy, DAY_MS } from '../domain/policy';
+import { DAY_MS } from '../domain/policy';
+import { SEEDED_POLICY } from '../domain/policySeed';
 import {
   authorisationInput,
   authorisationState,
@@ -93,7 +92,7 @@ function planFor(consortium: ConsortiumOnRecord, wave: number, seed: string): Co
   const unmet = new Map<string, SupportLevel>();
   const plansInTime = new Map<string, boolean>();
   const reviews = new Map<string, 'discharged' | 'varied' | 'escalated'>();
-  for (const criterion of currentCriteriaCatalogue().criteria) {
+  for (const criterion of SEEDED_POLICY.catalogue.criteria) {
     const [isUnmet, isDirections, level, plan, review] = [random(), random(), random(), random(), random()];
     if (isUnmet >= CHANCES.criterionUnmet) continue;
     unmet.set(
@@ -135,7 +134,7 @@ export function planWaves(consortia: readonly ConsortiumOnRecord[], seed: string
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] as ConsortiumOnRecord, order[i] as ConsortiumOnRecord];
   }
-  const waves = currentWaveSchedule().waves;
+  const waves = SEEDED_POLICY.waveSchedule.waves;
   const plans: ConsortiumPlan[] = [];
   let next = 0;
   waves.forEach((wave, index) => {
@@ -173,7 +172,7 @@ export const APPLICATIONS_OPEN = '2012-07-02';
 /** Runs the waves on `simulation`, from `APPLICATIONS_OPEN` to the first quarterly review after establishment. */
 export async function runAuthorisationWaves(simulation: Simulation, seed: string): Promise<WavesResult> {
   const { env, taskQueue, clockOffsetMs } = simulation;
-  const schedule = currentWaveSchedule();
+  const schedule = SEEDED_POLICY.waveSchedule;
   const plans = planWaves(simulation.consortia, seed);
   await simulation.skipTo(APPLICATIONS_OPEN);
   const handles = new Map<string, WorkflowHandle>();
@@ -184,9 +183,8 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
 
   // The Board starts every consortium's process with its wave (§7.1: from shadow to statutory).
   await inBatches(plans, CONCURRENCY, async (plan) => {
-    const input = authorisationInput(plan.consortium, CASE_OFFICER, {
+    const input = authorisationInput(plan.consortium, CASE_OFFICER, SEEDED_POLICY, {
       wave: plan.wave,
-      waveSchedule: schedule,
       clockOffsetMs,
     });
     handles.set(
@@ -207,7 +205,7 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
     const code = plan.consortium.code;
     const handle = handleOf(code);
     await inStage(code, ['awaiting_application']);
-    const catalogue = currentCriteriaCatalogue();
+    const catalogue = SEEDED_POLICY.catalogue;
     await send(handle, submitAuthorisationApplication, {
       actor: officerOf(code),
       application: {
@@ -332,7 +330,7 @@ export async function runAuthorisationWaves(simulation: Simulation, seed: string
       say(
         `${elapsed()}  ${event.date}  wave ${event.wave}: ${inWave.length} consortia applied and were assessed; ` +
           `${inWave.filter((p) => p.unmet.size > 0).length} have proposed conditions ` +
-          `(${currentPolicy().conditionsResponseDays} days to respond)`,
+          `(${SEEDED_POLICY.general.conditionsResponseDays} days to respond)`,
       );
     } else {
       await inBatches(inWave, CONCURRENCY, (plan) => decide(plan, outcome));

@@ -21,6 +21,12 @@ import {
 } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { projectRoot } from '../platform/paths';
+import {
+  SEED_POLICY_DOCUMENT,
+  SEED_POLICY_EFFECTIVE_FROM,
+  SEED_POLICY_REASONS,
+  SEED_POLICY_VERSION,
+} from '../domain/policySeed';
 
 const schemaPath = path.join(projectRoot, 'prisma', 'schema.prisma');
 const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
@@ -183,14 +189,54 @@ function migrationsList() {
   };
 }
 
-/** Applies every pending migration; returns the names applied. Safe to run on every start. */
+/**
+ * Applies every pending migration, then makes sure the seeded policy version is on record; returns
+ * the names applied. Safe to run on every start.
+ */
 export async function applyMigrations(url: string): Promise<string[]> {
   const engine = await openEngine(url);
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrationsList(), filters });
+    await seedPolicy(url);
     return appliedMigrationNames;
   } finally {
     engine.free();
+  }
+}
+
+/**
+ * The first policy version (issue 15): the 2012/13 values of domain/policySeed.ts, published and in
+ * force from the start of the reform, with its audit event. Written once; a database that has it (or
+ * later versions) is left as it is, so an operator's versions are never touched.
+ */
+export async function seedPolicy(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const inserted = await client.query(
+      `INSERT INTO "PolicyVersion" ("id", "status", "document", "effectiveFrom", "reasons", "authorId", "authorName",
+         "publishedAt", "publishedById", "publishedByName")
+       VALUES ($1, 'published', $2, $3, $4, 'system', 'seed', now(), 'system', 'seed')
+       ON CONFLICT ("id") DO NOTHING`,
+      [SEED_POLICY_VERSION, JSON.stringify(SEED_POLICY_DOCUMENT), SEED_POLICY_EFFECTIVE_FROM, SEED_POLICY_REASONS],
+    );
+    if (inserted.rowCount === 1)
+      await client.query(
+        `INSERT INTO "AuditEvent" ("eventKey", "actor", "action", "subjectType", "subjectId", "details")
+         VALUES ($1, 'system', 'policy_version_published', 'policy_version', $2, $3) ON CONFLICT DO NOTHING`,
+        [
+          `policy:${SEED_POLICY_VERSION}:published`,
+          SEED_POLICY_VERSION,
+          JSON.stringify({ effectiveFrom: SEED_POLICY_EFFECTIVE_FROM, reasons: SEED_POLICY_REASONS, seeded: true }),
+        ],
+      );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    await client.end();
   }
 }
 

@@ -26,8 +26,8 @@
 import { parseArgs } from 'node:util';
 import { toIsoDate } from '../domain/calendar';
 import { formatPence } from '../domain/money';
-import { currentPolicy } from '../domain/policy';
-import { currentTimetablePolicy, defaultTimetable } from '../domain/timetable';
+import { SEEDED_POLICY } from '../domain/policySeed';
+import { defaultTimetable } from '../domain/timetable';
 import type { Db } from '../platform/db';
 import {
   recogniseShadowConsortium,
@@ -79,13 +79,13 @@ async function main() {
     const { env, db, taskQueue, clockOffsetMs, consortia, mailsReceived } = simulation;
     const reporter = milestoneReporter(db);
     // The timetable: the reform milestones and the 2013/14 recurring cycle, then it finishes.
-    const { milestones, nextRecurringYear } = defaultTimetable();
+    const { milestones, nextRecurringYear } = defaultTimetable(SEEDED_POLICY);
     const input: TimetableInput = {
       name: 'simulation',
       milestones,
       nextRecurringYear,
       untilFinancialYear: UNTIL_FINANCIAL_YEAR,
-      policy: currentTimetablePolicy(),
+      policy: SEEDED_POLICY.timetable,
       clockOffsetMs,
     };
     const timetable = await env.client.workflow.start('timetable', {
@@ -96,7 +96,7 @@ async function main() {
     say(`${elapsed()}  ${SIMULATION_START}  the timetable starts with ${milestones.length} milestones`);
 
     // 2010/11 (§4.7, §7.1): consortia form in shadow form, and case officers recognise them.
-    const policy = currentPolicy();
+    const policy = SEEDED_POLICY.general;
     await inBatches(consortia, 20, async (c) => {
       const formation: ShadowFormationInput = {
         code: c.code,

@@ -31,6 +31,7 @@ import { dashboardRoutes } from './routes/dashboard';
 import { noticeRoutes } from './routes/notices';
 import { thirdPartyRoutes } from './routes/thirdParty';
 import { importRoutes, uploadBeforeCsrf } from './routes/imports';
+import { policyRoutes, publicPolicyRoutes } from './routes/policy';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -95,6 +96,7 @@ export function webRouter(
     noticeRoutes({ ...pageDeps, temporal: deps.temporal, steps: deps.steps }),
     thirdPartyRoutes(pageDeps),
     importRoutes({ ...pageDeps, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    policyRoutes(pageDeps),
   );
   pages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   pages.use(pageErrors(pageDeps));
@@ -106,7 +108,12 @@ export function webRouter(
     res.setHeader('cache-control', `public, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
     next();
   });
-  publicPages.use(registerRoutes(pageDeps), publicConsortiumRoutes(pageDeps), publicMapRoutes(pageDeps));
+  publicPages.use(
+    registerRoutes(pageDeps),
+    publicConsortiumRoutes(pageDeps),
+    publicMapRoutes(pageDeps),
+    publicPolicyRoutes(pageDeps),
+  );
   publicPages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   publicPages.use(pageErrors(pageDeps));
 

@@ -29,6 +29,12 @@ export const PAGE_PATHS = [
   '/procurement-cases',
   '/admin/imports',
   '/admin/imports/{id}',
+  '/admin/policy',
+  '/admin/policy/{id}',
+  '/admin/policy/{id}/json',
+  '/admin/policy/{id}/publication',
+  '/public/policy',
+  '/public/policy/{id}',
 ] as const;
 export const PUBLIC_PREFIX = '/public/';
 /** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */

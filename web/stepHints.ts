@@ -6,7 +6,8 @@
 import type { Client } from '@temporalio/client';
 import { authorisationDetail } from '../api/readModels/authorisations';
 import { consortiumLocalAuthorities, liveProcurement } from '../api/readModels/procurements';
-import { CRITERIA_CATALOGUES, currentCriteriaCatalogue, type Criterion } from '../domain/authorisation';
+import { criteriaCatalogueCited } from '../api/readModels/policy';
+import type { Criterion } from '../domain/authorisation';
 import type { Db } from '../platform/db';
 import { interventionState, interventionWorkflowId } from '../workflows/contracts/intervention';
 import type { FormHints, HintedItem } from './forms';
@@ -29,8 +30,7 @@ const criterionItem = (criterion: Pick<Criterion, 'id' | 'description'>): Hinted
 async function authorisationHints(context: HintContext): Promise<FormHints> {
   const code = context.params.code ?? '';
   const state = await authorisationDetail(context, code);
-  const catalogue =
-    CRITERIA_CATALOGUES.find((c) => c.version === state.ruleVersions.catalogue) ?? currentCriteriaCatalogue();
+  const catalogue = await criteriaCatalogueCited(context.db, state.policyVersion, state.ruleVersions.catalogue);
   const conditions = state.proposedConditions.map((c) => ({
     value: c.criterionId,
     label: `${c.criterionId}: ${c.criterion}`,

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { formulaVersionOf } from '../../domain/allocation';
 import { formatPence, poundsPerHead } from '../../domain/money';
 import { csvText } from '../../platform/csv';
-import { allocationSettingsFor, currentTimetablePolicy, financialYearFromSlug } from '../../domain/timetable';
+import { allocationSettingsFor, financialYearFromSlug } from '../../domain/timetable';
+import { policyInForceNow } from '../readModels/policy';
 import type { AllocationRunInput } from '../../workflows/contracts/allocation';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
 import type { AppDeps } from '../app';
@@ -236,7 +237,8 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       errors: [422],
     },
     async ({ body, principal }, _req, res) => {
-      const settings = allocationSettingsFor(body.financialYear);
+      const { timetable } = await policyInForceNow(db);
+      const settings = allocationSettingsFor(timetable, body.financialYear);
       if (!settings)
         throw unprocessable(`no allocation parameters are configured for ${body.financialYear}`, [
           { field: 'body.financialYear', reason: 'no parameters are configured for this year' },
@@ -249,7 +251,7 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         parameters: settings.parameters,
         weights: settings.weights,
         asOf: toIsoDate(new Date()),
-        batchSize: currentTimetablePolicy().announcementBatchSize,
+        batchSize: timetable.announcementBatchSize,
         actor: { id: principal.id, role: principal.role },
         milestoneKey: null,
       };

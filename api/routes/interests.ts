@@ -8,7 +8,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CONSORTIUM_CODE } from '../../domain/consortium';
-import { currentPolicy } from '../../domain/policy';
 import {
   DECLARATION_CAPACITIES,
   DECLARATION_STAGES,
@@ -91,8 +90,8 @@ export function interestsRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       operationId: 'requestDeclaration',
       summary: 'Ask someone to declare their interests',
       description:
-        `Starts \`declarations:<code>:<personId>\`: the person declares within the policy period ` +
-        `(${currentPolicy().declarationDays} days, s.14O); a reminder goes before the deadline, ` +
+        `Starts \`declarations:<code>:<personId>\`: the person declares within the period of the policy ` +
+        'version in force (s.14O); a reminder goes before the deadline, ' +
         'and a missed deadline is escalated to the case officer.',
       tags: ['register of interests'],
       roles: ['consortium_officer', 'case_officer', 'admin'],

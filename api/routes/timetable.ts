@@ -4,7 +4,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { currentTimetablePolicy, defaultTimetable, MILESTONE_KINDS } from '../../domain/timetable';
+import { defaultTimetable, MILESTONE_KINDS } from '../../domain/timetable';
+import { policyInForceNow } from '../readModels/policy';
 import {
   timetableState,
   timetableStateSchema,
@@ -116,8 +117,9 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
       },
     },
     async ({ body }, _req, res) => {
-      const policy = currentTimetablePolicy();
-      const { milestones, nextRecurringYear } = defaultTimetable();
+      const inForce = await policyInForceNow(db);
+      const policy = inForce.timetable;
+      const { milestones, nextRecurringYear } = defaultTimetable(inForce);
       const input: TimetableInput = {
         name: body.name,
         milestones,

@@ -3,7 +3,6 @@
  * who may use the Board's reserve power on a practice's case.
  */
 import { coversAreaTeam } from '../../domain/access';
-import { currentTimetablePolicy } from '../../domain/timetable';
 import { coverageCheckWorkflowId, type CoverageCheckInput } from '../../workflows/contracts/coverage';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
@@ -12,10 +11,11 @@ import { consortiumPlace } from '../readModels/consortia';
 import { hasCoverageCase } from '../readModels/coverage';
 import { toIsoDate } from '../schemas';
 import { startCase } from '../temporal';
+import { policyInForceNow } from '../readModels/policy';
 
 /** A check as of today (`coverage-check:<date>`), once a day, with the join period of the timetable policy in force. */
-export async function checkCoverage(deps: Pick<AppDeps, 'temporal' | 'taskQueue'>, principal: Principal) {
-  const policy = currentTimetablePolicy();
+export async function checkCoverage(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>, principal: Principal) {
+  const policy = (await policyInForceNow(deps.db)).timetable;
   const asOf = toIsoDate(new Date());
   const workflowId = coverageCheckWorkflowId(asOf);
   const input: CoverageCheckInput = {

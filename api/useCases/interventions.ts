@@ -10,8 +10,7 @@ import { type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
 import { coversAreaTeam } from '../../domain/access';
 import { SYSTEM_ACTOR, type CaseActor, type TriggerRecord } from '../../domain/interventionCase';
-import { currentInterventionLadder, evaluateFinancialTrigger } from '../../domain/interventionLadder';
-import { currentPracticeConcernPolicy } from '../../domain/practiceConcern';
+import { evaluateFinancialTrigger } from '../../domain/interventionLadder';
 import {
   caseActor,
   DEFAULT_SERVICE_LINES,
@@ -32,6 +31,7 @@ import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumPlace, currentMemberOf } from '../readModels/consortia';
 import { mayReadIntervention, openInterventionOf } from '../readModels/interventions';
 import { actorOf } from '../steps';
+import { policyInForceNow } from '../readModels/policy';
 import { caseIndex, mapTemporalError, startCase } from '../temporal';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>;
@@ -77,7 +77,7 @@ export async function openIntervention(
   const open = await openInterventionOf(deps.db, body.consortiumCode);
   if (open)
     throw conflict(`${body.consortiumCode} already has an open intervention (${open}); raise a trigger on it instead`);
-  const ladder = currentInterventionLadder();
+  const { ladder } = await policyInForceNow(deps.db);
   const workflowId = await startIntervention(
     deps,
     {
@@ -126,7 +126,7 @@ export async function reportForecastOutturn(
         reason: `must be the allocation on record for ${financialYear}, ${formatPence(onRecord.programmePence)} (${onRecord.runKey})`,
       },
     ]);
-  const ladder = currentInterventionLadder();
+  const { ladder } = await policyInForceNow(deps.db);
   const evaluation = evaluateFinancialTrigger(body, ladder.financialTriggerThresholdBasisPoints);
   if (!evaluation.ok) throw unprocessable(evaluation.reason, [{ field: 'body', reason: evaluation.reason }]);
   const summary = {
@@ -185,7 +185,7 @@ export async function openPracticeConcern(
         reason: `${body.practiceCode} is not a current member of ${code ?? 'your consortium'}`,
       },
     ]);
-  const policy = currentPracticeConcernPolicy();
+  const policy = (await policyInForceNow(deps.db)).practiceConcern;
   const period = currentPeriod();
   const workflowId = practiceConcernWorkflowId(body.practiceCode, period);
   const input: PracticeConcernInput = {

@@ -4,8 +4,8 @@
  * request reads (api/started.ts), as every start does.
  */
 import type { z } from 'zod';
-import { checkMoveRequest, MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
-import { currentPolicy } from '../../domain/policy';
+import { checkMoveRequest } from '../../domain/membership';
+import { policyInForceNow } from '../readModels/policy';
 import {
   membershipChangeWorkflowId,
   type membershipChangeBody,
@@ -83,7 +83,7 @@ export async function startMembershipChange(
   const open = await openMembershipChangeOf(db, code);
   if (open) throw conflict(`practice ${code} already has an open membership change (${open})`);
   const workflowId = membershipChangeWorkflowId(code, number);
-  const policy = currentPolicy();
+  const policy = (await policyInForceNow(db)).general;
   const input: MembershipChangeInput = {
     practiceCode: code,
     number,
@@ -95,7 +95,7 @@ export async function startMembershipChange(
     reason: request.reason,
     actor: request.actor,
     policyVersion: policy.version,
-    decisionDays: MEMBERSHIP_DECISION_DAYS,
+    decisionDays: policy.membershipDecisionDays,
   };
   await startCase(
     temporal,

@@ -12,7 +12,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { currentTimetablePolicy } from '../../domain/timetable';
+import { policyInForceNow } from '../readModels/policy';
 import type { Db } from '../../platform/db';
 import { unaffiliatedPractices } from '../../platform/unaffiliated';
 import { importNhs2013, type ImportOptions, type ImportSummary } from '../../prisma/import/nhs2013';
@@ -105,7 +105,7 @@ export async function openImportCases(
     let note: string | null = null;
     if (deps) {
       const checkId = coverageCheckAfterImportWorkflowId(summary.run);
-      const policy = currentTimetablePolicy();
+      const policy = (await policyInForceNow(deps.db)).timetable;
       const input: CoverageCheckInput = {
         asOf: toIsoDate(new Date()),
         trigger: 'import',

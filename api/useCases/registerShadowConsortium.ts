@@ -19,6 +19,7 @@ import type { Actor } from '../../workflows/contracts/step';
 import { conflict, unprocessable } from '../errors';
 import { shadowFormationFacts, unknownAreaTeams } from '../readModels/consortia';
 import { caseIndex, startCase } from '../temporal';
+import { policyInForceNow } from '../readModels/policy';
 
 export async function registerShadowConsortium(
   deps: { db: Db; temporal: Client; taskQueue: string },
@@ -50,7 +51,7 @@ export async function registerShadowConsortium(
       problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
     );
 
-  const input = shadowFormationInput(body, actor);
+  const input = shadowFormationInput(body, actor, (await policyInForceNow(deps.db)).general);
   const workflowId = shadowFormationWorkflowId(body.code);
   await startCase(
     deps.temporal,

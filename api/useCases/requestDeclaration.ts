@@ -5,9 +5,7 @@
  * with the policy of today, one open request per person and consortium at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { PROCUREMENT_POLICY } from '../../domain/conflict';
-import { currentPolicy } from '../../domain/policy';
-import { PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
+import { policyInForceNow } from '../readModels/policy';
 import { declarationsWorkflowId, type DeclarationRequestInput } from '../../workflows/contracts/declarations';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
@@ -50,16 +48,17 @@ export async function requestDeclaration(
   if (!consortium) throw notFound(`consortium ${code} is not on record`);
   assertManagesRegister(principal, code, consortium.areaTeam);
   const person = body.personId ? await existingPerson(db, body.personId) : await newPerson(db, body);
-  const policy = currentPolicy();
+  const inForce = await policyInForceNow(db);
+  const { general: policy, procurement } = inForce;
   const input: DeclarationRequestInput = {
     consortiumCode: code,
     person,
     capacity: body.capacity,
     actor: { id: principal.id, role: principal.role },
-    policyVersion: `${policy.version}/${PROCUREMENT_PROCESS_POLICY.version}`,
+    policyVersion: `${policy.version}/${procurement.process.version}`,
     declarationDays: policy.declarationDays,
-    reminderDaysBeforeDue: PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue,
-    shareholdingThresholdPercent: PROCUREMENT_POLICY.shareholdingThresholdPercent,
+    reminderDaysBeforeDue: procurement.process.declarationReminderDaysBeforeDue,
+    shareholdingThresholdPercent: procurement.conflict.shareholdingThresholdPercent,
   };
   const workflowId = declarationsWorkflowId(code, person.id);
   // A person has one open request per consortium at a time.

@@ -4,12 +4,12 @@
  * 1. The consortium must be on record and in the caller's scope (otherwise 404, as if it did not exist).
  * 2. It must be in shadow (or applying): authorisation starts from a shadow consortium (409).
  * 3. A wave named at the start must be in the wave schedule in force (422).
- * 4. The process starts with the policy and rule tables in force snapshotted (§5.19); its workflow ID
+ * 4. The process starts with the policy version in force (PostgreSQL) snapshotted (§5.19); its workflow ID
  *    is the business key, so a second start finds the first (409).
  */
 import type { Client } from '@temporalio/client';
 import { mayReadConsortiumCasework } from '../../domain/access';
-import { currentWaveSchedule, findWave } from '../../domain/authorisation';
+import { findWave } from '../../domain/authorisation';
 import type { Db } from '../../platform/db';
 import {
   authorisationInput,
@@ -20,6 +20,7 @@ import type { Principal } from '../auth';
 import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumToAuthorise } from '../readModels/consortia';
 import { caseIndex, startCase } from '../temporal';
+import { policyInForceNow } from '../readModels/policy';
 
 export interface StartedAuthorisation {
   code: string;
@@ -39,7 +40,8 @@ export async function startAuthorisation(
       `consortium ${consortium.code} is ${consortium.status}; authorisation starts from a shadow consortium (§7.1)`,
     );
 
-  const waveSchedule = currentWaveSchedule();
+  const inForce = await policyInForceNow(deps.db);
+  const { waveSchedule } = inForce;
   const { wave } = request;
   if (wave !== undefined && !findWave(wave, waveSchedule))
     throw unprocessable('no such wave', [
@@ -49,7 +51,7 @@ export async function startAuthorisation(
       },
     ]);
 
-  const input = authorisationInput(consortium, request.actor, { wave: wave ?? null, waveSchedule });
+  const input = authorisationInput(consortium, request.actor, inForce, { wave: wave ?? null });
   const workflowId = authorisationWorkflowId(consortium.code);
   await startCase(
     deps.temporal,

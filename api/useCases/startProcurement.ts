@@ -6,7 +6,8 @@
  * of today, and the caller learns where to find it.
  */
 import { randomUUID } from 'node:crypto';
-import { currentProcurementPolicy, procurementRuleVersion, singleTenderProblems } from '../../domain/procurement';
+import { procurementRuleVersion, singleTenderProblems } from '../../domain/procurement';
+import { policyInForceNow } from '../readModels/policy';
 import type { ProcurementPolicySnapshot } from '../../domain/procurement';
 import {
   procurementWorkflowId,
@@ -39,7 +40,7 @@ export async function startProcurement(
     ]);
   assertSingleTenderNamed(body);
   await assertDecisionGroupOnRecord(db, body.decisionGroupPersonIds);
-  const policy = currentProcurementPolicy();
+  const policy = (await policyInForceNow(db)).procurement;
   if (body.singleTender) await assertSingleTenderAllowed(db, body, body.singleTender, policy);
 
   const procurementId = randomUUID();

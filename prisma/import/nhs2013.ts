@@ -27,9 +27,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendAudit } from '../../activities/audit';
-import { STATUTORY_ESTABLISHMENT_DATE } from '../../domain/authorisation';
 import { AGE_BANDS, SEXES } from '../../domain/allocation';
-import { currentPolicy } from '../../domain/policy';
+import { policyInForce } from '../../api/readModels/policy';
 import type { Prisma } from '../../generated/prisma/client';
 import { columnParam, type SqlType } from '../../platform/columns';
 import type { Db } from '../../platform/db';
@@ -624,9 +623,11 @@ async function importRun(
   progress({ step: 'reading files', done: 1, total: 1 });
   const readMs = performance.now() - started;
 
-  const policy = currentPolicy();
   const periodStart = `${source.period}-01`;
-  const membershipsFrom = periodStart > STATUTORY_ESTABLISHMENT_DATE ? periodStart : STATUTORY_ESTABLISHMENT_DATE;
+  // The thresholds and the establishment date of the policy version in force at the file's period.
+  const { general: policy, waveSchedule } = (await policyInForce(db, new Date(`${periodStart}T00:00:00Z`))).policy;
+  const establishment = waveSchedule.establishmentDate;
+  const membershipsFrom = periodStart > establishment ? periodStart : establishment;
   const batchSize = options.batchSize ?? 2_000;
   const affiliated = source.practices.filter((practice) => practice.consortiumCode !== null);
 

@@ -5,6 +5,7 @@
  * milestone now past fires once, the announcement is not sent again, and the coverage check finds the
  * practices without a consortium.
  */
+import { SEEDED_ALLOCATION_2013_14 } from '../../domain/policySeed';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -12,7 +13,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { Prisma } from '../../generated/prisma/client';
-import { ALLOCATION_PARAMETERS_2013_14, AGE_BANDS, SEXES } from '../../domain/allocation';
+import { AGE_BANDS, SEXES } from '../../domain/allocation';
 import { formatPence } from '../../domain/money';
 import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
@@ -136,7 +137,7 @@ describe('the 2013/14 allocation on the real data', () => {
         basis: 'indicative',
         consortia: 211,
         unaffiliatedPractices: 15,
-        programmePotPence: String(ALLOCATION_PARAMETERS_2013_14.programmePotPence),
+        programmePotPence: String(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence),
       });
       const run = await h.db.allocationRun.findUniqueOrThrow({ where: { runKey: 'allocation:2013/14:indicative' } });
       expect(run.status).toBe('announced');
@@ -151,7 +152,7 @@ describe('the 2013/14 allocation on the real data', () => {
       const [practiceSum] = await h.db.$queryRaw<
         Array<{ programme: bigint }>
       >`SELECT SUM("programmePence")::bigint AS programme FROM "AllocationPracticeLine" WHERE "runId" = ${run.id}`;
-      const pot = BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
+      const pot = BigInt(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence);
       expect(sums?.programme).toBe(pot);
       expect((sums?.practice ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
       expect((practiceSum?.programme ?? 0n) + (sums?.unregistered ?? 0n)).toBe(pot);
@@ -213,7 +214,7 @@ describe('the 2013/14 allocation on the real data', () => {
       (sum, c) => sum + BigInt(c.programmePence),
       0n,
     );
-    expect(total).toBe(BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence));
+    expect(total).toBe(BigInt(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence));
 
     const json = await request(h.app).get('/allocations/2013-14/indicative/export.json');
     expect(json.status).toBe(200);
@@ -225,7 +226,7 @@ describe('the 2013/14 allocation on the real data', () => {
     const practiceTotal =
       exported.practices.reduce((sum, p) => sum + BigInt(p.programmePence), 0n) +
       exported.consortia.reduce((sum, c) => sum + BigInt(c.unregisteredSharePence), 0n);
-    expect(practiceTotal).toBe(BigInt(ALLOCATION_PARAMETERS_2013_14.programmePotPence));
+    expect(practiceTotal).toBe(BigInt(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence));
 
     const consortiumCsv = await request(h.app).get('/allocations/2013-14/indicative/export.csv');
     expect(consortiumCsv.status).toBe(200);

@@ -5,11 +5,12 @@
  * on 5 Dec 2012, establishment on 1 April 2013, the first review on 1 July 2013) are already past on
  * the real clock, so those timers fire at once; the 14-day response and 35-day plan windows are open.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { criteriaEvidencedBy, currentCriteriaCatalogue, EVIDENCE_STEPS } from '../../domain/authorisation';
+import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../../domain/authorisation';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../platform/paths';
 import { authorisationWorkflowId, type AuthorisationState } from '../../workflows/contracts/authorisation';
@@ -115,7 +116,7 @@ describe('authorisation over HTTP', () => {
         chiefFinanceOfficer: { name: 'Kent Shared CFO', email: 'cfo@kent.example' },
         memberPracticeCodes: [...members, darlingtonPractice],
         localAuthorities: [{ code: 'E07000105', name: 'Ashford' }],
-        evidence: criteriaEvidencedBy('desktop_review').map((c) => ({
+        evidence: criteriaEvidencedBy('desktop_review', SEEDED_POLICY.catalogue).map((c) => ({
           criterionId: c.id,
           summary: `Evidence for ${c.id}`,
         })),
@@ -139,7 +140,7 @@ describe('authorisation over HTTP', () => {
 
       // Assessment: wrong role 403, out of order 409, bad data 422, then in order.
       const results = (step: (typeof EVIDENCE_STEPS)[number]) =>
-        criteriaEvidencedBy(step).map((c) => ({
+        criteriaEvidencedBy(step, SEEDED_POLICY.catalogue).map((c) => ({
           criterionId: c.id,
           met: c.id !== UNMET || step !== 'desktop_review',
           ...(c.id === UNMET && step === 'desktop_review' ? { finding: 'no published register of interests' } : {}),
@@ -291,7 +292,7 @@ describe('authorisation over HTTP', () => {
       });
       expect(condition.reviews.map((r) => r.outcome)).toEqual(['discharged']);
       expect(await h.db.assessmentResult.count({ where: { workflowId: WORKFLOW_ID, step: 'moderation' } })).toBe(
-        currentCriteriaCatalogue().criteria.length,
+        SEEDED_POLICY.catalogue.criteria.length,
       );
       expect(
         await h.db.assessmentResult.findFirst({

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentPolicy } from '../../domain/policy';
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../platform/paths';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
@@ -124,7 +124,7 @@ describe('the public map of the consortia', () => {
     await page.getByLabel('Population against the risk thresholds (KF Q12)').check();
     await page.getByRole('button', { name: 'Shade the map' }).click();
     await page.waitForURL(/shading=population/);
-    const full = currentPolicy().fullRiskPopulationThreshold.toLocaleString('en-GB');
+    const full = SEEDED_POLICY.general.fullRiskPopulationThreshold.toLocaleString('en-GB');
     expect(await legend()).toContain(`${full} or more: can bear full financial risk`);
     // DOMAIN.md: 4 CCGs are under 100,000
     expect(await legend()).toMatch(/a risk if it bears full financial risk \(4\)/);

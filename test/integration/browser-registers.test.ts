@@ -8,6 +8,7 @@
  * the award and its CSV download is the page's table row for row, the filters work without JavaScript,
  * the pages are cacheable and set no cookie, and an unknown consortium is the not-found page.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
@@ -144,7 +145,7 @@ describe('the public registers in Chromium', () => {
           })
         ).map((m) => m.practiceCode),
         localAuthorities: [{ code: 'E06000005', name: 'Darlington' }],
-        evidence: criteriaEvidencedBy('desktop_review').map((c) => ({
+        evidence: criteriaEvidencedBy('desktop_review', SEEDED_POLICY.catalogue).map((c) => ({
           criterionId: c.id,
           summary: `Evidence for ${c.id}`,
         })),
@@ -155,7 +156,7 @@ describe('the public registers in Chromium', () => {
         post(`/authorisations/${CODE}/assessment-steps`, tokens.officer, {
           step,
           summary: `${step} of NHS Darlington`,
-          results: criteriaEvidencedBy(step).map((c) => ({
+          results: criteriaEvidencedBy(step, SEEDED_POLICY.catalogue).map((c) => ({
             criterionId: c.id,
             met: !(c.id === UNMET && step === 'desktop_review'),
             ...(c.id === UNMET && step === 'desktop_review' ? { finding: 'no published register of interests' } : {}),

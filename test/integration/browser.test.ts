@@ -6,6 +6,7 @@
  * on that case; the cookies' flags are checked; a form post without its CSRF token is refused; axe-core
  * finds no serious or critical violation on any page. Screenshots go to docs/screenshots/ on every run.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext } from 'playwright-core';
 import pg from 'pg';
@@ -277,6 +278,7 @@ describe('the web app in Chromium', () => {
           shadowFormationInput(
             { code: 'WF1', name: 'NHS Browser Failure', memberPracticeCodes: ['Z99998'] },
             { id: 'admin', role: 'admin' },
+            SEEDED_POLICY.general,
           ),
         ],
       });

@@ -3,6 +3,7 @@
  * outbox threshold (SMTP or the worker down for a while) and any workflow that failed, each making it
  * `degraded` while PostgreSQL and Temporal are up, on the real services.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthSchema } from '../../api/routes/health';
@@ -81,6 +82,7 @@ describe('GET /health and its alerts', () => {
         shadowFormationInput(
           { code: 'HF1', name: 'NHS Health Failure', memberPracticeCodes: ['Z99999'] },
           { id: 'admin', role: 'admin' },
+          SEEDED_POLICY.general,
         ),
       ],
     });

@@ -2,13 +2,13 @@
  * The import of the real 2013 data (issue 3, part 2) against a real PostgreSQL, in a database of its
  * own. Every expected figure is worked out here from the files themselves, never copied from them.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { currentPolicy } from '../../domain/policy';
 import { createDb, type Db } from '../../platform/db';
 import { NHS_2013_DIR } from '../../platform/paths';
 import { parseCsv } from '../../prisma/import/csv';
@@ -112,7 +112,7 @@ function expectedFromFiles() {
       .map((p) => p.code)
       .sort(),
     smallConsortia: [...populations]
-      .filter(([, patients]) => patients < currentPolicy().fullRiskPopulationThreshold)
+      .filter(([, patients]) => patients < SEEDED_POLICY.general.fullRiskPopulationThreshold)
       .map(([code]) => code)
       .sort(),
     windows1252,

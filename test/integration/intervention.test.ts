@@ -3,11 +3,11 @@
  * opened automatically from a reported forecast overspend, climbed to withdrawal, responsibilities
  * transferred (after a refusal) and restored, closed; plus scope, a duplicate response and a late one.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTERVENTION_LADDER_V1 } from '../../domain/interventionLadder';
 import { createHarness, eventually, type Harness } from './support';
 
 let h: Harness;
@@ -15,7 +15,7 @@ const tokens: Record<string, string> = {};
 const HOME = 'Y01';
 const NEIGHBOUR = 'Y02';
 const AREA = 'Q98';
-const ladder = INTERVENTION_LADDER_V1;
+const ladder = SEEDED_POLICY.ladder;
 
 beforeAll(async () => {
   h = await createHarness('it-intervention');

@@ -4,10 +4,10 @@
  * time, so the processes that must get past their 28-day bid window are started with the bid window
  * shortened in their (policy-snapshotting) input; everything else goes through the API.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentProcurementPolicy } from '../../domain/procurement';
 import { createUserWithToken } from '../../scripts/users';
 import { declarationsWorkflowId } from '../../workflows/contracts/declarations';
 import {
@@ -145,7 +145,7 @@ const CRITERIA = [
 /** Starts a procurement as the API would, but with a bid window of a few seconds. */
 async function startWithShortWindow(estimatedValuePence: number): Promise<string> {
   const procurementId = randomUUID();
-  const policy = currentProcurementPolicy();
+  const policy = SEEDED_POLICY.procurement;
   const input: ProcurementInput = {
     procurementId,
     consortiumCode: CONSORTIUM,

@@ -7,6 +7,7 @@
  * promises; and every role's queue holds its own scope only. The consortium's officer has no e-mail, so
  * its notices have no recipient and open tasks for the case officer instead.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../../domain/authorisation';
@@ -236,7 +237,7 @@ describe('tasks for every pending human step', () => {
         chiefFinanceOfficer: { name: 'T13 CFO', email: 'cfo@t13.example' },
         memberPracticeCodes: practices,
         localAuthorities: [],
-        evidence: criteriaEvidencedBy('desktop_review').map((c) => ({
+        evidence: criteriaEvidencedBy('desktop_review', SEEDED_POLICY.catalogue).map((c) => ({
           criterionId: c.id,
           summary: `Evidence ${c.id}`,
         })),
@@ -250,7 +251,7 @@ describe('tasks for every pending human step', () => {
 
       // Each assessment step in turn: the next one opens as the last closes, completed by its recorder.
       const results = (step: (typeof EVIDENCE_STEPS)[number]) =>
-        criteriaEvidencedBy(step).map((c) => ({ criterionId: c.id, met: true }));
+        criteriaEvidencedBy(step, SEEDED_POLICY.catalogue).map((c) => ({ criterionId: c.id, met: true }));
       const next = ['stakeholder_survey', 'site_visit', 'moderation'];
       for (const [index, step] of EVIDENCE_STEPS.entries()) {
         expect((await queue('officer', 'kind=authorisation')).map((t) => t.item)).toContain(step);

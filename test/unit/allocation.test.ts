@@ -1,10 +1,10 @@
+import { SEEDED_ALLOCATION_2013_14 } from '../../domain/policySeed';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AGE_BANDS,
-  ALLOCATION_PARAMETERS_2013_14,
   allocate,
   apportionLargestRemainder,
   apportionQualityPremium,
@@ -13,7 +13,6 @@ import {
   FORMULA_ENGINE_VERSION,
   reconciliationProblems,
   SEXES,
-  WEIGHTS_2013_14,
   withBasis,
   type AgeBand,
   type Allocation,
@@ -61,7 +60,7 @@ const SIMPLE_WEIGHTS: WeightsTable = {
 };
 
 function parameters(overrides: Partial<AllocationParameters> = {}): AllocationParameters {
-  return { ...ALLOCATION_PARAMETERS_2013_14, version: 'test.1', ...overrides };
+  return { ...SEEDED_ALLOCATION_2013_14.parameters, version: 'test.1', ...overrides };
 }
 
 const sumOf = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
@@ -349,7 +348,7 @@ describe('allocate: a hand-computed case', () => {
     const one = (code: string, consortium: string) => practice(code, consortium, { 'female 75+': 1 });
     const result = allocate({
       practices: [one('Z00000', '00C'), one('Z00001', '02N')],
-      weights: WEIGHTS_2013_14,
+      weights: SEEDED_ALLOCATION_2013_14.weights,
       parameters: parameters({
         programmePotPence: 5,
         unregisteredShareBasisPoints: 8_000,
@@ -427,26 +426,28 @@ describe('budgetBasisOn (Process 4: indicative until the year starts, then real)
 
 describe('the 2013/14 defaults', () => {
   it('are the announced figures: £63.4bn, announced 18 Dec 2012 in Q3 2012/13, for 2013/14', () => {
-    expect(ALLOCATION_PARAMETERS_2013_14.programmePotPence).toBe(63_400_000_000 * 100);
-    expect(quarterOf(ALLOCATION_PARAMETERS_2013_14.announcedOn).label).toBe('Q3 2012/13');
+    expect(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence).toBe(63_400_000_000 * 100);
+    expect(quarterOf(SEEDED_ALLOCATION_2013_14.parameters.announcedOn).label).toBe('Q3 2012/13');
     expect(parseQuarterLabel('Q3 2012/13').financialYear.startYear + 1).toBe(
-      Number(ALLOCATION_PARAMETERS_2013_14.financialYear.slice(0, 4)),
+      Number(SEEDED_ALLOCATION_2013_14.parameters.financialYear.slice(0, 4)),
     );
-    expect(ALLOCATION_PARAMETERS_2013_14.runningCostsCapPencePerHead).toBe(2_500);
-    expect(ALLOCATION_PARAMETERS_2013_14.qualityPremiumMaxPencePerHead).toBe(500);
-    expect(ALLOCATION_PARAMETERS_2013_14.riskPool.populationThreshold).toBe(100_000);
+    expect(SEEDED_ALLOCATION_2013_14.parameters.runningCostsCapPencePerHead).toBe(2_500);
+    expect(SEEDED_ALLOCATION_2013_14.parameters.qualityPremiumMaxPencePerHead).toBe(500);
+    expect(SEEDED_ALLOCATION_2013_14.parameters.riskPool.populationThreshold).toBe(100_000);
   });
 
   it('weights are positive integers per mille, heavier for the old than for the young adult', () => {
     for (const sex of SEXES) {
       for (const band of AGE_BANDS) {
-        expect(Number.isInteger(WEIGHTS_2013_14.weights[sex][band])).toBe(true);
-        expect(WEIGHTS_2013_14.weights[sex][band]).toBeGreaterThan(0);
+        expect(Number.isInteger(SEEDED_ALLOCATION_2013_14.weights.weights[sex][band])).toBe(true);
+        expect(SEEDED_ALLOCATION_2013_14.weights.weights[sex][band]).toBeGreaterThan(0);
       }
       // The 75+ weigh most, and the early retired more than young adults.
-      const weights = AGE_BANDS.map((band) => WEIGHTS_2013_14.weights[sex][band]);
-      expect(Math.max(...weights)).toBe(WEIGHTS_2013_14.weights[sex]['75+']);
-      expect(WEIGHTS_2013_14.weights[sex]['65-74']).toBeGreaterThan(WEIGHTS_2013_14.weights[sex]['25-34']);
+      const weights = AGE_BANDS.map((band) => SEEDED_ALLOCATION_2013_14.weights.weights[sex][band]);
+      expect(Math.max(...weights)).toBe(SEEDED_ALLOCATION_2013_14.weights.weights[sex]['75+']);
+      expect(SEEDED_ALLOCATION_2013_14.weights.weights[sex]['65-74']).toBeGreaterThan(
+        SEEDED_ALLOCATION_2013_14.weights.weights[sex]['25-34'],
+      );
     }
   });
 });
@@ -496,7 +497,7 @@ describe('allocate: properties', () => {
         (practices, pot, unregisteredBasisPoints, poolBasisPoints, threshold, overspending) => {
           const result = allocate({
             practices,
-            weights: WEIGHTS_2013_14,
+            weights: SEEDED_ALLOCATION_2013_14.weights,
             parameters: parameters({
               programmePotPence: pot,
               unregisteredShareBasisPoints: unregisteredBasisPoints,
@@ -551,7 +552,7 @@ describe('allocate: properties', () => {
         const run = (rows: PracticeListSize[]) =>
           allocate({
             practices: rows,
-            weights: WEIGHTS_2013_14,
+            weights: SEEDED_ALLOCATION_2013_14.weights,
             parameters: parameters({ programmePotPence: pot }),
             basis: 'real',
           });
@@ -628,15 +629,15 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
   }
   const expectedTotalPatients = sumOf([...expectedPatients.values()]);
   const smallCcgs = [...expectedPatients]
-    .filter(([, patients]) => patients < ALLOCATION_PARAMETERS_2013_14.riskPool.populationThreshold)
+    .filter(([, patients]) => patients < SEEDED_ALLOCATION_2013_14.parameters.riskPool.populationThreshold)
     .map(([code]) => code)
     .sort();
 
   const started = performance.now();
   const allocation = allocate({
     practices,
-    weights: WEIGHTS_2013_14,
-    parameters: ALLOCATION_PARAMETERS_2013_14,
+    weights: SEEDED_ALLOCATION_2013_14.weights,
+    parameters: SEEDED_ALLOCATION_2013_14.parameters,
     basis: budgetBasisOn('2012-12-18', '2013/14'),
   });
   const elapsedMs = performance.now() - started;
@@ -657,7 +658,7 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
     );
     const practiceProgramme = sumOf(allocation.practices.map((p) => p.programmePence));
     const unregistered = sumOf(allocation.consortia.map((c) => c.unregisteredSharePence));
-    expect(practiceProgramme + unregistered).toBe(ALLOCATION_PARAMETERS_2013_14.programmePotPence);
+    expect(practiceProgramme + unregistered).toBe(SEEDED_ALLOCATION_2013_14.parameters.programmePotPence);
     expect(practiceProgramme + unregistered).toBe(6_340_000_000_000);
     expect(sumOf(allocation.consortia.map((c) => c.programmePence))).toBe(6_340_000_000_000);
     expect(allocation.totals.netProgrammePence + allocation.riskPool.totalPence).toBe(6_340_000_000_000);
@@ -694,7 +695,7 @@ describe('allocate: 2013/14 on the real April–June 2013 lists', () => {
   it('is announced as indicative, with its formula version', () => {
     expect(allocation.basis).toBe('indicative');
     expect(allocation.formulaVersion).toBe(
-      `${FORMULA_ENGINE_VERSION}+weights:${WEIGHTS_2013_14.version}+parameters:${ALLOCATION_PARAMETERS_2013_14.version}`,
+      `${FORMULA_ENGINE_VERSION}+weights:${SEEDED_ALLOCATION_2013_14.weights.version}+parameters:${SEEDED_ALLOCATION_2013_14.parameters.version}`,
     );
   });
 });

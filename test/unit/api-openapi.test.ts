@@ -2,6 +2,7 @@
  * The OpenAPI document is generated from the same route specs that mount the routes, so it lists
  * exactly what the app serves; and what the app answers conforms to the documented schemas.
  */
+import { SEED_POLICY_DOCUMENT, SEED_POLICY_VERSION } from '../../domain/policySeed';
 import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -235,6 +236,14 @@ describe('responses conform to the documented schemas', () => {
         consortium: { findUnique: async () => (registered ? { code: '00C', areaTeam: 'Q99' } : null) },
         membership: { findMany: async () => [] },
         practice: { findMany: async () => [{ code: 'A83005' }] },
+        // The version in force, as the seed path stores it.
+        policyVersion: {
+          findFirst: async () => ({
+            id: SEED_POLICY_VERSION,
+            effectiveFrom: new Date('2010-04-01T00:00:00Z'),
+            document: SEED_POLICY_DOCUMENT,
+          }),
+        },
         idempotencyRecord: {
           create: async () => ({ id: '1' }),
           update: async () => ({}),

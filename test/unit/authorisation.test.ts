@@ -1,16 +1,11 @@
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { describe, expect, it } from 'vitest';
 import {
   ASSESSMENT_STEPS,
-  CRITERIA_CATALOGUES,
-  STATUTORY_ESTABLISHMENT_DATE,
   addMonthsToIsoDate,
   checkApplication,
   conditionReviewDates,
   criteriaEvidencedBy,
-  currentAuthorisationRules,
-  currentCriteriaCatalogue,
-  currentSupportLevelPolicy,
-  currentWaveSchedule,
   decide,
   findWave,
   nextAssessmentStep,
@@ -29,9 +24,8 @@ import {
   type CriteriaCatalogue,
   type CriterionResult,
 } from '../../domain/authorisation';
-import { currentPolicy } from '../../domain/policy';
 
-const catalogue = currentCriteriaCatalogue();
+const catalogue = SEEDED_POLICY.catalogue;
 const allMet = (): CriterionResult[] =>
   catalogue.criteria.map((criterion) => ({ criterionId: criterion.id, met: true }));
 const withUnmet = (unmet: Record<string, Partial<CriterionResult>>): CriterionResult[] =>
@@ -73,7 +67,8 @@ describe('criteria catalogue', () => {
   });
 
   it('is valid as seeded, and every version is versioned', () => {
-    for (const version of CRITERIA_CATALOGUES) expect(validateCriteriaCatalogue(version)).toEqual([]);
+    for (const version of [SEEDED_POLICY.catalogue])
+      expect(validateCriteriaCatalogue(version, SEEDED_POLICY.supportLevels)).toEqual([]);
     expect(catalogue.version).toBe('2012-13.1');
   });
 
@@ -95,7 +90,7 @@ describe('criteria catalogue', () => {
         { id: '6.1A', domain: 6, description: 'no evidence', evidencedBy: [], defaultSupportLevel: 'I' },
       ],
     };
-    const messages = validateCriteriaCatalogue(edited).map((problem) => problem.message);
+    const messages = validateCriteriaCatalogue(edited, SEEDED_POLICY.supportLevels).map((problem) => problem.message);
     expect(messages).toEqual([
       '4.2.1E appears twice',
       '1.3 is not a criterion ID such as 1.3B or 4.2.1E',
@@ -105,10 +100,14 @@ describe('criteria catalogue', () => {
   });
 
   it('lists the criteria each evidence step gathers', () => {
-    const surveyed = criteriaEvidencedBy('stakeholder_survey').map((criterion) => criterion.id);
+    const surveyed = criteriaEvidencedBy('stakeholder_survey', SEEDED_POLICY.catalogue).map(
+      (criterion) => criterion.id,
+    );
     expect(surveyed).toContain('1.4A');
     expect(surveyed).not.toContain('4.2.1E');
-    expect(criteriaEvidencedBy('desktop_review').map((criterion) => criterion.id)).toContain('4.2.1E');
+    expect(criteriaEvidencedBy('desktop_review', SEEDED_POLICY.catalogue).map((criterion) => criterion.id)).toContain(
+      '4.2.1E',
+    );
   });
 });
 
@@ -134,36 +133,53 @@ describe('assessment steps', () => {
   });
 
   it('accepts the open step from the right role', () => {
-    expect(validateStepRecord('desktop_review', 'desktop_review', 'case_officer')).toBeUndefined();
-    expect(validateStepRecord('decision', 'decision', 'decision_panel')).toBeUndefined();
+    expect(
+      validateStepRecord('desktop_review', 'desktop_review', 'case_officer', SEEDED_POLICY.authorisationRules),
+    ).toBeUndefined();
+    expect(
+      validateStepRecord('decision', 'decision', 'decision_panel', SEEDED_POLICY.authorisationRules),
+    ).toBeUndefined();
   });
 
   it('rejects a step out of order', () => {
-    expect(validateStepRecord('desktop_review', 'site_visit', 'case_officer')).toEqual({
+    expect(
+      validateStepRecord('desktop_review', 'site_visit', 'case_officer', SEEDED_POLICY.authorisationRules),
+    ).toEqual({
       code: 'out_of_order',
       message: 'site_visit cannot be recorded before desktop_review',
     });
   });
 
   it('rejects a step that has already closed', () => {
-    expect(validateStepRecord('moderation', 'stakeholder_survey', 'case_officer')?.code).toBe('step_closed');
+    expect(
+      validateStepRecord('moderation', 'stakeholder_survey', 'case_officer', SEEDED_POLICY.authorisationRules)?.code,
+    ).toBe('step_closed');
   });
 
   it('rejects any step after the assessment has closed', () => {
-    expect(validateStepRecord('closed', 'decision', 'decision_panel')?.code).toBe('assessment_closed');
+    expect(validateStepRecord('closed', 'decision', 'decision_panel', SEEDED_POLICY.authorisationRules)?.code).toBe(
+      'assessment_closed',
+    );
   });
 
   it('rejects the wrong role: a consortium cannot assess itself, a case officer cannot decide', () => {
-    expect(validateStepRecord('desktop_review', 'desktop_review', 'consortium_officer')?.code).toBe('wrong_role');
-    expect(validateStepRecord('decision', 'decision', 'case_officer')?.code).toBe('wrong_role');
-    expect(validateStepRecord('site_visit', 'site_visit', 'decision_panel')?.code).toBe('wrong_role');
+    expect(
+      validateStepRecord('desktop_review', 'desktop_review', 'consortium_officer', SEEDED_POLICY.authorisationRules)
+        ?.code,
+    ).toBe('wrong_role');
+    expect(validateStepRecord('decision', 'decision', 'case_officer', SEEDED_POLICY.authorisationRules)?.code).toBe(
+      'wrong_role',
+    );
+    expect(
+      validateStepRecord('site_visit', 'site_visit', 'decision_panel', SEEDED_POLICY.authorisationRules)?.code,
+    ).toBe('wrong_role');
   });
 
   it('takes its roles from the rules version passed in', () => {
     const rules = {
-      ...currentAuthorisationRules(),
+      ...SEEDED_POLICY.authorisationRules,
       version: 'test',
-      stepRoles: { ...currentAuthorisationRules().stepRoles, site_visit: ['admin'] },
+      stepRoles: { ...SEEDED_POLICY.authorisationRules.stepRoles, site_visit: ['admin'] },
     };
     expect(validateStepRecord('site_visit', 'site_visit', 'admin', rules)).toBeUndefined();
     expect(validateStepRecord('site_visit', 'site_visit', 'case_officer', rules)?.code).toBe('wrong_role');
@@ -172,7 +188,7 @@ describe('assessment steps', () => {
 
 describe('support levels', () => {
   it('are I–VI, rising from a model document to legal directions at IV and above', () => {
-    const policy = currentSupportLevelPolicy();
+    const policy = SEEDED_POLICY.supportLevels;
     expect(policy.levels.map((level) => level.level)).toEqual(['I', 'II', 'III', 'IV', 'V', 'VI']);
     expect(policy.levels.map((level) => level.rank)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(policy.levels.filter((level) => level.legalDirections).map((level) => level.level)).toEqual([
@@ -180,21 +196,21 @@ describe('support levels', () => {
       'V',
       'VI',
     ]);
-    expect(supportLevelDefinition('I').name).toBe('model document or toolkit');
-    expect(supportLevelDefinition('III').boardMay.join(' ')).toMatch(/signed off/);
+    expect(supportLevelDefinition('I', SEEDED_POLICY.supportLevels).name).toBe('model document or toolkit');
+    expect(supportLevelDefinition('III', SEEDED_POLICY.supportLevels).boardMay.join(' ')).toMatch(/signed off/);
     for (const level of policy.levels) expect(level.boardMay.length).toBeGreaterThan(0);
   });
 
   it('decide whether directions are needed', () => {
-    expect(requiresDirections(['I', 'II', 'III'])).toBe(false);
-    expect(requiresDirections(['I', 'IV'])).toBe(true);
-    expect(requiresDirections([])).toBe(false);
+    expect(requiresDirections(['I', 'II', 'III'], SEEDED_POLICY.supportLevels)).toBe(false);
+    expect(requiresDirections(['I', 'IV'], SEEDED_POLICY.supportLevels)).toBe(true);
+    expect(requiresDirections([], SEEDED_POLICY.supportLevels)).toBe(false);
   });
 });
 
 describe('proposeConditions', () => {
   it('proposes nothing when every criterion is met', () => {
-    const proposal = proposeConditions(allMet());
+    const proposal = proposeConditions(allMet(), catalogue, SEEDED_POLICY.authorisationRules);
     expect(proposal.conditions).toEqual([]);
     expect(proposal.problems).toEqual([]);
     expect(proposal.catalogueVersion).toBe(catalogue.version);
@@ -203,6 +219,8 @@ describe('proposeConditions', () => {
   it('maps each unmet criterion to one open condition with a support level and a rectification plan', () => {
     const proposal = proposeConditions(
       withUnmet({ '1.3B': { finding: 'no quality dashboard' }, '4.2.1E': { supportLevel: 'IV' } }),
+      catalogue,
+      SEEDED_POLICY.authorisationRules,
     );
     expect(proposal.problems).toEqual([]);
     expect(proposal.conditions).toEqual([
@@ -212,7 +230,7 @@ describe('proposeConditions', () => {
         criterion: 'Quality and safety of commissioned services are monitored and acted on',
         finding: 'no quality dashboard',
         supportLevel: 'II', // the catalogue default
-        rectificationPlan: { required: true, dueWithinDays: currentAuthorisationRules().rectificationPlanDays },
+        rectificationPlan: { required: true, dueWithinDays: SEEDED_POLICY.authorisationRules.rectificationPlanDays },
         status: 'open',
       },
       {
@@ -221,7 +239,7 @@ describe('proposeConditions', () => {
         criterion:
           'Financial control: standing financial instructions, a scheme of delegation and statutory accounting',
         supportLevel: 'IV', // moderation's recommendation overrides the default III
-        rectificationPlan: { required: true, dueWithinDays: currentAuthorisationRules().rectificationPlanDays },
+        rectificationPlan: { required: true, dueWithinDays: SEEDED_POLICY.authorisationRules.rectificationPlanDays },
         status: 'open',
       },
     ]);
@@ -233,7 +251,7 @@ describe('proposeConditions', () => {
       { criterionId: '9.9Z', met: false },
       { criterionId: '1.3B', met: false },
     ];
-    const proposal = proposeConditions(results);
+    const proposal = proposeConditions(results, catalogue, SEEDED_POLICY.authorisationRules);
     expect(proposal.conditions).toEqual([]);
     expect(proposal.problems.map((problem) => problem.message)).toEqual([
       `9.9Z is not in criteria catalogue ${catalogue.version}`,
@@ -245,7 +263,10 @@ describe('proposeConditions', () => {
 
 describe('decide (§4.8)', () => {
   it('authorises when no criterion is unmet', () => {
-    const result = decide({ outcome: 'authorised', conditions: [], consortiumResponse: 'not_required' });
+    const result = decide(
+      { outcome: 'authorised', conditions: [], consortiumResponse: 'not_required' },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result).toEqual({
       ok: true,
       decision: {
@@ -260,7 +281,10 @@ describe('decide (§4.8)', () => {
   });
 
   it('refuses to authorise outright while criteria are unmet', () => {
-    const result = decide({ outcome: 'authorised', conditions: [condition()], consortiumResponse: 'received' });
+    const result = decide(
+      { outcome: 'authorised', conditions: [condition()], consortiumResponse: 'received' },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems).toEqual([
@@ -274,61 +298,82 @@ describe('decide (§4.8)', () => {
   });
 
   it('authorises with conditions, with directions only at levels IV–VI', () => {
-    const light = decide({
-      outcome: 'authorised_with_conditions',
-      conditions: [condition({ supportLevel: 'III' })],
-      consortiumResponse: 'received',
-    });
+    const light = decide(
+      {
+        outcome: 'authorised_with_conditions',
+        conditions: [condition({ supportLevel: 'III' })],
+        consortiumResponse: 'received',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(light.ok && light.decision.directions).toBe(false);
-    const heavy = decide({
-      outcome: 'authorised_with_conditions',
-      conditions: [condition(), condition({ criterionId: '6.1A', supportLevel: 'IV' })],
-      consortiumResponse: 'deadline_passed',
-    });
+    const heavy = decide(
+      {
+        outcome: 'authorised_with_conditions',
+        conditions: [condition(), condition({ criterionId: '6.1A', supportLevel: 'IV' })],
+        consortiumResponse: 'deadline_passed',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(heavy.ok && heavy.decision.directions).toBe(true);
     expect(heavy.ok && heavy.decision.conditions.map((c) => c.criterionId)).toEqual(['3.1A', '6.1A']);
   });
 
   it('refuses conditions with no condition, and waits for the consortium response', () => {
-    const none = decide({ outcome: 'authorised_with_conditions', conditions: [], consortiumResponse: 'not_required' });
+    const none = decide(
+      { outcome: 'authorised_with_conditions', conditions: [], consortiumResponse: 'not_required' },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(none.ok ? [] : none.problems.map((problem) => problem.rule)).toEqual(['conditions-required']);
-    const pending = decide({
-      outcome: 'authorised_with_conditions',
-      conditions: [condition()],
-      consortiumResponse: 'pending',
-    });
+    const pending = decide(
+      {
+        outcome: 'authorised_with_conditions',
+        conditions: [condition()],
+        consortiumResponse: 'pending',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(pending.ok ? [] : pending.problems.map((problem) => problem.rule)).toEqual(['conditions-response']);
   });
 
   it('refuses "established but not authorised" without explicit steps and interim arrangements (§4.8)', () => {
-    const bare = decide({
-      outcome: 'established_not_authorised',
-      conditions: [condition()],
-      consortiumResponse: 'received',
-    });
+    const bare = decide(
+      {
+        outcome: 'established_not_authorised',
+        conditions: [condition()],
+        consortiumResponse: 'received',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(bare.ok).toBe(false);
     expect(bare.ok ? [] : bare.problems.map((problem) => [problem.field, problem.rule])).toEqual([
       ['explicitSteps', '§4.8'],
       ['interimArrangements', '§4.8'],
     ]);
-    const blank = decide({
-      outcome: 'established_not_authorised',
-      conditions: [],
-      consortiumResponse: 'received',
-      explicitSteps: ['  '],
-      interimArrangements: ['Board commissions acute contracts'],
-    });
+    const blank = decide(
+      {
+        outcome: 'established_not_authorised',
+        conditions: [],
+        consortiumResponse: 'received',
+        explicitSteps: ['  '],
+        interimArrangements: ['Board commissions acute contracts'],
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(blank.ok ? [] : blank.problems.map((problem) => problem.field)).toEqual(['explicitSteps']);
   });
 
   it('records "established but not authorised" with its steps, arrangements and directions', () => {
-    const result = decide({
-      outcome: 'established_not_authorised',
-      conditions: [condition({ supportLevel: 'I' })],
-      consortiumResponse: 'deadline_passed',
-      explicitSteps: ['appoint a substantive Chief Financial Officer', ''],
-      interimArrangements: ['the Board commissions acute services until the next review'],
-    });
+    const result = decide(
+      {
+        outcome: 'established_not_authorised',
+        conditions: [condition({ supportLevel: 'I' })],
+        consortiumResponse: 'deadline_passed',
+        explicitSteps: ['appoint a substantive Chief Financial Officer', ''],
+        interimArrangements: ['the Board commissions acute services until the next review'],
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result).toEqual({
       ok: true,
       decision: {
@@ -343,7 +388,7 @@ describe('decide (§4.8)', () => {
 });
 
 describe('checkApplication', () => {
-  const thresholds = currentPolicy();
+  const thresholds = SEEDED_POLICY.general;
   const base = (overrides: Partial<ApplicationCheckInput> = {}): ApplicationCheckInput => ({
     consortiumCode: '00C',
     memberPracticeCodes: ['A81001', 'A81002'],
@@ -428,7 +473,7 @@ describe('checkApplication', () => {
 });
 
 describe('waves and establishment', () => {
-  const schedule = currentWaveSchedule();
+  const schedule = SEEDED_POLICY.waveSchedule;
 
   it('holds the four 2012/13 waves, totalling 211 CCGs', () => {
     expect(schedule.waves).toEqual([
@@ -438,13 +483,13 @@ describe('waves and establishment', () => {
       { wave: 4, decisionDate: '2013-03-06', consortia: 48 },
     ]);
     expect(waveTotal(schedule)).toBe(211);
-    expect(findWave(3)?.decisionDate).toBe('2013-02-15');
-    expect(findWave(5)).toBeUndefined();
+    expect(findWave(3, SEEDED_POLICY.waveSchedule)?.decisionDate).toBe('2013-02-15');
+    expect(findWave(5, SEEDED_POLICY.waveSchedule)).toBeUndefined();
   });
 
   it('establishes consortia on 1 April 2013, after every wave', () => {
-    expect(STATUTORY_ESTABLISHMENT_DATE).toBe('2013-04-01');
-    expect(schedule.establishmentDate).toBe(STATUTORY_ESTABLISHMENT_DATE);
+    expect(SEEDED_POLICY.waveSchedule.establishmentDate).toBe('2013-04-01');
+    expect(schedule.establishmentDate).toBe(SEEDED_POLICY.waveSchedule.establishmentDate);
     expect(validateWaveSchedule(schedule)).toEqual([]);
   });
 
@@ -466,13 +511,10 @@ describe('waves and establishment', () => {
 
 describe('condition review', () => {
   it('is quarterly by default from establishment: July, October, January', () => {
-    expect(currentAuthorisationRules().conditionReviewIntervalMonths).toBe(3);
-    expect(conditionReviewDates(STATUTORY_ESTABLISHMENT_DATE, 4)).toEqual([
-      '2013-07-01',
-      '2013-10-01',
-      '2014-01-01',
-      '2014-04-01',
-    ]);
+    expect(SEEDED_POLICY.authorisationRules.conditionReviewIntervalMonths).toBe(3);
+    expect(
+      conditionReviewDates(SEEDED_POLICY.waveSchedule.establishmentDate, 4, SEEDED_POLICY.authorisationRules),
+    ).toEqual(['2013-07-01', '2013-10-01', '2014-01-01', '2014-04-01']);
   });
 
   it('adds calendar months, clamping to the end of shorter months', () => {
@@ -483,41 +525,61 @@ describe('condition review', () => {
   });
 
   it('discharges an open condition', () => {
-    const result = reviewCondition(condition(), { outcome: 'discharged', reason: 'plan signed off' });
+    const result = reviewCondition(
+      condition(),
+      { outcome: 'discharged', reason: 'plan signed off' },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result).toEqual({ ok: true, condition: condition({ status: 'discharged' }), directions: false });
     expect(openConditions([condition(), result.ok ? result.condition : condition()])).toHaveLength(1);
   });
 
   it('varies the support level and keeps the condition in force, with directions at IV and above', () => {
-    const result = reviewCondition(condition({ supportLevel: 'II' }), {
-      outcome: 'varied',
-      reason: 'plan still not credible',
-      supportLevel: 'IV',
-    });
+    const result = reviewCondition(
+      condition({ supportLevel: 'II' }),
+      {
+        outcome: 'varied',
+        reason: 'plan still not credible',
+        supportLevel: 'IV',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result).toEqual({ ok: true, condition: condition({ supportLevel: 'IV' }), directions: true });
   });
 
   it('escalates a condition to an intervention case', () => {
-    const result = reviewCondition(condition(), {
-      outcome: 'escalated',
-      reason: 'rectification plan milestones missed',
-    });
+    const result = reviewCondition(
+      condition(),
+      {
+        outcome: 'escalated',
+        reason: 'rectification plan milestones missed',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(result.ok && result.condition.status).toBe('escalated');
     expect(result.ok && openConditions([result.condition])).toEqual([]);
   });
 
   it('refuses a review without a reason, a variation to the same level, and a review of a closed condition', () => {
-    const noReason = reviewCondition(condition(), { outcome: 'discharged', reason: ' ' });
+    const noReason = reviewCondition(condition(), { outcome: 'discharged', reason: ' ' }, SEEDED_POLICY.supportLevels);
     expect(noReason.ok ? [] : noReason.problems.map((problem) => problem.field)).toEqual(['reason']);
-    const sameLevel = reviewCondition(condition({ supportLevel: 'II' }), {
-      outcome: 'varied',
-      reason: 'x',
-      supportLevel: 'II',
-    });
+    const sameLevel = reviewCondition(
+      condition({ supportLevel: 'II' }),
+      {
+        outcome: 'varied',
+        reason: 'x',
+        supportLevel: 'II',
+      },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(sameLevel.ok ? [] : sameLevel.problems.map((problem) => problem.rule)).toEqual(['variation']);
-    const noLevel = reviewCondition(condition(), { outcome: 'varied', reason: 'x' });
+    const noLevel = reviewCondition(condition(), { outcome: 'varied', reason: 'x' }, SEEDED_POLICY.supportLevels);
     expect(noLevel.ok).toBe(false);
-    const closed = reviewCondition(condition({ status: 'discharged' }), { outcome: 'escalated', reason: 'late' });
+    const closed = reviewCondition(
+      condition({ status: 'discharged' }),
+      { outcome: 'escalated', reason: 'late' },
+      SEEDED_POLICY.supportLevels,
+    );
     expect(closed.ok ? [] : closed.problems.map((problem) => problem.rule)).toEqual(['condition-closed']);
   });
 });

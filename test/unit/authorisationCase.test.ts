@@ -4,13 +4,12 @@
  * stage is always the one derived from its state, and that it accepts a human step only in the stages
  * the step's row allows (workflows/contracts/authorisation.ts), so the row and the reducer agree.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ASSESSMENT_STEPS,
   criteriaEvidencedBy,
-  currentCriteriaCatalogue,
-  currentWaveSchedule,
   EVIDENCE_STEPS,
   type CriterionResult,
   type EvidenceStep,
@@ -24,7 +23,7 @@ import {
   type AuthorisationCase,
   type AuthorisationCommand,
 } from '../../domain/authorisationCase';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
+import { DAY_MS } from '../../domain/policy';
 import {
   applicationStep,
   assessmentStep,
@@ -41,9 +40,13 @@ import {
 import type { StepRow } from '../../workflows/contracts/step';
 
 const CODE = '00C';
-const catalogue = currentCriteriaCatalogue();
-const schedule = currentWaveSchedule();
-const rules = authorisationInput({ code: CODE, name: 'NHS Test' }, { id: 'officer', role: 'case_officer' });
+const catalogue = SEEDED_POLICY.catalogue;
+const schedule = SEEDED_POLICY.waveSchedule;
+const rules = authorisationInput(
+  { code: CODE, name: 'NHS Test' },
+  { id: 'officer', role: 'case_officer' },
+  SEEDED_POLICY,
+);
 const UNMET = criteriaEvidencedBy('desktop_review', catalogue)[0]?.id ?? '';
 
 const co: AuthorisationActor = { id: 'co', role: 'consortium_officer', consortiumCode: CODE };
@@ -127,7 +130,7 @@ describe('the authorisation case', () => {
     expect(kase.state.proposedConditions.map((c) => c.criterionId)).toEqual([UNMET]);
     expect(kase.state.conditionsResponse).toMatchObject({
       status: 'pending',
-      dueAt: new Date(START + currentPolicy().conditionsResponseDays * DAY_MS).toISOString(),
+      dueAt: new Date(START + SEEDED_POLICY.general.conditionsResponseDays * DAY_MS).toISOString(),
     });
     step({ type: 'respond_to_conditions', actor: co, at: START + DAY_MS, response: { accepts: true, comments: 'ok' } });
     const decisionDay = dayStart(wave1.decisionDate);

@@ -3,8 +3,8 @@
  * the same results whatever the order, the waves have their 2012/13 sizes, and the chances give about
  * the 2012/13 shape (168 of 211 with conditions).
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { describe, expect, it } from 'vitest';
-import { currentCriteriaCatalogue, currentWaveSchedule } from '../../domain/authorisation';
 import { CHANCES, planWaves, seededRandom } from '../../scripts/authorisationWaves';
 
 const consortia = Array.from({ length: 211 }, (_, i) => ({
@@ -27,7 +27,7 @@ describe('the authorisation demo plan', () => {
 
   it('When the waves are planned, then each has its 2012/13 size (34, 67, 62, 48) and every consortium is in exactly one', () => {
     const plans = planWaves(consortia, '2013');
-    const sizes = currentWaveSchedule().waves.map((w) => plans.filter((p) => p.wave === w.wave).length);
+    const sizes = SEEDED_POLICY.waveSchedule.waves.map((w) => plans.filter((p) => p.wave === w.wave).length);
     expect(sizes).toEqual([34, 67, 62, 48]);
     expect(new Set(plans.map((p) => p.consortium.code)).size).toBe(211);
   });
@@ -56,9 +56,9 @@ describe('the authorisation demo plan', () => {
   it('When 211 consortia are assessed, then about four in five have conditions and unmet criteria carry defined support levels', () => {
     const plans = planWaves(consortia, '2013');
     const withConditions = plans.filter((p) => p.unmet.size > 0).length;
-    const expected = 211 * (1 - (1 - CHANCES.criterionUnmet) ** currentCriteriaCatalogue().criteria.length);
+    const expected = 211 * (1 - (1 - CHANCES.criterionUnmet) ** SEEDED_POLICY.catalogue.criteria.length);
     expect(Math.abs(withConditions - expected)).toBeLessThan(20);
-    const ids = new Set(currentCriteriaCatalogue().criteria.map((c) => c.id));
+    const ids = new Set(SEEDED_POLICY.catalogue.criteria.map((c) => c.id));
     for (const plan of plans) {
       for (const [criterionId, level] of plan.unmet) {
         expect(ids.has(criterionId)).toBe(true);

@@ -1,10 +1,10 @@
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { describe, expect, it } from 'vitest';
 import {
   assessBidConflict,
   checkSingleTender,
   isMajorProcurement,
   procurementManagement,
-  PROCUREMENT_POLICY,
   type Bid,
   type ConflictInput,
   type DeclaredInterest,
@@ -30,14 +30,17 @@ const PROVIDER_GROUPS: ProviderGroup[] = [
 ];
 
 function assess(bid: Bid, overrides: Partial<Omit<ConflictInput, 'bid'>> = {}) {
-  return assessBidConflict({
-    consortiumMemberPracticeCodes: CONSORTIUM_00C,
-    bid,
-    providerGroups: PROVIDER_GROUPS,
-    interests: [],
-    decisionGroupPersonIds: ['dr-ahmed', 'ms-baker'],
-    ...overrides,
-  });
+  return assessBidConflict(
+    {
+      consortiumMemberPracticeCodes: CONSORTIUM_00C,
+      bid,
+      providerGroups: PROVIDER_GROUPS,
+      interests: [],
+      decisionGroupPersonIds: ['dr-ahmed', 'ms-baker'],
+      ...overrides,
+    },
+    SEEDED_POLICY.procurement.conflict,
+  );
 }
 
 describe('assessBidConflict (§5.12–5.13, KF Q16)', () => {
@@ -198,10 +201,13 @@ describe('assessBidConflict (§5.12–5.13, KF Q16)', () => {
       decisionGroupPersonIds: ['dr-ahmed'],
     };
     expect(
-      assessBidConflict(input, { ...PROCUREMENT_POLICY, version: 'strict', shareholdingThresholdPercent: 1 })
-        .conflicted,
+      assessBidConflict(input, {
+        ...SEEDED_POLICY.procurement.conflict,
+        version: 'strict',
+        shareholdingThresholdPercent: 1,
+      }).conflicted,
     ).toBe(true);
-    expect(assessBidConflict(input).conflicted).toBe(false);
+    expect(assessBidConflict(input, SEEDED_POLICY.procurement.conflict).conflicted).toBe(false);
   });
 
   it('When someone off the decision group has an interest in the bidder, then there is no conflict but they are excluded from decisions', () => {
@@ -229,7 +235,7 @@ describe('assessBidConflict (§5.12–5.13, KF Q16)', () => {
       findings: [],
       excludedPersonIds: [],
       disregarded: [],
-      policyVersion: PROCUREMENT_POLICY.version,
+      policyVersion: SEEDED_POLICY.procurement.conflict.version,
     });
   });
 
@@ -257,23 +263,29 @@ describe('assessBidConflict (§5.12–5.13, KF Q16)', () => {
 });
 
 describe('major procurement and hand-off (§5.13)', () => {
-  const threshold = PROCUREMENT_POLICY.majorProcurementThresholdPence;
+  const threshold = SEEDED_POLICY.procurement.conflict.majorProcurementThresholdPence;
 
   it('When the value is strictly above the threshold, then the procurement is major', () => {
-    expect(isMajorProcurement(threshold + 1)).toBe(true);
-    expect(isMajorProcurement(threshold)).toBe(false);
-    expect(isMajorProcurement(0)).toBe(false);
+    expect(isMajorProcurement(threshold + 1, SEEDED_POLICY.procurement.conflict)).toBe(true);
+    expect(isMajorProcurement(threshold, SEEDED_POLICY.procurement.conflict)).toBe(false);
+    expect(isMajorProcurement(0, SEEDED_POLICY.procurement.conflict)).toBe(false);
   });
 
   it('When a conflicted procurement is major, then it is handed to a third party; otherwise it stays with mitigation', () => {
-    expect(procurementManagement(true, threshold + 1).managedBy).toBe('third_party');
-    expect(procurementManagement(true, threshold).managedBy).toBe('consortium_with_mitigation');
-    expect(procurementManagement(false, threshold * 10).managedBy).toBe('consortium');
+    expect(procurementManagement(true, threshold + 1, SEEDED_POLICY.procurement.conflict).managedBy).toBe(
+      'third_party',
+    );
+    expect(procurementManagement(true, threshold, SEEDED_POLICY.procurement.conflict).managedBy).toBe(
+      'consortium_with_mitigation',
+    );
+    expect(procurementManagement(false, threshold * 10, SEEDED_POLICY.procurement.conflict).managedBy).toBe(
+      'consortium',
+    );
   });
 });
 
 describe('checkSingleTender (2012/13 code of conduct)', () => {
-  const minimal = PROCUREMENT_POLICY.minimalValueThresholdPence;
+  const minimal = SEEDED_POLICY.procurement.conflict.minimalValueThresholdPence;
   const justified = {
     toMemberPractices: false,
     justification: 'Only one provider holds the licence',
@@ -282,42 +294,60 @@ describe('checkSingleTender (2012/13 code of conduct)', () => {
   };
 
   it('When a single tender to a non-member is justified, then there are no problems', () => {
-    expect(checkSingleTender(justified)).toEqual([]);
+    expect(checkSingleTender(justified, SEEDED_POLICY.procurement.conflict)).toEqual([]);
   });
 
   it('When the justification is missing or blank, then it is reported', () => {
-    expect(checkSingleTender({ ...justified, justification: '  ' }).map((problem) => problem.rule)).toEqual([
-      'single-tender-justification',
-    ]);
-    expect(checkSingleTender({ ...justified, justification: null }).map((problem) => problem.rule)).toEqual([
-      'single-tender-justification',
-    ]);
+    expect(
+      checkSingleTender({ ...justified, justification: '  ' }, SEEDED_POLICY.procurement.conflict).map(
+        (problem) => problem.rule,
+      ),
+    ).toEqual(['single-tender-justification']);
+    expect(
+      checkSingleTender({ ...justified, justification: null }, SEEDED_POLICY.procurement.conflict).map(
+        (problem) => problem.rule,
+      ),
+    ).toEqual(['single-tender-justification']);
   });
 
   it('When a single tender to member practices is neither the only capable provider nor minimal in value, then it is refused', () => {
-    const problems = checkSingleTender({ ...justified, toMemberPractices: true, valueInPence: minimal });
+    const problems = checkSingleTender(
+      { ...justified, toMemberPractices: true, valueInPence: minimal },
+      SEEDED_POLICY.procurement.conflict,
+    );
     expect(problems.map((problem) => problem.rule)).toEqual(['single-tender-to-member-practices']);
   });
 
   it('When member practices are the only capable providers, or the value is under the minimal threshold, then the single tender is allowed', () => {
     expect(
-      checkSingleTender({
-        ...justified,
-        toMemberPractices: true,
-        onlyCapableProviders: true,
-        valueInPence: minimal * 100,
-      }),
+      checkSingleTender(
+        {
+          ...justified,
+          toMemberPractices: true,
+          onlyCapableProviders: true,
+          valueInPence: minimal * 100,
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toEqual([]);
-    expect(checkSingleTender({ ...justified, toMemberPractices: true, valueInPence: minimal - 1 })).toEqual([]);
+    expect(
+      checkSingleTender(
+        { ...justified, toMemberPractices: true, valueInPence: minimal - 1 },
+        SEEDED_POLICY.procurement.conflict,
+      ),
+    ).toEqual([]);
   });
 
   it('When a single tender to member practices has no justification either, then both problems are reported', () => {
-    const problems = checkSingleTender({
-      toMemberPractices: true,
-      justification: undefined,
-      onlyCapableProviders: false,
-      valueInPence: minimal * 5,
-    });
+    const problems = checkSingleTender(
+      {
+        toMemberPractices: true,
+        justification: undefined,
+        onlyCapableProviders: false,
+        valueInPence: minimal * 5,
+      },
+      SEEDED_POLICY.procurement.conflict,
+    );
     expect(problems.map((problem) => problem.rule)).toEqual([
       'single-tender-justification',
       'single-tender-to-member-practices',
@@ -325,7 +355,10 @@ describe('checkSingleTender (2012/13 code of conduct)', () => {
   });
 
   it('When the value is not a whole number of pence, then it is reported and the minimal-value exception does not apply', () => {
-    const problems = checkSingleTender({ ...justified, toMemberPractices: true, valueInPence: -5 });
+    const problems = checkSingleTender(
+      { ...justified, toMemberPractices: true, valueInPence: -5 },
+      SEEDED_POLICY.procurement.conflict,
+    );
     expect(problems.map((problem) => problem.rule)).toEqual(['procurement-value', 'single-tender-to-member-practices']);
   });
 });

@@ -2,6 +2,7 @@
  * The intervention case's own state machine (domain/interventionCase.ts), which the workflow runs on
  * top of the ladder: rounds, responses awaiting decisions, withdrawal phases, receivers, the saga.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,7 +16,6 @@ import {
 } from '../../domain/interventionCase';
 import {
   compensationsFor,
-  INTERVENTION_LADDER_V1,
   isAllowedTransition,
   ResponsibilityLedger,
   stageDefinition,
@@ -24,7 +24,7 @@ import {
   type InterventionLadder,
 } from '../../domain/interventionLadder';
 
-const ladder = INTERVENTION_LADDER_V1;
+const ladder = SEEDED_POLICY.ladder;
 const HOME = '00C';
 const LINES = ['urgent-care', 'elective', 'mental-health', 'community'];
 const RECEIVERS = [BOARD, '00D', 'E06000005'];

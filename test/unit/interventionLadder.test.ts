@@ -1,9 +1,9 @@
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   allowedTargets,
   evaluateFinancialTrigger,
-  INTERVENTION_LADDER_V1,
   isAllowedTransition,
   mayAct,
   nextStage,
@@ -20,7 +20,7 @@ import {
   type TriggerType,
 } from '../../domain/interventionLadder';
 
-const ladder = INTERVENTION_LADDER_V1;
+const ladder = SEEDED_POLICY.ladder;
 
 /**
  * The default ladder's edges, written out by hand from DOMAIN.md Process 2 (§5.18–5.19) rather than
@@ -49,7 +49,7 @@ function walk(start: Stage, events: LadderEvent[]): Stage[] {
   return stages;
 }
 
-describe('INTERVENTION_LADDER_V1 (§5.18–5.19, KF Q15)', () => {
+describe('SEEDED_POLICY.ladder (§5.18–5.19, KF Q15)', () => {
   it('When the default ladder is validated, then it has no problems', () => {
     expect(validateLadder(ladder)).toEqual([]);
   });

@@ -2,11 +2,12 @@
  * The pending human steps of a case (workflows/contracts/step.ts `pendingSteps`, issue 13): one function
  * over each process's step table and state. The tasks the workflows open are exactly these.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openAuthorisation } from '../../domain/authorisationCase';
 import { applyCaseCommand, BOARD, openCase, type CaseActor, type CaseCommand } from '../../domain/interventionCase';
-import { INTERVENTION_LADDER_V1, TRIGGER_TYPES } from '../../domain/interventionLadder';
+import { TRIGGER_TYPES } from '../../domain/interventionLadder';
 import {
   authorisationInput,
   authorisationSteps,
@@ -99,7 +100,7 @@ describe('shadow formation (§4.7)', () => {
 });
 
 describe('authorisation (Process 1)', () => {
-  const input = authorisationInput({ code: '00C', name: 'NHS Darlington' }, { id: 'a', role: 'admin' });
+  const input = authorisationInput({ code: '00C', name: 'NHS Darlington' }, { id: 'a', role: 'admin' }, SEEDED_POLICY);
   const opened = openAuthorisation(input, Date.parse('2012-07-01T00:00:00Z')).state;
   const at = (patch: Partial<AuthorisationState>): AuthorisationState => ({ ...opened, ...patch });
 
@@ -175,7 +176,7 @@ describe('procurement (§5.13)', () => {
 });
 
 describe('intervention (§5.18–5.20), over the case state machine', () => {
-  const ladder = INTERVENTION_LADDER_V1;
+  const ladder = SEEDED_POLICY.ladder;
   const actors: CaseActor[] = [
     { id: 'co', role: 'consortium_officer', consortiumCode: '00C' },
     { id: 'officer', role: 'case_officer' },

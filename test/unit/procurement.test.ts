@@ -1,8 +1,8 @@
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { describe, expect, it } from 'vitest';
 import {
   checkScores,
   highestScoring,
-  PROCUREMENT_PROCESS_POLICY,
   referralPatternReport,
   singleTenderToMemberPractices,
   weightedScore,
@@ -51,6 +51,7 @@ describe('the referral-pattern report (§5.13)', () => {
         { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 51, referralsToOthers: 49 },
         { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 50, referralsToOthers: 50 },
       ],
+      SEEDED_POLICY.procurement.process,
     );
     expect(report.lines).toEqual([
       expect.objectContaining({
@@ -62,7 +63,7 @@ describe('the referral-pattern report (§5.13)', () => {
       expect.objectContaining({ practiceCode: 'A83010', selfReferralPercent: 50, flagged: false, reason: null }),
     ]);
     expect(report.flaggedPracticeCodes).toEqual(['A83005']);
-    expect(report.policyVersion).toBe(PROCUREMENT_PROCESS_POLICY.version);
+    expect(report.policyVersion).toBe(SEEDED_POLICY.procurement.process.version);
   });
 
   it('When a practice has not reported for the quarter, then it is flagged as unreported; returns for other quarters do not count', () => {
@@ -70,6 +71,7 @@ describe('the referral-pattern report (§5.13)', () => {
       'Q2 2013/14',
       ['A83005'],
       [{ practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 1, referralsToOthers: 99 }],
+      SEEDED_POLICY.procurement.process,
     );
     expect(report.lines).toEqual([
       expect.objectContaining({ reported: false, flagged: true, selfReferralPercent: null }),
@@ -85,6 +87,7 @@ describe('the referral-pattern report (§5.13)', () => {
         { practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 10, referralsToOthers: 90 },
         { practiceCode: 'A83010', quarter: 'Q1 2013/14', referralsToSelf: 0, referralsToOthers: 0 },
       ],
+      SEEDED_POLICY.procurement.process,
     );
     expect(report.flaggedPracticeCodes).toEqual([]);
     expect(report.lines[0]?.selfReferralPercent).toBe(10);
@@ -93,10 +96,12 @@ describe('the referral-pattern report (§5.13)', () => {
 
   it('When the threshold is changed by policy, then the same return is judged against the new threshold', () => {
     const returns = [{ practiceCode: 'A83005', quarter: 'Q1 2013/14', referralsToSelf: 40, referralsToOthers: 60 }];
-    expect(referralPatternReport('Q1 2013/14', ['A83005'], returns).flaggedPracticeCodes).toEqual([]);
+    expect(
+      referralPatternReport('Q1 2013/14', ['A83005'], returns, SEEDED_POLICY.procurement.process).flaggedPracticeCodes,
+    ).toEqual([]);
     expect(
       referralPatternReport('Q1 2013/14', ['A83005'], returns, {
-        ...PROCUREMENT_PROCESS_POLICY,
+        ...SEEDED_POLICY.procurement.process,
         selfReferralFlagPercent: 30,
       }).flaggedPracticeCodes,
     ).toEqual(['A83005']);
@@ -112,42 +117,67 @@ describe('whether a single tender goes to member practices', () => {
 
   it('When the provider is a member practice, lists one, or is a federation containing one, then it does', () => {
     expect(
-      singleTenderToMemberPractices(members, groups, {
-        bidderId: 'A83005',
-        bidderKind: 'practice',
-        memberPracticeCodes: [],
-      }),
+      singleTenderToMemberPractices(
+        members,
+        groups,
+        {
+          bidderId: 'A83005',
+          bidderKind: 'practice',
+          memberPracticeCodes: [],
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toBe(true);
     expect(
-      singleTenderToMemberPractices(members, groups, {
-        bidderId: 'NEWCO',
-        bidderKind: 'other_organisation',
-        memberPracticeCodes: ['A83010'],
-      }),
+      singleTenderToMemberPractices(
+        members,
+        groups,
+        {
+          bidderId: 'NEWCO',
+          bidderKind: 'other_organisation',
+          memberPracticeCodes: ['A83010'],
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toBe(true);
     expect(
-      singleTenderToMemberPractices(members, groups, {
-        bidderId: 'FED-TOWN',
-        bidderKind: 'provider_group',
-        memberPracticeCodes: [],
-      }),
+      singleTenderToMemberPractices(
+        members,
+        groups,
+        {
+          bidderId: 'FED-TOWN',
+          bidderKind: 'provider_group',
+          memberPracticeCodes: [],
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toBe(true);
   });
 
   it('When the provider has no member practice in it, then it does not', () => {
     expect(
-      singleTenderToMemberPractices(members, groups, {
-        bidderId: 'B82001',
-        bidderKind: 'practice',
-        memberPracticeCodes: [],
-      }),
+      singleTenderToMemberPractices(
+        members,
+        groups,
+        {
+          bidderId: 'B82001',
+          bidderKind: 'practice',
+          memberPracticeCodes: [],
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toBe(false);
     expect(
-      singleTenderToMemberPractices(members, groups, {
-        bidderId: 'ACME',
-        bidderKind: 'other_organisation',
-        memberPracticeCodes: ['B82001'],
-      }),
+      singleTenderToMemberPractices(
+        members,
+        groups,
+        {
+          bidderId: 'ACME',
+          bidderKind: 'other_organisation',
+          memberPracticeCodes: ['B82001'],
+        },
+        SEEDED_POLICY.procurement.conflict,
+      ),
     ).toBe(false);
   });
 });

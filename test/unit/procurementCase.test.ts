@@ -3,10 +3,10 @@
  * bid window (issue 12), and a property over arbitrary sequences of steps: a refused step never
  * changes anything, and whatever is accepted keeps the case's invariants.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConflictAssessment } from '../../domain/conflict';
-import { currentProcurementPolicy } from '../../domain/procurement';
 import {
   applyProcurementCommand,
   openProcurement,
@@ -40,7 +40,7 @@ function input(overrides: Partial<ProcurementInput> = {}): ProcurementInput {
     criteria: [{ id: 'quality', description: 'Quality', weight: 1 }],
     decisionGroupPersonIds: ['p-1'],
     actor: officer,
-    policy: currentProcurementPolicy(),
+    policy: SEEDED_POLICY.procurement,
     ...overrides,
   };
 }

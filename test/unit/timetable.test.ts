@@ -4,10 +4,10 @@
  * 18 Dec 2012). Expected dates, years and quarters are written out by hand from DOMAIN.md, or
  * computed by the small April–March rule below, never by the calendar module under test.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { describe, expect, it } from 'vitest';
 import {
   allocationSettingsFor,
-  currentTimetablePolicy,
   defaultTimetable,
   financialYearFromSlug,
   financialYearSlug,
@@ -46,7 +46,7 @@ const bare = (key: string, dueOn: string): MilestoneDefinition => ({
 });
 
 describe('the 2010–2014 reform timetable (Process 4)', () => {
-  const reform = reformMilestones();
+  const reform = reformMilestones(SEEDED_POLICY);
 
   it('When the reform timetable is built, then it holds the three reform stages in 2010/11, 2011/12 and 2012/13', () => {
     const stages = reform.filter((m) => m.kind === 'reform_stage');
@@ -141,7 +141,7 @@ describe('the 2010–2014 reform timetable (Process 4)', () => {
 
 describe('the recurring cycle (Process 4)', () => {
   it('When the 2013/14 cycle is built, then a condition review opens each quarter: 1 Apr, 1 Jul, 1 Oct 2013 and 1 Jan 2014', () => {
-    const reviews = recurringMilestones(2013).filter((m) => m.kind === 'condition_review');
+    const reviews = recurringMilestones(2013, SEEDED_POLICY.timetable).filter((m) => m.kind === 'condition_review');
     expect(reviews.map((m) => [m.key, m.dueOn, m.quarter])).toEqual([
       ['condition-review:Q1 2013/14', '2013-04-01', 'Q1 2013/14'],
       ['condition-review:Q2 2013/14', '2013-07-01', 'Q2 2013/14'],
@@ -152,7 +152,7 @@ describe('the recurring cycle (Process 4)', () => {
   });
 
   it('When the 2012/13 cycle is built, then its Q3 announcement is the 2013/14 allocation on 18 Dec 2012 with the configured parameters', () => {
-    const cycle = recurringMilestones(2012);
+    const cycle = recurringMilestones(2012, SEEDED_POLICY.timetable);
     const announcement = byKey(cycle, 'announce-allocation:2013/14');
     expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2012-12-18', quarter: 'Q3 2012/13' });
     expect(announcement.allocation?.parameters.programmePotPence).toBe(6_340_000_000_000);
@@ -167,7 +167,7 @@ describe('the recurring cycle (Process 4)', () => {
     'When a year with no configured allocation parameters comes round, ' +
       'then its announcement and switch are still in Q3 and on 1 April but are skipped with a reason, not run on an invented pot',
     () => {
-      const cycle = recurringMilestones(2013);
+      const cycle = recurringMilestones(2013, SEEDED_POLICY.timetable);
       const announcement = byKey(cycle, 'announce-allocation:2014/15');
       expect(announcement).toMatchObject({ kind: 'announce_allocation', dueOn: '2013-12-18', quarter: 'Q3 2013/14' });
       expect(announcement.allocation).toBeUndefined();
@@ -181,7 +181,7 @@ describe('the recurring cycle (Process 4)', () => {
 
   it('When the policy moves the announcement day, then each year the announcement falls on that day of Q3', () => {
     const policy: TimetablePolicy = {
-      ...currentTimetablePolicy(),
+      ...SEEDED_POLICY.timetable,
       version: 'test',
       allocationAnnouncementMonthDay: '11-30',
     };
@@ -194,7 +194,7 @@ describe('the recurring cycle (Process 4)', () => {
 
   it('When the policy names a day that does not exist, then building the cycle fails rather than inventing a date', () => {
     expect(() =>
-      recurringMilestones(2013, { ...currentTimetablePolicy(), allocationAnnouncementMonthDay: '11-31' }),
+      recurringMilestones(2013, { ...SEEDED_POLICY.timetable, allocationAnnouncementMonthDay: '11-31' }),
     ).toThrow(RangeError);
   });
 
@@ -202,7 +202,7 @@ describe('the recurring cycle (Process 4)', () => {
     'When the default policy is read, ' +
       'then announcements are on 18 December, a practice has 28 days to join a consortium, and consortia are e-mailed in batches',
     () => {
-      const policy = currentTimetablePolicy();
+      const policy = SEEDED_POLICY.timetable;
       expect(policy.allocationAnnouncementMonthDay).toBe('12-18');
       expect(policy.coverageJoinDays).toBe(28);
       expect(policy.announcementBatchSize).toBeGreaterThan(0);
@@ -212,12 +212,13 @@ describe('the recurring cycle (Process 4)', () => {
 });
 
 describe('the default timetable', () => {
-  const { milestones, nextRecurringYear } = defaultTimetable();
+  const { milestones, nextRecurringYear } = defaultTimetable(SEEDED_POLICY);
 
   it('When the default timetable is built, then it is the reform timetable plus the 2013/14 cycle, each milestone once, and 2014/15 comes next', () => {
     const keys = milestones.map((m) => m.key);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const m of [...reformMilestones(), ...recurringMilestones(2013)]) expect(keys).toContain(m.key);
+    for (const m of [...reformMilestones(SEEDED_POLICY), ...recurringMilestones(2013, SEEDED_POLICY.timetable)])
+      expect(keys).toContain(m.key);
     // 3 reform stages + 4 waves + announcement + coverage + switch; 4 reviews + next announcement + next switch.
     expect(milestones).toHaveLength(16);
     expect(nextRecurringYear).toBe(2014);
@@ -267,12 +268,12 @@ describe('sortMilestones', () => {
 
 describe('allocation settings and year slugs', () => {
   it('When the 2013/14 settings are looked up, then they are there with versioned weights; a year with none configured gives nothing', () => {
-    const settings = allocationSettingsFor('2013/14');
+    const settings = allocationSettingsFor(SEEDED_POLICY.timetable, '2013/14');
     expect(settings?.parameters.financialYear).toBe('2013/14');
     expect(settings?.weights.version).toEqual(expect.any(String));
     expect(settings?.weights.unit).toBe('per-mille');
-    expect(allocationSettingsFor('2014/15')).toBeUndefined();
-    expect(allocationSettingsFor('2013-14')).toBeUndefined();
+    expect(allocationSettingsFor(SEEDED_POLICY.timetable, '2014/15')).toBeUndefined();
+    expect(allocationSettingsFor(SEEDED_POLICY.timetable, '2013-14')).toBeUndefined();
   });
 
   it('When a year label becomes a slug for ids and URLs, then the slash becomes a hyphen and back again', () => {

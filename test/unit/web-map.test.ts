@@ -1,7 +1,7 @@
 /** The public map's pieces: the shading of each consortium with its legend, and the projection of small shapes. */
 import type { Polygon } from 'geojson';
 import { describe, expect, it } from 'vitest';
-import { currentPolicy } from '../../domain/policy';
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { projectBoundaries } from '../../web/map';
 import { NO_FIGURE, shadeConsortia, type MapConsortium } from '../../web/mapShading';
 
@@ -13,7 +13,7 @@ const consortium = (code: string, fields: Partial<MapConsortium> = {}): MapConso
   allocationPerHeadPence: 100_000n,
   ...fields,
 });
-const policy = currentPolicy();
+const policy = SEEDED_POLICY.general;
 
 describe('shadeConsortia', () => {
   it('When shaded by status, then each status present is one legend entry with its count, and one not on the register is grey', () => {

@@ -5,6 +5,8 @@
  * Time skips only while a result is awaited or `env.sleep` runs, so each test sends its Updates in
  * normal time and then skips to the next date explicitly.
  */
+import { SEED_POLICY_DOCUMENT, SEEDED_POLICY } from '../../domain/policySeed';
+import { resolvePolicy, type ResolvedPolicy } from '../../domain/policyDocument';
 import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -17,18 +19,15 @@ import type { NoticeActivities, NoticeInput } from '../../activities/notices';
 import {
   addMonthsToIsoDate,
   criteriaEvidencedBy,
-  currentAuthorisationRules,
-  currentCriteriaCatalogue,
-  currentSupportLevelPolicy,
-  currentWaveSchedule,
   EVIDENCE_STEPS,
   type CriterionResult,
   type WaveSchedule,
 } from '../../domain/authorisation';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
+import { DAY_MS } from '../../domain/policy';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   assignAuthorisationWave,
+  authorisationInput,
   authorisationState,
   authorisationWorkflowId,
   decideAuthorisation,
@@ -78,9 +77,9 @@ const mockActivities: Mocked = {
   async setConsortiumAuthorisation() {},
 };
 
-const policy = currentPolicy();
-const rules = currentAuthorisationRules();
-const catalogue = currentCriteriaCatalogue();
+const policy = SEEDED_POLICY.general;
+const rules = SEEDED_POLICY.authorisationRules;
+const catalogue = SEEDED_POLICY.catalogue;
 const officer: AuthorisationActor = { id: 'officer-1', role: 'case_officer' };
 const panel: AuthorisationActor = { id: 'panel-1', role: 'decision_panel' };
 const consortiumOfficer = (code: string): AuthorisationActor => ({
@@ -113,7 +112,7 @@ async function inputFor(code: string): Promise<AuthorisationInput> {
     policy,
     rules,
     catalogue,
-    supportLevels: currentSupportLevelPolicy(),
+    supportLevels: SEEDED_POLICY.supportLevels,
     waveSchedule: await futureSchedule(),
     wave: 1,
   };
@@ -208,8 +207,14 @@ async function startAndAssess(
   taskQueue: string,
   code: string,
   unmet: readonly string[],
+  underVersion?: ResolvedPolicy,
 ): Promise<{ handle: Handle; input: AuthorisationInput; state: AuthorisationState }> {
-  const input = await inputFor(code);
+  const input = underVersion
+    ? {
+        ...authorisationInput({ code, name: `NHS Test ${code}` }, officer, underVersion, { wave: 1 }),
+        waveSchedule: await futureSchedule(),
+      }
+    : await inputFor(code);
   const handle = await startAuthorisation(taskQueue, input);
   await waitFor(
     handle,
@@ -548,6 +553,55 @@ describe('authorisation workflow', () => {
     });
   });
 
+  it('When a second policy version gives 21 days to respond, then a case started under it waits 21 days, one started under the first keeps 14, and each decision cites its version', async () => {
+    // Issue 15: the version is snapshotted in the input, so a version published mid-case changes nothing in it.
+    const second = resolvePolicy('2012-13.2', {
+      ...SEED_POLICY_DOCUMENT,
+      general: {
+        ...SEED_POLICY_DOCUMENT.general,
+        conditionsResponseDays: { value: 21, source: 'engine default: three weeks (test)' },
+      },
+    });
+    const taskQueue = 'wf-auth-policy-versions';
+    const result = await withWorker(taskQueue, async () => {
+      const first = await startAndAssess(taskQueue, 'V01', ['4.3B'], SEEDED_POLICY);
+      const later = await startAndAssess(taskQueue, 'V02', ['4.3B'], second);
+      const days = (state: AuthorisationState) =>
+        Math.round(
+          (Date.parse(state.conditionsResponse.dueAt ?? '') -
+            Date.parse(state.assessment.steps.at(-1)?.recordedAt ?? '')) /
+            DAY_MS,
+        );
+      expect([days(first.state), days(later.state)]).toEqual([14, 21]);
+
+      // Day 15: the first case's 14 days have passed; the second still waits, and takes its response.
+      await env.sleep(15 * DAY_MS);
+      await waitFor(first.handle, (s) => s.conditionsResponse.status === 'deadline_passed', 'the first deadline');
+      expect((await later.handle.query(authorisationState)).conditionsResponse.status).toBe('pending');
+      const answered = await later.handle.executeUpdate(respondToProposedConditions, {
+        args: [{ actor: consortiumOfficer('V02'), response: { accepts: true, comments: 'in our 21 days' } }],
+      });
+      expect(answered.conditionsResponse.response).toMatchObject({ accepts: true });
+
+      await skipTo(first.input.waveSchedule.waves[0]?.decisionDate ?? '');
+      for (const { handle } of [first, later]) {
+        await waitForStage(handle, 'awaiting_decision');
+        await handle.executeUpdate(decideAuthorisation, {
+          args: [
+            { actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'register not published' } },
+          ],
+        });
+      }
+      await recordHistory(later.handle, 'authorisation-policy-version-2');
+      return [first.handle.workflowId, later.handle.workflowId];
+    });
+    const decisionOf = (workflowId: string) => steps.find((s) => s.step === 'decision' && s.workflowId === workflowId);
+    expect(decisionOf(result[0] ?? '')?.ruleVersion).toBe('authorisation 2012-13.1; policy 2012-13.1');
+    expect(decisionOf(result[1] ?? '')?.ruleVersion).toBe('authorisation 2012-13.1; policy 2012-13.2');
+    expect(steps.find((s) => s.step === 'conditions-response-missed')?.workflowId).toBe(result[0]);
+    expect(steps.filter((s) => s.step === 'conditions-response').map((s) => s.workflowId)).toEqual([result[1]]);
+  });
+
   it('When the consortium responds after its 14 days, then the response is refused and the missed deadline is on record before the decision', async () => {
     const taskQueue = 'wf-auth-late-response';
     const final = await withWorker(taskQueue, async () => {
@@ -615,7 +669,7 @@ describe('authorisation workflow', () => {
         const clockOffsetMs = dayStart('2012-11-01') - (await env.currentTimeMs());
         const input: AuthorisationInput = {
           ...(await inputFor('A07')),
-          waveSchedule: currentWaveSchedule(),
+          waveSchedule: SEEDED_POLICY.waveSchedule,
           wave: 1,
           clockOffsetMs,
         };

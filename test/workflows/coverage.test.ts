@@ -4,6 +4,7 @@
  * notice; when the deadline passes, a case officer assigns one with the reserve power and reasons; the
  * other joined a consortium in time and is left alone (§4.5).
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,7 +15,6 @@ import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { NoticeActivities } from '../../activities/notices';
 import type { TimetableActivities } from '../../activities/timetable';
 import { startOfDayUtc } from '../../domain/calendar';
-import { currentTimetablePolicy } from '../../domain/timetable';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   assignPracticeByReservePower,
@@ -89,7 +89,7 @@ describe('comprehensive coverage workflows', () => {
       'then each gets notice, and after the 28-day deadline a case officer assigns one by the reserve power',
     async () => {
       const taskQueue = 'wf-coverage';
-      const policy = currentTimetablePolicy();
+      const policy = SEEDED_POLICY.timetable;
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,

@@ -2,6 +2,7 @@
  * Staged intervention (§5.18–5.21) on Temporal's time-skipping test server, with mocked activities
  * and the real ladder durations (14 and 28 days, 90-day monitoring periods) passing in milliseconds.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { eventually } from '../support/wait';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,14 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseStep } from '../../activities/caseRecords';
 import type { InterventionActivities } from '../../activities/intervention';
 import { BOARD, type CaseActor } from '../../domain/interventionCase';
-import {
-  INTERVENTION_LADDER_V1,
-  isAllowedTransition,
-  type ResponsibilityMove,
-  type Stage,
-} from '../../domain/interventionLadder';
+import { isAllowedTransition, type ResponsibilityMove, type Stage } from '../../domain/interventionLadder';
 import { DAY_MS } from '../../domain/policy';
-import { PRACTICE_CONCERN_POLICY_V1 } from '../../domain/practiceConcern';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   answerTransferRequest,
@@ -43,7 +38,7 @@ import {
 } from '../../workflows/contracts/practiceConcern';
 import { createTimeSkippingEnv, recordHistory } from '../support/temporal';
 
-const ladder = INTERVENTION_LADDER_V1;
+const ladder = SEEDED_POLICY.ladder;
 const HOME = 'T50';
 const LINES = ['urgent-care', 'elective', 'mental-health', 'community'];
 
@@ -912,7 +907,7 @@ describe('practiceConcern workflow (§5.21)', () => {
     concern: 'prescribing costs 40% above the consortium average',
     evidence: 'ePACT data, Q1 2013/14',
     openedBy: consortium,
-    policy: PRACTICE_CONCERN_POLICY_V1,
+    policy: SEEDED_POLICY.practiceConcern,
   });
 
   it('When the consortium resolves the concern in time, then the case closes with the consortium', async () => {
@@ -947,7 +942,7 @@ describe('practiceConcern workflow (§5.21)', () => {
     expect(world.steps.map((s) => s.action)).toEqual(['practice_concern.opened', 'practice_concern.resolved']);
     expect(world.steps[0]).toMatchObject({
       owner: 'consortium_officer',
-      ruleVersion: PRACTICE_CONCERN_POLICY_V1.version,
+      ruleVersion: SEEDED_POLICY.practiceConcern.version,
     });
   });
 

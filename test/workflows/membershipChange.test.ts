@@ -2,6 +2,7 @@
  * The membership change process (§4.9) on Temporal's time-skipping test server, with mocked
  * activities and the real policy period (28 days to decide) passing in milliseconds.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { eventually } from '../support/wait';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -12,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { MembershipActivities } from '../../activities/membership';
 import type { NoticeActivities } from '../../activities/notices';
-import { MEMBERSHIP_DECISION_DAYS } from '../../domain/membership';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
+import { DAY_MS } from '../../domain/policy';
 import type { membershipChange } from '../../workflows/membershipChange';
 import {
   decideMembershipChange,
@@ -54,7 +54,7 @@ const mockActivities: Mocked = {
   },
 };
 
-const policy = currentPolicy();
+const policy = SEEDED_POLICY.general;
 const input = (practiceCode: string): MembershipChangeInput => ({
   practiceCode,
   number: 1,
@@ -66,7 +66,7 @@ const input = (practiceCode: string): MembershipChangeInput => ({
   reason: 'closer to our patients',
   actor: { id: 'co-00C', role: 'consortium_officer' },
   policyVersion: policy.version,
-  decisionDays: MEMBERSHIP_DECISION_DAYS,
+  decisionDays: SEEDED_POLICY.general.membershipDecisionDays,
 });
 const officer = (areaTeams: string[] = ['E39000002']): MembershipChangeDecision['actor'] => ({
   id: 'officer-1',
@@ -116,8 +116,8 @@ describe('membershipChange workflow', () => {
       await run('wf-mc-requested', 'M00001', async (handle) => {
         const state = await handle.query(membershipChangeState);
         const allowed = Date.parse(state.decisionDueAt) - Date.parse(`${state.requestedOn}T00:00:00Z`);
-        expect(allowed).toBeGreaterThanOrEqual(MEMBERSHIP_DECISION_DAYS * DAY_MS);
-        expect(allowed).toBeLessThan((MEMBERSHIP_DECISION_DAYS + 1) * DAY_MS);
+        expect(allowed).toBeGreaterThanOrEqual(SEEDED_POLICY.general.membershipDecisionDays * DAY_MS);
+        expect(allowed).toBeLessThan((SEEDED_POLICY.general.membershipDecisionDays + 1) * DAY_MS);
         expect(calls.map((c) => c.name)).toEqual([
           'recordCaseStep',
           'recordMembershipChangeRequest',
@@ -207,7 +207,7 @@ describe('membershipChange workflow', () => {
 
   it('When nobody decides within 28 days, then it is flagged overdue and stays in the queue until a case officer rejects it', async () => {
     const state = await run('wf-mc-overdue', 'M00004', async (handle) => {
-      await env.sleep(MEMBERSHIP_DECISION_DAYS * DAY_MS - 60_000);
+      await env.sleep(SEEDED_POLICY.general.membershipDecisionDays * DAY_MS - 60_000);
       expect((await handle.query(membershipChangeState)).overdue).toBe(false);
       await env.sleep(2 * 60_000);
       await eventuallyTrue(async () => (await handle.query(membershipChangeState)).overdue);

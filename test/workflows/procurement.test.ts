@@ -3,6 +3,7 @@
  * time-skipping test server with mocked activities: the real policy periods (a 28-day bid window,
  * 28 days to declare, quarterly referral reports) pass in milliseconds.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,9 +14,7 @@ import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { NoticeActivities } from '../../activities/notices';
 import type { ConflictContext, ProcurementActivities } from '../../activities/procurement';
 import { quarterOf } from '../../domain/calendar';
-import { PROCUREMENT_POLICY } from '../../domain/conflict';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
-import { currentProcurementPolicy, PROCUREMENT_PROCESS_POLICY } from '../../domain/procurement';
+import { DAY_MS } from '../../domain/policy';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   declarationRequestState,
@@ -119,7 +118,7 @@ function procurementInput(id: string, overrides: Partial<ProcurementInput> = {})
     criteria: CRITERIA,
     decisionGroupPersonIds: ['person-ahmed', 'person-baker'],
     actor: consortiumOfficer('co-1'),
-    policy: currentProcurementPolicy(),
+    policy: SEEDED_POLICY.procurement,
     ...overrides,
   };
 }
@@ -192,7 +191,7 @@ async function openAndCloseBids(taskQueue: string, input: ProcurementInput, bids
   const read = () => handle.query(procurementState);
   await waitFor(read, 'open_for_bids');
   for (const bid of bids) await handle.executeUpdate(submitBid, { args: [{ actor: bidder(bid.bidderId), bid }] });
-  await env.sleep(PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS + 60_000);
+  await env.sleep(SEEDED_POLICY.procurement.process.bidWindowDays * DAY_MS + 60_000);
   return { handle, read };
 }
 
@@ -303,7 +302,7 @@ describe('procurement workflow', () => {
       dueAt: string;
     };
     expect(Date.parse(opened.dueAt) - Date.parse(result.startedAt)).toBe(
-      PROCUREMENT_PROCESS_POLICY.bidWindowDays * DAY_MS,
+      SEEDED_POLICY.procurement.process.bidWindowDays * DAY_MS,
     );
   });
 
@@ -596,7 +595,7 @@ describe('procurement workflow', () => {
     async () => {
       calls.length = 0;
       const taskQueue = 'wf-procurement-lapse';
-      const responseDays = PROCUREMENT_PROCESS_POLICY.handOffResponseDays ?? 0;
+      const responseDays = SEEDED_POLICY.procurement.process.handOffResponseDays ?? 0;
       expect(responseDays).toBeGreaterThan(0);
       const pendingAfter = (step: string) =>
         (
@@ -634,7 +633,7 @@ describe('procurement workflow', () => {
         expect(recordedDue).toBe(dueAt);
         // Nominated just after the 28-day window closed, the nominee has the policy's days from then.
         const sinceBid = Date.parse(dueAt ?? '') - Date.parse(awaiting.bids[0]?.submittedAt ?? '');
-        const windowAndResponse = (PROCUREMENT_PROCESS_POLICY.bidWindowDays + responseDays) * DAY_MS;
+        const windowAndResponse = (SEEDED_POLICY.procurement.process.bidWindowDays + responseDays) * DAY_MS;
         expect(sinceBid).toBeGreaterThanOrEqual(windowAndResponse);
         expect(sinceBid).toBeLessThan(windowAndResponse + 60 * 60_000);
         // The nominee's task is due by the deadline.
@@ -816,7 +815,7 @@ describe('procurement workflow', () => {
 });
 
 describe('declarations workflow', () => {
-  const policy = currentPolicy();
+  const policy = SEEDED_POLICY.general;
   const declarationInput = (personId: string): DeclarationRequestInput => ({
     consortiumCode: 'T6A',
     person: { id: personId, name: `Person ${personId}`, email: `${personId}@example.org`, userId: null },
@@ -824,8 +823,8 @@ describe('declarations workflow', () => {
     actor: { id: 'co-1', role: 'consortium_officer' },
     policyVersion: policy.version,
     declarationDays: policy.declarationDays,
-    reminderDaysBeforeDue: PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue,
-    shareholdingThresholdPercent: PROCUREMENT_POLICY.shareholdingThresholdPercent,
+    reminderDaysBeforeDue: SEEDED_POLICY.procurement.process.declarationReminderDaysBeforeDue,
+    shareholdingThresholdPercent: SEEDED_POLICY.procurement.conflict.shareholdingThresholdPercent,
   });
 
   it('When the person declares in time, then the declaration is recorded with no reminder or escalation', async () => {
@@ -898,10 +897,11 @@ describe('declarations workflow', () => {
         // On time, give or take the moments the test server's clock moves while activities run.
         const after = (at: string | null) => Date.parse(at ?? '') - Date.parse(overdue.requestedAt);
         expect(after(overdue.remindedAt)).toBeGreaterThanOrEqual(
-          (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS,
+          (policy.declarationDays - SEEDED_POLICY.procurement.process.declarationReminderDaysBeforeDue) * DAY_MS,
         );
         expect(after(overdue.remindedAt)).toBeLessThan(
-          (policy.declarationDays - PROCUREMENT_PROCESS_POLICY.declarationReminderDaysBeforeDue) * DAY_MS + 60_000,
+          (policy.declarationDays - SEEDED_POLICY.procurement.process.declarationReminderDaysBeforeDue) * DAY_MS +
+            60_000,
         );
         expect(after(overdue.escalatedAt)).toBeGreaterThanOrEqual(policy.declarationDays * DAY_MS);
         expect(after(overdue.escalatedAt)).toBeLessThan(policy.declarationDays * DAY_MS + 60_000);

@@ -2,6 +2,7 @@
  * The walking skeleton on Temporal's time-skipping test server, with mocked activities: the real
  * policy period (28 days) passes in milliseconds.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -9,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
-import { currentPolicy, DAY_MS } from '../../domain/policy';
+import { DAY_MS } from '../../domain/policy';
 import { WORKFLOW_CODE } from '../../worker';
 import {
   recogniseShadowConsortium,
@@ -30,7 +31,7 @@ const mockActivities: Pick<CaseRecordActivities, 'recordShadowConsortium' | 'set
   },
 };
 
-const policy = currentPolicy();
+const policy = SEEDED_POLICY.general;
 const input = (code: string): ShadowFormationInput => ({
   code,
   name: `NHS Test ${code}`,

@@ -4,6 +4,7 @@
  * started while the timetable waits; a second timetable does not fire it again; the recurring cycle
  * continues as new for the next financial year.
  */
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import type { AllocationActivities } from '../../activities/allocation';
 import type { CaseRecordActivities } from '../../activities/caseRecords';
 import type { NoticeActivities } from '../../activities/notices';
 import type { TimetableActivities } from '../../activities/timetable';
-import { defaultTimetable, currentTimetablePolicy, type MilestoneDefinition } from '../../domain/timetable';
+import { defaultTimetable, type MilestoneDefinition } from '../../domain/timetable';
 import { DAY_MS } from '../../domain/policy';
 import { WORKFLOW_CODE } from '../../worker';
 import {
@@ -104,7 +105,7 @@ const mockActivities: Mocked = {
 
 const named = (name: string) => calls.filter((c) => c.name === name);
 const announcement = (): MilestoneDefinition => {
-  const found = defaultTimetable().milestones.find((m) => m.key === 'announce-allocation:2013/14');
+  const found = defaultTimetable(SEEDED_POLICY).milestones.find((m) => m.key === 'announce-allocation:2013/14');
   if (!found) throw new Error('the default timetable has no 2013/14 announcement');
   return found;
 };
@@ -120,7 +121,7 @@ const input = (
   name,
   milestones,
   ...recurring,
-  policy: { ...currentTimetablePolicy(), announcementBatchSize: 2 },
+  policy: { ...SEEDED_POLICY.timetable, announcementBatchSize: 2 },
   simulatedStartOn,
 });
 

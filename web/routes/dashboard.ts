@@ -8,7 +8,8 @@ import { Router } from 'express';
 import { deadlineInWords } from '../../activities/noticeMail';
 import type { Principal } from '../../api/auth';
 import { consortiumDashboard, type ConsortiumDashboard } from '../../api/readModels/dashboard';
-import { currentSupportLevelPolicy, SUPPORT_LEVELS, type SupportLevel } from '../../domain/authorisation';
+import { SUPPORT_LEVELS, type SupportLevel, type SupportLevelPolicy } from '../../domain/authorisation';
+import { policyInForceNow } from '../../api/readModels/policy';
 import { quarterOf } from '../../domain/calendar';
 import { ukDate, words } from '../format';
 import { actionPath, casePath, noticePath } from '../paths';
@@ -37,15 +38,15 @@ function quarterName(period: string): string {
 const count = new Intl.NumberFormat('en-GB');
 
 /** `II` → `Level II: expert advice` (the support levels of §4.8, from the policy in force); an unknown level as it is. */
-export function supportLevelName(level: string | null): string {
+function supportLevelName(level: string | null, supportLevels: SupportLevelPolicy): string {
   if (!level) return 'Not set';
   const known = (SUPPORT_LEVELS as readonly string[]).includes(level)
-    ? currentSupportLevelPolicy().levels.find((l) => l.level === (level as SupportLevel))
+    ? supportLevels.levels.find((l) => l.level === (level as SupportLevel))
     : undefined;
   return known ? `Level ${level}: ${known.name}` : words(level);
 }
 
-export function dashboardView(d: ConsortiumDashboard, now: Date) {
+export function dashboardView(d: ConsortiumDashboard, now: Date, supportLevels: SupportLevelPolicy) {
   const { consortium } = d;
   const latest = d.population.at(-1) ?? null;
   return {
@@ -98,7 +99,7 @@ export function dashboardView(d: ConsortiumDashboard, now: Date) {
       caseHref: casePath(c.workflowId),
       rows: [
         { key: { text: 'Status' }, value: { text: words(c.status) } },
-        { key: { text: 'Support level' }, value: { text: supportLevelName(c.supportLevel) } },
+        { key: { text: 'Support level' }, value: { text: supportLevelName(c.supportLevel, supportLevels) } },
         ...(c.finding ? [{ key: { text: 'Finding' }, value: { text: c.finding } }] : []),
         {
           key: { text: 'Rectification plan' },
@@ -126,7 +127,7 @@ export function dashboardRoutes(deps: PageDeps): Router {
       const message = req.session.dashboardMessage ?? null;
       delete req.session.dashboardMessage;
       render(deps, req, res, 'dashboard.njk', {
-        ...dashboardView(dashboard, new Date()),
+        ...dashboardView(dashboard, new Date(), (await policyInForceNow(deps.db)).supportLevels),
         message,
         actions: Object.entries(CONSORTIUM_ACTIONS).map(([name, spec]) => ({
           text: spec.title,

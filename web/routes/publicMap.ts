@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { latestAnnouncedAllocation } from '../../api/readModels/allocations';
 import { consortiaWithPopulation } from '../../api/readModels/consortia';
 import { pencePerHead } from '../../domain/money';
-import { currentPolicy } from '../../domain/policy';
+import { policyInForceNow } from '../../api/readModels/policy';
 import { money, ukDate, words } from '../format';
 import { consortiumMap, type MapArea } from '../map';
 import { DEFAULT_SHADING, SHADINGS, shadeConsortia, type MapConsortium, type Shading } from '../mapShading';
@@ -54,7 +54,7 @@ export function publicMapRoutes(deps: PageDeps): Router {
           allocationPerHeadPence: line ? pencePerHead(line.programmePence, line.registeredPatients) : null,
         };
       });
-      const shaded = shadeConsortia(shading, consortia, currentPolicy());
+      const shaded = shadeConsortia(shading, consortia, (await policyInForceNow(deps.db)).general);
       const nameOf = new Map(consortia.map((c) => [c.code, c.name]));
       const drawn = (area: MapArea) => {
         const { colour, value } = shaded.of(area.code);

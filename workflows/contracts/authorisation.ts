@@ -15,10 +15,6 @@ import {
   AUTHORISATION_OUTCOMES,
   CONDITION_REVIEW_OUTCOMES,
   CRITERION_ID,
-  currentAuthorisationRules,
-  currentCriteriaCatalogue,
-  currentSupportLevelPolicy,
-  currentWaveSchedule,
   SUPPORT_LEVELS,
   type AssessmentStep,
   type AuthorisationRules,
@@ -27,7 +23,9 @@ import {
   type WaveSchedule,
 } from '../../domain/authorisation';
 import { PRACTICE_CODE } from '../../domain/consortium';
-import { currentPolicy, type Policy } from '../../domain/policy';
+import type { Policy } from '../../domain/policy';
+import type { ResolvedPolicy } from '../../domain/policyDocument';
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import { step, type Actor, type StepRole, type StepRow } from './step';
 
 /** Who sends an authorisation Update: a consortium officer also carries the consortium it acts for. */
@@ -71,13 +69,17 @@ export interface AuthorisationInput {
   clockOffsetMs?: number;
 }
 
-/** The process's input with the policy and rule tables in force now, snapshotted for its whole life (§5.19). */
+/**
+ * The process's input with the policy version in force (read from PostgreSQL by the starter),
+ * snapshotted for its whole life (§5.19).
+ */
 export function authorisationInput(
   consortium: { code: string; name: string; areaTeam?: string | null },
   actor: Actor,
-  options: { wave?: number | null; waveSchedule?: WaveSchedule; clockOffsetMs?: number } = {},
+  inForce: ResolvedPolicy,
+  options: { wave?: number | null; clockOffsetMs?: number } = {},
 ): AuthorisationInput {
-  const policy = currentPolicy();
+  const policy = inForce.general;
   return {
     code: consortium.code,
     name: consortium.name,
@@ -89,10 +91,10 @@ export function authorisationInput(
       fullRiskPopulationThreshold: policy.fullRiskPopulationThreshold,
       limitedScopePopulationThreshold: policy.limitedScopePopulationThreshold,
     },
-    rules: currentAuthorisationRules(),
-    catalogue: currentCriteriaCatalogue(),
-    supportLevels: currentSupportLevelPolicy(),
-    waveSchedule: options.waveSchedule ?? currentWaveSchedule(),
+    rules: inForce.authorisationRules,
+    catalogue: inForce.catalogue,
+    supportLevels: inForce.supportLevels,
+    waveSchedule: inForce.waveSchedule,
     wave: options.wave ?? null,
     ...(options.clockOffsetMs ? { clockOffsetMs: options.clockOffsetMs } : {}),
   };
@@ -345,8 +347,13 @@ export const authorisationState = defineQuery<AuthorisationState>('authorisation
 
 // ---- the step table -----------------------------------------------------------------------------------
 
-const rules = currentAuthorisationRules();
-/** The roles that record the given assessment steps, from the authorisation rules in force. */
+/*
+ * The step table is static, so its roles and task roles come from the seeded rules (the 2012/13
+ * assessment by Board staff and the decision panel); each case's Update validator applies the rules
+ * that case snapshotted, refusing a role they do not give the step (403).
+ */
+const rules = SEEDED_POLICY.authorisationRules;
+/** The roles that record the given assessment steps. */
 const rolesOf = (steps: readonly AssessmentStep[]) =>
   [...new Set(steps.flatMap((s) => rules.stepRoles[s]))] as StepRole[];
 const stages = (...names: AuthorisationStage[]): readonly AuthorisationStage[] => names;
@@ -439,7 +446,7 @@ export const conditionsResponseStep = authorisationStep({
   stages: stages('awaiting_response'),
   summary: 'Respond to the proposed conditions',
   description: [
-    `The consortium's response, within the policy period (${currentPolicy().conditionsResponseDays} days)`,
+    `The consortium's response, within the conditions response period of the policy version the case snapshotted,`,
     `from the conditions panel; afterwards 409.${consortiumOfficers}`,
   ].join(' '),
   toArgs: (actor: AuthorisationActor, response): { actor: AuthorisationActor; response: ConditionsResponse } => ({

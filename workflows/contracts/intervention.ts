@@ -22,8 +22,8 @@ import {
   type TriggerRecord,
   type WithdrawalLine,
 } from '../../domain/interventionCase';
+import { SEEDED_POLICY } from '../../domain/policySeed';
 import {
-  currentInterventionLadder,
   STAGES,
   TRIGGER_RAISING_ROLES,
   TRIGGER_TYPES,
@@ -289,8 +289,11 @@ export type WithdrawalArgs = Step<{ lines: WithdrawalLine[]; receiver: string; r
 export type TransferAnswerArgs = Step<{ accept: boolean; capacity: string; willingness: string; reasons: string }>;
 export type RestorationArgs = Step<{ serviceLines?: string[]; reasons: string }>;
 
+/** The step table is static: its roles and stages come from the seeded ladder (domain/policySeed.ts). */
+const seededLadder = (): InterventionLadder => SEEDED_POLICY.ladder;
+
 /**
- * A step's roles and stages from the ladder in force: the stages that pass `where` and name someone
+ * A step's roles and stages from the seeded ladder: the stages that pass `where` and name someone
  * in `roles`, and everyone they name but `system`. The reducer asks the case's own (snapshotted)
  * ladder the same question (domain/interventionLadder.ts `mayAct`).
  */
@@ -298,22 +301,22 @@ function fromLadder(
   roles: (definition: StageDefinition) => readonly LadderRole[],
   where: (definition: StageDefinition) => boolean = () => true,
 ): { roles: Exclude<LadderRole, 'system'>[]; stages: Stage[] } {
-  const definitions = currentInterventionLadder().stages.filter((d) => where(d) && roles(d).length > 0);
+  const definitions = seededLadder().stages.filter((d) => where(d) && roles(d).length > 0);
   const named = new Set(
     definitions.flatMap(roles).filter((role): role is Exclude<LadderRole, 'system'> => role !== 'system'),
   );
   return { roles: [...named], stages: definitions.map((d) => d.stage) };
 }
 const stagesWhere = (where: (definition: StageDefinition) => boolean): Stage[] =>
-  currentInterventionLadder()
+  seededLadder()
     .stages.filter(where)
     .map((d) => d.stage);
 const openStages = stagesWhere((d) => d.stage !== 'closed');
-/** Who acts at the case's stage, from the ladder in force (as `fromLadder` gives a row its roles). */
+/** Who acts at the case's stage, from the seeded ladder (as `fromLadder` gives a row its roles). */
 const rolesAt =
   (roles: (definition: StageDefinition) => readonly LadderRole[]) =>
   (state: InterventionCaseState): StepRole[] => {
-    const definition = currentInterventionLadder().stages.find((d) => d.stage === state.stage);
+    const definition = seededLadder().stages.find((d) => d.stage === state.stage);
     return (definition ? roles(definition) : []).filter((role) => role !== 'system') as StepRole[];
   };
 
@@ -382,7 +385,7 @@ export const decideInterventionEscalationStep = step({
   ).roles,
   // The stages whose escalation leads into one.
   stages: stagesWhere((d) => {
-    const target = currentInterventionLadder().stages.find((t) => t.stage === d.escalatesTo);
+    const target = seededLadder().stages.find((t) => t.stage === d.escalatesTo);
     return target?.enteredByDecision === true;
   }),
   scope: 'case',

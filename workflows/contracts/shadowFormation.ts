@@ -9,7 +9,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import { isoDateTime, multiLine } from './fields';
-import { currentPolicy } from '../../domain/policy';
+import type { Policy } from '../../domain/policy';
 import { step, type Actor, type StepRow } from './step';
 
 export interface ShadowFormationInput {
@@ -23,12 +23,12 @@ export interface ShadowFormationInput {
   recognitionDays: number;
 }
 
-/** The process's input, with the policy in force now (its recognition period) snapshotted. */
+/** The process's input, with the policy version in force (its recognition period) snapshotted. */
 export function shadowFormationInput(
   consortium: Pick<ShadowFormationInput, 'code' | 'name' | 'areaTeam' | 'memberPracticeCodes'>,
   actor: Actor,
+  policy: Pick<Policy, 'version' | 'shadowRecognitionDays'>,
 ): ShadowFormationInput {
-  const policy = currentPolicy();
   return { ...consortium, actor, policyVersion: policy.version, recognitionDays: policy.shadowRecognitionDays };
 }
 
