@@ -132,6 +132,8 @@ export const assuranceFrameworkSchema = z
       overspendIndicatorId: z.string(),
       measures: z.array(qualityPremiumMeasureSchema).min(1),
     }),
+    /** Days the consortium has for its self-assessment, and the case officer for the judgement, each a due date (ENGINE DEFAULTS). */
+    checkpointDays: z.strictObject({ selfAssessment: z.int().positive(), judgement: z.int().positive() }),
     /** §5.18: when a checkpoint's results propose an intervention (a task for the case officer, never a case). */
     interventionRule: z.strictObject({
       id: z.string(),
@@ -422,6 +424,7 @@ export const ASSURANCE_FRAMEWORK_2013_14: AssuranceFramework = assuranceFramewor
       },
     ],
   },
+  checkpointDays: { selfAssessment: 28, judgement: 28 },
   interventionRule: {
     id: 'significant-risk-of-failure.1',
     dimensionsAtOrWorse: 2,

@@ -239,3 +239,150 @@ export function referenceCrudeRate(populations: readonly BySexAndAgeBand[], refe
 function sum<T>(rows: readonly T[], of: (row: T) => number): number {
   return rows.reduce((total, row) => total + of(row), 0);
 }
+
+/** What a benchmark needs to know of each consortium: its region, its peer group and (for adjustment) its list by sex and age. */
+export interface BenchmarkConsortium {
+  code: string;
+  region: string | null;
+  peerGroup: string;
+  /** Registered patients by sex and age band (the latest list sizes); needed for case-mix adjustment. */
+  population: BySexAndAgeBand | null;
+}
+
+/** One consortium's value of an indicator for a period, as on record. */
+export interface BenchmarkValue {
+  consortiumCode: string;
+  numerator: number | null;
+  denominator: number | null;
+  value: number;
+  illustrative: boolean;
+}
+
+export interface BenchmarkEntry {
+  code: string;
+  /** In the indicator's unit: for a case-mix adjusted indicator, the indirectly standardised rate. */
+  value: number;
+  /** Before adjustment (the value as on record). */
+  crudeValue: number;
+  /** For a case-mix adjusted indicator: observed / expected. */
+  ratio: number | null;
+  expected: number | null;
+  nationalRank: number;
+  regionRank: number | null;
+  regionCount: number | null;
+  peerRank: number;
+  peerCount: number;
+  zone: FunnelZone | null;
+}
+
+export interface IndicatorBenchmark {
+  indicatorId: string;
+  period: string;
+  /** Any value here, or the indicator itself, was generated for the demonstration. */
+  illustrative: boolean;
+  nationalCount: number;
+  spread: Spread;
+  entries: BenchmarkEntry[];
+  /** Null for a plain value (no funnel). */
+  funnel: Funnel | null;
+}
+
+/**
+ * Benchmarks one indicator for one period across every consortium with a value: the value (adjusted
+ * for case mix where the indicator says so, §5.15), the ranks nationally, in the region and in the peer
+ * group, the national spread, and the funnel with each consortium's zone.
+ */
+export function benchmarkIndicator(
+  indicator: {
+    id: string;
+    kind: 'proportion' | 'standardised_ratio' | 'value';
+    direction: Direction;
+    scale: number;
+    caseMixAdjusted: boolean;
+    referenceRates?: BySexAndAgeBand | undefined;
+    illustrative: boolean;
+  },
+  period: string,
+  values: readonly BenchmarkValue[],
+  consortia: ReadonlyMap<string, BenchmarkConsortium>,
+): IndicatorBenchmark {
+  const known = values.filter((v) => consortia.has(v.consortiumCode));
+  let adjusted: Map<string, { ratio: number; expected: number; value: number }> | null = null;
+  let funnel: Funnel | null = null;
+  if (indicator.kind === 'standardised_ratio') {
+    const rates = indicator.referenceRates;
+    if (!rates) throw new Error(`${indicator.id} is adjusted for case mix but has no reference rates`);
+    const withPopulation = known.filter((v) => consortia.get(v.consortiumCode)?.population && v.numerator !== null);
+    const populations = withPopulation.map((v) => consortia.get(v.consortiumCode)?.population as BySexAndAgeBand);
+    const crude = referenceCrudeRate(populations, rates);
+    adjusted = new Map(
+      withPopulation.map((v, i) => {
+        const s = indirectlyStandardise(v.numerator as number, populations[i] as BySexAndAgeBand, rates, crude);
+        return [v.consortiumCode, { ratio: s.ratio, expected: s.expected, value: s.rate * indicator.scale }];
+      }),
+    );
+    funnel = ratioFunnel(
+      withPopulation.map((v) => ({
+        code: v.consortiumCode,
+        observed: v.numerator as number,
+        expected: adjusted?.get(v.consortiumCode)?.expected ?? 0,
+      })),
+    );
+  } else if (indicator.kind === 'proportion') {
+    funnel = proportionFunnel(
+      known
+        .filter((v) => v.numerator !== null && v.denominator !== null)
+        .map((v) => ({
+          code: v.consortiumCode,
+          numerator: v.numerator as number,
+          denominator: v.denominator as number,
+        })),
+    );
+  }
+  const shown = known
+    .filter((v) => adjusted === null || adjusted.has(v.consortiumCode))
+    .map((v) => ({ code: v.consortiumCode, value: adjusted?.get(v.consortiumCode)?.value ?? v.value, crude: v.value }));
+  const national = competitionRanks(shown, indicator.direction);
+  const rankWithin = (groupOf: (c: BenchmarkConsortium) => string | null) => {
+    const groups = new Map<string, RankedValue[]>();
+    for (const entry of shown) {
+      const group = groupOf(consortia.get(entry.code) as BenchmarkConsortium);
+      if (group === null) continue;
+      groups.set(group, [...(groups.get(group) ?? []), entry]);
+    }
+    const ranks = new Map<string, { rank: number; count: number }>();
+    for (const members of groups.values()) {
+      const within = competitionRanks(members, indicator.direction);
+      for (const member of members)
+        ranks.set(member.code, { rank: within.get(member.code) as number, count: members.length });
+    }
+    return ranks;
+  };
+  const byRegion = rankWithin((c) => c.region);
+  const byPeers = rankWithin((c) => c.peerGroup);
+  const zones = new Map(funnel?.points.map((p) => [p.code, p.zone]) ?? []);
+  const entries = shown
+    .map((entry) => ({
+      code: entry.code,
+      value: entry.value,
+      crudeValue: entry.crude,
+      ratio: adjusted?.get(entry.code)?.ratio ?? null,
+      expected: adjusted?.get(entry.code)?.expected ?? null,
+      nationalRank: national.get(entry.code) as number,
+      regionRank: byRegion.get(entry.code)?.rank ?? null,
+      regionCount: byRegion.get(entry.code)?.count ?? null,
+      peerRank: byPeers.get(entry.code)?.rank ?? 0,
+      peerCount: byPeers.get(entry.code)?.count ?? 0,
+      zone: zones.get(entry.code) ?? null,
+    }))
+    .sort((a, b) => a.nationalRank - b.nationalRank || (a.code < b.code ? -1 : 1));
+  return {
+    indicatorId: indicator.id,
+    period,
+    illustrative: indicator.illustrative || known.some((v) => v.illustrative),
+    nationalCount: entries.length,
+    spread: spreadOf(entries.map((e) => e.value)),
+    entries,
+    funnel,
+  };
+}
