@@ -63,10 +63,54 @@ const CELLS = SEXES.flatMap((sex) =>
 );
 
 /**
+ * What the benchmarks are computed from, in one cheap query: the latest import of values, the latest
+ * list sizes, and the memberships. A change to any of them changes the key, so a memo never serves
+ * figures older than the records.
+ */
+async function recordsKey(db: Db): Promise<string> {
+  const [row] = await db.$queryRaw<Array<{ key: string }>>`
+    SELECT concat_ws('|',
+      (SELECT max("importedAt")::text || count(*)::text FROM "IndicatorImport"),
+      (SELECT max(period) || max("importedAt")::text FROM "PracticeListSize"),
+      (SELECT count(*)::text || max("validFrom")::text || coalesce(max("validTo")::text, '') FROM "Membership"),
+      (SELECT count(*)::text FROM "Consortium")) AS key`;
+  return row?.key ?? '';
+}
+
+/**
+ * A memo of the last few computations by key, sharing a computation in flight: a round assembles 211
+ * packs from the same national figures, which are then worked out once rather than 211 times.
+ */
+function memo<T>(size = 8) {
+  const entries = new Map<string, Promise<T>>();
+  return (key: string, compute: () => Promise<T>): Promise<T> => {
+    const known = entries.get(key);
+    if (known) return known;
+    const pending = compute().catch((error: unknown) => {
+      entries.delete(key);
+      throw error;
+    });
+    entries.set(key, pending);
+    while (entries.size > size) entries.delete(entries.keys().next().value as string);
+    return pending;
+  };
+}
+
+const consortiaMemo = memo<Map<string, AssuranceConsortium>>();
+const benchmarksMemo = memo<IndicatorBenchmark[]>(16);
+
+/**
  * Every consortium on record with its region, its registered patients by sex and age (the latest list
  * sizes of its current members) and its peer group under the framework.
  */
 export async function benchmarkConsortia(
+  db: Db,
+  framework: AssuranceFramework,
+): Promise<Map<string, AssuranceConsortium>> {
+  return consortiaMemo(`${framework.version}|${await recordsKey(db)}`, () => readBenchmarkConsortia(db, framework));
+}
+
+async function readBenchmarkConsortia(
   db: Db,
   framework: AssuranceFramework,
 ): Promise<Map<string, AssuranceConsortium>> {
@@ -114,8 +158,19 @@ export async function benchmarkConsortia(
   );
 }
 
-/** Every indicator of the framework that has values in `period`, benchmarked across the consortia. */
+/** Every indicator of the framework that has values in `period`, benchmarked across the consortia (memoised as above). */
 export async function periodBenchmarks(
+  db: Db,
+  framework: AssuranceFramework,
+  period: string,
+  consortia: ReadonlyMap<string, BenchmarkConsortium>,
+): Promise<IndicatorBenchmark[]> {
+  return benchmarksMemo(`${framework.version}|${period}|${consortia.size}|${await recordsKey(db)}`, () =>
+    computePeriodBenchmarks(db, framework, period, consortia),
+  );
+}
+
+async function computePeriodBenchmarks(
   db: Db,
   framework: AssuranceFramework,
   period: string,
@@ -133,8 +188,11 @@ export async function periodBenchmarks(
     },
   });
   const byIndicator = new Map<string, typeof values>();
-  for (const value of values)
-    byIndicator.set(value.indicatorId, [...(byIndicator.get(value.indicatorId) ?? []), value]);
+  for (const value of values) {
+    const list = byIndicator.get(value.indicatorId);
+    if (list) list.push(value);
+    else byIndicator.set(value.indicatorId, [value]);
+  }
   return framework.indicators.flatMap((indicator) => {
     const rows = byIndicator.get(indicator.id) ?? [];
     if (!rows.some((row) => consortia.has(row.consortiumCode))) return [];

@@ -28,6 +28,7 @@ import { coverageRouter } from './routes/coverage';
 import { timetableRouter } from './routes/timetable';
 import { webRouter, type WebOptions } from '../web';
 import { tasksRouter } from './routes/tasks';
+import { assuranceRouter } from './routes/assurance';
 
 export interface AppDeps {
   db: Db;
@@ -76,6 +77,12 @@ const API_INFO = {
         "Tasks: every role's pending human steps in its own scope, with tabs, counts, assignment and saved filters.",
     },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
+    {
+      name: 'assurance',
+      description:
+        'Holding consortia to account (§5.14–5.18, KF Q6, Q17): the indicator set, values, quarterly checkpoints, ' +
+        'ratings and the quality premium.',
+    },
     { name: 'platform', description: 'Operational endpoints.' },
     { name: 'reference', description: 'This reference: the OpenAPI document and the page written from it.' },
   ],
@@ -133,6 +140,8 @@ function buildApp(deps: AppDeps) {
   // [issue 6: procurement and register-of-interests routers]
   app.use(timetableRouter(deps, registry), allocationsRouter(deps, registry), coverageRouter(deps, registry));
   // [issue 7: timetable, allocation and coverage routers]
+  app.use(assuranceRouter(deps, registry));
+  // [issue 17: assurance router]
   app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));

@@ -15,6 +15,10 @@ export const PAGE_PATHS = [
   '/cases/{workflowId}',
   '/cases/{workflowId}/steps/{step}',
   '/operations',
+  '/public/assurance',
+  '/public/assurance.csv',
+  '/public/assurance.json',
+  '/public/assurance/{code}',
 ] as const;
 export const ASSETS_PATH = '/assets';
 

@@ -143,10 +143,10 @@ const csvField = (value: string | number | boolean) => {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
-const csv = (header: string[], rows: (string | number | boolean)[][]) =>
+export const csv = (header: string[], rows: (string | number | boolean)[][]) =>
   [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 
-const xml = (text: string) =>
+export const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A horizontal bar chart of programme allocation per head, one bar per consortium, highest first. */
