@@ -145,7 +145,7 @@ describe('§5.17: the 2013/14 quality premium', () => {
       registeredPatients: 10_000,
       values: values({
         'financial-position': 0.4,
-        'emergency-admissions-acsc': 25,
+        'emergency-admissions-acsc': 7,
         'friends-and-family': 80,
         'rtt-18-weeks': 92,
         'dementia-diagnosis': 45,
