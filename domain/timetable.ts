@@ -239,6 +239,13 @@ export function reformMilestones(): MilestoneDefinition[] {
 }
 
 /**
+ * A checkpoint milestone fired more than this many days after its date (a timetable catching up on
+ * years past, as a new one started today does) is skipped: it would open 211 checkpoints on a quarter
+ * long gone. ENGINE DEFAULT: a quarter.
+ */
+export const ASSURANCE_CHECKPOINT_STALE_DAYS = 92;
+
+/**
  * The quarterly assurance checkpoints of a year (Process 7; 2013/14: quarterly checkpoints with each
  * CCG): each quarter's checkpoint opens the day after the quarter ends, when its figures exist, one
  * case per consortium. A year with no assurance framework is skipped with the reason, as an allocation

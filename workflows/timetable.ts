@@ -34,7 +34,13 @@ import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { TimetableActivities } from '../activities/timetable';
 import { assuranceRound } from './assurance';
 import { startOfDayUtc, toIsoDate } from '../domain/calendar';
-import { recurringMilestones, sortMilestones, type MilestoneDefinition } from '../domain/timetable';
+import {
+  ASSURANCE_CHECKPOINT_STALE_DAYS,
+  recurringMilestones,
+  sortMilestones,
+  type MilestoneDefinition,
+} from '../domain/timetable';
+import { DAY_MS } from '../domain/policy';
 import { allocationRun } from './allocation';
 import { assuranceRoundWorkflowId } from './contracts/assurance';
 import { coverageCheck } from './coverage';
@@ -255,6 +261,13 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
             status: 'skipped',
             workflowId,
             summary: milestone.skipReason ?? 'no assurance framework is configured',
+          };
+        const daysLate = (startOfDayUtc(firedOn).getTime() - startOfDayUtc(milestone.dueOn).getTime()) / DAY_MS;
+        if (daysLate > ASSURANCE_CHECKPOINT_STALE_DAYS)
+          return {
+            status: 'skipped',
+            workflowId,
+            summary: `fired ${daysLate} days after its date: the ${quarter} checkpoints would assess a quarter long past`,
           };
         const childId = assuranceRoundWorkflowId(quarter);
         return runOnce(childId, async () => {
