@@ -1,6 +1,7 @@
 import { createAuthorisationActivities } from './authorisation';
 import type { Db } from '../platform/db';
 import { createAllocationActivities } from './allocation';
+import { createAssuranceActivities } from './assurance';
 import { createCaseRecordActivities, systemClock, type Clock } from './caseRecords';
 import { createMembershipActivities } from './membership';
 import { createInterventionActivities } from './intervention';
@@ -31,6 +32,8 @@ export function createActivities({ db, mailer, clock = systemClock, publicUrl }:
     ...createTimetableActivities({ db, clock }),
     ...createAllocationActivities({ db, mailer, clock, publicUrl }),
     // [issue 7: timetable, allocation and coverage activities]
+    ...createAssuranceActivities({ db, clock }),
+    // [issue 17: assurance activities]
   };
 }
 

@@ -30,6 +30,7 @@ import { webRouter, type WebOptions } from '../web';
 import { tasksRouter } from './routes/tasks';
 import { importsRouter } from './routes/imports';
 import { policyRouter } from './routes/policy';
+import { assuranceRouter } from './routes/assurance';
 
 export interface AppDeps {
   db: Db;
@@ -78,6 +79,12 @@ const API_INFO = {
         "Tasks: every role's pending human steps in its own scope, with tabs, counts, assignment and saved filters.",
     },
     { name: 'interventions', description: 'Staged intervention (§5.18–5.21) and practice concerns (§5.21).' },
+    {
+      name: 'assurance',
+      description:
+        'Holding consortia to account (§5.14–5.18, KF Q6, Q17): the indicator set, values, quarterly checkpoints, ' +
+        'ratings and the quality premium.',
+    },
     { name: 'platform', description: 'Operational endpoints.' },
     {
       name: 'policy',
@@ -142,6 +149,8 @@ function buildApp(deps: AppDeps) {
   // [issue 7: timetable, allocation and coverage routers]
   app.use(importsRouter(deps, registry));
   // [issue 15: the quarterly import's uploads and runs]
+  app.use(assuranceRouter(deps, registry));
+  // [issue 17: assurance router]
   app.use(registry.methodNotAllowed());
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.log));

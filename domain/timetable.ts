@@ -10,6 +10,7 @@
  */
 import type { AllocationParameters, BudgetBasis, WeightsTable } from './allocation';
 import type { WaveSchedule } from './authorisation';
+import { SHIPPED_ASSURANCE_FRAMEWORKS } from './assuranceFramework';
 import {
   addDays,
   compareIsoDates,
@@ -30,7 +31,8 @@ export type MilestoneKind =
   | 'announce_allocation'
   | 'switch_budgets'
   | 'check_coverage'
-  | 'condition_review';
+  | 'condition_review'
+  | 'assurance_checkpoint';
 
 export const MILESTONE_KINDS = [
   'reform_stage',
@@ -39,6 +41,7 @@ export const MILESTONE_KINDS = [
   'switch_budgets',
   'check_coverage',
   'condition_review',
+  'assurance_checkpoint',
 ] as const satisfies readonly MilestoneKind[];
 
 /** The allocation a milestone runs: the year, whether budgets are indicative or real, and the formula's data. */
@@ -65,8 +68,10 @@ export interface MilestoneDefinition {
   source: string;
   /** For announce_allocation and switch_budgets. */
   allocation?: MilestoneAllocation;
+  /** For assurance_checkpoint: the quarter whose checkpoints it opens, one per consortium (`2013-Q1`). */
+  assuranceQuarter?: string;
   /**
-   * For announce_allocation when no parameters are configured for the year: the milestone is skipped
+   * For announce_allocation (or assurance_checkpoint) when no parameters (or framework) are configured for the year: the milestone is skipped
    * with this reason rather than allocating an invented pot.
    */
   skipReason?: string;
@@ -227,8 +232,39 @@ export function reformMilestones(policy: TimetableSources): MilestoneDefinition[
 }
 
 /**
- * One financial year's recurring cycle: a condition review at the start of each quarter, and in Q3
- * the announcement of the next year's allocation (on the policy's day; 2012/13: 18 December).
+ * A checkpoint milestone fired more than this many days after its date (a timetable catching up on
+ * years past, as a new one started today does) is skipped: it would open 211 checkpoints on a quarter
+ * long gone. ENGINE DEFAULT: a quarter.
+ */
+export const ASSURANCE_CHECKPOINT_STALE_DAYS = 92;
+
+/**
+ * The quarterly assurance checkpoints of a year (Process 7; 2013/14: quarterly checkpoints with each
+ * CCG): each quarter's checkpoint opens the day after the quarter ends, when its figures exist, one
+ * case per consortium. A year with no assurance framework is skipped with the reason, as an allocation
+ * with no parameters is.
+ */
+function assuranceMilestones(year: ReturnType<typeof financialYear>): MilestoneDefinition[] {
+  const configured = SHIPPED_ASSURANCE_FRAMEWORKS.some((f) => f.financialYear === year.label);
+  return quartersOf(year).map((quarter, index) => {
+    const key = `${year.startYear}-Q${index + 1}`;
+    return milestone({
+      key: `assurance-checkpoint:${key}`,
+      kind: 'assurance_checkpoint',
+      title: `Assurance checkpoint with every consortium, ${quarter.label}`,
+      dueOn: addDays(quarter.end, 1),
+      source: '§5.14–5.16, KF Q17',
+      ...(configured
+        ? { assuranceQuarter: key }
+        : { skipReason: `no assurance framework is configured for ${year.label}` }),
+    });
+  });
+}
+
+/**
+ * One financial year's recurring cycle: a condition review at the start of each quarter, an assurance
+ * checkpoint after each quarter, and in Q3 the announcement of the next year's allocation (on the
+ * policy's day; 2012/13: 18 December).
  */
 export function recurringMilestones(startYear: number, policy: TimetablePolicy): MilestoneDefinition[] {
   const year = financialYear(startYear);
@@ -264,7 +300,7 @@ export function recurringMilestones(startYear: number, policy: TimetablePolicy):
     `${next.label} budgets switch from indicative to real`,
     '§7.1',
   );
-  return [...reviews, announcement, switchToReal];
+  return [...reviews, ...assuranceMilestones(year), announcement, switchToReal];
 }
 
 /** Milestones in the order they fire: by date, then key (so a same-day pair always fires in the same order). */

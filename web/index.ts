@@ -32,6 +32,7 @@ import { noticeRoutes } from './routes/notices';
 import { thirdPartyRoutes } from './routes/thirdParty';
 import { importRoutes, uploadBeforeCsrf } from './routes/imports';
 import { policyRoutes, publicPolicyRoutes } from './routes/policy';
+import { publicAssuranceRoutes } from './routes/publicAssurance';
 import { signInRoutes } from './routes/signIn';
 import { csrf, sessions } from './session';
 import { createViews, govukFrontendDir, mojFrontendDir } from './views';
@@ -113,6 +114,7 @@ export function webRouter(
     publicConsortiumRoutes(pageDeps),
     publicMapRoutes(pageDeps),
     publicPolicyRoutes(pageDeps),
+    publicAssuranceRoutes(pageDeps),
   );
   publicPages.use((req, res) => render(pageDeps, req, res, 'not-found.njk', {}, 404));
   publicPages.use(pageErrors(pageDeps));

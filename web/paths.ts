@@ -35,6 +35,10 @@ export const PAGE_PATHS = [
   '/admin/policy/{id}/publication',
   '/public/policy',
   '/public/policy/{id}',
+  '/public/assurance',
+  '/public/assurance.csv',
+  '/public/assurance.json',
+  '/public/assurance/{code}',
 ] as const;
 export const PUBLIC_PREFIX = '/public/';
 /** How long a cache may keep a public page (seconds): a decision or award shows within five minutes. */

@@ -13,3 +13,5 @@ export { timetable } from './timetable';
 export { allocationRun } from './allocation';
 export { coverageCheck, practiceCoverage } from './coverage';
 // [issue 7: timetable, allocation and coverage exports]
+export { assuranceCheckpoint, assuranceRound } from './assurance';
+// [issue 17: assurance exports]

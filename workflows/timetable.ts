@@ -32,9 +32,17 @@ import { activityOptions } from './activityOptions';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CaseRecordActivities } from '../activities/caseRecords';
 import type { TimetableActivities } from '../activities/timetable';
+import { assuranceRound } from './assurance';
 import { startOfDayUtc, toIsoDate } from '../domain/calendar';
-import { recurringMilestones, sortMilestones, type MilestoneDefinition } from '../domain/timetable';
+import {
+  ASSURANCE_CHECKPOINT_STALE_DAYS,
+  recurringMilestones,
+  sortMilestones,
+  type MilestoneDefinition,
+} from '../domain/timetable';
+import { DAY_MS } from '../domain/policy';
 import { allocationRun } from './allocation';
+import { assuranceRoundWorkflowId } from './contracts/assurance';
 import { coverageCheck } from './coverage';
 import type { Actor } from './contracts/step';
 import {
@@ -243,6 +251,35 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
             ],
           });
           return `${result.unaffiliated.length} practice(s) without a consortium; ${result.casesOpened.length} given notice`;
+        });
+      }
+      case 'assurance_checkpoint': {
+        // Process 7: a quarter's checkpoints, one per consortium. A new kind, so no recorded history reaches this branch.
+        const quarter = milestone.assuranceQuarter;
+        if (!quarter)
+          return {
+            status: 'skipped',
+            workflowId,
+            summary: milestone.skipReason ?? 'no assurance framework is configured',
+          };
+        const daysLate = (startOfDayUtc(firedOn).getTime() - startOfDayUtc(milestone.dueOn).getTime()) / DAY_MS;
+        if (daysLate > ASSURANCE_CHECKPOINT_STALE_DAYS)
+          return {
+            status: 'skipped',
+            workflowId,
+            summary: `fired ${daysLate} days after its date: the ${quarter} checkpoints would assess a quarter long past`,
+          };
+        const childId = assuranceRoundWorkflowId(quarter);
+        return runOnce(childId, async () => {
+          const result = await executeChild(assuranceRound, {
+            workflowId: childId,
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            args: [{ quarter, actor: SYSTEM, batchSize: input.policy.announcementBatchSize }],
+          });
+          return result.skipReason
+            ? `no checkpoints opened: ${result.skipReason}`
+            : `${result.opened} checkpoint(s) opened for ${result.consortia} consortia (${result.frameworkVersion}); ` +
+                `${result.alreadyOpen} already open`;
         });
       }
     }

@@ -140,9 +140,9 @@ const toLine = (line: LineRow): z.output<typeof consortiumLineSchema> => ({
   programmePerHead: poundsPerHead(line.programmePence, line.registeredPatients),
 });
 
-const csv = (header: string[], rows: (string | number | boolean)[][]) => csvText([header, ...rows]);
+export const csv = (header: string[], rows: (string | number | boolean)[][]) => csvText([header, ...rows]);
 
-const xml = (text: string) =>
+export const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A horizontal bar chart of programme allocation per head, one bar per consortium, highest first. */

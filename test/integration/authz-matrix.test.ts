@@ -26,6 +26,7 @@ import { PRACTICE_CONCERN_STEPS, practiceConcernWorkflowId } from '../../workflo
 import { procurementStepRows } from '../../workflows/contracts/procurement';
 import { shadowFormationSteps } from '../../workflows/contracts/shadowFormation';
 import type { StepRow } from '../../workflows/contracts/step';
+import { ASSURANCE_STEPS, assuranceWorkflowId } from '../../workflows/contracts/assurance';
 
 const CALLERS = ['public', 'admin', 'case_officer', 'decision_panel', 'consortium_officer', 'third_party'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -117,6 +118,7 @@ function urlOf(path: string, code = home.code, practice = homePractice): string 
     if (name === 'criterionId') return '1.3B';
     if (name === 'year') return '2013-14';
     if (name === 'basis') return 'indicative';
+    if (name === 'quarter') return '2013-Q1';
     if (name === 'name') return 'matrix-probe'; // a timetable that does not exist: allowed callers get 404
     return randomUUID();
   });
@@ -125,6 +127,7 @@ function urlOf(path: string, code = home.code, practice = homePractice): string 
 /** Every step-table row of every process, by its operationId. */
 const STEP_ROWS = new Map<string, StepRow>(
   [
+    ...ASSURANCE_STEPS,
     ...authorisationSteps,
     ...COVERAGE_STEPS,
     ...declarationStepRows,
@@ -254,6 +257,7 @@ describe('authorisation matrix', () => {
           }),
           caseOf(practiceCoverageWorkflowId(homePractice), 'coverage', { practiceCode: homePractice }),
           caseOf(membershipCase, 'membership_change', { practiceCode: homePractice }),
+          caseOf(assuranceWorkflowId(home.code, '2013-Q1'), 'assurance'),
         ],
       });
       await h.db.membershipChangeRequest.create({

@@ -151,6 +151,21 @@ describe('the recurring cycle (Process 4)', () => {
     expect(reviews.every((m) => m.financialYear === '2013/14')).toBe(true);
   });
 
+  it('When the 2013/14 cycle is built, then an assurance checkpoint opens the day after each quarter ends (Process 7); 2014/15, with no framework, is skipped with the reason', () => {
+    const checkpoints = recurringMilestones(2013, SEEDED_POLICY.timetable).filter(
+      (m) => m.kind === 'assurance_checkpoint',
+    );
+    expect(checkpoints.map((m) => [m.key, m.dueOn, m.assuranceQuarter])).toEqual([
+      ['assurance-checkpoint:2013-Q1', '2013-07-01', '2013-Q1'],
+      ['assurance-checkpoint:2013-Q2', '2013-10-01', '2013-Q2'],
+      ['assurance-checkpoint:2013-Q3', '2014-01-01', '2013-Q3'],
+      ['assurance-checkpoint:2013-Q4', '2014-04-01', '2013-Q4'],
+    ]);
+    const later = recurringMilestones(2014, SEEDED_POLICY.timetable).filter((m) => m.kind === 'assurance_checkpoint');
+    expect(later).toHaveLength(4);
+    expect(later.every((m) => m.assuranceQuarter === undefined && m.skipReason?.includes('2014/15'))).toBe(true);
+  });
+
   it('When the 2012/13 cycle is built, then its Q3 announcement is the 2013/14 allocation on 18 Dec 2012 with the configured parameters', () => {
     const cycle = recurringMilestones(2012, SEEDED_POLICY.timetable);
     const announcement = byKey(cycle, 'announce-allocation:2013/14');
@@ -219,8 +234,9 @@ describe('the default timetable', () => {
     expect(new Set(keys).size).toBe(keys.length);
     for (const m of [...reformMilestones(SEEDED_POLICY), ...recurringMilestones(2013, SEEDED_POLICY.timetable)])
       expect(keys).toContain(m.key);
-    // 3 reform stages + 4 waves + announcement + coverage + switch; 4 reviews + next announcement + next switch.
-    expect(milestones).toHaveLength(16);
+    // 3 reform stages + 4 waves + announcement + coverage + switch; 4 reviews + 4 assurance checkpoints
+    // + next announcement + next switch.
+    expect(milestones).toHaveLength(20);
     expect(nextRecurringYear).toBe(2014);
     expect(milestones[0]).toMatchObject({ key: 'reform:shadow-formation', dueOn: '2010-04-01' });
     expect(milestones.at(-1)).toMatchObject({ key: 'switch-budgets:2014/15', dueOn: '2014-04-01' });

@@ -268,14 +268,20 @@ describe('timetable workflow', () => {
     expect(result.generation).toBe(1);
     expect(result.fired.map((f) => [f.key, f.firedOn, f.status])).toEqual([
       ['condition-review:Q1 2014/15', '2014-04-01', 'done'],
+      // No assurance framework is configured for 2014/15: each checkpoint milestone is skipped with the reason.
+      ['assurance-checkpoint:2014-Q1', '2014-07-01', 'skipped'],
       ['condition-review:Q2 2014/15', '2014-07-01', 'done'],
+      ['assurance-checkpoint:2014-Q2', '2014-10-01', 'skipped'],
       ['condition-review:Q3 2014/15', '2014-10-01', 'done'],
       // No parameters are configured for 2015/16: skipped with the reason, not allocated from an invented pot.
       ['announce-allocation:2015/16', '2014-12-18', 'skipped'],
+      ['assurance-checkpoint:2014-Q3', '2015-01-01', 'skipped'],
       ['condition-review:Q4 2014/15', '2015-01-01', 'done'],
+      ['assurance-checkpoint:2014-Q4', '2015-04-01', 'skipped'],
       ['switch-budgets:2015/16', '2015-04-01', 'skipped'],
     ]);
-    expect(result.fired[3]?.summary).toContain('no allocation parameters are configured for 2015/16');
+    expect(result.fired[5]?.summary).toContain('no allocation parameters are configured for 2015/16');
+    expect(result.fired[1]?.summary).toContain('no assurance framework is configured for 2014/15');
     expect(named('countConditionsDueForReview').map((c) => c.args.asOf)).toEqual([
       '2014-04-01',
       '2014-07-01',

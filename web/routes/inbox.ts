@@ -54,6 +54,7 @@ const CASE_KINDS = [
   'procurement',
   'membership_change',
   'coverage',
+  'assurance',
 ] as const;
 const SORTS = [
   ['due', 'Due date, soonest first'],
