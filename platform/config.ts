@@ -78,6 +78,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.:/, -]+$/, 'must be a hop count, or loopback / an address / a subnet list')
     .optional(),
+  /**
+   * How long an unfinished Idempotency-Key claim (its API process died mid-request) blocks a retry
+   * with the same key before the retry takes it over (api/idempotency.ts).
+   */
+  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /**
+   * The fault harness only (`npm run faults`): a worker bundles its workflows with every activity retry
+   * interval multiplied by this (workflows/activityOptions.ts), so long outages fit in a test. Unset in production.
+   */
+  RETRY_INTERVAL_SCALE: z.coerce.number().gt(0).max(1).optional(),
   /** Sign-in attempts allowed per client address in 15 minutes. */
   SIGN_IN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
 });

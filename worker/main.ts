@@ -28,6 +28,7 @@ const worker = await createWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   activities: createActivities({ db, mailer, publicUrl: publicUrlOf(config) }),
   log,
+  retryIntervalScale: config.RETRY_INTERVAL_SCALE,
 });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish
