@@ -27,9 +27,9 @@ export interface Supervised {
   pid(): number | null;
   /** How many times it has been started again after an unexpected exit. */
   restarts(): number;
-  /** Sends a signal (SIGKILL for the fault harness); the supervisor starts it again. */
-  kill(signal: NodeJS.Signals): void;
-  /** Resolves when the current (or next) start is ready. */
+  /** Sends a signal (SIGKILL for the fault harness) and resolves once the process has exited; the supervisor starts it again. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Resolves when the current (or next) start is ready (a killed process: once its next start is). */
   ready(): Promise<void>;
   /** Stops it for good: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -40,7 +40,8 @@ export function supervise(spec: SupervisedSpec, onEvent: (message: string) => vo
   let child: ChildProcess | null = null;
   let stopping = false;
   let restarts = 0;
-  let readyPromise: Promise<void>;
+  /** `ready` once the current start has passed spec.ready; `starting` or `down` otherwise. */
+  let state: 'starting' | 'ready' | 'down' = 'down';
 
   const start = () => {
     const started = spawn(spec.command, spec.args, {
@@ -52,11 +53,19 @@ export function supervise(spec: SupervisedSpec, onEvent: (message: string) => vo
       detached: true,
     });
     child = started;
-    readyPromise = spec.ready(started);
-    // A start that fails is seen through its exit; the rejection is only for callers of ready().
-    readyPromise.catch(() => undefined);
+    state = 'starting';
+    // A start that fails is seen through its exit (and then replaced).
+    spec.ready(started).then(
+      () => {
+        if (child === started) state = 'ready';
+      },
+      () => undefined,
+    );
     started.once('exit', (code, signal) => {
-      if (child === started) child = null;
+      if (child === started) {
+        child = null;
+        state = 'down';
+      }
       if (stopping) return;
       restarts += 1;
       onEvent(`${spec.name} exited (${signal ?? code}); starting it again (see ${spec.logFile})`);
@@ -74,17 +83,17 @@ export function supervise(spec: SupervisedSpec, onEvent: (message: string) => vo
     logFile: spec.logFile,
     pid: () => child?.pid ?? null,
     restarts: () => restarts,
-    kill: (signal) => void child?.kill(signal),
+    kill: (signal) =>
+      new Promise<void>((resolve) => {
+        const running = child;
+        if (!running) return resolve();
+        running.once('exit', () => resolve());
+        running.kill(signal);
+      }),
     async ready() {
-      for (;;) {
-        const current = readyPromise;
-        try {
-          return await current;
-        } catch (error) {
-          // A start that died before it was ready is replaced by the next one; wait for that.
-          if (stopping) throw error;
-          while (readyPromise === current && !stopping) await new Promise((r) => setTimeout(r, 100));
-        }
+      while (state !== 'ready') {
+        if (stopping) throw new Error(`${spec.name} is stopping`);
+        await new Promise((r) => setTimeout(r, 100));
       }
     },
     stop(graceMs = 15_000) {
