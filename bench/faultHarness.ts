@@ -74,8 +74,8 @@ export interface FaultReport {
   requests: number;
   retriedAfterConnectionLoss: number;
   answers5xx: number;
-  /** The highest attempt number of a pending activity seen during the SMTP outage. */
-  maxAttemptDuringSmtpOutage: number;
+  /** The most attempts made to send one e-mail (the outbox's count; the old policy allowed 10 activity attempts). */
+  maxEmailAttempts: number;
   outboxPeak: number;
   outboxSamples: Array<{ at: number; unsent: number }>;
   durationMs: number;
@@ -301,22 +301,6 @@ async function drive(
 
   // ---- the faults ------------------------------------------------------------------------------------
   const faults: FaultRecord[] = [];
-  let maxAttemptDuringSmtpOutage = 0;
-  const openCaseIds = () => consortia.map((c) => authorisationWorkflowId(c.code));
-  const pendingAttempts = async () => {
-    let max = 0;
-    await Promise.all(
-      openCaseIds().map(async (workflowId) => {
-        try {
-          const description = await temporal.workflow.getHandle(workflowId).describe();
-          for (const activity of description.raw.pendingActivities ?? []) max = Math.max(max, activity.attempt ?? 0);
-        } catch {
-          // Not started yet.
-        }
-      }),
-    );
-    return max;
-  };
   const inject: Record<string, () => Promise<FaultRecord>> = {
     'worker SIGKILL': async () => {
       const index = Math.floor(Math.random() * topology.workers.length);
@@ -374,8 +358,11 @@ async function drive(
       const at = since();
       const refusedAt = Date.now();
       await mail.refuse();
+      // The outage counts from the first e-mail it holds up (the backlog on /metrics), so that e-mails
+      // are refused for the whole of smtpOutageMs, longer than the old retry budget.
+      const limit = Date.now() + plan.settleTimeoutMs;
+      while (outboxNow() === 0 && Date.now() < limit) await sleep(100);
       await sleep(plan.smtpOutageMs);
-      maxAttemptDuringSmtpOutage = await pendingAttempts();
       await mail.accept();
       const back = Date.now();
       await sleep(1_000);
@@ -386,7 +373,7 @@ async function drive(
         at,
         outageMs: back - refusedAt,
         recoveredMs: outboxNow() === 0 ? Date.now() - back : null,
-        recovery: `accepting again; then until the outbox backlog (/metrics) was 0 (highest activity attempt seen: ${maxAttemptDuringSmtpOutage})`,
+        recovery: 'accepting again; then until the outbox backlog on /metrics was 0',
       };
     },
     'API SIGKILL mid-request': async () => {
@@ -414,7 +401,8 @@ async function drive(
       };
     },
   };
-  const schedule = ['Temporal', 'PostgreSQL stopped', 'SMTP refuses connections', 'API SIGKILL mid-request'].map(
+  // SMTP first, while most cases have e-mails to come; the API next, while requests are in flight.
+  const schedule = ['SMTP refuses connections', 'API SIGKILL mid-request', 'Temporal', 'PostgreSQL stopped'].map(
     (name) => Object.keys(inject).find((key) => key.startsWith(name)) ?? name,
   );
   for (let i = 0; i < plan.workerKills; i++)
@@ -514,7 +502,7 @@ async function drive(
       requests: stats.requests,
       retriedAfterConnectionLoss: stats.connectionLoss,
       answers5xx: stats.answers5xx,
-      maxAttemptDuringSmtpOutage,
+      maxEmailAttempts: (await db.outboxEmail.aggregate({ _max: { attempts: true } }))._max.attempts ?? 0,
       outboxPeak: Math.max(0, ...outboxSamples.map((s) => s.unsent)),
       outboxSamples,
       durationMs: Date.now() - t0,
@@ -542,6 +530,7 @@ export function formatFaultReport(report: FaultReport): string {
     ['retried after a lost or refused connection', report.retriedAfterConnectionLoss],
     ['5xx answers, retried', report.answers5xx],
     ['outbox backlog peak on /metrics', report.outboxPeak],
+    ['most attempts to send one e-mail (the old cap: 10)', report.maxEmailAttempts],
     ['run time', seconds(report.durationMs)],
   ];
   const width = Math.max(...report.faults.map((f) => f.fault.length), 10);
