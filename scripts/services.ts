@@ -239,6 +239,9 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  // A client that dies mid-session (a worker killed while sending) resets its connection: that is the
+  // client's fault, never a reason to end the process that hosts the catcher.
+  server.on('error', (error) => say(`mail catcher: ${error.message}`));
   return {
     url: `smtp://127.0.0.1:${options.port}`,
     messages,

@@ -244,9 +244,19 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
 
 /** The namespace (3 days' retention of closed workflows) and the app's search attributes. */
 async function registerNamespace(address: string, namespace: string, say: (message: string) => void) {
-  const connection = await Connection.connect({ address });
+  const deadline = Date.now() + 120_000;
+  // The frontend listens before it serves: connect until it answers.
+  let connection: Connection;
+  for (;;) {
+    try {
+      connection = await Connection.connect({ address, connectTimeout: '10 seconds' });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
   try {
-    const deadline = Date.now() + 120_000;
     for (;;) {
       try {
         await connection.workflowService.describeNamespace({ namespace });
