@@ -84,6 +84,12 @@ export const configSchema = z.object({
    */
   IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /**
+   * How long an attempt to send e-mails holds them (activities/notices.ts, OUTBOX_LEASE_MS = 300 s):
+   * a worker killed mid-send leaves its e-mails to another attempt after this. It must exceed the
+   * longest a send can take (platform/mail.ts: 15 s to connect, 15 s greeting, 60 s silent socket).
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
+  /**
    * The fault harness only (`npm run faults`): a worker bundles its workflows with every activity retry
    * interval multiplied by this (workflows/activityOptions.ts), so long outages fit in a test. Unset in production.
    */

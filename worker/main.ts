@@ -26,7 +26,12 @@ const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ db, mailer, publicUrl: publicUrlOf(config) }),
+  activities: createActivities({
+    db,
+    mailer,
+    publicUrl: publicUrlOf(config),
+    outboxLeaseMs: config.OUTBOX_LEASE_SECONDS === undefined ? undefined : config.OUTBOX_LEASE_SECONDS * 1000,
+  }),
   log,
   retryIntervalScale: config.RETRY_INTERVAL_SCALE,
 });
