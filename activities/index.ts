@@ -15,13 +15,15 @@ export interface ActivityDeps {
   clock?: Clock;
   /** The web app's public base URL, for the case link in every e-mail (platform/config.ts publicUrlOf). */
   publicUrl?: string | undefined;
+  /** How long a sending attempt holds its e-mails (config OUTBOX_LEASE_SECONDS; activities/notices.ts). */
+  outboxLeaseMs?: number;
 }
 
 /** Every activity, built from its dependencies: the Prisma client, the mailer and the clock. */
-export function createActivities({ db, mailer, clock = systemClock, publicUrl }: ActivityDeps) {
+export function createActivities({ db, mailer, clock = systemClock, publicUrl, outboxLeaseMs }: ActivityDeps) {
   return {
     ...createCaseRecordActivities({ db, clock }),
-    ...createNoticeActivities({ db, mailer, clock, publicUrl }),
+    ...createNoticeActivities({ db, mailer, clock, publicUrl, outboxLeaseMs }),
     ...createMembershipActivities({ db, clock }), // [issue 3: membership change activities]
     ...createAuthorisationActivities({ db, clock }),
     // [issue 4: authorisation activities]

@@ -63,9 +63,17 @@ export interface NoticeDeps {
   clock: Clock;
   /** The web app's public base URL, for the case link in every e-mail (PUBLIC_URL); DEFAULT_PUBLIC_URL if unset. */
   publicUrl?: string | undefined;
+  /** OUTBOX_LEASE_MS unless configured (OUTBOX_LEASE_SECONDS): how long a killed worker's e-mails wait for another attempt. */
+  outboxLeaseMs?: number | undefined;
 }
 
-export function createNoticeActivities({ db, mailer, clock, publicUrl = DEFAULT_PUBLIC_URL }: NoticeDeps) {
+export function createNoticeActivities({
+  db,
+  mailer,
+  clock,
+  publicUrl = DEFAULT_PUBLIC_URL,
+  outboxLeaseMs = OUTBOX_LEASE_MS,
+}: NoticeDeps) {
   /** The issuer as people know them (`A Officer, case officer`); null for an automatic step or an unknown id. */
   async function nameOf(issuedBy: string): Promise<string | null> {
     if (!issuedBy || issuedBy === 'system') return null;
@@ -116,7 +124,7 @@ export function createNoticeActivities({ db, mailer, clock, publicUrl = DEFAULT_
     for (const id of ids) {
       const taken = await db.outboxEmail.updateMany({
         where: { id, ...claimable },
-        data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + OUTBOX_LEASE_MS) },
+        data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + outboxLeaseMs) },
       });
       if (taken.count === 1) claimed.push(id);
     }

@@ -41,6 +41,8 @@ export interface AppDeps {
   web?: WebOptions;
   /** Express's `trust proxy` (config TRUST_PROXY): a hop count, `loopback`, addresses or subnets. */
   trustProxy?: string | undefined;
+  /** config IDEMPOTENCY_TAKEOVER_SECONDS: when a retry may take over the claim of a request whose process died. */
+  idempotencyTakeoverMs?: number;
 }
 
 /** TRUST_PROXY as Express takes it: `1` is a hop count, `true`/`false` a flag, anything else addresses. */
@@ -96,7 +98,9 @@ const API_INFO = {
 
 function buildApp(deps: AppDeps) {
   const app = express();
-  const registry = new RouteRegistry(API_INFO, { idempotency: idempotency(deps.db, { log: deps.log }) });
+  const registry = new RouteRegistry(API_INFO, {
+    idempotency: idempotency(deps.db, { log: deps.log, staleAfterMs: deps.idempotencyTakeoverMs }),
+  });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const metrics = createMetrics(deps);

@@ -22,7 +22,6 @@ import { SEEDED_POLICY } from '../domain/policySeed';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createApp } from '../api/app';
-import { criteriaEvidencedBy, EVIDENCE_STEPS } from '../domain/authorisation';
 import { createLogger } from '../platform/log';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../platform/paths';
@@ -40,6 +39,7 @@ import {
   shadowFormationWorkflowId,
   type ShadowFormationInput,
 } from '../workflows/contracts/shadowFormation';
+import { authorisationHappyPath } from './authorisationSteps';
 import { bareStep, type BareShape } from './bareWorkflow';
 import { median, percentile } from './stats';
 import {
@@ -149,64 +149,26 @@ await withBenchStack(async (stack) => {
   // ---- 2. authorisation, the happy path, through the Temporal client ----------------------------
   const caseOfficer: AuthorisationActor = { id: 'bench-case-officer', role: 'case_officer' };
   const panel: AuthorisationActor = { id: 'bench-panel', role: 'decision_panel' };
-  const catalogue = SEEDED_POLICY.catalogue;
-  /** The seven human steps of the happy path: every criterion met, so the panel authorises (§4.8). */
+  /** The seven human steps of the happy path (bench/authorisationSteps.ts), as Updates too. */
   const happySteps = (consortium: (typeof consortia)[number]) => {
     const officer: AuthorisationActor = {
       id: `bench-officer-${consortium.code}`,
       role: 'consortium_officer',
       consortiumCode: consortium.code,
     };
-    const application = {
-      accountableOfficer: { name: 'Accountable Officer', email: `ao-${consortium.code.toLowerCase()}@bench.example` },
-      chiefFinanceOfficer: {
-        name: 'Chief Finance Officer',
-        email: `cfo-${consortium.code.toLowerCase()}@bench.example`,
-      },
-      memberPracticeCodes: consortium.memberships.map((m) => m.practiceCode),
-      // One area per consortium (its own ONS code stands in for it), so that no application overlaps another.
-      localAuthorities: [{ code: consortium.onsCode ?? 'E06000001', name: `Area of ${consortium.name}` }],
-      evidence: catalogue.criteria.map((c) => ({ criterionId: c.id, summary: `Evidence for ${c.id}` })),
-    };
-    const evidence = EVIDENCE_STEPS.map((step) => ({
-      step,
-      summary: `${step} done`,
-      results: criteriaEvidencedBy(step, catalogue).map((c) => ({ criterionId: c.id, met: true })),
-      ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}),
-    }));
-    return [
-      {
-        path: 'application',
-        who: officer,
-        body: application,
-        send: (h: WorkflowHandle) =>
-          h.executeUpdate(submitAuthorisationApplication, { args: [{ actor: officer, application }] }),
-      },
-      ...[...evidence, { step: 'moderation' as const, summary: 'moderated' }].map((record) => ({
-        path: 'assessment-steps',
-        who: caseOfficer,
-        body: record,
-        send: (h: WorkflowHandle) => h.executeUpdate(recordAssessmentStep, { args: [{ actor: caseOfficer, record }] }),
-      })),
-      {
-        path: 'assessment-steps',
-        who: panel,
-        body: { step: 'conditions_panel', summary: 'no conditions' },
-        send: (h: WorkflowHandle) =>
-          h.executeUpdate(recordAssessmentStep, {
-            args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'no conditions' } }],
-          }),
-      },
-      {
-        path: 'decision',
-        who: panel,
-        body: { outcome: 'authorised', reasons: 'every criterion met' },
-        send: (h: WorkflowHandle) =>
-          h.executeUpdate(decideAuthorisation, {
-            args: [{ actor: panel, decision: { outcome: 'authorised', reasons: 'every criterion met' } }],
-          }),
-      },
-    ];
+    const actors = { consortium_officer: officer, case_officer: caseOfficer, decision_panel: panel };
+    return authorisationHappyPath(consortium).map((step) => {
+      const who = actors[step.role];
+      const send = (h: WorkflowHandle) =>
+        step.path === 'application'
+          ? h.executeUpdate(submitAuthorisationApplication, {
+              args: [{ actor: who, application: step.body as never }],
+            })
+          : step.path === 'decision'
+            ? h.executeUpdate(decideAuthorisation, { args: [{ actor: who, decision: step.body as never }] })
+            : h.executeUpdate(recordAssessmentStep, { args: [{ actor: who, record: step.body as never }] });
+      return { ...step, who, send };
+    });
   };
   const startAuthorisation = (consortium: (typeof consortia)[number]) =>
     client.workflow.start('authorisation', {

@@ -78,6 +78,22 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.:/, -]+$/, 'must be a hop count, or loopback / an address / a subnet list')
     .optional(),
+  /**
+   * How long an unfinished Idempotency-Key claim (its API process died mid-request) blocks a retry
+   * with the same key before the retry takes it over (api/idempotency.ts).
+   */
+  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /**
+   * How long an attempt to send e-mails holds them (activities/notices.ts, OUTBOX_LEASE_MS = 300 s):
+   * a worker killed mid-send leaves its e-mails to another attempt after this. It must exceed the
+   * longest a send can take (platform/mail.ts: 15 s to connect, 15 s greeting, 60 s silent socket).
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
+  /**
+   * The fault harness only (`npm run faults`): a worker bundles its workflows with every activity retry
+   * interval multiplied by this (workflows/activityOptions.ts), so long outages fit in a test. Unset in production.
+   */
+  RETRY_INTERVAL_SCALE: z.coerce.number().gt(0).max(1).optional(),
   /** Sign-in attempts allowed per client address in 15 minutes. */
   SIGN_IN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
 });

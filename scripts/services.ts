@@ -117,37 +117,43 @@ export interface TemporalService extends Service {
   process: ChildProcess;
 }
 
-/** The Temporal dev server: full Temporal with SQLite persistence (its db file under dataDir) and the Web UI. */
-/** `namespaces`: created at start (the integration tests give each test file one of its own). */
-export async function startTemporalDevServer(options: {
+export interface DevServerOptions {
   binary: string;
   dataDir: string;
   port: number;
   uiPort: number;
   namespace: string;
+  /** Created at start (the integration tests give each test file one of its own). */
   namespaces?: string[];
-}): Promise<TemporalService> {
+}
+
+/** The dev server's command line: its SQLite file under dataDir, so a restart keeps every workflow. */
+export function devServerArgs(options: DevServerOptions): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.resolve(options.dataDir, 'temporal.sqlite'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    ...[options.namespace, ...(options.namespaces ?? [])].flatMap((name) => ['--namespace', name]),
+    '--log-level',
+    'warn',
+  ];
+}
+
+/** The Temporal dev server: full Temporal with SQLite persistence (its db file under dataDir) and the Web UI. */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<TemporalService> {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const dbFile = path.resolve(options.dataDir, 'temporal.sqlite');
   const logFile = path.resolve(options.dataDir, 'temporal.log');
   const log = fs.openSync(logFile, 'a');
   const child = spawn(
     options.binary,
-    [
-      'server',
-      'start-dev',
-      '--db-filename',
-      dbFile,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(options.port),
-      '--ui-port',
-      String(options.uiPort),
-      ...[options.namespace, ...(options.namespaces ?? [])].flatMap((name) => ['--namespace', name]),
-      '--log-level',
-      'warn',
-    ],
+    devServerArgs(options),
     // Its own process group: a Ctrl-C in the terminal reaches the worker and the API first, and
     // the server is stopped after them (stop() below), so nothing loses its server mid-drain.
     { stdio: ['ignore', log, log], detached: true },
@@ -207,6 +213,8 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
     disabledCommands: ['STARTTLS'],
     // Loopback only: a reverse DNS lookup of each client would only wait for a resolver (none offline).
     disableReverseLookup: true,
+    // Stopping drops open (pooled) connections at once: a stopped catcher refuses mail, as a down server would.
+    closeTimeout: 200,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -231,6 +239,9 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  // A client that dies mid-session (a worker killed while sending) resets its connection: that is the
+  // client's fault, never a reason to end the process that hosts the catcher.
+  server.on('error', (error) => say(`mail catcher: ${error.message}`));
   return {
     url: `smtp://127.0.0.1:${options.port}`,
     messages,

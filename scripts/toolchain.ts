@@ -68,6 +68,39 @@ export async function ensureTemporalCli(): Promise<string> {
   return binary;
 }
 
+/** The Temporal server release embedded in CLI v1.5.1, for the production topology (`npm run start:cluster`). */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+
+export interface TemporalServerTools {
+  /** `server`: runs one or more of its services (frontend, history, matching, worker) from a config folder. */
+  server: string;
+  /** `sql`: creates the server's PostgreSQL databases and schemas (it carries the release's schema files). */
+  sqlTool: string;
+}
+
+/**
+ * The real Temporal server and its SQL schema tool, built with `go install` into the cache (first
+ * run only; about 2 minutes on 2 cores once the CLI build has filled Go's module cache).
+ */
+export async function ensureTemporalServer(): Promise<TemporalServerTools> {
+  const binDir = path.join(cacheDir(process.env.CASEWORK_CACHE_DIR), 'temporal-server', TEMPORAL_SERVER_VERSION);
+  const tools: TemporalServerTools = { server: path.join(binDir, 'server'), sqlTool: path.join(binDir, 'sql') };
+  for (const command of ['server', 'tools/sql']) {
+    const binary = path.join(binDir, path.basename(command));
+    if (fs.existsSync(binary)) continue;
+    fs.mkdirSync(binDir, { recursive: true });
+    say(
+      `building temporal ${command} ${TEMPORAL_SERVER_VERSION} with go install (first run only; about 2 minutes on 2 cores) …`,
+    );
+    await run('go', ['install', '-v', `go.temporal.io/server/cmd/${command}@${TEMPORAL_SERVER_VERSION}`], {
+      env: { GOBIN: binDir, GOFLAGS: '-mod=mod' },
+      label: `go install ${path.basename(command)}`,
+    });
+    if (!fs.existsSync(binary)) throw new Error(`go install finished but ${binary} is missing`);
+  }
+  return tools;
+}
+
 /**
  * The time-skipping test server: Maven resolves its classpath into the cache, and a wrapper script
  * takes the `<port>` argument (scripts/services.ts `startTimeSkippingServer` passes it, as @temporalio/testing would) for an

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type BundleOptions } from '@temporalio/worker';
@@ -39,12 +40,44 @@ export interface WorkerParams {
   activities: object;
   /** Where failing activities are reported (worker/outageAlerts.ts). */
   log: Logger;
+  /** The fault harness only (config RETRY_INTERVAL_SCALE): shrinks the retry intervals of workflows/activityOptions.ts. */
+  retryIntervalScale?: number;
+}
+
+/**
+ * The workflow code with `__RETRY_INTERVAL_SCALE__` defined in the bundle (workflows/activityOptions.ts
+ * reads it), by webpack's DefinePlugin from the webpack the SDK bundles with.
+ */
+function withRetryIntervalScale(scale: number): typeof WORKFLOW_CODE {
+  const webpack = createRequire(createRequire(import.meta.url).resolve('@temporalio/worker'))('webpack') as {
+    DefinePlugin: new (definitions: Record<string, string>) => object;
+  };
+  return {
+    ...WORKFLOW_CODE,
+    bundlerOptions: {
+      ...WORKFLOW_CODE.bundlerOptions,
+      webpackConfigHook: (config) => ({
+        ...WORKFLOW_CODE.bundlerOptions.webpackConfigHook(config),
+        plugins: [
+          ...(config.plugins ?? []),
+          new webpack.DefinePlugin({ __RETRY_INTERVAL_SCALE__: JSON.stringify(scale) }) as never,
+        ],
+      }),
+    },
+  };
 }
 
 /** One Worker: connection, task queue, the workflow bundle, and activities with their dependencies. */
-export function createWorker({ connection, namespace, taskQueue, activities, log }: WorkerParams): Promise<Worker> {
+export function createWorker({
+  connection,
+  namespace,
+  taskQueue,
+  activities,
+  log,
+  retryIntervalScale,
+}: WorkerParams): Promise<Worker> {
   return Worker.create({
-    ...WORKFLOW_CODE,
+    ...(retryIntervalScale === undefined ? WORKFLOW_CODE : withRetryIntervalScale(retryIntervalScale)),
     connection,
     namespace,
     taskQueue,

@@ -26,8 +26,14 @@ const worker = await createWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ db, mailer, publicUrl: publicUrlOf(config) }),
+  activities: createActivities({
+    db,
+    mailer,
+    publicUrl: publicUrlOf(config),
+    outboxLeaseMs: config.OUTBOX_LEASE_SECONDS === undefined ? undefined : config.OUTBOX_LEASE_SECONDS * 1000,
+  }),
   log,
+  retryIntervalScale: config.RETRY_INTERVAL_SCALE,
 });
 log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish

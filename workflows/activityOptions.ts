@@ -21,11 +21,21 @@ export const BUSINESS_ERRORS = [
   'TransferRefused',
 ] as const;
 
+/**
+ * Set only by the fault harness (`npm run faults`, bench/faults.ts), through the worker's bundler
+ * (`RETRY_INTERVAL_SCALE`, worker/index.ts): it shrinks both intervals below, so that an SMTP outage
+ * longer than the old 10-attempt budget fits in a test. The policy is otherwise this one; production
+ * bundles leave it undefined.
+ */
+declare const __RETRY_INTERVAL_SCALE__: number | undefined;
+const scale = typeof __RETRY_INTERVAL_SCALE__ === 'number' ? __RETRY_INTERVAL_SCALE__ : 1;
+const interval = (ms: number, text: Duration): Duration => (scale === 1 ? text : Math.max(1, Math.round(ms * scale)));
+
 /** No attempt cap (`maximumAttempts` unset), backoff capped at 2 minutes, business errors final. */
 export const RETRY_WITHOUT_CAP: RetryPolicy = {
-  initialInterval: '1 second',
+  initialInterval: interval(1_000, '1 second'),
   backoffCoefficient: 2,
-  maximumInterval: '2 minutes',
+  maximumInterval: interval(120_000, '2 minutes'),
   nonRetryableErrorTypes: [...BUSINESS_ERRORS],
 };
 

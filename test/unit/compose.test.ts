@@ -8,8 +8,14 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configKeys, loadConfig } from '../../platform/config';
 import { projectRoot } from '../../platform/paths';
+import { HISTORY_SHARDS, TEMPORAL_SERVICES } from '../../scripts/temporalCluster';
 
-type Service = { environment?: Record<string, string | number>; command?: string[]; build?: string };
+type Service = {
+  environment?: Record<string, string | number>;
+  command?: string[];
+  build?: string;
+  deploy?: { replicas?: number };
+};
 const compose = parse(fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
@@ -18,9 +24,19 @@ const appServices = Object.entries(compose.services).filter(([, service]) => ser
 describe('docker-compose.yml', () => {
   it('When parsed, then it has postgres, Temporal, its UI, a mail catcher, the worker and the api', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'mailpit', 'worker', 'api']),
+      expect.arrayContaining(['postgres', 'temporal-frontend', 'temporal-ui', 'mailpit', 'worker', 'api']),
     );
     expect(appServices.map(([name]) => name).sort()).toEqual(['api', 'migrate', 'worker']);
+  });
+
+  it('When parsed, then it runs the topology of npm run start:cluster: four Temporal services, 2 workers, 2 APIs', () => {
+    for (const service of TEMPORAL_SERVICES) {
+      const entry = compose.services[`temporal-${service}`];
+      expect(entry?.environment?.SERVICES, service).toBe(service);
+      expect(Number(entry?.environment?.NUM_HISTORY_SHARDS), service).toBe(HISTORY_SHARDS);
+    }
+    expect(compose.services.worker?.deploy?.replicas).toBe(2);
+    expect(compose.services.api?.deploy?.replicas).toBe(2);
   });
 
   it.each(appServices)(
@@ -31,7 +47,7 @@ describe('docker-compose.yml', () => {
       expect(unknown).toEqual([]);
       const config = loadConfig(env);
       expect(config.DATABASE_URL).toMatch(/^postgresql:\/\/.+@postgres:5432\//);
-      expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      expect(config.TEMPORAL_ADDRESS).toBe('temporal-frontend:7233');
       expect(config.SMTP_URL).toBe('smtp://mailpit:1025');
     },
   );
