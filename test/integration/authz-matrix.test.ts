@@ -312,7 +312,10 @@ describe('authorisation matrix', () => {
         const row = STEP_ROWS.get(op.operationId) as StepRow;
         const url = urlFor(op.path);
         for (const [who, token] of Object.entries(outsiders)) {
-          for (const body of [{}, bodies[op.operationId] ?? { reasons: 'probe' }]) {
+          // A row scoped by its body (the reserve power) can only be judged on a valid body: an empty one is
+          // 400 for everyone alike, which tells nothing of the case.
+          const probes = op.operationId in bodies ? [bodies[op.operationId]] : [{}, { reasons: 'probe' }];
+          for (const body of probes) {
             const res = await send('post', url, token, body);
             const what = `${who} → POST ${url} ${JSON.stringify(body)}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
             expect([403, 404], what).toContain(res.status);

@@ -340,7 +340,7 @@ describe('a membership change as a request (§4.9)', () => {
           consortiumCode: from.code,
           validFrom: '2013-04-01',
           validTo: effectiveFrom,
-          source: 'import:nhs-2013:2013-04',
+          source: 'import:run:1:2013-04',
           changeRequestWorkflowId: null,
         },
         {
