@@ -10,5 +10,7 @@ export function csvText(records: readonly (readonly (string | number | boolean)[
     record_delimiter: 'windows',
     // csv-stringify quotes a field holding the record delimiter (CRLF) but not a lone line feed or return.
     quoted_match: /[\r\n]/,
+    // `true` and `false` as words (csv-stringify's default writes 1 and an empty field).
+    cast: { boolean: (value) => String(value) },
   });
 }

@@ -154,7 +154,8 @@ async function signIn(email: string): Promise<{ context: BrowserContext; page: P
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/inbox`);
+  // A consortium officer lands on the dashboard, everyone else on the inbox.
+  await page.waitForURL((url) => url.pathname === '/inbox' || url.pathname === '/dashboard');
   return { context, page };
 }
 
