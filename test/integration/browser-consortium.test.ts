@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserWithToken, setPassword } from '../../scripts/users';
-import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
+import { accessible, launchChromium, serve, shoot, submitSignIn, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, seedAreaTeams, type Harness } from './support';
 
 const CODE = 'V01';
@@ -163,12 +163,7 @@ const post = (url: string, token: string, body: unknown) =>
 
 async function signIn(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(OFFICER_EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return { context, page };
+  return { context, page: await submitSignIn(context, base, OFFICER_EMAIL, PASSWORD) };
 }
 
 /** `YYYY-MM-DD` a number of days from today (UTC), as the workflow's clock counts days. */

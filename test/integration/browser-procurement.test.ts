@@ -8,12 +8,12 @@
  * axe violation; docs/screenshots/procurement.png is the Board's view of the awarded case.
  */
 import type { Server } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { procurementWorkflowId } from '../../workflows/contracts/procurement';
-import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
+import { accessible, launchChromium, serve, shoot, signedIn, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
 const CONSORTIUM = '7PC';
@@ -147,17 +147,7 @@ const stage = (wanted: string) =>
 
 const caseUrl = () => `/cases/${encodeURIComponent(procurementWorkflowId(procurementId))}`;
 
-async function signIn(email: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // A consortium officer lands on the dashboard, everyone else on the inbox.
-  await page.waitForURL((url) => url.pathname === '/inbox' || url.pathname === '/dashboard');
-  return { context, page };
-}
+const signIn = (email: string) => signedIn(browser, base, email, PASSWORD);
 
 /** Opens the case page and follows the pending step whose link starts with `title` (once the case offers it). */
 async function openStep(page: Page, title: string) {

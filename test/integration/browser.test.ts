@@ -16,7 +16,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../platform/log';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { shadowFormationInput } from '../../workflows/contracts/shadowFormation';
-import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
+import { accessible, launchChromium, serve, shoot, submitSignIn, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
 const HOME = 'W01';
@@ -83,14 +83,8 @@ const api = (method: 'get' | 'post', url: string, token: string, body?: unknown)
   return body === undefined ? req : req.set('content-type', 'application/json').send(JSON.stringify(body));
 };
 
-async function signIn(context: BrowserContext, email: string, password: string) {
-  const page = await context.newPage();
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
+const signIn = (context: BrowserContext, email: string, password: string) =>
+  submitSignIn(context, base, email, password);
 
 describe('the web app in Chromium', () => {
   let workflowId = '';

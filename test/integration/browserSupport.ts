@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { projectRoot } from '../../platform/paths';
 import { CHROMIUM_PATH } from '../../scripts/toolchain';
@@ -22,6 +22,34 @@ export async function serve(h: Harness): Promise<{ server: Server; base: string 
     const listening = h.app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Sends the sign-in form from a new page of `context`; the caller looks at where it lands (or its errors). */
+export async function submitSignIn(
+  context: BrowserContext,
+  base: string,
+  email: string,
+  password: string,
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
+}
+
+/** A person signed in in a context of their own: a consortium officer lands on the dashboard, anyone else on the inbox. */
+export async function signedIn(
+  browser: Browser,
+  base: string,
+  email: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await submitSignIn(context, base, email, password);
+  await page.waitForURL(/\/(inbox|dashboard)$/);
+  return { context, page };
 }
 
 export function launchChromium(): Promise<Browser> {

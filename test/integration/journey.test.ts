@@ -10,14 +10,14 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../platform/paths';
 import { createUserWithToken, setPassword } from '../../scripts/users';
 import { authorisationSteps, authorisationWorkflowId } from '../../workflows/contracts/authorisation';
-import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
+import { accessible, launchChromium, serve, shoot, signedIn, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
 const CODE = '00C';
@@ -77,17 +77,7 @@ afterAll(async () => {
   if (axeFindings.length) process.stderr.write(`[journey] axe: ${JSON.stringify(axeFindings)}\n`);
 });
 
-async function signIn(email: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // A consortium officer starts at their dashboard, everyone else at the inbox.
-  await page.waitForURL(/\/(inbox|dashboard)$/);
-  return { context, page };
-}
+const signIn = (email: string) => signedIn(browser, base, email, PASSWORD);
 
 const caseUrl = `/cases/${encodeURIComponent(WORKFLOW)}`;
 
