@@ -60,6 +60,8 @@ export interface CaseStep {
   settleDeadlines?: Array<{ step: string; status: 'met' | 'missed' | 'cancelled' }>;
   /** The human steps pending after this one (the task list, activities/tasks.ts); a closing step cancels the rest. */
   tasks?: TaskUpdate;
+  /** For a step that moves the case to another policy version (issue 15): the version the case now applies. */
+  policyVersion?: string;
 }
 
 export interface CaseOpening {
@@ -98,6 +100,7 @@ export async function writeCaseStep(
       stage = EXCLUDED.stage,
       status = EXCLUDED.status,
       "updatedAt" = EXCLUDED."updatedAt",
+      "policyVersion" = COALESCE(${step.policyVersion ?? null}::text, "CaseRecord"."policyVersion"),
       "thirdPartyOrganisation" = CASE WHEN ${keepOrganisation} THEN "CaseRecord"."thirdPartyOrganisation" ELSE EXCLUDED."thirdPartyOrganisation" END,
       "closedAt" = COALESCE(EXCLUDED."closedAt", "CaseRecord"."closedAt")
     RETURNING kind, "consortiumCode", "areaTeam", "thirdPartyOrganisation"`;

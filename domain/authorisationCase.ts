@@ -15,6 +15,7 @@ import type {
   AuthorisationApplication,
   AuthorisationDecisionSubmission,
   AuthorisationInput,
+  AuthorisationPolicySnapshot,
   AuthorisationStage,
   AuthorisationState,
   ApplicationCheckReport,
@@ -69,6 +70,11 @@ export type AuthorisationCommand =
   | { type: 'decision_day_reached'; at: number }
   /** A condition escalated to an intervention case without a review (its rectification plan was missed). */
   | { type: 'escalate'; actor: AuthorisationActor; at: number; criterionId: string; reason: string }
+  /**
+   * An admin moves the running case to another published policy version (issue 15): deadlines and
+   * decisions from now on apply it; deadlines already set stand.
+   */
+  | { type: 'move_policy'; actor: AuthorisationActor; at: number; to: AuthorisationPolicySnapshot }
   | { type: 'establish'; at: number }
   | { type: 'schedule_review'; at: number; date: string }
   | { type: 'open_review'; at: number; round: number; date: string }
@@ -283,6 +289,49 @@ function reduce(rules: AuthorisationRulesInForce, kase: AuthorisationCase, comma
           break;
         }
       }
+      return {};
+    }
+    case 'move_policy': {
+      const { to } = command;
+      if (state.stage === 'closed') throw invalidTransition('the case is closed');
+      if (to.policy.version === state.policyVersion)
+        throw invalidTransition(`the case already applies policy ${state.policyVersion}`);
+      // What has been assessed or proposed under one table cannot be re-read under another of the same name.
+      const changed = (table: string, from: string, next: string, after: string | null) => {
+        if (from !== next && after)
+          throw invalidTransition(
+            `policy ${to.policy.version} has ${table} ${next}, but ${after} under ${from}; the case cannot move`,
+          );
+      };
+      changed(
+        'criteria catalogue',
+        rules.catalogue.version,
+        to.catalogue.version,
+        state.application ? 'the application was made' : null,
+      );
+      changed(
+        'authorisation rules',
+        rules.rules.version,
+        to.rules.version,
+        state.application ? 'the application was made' : null,
+      );
+      changed(
+        'support levels',
+        rules.supportLevels.version,
+        to.supportLevels.version,
+        state.proposedConditions.length > 0 ? 'conditions were proposed' : null,
+      );
+      if (state.wave && !state.decision && !to.waveSchedule.waves.some((w) => w.wave === state.wave?.wave))
+        throw invalidTransition(
+          `wave ${state.wave.wave} is not in wave schedule ${to.waveSchedule.version}; assign another wave first`,
+        );
+      state.policyVersion = to.policy.version;
+      state.ruleVersions = {
+        rules: to.rules.version,
+        catalogue: to.catalogue.version,
+        supportLevels: to.supportLevels.version,
+        waveSchedule: to.waveSchedule.version,
+      };
       return {};
     }
     case 'assign_wave': {

@@ -21,6 +21,7 @@
  * without continue-as-new.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -59,6 +60,7 @@ import {
   conditionReviewStep,
   conditionsResponseStep,
   decisionStep,
+  movePolicyStep,
   rectificationPlanStep,
   waveStep,
   type AssessmentStepRecord,
@@ -66,6 +68,7 @@ import {
   type AuthorisationApplication,
   type AuthorisationDecisionSubmission,
   type AuthorisationInput,
+  type AuthorisationPolicySnapshot,
   type AuthorisationStage,
   type AuthorisationState,
   type ConditionsResponse,
@@ -90,15 +93,18 @@ type NoticeExtra = Pick<NoticeInput, 'reasons' | 'facts'>;
 
 /** One running case, as its recording steps need it: its input, clock and current state, and how to write. */
 interface Run {
-  input: AuthorisationInput;
+  /** The input, with the policy tables the case applies now: its start's, or the version an admin moved it to. */
+  readonly input: AuthorisationInput;
   workflowId: string;
-  ruleVersion: string;
+  readonly ruleVersion: string;
   now(): number;
   nowIso(): string;
   readonly kase: AuthorisationCase;
   readonly state: AuthorisationState;
   /** Applies a command (refusing what the reducer refuses) and keeps the case index current. */
   commit(command: AuthorisationCommand): Committed;
+  /** Commits an admin's move to another policy version, and applies that version from now on. */
+  movePolicy(actor: AuthorisationActor, to: AuthorisationPolicySnapshot): void;
   /** Brings the case index (stage and due date, for the work queue and the Temporal UI) up to date. */
   index(): void;
   /** What has been written so far, for the timers that must follow it. */
@@ -121,7 +127,8 @@ function openRun(input: AuthorisationInput): Run {
   const workflowId = workflowInfo().workflowId;
   /** The calendar: the workflow clock (deterministic on replay) plus `clockOffsetMs`, 0 except in the demo's simulated 2012/13. */
   const now = () => Date.now() + (input.clockOffsetMs ?? 0);
-  const ruleVersion = ruleVersionOf(input);
+  let rules = input;
+  let ruleVersion = ruleVersionOf(rules);
   const opening: CaseOpening = {
     workflowId,
     kind: 'authorisation',
@@ -139,9 +146,13 @@ function openRun(input: AuthorisationInput): Run {
     updateCaseIndex({ stage: kase.state.stage, dueAt: due ? new Date(due) : null });
   };
   const run: Run = {
-    input,
+    get input() {
+      return rules;
+    },
     workflowId,
-    ruleVersion,
+    get ruleVersion() {
+      return ruleVersion;
+    },
     now,
     nowIso: () => new Date(now()).toISOString(),
     get kase() {
@@ -151,10 +162,16 @@ function openRun(input: AuthorisationInput): Run {
       return kase.state;
     },
     commit(command) {
-      const result = refused(applyAuthorisationCommand(input, kase, command));
+      const result = refused(applyAuthorisationCommand(rules, kase, command));
       kase = result.case;
       refreshIndex();
       return result;
+    },
+    movePolicy(actor, to) {
+      run.commit({ type: 'move_policy', actor, at: now(), to });
+      rules = { ...rules, ...to };
+      ruleVersion = ruleVersionOf(rules);
+      opening.policyVersion = to.policy.version;
     },
     index: refreshIndex,
     progress: { caseOpened: false, waveRecorded: 0, decisionRecorded: false },
@@ -187,7 +204,7 @@ function openRun(input: AuthorisationInput): Run {
 
 export async function authorisation(input: AuthorisationInput): Promise<AuthorisationState> {
   const run = openRun(input);
-  const { now, workflowId, ruleVersion } = run;
+  const { now, workflowId } = run;
   const openInForce = () => openConditionsOf(run.state);
 
   /** A human step: its row's role and stage, then the reducer's rules (refused before it enters history: 403, 409, 422). */
@@ -205,7 +222,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
       {
         validator: (arg) => {
           checkStep(row, arg.actor, run.state.stage);
-          refused(applyAuthorisationCommand(input, run.kase, toCommand(arg, now())));
+          refused(applyAuthorisationCommand(run.input, run.kase, toCommand(arg, now())));
         },
       },
     );
@@ -246,6 +263,55 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     // The round stays open until its last review is recorded (the main line closes it).
     (a, { case: { state }, directions }) =>
       recordReview(run, a.actor, a.criterionId, a.review, state.reviewRound?.round ?? 0, directions ?? false),
+  );
+  // Issue 15: an admin moves the running case to another published version; audited, with its reasons.
+  let moves = 0;
+  setHandler(
+    movePolicyStep.update,
+    async (arg) => {
+      const from = run.state.policyVersion;
+      const to = await authorisationData
+        .authorisationPolicyOfVersion({ version: arg.toVersion })
+        .catch((error: unknown) => {
+          // A version not in the register is the caller's mistake: the Update fails with it (422).
+          if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
+          throw error;
+        });
+      run.movePolicy(arg.actor, to);
+      moves += 1;
+      await run.record(
+        {
+          step: `policy-move:${moves}`,
+          actor: arg.actor,
+          action: 'authorisation.policy_moved',
+          decision: { outcome: 'policy_moved', reasons: arg.reasons, details: { from, to: to.policy.version } },
+          details: { from, to: to.policy.version, ruleVersions: run.state.ruleVersions },
+          policyVersion: to.policy.version,
+        },
+        movePolicyStep,
+      );
+      await run.notify(
+        `policy-move:${moves}`,
+        'policy_moved',
+        'The case now applies another policy version',
+        `The Board has moved this authorisation from policy ${from} to policy ${to.policy.version}. ` +
+          'Deadlines set from now on follow the new version; deadlines already set stand.',
+        arg.actor.id,
+        null,
+        { reasons: arg.reasons },
+      );
+      return run.state;
+    },
+    {
+      validator: (arg) => {
+        checkStep(movePolicyStep, arg.actor, run.state.stage);
+        if (arg.toVersion === run.state.policyVersion)
+          throw ApplicationFailure.nonRetryable(
+            `the case already applies policy ${arg.toVersion}`,
+            'InvalidTransition',
+          );
+      },
+    },
   );
   setHandler(authorisationState, () => run.state);
 
@@ -325,13 +391,13 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
 
   // Quarterly reviews until every condition is discharged or escalated (a varied condition stays in force).
   for (let round = 1; openInForce().length > 0; round++) {
-    const date = addMonthsToIsoDate(establishedOn, input.rules.conditionReviewIntervalMonths * round);
+    const date = addMonthsToIsoDate(establishedOn, run.input.rules.conditionReviewIntervalMonths * round);
     run.commit({ type: 'schedule_review', at: now(), date });
     await authorisationData.recordConditions({
       workflowId,
       code: input.code,
       conditions: openInForce(),
-      ruleVersion,
+      ruleVersion: run.ruleVersion,
       nextReviewOn: date,
     });
     const wait = dayStart(date) - now();

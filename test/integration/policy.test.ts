@@ -17,6 +17,8 @@ import { createHarness, eventually, type Harness } from './support';
 const FIRST = '09C';
 const UNMET = '4.3B';
 const NEW_VERSION = '2012-13.2';
+/** A third consortium of FIRST's area team, whose running case the admin moves to NEW_VERSION. */
+let MOVED = '';
 
 let h: Harness;
 let admin: string;
@@ -34,10 +36,16 @@ beforeAll(async () => {
     orderBy: { code: 'asc' },
   });
   second = neighbour.code;
+  MOVED = (
+    await h.db.consortium.findFirstOrThrow({
+      where: { areaTeam: first.areaTeam, code: { notIn: [FIRST, second] } },
+      orderBy: { code: 'asc' },
+    })
+  ).code;
   admin = await h.token({ name: 'IT policy admin', role: 'admin' });
   officer = await h.token({ name: 'IT policy officer', role: 'case_officer', areaTeams: [first.areaTeam ?? ''] });
   panel = await h.token({ name: 'IT policy panel', role: 'decision_panel' });
-  for (const code of [FIRST, second])
+  for (const code of [FIRST, second, MOVED])
     consortiumOfficers.set(
       code,
       await h.token({ name: `IT ${code} officer`, role: 'consortium_officer', consortiumCode: code }),
@@ -61,13 +69,17 @@ const get = (url: string, token: string | null = null) => {
 const stateOf = async (code: string): Promise<AuthorisationState> =>
   (await get(`/authorisations/${code}`, officer).expect(200)).body as AuthorisationState;
 
-/** Starts the authorisation and takes it to the consortium's response to one proposed condition. */
-async function toProposedConditions(code: string): Promise<AuthorisationState> {
+async function startCase(code: string): Promise<void> {
   expect((await send('post', '/authorisations', officer, { consortiumCode: code, wave: 1 })).status).toBe(202);
   await eventually(
     async () => (await stateOf(code)).stage === 'awaiting_application',
     `${code} awaiting its application`,
   );
+}
+
+/** Starts the authorisation and takes it to the consortium's response to one proposed condition. */
+async function toProposedConditions(code: string, started = false): Promise<AuthorisationState> {
+  if (!started) await startCase(code);
   const consortium = consortiumOfficers.get(code) ?? '';
   const members = (
     await h.db.membership.findMany({ where: { consortiumCode: code, validTo: null }, select: { practiceCode: true } })
@@ -127,8 +139,8 @@ async function respondAndDecide(code: string): Promise<void> {
 
 describe('policy versions over HTTP', () => {
   it(
-    'When an admin publishes 21 days to respond while a case runs, then the running case keeps 14, the next ' +
-      'waits 21, both decisions cite their versions, and the register lists both versions',
+    'When an admin publishes 21 days to respond while cases run, then a running case keeps 14, the next ' +
+      'waits 21, one the admin moves takes 21 from the move, every decision cites its version, and the register lists both',
     async () => {
       // The register starts with the seeded 2012/13 version, in force from the start of the reform.
       const register = await get('/policy/versions').expect(200);
@@ -136,7 +148,8 @@ describe('policy versions over HTTP', () => {
         expect.objectContaining({ id: SEED_POLICY_VERSION, status: 'published', effectiveFrom: '2010-04-01' }),
       ]);
 
-      // A case starts under 2012-13.1.
+      // Two cases start under 2012-13.1; the admin will move the second (MOVED) once 2012-13.2 is published.
+      await startCase(MOVED);
       const running = await toProposedConditions(FIRST);
       expect(running.policyVersion).toBe(SEED_POLICY_VERSION);
       expect(responseDays(running)).toBe(14);
@@ -232,21 +245,52 @@ describe('policy versions over HTTP', () => {
       expect(next.policyVersion).toBe(NEW_VERSION);
       expect(responseDays(next)).toBe(21);
 
-      // Both decisions cite the version they applied (§5.19).
+      // The admin moves the running MOVED case to 2012-13.2 through its Update: only an admin, only a
+      // published version, once; the move is on the case record and in its history with its reasons.
+      const movePath = `/authorisations/${MOVED}/policy-version`;
+      const reasons = 'The consultation applies to cases that have not yet had conditions proposed.';
+      expect((await send('post', movePath, officer, { toVersion: NEW_VERSION, reasons })).status).toBe(403);
+      const unknown = await send('post', movePath, admin, { toVersion: '2099-00.1', reasons });
+      expect(unknown.status).toBe(422);
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'body.toVersion' })]);
+      expect((await stateOf(MOVED)).policyVersion).toBe(SEED_POLICY_VERSION);
+      const moved = await send('post', movePath, admin, { toVersion: NEW_VERSION, reasons });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      expect(moved.body.policyVersion).toBe(NEW_VERSION);
+      expect((await send('post', movePath, admin, { toVersion: NEW_VERSION, reasons })).status).toBe(409);
+      expect(
+        await h.db.caseRecord.findUniqueOrThrow({
+          where: { workflowId: authorisationWorkflowId(MOVED) },
+          select: { policyVersion: true },
+        }),
+      ).toEqual({ policyVersion: NEW_VERSION });
+      const audit = await h.db.auditEvent.findFirstOrThrow({
+        where: { eventKey: `${authorisationWorkflowId(MOVED)}:policy-move:1` },
+      });
+      expect(audit).toMatchObject({ action: 'authorisation.policy_moved', actor: expect.any(String) });
+      expect(audit.details).toMatchObject({ from: SEED_POLICY_VERSION, to: NEW_VERSION });
+      expect(responseDays(await toProposedConditions(MOVED, true))).toBe(21);
+
+      // Every decision cites the version it applied (§5.19).
       await respondAndDecide(FIRST);
       await respondAndDecide(second);
+      await respondAndDecide(MOVED);
       const decisions = await h.db.caseDecision.findMany({
         where: {
-          workflowId: { in: [authorisationWorkflowId(FIRST), authorisationWorkflowId(second)] },
-          step: 'decision',
+          workflowId: { in: [FIRST, second, MOVED].map(authorisationWorkflowId) },
+          step: { in: ['decision', 'policy-move:1'] },
         },
-        select: { workflowId: true, ruleVersion: true },
-        orderBy: { workflowId: 'asc' },
+        select: { workflowId: true, step: true, ruleVersion: true, reasons: true },
+        orderBy: [{ workflowId: 'asc' }, { step: 'asc' }],
       });
-      expect(Object.fromEntries(decisions.map((d) => [d.workflowId, d.ruleVersion]))).toEqual({
-        [authorisationWorkflowId(FIRST)]: `authorisation 2012-13.1; policy ${SEED_POLICY_VERSION}`,
-        [authorisationWorkflowId(second)]: `authorisation 2012-13.1; policy ${NEW_VERSION}`,
-      });
+      expect(decisions.map((d) => [d.workflowId, d.step, d.ruleVersion])).toEqual(
+        [
+          [authorisationWorkflowId(FIRST), 'decision', `authorisation 2012-13.1; policy ${SEED_POLICY_VERSION}`],
+          [authorisationWorkflowId(second), 'decision', `authorisation 2012-13.1; policy ${NEW_VERSION}`],
+          [authorisationWorkflowId(MOVED), 'decision', `authorisation 2012-13.1; policy ${NEW_VERSION}`],
+          [authorisationWorkflowId(MOVED), 'policy-move:1', `authorisation 2012-13.1; policy ${NEW_VERSION}`],
+        ].sort((a, b) => (a.join() < b.join() ? -1 : 1)),
+      );
     },
   );
 });

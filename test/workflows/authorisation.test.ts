@@ -28,10 +28,12 @@ import { WORKFLOW_CODE } from '../../worker';
 import {
   assignAuthorisationWave,
   authorisationInput,
+  authorisationPolicyOf,
   authorisationState,
   authorisationWorkflowId,
   decideAuthorisation,
   recordAssessmentStep,
+  moveAuthorisationPolicy,
   respondToProposedConditions,
   reviewAuthorisationCondition,
   submitAuthorisationApplication,
@@ -75,7 +77,17 @@ const mockActivities: Mocked = {
     reviews.push({ criterionId: input.criterionId, outcome: input.outcome, key: input.key });
   },
   async setConsortiumAuthorisation() {},
+  async authorisationPolicyOfVersion({ version }) {
+    const published = registered.get(version);
+    if (!published)
+      throw ApplicationFailure.nonRetryable(`policy version ${version} is not published`, 'InvalidInput', {
+        field: 'body.toVersion',
+      });
+    return authorisationPolicyOf(published);
+  },
 };
+/** The policy register the move activity reads (issue 15). */
+const registered = new Map<string, ResolvedPolicy>();
 
 const policy = SEEDED_POLICY.general;
 const rules = SEEDED_POLICY.authorisationRules;
@@ -600,6 +612,101 @@ describe('authorisation workflow', () => {
     expect(decisionOf(result[1] ?? '')?.ruleVersion).toBe('authorisation 2012-13.1; policy 2012-13.2');
     expect(steps.find((s) => s.step === 'conditions-response-missed')?.workflowId).toBe(result[0]);
     expect(steps.filter((s) => s.step === 'conditions-response').map((s) => s.workflowId)).toEqual([result[1]]);
+  });
+
+  it('When an admin moves a running case to a version with 21 days to respond, then the conditions proposed after the move give 21 days, the move is on record with its reasons, and the decision cites the new version', async () => {
+    const moved = resolvePolicy('2012-13.3', {
+      ...SEED_POLICY_DOCUMENT,
+      general: {
+        ...SEED_POLICY_DOCUMENT.general,
+        conditionsResponseDays: { value: 21, source: 'engine default: three weeks (test)' },
+      },
+    });
+    const relabelled: ResolvedPolicy = {
+      ...resolvePolicy('2012-13.4', SEED_POLICY_DOCUMENT),
+      supportLevels: { ...SEEDED_POLICY.supportLevels, version: 'support-levels-test.2' },
+    };
+    registered.set(moved.version, moved).set(relabelled.version, relabelled);
+    const admin: AuthorisationActor = { id: 'admin-1', role: 'admin' };
+    const taskQueue = 'wf-auth-policy-move';
+    const result = await withWorker(taskQueue, async () => {
+      const input = await inputFor('M01');
+      const handle = await startAuthorisation(taskQueue, input);
+      await waitForStage(handle, 'awaiting_application');
+      const move = (actor: AuthorisationActor, toVersion: string) =>
+        handle.executeUpdate(moveAuthorisationPolicy, {
+          args: [{ actor, toVersion, reasons: 'Consulted on 21 days' }],
+        });
+      // Only an admin; only a published version; not the version the case already applies.
+      expect(await rejection(move(officer, moved.version))).toBe('Forbidden');
+      expect(await rejection(move(admin, '2099-99.9'))).toBe('InvalidInput');
+      expect(await rejection(move(admin, SEEDED_POLICY.version))).toBe('InvalidTransition');
+      const afterMove = await move(admin, moved.version);
+      expect(afterMove.policyVersion).toBe(moved.version);
+
+      await handle.executeUpdate(submitAuthorisationApplication, {
+        args: [{ actor: consortiumOfficer('M01'), application }],
+      });
+      for (const step of EVIDENCE_STEPS)
+        await handle.executeUpdate(recordAssessmentStep, {
+          args: [
+            {
+              actor: officer,
+              record: {
+                step,
+                summary: `${step} done`,
+                results: stepResults(step, ['4.3B'], new Set()),
+                ...(step === 'stakeholder_survey' ? { respondents: 40 } : {}),
+              },
+            },
+          ],
+        });
+      await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: officer, record: { step: 'moderation', summary: 'moderated' } }],
+      });
+      const proposed = await handle.executeUpdate(recordAssessmentStep, {
+        args: [{ actor: panel, record: { step: 'conditions_panel', summary: 'conditions panel sat' } }],
+      });
+      const days =
+        (Date.parse(proposed.conditionsResponse.dueAt ?? '') -
+          Date.parse(proposed.assessment.steps.at(-1)?.recordedAt ?? '')) /
+        DAY_MS;
+      expect(days).toBe(21);
+      // Conditions were proposed under one set of support levels: a version with others cannot take the case.
+      expect(await rejection(move(admin, relabelled.version))).toBe('InvalidTransition');
+
+      await handle.executeUpdate(respondToProposedConditions, {
+        args: [{ actor: consortiumOfficer('M01'), response: { accepts: true, comments: 'in our 21 days' } }],
+      });
+      await skipTo(input.waveSchedule.waves[0]?.decisionDate ?? '');
+      await waitForStage(handle, 'awaiting_decision');
+      await handle.executeUpdate(decideAuthorisation, {
+        args: [
+          { actor: panel, decision: { outcome: 'authorised_with_conditions', reasons: 'register not published' } },
+        ],
+      });
+      await recordHistory(handle, 'authorisation-policy-moved');
+      return handle.workflowId;
+    });
+    const moveStep = steps.find((s) => s.step === 'policy-move:1' && s.workflowId === result);
+    expect(moveStep).toMatchObject({
+      action: 'authorisation.policy_moved',
+      policyVersion: '2012-13.3',
+      ruleVersion: 'authorisation 2012-13.1; policy 2012-13.3',
+      actor: { id: 'admin-1', role: 'admin' },
+      decision: {
+        outcome: 'policy_moved',
+        reasons: 'Consulted on 21 days',
+        details: { from: '2012-13.1', to: '2012-13.3' },
+      },
+    });
+    expect(steps.find((s) => s.step === 'started' && s.workflowId === result)?.ruleVersion).toBe(
+      'authorisation 2012-13.1; policy 2012-13.1',
+    );
+    expect(steps.find((s) => s.step === 'decision' && s.workflowId === result)?.ruleVersion).toBe(
+      'authorisation 2012-13.1; policy 2012-13.3',
+    );
+    expect(notices.find((n) => n.kind === 'policy_moved')).toMatchObject({ reasons: 'Consulted on 21 days' });
   });
 
   it('When the consortium responds after its 14 days, then the response is refused and the missed deadline is on record before the decision', async () => {

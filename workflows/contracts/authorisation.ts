@@ -24,7 +24,7 @@ import {
 } from '../../domain/authorisation';
 import { PRACTICE_CODE } from '../../domain/consortium';
 import type { Policy } from '../../domain/policy';
-import type { ResolvedPolicy } from '../../domain/policyDocument';
+import { policyVersionId, type ResolvedPolicy } from '../../domain/policyDocument';
 import { SEEDED_POLICY } from '../../domain/policySeed';
 import { step, type Actor, type StepRole, type StepRow } from './step';
 
@@ -79,12 +79,21 @@ export function authorisationInput(
   inForce: ResolvedPolicy,
   options: { wave?: number | null; clockOffsetMs?: number } = {},
 ): AuthorisationInput {
-  const policy = inForce.general;
   return {
     code: consortium.code,
     name: consortium.name,
     areaTeam: consortium.areaTeam ?? null,
     actor,
+    ...authorisationPolicyOf(inForce),
+    wave: options.wave ?? null,
+    ...(options.clockOffsetMs ? { clockOffsetMs: options.clockOffsetMs } : {}),
+  };
+}
+
+/** What an authorisation takes from a policy version: at its start, or when an admin moves it (`movePolicyStep`). */
+export function authorisationPolicyOf(inForce: ResolvedPolicy): AuthorisationPolicySnapshot {
+  const policy = inForce.general;
+  return {
     policy: {
       version: policy.version,
       conditionsResponseDays: policy.conditionsResponseDays,
@@ -95,10 +104,14 @@ export function authorisationInput(
     catalogue: inForce.catalogue,
     supportLevels: inForce.supportLevels,
     waveSchedule: inForce.waveSchedule,
-    wave: options.wave ?? null,
-    ...(options.clockOffsetMs ? { clockOffsetMs: options.clockOffsetMs } : {}),
   };
 }
+
+/** The parts of the input that come from a policy version. */
+export type AuthorisationPolicySnapshot = Pick<
+  AuthorisationInput,
+  'policy' | 'rules' | 'catalogue' | 'supportLevels' | 'waveSchedule'
+>;
 
 export const authorisationWorkflowId = (code: string) => `authorisation:${code}`;
 
@@ -547,6 +560,33 @@ export const conditionReviewStep = authorisationStep({
 });
 
 /** Every human step of the process, in the order a case meets them. */
+export const movePolicyStep = authorisationStep({
+  name: 'moveAuthorisationPolicy',
+  path: 'policy-version',
+  body: z.strictObject({
+    toVersion: policyVersionId.describe('A published policy version (the policy register), e.g. `2012-13.2`.'),
+    reasons: text(2000).describe('Why the case moves: recorded in its history and cited with the move.'),
+  }),
+  roles: ['admin'],
+  scope: 'case',
+  stages: stages(...BEFORE_DECISION, ...CONDITIONS_IN_FORCE),
+  task: false,
+  summary: 'Move the case to another policy version',
+  description: [
+    'A running case keeps the policy version it started with (§5.19) unless an admin moves it (issue 15). From the',
+    'move on, its deadlines and decisions apply the new version and cite it; deadlines already set stand. 422 when',
+    'the version is not published; 409 when the case already applies it, or when a table it was assessed against',
+    '(criteria catalogue, rules, support levels) differs in the new version.',
+  ].join(' '),
+  consequence: (body) =>
+    `From now on the case applies policy ${body.toVersion} to every new deadline and decision; deadlines already set stand.`,
+  toArgs: (actor: AuthorisationActor, body): { actor: AuthorisationActor; toVersion: string; reasons: string } => ({
+    actor,
+    toVersion: body.toVersion,
+    reasons: body.reasons,
+  }),
+});
+
 export const authorisationSteps = [
   applicationStep,
   assessmentStep,
@@ -555,6 +595,7 @@ export const authorisationSteps = [
   decisionStep,
   rectificationPlanStep,
   conditionReviewStep,
+  movePolicyStep,
 ] as const;
 
 // The steps' Updates, by the names the workflow and its callers know them.
@@ -565,3 +606,4 @@ export const respondToProposedConditions = conditionsResponseStep.update;
 export const decideAuthorisation = decisionStep.update;
 export const submitRectificationPlan = rectificationPlanStep.update;
 export const reviewAuthorisationCondition = conditionReviewStep.update;
+export const moveAuthorisationPolicy = movePolicyStep.update;
