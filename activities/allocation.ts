@@ -111,9 +111,7 @@ async function insertRunLines(
   tx: Prisma.TransactionClient,
   table: 'AllocationLine' | 'AllocationPracticeLine',
   runId: string,
-  columns: ReadonlyArray<
-    readonly [name: string, type: SqlType, values: readonly (string | number | boolean | null)[]]
-  >,
+  columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean | null)[]]>,
 ): Promise<void> {
   const params = columns.map(([, type, values], index) => columnParam(type, index + 2, values));
   await tx.$executeRawUnsafe(
@@ -136,7 +134,11 @@ async function needIndicesOnRecord(
   const need = parameters.need;
   if (formulaOf(parameters) !== 'need-weighted-v2' || !need) return null;
   const rows = await db.indicatorValue.findMany({
-    where: { period: need.prevalencePeriod, illustrative: false, indicatorId: { in: Object.keys(need.registerWeights) } },
+    where: {
+      period: need.prevalencePeriod,
+      illustrative: false,
+      indicatorId: { in: Object.keys(need.registerWeights) },
+    },
     select: {
       consortiumCode: true,
       indicatorId: true,

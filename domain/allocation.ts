@@ -162,8 +162,7 @@ export const FORMULA_ENGINE_VERSION = 'weighted-capitation.1';
 export const NEED_WEIGHTED_ENGINE_VERSION = 'need-weighted.2';
 
 /** The formula a parameter set chooses (`capitation-v1` when it names none). */
-export const formulaOf = (parameters: AllocationParameters): AllocationFormula =>
-  parameters.formula ?? 'capitation-v1';
+export const formulaOf = (parameters: AllocationParameters): AllocationFormula => parameters.formula ?? 'capitation-v1';
 
 /** The version recorded on an allocation: engine + weights (+ need weighting) + parameters, so each can be traced. */
 export function formulaVersionOf(weights: WeightsTable, parameters: AllocationParameters): string {
@@ -192,7 +191,9 @@ export function formulaVersionOf(weights: WeightsTable, parameters: AllocationPa
  */
 export function needIndices(counts: readonly RegisterCount[], need: NeedWeighting): Map<string, number> {
   if (!Number.isInteger(need.strengthBasisPoints) || need.strengthBasisPoints < 0 || need.strengthBasisPoints > 10_000)
-    throw new RangeError(`need strength must be a whole number of basis points 0–10000, not ${need.strengthBasisPoints}`);
+    throw new RangeError(
+      `need strength must be a whole number of basis points 0–10000, not ${need.strengthBasisPoints}`,
+    );
   const registers = Object.keys(need.registerWeights)
     .filter((id) => (need.registerWeights[id] ?? 0) > 0)
     .sort(byCode);

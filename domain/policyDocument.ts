@@ -271,7 +271,8 @@ const allocationParameters = z.strictObject({
   formula: sourced(z.enum(ALLOCATION_FORMULAS))
     .default({
       value: 'capitation-v1',
-      source: 'engine default: version 1 where a version names no formula (versions written before formulas were versioned)',
+      source:
+        'engine default: version 1 where a version names no formula (versions written before formulas were versioned)',
     })
     .describe(
       'The formula version (§3.31): `capitation-v1` (age/sex-weighted capitation) or `need-weighted-v2` ' +
@@ -316,7 +317,9 @@ const allocation = z.strictObject({
   }),
   needWeights: needWeights
     .optional()
-    .describe('Formula version 2 (§3.31 "the prospective burden of disease"): how QOF prevalence becomes a need index.'),
+    .describe(
+      'Formula version 2 (§3.31 "the prospective burden of disease"): how QOF prevalence becomes a need index.',
+    ),
   years: z
     .record(financialYearLabel, allocationParameters)
     .describe('The allocation parameters of each financial year that has them, e.g. `2013/14`.'),

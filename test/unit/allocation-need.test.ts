@@ -274,7 +274,9 @@ describe('the formula version in the policy document', () => {
     const year = document.allocation.years['2013/14'];
     if (year) year.formula = { value: 'need-weighted-v2', source: 'test' };
     const missing = policyDocumentSchema.safeParse(document);
-    expect(missing.error?.issues.map((issue) => issue.path.join('.'))).toContain('allocation.years.2013/14.formula.value');
+    expect(missing.error?.issues.map((issue) => issue.path.join('.'))).toContain(
+      'allocation.years.2013/14.formula.value',
+    );
   });
 
   it('reads a version stored before formulas were versioned as version 1', () => {
