@@ -114,7 +114,6 @@ describe('need-weighted allocation (formula version 2)', () => {
     const accepted = await send('post', '/allocations', admin, {
       financialYear: '2013/14',
       basis: 'indicative',
-      notifyConsortia: false,
     });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
     const needVersion = SEED_POLICY_DOCUMENT.allocation.needWeights?.version;
@@ -124,6 +123,7 @@ describe('need-weighted allocation (formula version 2)', () => {
     result = await h.temporal.workflow.getHandle(timetableWorkflowIds.allocation('2013/14', 'indicative')).result();
     expect(result.formulaVersion).toBe(accepted.body.formulaVersion);
     expect(result.consortia).toBe(211);
+    expect(result.consortiaNotified).toBe(211);
   });
 
   it('When the public reads the run, then every consortium shows its need index and its change against version 1, and both versions total the pot to the penny', async () => {
@@ -206,6 +206,20 @@ describe('need-weighted allocation (formula version 2)', () => {
       `${darlington.changeAgainstVersionOnePercent}%`,
     );
     expect(registerRow[registerHeader.indexOf('Formula version')]).toBe(result.formulaVersion);
+
+    // The announcement tells each consortium its index and its change.
+    const notice = await h.db.notice.findFirstOrThrow({
+      where: { workflowId: result.workflowId, consortiumCode: '00C', kind: 'allocation_announcement' },
+    });
+    expect(notice.body).toContain(
+      `Need index (§3.31):             ${darlington.needIndex} (1.000 = the national average; `,
+    );
+    expect(notice.body).toMatch(/ILLUSTRATIVE/);
+    expect(notice.body).toContain(
+      `Change against version 1:       ${formatSignedPence(darlington.changeAgainstVersionOnePence)} ` +
+        `(${darlington.changeAgainstVersionOnePercent}%)`,
+    );
+    expect(notice.ruleVersion).toBe(result.formulaVersion);
 
     const page = await request(h.app).get('/public/registers/allocations').expect(200);
     expect(page.text).toContain('Need index');
