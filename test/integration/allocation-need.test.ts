@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Server } from 'node:http';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEED_WEIGHTED_ENGINE_VERSION } from '../../domain/allocation';
@@ -19,6 +21,7 @@ import { NHS_2013_DIR } from '../../platform/paths';
 import { importAssuranceData } from '../../scripts/assuranceData';
 import type { AllocationRunResult } from '../../workflows/contracts/allocation';
 import { timetableWorkflowIds } from '../../workflows/contracts/timetable';
+import { accessible, launchChromium, SCREENSHOTS, serve, type AxeFindings } from './browserSupport';
 import { createHarness, type Harness } from './support';
 
 const VERSION = '2012-13.need';
@@ -33,7 +36,11 @@ beforeAll(async () => {
   admin = await h.token({ name: 'IT need admin', role: 'admin' });
   await h.startWorker();
 }, 180_000);
+let browser: Browser | undefined;
+let server: Server | undefined;
 afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   await h?.close();
 });
 
@@ -50,6 +57,12 @@ interface Line {
   versionOneProgrammePence: string | null;
   changeAgainstVersionOnePence: string | null;
   changeAgainstVersionOnePercent: string | null;
+}
+
+/** A consortium's region code, to filter the register to one screen of it. */
+async function regionOf(code: string): Promise<string> {
+  const consortium = await h.db.consortium.findUniqueOrThrow({ where: { code }, select: { region: true } });
+  return consortium.region ?? '';
 }
 
 /** 00C's need index recounted from the QOF file itself, with the seeded weights (half strength). */
@@ -224,5 +237,26 @@ describe('need-weighted allocation (formula version 2)', () => {
     const page = await request(h.app).get('/public/registers/allocations').expect(200);
     expect(page.text).toContain('Need index');
     expect(page.text).toMatch(/Formula version 2, need-weighted \(§3\.31\)[^<]*ILLUSTRATIVE/);
+  });
+
+  it('When a visitor opens the allocations register in Chromium, then the need index, the change and the illustrative note are on the page, with no serious axe violation', async () => {
+    const served = await serve(h);
+    server = served.server;
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1500 } });
+    const page = await context.newPage();
+    await page.goto(`${served.base}/public/registers/allocations?region=${await regionOf('00C')}`);
+    const head = await page.$$eval('#register thead th', (cells) => cells.map((c) => c.textContent?.trim() ?? ''));
+    expect(head).toEqual(
+      expect.arrayContaining(['Need index', 'Change against version 1', 'Change against version 1 (%)']),
+    );
+    const darlington = lines.find((line) => line.consortiumCode === '00C');
+    const row = page.locator('#register tbody tr', { hasText: '00C' });
+    await expect(row.textContent()).resolves.toContain(darlington?.needIndex ?? 'x');
+    await expect(page.locator('.govuk-inset-text').first().textContent()).resolves.toMatch(/ILLUSTRATIVE/);
+    const findings: AxeFindings = [];
+    await accessible(page, 'allocations register, need-weighted', findings);
+    // The head of the page: the note, the filters and the first rows (the whole page is 50 rows and the chart).
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'register-allocations-need-weighted.png') });
   });
 });
