@@ -9,14 +9,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import {
   allocate,
+  formatNeedIndex,
+  formulaOf,
+  needIndices,
   reconciliationProblems,
   AGE_BANDS,
   SEXES,
   type Allocation,
+  type AllocationParameters,
   type BySexAndAgeBand,
   type PracticeListSize,
 } from '../domain/allocation';
-import { formatPence } from '../domain/money';
+import { formatPence, formatSignedPence, percentChange } from '../domain/money';
 import type { Prisma } from '../generated/prisma/client';
 import { columnParam, type SqlType } from '../platform/columns';
 import type { AllocationRunInput } from '../workflows/contracts/allocation';
@@ -107,7 +111,7 @@ async function insertRunLines(
   tx: Prisma.TransactionClient,
   table: 'AllocationLine' | 'AllocationPracticeLine',
   runId: string,
-  columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean)[]]>,
+  columns: ReadonlyArray<readonly [name: string, type: SqlType, values: readonly (string | number | boolean | null)[]]>,
 ): Promise<void> {
   const params = columns.map(([, type, values], index) => columnParam(type, index + 2, values));
   await tx.$executeRawUnsafe(
@@ -116,6 +120,49 @@ async function insertRunLines(
     runId,
     ...params.map((param) => param.value),
   );
+}
+
+/**
+ * Formula version 2 (§3.31): each consortium's need index from the QOF prevalence registers on record
+ * (imported, with the assurance data, from `QOF_2013-14_prevalence_by_CCG.csv` by
+ * prisma/import/indicatorValues.ts `importQofPrevalence`), and the files they came from. Null under version 1.
+ */
+async function needIndicesOnRecord(
+  db: NoticeDeps['db'],
+  parameters: AllocationParameters,
+): Promise<{ indices: Map<string, number>; files: string[] } | null> {
+  const need = parameters.need;
+  if (formulaOf(parameters) !== 'need-weighted-v2' || !need) return null;
+  const rows = await db.indicatorValue.findMany({
+    where: {
+      period: need.prevalencePeriod,
+      illustrative: false,
+      indicatorId: { in: Object.keys(need.registerWeights) },
+    },
+    select: {
+      consortiumCode: true,
+      indicatorId: true,
+      numerator: true,
+      denominator: true,
+      import: { select: { fileName: true } },
+    },
+  });
+  if (rows.length === 0)
+    throw ApplicationFailure.nonRetryable(
+      `no QOF prevalence for ${need.prevalencePeriod} is on record for the need index: import it first ` +
+        '(npm run import:assurance)',
+      'InvalidInput',
+    );
+  const indices = needIndices(
+    rows.map((row) => ({
+      consortiumCode: row.consortiumCode,
+      registerId: row.indicatorId,
+      registerSize: row.numerator ?? 0,
+      listSize: row.denominator ?? 0,
+    })),
+    need,
+  );
+  return { indices, files: [...new Set(rows.map((row) => row.import.fileName))].sort() };
 }
 
 const totalsJson = (allocation: Allocation) =>
@@ -176,11 +223,13 @@ export function createAllocationActivities({ db, mailer, clock, publicUrl }: Not
       if (practices.length === 0)
         throw ApplicationFailure.nonRetryable('no practice on record belongs to a consortium', 'InvalidInput');
 
+      const need = await needIndicesOnRecord(db, input.parameters);
       const allocation = allocate({
         practices,
         weights: input.weights,
         parameters: input.parameters,
         basis: input.basis,
+        ...(need ? { needIndexMilli: need.indices } : {}),
       });
       const problems = reconciliationProblems(allocation);
       if (problems.length > 0)
@@ -208,6 +257,14 @@ export function createAllocationActivities({ db, mailer, clock, publicUrl }: Not
                 totalPence: String(allocation.riskPool.totalPence),
                 unaffiliatedPractices,
               } as Prisma.InputJsonValue,
+              ...(allocation.needWeighting
+                ? {
+                    needWeighting: {
+                      ...allocation.needWeighting,
+                      prevalenceFiles: need?.files ?? [],
+                    } as Prisma.InputJsonValue,
+                  }
+                : {}),
             },
           });
           const { consortia, practices: budgets } = allocation;
@@ -225,6 +282,8 @@ export function createAllocationActivities({ db, mailer, clock, publicUrl }: Not
             ['riskPooled', 'bool', consortia.map((c) => c.riskPooled)],
             ['riskPoolContributionPence', 'int8', consortia.map((c) => c.riskPoolContributionPence)],
             ['netProgrammePence', 'int8', consortia.map((c) => c.netProgrammePence)],
+            ['needIndexMilli', 'int4', consortia.map((c) => c.needIndexMilli)],
+            ['capitationProgrammePence', 'int8', consortia.map((c) => c.capitationProgrammePence)],
           ]);
           await insertRunLines(tx, 'AllocationPracticeLine', run.id, [
             ['practiceCode', 'text', budgets.map((p) => p.practiceCode)],
@@ -345,6 +404,14 @@ export function createAllocationActivities({ db, mailer, clock, publicUrl }: Not
           `Practice-level budgets (§3.5):  ${formatPence(line.practiceProgrammePence)}`,
           `Unregistered residents (§3.5):  ${formatPence(line.unregisteredSharePence)}`,
           `Programme allocation:           ${formatPence(line.programmePence)}`,
+          ...(line.needIndexMilli !== null && line.capitationProgrammePence !== null
+            ? [
+                `Need index (§3.31):             ${formatNeedIndex(line.needIndexMilli)} (1.000 = the national average; ` +
+                  `${(run.needWeighting as { description?: string } | null)?.description ?? 'need weighting'})`,
+                `Change against version 1:       ${formatSignedPence(line.programmePence - line.capitationProgrammePence)} ` +
+                  `(${percentChange(line.capitationProgrammePence, line.programmePence) ?? '—'}%)`,
+              ]
+            : []),
           `Running costs cap (§5.2):       ${formatPence(line.runningCostsCapPence)}`,
           `Quality premium, up to (§5.17): ${formatPence(line.qualityPremiumMaxPence)}`,
           line.riskPooled

@@ -6,7 +6,10 @@
  * - §3.5 / §3.31: the Board calculates practice-level budgets and allocates them to consortia; they
  *   cover registered patients *and* residents not registered with any practice.
  * - §3.31: resources follow "the prospective burden of disease" — here a weighted capitation by age
- *   band and sex, with the weights held as versioned policy data ({@link WeightsTable}).
+ *   band and sex, with the weights held as versioned policy data ({@link WeightsTable}). Formula
+ *   version 2 (`need-weighted-v2`) multiplies each consortium's weighted capitation by a need index
+ *   from its recorded disease prevalence (QOF registers) before the pot is shared out
+ *   ({@link needIndices}); the policy version's parameters choose the formula.
  * - §2.13, §3.16, §5.2: a maximum management allowance — 2012/13: running costs capped at £25 a head.
  * - §3.16, §5.17: a quality premium paid to the consortium, which apportions it among its practices —
  *   2013/14: up to £5 a head, nothing if the consortium overspends.
@@ -75,6 +78,50 @@ export interface WeightsTable {
 
 export type BudgetBasis = 'indicative' | 'real';
 
+/**
+ * The formula versions (§3.31): `capitation-v1` shares the pot by age/sex-weighted capitation;
+ * `need-weighted-v2` first multiplies each consortium's weighted capitation by its need index.
+ */
+export const ALLOCATION_FORMULAS = ['capitation-v1', 'need-weighted-v2'] as const;
+export type AllocationFormula = (typeof ALLOCATION_FORMULAS)[number];
+
+/**
+ * How disease prevalence becomes a need index (formula version 2; §3.31 "the prospective burden of
+ * disease"). Versioned policy data; the seeded weights are ILLUSTRATIVE (no DH figure is used).
+ */
+export interface NeedWeighting {
+  /** This table's version, named in the formula version. */
+  version: string;
+  /** What it is, shown wherever the index is (the seeded one says it is ILLUSTRATIVE). */
+  description: string;
+  /** The period of the QOF prevalence used, e.g. `2013-14` (the registers as imported for assurance). */
+  prevalencePeriod: string;
+  /**
+   * How strongly need moves the share, in basis points: the index is 1 + strength × (score − 1), so
+   * 0 leaves version 1's shares and 10,000 applies the prevalence score in full.
+   */
+  strengthBasisPoints: number;
+  /** The relative weight of each QOF register counted, by its indicator id (`qof-dm`); whole numbers. */
+  registerWeights: Readonly<Record<string, number>>;
+}
+
+/** One consortium's count on one QOF register: the patients on the register and the list they come from. */
+export interface RegisterCount {
+  consortiumCode: string;
+  /** The register's indicator id, e.g. `qof-dm` (domain/qofRegisters.ts `QOF_REGISTERS`). */
+  registerId: string;
+  registerSize: number;
+  listSize: number;
+}
+
+/** The need index of the national average, per-mille: the index a consortium with no prevalence on record gets. */
+export const NATIONAL_NEED_INDEX_MILLI = 1000;
+
+/** A per-mille need index as people read it: `1037` → `1.037`. */
+export function formatNeedIndex(milli: number): string {
+  return `${Math.floor(milli / 1000)}.${String(milli % 1000).padStart(3, '0')}`;
+}
+
 export interface RiskPoolParameters {
   /** The pool's name, as it appears in the published allocation. */
   poolName: string;
@@ -100,14 +147,91 @@ export interface AllocationParameters {
   riskPool: RiskPoolParameters;
   /** When the allocation is announced (Process 4: the Q3 milestone of the preceding year). */
   announcedOn: IsoDate;
+  /**
+   * The formula version. Absent in runs started before formulas were versioned (their timetables
+   * still hold such parameters): those are `capitation-v1`, as they always were.
+   */
+  formula?: AllocationFormula;
+  /** The need weighting: present when `formula` is `need-weighted-v2`. */
+  need?: NeedWeighting;
 }
 
 /** Identifies the formula's code; bumped whenever the arithmetic below changes. */
 export const FORMULA_ENGINE_VERSION = 'weighted-capitation.1';
+/** The need-weighted formula's code (formula version 2). */
+export const NEED_WEIGHTED_ENGINE_VERSION = 'need-weighted.2';
 
-/** The version recorded on an allocation: engine + weights + parameters, so each can be traced. */
+/** The formula a parameter set chooses (`capitation-v1` when it names none). */
+export const formulaOf = (parameters: AllocationParameters): AllocationFormula => parameters.formula ?? 'capitation-v1';
+
+/** The version recorded on an allocation: engine + weights (+ need weighting) + parameters, so each can be traced. */
 export function formulaVersionOf(weights: WeightsTable, parameters: AllocationParameters): string {
+  if (formulaOf(parameters) === 'need-weighted-v2')
+    return (
+      `${NEED_WEIGHTED_ENGINE_VERSION}+weights:${weights.version}+need:${parameters.need?.version ?? 'missing'}` +
+      `+parameters:${parameters.version}`
+    );
   return `${FORMULA_ENGINE_VERSION}+weights:${weights.version}+parameters:${parameters.version}`;
+}
+
+/**
+ * Each consortium's need index, per-mille (1000 = the national average), from its QOF register
+ * counts (formula version 2; §3.31 "the prospective burden of disease"):
+ * 1. the national prevalence of each weighted register: Σ register sizes / Σ list sizes over every
+ *    consortium in the counts;
+ * 2. a consortium's score: the weighted mean, over the weighted registers it has counts for, of its
+ *    prevalence relative to the national one (1 = national);
+ * 3. its index: 1 + strength × (score − 1), rounded to the nearest thousandth.
+ *
+ * The index only sets shares: the money is still apportioned exactly ({@link apportionLargestRemainder}).
+ * Floating-point steps run in a fixed order (registers by id), so the result is deterministic. A
+ * consortium with no counts on the weighted registers is absent from the map (it gets
+ * {@link NATIONAL_NEED_INDEX_MILLI}). Prevalence is crude, not age-standardised: part of it repeats
+ * what the age weights already pay for, which the strength damps.
+ */
+export function needIndices(counts: readonly RegisterCount[], need: NeedWeighting): Map<string, number> {
+  if (!Number.isInteger(need.strengthBasisPoints) || need.strengthBasisPoints < 0 || need.strengthBasisPoints > 10_000)
+    throw new RangeError(
+      `need strength must be a whole number of basis points 0–10000, not ${need.strengthBasisPoints}`,
+    );
+  const registers = Object.keys(need.registerWeights)
+    .filter((id) => (need.registerWeights[id] ?? 0) > 0)
+    .sort(byCode);
+  const national = new Map<string, { cases: number; list: number }>();
+  const byConsortium = new Map<string, Map<string, RegisterCount>>();
+  for (const count of counts) {
+    if (!registers.includes(count.registerId)) continue;
+    assertSafeNonNegativeInteger(count.registerSize, `${count.consortiumCode} ${count.registerId} register size`);
+    assertSafeNonNegativeInteger(count.listSize, `${count.consortiumCode} ${count.registerId} list size`);
+    if (count.listSize === 0) continue;
+    const total = national.get(count.registerId) ?? { cases: 0, list: 0 };
+    total.cases += count.registerSize;
+    total.list += count.listSize;
+    national.set(count.registerId, total);
+    const own = byConsortium.get(count.consortiumCode) ?? new Map<string, RegisterCount>();
+    if (own.has(count.registerId))
+      throw new RangeError(`${count.consortiumCode} has two counts on register ${count.registerId}`);
+    own.set(count.registerId, count);
+    byConsortium.set(count.consortiumCode, own);
+  }
+  const strength = need.strengthBasisPoints / 10_000;
+  const indices = new Map<string, number>();
+  for (const code of [...byConsortium.keys()].sort(byCode)) {
+    const own = byConsortium.get(code) ?? new Map<string, RegisterCount>();
+    let weighted = 0;
+    let weights = 0;
+    for (const id of registers) {
+      const count = own.get(id);
+      const total = national.get(id);
+      if (!count || !total || total.cases === 0) continue;
+      const weight = need.registerWeights[id] ?? 0;
+      weighted += weight * ((count.registerSize / count.listSize) * (total.list / total.cases));
+      weights += weight;
+    }
+    if (weights === 0) continue;
+    indices.set(code, Math.round((1 + strength * (weighted / weights - 1)) * 1000));
+  }
+  return indices;
 }
 
 /**
@@ -294,6 +418,11 @@ export interface AllocationInput {
   basis: BudgetBasis;
   /** Consortia flagged as overspending: they get no quality premium (§5.17; 2013/14). */
   overspendingConsortia?: readonly string[];
+  /**
+   * Formula version 2 only: each consortium's need index, per-mille ({@link needIndices}); a
+   * consortium missing from it gets the national average ({@link NATIONAL_NEED_INDEX_MILLI}).
+   */
+  needIndexMilli?: ReadonlyMap<string, number>;
 }
 
 export interface PracticeBudget {
@@ -331,6 +460,21 @@ export interface ConsortiumBudget {
   riskPoolContributionPence: number;
   /** programmePence − riskPoolContributionPence: what the consortium holds directly. */
   netProgrammePence: number;
+  /** Formula version 2: the need index applied, per-mille (1000 = national average); null under version 1. */
+  needIndexMilli: number | null;
+  /** Formula version 2: the programme allocation version 1 gives on the same lists, for the change; null under version 1. */
+  capitationProgrammePence: number | null;
+}
+
+/** How a version 2 run weighted need (null on a version 1 run). */
+export interface NeedWeightingApplied {
+  version: string;
+  description: string;
+  prevalencePeriod: string;
+  strengthBasisPoints: number;
+  registerWeights: Readonly<Record<string, number>>;
+  /** Consortia with no prevalence on record on the weighted registers: given the national average. */
+  consortiaWithoutPrevalence: string[];
 }
 
 export interface RiskPool {
@@ -370,9 +514,12 @@ export interface Allocation {
   consortia: ConsortiumBudget[];
   riskPool: RiskPool;
   totals: AllocationTotals;
+  formula: AllocationFormula;
+  needWeighting: NeedWeightingApplied | null;
 }
 
-function validateInput({ practices, weights, parameters }: AllocationInput): void {
+function validateInput(input: AllocationInput): void {
+  const { practices, weights, parameters } = input;
   parseFinancialYearLabel(parameters.financialYear);
   assertSafeNonNegativeInteger(parameters.programmePotPence, 'programme pot');
   assertSafeNonNegativeInteger(parameters.runningCostsCapPencePerHead, 'running costs cap per head');
@@ -380,6 +527,11 @@ function validateInput({ practices, weights, parameters }: AllocationInput): voi
   assertSafeNonNegativeInteger(parameters.riskPool.populationThreshold, 'risk pool population threshold');
   basisPointsOf(0, parameters.unregisteredShareBasisPoints);
   basisPointsOf(0, parameters.riskPool.contributionBasisPoints);
+  if (formulaOf(parameters) === 'need-weighted-v2') {
+    if (!parameters.need) throw new RangeError('formula need-weighted-v2 needs the need weighting (parameters.need)');
+    if (!input.needIndexMilli) throw new RangeError('formula need-weighted-v2 needs each consortium’s need index');
+    for (const [code, index] of input.needIndexMilli) assertSafeNonNegativeInteger(index, `need index of ${code}`);
+  }
   for (const sex of SEXES) {
     for (const band of AGE_BANDS) assertSafeNonNegativeInteger(weights.weights[sex][band], `weight ${sex} ${band}`);
   }
@@ -407,17 +559,46 @@ const byCode = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Runs the allocation for one financial year:
  * 1. set aside the unregistered-residents share of the pot (§3.5), rounded down;
- * 2. apportion the rest to practices by weighted population (§3.31), largest remainder;
- * 3. apportion the set-aside to consortia by their weighted population (§3.5);
+ * 2. apportion the rest to practices by weighted population (§3.31), largest remainder — under
+ *    formula version 2 (`need-weighted-v2`), each weighted population times its consortium's need index;
+ * 3. apportion the set-aside to consortia by their weighted population (§3.5), need-weighted likewise;
  * 4. cap running costs per head (§5.2) and set the quality premium ceiling per head, zero for an
  *    overspending consortium (§5.17), shared to practices by list size;
  * 5. top-slice each small consortium's programme allocation into the risk pool (§5.9, KF Q12),
  *    attributed to its practices pro rata to their weighted populations.
  *
- * Σ practice programme + Σ unregistered share = programme pot, to the penny.
+ * Σ practice programme + Σ unregistered share = programme pot, to the penny. Under version 2 each
+ * consortium also carries the programme allocation version 1 gives on the same lists
+ * (`capitationProgrammePence`), which sums to the pot too: the changes sum to zero.
  */
 export function allocate(input: AllocationInput): Allocation {
   validateInput(input);
+  const formula = formulaOf(input.parameters);
+  const need = input.parameters.need;
+  const indices = input.needIndexMilli;
+  if (formula === 'capitation-v1' || !need || !indices) return shareOut(input, null);
+  // Version 2, with version 1 on the same lists beside it: the change each consortium sees.
+  const versionOne = new Map(shareOut(input, null).consortia.map((c) => [c.consortiumCode, c.programmePence]));
+  const allocation = shareOut(input, indices);
+  for (const consortium of allocation.consortia)
+    consortium.capitationProgrammePence = versionOne.get(consortium.consortiumCode) ?? 0;
+  return {
+    ...allocation,
+    needWeighting: {
+      version: need.version,
+      description: need.description,
+      prevalencePeriod: need.prevalencePeriod,
+      strengthBasisPoints: need.strengthBasisPoints,
+      registerWeights: need.registerWeights,
+      consortiaWithoutPrevalence: allocation.consortia
+        .filter((c) => !indices.has(c.consortiumCode))
+        .map((c) => c.consortiumCode),
+    },
+  };
+}
+
+/** The share-out of {@link allocate}; with need indices, each consortium's weighted capitation is multiplied by its index first. */
+function shareOut(input: AllocationInput, needIndexMilli: ReadonlyMap<string, number> | null): Allocation {
   const { weights, parameters, basis } = input;
   const overspending = new Set(input.overspendingConsortia ?? []);
   const practices = [...input.practices].sort((a, b) => byCode(a.practiceCode, b.practiceCode));
@@ -433,7 +614,17 @@ export function allocate(input: AllocationInput): Allocation {
   // 1–2. §3.5 unregistered set-aside, §3.31 weighted capitation for the rest.
   const unregisteredPotPence = basisPointsOf(parameters.programmePotPence, parameters.unregisteredShareBasisPoints);
   const practicePotPence = parameters.programmePotPence - unregisteredPotPence;
-  const practiceProgramme = apportionLargestRemainder(practicePotPence, weightedPopulation);
+  // Version 2 (§3.31): the consortium's need index multiplies its practices' weighted capitation.
+  const indexOf = (consortiumCode: string): number | null =>
+    needIndexMilli ? (needIndexMilli.get(consortiumCode) ?? NATIONAL_NEED_INDEX_MILLI) : null;
+  const needWeighted = (weighted: number, consortiumCode: string): bigint =>
+    BigInt(weighted) * BigInt(indexOf(consortiumCode) ?? 1);
+  const practiceProgramme = apportionLargestRemainder(
+    practicePotPence,
+    needIndexMilli
+      ? practices.map((practice, index) => needWeighted(weightedPopulation[index] ?? 0, practice.consortiumCode))
+      : weightedPopulation,
+  );
 
   // Group practices (by index into the sorted list) by consortium.
   const membersByConsortium = new Map<string, number[]>();
@@ -450,7 +641,12 @@ export function allocate(input: AllocationInput): Allocation {
   const consortiumWeighted = consortiumCodes.map((code) =>
     sumOver(membersByConsortium.get(code) ?? [], weightedPopulation),
   );
-  const unregisteredShares = apportionLargestRemainder(unregisteredPotPence, consortiumWeighted);
+  const unregisteredShares = apportionLargestRemainder(
+    unregisteredPotPence,
+    needIndexMilli
+      ? consortiumCodes.map((code, index) => needWeighted(consortiumWeighted[index] ?? 0, code))
+      : consortiumWeighted,
+  );
 
   const practiceBudgets: PracticeBudget[] = practices.map((practice, index) => ({
     practiceCode: practice.practiceCode,
@@ -513,6 +709,8 @@ export function allocate(input: AllocationInput): Allocation {
       riskPooled: isRiskPooled(population, parameters.riskPool),
       riskPoolContributionPence,
       netProgrammePence: programmePence - riskPoolContributionPence,
+      needIndexMilli: indexOf(consortiumCode),
+      capitationProgrammePence: null,
     };
   });
 
@@ -548,6 +746,8 @@ export function allocate(input: AllocationInput): Allocation {
       riskPoolPence,
       netProgrammePence: sum(consortia, (c) => c.netProgrammePence),
     },
+    formula: formulaOf(parameters),
+    needWeighting: null,
   };
 }
 
@@ -583,6 +783,12 @@ export function reconciliationProblems(allocation: Allocation): string[] {
     allocation.totals.programmePotPence,
     'Σ net programme + risk pool vs programme pot',
   );
+  if (allocation.needWeighting)
+    expect(
+      allocation.consortia.reduce((sum, c) => sum + (c.capitationProgrammePence ?? 0), 0),
+      allocation.totals.programmePotPence,
+      'Σ version 1 programme (the comparison) vs programme pot',
+    );
   const practicesByConsortium = new Map<string, PracticeBudget[]>();
   for (const practice of allocation.practices) {
     const members = practicesByConsortium.get(practice.consortiumCode) ?? [];

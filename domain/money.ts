@@ -36,3 +36,24 @@ export function parsePounds(text: string): bigint | null {
   const pence = BigInt(whole.replaceAll(',', '')) * 100n + BigInt(fraction.padEnd(2, '0') || '0');
   return minus ? -pence : pence;
 }
+
+/** A change of an amount, signed: `+£1,234.00`, `-£20.00`, `£0.00`. */
+export function formatSignedPence(pence: bigint | number | string): string {
+  return BigInt(pence) > 0n ? `+${formatPence(pence)}` : formatPence(pence);
+}
+
+/**
+ * `to` against `from` in per cent, to two decimals (rounded half away from zero), signed: `+1.25`,
+ * `-0.40`, `0.00`; null when `from` is 0. Exact: bigint arithmetic on the pence.
+ */
+export function percentChange(from: bigint | number | string, to: bigint | number | string): string | null {
+  const base = BigInt(from);
+  if (base === 0n) return null;
+  const change = BigInt(to) - base;
+  const negative = change < 0n !== base < 0n && change !== 0n;
+  const absolute = (change < 0n ? -change : change) * 10_000n;
+  const divisor = base < 0n ? -base : base;
+  const hundredths = (absolute * 2n + divisor) / (2n * divisor);
+  const text = `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, '0')}`;
+  return hundredths === 0n ? text : `${negative ? '-' : '+'}${text}`;
+}

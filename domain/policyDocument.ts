@@ -12,7 +12,15 @@
  * Pure: zod only, no I/O, so the API, the scripts and (if ever needed) the workflows may import it.
  */
 import { z } from 'zod';
-import { AGE_BANDS, SEXES, type AllocationParameters, type WeightsTable } from './allocation';
+import {
+  AGE_BANDS,
+  ALLOCATION_FORMULAS,
+  SEXES,
+  type AllocationParameters,
+  type NeedWeighting,
+  type WeightsTable,
+} from './allocation';
+import { QOF_REGISTERS } from './qofRegisters';
 import {
   ASSESSMENT_STEPS,
   CRITERION_ID,
@@ -260,7 +268,39 @@ const allocationParameters = z.strictObject({
     contributionBasisPoints: basisPoints,
   }),
   announcedOn: sourced(isoDate),
+  formula: sourced(z.enum(ALLOCATION_FORMULAS))
+    .default({
+      value: 'capitation-v1',
+      source:
+        'engine default: version 1 where a version names no formula (versions written before formulas were versioned)',
+    })
+    .describe(
+      'The formula version (§3.31): `capitation-v1` (age/sex-weighted capitation) or `need-weighted-v2` ' +
+        '(capitation × the need index of `allocation.needWeights`).',
+    ),
 });
+
+const qofRegisterIds = QOF_REGISTERS.map((register) => register.id) as [string, ...string[]];
+
+const needWeights = z
+  .strictObject({
+    version: tableVersion,
+    description: text(300),
+    source: policySource,
+    prevalencePeriod: sourced(z.string().regex(/^\d{4}-\d{2}$/, 'must be a QOF year such as 2013-14')).describe(
+      'The year of QOF prevalence registers the need index reads (imported with the assurance data).',
+    ),
+    strengthBasisPoints: basisPoints.describe(
+      'How strongly need moves the share: index = 1 + strength × (prevalence score − 1); 10,000 applies it in full.',
+    ),
+    registers: z
+      .partialRecord(z.enum(qofRegisterIds), sourced(z.int().min(0).max(1000)))
+      .describe('The relative weight of each QOF register counted (e.g. `qof-dm`); registers left out count nothing.'),
+  })
+  .refine((value) => Object.values(value.registers).some((weight) => (weight?.value ?? 0) > 0), {
+    path: ['registers'],
+    message: 'at least one register needs a weight above 0',
+  });
 
 const allocation = z.strictObject({
   weights: z.strictObject({
@@ -275,6 +315,11 @@ const allocation = z.strictObject({
       >,
     ),
   }),
+  needWeights: needWeights
+    .optional()
+    .describe(
+      'Formula version 2 (§3.31 "the prospective burden of disease"): how QOF prevalence becomes a need index.',
+    ),
   years: z
     .record(financialYearLabel, allocationParameters)
     .describe('The allocation parameters of each financial year that has them, e.g. `2013/14`.'),
@@ -315,6 +360,13 @@ export const policyDocumentSchema = z
     timetable,
   })
   .superRefine((value, ctx) => {
+    for (const [year, parameters] of Object.entries(value.allocation.years))
+      if (parameters.formula.value === 'need-weighted-v2' && !value.allocation.needWeights)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allocation', 'years', year, 'formula', 'value'],
+          message: 'need-weighted-v2 needs allocation.needWeights',
+        });
     const year = value.timetable.reformAllocationYear.value;
     if (!value.allocation.years[year])
       ctx.addIssue({
@@ -381,6 +433,16 @@ function allocationSettingsOf(
     unit: document.weights.unit,
     weights: document.weights.weights,
   };
+  const needWeights = document.needWeights;
+  const need: NeedWeighting | undefined = needWeights && {
+    version: needWeights.version,
+    description: needWeights.description,
+    prevalencePeriod: needWeights.prevalencePeriod.value,
+    strengthBasisPoints: needWeights.strengthBasisPoints.value,
+    registerWeights: Object.fromEntries(
+      Object.entries(needWeights.registers).map(([id, weight]) => [id, weight?.value ?? 0]),
+    ),
+  };
   return Object.fromEntries(
     Object.entries(document.years).map(([financialYear, p]) => [
       financialYear,
@@ -399,6 +461,9 @@ function allocationSettingsOf(
             contributionBasisPoints: p.riskPool.contributionBasisPoints.value,
           },
           announcedOn: p.announcedOn.value,
+          formula: p.formula.value,
+          // The need weighting travels with the parameters of a year that uses it (and only then).
+          ...(p.formula.value === 'need-weighted-v2' && need ? { need } : {}),
         },
       },
     ]),
@@ -488,7 +553,7 @@ export function resolvePolicy(version: string, document: PolicyDocument): Resolv
 // ---------------------------------------------------------------------------------------------
 
 /** The labelled tables of a document: a table whose content changes must carry a new label. */
-const LABELLED_TABLES: ReadonlyArray<{ path: string; of: (d: PolicyDocument) => { version: string } }> = [
+const LABELLED_TABLES: ReadonlyArray<{ path: string; of: (d: PolicyDocument) => { version: string } | undefined }> = [
   { path: 'interventionLadder', of: (d) => d.interventionLadder },
   { path: 'authorisation.rules', of: (d) => d.authorisation.rules },
   { path: 'authorisation.supportLevels', of: (d) => d.authorisation.supportLevels },
@@ -498,6 +563,7 @@ const LABELLED_TABLES: ReadonlyArray<{ path: string; of: (d: PolicyDocument) => 
   { path: 'procurement.process', of: (d) => d.procurement.process },
   { path: 'practiceConcern', of: (d) => d.practiceConcern },
   { path: 'allocation.weights', of: (d) => d.allocation.weights },
+  { path: 'allocation.needWeights', of: (d) => d.allocation.needWeights },
   { path: 'timetable', of: (d) => d.timetable },
 ];
 
@@ -521,6 +587,7 @@ export function unrelabelledTables(
   for (const table of LABELLED_TABLES) {
     const before = table.of(base);
     const after = table.of(draft);
+    if (!before || !after) continue;
     if (before.version === after.version && !sameRules({ ...before, version: '' }, { ...after, version: '' }))
       problems.push({
         field: `${table.path}.version`,

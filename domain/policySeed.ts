@@ -25,6 +25,11 @@ const FULL_RISK_POPULATION = { value: 100_000, source: 'KF Q12: populations unde
 const DECLARATION_DAYS = { value: 28, source: `${FACT}: s.14O register, declarations within 28 days` };
 const ESTABLISHMENT = { value: '2013-04-01', source: `${FACT}: consortia statutory from 1 April 2013 (§4.1, §7.1)` };
 const CONSORTIUM = ['consortium_officer'] as const;
+/** A QOF register's weight in the need index: no DH figure exists, so every one is illustrative. */
+const ILLUSTRATIVE_REGISTER_WEIGHT = (value: number) => ({
+  value,
+  source: `${ENGINE}: illustrative relative cost of a patient on the register (no DH figure)`,
+});
 const ALL_REASONS = ['deadline_missed', 'response_rejected', 'new_trigger'] as const;
 
 const document: PolicyDocument = {
@@ -519,6 +524,40 @@ const document: PolicyDocument = {
         },
       },
     },
+    needWeights: {
+      version: 'need-illustrative-2013-14.1',
+      description: 'ILLUSTRATIVE need index from QOF 2013/14 prevalence (engine defaults, not a DH figure)',
+      // NOT the Department of Health's needs formula: invented relative costs of a patient on each QOF
+      // register (higher for conditions that cost more to care for), to show the mechanism of formula
+      // version 2 on the real prevalence. Registers left out (obesity, smoking, …) count nothing.
+      source: `${ENGINE}: illustrative (§3.31 asks for the prospective burden of disease; no DH figure is used)`,
+      prevalencePeriod: {
+        value: '2013-14',
+        source: `${ENGINE}: QOF 2013/14 (HSCIC), the one prevalence year the engine carries (a year after the announcement)`,
+      },
+      strengthBasisPoints: {
+        value: 5_000,
+        source: `${ENGINE}: illustrative, half strength (crude prevalence partly repeats the age weights)`,
+      },
+      registers: {
+        'qof-af': ILLUSTRATIVE_REGISTER_WEIGHT(2),
+        'qof-ast': ILLUSTRATIVE_REGISTER_WEIGHT(1),
+        'qof-can': ILLUSTRATIVE_REGISTER_WEIGHT(3),
+        'qof-chd': ILLUSTRATIVE_REGISTER_WEIGHT(3),
+        'qof-ckd': ILLUSTRATIVE_REGISTER_WEIGHT(2),
+        'qof-copd': ILLUSTRATIVE_REGISTER_WEIGHT(3),
+        'qof-dem': ILLUSTRATIVE_REGISTER_WEIGHT(5),
+        'qof-dep': ILLUSTRATIVE_REGISTER_WEIGHT(2),
+        'qof-dm': ILLUSTRATIVE_REGISTER_WEIGHT(3),
+        'qof-ep': ILLUSTRATIVE_REGISTER_WEIGHT(2),
+        'qof-hf': ILLUSTRATIVE_REGISTER_WEIGHT(4),
+        'qof-hyp': ILLUSTRATIVE_REGISTER_WEIGHT(1),
+        'qof-ld': ILLUSTRATIVE_REGISTER_WEIGHT(4),
+        'qof-mh': ILLUSTRATIVE_REGISTER_WEIGHT(4),
+        'qof-pc': ILLUSTRATIVE_REGISTER_WEIGHT(5),
+        'qof-stia': ILLUSTRATIVE_REGISTER_WEIGHT(3),
+      },
+    },
     years: {
       '2013/14': {
         version: '2013-14.1',
@@ -532,6 +571,10 @@ const document: PolicyDocument = {
           contributionBasisPoints: { value: 100, source: `${ENGINE}: a 1% top-slice (§5.9)` },
         },
         announcedOn: { value: '2012-12-18', source: `${FACT}: announced 18 Dec 2012 (Q3 2012/13)` },
+        formula: {
+          value: 'capitation-v1',
+          source: `${ENGINE}: version 1, weighted capitation (§3.31); need-weighted-v2 is chosen by publishing a version`,
+        },
       },
     },
   },

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { ConsortiumStatus } from '../domain/consortium';
-import { formatPence, poundsPerHead } from '../domain/money';
+import { formatNeedIndex, type NeedWeightingApplied } from '../domain/allocation';
+import { formatPence, formatSignedPence, percentChange, poundsPerHead } from '../domain/money';
 import type { Page, PageQuery } from '../api/pagination';
 import {
   allocationLinesPage,
@@ -216,6 +217,31 @@ const allocationColumns = defineColumns<AllocationRow>([
     value: (row) => formatPence(row.runningCostsCapPence),
     numeric: true,
   },
+  // Formula version 2 only (§3.31): empty under version 1.
+  {
+    key: 'needIndex',
+    heading: 'Need index',
+    value: (row) => (row.needIndexMilli === null ? null : formatNeedIndex(row.needIndexMilli)),
+    numeric: true,
+  },
+  {
+    key: 'changeAgainstVersionOne',
+    heading: 'Change against version 1',
+    value: (row) =>
+      row.capitationProgrammePence === null
+        ? null
+        : formatSignedPence(row.programmePence - row.capitationProgrammePence),
+    numeric: true,
+  },
+  {
+    key: 'changeAgainstVersionOnePercent',
+    heading: 'Change against version 1 (%)',
+    value: (row) =>
+      row.capitationProgrammePence === null
+        ? null
+        : `${percentChange(row.capitationProgrammePence, row.programmePence) ?? '—'}%`,
+    numeric: true,
+  },
   { key: 'riskPooled', heading: 'In the risk pool', value: (row) => (row.riskPooled ? 'Yes' : 'No') },
   {
     key: 'netProgramme',
@@ -239,6 +265,8 @@ export interface RegisterPage<Row> {
   /** The allocations register's published runs, the one shown, and its chart. */
   runs?: { value: string; text: string; selected: boolean }[];
   chart?: { src: string; alt: string } | null;
+  /** What a reader must know to read the figures (e.g. that a need weighting is illustrative). */
+  notes?: string[];
 }
 
 export interface Register<Row> {
@@ -378,6 +406,22 @@ const payments: Register<PaymentRow> = {
   },
 };
 
+/** A need-weighted run (formula version 2, §3.31) says how need moved the money, and whether its weights are illustrative. */
+function needWeightingNotes(needWeighting: NeedWeightingApplied | null | undefined): string[] {
+  if (!needWeighting) return [];
+  return [
+    `Formula version 2, need-weighted (§3.31): each consortium's weighted capitation is multiplied by its need index ` +
+      `(1.000 = the national average) from QOF ${needWeighting.prevalencePeriod} disease prevalence, at ` +
+      `${needWeighting.strengthBasisPoints / 100}% strength, before the pot is shared. ${needWeighting.description}. ` +
+      'The change is against version 1 (weighted capitation alone) on the same lists; the changes sum to zero.',
+    ...(needWeighting.consortiaWithoutPrevalence.length
+      ? [
+          `No prevalence on record for ${needWeighting.consortiaWithoutPrevalence.join(', ')}: given the national average, 1.000.`,
+        ]
+      : []),
+  ];
+}
+
 /** `2013/14` and `indicative` as the run's value in the query: `2013-14-indicative`. */
 const runValue = (run: RunRow) => `${run.financialYear.replace('/', '-')}-${run.basis}`;
 
@@ -386,7 +430,8 @@ const allocations: Register<AllocationRow> = {
   title: 'Allocations',
   description:
     "Each consortium's allocation in a published run of the allocation formula (§3.5, §3.31): weighted capitation from its " +
-    "practices' registered lists, the running costs cap and the risk pool for consortia under the population threshold.",
+    "practices' registered lists (under formula version 2, times the consortium's need index, with the change against " +
+    'version 1), the running costs cap and the risk pool for consortia under the population threshold.',
   columns: allocationColumns,
   query: allocationRegisterList.query.extend({
     run: z
@@ -433,6 +478,7 @@ const allocations: Register<AllocationRow> = {
         text: `${r.financialYear}, ${r.basis}${r.status === 'superseded' ? ' (superseded)' : ''}`,
         selected: r === run,
       })),
+      notes: needWeightingNotes(run?.needWeighting as NeedWeightingApplied | null | undefined),
       chart: run
         ? {
             src: `/allocations/${run.financialYear.replace('/', '-')}/${run.basis}/chart.svg`,

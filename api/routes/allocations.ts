@@ -6,8 +6,8 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { formulaVersionOf } from '../../domain/allocation';
-import { formatPence, poundsPerHead } from '../../domain/money';
+import { formatNeedIndex, formulaVersionOf } from '../../domain/allocation';
+import { formatPence, formatSignedPence, percentChange, poundsPerHead } from '../../domain/money';
 import { csvText } from '../../platform/csv';
 import { allocationSettingsFor, financialYearFromSlug } from '../../domain/timetable';
 import { policyInForceNow } from '../readModels/policy';
@@ -69,6 +69,20 @@ export const allocationRunSchema = z.strictObject({
   totals: z
     .record(z.string(), pence)
     .describe('Totals of the run (domain/allocation.ts `AllocationTotals`), in pence or people.'),
+  needWeighting: z
+    .strictObject({
+      version: z.string(),
+      description: z.string().describe('What the weighting is; the seeded one is ILLUSTRATIVE (no DH figure).'),
+      prevalencePeriod: z.string().describe('The QOF year read, e.g. `2013-14`.'),
+      strengthBasisPoints: z.int().describe('How strongly need moves the share (10,000 = in full).'),
+      registerWeights: z.record(z.string(), z.number()).describe('The weight of each QOF register, by indicator id.'),
+      consortiaWithoutPrevalence: z
+        .array(z.string())
+        .describe('Consortia with no prevalence on record: given the national average, 1.000.'),
+      prevalenceFiles: z.array(z.string()).describe('The imported files the prevalence came from.'),
+    })
+    .nullable()
+    .describe('Formula version 2 (`need-weighted-v2`, §3.31) only: how need was weighted. Null under version 1.'),
   createdAt: isoDateTime,
 });
 
@@ -88,6 +102,20 @@ const consortiumLineSchema = z.strictObject({
   riskPoolContributionPence: pence,
   netProgrammePence: pence,
   programmePerHead: z.string().describe('Programme allocation per registered patient, in pounds, e.g. `1150.42`.'),
+  needIndex: z
+    .string()
+    .nullable()
+    .describe(
+      'Formula version 2: the need index applied, e.g. `1.037` (1.000 = national average); null under version 1.',
+    ),
+  versionOneProgrammePence: pence
+    .nullable()
+    .describe('Formula version 2: the programme allocation version 1 gives on the same lists; null under version 1.'),
+  changeAgainstVersionOnePence: pence.nullable().describe('programmePence − versionOneProgrammePence; they sum to 0.'),
+  changeAgainstVersionOnePercent: z
+    .string()
+    .nullable()
+    .describe('The change as a per cent of version 1, signed, two decimals, e.g. `+1.25`.'),
 });
 
 const practiceLineSchema = z.strictObject({
@@ -119,6 +147,7 @@ const toRun = (run: RunRow): z.output<typeof allocationRunSchema> => ({
   totals: Object.fromEntries(
     Object.entries(run.totals as Record<string, unknown>).map(([name, value]) => [name, String(value)]),
   ),
+  needWeighting: (run.needWeighting as z.output<typeof allocationRunSchema>['needWeighting']) ?? null,
   createdAt: run.createdAt.toISOString(),
 });
 
@@ -138,9 +167,16 @@ const toLine = (line: LineRow): z.output<typeof consortiumLineSchema> => ({
   riskPoolContributionPence: line.riskPoolContributionPence.toString(),
   netProgrammePence: line.netProgrammePence.toString(),
   programmePerHead: poundsPerHead(line.programmePence, line.registeredPatients),
+  needIndex: line.needIndexMilli === null ? null : formatNeedIndex(line.needIndexMilli),
+  versionOneProgrammePence: line.capitationProgrammePence?.toString() ?? null,
+  changeAgainstVersionOnePence:
+    line.capitationProgrammePence === null ? null : (line.programmePence - line.capitationProgrammePence).toString(),
+  changeAgainstVersionOnePercent:
+    line.capitationProgrammePence === null ? null : percentChange(line.capitationProgrammePence, line.programmePence),
 });
 
-export const csv = (header: string[], rows: (string | number | boolean)[][]) => csvText([header, ...rows]);
+export const csv = (header: string[], rows: (string | number | boolean | null)[][]) =>
+  csvText([header, ...rows.map((row) => row.map((value) => value ?? ''))]);
 
 export const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -161,7 +197,11 @@ export function allocationPerHeadSvg(title: string, lines: readonly z.output<typ
     return (
       `<g><title>${xml(
         `${bar.consortiumCode} ${bar.name}: £${bar.programmePerHead} per head ` +
-          `(${formatPence(bar.programmePence)} for ${bar.registeredPatients} patients)`,
+          `(${formatPence(bar.programmePence)} for ${bar.registeredPatients} patients)` +
+          (bar.needIndex === null || bar.changeAgainstVersionOnePence === null
+            ? ''
+            : `; need index ${bar.needIndex}, ${formatSignedPence(bar.changeAgainstVersionOnePence)} ` +
+              `(${bar.changeAgainstVersionOnePercent ?? '—'}%) against version 1`),
       )}</title>` +
       `<text x="${left - 6}" y="${y + barHeight - 1}" text-anchor="end">${xml(label)}</text>` +
       `<rect x="${left}" y="${y}" width="${length}" height="${barHeight}" fill="${bar.riskPooled ? '#d5281b' : '#005eb8'}"/>` +
@@ -219,7 +259,8 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       summary: 'Run (and announce) an allocation',
       description:
         'Starts the allocation process for a year and basis (`allocation:<yyyy-yy>:<basis>`) as of today: ' +
-        'practice-level budgets by weighted capitation, stored to the penny, published, and — unless ' +
+        'practice-level budgets by weighted capitation (times each consortium’s need index when the ' +
+        'policy version’s parameters choose formula `need-weighted-v2`), stored to the penny, published, and — unless ' +
         '`notifyConsortia` is false — e-mailed to every consortium. ' +
         'The timetable does this itself at its milestones; this is the on-demand route.',
       tags: ['allocations'],
@@ -304,7 +345,9 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
       path: '/allocations/{year}/{basis}',
       operationId: 'getAllocation',
       summary: 'Read an allocation',
-      description: "A run with every consortium's figures and its formula version. Public once published.",
+      description:
+        "A run with every consortium's figures and its formula version. Public once published. Under formula " +
+        'version 2 each consortium also shows its need index and its change against version 1 (in pence and per cent).',
       tags: ['allocations'],
       roles: [...readers],
       request: { params: runParams },

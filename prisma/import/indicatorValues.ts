@@ -16,12 +16,13 @@
  *
  * The QOF 2013/14 prevalence file is read into the same rows (`qofPrevalenceRows`): its registers are
  * the framework's case-mix context, and `HF` appears twice per consortium under two definitions, told
- * apart by their description (domain/assuranceFramework.ts `QOF_REGISTERS`).
+ * apart by their description (domain/qofRegisters.ts `QOF_REGISTERS`).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { QOF_PERIOD, QOF_REGISTERS, type AssuranceFramework, type Indicator } from '../../domain/assuranceFramework';
+import type { AssuranceFramework, Indicator } from '../../domain/assuranceFramework';
+import { QOF_PERIOD, QOF_REGISTERS } from '../../domain/qofRegisters';
 import type { Db } from '../../platform/db';
 import { csvTable, decodeCsvFile } from './csv';
 

@@ -15,8 +15,8 @@ import {
   DIMENSIONS,
   assuranceFrameworkSchema,
   peerGroupOf,
-  QOF_REGISTERS,
 } from '../../domain/assuranceFramework';
+import { QOF_REGISTERS } from '../../domain/qofRegisters';
 
 const judged = (
   ratings: Partial<Record<(typeof DIMENSIONS)[number], string>>,

@@ -195,6 +195,7 @@ export function registerRoutes(deps: PageDeps): Router {
           ),
           runs: read?.runs ?? null,
           chart: read?.chart ?? null,
+          notes: read?.notes ?? [],
         },
         problems.length ? 400 : 200,
       );
