@@ -6,12 +6,12 @@
 import type { Client } from '@temporalio/client';
 import { authorisationDetail } from '../api/readModels/authorisations';
 import { consortiumLocalAuthorities, liveProcurement } from '../api/readModels/procurements';
-import { criteriaCatalogueCited } from '../api/readModels/policy';
+import { criteriaCatalogueCited, policyVersions } from '../api/readModels/policy';
 import type { Criterion } from '../domain/authorisation';
 import type { Db } from '../platform/db';
 import { interventionState, interventionWorkflowId } from '../workflows/contracts/intervention';
 import type { FormHints, HintedItem } from './forms';
-import { money } from './format';
+import { money, ukDate } from './format';
 
 export interface HintContext {
   db: Db;
@@ -66,6 +66,24 @@ async function authorisationHints(context: HintContext): Promise<FormHints> {
       return { rows: { conditionComments: { key: 'criterionId', items: conditions } } };
     case 'decideAuthorisation':
       return { options: { withdrawConditions: conditions.map((c) => ({ value: c.value, text: c.label })) } };
+    case 'moveAuthorisationPolicy': {
+      // The published versions other than the case's, newest first, as the public register lists them.
+      const versions = (await policyVersions(context.db, { drafts: false })).filter(
+        (v) => v.id !== state.policyVersion,
+      );
+      return {
+        options: {
+          toVersion: versions.map((v) => ({
+            value: v.id,
+            text: `${v.id}, in force from ${ukDate(v.effectiveFrom)}${v.reasons ? `: ${v.reasons}` : ''}`,
+          })),
+        },
+        labels: {
+          toVersion: `Policy version to move to (the case applies ${state.policyVersion} now)`,
+          reasons: 'Why the case moves',
+        },
+      };
+    }
     default:
       return {};
   }

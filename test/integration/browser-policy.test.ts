@@ -12,7 +12,11 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_POLICY_VERSION } from '../../domain/policySeed';
 import { createUserWithToken, setPassword } from '../../scripts/users';
-import { authorisationWorkflowId, type AuthorisationInput } from '../../workflows/contracts/authorisation';
+import {
+  authorisationState,
+  authorisationWorkflowId,
+  type AuthorisationInput,
+} from '../../workflows/contracts/authorisation';
 import { accessible, launchChromium, serve, shoot, type AxeFindings } from './browserSupport';
 import { createHarness, eventually, type Harness } from './support';
 
@@ -158,6 +162,42 @@ describe('policy versions in Chromium', () => {
       'policy_version_draft_edited',
       'policy_version_published',
     ]);
+  });
+
+  it('When the admin moves the running case to the new version on its page, then the check-answers page says what will happen and the case applies the new version from then', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/sign-in`);
+    await page.getByLabel('Email address').fill('ada@policy.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const workflowId = authorisationWorkflowId(RUNNING);
+    await page.goto(`${base}/cases/${encodeURIComponent(workflowId)}/steps/moveAuthorisationPolicy`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(
+      'Move the case to another policy version',
+    );
+    // The choices are the published versions other than the case's own; nothing chosen is an error summary.
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect(await page.locator('.govuk-error-summary').count()).toBe(1);
+    await page.getByRole('radio', { name: new RegExp(`${NEW_VERSION.replace(/\./g, '\\.')}, in force from`) }).check();
+    await shoot(page, 'case-move-policy');
+    await page.getByLabel('Why the case moves').fill('The consultation applies to cases without proposed conditions.');
+    await accessible(page, 'case-move-policy', axeResults);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect(await page.locator('.govuk-warning-text').textContent()).toContain(
+      `From now on the case applies policy ${NEW_VERSION}`,
+    );
+    await shoot(page, 'case-move-policy-check');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    expect(new URL(page.url()).pathname).toBe(`/cases/${encodeURIComponent(workflowId)}`);
+    await context.close();
+    const moved = await h.temporal.workflow.getHandle(workflowId).query(authorisationState);
+    expect(moved.policyVersion).toBe(NEW_VERSION);
+    const audit = await h.db.auditEvent.findUniqueOrThrow({ where: { eventKey: `${workflowId}:policy-move:1` } });
+    expect(audit).toMatchObject({
+      action: 'authorisation.policy_moved',
+      details: expect.objectContaining({ to: NEW_VERSION }),
+    });
   });
 
   it('When anyone opens the public register, then both versions are listed, cacheable, with each value’s source', async () => {

@@ -573,10 +573,10 @@ export const movePolicyStep = authorisationStep({
   task: false,
   summary: 'Move the case to another policy version',
   description: [
-    'A running case keeps the policy version it started with (§5.19) unless an admin moves it (issue 15). From the',
-    'move on, its deadlines and decisions apply the new version and cite it; deadlines already set stand. 422 when',
-    'the version is not published; 409 when the case already applies it, or when a table it was assessed against',
-    '(criteria catalogue, rules, support levels) differs in the new version.',
+    'A running case keeps the policy version it started with (§5.19) unless an admin moves it. From the move on,',
+    'its deadlines and decisions apply the new version and cite it; deadlines already set stand. A move is refused',
+    'to a version that is not published or that the case already applies, and when a table the case was assessed',
+    'against (criteria catalogue, rules, support levels) differs in the new version.',
   ].join(' '),
   consequence: (body) =>
     `From now on the case applies policy ${body.toVersion} to every new deadline and decision; deadlines already set stand.`,
