@@ -79,10 +79,11 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9.:/, -]+$/, 'must be a hop count, or loopback / an address / a subnet list')
     .optional(),
   /**
-   * How long an unfinished Idempotency-Key claim (its API process died mid-request) blocks a retry
-   * with the same key before the retry takes it over (api/idempotency.ts).
+   * The lease of an unfinished Idempotency-Key claim (api/idempotency.ts): the request renews it while
+   * its handler runs, so only a claim whose API process died mid-request lapses, and a retry with the
+   * same key takes it over this long after the process's last renewal.
    */
-  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /**
    * How long an attempt to send e-mails holds them (activities/notices.ts, OUTBOX_LEASE_MS = 300 s):
    * a worker killed mid-send leaves its e-mails to another attempt after this. It must exceed the
