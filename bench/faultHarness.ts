@@ -386,14 +386,11 @@ async function drive(
       let victim: Request | undefined;
       const deadline = Date.now() + 30_000;
       while (!victim && Date.now() < deadline) {
-        // Not while a case-opening POST is in flight on that API: retried after its process died, it
-        // is answered 409 (the case is open) instead of its 202, and the client loses track of the
-        // case. Found by this harness; the fix is to start with the Idempotency-Key as Temporal's
-        // request id (a repeated start then returns the same run). Until then only steps are cut off.
-        const requests = [...inFlight.values()];
-        victim = requests.find(
-          (r) => Date.now() - r.startedAt < 1_000 && !requests.some((o) => o.opening && o.api === r.api),
-        );
+        // A request that has just started, a case-opening one first: retried after its process died, it
+        // must get the 202 its first attempt would have given (the re-run recognises the case it started,
+        // api/temporal.ts), not 409.
+        const fresh = [...inFlight.values()].filter((r) => Date.now() - r.startedAt < 1_000);
+        victim = fresh.find((r) => r.opening) ?? fresh[0];
         if (!victim) await sleep(5);
       }
       const api = victim?.api ?? 0;

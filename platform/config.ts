@@ -85,9 +85,9 @@ export const configSchema = z.object({
    */
   IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /**
-   * How long an attempt to send e-mails holds them (activities/notices.ts, OUTBOX_LEASE_MS = 300 s):
-   * a worker killed mid-send leaves its e-mails to another attempt after this. It must exceed the
-   * longest a send can take (platform/mail.ts: 15 s to connect, 15 s greeting, 60 s silent socket).
+   * The lease an attempt to send e-mails holds on them (activities/notices.ts, OUTBOX_LEASE_MS = 60 s),
+   * renewed every third of it while the attempt sends: a worker killed mid-send leaves its e-mails to
+   * another attempt this long after its last renewal. A slow send keeps its lease however long it takes.
    */
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
   /**
