@@ -77,6 +77,11 @@ export interface FaultReport {
   /** The most attempts made to send one e-mail (the outbox's count; the old policy allowed 10 activity attempts). */
   maxEmailAttempts: number;
   outboxPeak: number;
+  /**
+   * Per e-mail, from the SMTP server's acceptance to the sender's mark (`sentAt`, set as the UPDATE is
+   * sent; it commits one round trip later): a sender killed inside it sends the e-mail twice.
+   */
+  acceptedToMarkedMs: { p50: number; p99: number; max: number; count: number };
   outboxSamples: Array<{ at: number; unsent: number }>;
   durationMs: number;
   lostDetails: string[];
@@ -498,6 +503,19 @@ async function drive(
       perKey.set(key, (perKey.get(key) ?? 0) + 1);
     }
     const duplicatedEmails = [...perKey.values()].reduce((sum, n) => sum + (n - 1), 0);
+    const firstAccepted = new Map<string, number>();
+    for (const mail of messages) {
+      const key = /^X-Casework-Key: (.*)$/im.exec(mail.raw.replace(/\r?\n[ \t]+/g, ' '))?.[1]?.trim();
+      if (key && !(mail.acceptedAt >= (firstAccepted.get(key) ?? Infinity))) firstAccepted.set(key, mail.acceptedAt);
+    }
+    const marks = await db.outboxEmail.findMany({
+      where: { key: { in: [...firstAccepted.keys()] }, sentAt: { not: null } },
+      select: { key: true, sentAt: true },
+    });
+    const windows = marks
+      .map((row) => (row.sentAt?.getTime() ?? 0) - (firstAccepted.get(row.key) ?? 0))
+      .sort((a, b) => a - b);
+    const quantile = (q: number) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))] ?? 0;
     const undeliveredEmails = await db.outboxEmail.count({ where: { status: { not: 'sent' } } });
     return {
       mode: plan.mode,
@@ -515,6 +533,7 @@ async function drive(
       answers5xx: stats.answers5xx,
       maxEmailAttempts: (await db.outboxEmail.aggregate({ _max: { attempts: true } }))._max.attempts ?? 0,
       outboxPeak: Math.max(0, ...outboxSamples.map((s) => s.unsent)),
+      acceptedToMarkedMs: { p50: quantile(0.5), p99: quantile(0.99), max: windows.at(-1) ?? 0, count: windows.length },
       outboxSamples,
       durationMs: Date.now() - t0,
       lostDetails,
@@ -542,6 +561,10 @@ export function formatFaultReport(report: FaultReport): string {
     ['5xx answers, retried', report.answers5xx],
     ['outbox backlog peak on /metrics', report.outboxPeak],
     ['most attempts to send one e-mail (the old cap: 10)', report.maxEmailAttempts],
+    [
+      'SMTP accepted → outbox marked, ms (p50 / p99 / max)',
+      `${report.acceptedToMarkedMs.p50} / ${report.acceptedToMarkedMs.p99} / ${report.acceptedToMarkedMs.max} (${report.acceptedToMarkedMs.count} e-mails)`,
+    ],
     ['run time', seconds(report.durationMs)],
   ];
   const width = Math.max(...report.faults.map((f) => f.fault.length), 10);
