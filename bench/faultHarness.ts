@@ -81,7 +81,7 @@ export interface FaultReport {
    * Per e-mail, from the SMTP server's acceptance to the sender's mark (`sentAt`, set as the UPDATE is
    * sent; it commits one round trip later): a sender killed inside it sends the e-mail twice.
    */
-  acceptedToMarkedMs: { p50: number; p99: number; max: number; count: number };
+  acceptedToMarkedMs: { p50: number; p99: number; max: number; mean: number; count: number };
   outboxSamples: Array<{ at: number; unsent: number }>;
   durationMs: number;
   lostDetails: string[];
@@ -399,7 +399,9 @@ async function drive(
         if (!victim) await sleep(5);
       }
       const api = victim?.api ?? 0;
-      const cut = [...inFlight.values()].filter((r) => r.api === api).map((r) => r.id);
+      const cutRequests = [...inFlight.values()].filter((r) => r.api === api);
+      const cut = cutRequests.map((r) => r.id);
+      const openings = cutRequests.filter((r) => r.opening).length;
       for (const id of cut) interrupted.set(id, null);
       const at = since();
       const killedAt = Date.now();
@@ -408,7 +410,7 @@ async function drive(
       while ([...interrupted.values()].some((v) => v === null) && Date.now() < limit) await sleep(100);
       const ends = [...interrupted.values()];
       return {
-        fault: `API SIGKILL (api-${api + 1}, ${cut.length} requests in flight)`,
+        fault: `API SIGKILL (api-${api + 1}, ${cut.length} requests in flight, ${openings} opening a case)`,
         at,
         outageMs: 0,
         recoveredMs: ends.every((v) => v !== null) ? Math.max(...(ends as number[])) - killedAt : null,
@@ -533,7 +535,13 @@ async function drive(
       answers5xx: stats.answers5xx,
       maxEmailAttempts: (await db.outboxEmail.aggregate({ _max: { attempts: true } }))._max.attempts ?? 0,
       outboxPeak: Math.max(0, ...outboxSamples.map((s) => s.unsent)),
-      acceptedToMarkedMs: { p50: quantile(0.5), p99: quantile(0.99), max: windows.at(-1) ?? 0, count: windows.length },
+      acceptedToMarkedMs: {
+        p50: quantile(0.5),
+        p99: quantile(0.99),
+        max: windows.at(-1) ?? 0,
+        mean: windows.length ? Math.round((windows.reduce((a, b) => a + b, 0) / windows.length) * 10) / 10 : 0,
+        count: windows.length,
+      },
       outboxSamples,
       durationMs: Date.now() - t0,
       lostDetails,
@@ -562,8 +570,8 @@ export function formatFaultReport(report: FaultReport): string {
     ['outbox backlog peak on /metrics', report.outboxPeak],
     ['most attempts to send one e-mail (the old cap: 10)', report.maxEmailAttempts],
     [
-      'SMTP accepted → outbox marked, ms (p50 / p99 / max)',
-      `${report.acceptedToMarkedMs.p50} / ${report.acceptedToMarkedMs.p99} / ${report.acceptedToMarkedMs.max} (${report.acceptedToMarkedMs.count} e-mails)`,
+      'SMTP accepted → outbox marked, ms (p50 / p99 / max / mean)',
+      `${report.acceptedToMarkedMs.p50} / ${report.acceptedToMarkedMs.p99} / ${report.acceptedToMarkedMs.max} / ${report.acceptedToMarkedMs.mean} (${report.acceptedToMarkedMs.count} e-mails)`,
     ],
     ['run time', seconds(report.durationMs)],
   ];

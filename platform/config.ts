@@ -81,9 +81,9 @@ export const configSchema = z.object({
   /**
    * The lease of an unfinished Idempotency-Key claim (api/idempotency.ts): the request renews it while
    * its handler runs, so only a claim whose API process died mid-request lapses, and a retry with the
-   * same key takes it over this long after the process's last renewal.
+   * same key takes it over this long after the process's last renewal (default IDEMPOTENCY_LEASE_MS, 15 s).
    */
-  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   /**
    * The lease an attempt to send e-mails holds on them (activities/notices.ts, OUTBOX_LEASE_MS = 60 s),
    * renewed every third of it while the attempt sends: a worker killed mid-send leaves its e-mails to
