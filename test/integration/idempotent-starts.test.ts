@@ -13,12 +13,17 @@ import { importNhs2013 } from '../../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../../platform/paths';
 import { authorisationWorkflowId } from '../../workflows/contracts/authorisation';
 import { shadowFormationWorkflowId } from '../../workflows/contracts/shadowFormation';
+import { nhs2013Facts } from './nhs2013Facts';
 import { createHarness, eventually, type Harness } from './support';
 
 const CODE = '09C';
+const facts = nhs2013Facts();
+const { from, to } = facts.pickPair(5);
+const [movingPractice] = facts.membersOf(from.code);
 let h: Harness;
 let officer: string;
 let admin: string;
+let fromOfficer: string;
 
 beforeAll(async () => {
   h = await createHarness('it-idempotent-starts');
@@ -26,6 +31,11 @@ beforeAll(async () => {
   const consortium = await h.db.consortium.findUniqueOrThrow({ where: { code: CODE } });
   officer = await h.token({ name: 'Idempotent officer', role: 'case_officer', areaTeams: [consortium.areaTeam ?? ''] });
   admin = await h.token({ name: 'Idempotent admin', role: 'admin' });
+  fromOfficer = await h.token({
+    name: 'Idempotent consortium officer',
+    role: 'consortium_officer',
+    consortiumCode: from.code,
+  });
   await h.startWorker();
 }, 300_000);
 afterAll(async () => {
@@ -97,5 +107,49 @@ describe('a case-opening POST retried after its API process died mid-request (is
     expect(other.body.detail).toMatch(/already on record/);
     const description = await h.temporal.workflow.getHandle(shadowFormationWorkflowId('X07')).describe();
     expect(description.memo?.[STARTED_BY_REQUEST]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('When an intervention and a membership change are retried after the process died and their case is already open, then 202 with the first body (the same request number), and another key is 409', async () => {
+    const starts = [
+      {
+        url: '/interventions',
+        token: admin,
+        body: {
+          consortiumCode: to.code,
+          trigger: { type: 'systemic_failure', evidence: 'two serious incidents unreported', rule: 'board-review' },
+        },
+        conflict: /already has an open intervention/,
+      },
+      {
+        url: `/practices/${movingPractice?.code}/membership-changes`,
+        token: fromOfficer,
+        body: { toConsortiumCode: to.code, reason: 'closer to its patients' },
+        conflict: /already has an open membership change/,
+        // Its request row too: counted, it would make a re-run's number the next one.
+        recorded: (workflowId: string) => h.db.membershipChangeRequest.findFirst({ where: { workflowId } }),
+      },
+    ];
+    for (const [index, start] of starts.entries()) {
+      const key = `open-${index}`;
+      const first = await post(start.url, start.token, start.body, key);
+      expect(first.status, `${start.url}: ${JSON.stringify(first.body)}`).toBe(202);
+      const workflowId = (first.body as { workflowId: string }).workflowId;
+      // The case is on record as open: the use case's "already open" check now sees it.
+      await eventually(
+        () => h.db.caseRecord.findFirst({ where: { workflowId, status: 'open' } }),
+        `${workflowId} open on record`,
+      );
+      const recorded = 'recorded' in start ? start.recorded : undefined;
+      if (recorded) await eventually(() => recorded(workflowId), `${workflowId} request on record`);
+      await dieMidRequest(key);
+
+      const retry = await post(start.url, start.token, start.body, key);
+      expect(retry.status, `${start.url}: ${JSON.stringify(retry.body)}`).toBe(202);
+      expect(retry.body).toEqual(first.body);
+
+      const other = await post(start.url, start.token, start.body, `${key}-again`);
+      expect(other.status, start.url).toBe(409);
+      expect(other.body.detail).toMatch(start.conflict);
+    }
   });
 });
