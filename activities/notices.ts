@@ -12,10 +12,16 @@ import { openNoticeTask } from './tasks';
 import { noticeText, renderNoticeEmail, type NoticeFact } from './noticeMail';
 
 /**
- * How long an attempt holds the e-mails it is sending. Longer than a send can take: the transport gives
- * up on a connection, greeting or silent socket well within it (platform/mail.ts).
+ * The lease on the e-mails an attempt is sending: renewed every third of it while the attempt sends, so
+ * it lapses only when the sender died (or lost the database for that long). Then another attempt may
+ * take them over. A send may take longer than the lease (platform/mail.ts allows 90 s).
  */
-export const OUTBOX_LEASE_MS = 5 * 60_000;
+export const OUTBOX_LEASE_MS = 60_000;
+
+/** The longest wait between two tries to mark an accepted e-mail sent (the database is down meanwhile). */
+const MARK_RETRY_MAX_MS = 5_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface Mailer {
   transport: Pick<Transporter, 'sendMail'>;
@@ -103,39 +109,56 @@ export function createNoticeActivities({
   }
 
   /**
-   * Claims the unsent rows (pending, failed, or claimed by an attempt whose lease has run out) for this
-   * attempt, sends them side by side over the pooled connections, and marks each on its own. An attempt
-   * that is still sending when Temporal starts its retry keeps its rows until its lease ends, so the
-   * retry sends none of them again (issue 11: two overlapping attempts both read the same unsent rows).
-   * The lease is longer than the transport's own timeouts allow a send to take (platform/mail.ts).
+   * Claims the unsent rows (pending, failed, or claimed by an attempt whose lease has lapsed) for this
+   * attempt, sends them side by side over the pooled connections, and marks each on its own. While it
+   * sends, the attempt renews its lease, so an overlapping attempt (Temporal retries one that outlived
+   * its timeout, or two drains of one notice) finds the rows held and sends none of them again (issue 11;
+   * issue 16: a lease shorter than a slow send let a second attempt send them too).
    */
   async function deliverPending(where: { noticeId?: string; key?: string }): Promise<number> {
     const token = randomUUID();
-    const now = clock.now();
+    const leaseEnd = () => new Date(clock.now().getTime() + outboxLeaseMs);
     const claimable = {
       ...where,
-      OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedUntil: { lt: now } }],
+      OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedUntil: { lt: clock.now() } }],
     };
     const ids = (
       await db.outboxEmail.findMany({ where: claimable, select: { id: true }, orderBy: { createdAt: 'asc' } })
     ).map((row) => row.id);
-    // One conditional UPDATE per row: of two attempts racing for a row, exactly one sees count 1.
-    const claimed: typeof ids = [];
-    for (const id of ids) {
-      const taken = await db.outboxEmail.updateMany({
-        where: { id, ...claimable },
-        data: { status: 'sending', claimToken: token, claimedUntil: new Date(now.getTime() + outboxLeaseMs) },
-      });
-      if (taken.count === 1) claimed.push(id);
+    if (ids.length === 0) return await noneHeldElsewhere(where, token, 0);
+    const renewal = setInterval(
+      () =>
+        void db.outboxEmail
+          .updateMany({ where: { claimToken: token, status: 'sending' }, data: { claimedUntil: leaseEnd() } })
+          // The database is down: the next renewal tries again (and nobody can claim the rows meanwhile).
+          .catch(() => undefined),
+      Math.max(1, Math.floor(outboxLeaseMs / 3)),
+    );
+    try {
+      // One conditional UPDATE per row: of two attempts racing for a row, exactly one sees count 1.
+      const claimed: typeof ids = [];
+      for (const id of ids) {
+        const taken = await db.outboxEmail.updateMany({
+          where: { id, ...claimable },
+          data: { status: 'sending', claimToken: token, claimedUntil: leaseEnd() },
+        });
+        if (taken.count === 1) claimed.push(id);
+      }
+      const pending =
+        claimed.length > 0
+          ? await db.outboxEmail.findMany({ where: { id: { in: claimed } }, orderBy: { createdAt: 'asc' } })
+          : [];
+      const outcomes = await Promise.allSettled(pending.map((email) => deliver(email, token)));
+      const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+      return await noneHeldElsewhere(where, token, pending.length);
+    } finally {
+      clearInterval(renewal);
     }
-    const pending =
-      claimed.length > 0
-        ? await db.outboxEmail.findMany({ where: { id: { in: claimed } }, orderBy: { createdAt: 'asc' } })
-        : [];
-    const outcomes = await Promise.allSettled(pending.map((email) => deliver(email, token)));
-    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-    // Rows another attempt holds are not ours to send; this attempt fails (and is retried) until they are sent.
+  }
+
+  /** Rows another attempt holds are not ours to send; this attempt fails (and is retried) until they are sent. */
+  async function noneHeldElsewhere(where: { noticeId?: string; key?: string }, token: string, sent: number) {
     const heldElsewhere = await db.outboxEmail.count({
       where: { ...where, status: 'sending', claimToken: { not: token } },
     });
@@ -143,15 +166,16 @@ export function createNoticeActivities({
       throw new Error(
         `${heldElsewhere} e-mail(s) of this notice are being sent by another attempt; retrying once they are marked`,
       );
-    return pending.length;
+    return sent;
   }
 
   async function deliver(
     email: { id: string; key: string; to: string; subject: string; body: string },
     token: string,
   ): Promise<void> {
+    let info: { messageId?: string };
     try {
-      const info = await mailer.transport.sendMail({
+      info = await mailer.transport.sendMail({
         from: mailer.from,
         to: email.to,
         subject: email.subject,
@@ -160,18 +184,6 @@ export function createNoticeActivities({
         // receiving side can de-duplicate it.
         messageId: `<${email.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@casework>`,
         headers: { 'X-Casework-Key': email.key },
-      });
-      await db.outboxEmail.updateMany({
-        where: { id: email.id, claimToken: token },
-        data: {
-          status: 'sent',
-          sentAt: clock.now(),
-          attempts: { increment: 1 },
-          messageId: info.messageId ?? null,
-          lastError: null,
-          claimToken: null,
-          claimedUntil: null,
-        },
       });
     } catch (error) {
       await db.outboxEmail.updateMany({
@@ -185,6 +197,38 @@ export function createNoticeActivities({
         },
       });
       throw error;
+    }
+    await markSent(email.id, info.messageId ?? null);
+  }
+
+  /**
+   * The SMTP server has accepted the e-mail: it is sent, whatever becomes of this attempt's lease. The
+   * mark is tried until it lands (never "failed", which would send it again), whoever holds the row now.
+   * What no sender can close: a process that dies between the server's acceptance and this UPDATE's
+   * commit leaves the row unmarked, and it is sent again once its lease lapses (at least once; the
+   * stable Message-ID lets a receiver drop the copy). The window is one database round trip.
+   */
+  async function markSent(id: string, messageId: string | null): Promise<void> {
+    for (let wait = 100; ; wait = Math.min(wait * 2, MARK_RETRY_MAX_MS)) {
+      try {
+        await db.outboxEmail.updateMany({
+          where: { id, status: { not: 'sent' } },
+          data: {
+            status: 'sent',
+            sentAt: clock.now(),
+            attempts: { increment: 1 },
+            messageId,
+            lastError: null,
+            claimToken: null,
+            claimedUntil: null,
+          },
+        });
+        return;
+      } catch {
+        // The database is unreachable: while the rows stay "sending", no other attempt can claim this one
+        // before its lease lapses, and this attempt keeps trying to mark it first.
+        await sleep(wait);
+      }
     }
   }
 

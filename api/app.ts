@@ -99,7 +99,7 @@ const API_INFO = {
 function buildApp(deps: AppDeps) {
   const app = express();
   const registry = new RouteRegistry(API_INFO, {
-    idempotency: idempotency(deps.db, { log: deps.log, staleAfterMs: deps.idempotencyTakeoverMs }),
+    idempotency: idempotency(deps.db, { log: deps.log, leaseMs: deps.idempotencyTakeoverMs }),
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

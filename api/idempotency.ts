@@ -11,9 +11,15 @@
  *   running, gets 409.
  * - Keys are scoped to the caller (principal id): two callers cannot see each other's responses.
  *
- * A claim left by a process that died mid-request is taken over after `staleAfterMs`.
+ * - The claim is a lease: while the handler runs, its request renews `heartbeatAt` every third of
+ *   `leaseMs`. A claim not renewed for `leaseMs` was left by a process that died mid-request, and a
+ *   retry with the key takes it over and runs the handler again (issue 16, item 4).
+ * - The handler runs inside the request's scope (`idempotentRequest()`): a fingerprint of caller, key
+ *   and request. A case started under it records it (api/temporal.ts `startCase`), so a handler re-run
+ *   after a takeover recognises the start its dead predecessor made and answers as that one would have.
  */
-import { createHash } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../platform/db';
@@ -27,9 +33,44 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 export interface IdempotencyOptions {
   log: Logger;
-  /** How long a claim may stay unfinished before it is presumed abandoned. */
-  staleAfterMs?: number;
+  /** How long a claim may go unrenewed before it is presumed abandoned (config IDEMPOTENCY_TAKEOVER_SECONDS). */
+  leaseMs?: number;
   now?: () => Date;
+}
+
+/** The default lease of a claim: a retry after its process died waits this long at most. */
+export const IDEMPOTENCY_LEASE_MS = 15_000;
+
+/** The request an Idempotency-Key names, while its handler runs. */
+export interface IdempotentRequest {
+  /** SHA-256 of caller, key and request: the same for the first attempt and every retry of it. */
+  fingerprint: string;
+}
+
+const requestScope = new AsyncLocalStorage<IdempotentRequest>();
+
+/** The Idempotency-Key request whose handler is running here, if any. */
+export const idempotentRequest = (): IdempotentRequest | undefined => requestScope.getStore();
+
+export const fingerprintOf = (principalId: string, key: string, requestHash: string) =>
+  createHash('sha256').update(`${principalId}\n${key}\n${requestHash}`).digest('hex');
+
+/**
+ * A new id (UUID form) for what this request creates: random, except under an Idempotency-Key, where it
+ * is derived from the request's fingerprint, so that a retry re-run after a takeover names the same case.
+ */
+export function idForThisRequest(): string {
+  const request = idempotentRequest();
+  if (!request) return randomUUID();
+  const hex = request.fingerprint;
+  // RFC 9562 layout, version 8 (custom) and the RFC variant, from the first 128 bits of the fingerprint.
+  return [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    `8${hex.slice(13, 16)}`,
+    ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16) + hex.slice(17, 20),
+    hex.slice(20, 32),
+  ].join('-');
 }
 
 interface StoredRecord {
@@ -40,7 +81,7 @@ interface StoredRecord {
   status: number | null;
   responseBody: unknown;
   location: string | null;
-  createdAt: Date;
+  heartbeatAt: Date;
 }
 
 /** JSON with object keys sorted, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
@@ -67,7 +108,7 @@ const keyProblem = (reason: string) => [{ field: IDEMPOTENCY_HEADER, reason }];
 
 export function idempotency(
   db: Pick<Db, 'idempotencyRecord'>,
-  { log, staleAfterMs = 5 * 60_000, now = () => new Date() }: IdempotencyOptions,
+  { log, leaseMs = IDEMPOTENCY_LEASE_MS, now = () => new Date() }: IdempotencyOptions,
 ): RequestHandler {
   // Read on use, not here: building the app must not touch the database.
   const records = {
@@ -75,6 +116,8 @@ export function idempotency(
     findUnique: (...args: Parameters<Db['idempotencyRecord']['findUnique']>) =>
       db.idempotencyRecord.findUnique(...args),
     update: (...args: Parameters<Db['idempotencyRecord']['update']>) => db.idempotencyRecord.update(...args),
+    updateMany: (...args: Parameters<Db['idempotencyRecord']['updateMany']>) =>
+      db.idempotencyRecord.updateMany(...args),
     deleteMany: (...args: Parameters<Db['idempotencyRecord']['deleteMany']>) =>
       db.idempotencyRecord.deleteMany(...args),
   };
@@ -88,7 +131,10 @@ export function idempotency(
     requestHash: string;
   }): Promise<{ claimed: true; id: string } | { claimed: false; existing: StoredRecord | null }> {
     try {
-      const row = await records.create({ data: { ...data, status: null }, select: { id: true } });
+      const row = await records.create({
+        data: { ...data, status: null, heartbeatAt: now() },
+        select: { id: true },
+      });
       return { claimed: true, id: row.id };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -117,15 +163,14 @@ export function idempotency(
       const requestHash = requestHashOf(method, path, req.body);
 
       let outcome = await claim({ principalId, key, method, path, requestHash });
-      if (
-        !outcome.claimed &&
-        outcome.existing?.status === null &&
-        now().getTime() - outcome.existing.createdAt.getTime() > staleAfterMs
-      ) {
-        // The first request never finished (its process died): take the key over. Only one taker can
-        // delete the stale claim and insert its own; the others see that one in progress.
+      const lapsedBefore = new Date(now().getTime() - leaseMs);
+      if (!outcome.claimed && outcome.existing?.status === null && outcome.existing.heartbeatAt < lapsedBefore) {
+        // The first request's lease lapsed (its process died): take the key over. Only one taker can
+        // delete the lapsed claim and insert its own; the others see that one in progress.
         log.warn('taking over an abandoned Idempotency-Key', { requestId: res.locals.requestId, principalId, key });
-        await records.deleteMany({ where: { id: outcome.existing.id, status: null } });
+        await records.deleteMany({
+          where: { id: outcome.existing.id, status: null, heartbeatAt: { lt: lapsedBefore } },
+        });
         outcome = await claim({ principalId, key, method, path, requestHash });
       }
       if (!outcome.claimed) {
@@ -151,7 +196,7 @@ export function idempotency(
         return replay(res, existing);
       }
       captureResponse(res, outcome.id);
-      next();
+      requestScope.run({ fingerprint: fingerprintOf(principalId, key, requestHash) }, next);
     } catch (error) {
       next(error);
     }
@@ -160,7 +205,20 @@ export function idempotency(
   /** Stores the response before it goes out (or frees the key on a 5xx), then lets it go. */
   function captureResponse(res: Response, id: string) {
     let settled = false;
+    // The lease: renewed while the handler runs, so that only a dead process's claim lapses.
+    const renewal = setInterval(
+      () => {
+        records
+          .updateMany({ where: { id, status: null }, data: { heartbeatAt: now() } })
+          .catch((error: unknown) =>
+            log.warn('could not renew an Idempotency-Key claim', { requestId: res.locals.requestId, error }),
+          );
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+    renewal.unref();
     const settle = async (status: number, body: unknown) => {
+      clearInterval(renewal);
       try {
         if (status >= 500) await records.deleteMany({ where: { id } });
         else {

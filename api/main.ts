@@ -35,7 +35,8 @@ const app = createApp({
   log,
   web,
   trustProxy: config.TRUST_PROXY,
-  idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_SECONDS * 1000,
+  idempotencyTakeoverMs:
+    config.IDEMPOTENCY_TAKEOVER_SECONDS === undefined ? undefined : config.IDEMPOTENCY_TAKEOVER_SECONDS * 1000,
 });
 const server = app.listen(config.API_PORT, '0.0.0.0', () =>
   log.info('api listening', { port: config.API_PORT, web: `http://127.0.0.1:${config.API_PORT}/sign-in` }),

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldProblem } from './errors';
+import { idempotentRequest } from './idempotency';
 
 /** gRPC status code 4 (DEADLINE_EXCEEDED). */
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -59,9 +60,32 @@ export function caseIndex(consortiumCode: string, areaTeam?: string | null) {
   return { ConsortiumCode: [consortiumCode], CaseStage: ['started'], ...(areaTeam ? { AreaTeam: [areaTeam] } : {}) };
 }
 
+/** The memo field in which a case records the Idempotency-Key request that started it (its fingerprint). */
+export const STARTED_BY_REQUEST = 'startedByRequest';
+
+/**
+ * Whether the workflow `workflowId` was started by the Idempotency-Key request now running (its
+ * memo holds this request's fingerprint): then the request is a retry of the one that started it,
+ * whose process died before it answered (issue 16, item 4). False outside such a request.
+ */
+export async function startedByThisRequest(temporal: Client, workflowId: string): Promise<boolean> {
+  const request = idempotentRequest();
+  if (!request) return false;
+  try {
+    const { memo } = await temporal.workflow.getHandle(workflowId).describe();
+    return memo?.[STARTED_BY_REQUEST] === request.fingerprint;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 /**
  * Starts a case's workflow. Workflow IDs are business keys, so a start that finds the case already
- * running (or, by its reuse policy, already done) is a 409 in the words of `alreadyStarted`.
+ * running (or, by its reuse policy, already done) is a 409 in the words of `alreadyStarted`, unless
+ * this very request started it: a request with an Idempotency-Key records its fingerprint in the
+ * case's memo, and its retry after a takeover (the first attempt's process died after the start)
+ * carries on as the first attempt would have, so the client gets the same 202.
  */
 export async function startCase(
   temporal: Client,
@@ -69,10 +93,15 @@ export async function startCase(
   options: WorkflowStartOptions & { args: unknown[] },
   alreadyStarted: string,
 ): Promise<void> {
+  const request = idempotentRequest();
   try {
-    await temporal.workflow.start(workflowType, options);
+    await temporal.workflow.start(workflowType, {
+      ...options,
+      ...(request ? { memo: { ...options.memo, [STARTED_BY_REQUEST]: request.fingerprint } } : {}),
+    });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(alreadyStarted);
-    throw error;
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    if (await startedByThisRequest(temporal, options.workflowId)) return;
+    throw conflict(alreadyStarted);
   }
 }

@@ -77,6 +77,11 @@ export interface FaultReport {
   /** The most attempts made to send one e-mail (the outbox's count; the old policy allowed 10 activity attempts). */
   maxEmailAttempts: number;
   outboxPeak: number;
+  /**
+   * Per e-mail, from the SMTP server's acceptance to the sender's mark (`sentAt`, set as the UPDATE is
+   * sent; it commits one round trip later): a sender killed inside it sends the e-mail twice.
+   */
+  acceptedToMarkedMs: { p50: number; p99: number; max: number; mean: number; count: number };
   outboxSamples: Array<{ at: number; unsent: number }>;
   durationMs: number;
   lostDetails: string[];
@@ -386,18 +391,17 @@ async function drive(
       let victim: Request | undefined;
       const deadline = Date.now() + 30_000;
       while (!victim && Date.now() < deadline) {
-        // Not while a case-opening POST is in flight on that API: retried after its process died, it
-        // is answered 409 (the case is open) instead of its 202, and the client loses track of the
-        // case. Found by this harness; the fix is to start with the Idempotency-Key as Temporal's
-        // request id (a repeated start then returns the same run). Until then only steps are cut off.
-        const requests = [...inFlight.values()];
-        victim = requests.find(
-          (r) => Date.now() - r.startedAt < 1_000 && !requests.some((o) => o.opening && o.api === r.api),
-        );
+        // A request that has just started, a case-opening one first: retried after its process died, it
+        // must get the 202 its first attempt would have given (the re-run recognises the case it started,
+        // api/temporal.ts), not 409.
+        const fresh = [...inFlight.values()].filter((r) => Date.now() - r.startedAt < 1_000);
+        victim = fresh.find((r) => r.opening) ?? fresh[0];
         if (!victim) await sleep(5);
       }
       const api = victim?.api ?? 0;
-      const cut = [...inFlight.values()].filter((r) => r.api === api).map((r) => r.id);
+      const cutRequests = [...inFlight.values()].filter((r) => r.api === api);
+      const cut = cutRequests.map((r) => r.id);
+      const openings = cutRequests.filter((r) => r.opening).length;
       for (const id of cut) interrupted.set(id, null);
       const at = since();
       const killedAt = Date.now();
@@ -406,7 +410,7 @@ async function drive(
       while ([...interrupted.values()].some((v) => v === null) && Date.now() < limit) await sleep(100);
       const ends = [...interrupted.values()];
       return {
-        fault: `API SIGKILL (api-${api + 1}, ${cut.length} requests in flight)`,
+        fault: `API SIGKILL (api-${api + 1}, ${cut.length} requests in flight, ${openings} opening a case)`,
         at,
         outageMs: 0,
         recoveredMs: ends.every((v) => v !== null) ? Math.max(...(ends as number[])) - killedAt : null,
@@ -501,6 +505,19 @@ async function drive(
       perKey.set(key, (perKey.get(key) ?? 0) + 1);
     }
     const duplicatedEmails = [...perKey.values()].reduce((sum, n) => sum + (n - 1), 0);
+    const firstAccepted = new Map<string, number>();
+    for (const mail of messages) {
+      const key = /^X-Casework-Key: (.*)$/im.exec(mail.raw.replace(/\r?\n[ \t]+/g, ' '))?.[1]?.trim();
+      if (key && !(mail.acceptedAt >= (firstAccepted.get(key) ?? Infinity))) firstAccepted.set(key, mail.acceptedAt);
+    }
+    const marks = await db.outboxEmail.findMany({
+      where: { key: { in: [...firstAccepted.keys()] }, sentAt: { not: null } },
+      select: { key: true, sentAt: true },
+    });
+    const windows = marks
+      .map((row) => (row.sentAt?.getTime() ?? 0) - (firstAccepted.get(row.key) ?? 0))
+      .sort((a, b) => a - b);
+    const quantile = (q: number) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))] ?? 0;
     const undeliveredEmails = await db.outboxEmail.count({ where: { status: { not: 'sent' } } });
     return {
       mode: plan.mode,
@@ -518,6 +535,13 @@ async function drive(
       answers5xx: stats.answers5xx,
       maxEmailAttempts: (await db.outboxEmail.aggregate({ _max: { attempts: true } }))._max.attempts ?? 0,
       outboxPeak: Math.max(0, ...outboxSamples.map((s) => s.unsent)),
+      acceptedToMarkedMs: {
+        p50: quantile(0.5),
+        p99: quantile(0.99),
+        max: windows.at(-1) ?? 0,
+        mean: windows.length ? Math.round((windows.reduce((a, b) => a + b, 0) / windows.length) * 10) / 10 : 0,
+        count: windows.length,
+      },
       outboxSamples,
       durationMs: Date.now() - t0,
       lostDetails,
@@ -545,6 +569,10 @@ export function formatFaultReport(report: FaultReport): string {
     ['5xx answers, retried', report.answers5xx],
     ['outbox backlog peak on /metrics', report.outboxPeak],
     ['most attempts to send one e-mail (the old cap: 10)', report.maxEmailAttempts],
+    [
+      'SMTP accepted → outbox marked, ms (p50 / p99 / max / mean)',
+      `${report.acceptedToMarkedMs.p50} / ${report.acceptedToMarkedMs.p99} / ${report.acceptedToMarkedMs.max} / ${report.acceptedToMarkedMs.mean} (${report.acceptedToMarkedMs.count} e-mails)`,
+    ],
     ['run time', seconds(report.durationMs)],
   ];
   const width = Math.max(...report.faults.map((f) => f.fault.length), 10);

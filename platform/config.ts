@@ -79,14 +79,15 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9.:/, -]+$/, 'must be a hop count, or loopback / an address / a subnet list')
     .optional(),
   /**
-   * How long an unfinished Idempotency-Key claim (its API process died mid-request) blocks a retry
-   * with the same key before the retry takes it over (api/idempotency.ts).
+   * The lease of an unfinished Idempotency-Key claim (api/idempotency.ts): the request renews it while
+   * its handler runs, so only a claim whose API process died mid-request lapses, and a retry with the
+   * same key takes it over this long after the process's last renewal (default IDEMPOTENCY_LEASE_MS, 15 s).
    */
-  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  IDEMPOTENCY_TAKEOVER_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   /**
-   * How long an attempt to send e-mails holds them (activities/notices.ts, OUTBOX_LEASE_MS = 300 s):
-   * a worker killed mid-send leaves its e-mails to another attempt after this. It must exceed the
-   * longest a send can take (platform/mail.ts: 15 s to connect, 15 s greeting, 60 s silent socket).
+   * The lease an attempt to send e-mails holds on them (activities/notices.ts, OUTBOX_LEASE_MS = 60 s),
+   * renewed every third of it while the attempt sends: a worker killed mid-send leaves its e-mails to
+   * another attempt this long after its last renewal. A slow send keeps its lease however long it takes.
    */
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
   /**

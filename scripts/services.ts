@@ -194,6 +194,8 @@ export interface ReceivedMail {
   to: string[];
   raw: string;
   subject: string;
+  /** When the server accepted it (ms since the epoch), just before it answers 250. */
+  acceptedAt: number;
 }
 
 export interface MailCatcher extends Service {
@@ -227,6 +229,7 @@ export async function startMailCatcher(options: { port: number; dir?: string }):
           to: session.envelope.rcptTo.map((r) => r.address),
           raw,
           subject,
+          acceptedAt: Date.now(),
         };
         messages.push(mail);
         if (options.dir) fs.writeFileSync(path.join(options.dir, `${Date.now()}-${messages.length}.eml`), raw);

@@ -173,20 +173,24 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       const mailOptions = { port: config.EMBEDDED_SMTP_PORT, dir: path.join(dataDir, 'mail') };
       let catcher: MailCatcher | null = await startMailCatcher(mailOptions);
       let closing: Promise<void> = Promise.resolve();
-      const earlier: ReceivedMail[] = [];
+      // Every catcher started, stopped ones included: one that is stopping still accepts (and counts)
+      // the messages of connections it has yet to drop.
+      const catchers: MailCatcher[] = [catcher];
       mail = {
         url: catcher.url,
-        messages: () => [...earlier, ...(catcher?.messages ?? [])],
+        messages: () => catchers.flatMap((c) => c.messages),
         async refuse() {
           if (!catcher) return;
-          earlier.push(...catcher.messages);
           // The listener closes at once; open connections are dropped shortly after.
           closing = catcher.stop();
           catcher = null;
         },
         async accept() {
           await closing;
-          catcher ??= await startMailCatcher(mailOptions);
+          if (!catcher) {
+            catcher = await startMailCatcher(mailOptions);
+            catchers.push(catcher);
+          }
         },
       };
       smtpUrl = mail.url;

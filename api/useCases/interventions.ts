@@ -32,7 +32,7 @@ import { consortiumPlace, currentMemberOf } from '../readModels/consortia';
 import { mayReadIntervention, openInterventionOf } from '../readModels/interventions';
 import { actorOf } from '../steps';
 import { policyInForceNow } from '../readModels/policy';
-import { caseIndex, mapTemporalError, startCase } from '../temporal';
+import { caseIndex, mapTemporalError, startCase, startedByThisRequest } from '../temporal';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>;
 
@@ -75,7 +75,8 @@ export async function openIntervention(
   if (principal.role === 'case_officer' && !coversAreaTeam(principal, [consortium.areaTeam]))
     throw notFound(`consortium ${body.consortiumCode} is outside your area teams`);
   const open = await openInterventionOf(deps.db, body.consortiumCode);
-  if (open)
+  // The open case may be this request's own, started before its API process died (api/temporal.ts).
+  if (open && !(await startedByThisRequest(deps.temporal, open)))
     throw conflict(`${body.consortiumCode} already has an open intervention (${open}); raise a trigger on it instead`);
   const { ladder } = await policyInForceNow(deps.db);
   const workflowId = await startIntervention(
@@ -150,6 +151,9 @@ export async function reportForecastOutturn(
   };
   const system: CaseActor = SYSTEM_ACTOR;
   const open = await openInterventionOf(deps.db, code);
+  // This report's own case, opened before its API process died: answered as the first attempt was.
+  if (open && (await startedByThisRequest(deps.temporal, open)))
+    return { ...summary, case: { workflowId: open, action: 'opened' as const } };
   if (open) {
     try {
       const handle: WorkflowHandle = deps.temporal.workflow.getHandle(open);

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { checkMoveRequest } from '../../domain/membership';
 import { policyInForceNow } from '../readModels/policy';
 import {
+  membershipChangeNumberOf,
   membershipChangeWorkflowId,
   type membershipChangeBody,
   type MembershipChangeInput,
@@ -21,7 +22,7 @@ import {
   practiceExists,
   requestCount,
 } from '../readModels/membershipChanges';
-import { caseIndex, startCase } from '../temporal';
+import { caseIndex, startCase, startedByThisRequest } from '../temporal';
 import type { Actor } from '../../workflows/contracts/step';
 
 export async function requestMembershipChange(
@@ -79,9 +80,13 @@ export async function startMembershipChange(
   // Numbered in order. Counted before the open-case check: a process records its case before its
   // request row, so a request counted here is also seen as open below, and two requests racing for
   // the same number meet at the workflow id, where the second gets 409.
-  const number = (await requestCount(db, code)) + 1;
+  const counted = (await requestCount(db, code)) + 1;
   const open = await openMembershipChangeOf(db, code);
-  if (open) throw conflict(`practice ${code} already has an open membership change (${open})`);
+  // The open one may be this request's own, started before its API process died (api/temporal.ts):
+  // then it is answered as it was, with its number.
+  const ours = open !== null && (await startedByThisRequest(temporal, open));
+  if (open && !ours) throw conflict(`practice ${code} already has an open membership change (${open})`);
+  const number = open && ours ? membershipChangeNumberOf(open) : counted;
   const workflowId = membershipChangeWorkflowId(code, number);
   const policy = (await policyInForceNow(db)).general;
   const input: MembershipChangeInput = {

@@ -18,7 +18,7 @@ import {
 import type { Actor } from '../../workflows/contracts/step';
 import { conflict, unprocessable } from '../errors';
 import { shadowFormationFacts, unknownAreaTeams } from '../readModels/consortia';
-import { caseIndex, startCase } from '../temporal';
+import { caseIndex, startCase, startedByThisRequest } from '../temporal';
 import { policyInForceNow } from '../readModels/policy';
 
 export async function registerShadowConsortium(
@@ -27,32 +27,15 @@ export async function registerShadowConsortium(
   actor: Actor,
 ): Promise<{ code: string; workflowId: string; policyVersion: string }> {
   const facts = await shadowFormationFacts(deps.db, body.code, body.memberPracticeCodes);
-  if (facts.existingStatus)
+  const workflowId = shadowFormationWorkflowId(body.code);
+  // On record because this very request formed it before its API process died (api/temporal.ts): it was
+  // checked then, and is answered as then.
+  const formedByThisRequest = !!facts.existingStatus && (await startedByThisRequest(deps.temporal, workflowId));
+  if (facts.existingStatus && !formedByThisRequest)
     throw conflict(`consortium ${body.code} is already on record (status ${facts.existingStatus})`);
-
-  const problems = checkShadowFormation(body, facts.consortiumOf);
-  body.memberPracticeCodes.forEach((practice, index) => {
-    if (!facts.known.has(practice))
-      problems.push({
-        field: `memberPracticeCodes.${index}`,
-        rule: 'known-practice',
-        message: `practice ${practice} is not on record`,
-      });
-  });
-  if (body.areaTeam && (await unknownAreaTeams(deps.db, [body.areaTeam])).length > 0)
-    problems.push({
-      field: 'areaTeam',
-      rule: 'known-area-team',
-      message: `area team ${body.areaTeam} is not on record (area teams are ONS codes such as E39000002)`,
-    });
-  if (problems.length > 0)
-    throw unprocessable(
-      'the shadow consortium cannot be formed',
-      problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
-    );
+  if (!formedByThisRequest) await assertFormable(deps.db, body, facts);
 
   const input = shadowFormationInput(body, actor, (await policyInForceNow(deps.db)).general);
-  const workflowId = shadowFormationWorkflowId(body.code);
   await startCase(
     deps.temporal,
     'shadowFormation',
@@ -66,4 +49,32 @@ export async function registerShadowConsortium(
     `consortium ${body.code} is already being formed (${workflowId})`,
   );
   return { code: body.code, workflowId, policyVersion: input.policyVersion };
+}
+
+/** Step 2: every problem named by its field (422). */
+async function assertFormable(
+  db: Db,
+  body: Pick<ShadowFormationInput, 'code' | 'name' | 'areaTeam' | 'memberPracticeCodes'>,
+  facts: Awaited<ReturnType<typeof shadowFormationFacts>>,
+): Promise<void> {
+  const problems = checkShadowFormation(body, facts.consortiumOf);
+  body.memberPracticeCodes.forEach((practice, index) => {
+    if (!facts.known.has(practice))
+      problems.push({
+        field: `memberPracticeCodes.${index}`,
+        rule: 'known-practice',
+        message: `practice ${practice} is not on record`,
+      });
+  });
+  if (body.areaTeam && (await unknownAreaTeams(db, [body.areaTeam])).length > 0)
+    problems.push({
+      field: 'areaTeam',
+      rule: 'known-area-team',
+      message: `area team ${body.areaTeam} is not on record (area teams are ONS codes such as E39000002)`,
+    });
+  if (problems.length > 0)
+    throw unprocessable(
+      'the shadow consortium cannot be formed',
+      problems.map((p) => ({ field: `body.${p.field}`, reason: `${p.message} (${p.rule})` })),
+    );
 }

@@ -4,7 +4,6 @@
  * for them is on record and not yet linked to a person); then `declarations:<code>:<personId>` starts
  * with the policy of today, one open request per person and consortium at a time.
  */
-import { randomUUID } from 'node:crypto';
 import { policyInForceNow } from '../readModels/policy';
 import { declarationsWorkflowId, type DeclarationRequestInput } from '../../workflows/contracts/declarations';
 import type { AppDeps } from '../app';
@@ -17,6 +16,7 @@ import {
   personOnRecord,
   userOnRecord,
 } from '../readModels/interests';
+import { idForThisRequest } from '../idempotency';
 import { caseIndex, startCase } from '../temporal';
 
 export interface DeclarationRequestBody {
@@ -92,9 +92,13 @@ async function newPerson(db: AppDeps['db'], body: DeclarationRequestBody): Promi
     throw unprocessable('the user is not on record', [
       { field: 'body.userId', reason: `user ${body.userId} is not on record` },
     ]);
-  if (body.userId && (await personIdOfUser(db, body.userId)))
+  // Under an Idempotency-Key the id is the request's own, so that a retry re-run after its API process
+  // died names the same person and finds the request it started (api/temporal.ts).
+  const id = idForThisRequest();
+  const linked = body.userId ? await personIdOfUser(db, body.userId) : null;
+  if (linked && linked !== id)
     throw unprocessable('the user is already linked to a person', [
       { field: 'body.userId', reason: "use that person's personId" },
     ]);
-  return { id: randomUUID(), name: body.name ?? '', email: body.email ?? null, userId: body.userId ?? null };
+  return { id, name: body.name ?? '', email: body.email ?? null, userId: body.userId ?? null };
 }

@@ -5,7 +5,6 @@
  * single-tender rule against today's records (read once); then the process starts with the policy
  * of today, and the caller learns where to find it.
  */
-import { randomUUID } from 'node:crypto';
 import { procurementRuleVersion, singleTenderProblems } from '../../domain/procurement';
 import { policyInForceNow } from '../readModels/policy';
 import type { ProcurementPolicySnapshot } from '../../domain/procurement';
@@ -19,7 +18,8 @@ import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import { notFound, unprocessable } from '../errors';
 import { conflictRecords, consortiumOnRecord, personsNotOnRecord, procurementActor } from '../readModels/procurements';
-import { caseIndex } from '../temporal';
+import { idForThisRequest } from '../idempotency';
+import { caseIndex, startCase } from '../temporal';
 
 export interface ProcurementStarted {
   procurementId: string;
@@ -43,7 +43,8 @@ export async function startProcurement(
   const policy = (await policyInForceNow(db)).procurement;
   if (body.singleTender) await assertSingleTenderAllowed(db, body, body.singleTender, policy);
 
-  const procurementId = randomUUID();
+  // Under an Idempotency-Key a retry re-run after its process died names (and so finds) the same procurement.
+  const procurementId = idForThisRequest();
   const workflowId = procurementWorkflowId(procurementId);
   const input: ProcurementInput = {
     procurementId,
@@ -52,12 +53,12 @@ export async function startProcurement(
     actor: await procurementActor(db, principal),
     policy,
   };
-  await temporal.workflow.start('procurement', {
-    taskQueue,
-    workflowId,
-    args: [input],
-    searchAttributes: caseIndex(body.consortiumCode, consortium.areaTeam),
-  });
+  await startCase(
+    temporal,
+    'procurement',
+    { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(body.consortiumCode, consortium.areaTeam) },
+    `procurement ${procurementId} has already been registered`,
+  );
   return { procurementId, workflowId, policyVersion: procurementRuleVersion(policy) };
 }
 

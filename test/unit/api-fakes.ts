@@ -66,13 +66,15 @@ export const bearer = (user: FakeUser) => `Bearer token-${user.id}`;
 export function testApp({
   db = {},
   temporal = {},
-}: { db?: Record<string, unknown>; temporal?: Record<string, unknown> } = {}) {
+  idempotencyTakeoverMs,
+}: { db?: Record<string, unknown>; temporal?: Record<string, unknown>; idempotencyTakeoverMs?: number } = {}) {
   return createApp({
     // The fakes implement only the calls the app makes, not Prisma's or Temporal's full types.
     db: strict<Db>('db', { apiToken: fakeApiTokens(Object.values(USERS)), ...db } as unknown as Partial<Db>),
     temporal: strict<Client>('temporal', temporal as unknown as Partial<Client>),
     taskQueue: 'unit',
     log: quietLog,
+    idempotencyTakeoverMs,
   });
 }
 
@@ -87,6 +89,7 @@ export interface FakeIdempotencyRow {
   responseBody: unknown;
   location: string | null;
   createdAt: Date;
+  heartbeatAt: Date;
 }
 
 /** The `idempotencyRecord` delegate in memory, with the unique (principalId, key) constraint. */
@@ -101,7 +104,10 @@ export function fakeIdempotencyRecords() {
       async create({
         data,
       }: {
-        data: Omit<FakeIdempotencyRow, 'id' | 'createdAt' | 'responseBody' | 'location'> & { createdAt?: Date };
+        data: Omit<FakeIdempotencyRow, 'id' | 'createdAt' | 'heartbeatAt' | 'responseBody' | 'location'> & {
+          createdAt?: Date;
+          heartbeatAt?: Date;
+        };
       }) {
         const unique = uniqueKey(data.principalId, data.key);
         if (rows.has(unique))
@@ -112,6 +118,7 @@ export function fakeIdempotencyRecords() {
           responseBody: null,
           location: null,
           createdAt: new Date(),
+          heartbeatAt: new Date(),
           ...data,
           id: String(nextId++),
         };
@@ -127,9 +134,16 @@ export function fakeIdempotencyRecords() {
         Object.assign(row, data);
         return row;
       },
-      async deleteMany({ where }: { where: { id: string; status?: null } }) {
+      async updateMany({ where, data }: { where: { id: string; status?: null }; data: Partial<FakeIdempotencyRow> }) {
         const row = byId(where.id);
         if (!row || (where.status === null && row.status !== null)) return { count: 0 };
+        Object.assign(row, data);
+        return { count: 1 };
+      },
+      async deleteMany({ where }: { where: { id: string; status?: null; heartbeatAt?: { lt: Date } } }) {
+        const row = byId(where.id);
+        if (!row || (where.status === null && row.status !== null)) return { count: 0 };
+        if (where.heartbeatAt && !(row.heartbeatAt < where.heartbeatAt.lt)) return { count: 0 };
         rows.delete(uniqueKey(row.principalId, row.key));
         return { count: 1 };
       },

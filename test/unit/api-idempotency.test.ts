@@ -9,6 +9,15 @@ import { canonicalJson, requestHashOf } from '../../api/idempotency';
 import { problemSchema } from '../../api/schemas';
 import { bearer, deferred, fakeIdempotencyRecords, testApp, USERS } from './api-fakes';
 
+/** Polls `check` until it holds (at most 10 s). */
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const recognised = {
   code: '00C',
   stage: 'recognised',
@@ -181,21 +190,78 @@ describe('Idempotency-Key', () => {
     expect(updates).toHaveLength(2);
   });
 
-  it('When a claim was abandoned by a process that died, then after a while the key is taken over', async () => {
+  /** A claim as a process leaves it when it dies mid-request: unfinished, last renewed `ageMs` ago. */
+  const abandonedClaim = (key: string, ageMs: number) => {
     const path = '/consortia/00C/recognition';
-    await records.delegate.create({
+    return records.delegate.create({
       data: {
         principalId: USERS.officer.id,
-        key: 'key-8',
+        key,
         method: 'POST',
         path,
         requestHash: requestHashOf('POST', path, { note: 'x' }),
         status: null,
-        createdAt: new Date(Date.now() - 60 * 60_000),
+        createdAt: new Date(Date.now() - ageMs),
+        heartbeatAt: new Date(Date.now() - ageMs),
       },
     });
+  };
+
+  it('When a claim was abandoned by a process that died, then once its lease (15 s) lapsed the key is taken over', async () => {
+    await abandonedClaim('key-8', 20_000);
     const res = await recognise('key-8', { note: 'x' });
     expect(res.status).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(updates).toHaveLength(1);
+    // The taker's own claim, settled with its answer.
+    expect([...records.rows.values()]).toEqual([expect.objectContaining({ key: 'key-8', status: 200 })]);
+  });
+
+  it('When an unfinished claim was renewed within its lease, then a retry is told it is still running', async () => {
+    await abandonedClaim('key-10', 5_000);
+    const res = await recognise('key-10', { note: 'x' });
+    expect(res.status).toBe(409);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(updates).toHaveLength(0);
+  });
+
+  it('When a request runs longer than the lease, then it renews its claim and a retry does not take it over', async () => {
+    const leaseMs = 300;
+    app = testApp({
+      db: {
+        idempotencyRecord: records.delegate,
+        consortium: { findUnique: async () => ({ code: '00C', areaTeam: 'Q99' }) },
+      },
+      temporal: {
+        workflow: {
+          getHandle: () => ({
+            executeUpdate: async (_update: unknown, options: { args: unknown[] }) => {
+              updates.push(options.args[0]);
+              return nextUpdate();
+            },
+          }),
+        },
+      },
+      idempotencyTakeoverMs: leaseMs,
+    });
+    const gate = deferred();
+    const entered = deferred();
+    nextUpdate = async () => {
+      entered.resolve();
+      await gate.promise;
+      return recognised;
+    };
+    const first = recognise('key-11').then((res) => res);
+    await entered.promise;
+    const claim = [...records.rows.values()][0];
+    const claimedAt = claim?.heartbeatAt.getTime() ?? 0;
+    // Wait until the first claim has been renewed well past one lease after it was made.
+    await eventuallyTrue(() => (claim?.heartbeatAt.getTime() ?? 0) - claimedAt > 2 * leaseMs);
+    const during = await recognise('key-11');
+    expect(during.status).toBe(409);
+    expect(problemSchema.parse(during.body).errors?.[0]?.reason).toMatch(/has not finished/);
+    gate.resolve();
+    expect((await first).status).toBe(200);
     expect(updates).toHaveLength(1);
   });
 

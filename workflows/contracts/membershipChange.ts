@@ -61,6 +61,10 @@ export const membershipChangeState = defineQuery<MembershipChangeState>('members
 export const membershipChangeWorkflowId = (practiceCode: string, number: number) =>
   `membership-change:${practiceCode}:${number}`;
 
+/** The request's number in its workflow id (`membershipChangeWorkflowId`). */
+export const membershipChangeNumberOf = (workflowId: string) =>
+  Number(workflowId.slice(workflowId.lastIndexOf(':') + 1));
+
 export const membershipChangeParams = z.strictObject({
   code: z
     .string()
