@@ -20,6 +20,7 @@ import type { Principal } from '../auth';
 import { notFound, unprocessable } from '../errors';
 import { conflictRecords, consortiumOnRecord, personsNotOnRecord, procurementActor } from '../readModels/procurements';
 import { caseIndex } from '../temporal';
+import { onScenarioCalendar, scenarioNow } from '../../platform/scenarioClock';
 
 export interface ProcurementStarted {
   procurementId: string;
@@ -55,7 +56,7 @@ export async function startProcurement(
   await temporal.workflow.start('procurement', {
     taskQueue,
     workflowId,
-    args: [input],
+    args: [onScenarioCalendar(input)],
     searchAttributes: caseIndex(body.consortiumCode, consortium.areaTeam),
   });
   return { procurementId, workflowId, policyVersion: procurementRuleVersion(policy) };
@@ -98,7 +99,7 @@ async function assertSingleTenderAllowed(
   tender: SingleTenderSpec,
   policy: ProcurementPolicySnapshot,
 ): Promise<void> {
-  const records = await conflictRecords(db, body.consortiumCode, new Date());
+  const records = await conflictRecords(db, body.consortiumCode, scenarioNow());
   const problems = singleTenderProblems(records, tender, body.estimatedValuePence, policy.conflict);
   if (problems.length === 0) return;
   throw unprocessable(
