@@ -75,7 +75,13 @@ export function offsetFor(asOf: AsOf, realNowMs: number): number {
 export async function fixScenarioClock(
   db: Db,
   asked: AsOf | undefined,
-  options: { realNowMs?: number; fixedBy?: string; initial?: AsOf } = {},
+  options: {
+    realNowMs?: number;
+    fixedBy?: string;
+    initial?: AsOf;
+    /** The offset to keep on the first start (default: as-of minus the real time); the simulator's is against its test server's clock. */
+    offsetMs?: number;
+  } = {},
 ): Promise<ScenarioClock> {
   const realNowMs = options.realNowMs ?? Date.now();
   const asOf =
@@ -85,7 +91,7 @@ export async function fixScenarioClock(
     // One row (id 1); two processes starting together agree on the first one written.
     await db.$executeRaw`
       INSERT INTO "ScenarioClock" (id, "asOf", "offsetMs", "fixedAt", "fixedBy")
-      VALUES (1, ${asOfDate}::date, ${BigInt(offsetFor(asOf, realNowMs))}, ${new Date(realNowMs)}, ${options.fixedBy ?? 'start-up'})
+      VALUES (1, ${asOfDate}::date, ${BigInt(options.offsetMs ?? offsetFor(asOf, realNowMs))}, ${new Date(realNowMs)}, ${options.fixedBy ?? 'start-up'})
       ON CONFLICT (id) DO NOTHING`;
   }
   const kept = await db.scenarioClock.findUnique({ where: { id: 1 } });
