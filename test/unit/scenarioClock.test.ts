@@ -51,7 +51,7 @@ describe('the scenario clock', () => {
   });
 
   it("When the process runs a scenario, then today and new processes' inputs are on its calendar; on the real calendar inputs are unchanged", () => {
-    const input = { practiceCode: 'A81001' };
+    const input: { practiceCode: string; clockOffsetMs?: number } = { practiceCode: 'A81001' };
     expect(onScenarioCalendar(input)).toBe(input);
     const offset = offsetFor(parseAsOf('2012-10-01'), Date.now());
     useScenarioClock(scenarioClockAt(offset, '2012-10-01'));
