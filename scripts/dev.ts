@@ -31,7 +31,11 @@ import { ensureDemoUsers, ensureDevAdminToken, importRealDataIfEmpty, secretFile
 const say = (message: string) => process.stdout.write(`[start] ${message}\n`);
 
 /** The deployment's scenario clock, fixed in the database on its first start (platform/scenarioClock.ts). */
-async function scenarioClockOf(databaseUrl: string, asOf: string | undefined, embedded: boolean): Promise<ScenarioClock> {
+async function scenarioClockOf(
+  databaseUrl: string,
+  asOf: string | undefined,
+  embedded: boolean,
+): Promise<ScenarioClock> {
   const db = createDb(databaseUrl, { max: 2 });
   try {
     return await fixScenarioClock(db, asOf === undefined ? undefined : parseAsOf(asOf), {
@@ -46,7 +50,10 @@ async function scenarioClockOf(databaseUrl: string, asOf: string | undefined, em
 async function main() {
   const { values: flags } = parseArgs({ options: { 'as-of': { type: 'string' } } });
   // The flag is CASEWORK_AS_OF's equivalent, validated with the rest of the configuration.
-  const config = loadConfig({ ...process.env, ...(flags['as-of'] === undefined ? {} : { CASEWORK_AS_OF: flags['as-of'] }) });
+  const config = loadConfig({
+    ...process.env,
+    ...(flags['as-of'] === undefined ? {} : { CASEWORK_AS_OF: flags['as-of'] }),
+  });
   const dataDir = resolveDataDir(config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
 

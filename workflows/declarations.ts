@@ -147,7 +147,10 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
 
   // Timers aim at fixed times from the request, however long the activities above took.
   const reminderAt = dueAt.getTime() - input.reminderDaysBeforeDue * DAY_MS;
-  if (reminderAt > calendar.nowMs() && !(await condition(() => state.declaredAt !== null, reminderAt - calendar.nowMs()))) {
+  if (
+    reminderAt > calendar.nowMs() &&
+    !(await condition(() => state.declaredAt !== null, reminderAt - calendar.nowMs()))
+  ) {
     state.remindedAt = calendar.nowIso();
     await notify(
       'reminder',

@@ -422,7 +422,12 @@ function handleSteps(live: Live): void {
     (response) => {
       const refusal = live.state.refusals.at(-1);
       const nominee = response.accept ? live.state.thirdParty : refusal && { kind: refusal.kind, code: refusal.code };
-      live.handOffEvents.push({ kind: 'responded', nominee: nominee as ThirdParty, at: live.calendar.nowIso(), ...response });
+      live.handOffEvents.push({
+        kind: 'responded',
+        nominee: nominee as ThirdParty,
+        at: live.calendar.nowIso(),
+        ...response,
+      });
     },
   );
   humanStep(
@@ -578,7 +583,10 @@ async function handOffToThirdParty(live: Live): Promise<{ at: string; acceptedBy
   };
   for (let round = 0; ;) {
     if (deadline) {
-      const answered = await condition(() => events.length > 0, Math.max(1, Date.parse(deadline.dueAt) - live.calendar.nowMs()));
+      const answered = await condition(
+        () => events.length > 0,
+        Math.max(1, Date.parse(deadline.dueAt) - live.calendar.nowMs()),
+      );
       if (!answered && events.length === 0) {
         const nominee = live.state.thirdParty as ThirdParty;
         systemStep(live, { type: 'hand_off_lapsed', nominatedAt, at: live.calendar.nowIso() });

@@ -275,7 +275,14 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
           const result = await executeChild(assuranceRound, {
             workflowId: childId,
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-            args: [{ quarter, actor: SYSTEM, batchSize: input.policy.announcementBatchSize, ...scenarioOf({ clockOffsetMs }) }],
+            args: [
+              {
+                quarter,
+                actor: SYSTEM,
+                batchSize: input.policy.announcementBatchSize,
+                ...scenarioOf({ clockOffsetMs }),
+              },
+            ],
           });
           return result.skipReason
             ? `no checkpoints opened: ${result.skipReason}`

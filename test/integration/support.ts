@@ -10,7 +10,13 @@ import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
 import { createLogger, type Logger } from '../../platform/log';
-import { fixScenarioClock, parseAsOf, REAL_CLOCK, useScenarioClock, type ScenarioClock } from '../../platform/scenarioClock';
+import {
+  fixScenarioClock,
+  parseAsOf,
+  REAL_CLOCK,
+  useScenarioClock,
+  type ScenarioClock,
+} from '../../platform/scenarioClock';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
 import { fileDatabaseUrl } from './database';

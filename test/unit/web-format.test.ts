@@ -70,7 +70,13 @@ describe('web formats', () => {
   it('When an event was recorded on a scenario calendar, then its real time is shown beside it', () => {
     // 1 October 2012 09:00 on a calendar 14 years behind: recorded for real on 1 October 2026 at 10:00am (BST).
     const offset = Date.parse('2012-10-01T09:00:00Z') - Date.parse('2026-10-01T09:00:00Z');
-    const event = { eventKey: 'k', occurredAt: new Date('2012-10-01T09:00:00Z'), actor: 'system', action: 'x', details: {} };
+    const event = {
+      eventKey: 'k',
+      occurredAt: new Date('2012-10-01T09:00:00Z'),
+      actor: 'system',
+      action: 'x',
+      details: {},
+    };
     expect(eventFacts({ ...event, scenarioOffsetMs: BigInt(offset) })).toEqual([
       { key: 'Recorded (real time)', value: '1 October 2026 at 10:00am' },
     ]);
