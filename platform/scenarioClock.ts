@@ -41,7 +41,9 @@ export function parseAsOf(value: string): AsOf {
   const trimmed = value.trim();
   if (trimmed.toLowerCase() === 'now') return { kind: 'now' };
   if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed))
-    throw new ScenarioClockError(`as-of must be a date YYYY-MM-DD (e.g. ${DEMO_AS_OF}) or "now" (got ${JSON.stringify(value)})`);
+    throw new ScenarioClockError(
+      `as-of must be a date YYYY-MM-DD (e.g. ${DEMO_AS_OF}) or "now" (got ${JSON.stringify(value)})`,
+    );
   if (!isIsoDate(trimmed)) throw new ScenarioClockError(`as-of ${trimmed} is not a calendar date`);
   return { kind: 'date', date: trimmed };
 }
@@ -54,7 +56,11 @@ export function describeScenarioClock(clock: ScenarioClock): string {
 }
 
 /** A clock at `offsetMs` from the real one. */
-export function scenarioClockAt(offsetMs: number, asOf: string | null, realNow: () => number = Date.now): ScenarioClock {
+export function scenarioClockAt(
+  offsetMs: number,
+  asOf: string | null,
+  realNow: () => number = Date.now,
+): ScenarioClock {
   return { offsetMs, asOf, now: () => new Date(realNow() + offsetMs) };
 }
 
@@ -85,7 +91,8 @@ export async function fixScenarioClock(
 ): Promise<ScenarioClock> {
   const realNowMs = options.realNowMs ?? Date.now();
   const asOf =
-    asked ?? (options.initial && !(await db.scenarioClock.findUnique({ where: { id: 1 } })) ? options.initial : undefined);
+    asked ??
+    (options.initial && !(await db.scenarioClock.findUnique({ where: { id: 1 } })) ? options.initial : undefined);
   if (asOf) {
     const asOfDate = asOf.kind === 'date' ? new Date(`${asOf.date}T00:00:00Z`) : null;
     // One row (id 1); two processes starting together agree on the first one written.

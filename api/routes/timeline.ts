@@ -28,10 +28,14 @@ const timelineList = defineList({
 
 export const timelineEventSchema = z.strictObject({
   eventKey: z.string().describe('Unique per process step.'),
-  occurredAt: isoDateTime.describe("On the deployment's calendar: a scenario date when it runs one (see `scenarioOffsetMs`)."),
+  occurredAt: isoDateTime.describe(
+    "On the deployment's calendar: a scenario date when it runs one (see `scenarioOffsetMs`).",
+  ),
   scenarioOffsetMs: z
     .int()
-    .describe('The scenario clock offset `occurredAt` was recorded under (0 on the real calendar): `occurredAt` minus it is the real time.'),
+    .describe(
+      'The scenario clock offset `occurredAt` was recorded under (0 on the real calendar): `occurredAt` minus it is the real time.',
+    ),
   recordedAt: isoDateTime.describe('The real time the event was recorded (`occurredAt` minus `scenarioOffsetMs`).'),
   actor: z.string().describe('The user id, or `system`, `import` for automated steps.'),
   actorName: z.string().nullable().describe("The user's name, when the actor is a user."),

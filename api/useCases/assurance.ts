@@ -60,7 +60,12 @@ export async function openAssuranceRound(
   await startCase(
     deps.temporal,
     'assuranceRound',
-    { taskQueue: deps.taskQueue, workflowId, args: [onScenarioCalendar(input)], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' },
+    {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [onScenarioCalendar(input)],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    },
     `the ${quarter} checkpoints have already been opened (${workflowId})`,
   );
   return { workflowId };
