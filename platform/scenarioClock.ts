@@ -41,9 +41,7 @@ export function parseAsOf(value: string): AsOf {
   const trimmed = value.trim();
   if (trimmed.toLowerCase() === 'now') return { kind: 'now' };
   if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed))
-    throw new ScenarioClockError(
-      `as-of must be a date YYYY-MM-DD (e.g. ${DEMO_AS_OF}) or "now" (got ${JSON.stringify(value)})`,
-    );
+    throw new ScenarioClockError(`as-of must be a date YYYY-MM-DD (e.g. ${DEMO_AS_OF}) or "now"`);
   if (!isIsoDate(trimmed)) throw new ScenarioClockError(`as-of ${trimmed} is not a calendar date`);
   return { kind: 'date', date: trimmed };
 }
