@@ -10,6 +10,7 @@ import {
   scenarioNow,
   useScenarioClock,
 } from '../../platform/scenarioClock';
+import { scenarioStrip } from '../../web/render';
 import { processCalendar } from '../../workflows/calendar';
 
 const REAL_NOW = Date.parse('2026-12-06T17:30:00Z');
@@ -70,5 +71,13 @@ describe('the scenario clock', () => {
     expect(Math.abs(calendar.msUntil('2012-10-15T00:00:00Z') - twoWeeks)).toBeLessThan(60_000);
     expect(calendar.msUntil('2012-09-01T00:00:00Z')).toBe(1);
     expect(processCalendar(undefined).offsetMs).toBe(0);
+  });
+
+  it('When the engine runs on the real calendar (production), then no page shows the scenario strip', () => {
+    expect(scenarioStrip()).toBeNull();
+    useScenarioClock(scenarioClockAt(offsetFor(parseAsOf('2013-04-01'), Date.now()), '2013-04-01'));
+    expect(scenarioStrip()).toMatchObject({ financialYear: '2013/14' });
+    useScenarioClock(scenarioClockAt(0, null));
+    expect(scenarioStrip()).toBeNull();
   });
 });
