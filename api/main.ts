@@ -6,6 +6,7 @@ import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createLogger } from '../platform/log';
+import { describeScenarioClock, fixScenarioClock, parseAsOf, useScenarioClock } from '../platform/scenarioClock';
 import { createApp } from './app';
 
 const log = createLogger({ service: 'api' });
@@ -15,6 +16,12 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
   process.exit(2);
 }
 const db = createDb(config.DATABASE_URL);
+// "Today" for due dates, overdue work, notices and new cases' calendars (platform/scenarioClock.ts).
+const scenario = await fixScenarioClock(db, config.CASEWORK_AS_OF ? parseAsOf(config.CASEWORK_AS_OF) : undefined, {
+  fixedBy: 'api',
+});
+useScenarioClock(scenario);
+log.info('calendar', { calendar: describeScenarioClock(scenario) });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

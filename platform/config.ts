@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TASK_QUEUE_DEFAULT } from '../workflows/contracts/common';
+import { parseAsOf, ScenarioClockError } from './scenarioClock';
 
 /**
  * Every setting the engine reads, validated once at start-up. With no environment at all the engine
@@ -57,6 +58,22 @@ export const configSchema = z.object({
   CASEWORK_CACHE_DIR: z.string().min(1).optional(),
   /** A folder holding `data/nhs-2013/` to read instead of the clone's own copy (platform/paths.ts). */
   CASEWORK_SHARED_DIR: z.string().min(1).optional(),
+  /**
+   * The scenario clock (platform/scenarioClock.ts): `YYYY-MM-DD` makes that date today when the deployment
+   * is first started (the database then keeps the offset), `now` the real calendar. `npm start -- --as-of`
+   * sets it. Unset: whatever the database keeps; on a new embedded database `npm start` uses 2012-10-01.
+   */
+  CASEWORK_AS_OF: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseAsOf(value);
+      } catch (error) {
+        if (!(error instanceof ScenarioClockError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /**
    * Signs the web app's session and CSRF cookies (at least 32 characters). Unset: `npm start` keeps one

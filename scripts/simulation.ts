@@ -16,6 +16,7 @@ import { startOfDayUtc } from '../domain/calendar';
 import { createDb, type Db } from '../platform/db';
 import { createLogger } from '../platform/log';
 import { createMailer } from '../platform/mail';
+import { fixScenarioClock, parseAsOf } from '../platform/scenarioClock';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { createWorker } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
@@ -116,6 +117,8 @@ export async function runSimulation<T>(
     }));
 
     const clockOffsetMs = startOfDayUtc(options.startOn).getTime() - (await env.currentTimeMs());
+    // The database keeps the simulation's calendar, so its case records and audit rows carry the offset.
+    await fixScenarioClock(db, parseAsOf(options.startOn), { offsetMs: clockOffsetMs, fixedBy: 'simulation' });
     const simulation: Simulation = {
       env,
       db,

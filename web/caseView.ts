@@ -65,6 +65,9 @@ export function eventFacts(
   add('Acting as', typeof details.role === 'string' ? words(details.role) : null);
   const version = details.ruleVersion ?? details.policyVersion;
   add('Rule version', typeof version === 'string' ? version : null);
+  // A scenario date is never mistaken for a real one (platform/scenarioClock.ts).
+  if (event.scenarioOffsetMs !== undefined && event.scenarioOffsetMs !== 0n)
+    add('Recorded (real time)', ukDateTime(event.occurredAt.getTime() - Number(event.scenarioOffsetMs)));
   const nested = [details, decision?.details, trigger?.details].flatMap((record: unknown) =>
     isRecord(record) ? [record] : [],
   );

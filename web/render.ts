@@ -3,7 +3,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import type nunjucks from 'nunjucks';
 import type { Principal } from '../api/auth';
 import { principalOfUser } from '../api/readModels/users';
+import { financialYearOf, toIsoDate } from '../domain/calendar';
 import type { Db } from '../platform/db';
+import { scenarioClock } from '../platform/scenarioClock';
 import type { Logger } from '../platform/log';
 import type { WebOptions } from './index';
 import { CSRF_FIELD } from './session';
@@ -27,6 +29,17 @@ export const ROLE_NAMES: Record<string, string> = {
 export const homeOf = (principal: Pick<Principal, 'role'>): string =>
   principal.role === 'consortium_officer' ? '/dashboard' : '/inbox';
 
+/**
+ * What every page says of a scenario calendar (platform/scenarioClock.ts): its date and the financial year
+ * whose timetable is current; null on the real calendar, where no strip is shown.
+ */
+export function scenarioStrip(): { today: Date; financialYear: string } | null {
+  const clock = scenarioClock();
+  if (clock.asOf === null) return null;
+  const today = clock.now();
+  return { today, financialYear: financialYearOf(toIsoDate(today)).label };
+}
+
 export function render(
   deps: PageDeps,
   req: Request,
@@ -43,6 +56,7 @@ export function render(
     csrfField: CSRF_FIELD,
     csrfToken,
     currentPath: req.path,
+    scenario: scenarioStrip(),
     user: principal
       ? {
           name: principal.name,

@@ -6,6 +6,7 @@ import { createDb } from '../platform/db';
 import { ensureSearchAttributes } from '../platform/searchAttributes';
 import { createMailer } from '../platform/mail';
 import { createLogger } from '../platform/log';
+import { describeScenarioClock, fixScenarioClock, parseAsOf } from '../platform/scenarioClock';
 import { createWorker } from './index';
 import { installTemporalRuntime } from './runtime';
 
@@ -21,6 +22,10 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.SMTP_URL) {
 const db = createDb(config.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+// Activities stamp case records, notices, e-mails and audit rows on the deployment's calendar.
+const scenario = await fixScenarioClock(db, config.CASEWORK_AS_OF ? parseAsOf(config.CASEWORK_AS_OF) : undefined, {
+  fixedBy: 'worker',
+});
 const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
 const worker = await createWorker({
   connection,
@@ -29,13 +34,18 @@ const worker = await createWorker({
   activities: createActivities({
     db,
     mailer,
+    clock: scenario,
     publicUrl: publicUrlOf(config),
     outboxLeaseMs: config.OUTBOX_LEASE_SECONDS === undefined ? undefined : config.OUTBOX_LEASE_SECONDS * 1000,
   }),
   log,
   retryIntervalScale: config.RETRY_INTERVAL_SCALE,
 });
-log.info('worker started', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE });
+log.info('worker started', {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  namespace: config.TEMPORAL_NAMESPACE,
+  calendar: describeScenarioClock(scenario),
+});
 await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight tasks finish
 await connection.close();
 mailer.close();

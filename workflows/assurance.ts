@@ -54,6 +54,7 @@ import {
   type AssuranceState,
 } from './contracts/assurance';
 import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
+import { processCalendar, scenarioOf } from './calendar';
 
 const activities = proxyActivities<AssuranceActivities>(activityOptions('2 minutes'));
 
@@ -64,7 +65,8 @@ export async function assuranceCheckpoint(input: AssuranceCheckpointInput): Prom
   const quarter = checkpointQuarter(input.quarter);
   // The framework is snapshotted through an activity, so a replay sees the version the case started with.
   const framework = await activities.loadAssuranceFramework({ version: input.frameworkVersion });
-  const now = () => new Date().toISOString(); // the workflow clock
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
+  const now = calendar.nowIso;
   const state: AssuranceState = {
     consortiumCode: input.consortiumCode,
     quarter: input.quarter,
@@ -214,7 +216,7 @@ export async function assuranceCheckpoint(input: AssuranceCheckpointInput): Prom
       },
     });
   };
-  const dueIn = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+  const dueIn = (days: number) => new Date(calendar.nowMs() + days * DAY_MS).toISOString();
 
   await record('opened', input.openedBy, 'opened', { details: { roundWorkflowId: input.roundWorkflowId } });
   state.pack = await activities.assembleBenchmarkPack({
@@ -313,6 +315,7 @@ export async function assuranceRound(input: AssuranceRoundInput): Promise<Assura
                 frameworkVersion,
                 roundWorkflowId: workflowId,
                 openedBy: input.actor,
+                ...scenarioOf(input),
               },
             ],
             parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -74,6 +74,7 @@ import {
   type ConditionsResponse,
 } from './contracts/authorisation';
 import { checkStep, pendingSteps, taskCounter, type Actor, type StepRow } from './contracts/step';
+import { processCalendar } from './calendar';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const authorisationData = proxyActivities<AuthorisationActivities>(activityOptions('30 seconds'));
@@ -125,8 +126,8 @@ interface Run {
 /** Opens the case and what records it: its clock, its state (committed only through the reducer) and its writers. */
 function openRun(input: AuthorisationInput): Run {
   const workflowId = workflowInfo().workflowId;
-  /** The calendar: the workflow clock (deterministic on replay) plus `clockOffsetMs`, 0 except in the demo's simulated 2012/13. */
-  const now = () => Date.now() + (input.clockOffsetMs ?? 0);
+  /** The calendar: the workflow clock (deterministic on replay) plus the scenario offset (workflows/calendar.ts). */
+  const now = processCalendar(input.clockOffsetMs).nowMs;
   let rules = input;
   let ruleVersion = ruleVersionOf(rules);
   const opening: CaseOpening = {

@@ -38,6 +38,7 @@ import {
 } from './contracts/coverage';
 import { pendingSteps, taskCounter, type Actor } from './contracts/step';
 import { timetableWorkflowIds } from './contracts/timetable';
+import { processCalendar } from './calendar';
 
 const activities = proxyActivities<CaseRecordActivities & NoticeActivities & TimetableActivities>(
   activityOptions('1 minute'),
@@ -126,7 +127,7 @@ const failureType = (error: unknown): string | undefined =>
 
 export async function practiceCoverage(input: PracticeCoverageInput): Promise<PracticeCoverageState> {
   const workflowId = workflowInfo().workflowId;
-  const now = () => new Date(Date.now() + input.clockOffsetMs);
+  const { now } = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const state: PracticeCoverageState = {
     practiceCode: input.practiceCode,
     stage: 'notifying',

@@ -23,6 +23,7 @@ import {
 } from './contracts/declarations';
 import type { ProcurementActor } from './contracts/procurement';
 import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
+import { processCalendar } from './calendar';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
@@ -31,8 +32,9 @@ const procurements = proxyActivities<ProcurementActivities>(activityOptions('30 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
 
 export async function declarations(input: DeclarationRequestInput): Promise<DeclarationRequestState> {
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const { workflowId } = workflowInfo();
-  const requestedAt = new Date(); // the workflow clock: deterministic on replay
+  const requestedAt = calendar.now();
   const dueAt = new Date(requestedAt.getTime() + input.declarationDays * DAY_MS);
   const state: DeclarationRequestState = {
     consortiumCode: input.consortiumCode,
@@ -56,7 +58,7 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     ({ actor, interests }) => {
       declarer = actor;
       state.interests = interests;
-      state.declaredAt = new Date().toISOString();
+      state.declaredAt = calendar.nowIso();
       state.declaredBy = actor.id;
       state.stage = state.escalatedAt ? 'declared_late' : 'declared';
       return state;
@@ -145,8 +147,11 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
 
   // Timers aim at fixed times from the request, however long the activities above took.
   const reminderAt = dueAt.getTime() - input.reminderDaysBeforeDue * DAY_MS;
-  if (reminderAt > Date.now() && !(await condition(() => state.declaredAt !== null, reminderAt - Date.now()))) {
-    state.remindedAt = new Date().toISOString();
+  if (
+    reminderAt > calendar.nowMs() &&
+    !(await condition(() => state.declaredAt !== null, reminderAt - calendar.nowMs()))
+  ) {
+    state.remindedAt = calendar.nowIso();
     await notify(
       'reminder',
       'declaration_reminder',
@@ -154,10 +159,10 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
       `${input.person.name}'s declaration of interests is due by the date below.`,
     );
   }
-  if (!(await condition(() => state.declaredAt !== null, Math.max(1, dueAt.getTime() - Date.now())))) {
+  if (!(await condition(() => state.declaredAt !== null, Math.max(1, dueAt.getTime() - calendar.nowMs())))) {
     // Escalation to a case officer when the deadline is missed.
     state.stage = 'overdue';
-    state.escalatedAt = new Date().toISOString();
+    state.escalatedAt = calendar.nowIso();
     updateCaseIndex({ stage: state.stage });
     // The case officer's own deadline is now: the escalation sits in the work queue until the declaration arrives.
     await recordStep({
@@ -188,7 +193,7 @@ export async function declarations(input: DeclarationRequestInput): Promise<Decl
     personId: input.person.id,
     capacity: input.capacity,
     interests: state.interests,
-    declaredAt: state.declaredAt ?? new Date().toISOString(),
+    declaredAt: state.declaredAt ?? calendar.nowIso(),
     dueAt: state.dueAt,
     declaredBy: actor.id,
     shareholdingThresholdPercent: input.shareholdingThresholdPercent,

@@ -50,6 +50,7 @@ import {
   type InterventionState,
 } from './contracts/intervention';
 import { pendingSteps, taskCounter, type TaskUpdate } from './contracts/step';
+import { processCalendar } from './calendar';
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 
@@ -71,9 +72,9 @@ const refusedByReceiver = (error: unknown): error is ActivityFailure & { cause: 
   error.cause instanceof ApplicationFailure &&
   error.cause.type === 'TransferRefused';
 
-const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
-
 export async function intervention(input: InterventionInput): Promise<InterventionState> {
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
+  const { nowIso } = calendar;
   const { ladder, consortiumCode } = input;
   const workflowId = workflowInfo().workflowId;
   const opened = openCase(ladder, {
@@ -385,7 +386,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     const dueAt = state.awaiting === 'response' ? state.dueAt : null;
     if (dueAt) {
       const round = state.round;
-      const woke = await condition(() => pending.length > 0, Math.max(1, Date.parse(dueAt) - Date.now()));
+      const woke = await condition(() => pending.length > 0, calendar.msUntil(dueAt));
       // §5.19: a missed deadline escalates (or, on the last rung, is recorded as overdue for the panel).
       if (!woke && state.round === round && state.awaiting === 'response')
         commit({ type: 'deadline_missed', at: nowIso(), round });

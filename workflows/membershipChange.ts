@@ -27,6 +27,7 @@ import {
   type MembershipChangeState,
 } from './contracts/membershipChange';
 import { pendingSteps, taskCounter, type Actor } from './contracts/step';
+import { processCalendar } from './calendar';
 
 const activities = proxyActivities<CaseRecordActivities & MembershipActivities & NoticeActivities>(
   activityOptions('30 seconds'),
@@ -35,8 +36,9 @@ const activities = proxyActivities<CaseRecordActivities & MembershipActivities &
 const SYSTEM: Actor = { id: 'system', role: 'timer' };
 
 export async function membershipChange(input: MembershipChangeInput): Promise<MembershipChangeState> {
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const { workflowId } = workflowInfo();
-  const startedAt = new Date(); // the workflow clock: deterministic on replay
+  const startedAt = calendar.now();
   const state: MembershipChangeState = {
     workflowId,
     practiceCode: input.practiceCode,
@@ -217,7 +219,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     workflowId,
     status: decided.outcome,
     decidedBy: decider.id,
-    decidedAt: new Date().toISOString(),
+    decidedAt: calendar.nowIso(),
     reasons: decided.reasons ?? null,
     effectiveFrom: decided.effectiveFrom ?? null,
   });
@@ -240,7 +242,7 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
 
   if (decided.outcome === 'approved' && decided.effectiveFrom) {
     // The move takes effect on its date, not before: until then the practice stays where it is.
-    const wait = Date.parse(`${decided.effectiveFrom}T00:00:00Z`) - Date.now();
+    const wait = Date.parse(`${decided.effectiveFrom}T00:00:00Z`) - calendar.nowMs();
     if (wait > 0) await sleep(wait);
     await activities.applyMembershipChange({ workflowId, actor: decider, ruleVersion: input.policyVersion });
     state.stage = 'effective';
@@ -253,6 +255,6 @@ export async function membershipChange(input: MembershipChangeInput): Promise<Me
     });
     updateCaseIndex({ stage: state.stage });
   }
-  state.settledAt = new Date().toISOString();
+  state.settledAt = calendar.nowIso();
   return state;
 }

@@ -23,6 +23,7 @@ import {
   type PracticeConcernState,
 } from './contracts/practiceConcern';
 import { pendingSteps, taskCounter } from './contracts/step';
+import { processCalendar } from './calendar';
 
 const records = proxyActivities<CaseRecordActivities & NoticeActivities>(activityOptions('30 seconds'));
 
@@ -30,9 +31,10 @@ const records = proxyActivities<CaseRecordActivities & NoticeActivities>(activit
 const mayTake = (row: { roles: readonly string[] }, role: string) => row.roles.includes(role);
 
 export async function practiceConcern(input: PracticeConcernInput): Promise<PracticeConcernState> {
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const { policy } = input;
   const workflowId = workflowInfo().workflowId;
-  const openedAt = new Date().toISOString(); // the workflow clock
+  const openedAt = calendar.nowIso();
   const state: PracticeConcernState = {
     consortiumCode: input.consortiumCode,
     practiceCode: input.practiceCode,
@@ -51,7 +53,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
   setHandler(
     resolvePracticeConcern,
     ({ actor, note }) => {
-      state.resolution = { by: actor.id, role: actor.role, note, at: new Date().toISOString() };
+      state.resolution = { by: actor.id, role: actor.role, note, at: calendar.nowIso() };
       state.stage = 'resolved_by_consortium';
       return state;
     },
@@ -75,7 +77,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
   setHandler(
     decidePracticeConcern,
     ({ actor, outcome, reasons }) => {
-      state.boardDecision = { outcome, by: actor.id, role: actor.role, reasons, at: new Date().toISOString() };
+      state.boardDecision = { outcome, by: actor.id, role: actor.role, reasons, at: calendar.nowIso() };
       state.stage = 'closed_by_board';
       return state;
     },
@@ -160,7 +162,7 @@ export async function practiceConcern(input: PracticeConcernInput): Promise<Prac
 
   // §5.21: the problem persists, so the Board takes it up through the practice's primary care contract.
   state.stage = 'contract_concern';
-  state.escalatedAt = new Date().toISOString();
+  state.escalatedAt = calendar.nowIso();
   state.dueAt = new Date(Date.parse(state.escalatedAt) + policy.boardDecisionDays * DAY_MS).toISOString();
   await record('escalated', state.stage, SYSTEM_ACTOR, 'escalated_to_board', {
     dueAt: state.dueAt,

@@ -54,13 +54,13 @@ import {
   type ThirdParty,
 } from './contracts/procurement';
 import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
+import { processCalendar, type ProcessCalendar } from './calendar';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 const notices = proxyActivities<NoticeActivities>(activityOptions('1 minute'));
 const procurements = proxyActivities<ProcurementActivities>(activityOptions('30 seconds'));
 
 const SYSTEM: Actor = { id: 'system', role: 'milestone' };
-const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
 /**
  * Nominations and responses in the order they were accepted: the handlers change the state at once
@@ -125,7 +125,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
 
   if (patched('close-bid-window-early')) {
     // The window runs until its time, unless it is closed early with reasons (issue 12).
-    await condition(() => live.state.closedEarly !== null, Math.max(1, Date.parse(closesAt) - Date.now()));
+    await condition(() => live.state.closedEarly !== null, Math.max(1, Date.parse(closesAt) - live.calendar.nowMs()));
   } else {
     await sleep(windowMs);
   }
@@ -146,7 +146,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
   }
 
   if (live.state.bids.length === 0) {
-    live.state = { ...live.state, stage: 'no_bids', settledAt: nowIso() };
+    live.state = { ...live.state, stage: 'no_bids', settledAt: live.calendar.nowIso() };
     updateCaseIndex({ stage: live.state.stage });
     await live.recordStep({
       step: 'closed-no-bids',
@@ -248,7 +248,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     for (const quarter of contractQuarters(award.decidedAt, award.contractQuarters)) {
       const reportAt = startOfDayUtc(addDays(quarterEnd(quarter), 1 + input.policy.process.referralReturnGraceDays));
       updateCaseIndex({ stage: live.state.stage, dueAt: reportAt });
-      if (reportAt.getTime() > Date.now()) await sleep(reportAt.getTime() - Date.now());
+      if (reportAt.getTime() > live.calendar.nowMs()) await sleep(reportAt.getTime() - live.calendar.nowMs());
       await condition(allHandlersFinished);
       const { process } = input.policy;
       const report = referralPatternReport(
@@ -262,7 +262,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
     }
   }
 
-  live.state = { ...live.state, stage: 'completed', settledAt: nowIso() };
+  live.state = { ...live.state, stage: 'completed', settledAt: live.calendar.nowIso() };
   updateCaseIndex({ stage: live.state.stage });
   await condition(allHandlersFinished);
   await live.recordStep({ step: 'completed', actor: SYSTEM, action: 'procurement.completed', status: 'closed' });
@@ -272,6 +272,7 @@ export async function procurement(input: ProcurementInput): Promise<ProcurementS
 /** The live case: the state the handlers commit and the main flow advances, and how it records and notifies. */
 interface Live {
   input: ProcurementInput;
+  calendar: ProcessCalendar;
   workflowId: string;
   state: ProcurementState;
   /** The bid window has closed (its timer fired, or it was closed early). */
@@ -287,11 +288,13 @@ interface Live {
 
 function liveCase(input: ProcurementInput): Live {
   const { workflowId } = workflowInfo();
-  const state = openProcurement(input, nowIso());
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
+  const state = openProcurement(input, calendar.nowIso());
   const { ruleVersion } = state;
   const tasks = taskCounter();
   const live: Live = {
     input,
+    calendar,
     workflowId,
     state,
     windowClosed: false,
@@ -353,7 +356,7 @@ function handleSteps(live: Live): void {
     setHandler(
       update,
       (arg) => {
-        run(toCommand(arg, nowIso()), true);
+        run(toCommand(arg, live.calendar.nowIso()), true);
         const persisted = persist?.(arg);
         // A step with nothing to write completes at once, as it always has (same history).
         return persisted ? persisted.then(() => live.state) : live.state;
@@ -362,7 +365,7 @@ function handleSteps(live: Live): void {
         // The reducer's refusal comes first, in the process's own words and order (who, then when);
         // the row's checks then hold the step to its roles and stages.
         validator: (arg) => {
-          run(toCommand(arg, nowIso()), false);
+          run(toCommand(arg, live.calendar.nowIso()), false);
           checkStep(row, arg.actor, live.state.stage);
         },
       },
@@ -410,7 +413,7 @@ function handleSteps(live: Live): void {
     'nominateThirdParty',
     (a) => ({ type: 'nominate_third_party', ...a }),
     ({ actor, thirdParty }) => {
-      live.handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: nowIso(), actor });
+      live.handOffEvents.push({ kind: 'nominated', nominee: thirdParty, at: live.calendar.nowIso(), actor });
     },
   );
   humanStep(
@@ -419,7 +422,12 @@ function handleSteps(live: Live): void {
     (response) => {
       const refusal = live.state.refusals.at(-1);
       const nominee = response.accept ? live.state.thirdParty : refusal && { kind: refusal.kind, code: refusal.code };
-      live.handOffEvents.push({ kind: 'responded', nominee: nominee as ThirdParty, at: nowIso(), ...response });
+      live.handOffEvents.push({
+        kind: 'responded',
+        nominee: nominee as ThirdParty,
+        at: live.calendar.nowIso(),
+        ...response,
+      });
     },
   );
   humanStep(
@@ -575,10 +583,13 @@ async function handOffToThirdParty(live: Live): Promise<{ at: string; acceptedBy
   };
   for (let round = 0; ;) {
     if (deadline) {
-      const answered = await condition(() => events.length > 0, Math.max(1, Date.parse(deadline.dueAt) - Date.now()));
+      const answered = await condition(
+        () => events.length > 0,
+        Math.max(1, Date.parse(deadline.dueAt) - live.calendar.nowMs()),
+      );
       if (!answered && events.length === 0) {
         const nominee = live.state.thirdParty as ThirdParty;
-        systemStep(live, { type: 'hand_off_lapsed', nominatedAt, at: nowIso() });
+        systemStep(live, { type: 'hand_off_lapsed', nominatedAt, at: live.calendar.nowIso() });
         updateCaseIndex({ stage: live.state.stage });
         const lapse = live.state.lapsedHandOffs.at(-1);
         await recordStep(

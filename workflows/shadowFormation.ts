@@ -17,17 +17,19 @@ import {
   type ShadowFormationState,
 } from './contracts/shadowFormation';
 import { checkStep, pendingSteps, taskCounter, type Actor } from './contracts/step';
+import { processCalendar } from './calendar';
 
 const records = proxyActivities<CaseRecordActivities>(activityOptions('30 seconds'));
 
 export async function shadowFormation(input: ShadowFormationInput): Promise<ShadowFormationState> {
+  const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const state: ShadowFormationState = {
     code: input.code,
     stage: 'recording',
     policyVersion: input.policyVersion,
     recognitionDueAt: null,
     recognisedBy: null,
-    startedAt: new Date().toISOString(), // the workflow clock: deterministic on replay
+    startedAt: calendar.nowIso(),
     settledAt: null,
   };
   let recogniser: Actor | undefined;
@@ -61,7 +63,7 @@ export async function shadowFormation(input: ShadowFormationInput): Promise<Shad
 
   const recognised = await condition(() => state.recognisedBy !== null, input.recognitionDays * DAY_MS);
   state.stage = recognised ? 'recognised' : 'lapsed';
-  state.settledAt = new Date().toISOString();
+  state.settledAt = calendar.nowIso();
   updateCaseIndex({ stage: state.stage });
 
   await records.setConsortiumStatus({

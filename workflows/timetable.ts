@@ -52,6 +52,7 @@ import {
   type TimetableInput,
   type TimetableState,
 } from './contracts/timetable';
+import { processCalendar, scenarioOf } from './calendar';
 
 const activities = proxyActivities<CaseRecordActivities & TimetableActivities>(activityOptions('1 minute'));
 
@@ -65,7 +66,7 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
   const workflowId = workflowInfo().workflowId;
   const clockOffsetMs =
     input.clockOffsetMs ?? (input.simulatedStartOn ? startOfDayUtc(input.simulatedStartOn).getTime() - Date.now() : 0);
-  const now = () => new Date(Date.now() + clockOffsetMs);
+  const { now } = processCalendar(clockOffsetMs);
   const pending = sortMilestones(input.milestones);
   const generation = input.generation ?? 0;
   const state: TimetableState = {
@@ -274,7 +275,14 @@ export async function timetable(input: TimetableInput): Promise<TimetableState> 
           const result = await executeChild(assuranceRound, {
             workflowId: childId,
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-            args: [{ quarter, actor: SYSTEM, batchSize: input.policy.announcementBatchSize }],
+            args: [
+              {
+                quarter,
+                actor: SYSTEM,
+                batchSize: input.policy.announcementBatchSize,
+                ...scenarioOf({ clockOffsetMs }),
+              },
+            ],
           });
           return result.skipReason
             ? `no checkpoints opened: ${result.skipReason}`

@@ -27,6 +27,8 @@ export interface CaseEventRow {
   actor: string;
   action: string;
   details: Prisma.JsonValue;
+  /** The scenario clock's offset occurredAt is on (platform/scenarioClock.ts); 0 on the real calendar. */
+  scenarioOffsetMs: bigint;
 }
 
 export interface CaseNoticeRow {
@@ -92,7 +94,7 @@ export async function casePage(db: Db, principal: Principal, workflowId: string)
       },
       orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
       take: CASE_HISTORY_LIMIT,
-      select: { eventKey: true, occurredAt: true, actor: true, action: true, details: true },
+      select: { eventKey: true, occurredAt: true, actor: true, action: true, details: true, scenarioOffsetMs: true },
     }),
     db.notice.findMany({
       where: { workflowId },

@@ -8,6 +8,7 @@ import type { Db } from '../../platform/db';
 import type { Principal } from '../auth';
 import type { Keyset } from '../pagination';
 import { toIsoDate } from '../schemas';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 /** The consortium an authorisation is for, as the start needs it; null when it is not on record. */
 export async function consortiumToAuthorise(db: Db, code: string) {
@@ -116,7 +117,7 @@ export async function consortiumProfile(
   consortium: { code: string; areaTeam: string | null },
   principal: Principal,
 ) {
-  const today = new Date();
+  const today = scenarioNow();
   const officers = await db.officerAppointment.findMany({
     where: {
       consortiumCode: consortium.code,

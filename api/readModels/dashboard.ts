@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../platform/db';
 import type { Principal } from '../auth';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 /** The role whose response a notice awaits on this dashboard. */
 const RESPONDER = 'consortium_officer';
@@ -107,7 +108,7 @@ export type ConsortiumDashboard = NonNullable<Awaited<ReturnType<typeof consorti
  * (a concern about one, a request to move one) and its current officers (a procurement's decision group),
  * by name; and the allocation on record for a financial year, to report a forecast against.
  */
-export async function consortiumChoices(db: Db, code: string, today: Date = new Date()) {
+export async function consortiumChoices(db: Db, code: string, today: Date = scenarioNow()) {
   const [members, officers] = await Promise.all([
     db.membership.findMany({
       where: { consortiumCode: code, validTo: null },

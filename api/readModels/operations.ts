@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { FAILED_WORKFLOWS_QUERY } from '../../platform/alerts';
 import type { Db } from '../../platform/db';
 import { overdueTasks } from './tasks';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 export interface OutboxBacklog {
   /** E-mails queued and not yet sent. */
@@ -27,7 +28,7 @@ export async function outboxBacklog(db: Db): Promise<OutboxBacklog> {
   };
 }
 
-export function overdueTaskCount(db: Db, now: Date = new Date()): Promise<number> {
+export function overdueTaskCount(db: Db, now: Date = scenarioNow()): Promise<number> {
   return db.task.count({ where: overdueTasks(now) });
 }
 

@@ -13,6 +13,7 @@ import {
   type ResolvedPolicy,
 } from '../../domain/policyDocument';
 import type { Db } from '../../platform/db';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 export type PolicyStatus = 'draft' | 'published';
 
@@ -237,7 +238,7 @@ export async function publishPolicyVersion(
         status: 'published',
         effectiveFrom: new Date(`${publication.effectiveFrom}T00:00:00Z`),
         reasons: publication.reasons,
-        publishedAt: new Date(),
+        publishedAt: scenarioNow(),
         publishedById: publisher.id,
         publishedByName: publisher.name,
       },
@@ -278,7 +279,7 @@ export async function policyVersionHistory(db: Db, id: string): Promise<PolicyHi
 
 /** The version in force now: what a process starting now snapshots. */
 export async function policyInForceNow(db: Db): Promise<ResolvedPolicy> {
-  return (await policyInForce(db, new Date())).policy;
+  return (await policyInForce(db, scenarioNow())).policy;
 }
 
 /**

@@ -20,6 +20,7 @@ import { TASK_PRIORITIES, type TaskPriority } from '../../workflows/contracts/st
 import type { Principal } from '../auth';
 import { conflict, forbidden, notFound, unprocessable } from '../errors';
 import type { PagePlan } from './consortia';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 export const TASK_TABS = ['mine', 'unassigned', 'overdue', 'due-this-week', 'on-hold', 'completed-by-me'] as const;
 export type TaskTab = (typeof TASK_TABS)[number];
@@ -181,7 +182,7 @@ export async function taskInbox(
   viewer: TaskViewer,
   query: { tab?: TaskTab | undefined; filters: TaskFilters },
   plan: PagePlan,
-  now: Date = new Date(),
+  now: Date = scenarioNow(),
 ): Promise<TaskRow[]> {
   return db.task.findMany({
     where: {
@@ -205,7 +206,7 @@ export async function taskCounts(
   db: Db,
   viewer: TaskViewer,
   filters: TaskFilters,
-  now: Date = new Date(),
+  now: Date = scenarioNow(),
 ): Promise<TaskCounts> {
   const weekEnd = new Date(now.getTime() + WEEK_MS);
   const isActive = Prisma.sql`status = 'open' AND ("onHoldUntil" IS NULL OR "onHoldUntil" <= ${now})`;
@@ -266,7 +267,7 @@ export async function applyTaskOperation(
   viewer: TaskViewer,
   id: string,
   operation: TaskOperation,
-  now: Date = new Date(),
+  now: Date = scenarioNow(),
 ): Promise<TaskRow> {
   return db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Task" WHERE id = ${id} FOR UPDATE`;

@@ -6,7 +6,14 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from '../../platform/db';
 import type { PagePlan } from './consortia';
 
-export const timelineColumns = { eventKey: true, occurredAt: true, actor: true, action: true, details: true } as const;
+export const timelineColumns = {
+  eventKey: true,
+  occurredAt: true,
+  actor: true,
+  action: true,
+  details: true,
+  scenarioOffsetMs: true,
+} as const;
 export type TimelineRow = Prisma.AuditEventGetPayload<{ select: typeof timelineColumns }>;
 
 /** A page of a consortium's audit events, optionally only those whose action starts with `action`. */

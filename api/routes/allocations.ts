@@ -29,6 +29,7 @@ import {
   type LineRow,
   type RunRow,
 } from '../readModels/allocations';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 const BASES = ['indicative', 'real'] as const;
 const STAFF = new Set(['case_officer', 'decision_panel', 'admin']);
@@ -291,7 +292,7 @@ export function allocationsRouter({ db, temporal, taskQueue }: AppDeps, registry
         notifyConsortia: body.notifyConsortia,
         parameters: settings.parameters,
         weights: settings.weights,
-        asOf: toIsoDate(new Date()),
+        asOf: toIsoDate(scenarioNow()),
         batchSize: timetable.announcementBatchSize,
         actor: { id: principal.id, role: principal.role },
         milestoneKey: null,

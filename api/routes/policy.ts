@@ -16,6 +16,7 @@ import {
   type PolicyVersionSummary,
 } from '../readModels/policy';
 import { draftPolicyVersion, editPolicyDraft, policyVersionAgainstInForce, publishPolicy } from '../useCases/policy';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 export const policyVersionSummarySchema = z.strictObject({
   id: z.string(),
@@ -63,7 +64,7 @@ export const publishPolicyBody = z.strictObject({
 
 export function policyRouter({ db }: AppDeps, registry: RouteRegistry) {
   const router = Router();
-  const now = () => new Date();
+  const now = scenarioNow;
 
   registry.registerRoute(
     router,

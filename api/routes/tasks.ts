@@ -29,6 +29,7 @@ import {
   type TaskRow,
 } from '../readModels/tasks';
 import { TASK_PRIORITIES } from '../../workflows/contracts/step';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 const ALL_ROLES = [...ROLES];
 
@@ -97,7 +98,7 @@ export const taskSchema = z.strictObject({
 });
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-export function presentTask(row: TaskRow, now = Date.now()): z.output<typeof taskSchema> {
+export function presentTask(row: TaskRow, now = scenarioNow().getTime()): z.output<typeof taskSchema> {
   return {
     id: row.id,
     workflowId: row.workflowId,
@@ -228,7 +229,7 @@ export function tasksRouter({ db }: AppDeps, registry: RouteRegistry) {
         throw notFound(`area team ${query.areaTeam} is not one of yours`);
       const plan = taskList.keyset<TaskRow>(query);
       const rows = await taskInbox(db, principal, { tab: query.tab, filters: filtersOf(query) }, plan);
-      const now = Date.now();
+      const now = scenarioNow().getTime();
       res.json(plan.page(rows, (row) => presentTask(row, now)));
     },
   );

@@ -28,7 +28,15 @@ const timelineList = defineList({
 
 export const timelineEventSchema = z.strictObject({
   eventKey: z.string().describe('Unique per process step.'),
-  occurredAt: isoDateTime,
+  occurredAt: isoDateTime.describe(
+    "On the deployment's calendar: a scenario date when it runs one (see `scenarioOffsetMs`).",
+  ),
+  scenarioOffsetMs: z
+    .int()
+    .describe(
+      'The scenario clock offset `occurredAt` was recorded under (0 on the real calendar): `occurredAt` minus it is the real time.',
+    ),
+  recordedAt: isoDateTime.describe('The real time the event was recorded (`occurredAt` minus `scenarioOffsetMs`).'),
   actor: z.string().describe('The user id, or `system`, `import` for automated steps.'),
   actorName: z.string().nullable().describe("The user's name, when the actor is a user."),
   action: z.string(),
@@ -65,6 +73,8 @@ export function timelineRouter({ db }: AppDeps, registry: RouteRegistry) {
         plan.page(rows, (row) => ({
           eventKey: row.eventKey,
           occurredAt: row.occurredAt.toISOString(),
+          scenarioOffsetMs: Number(row.scenarioOffsetMs),
+          recordedAt: new Date(row.occurredAt.getTime() - Number(row.scenarioOffsetMs)).toISOString(),
           actor: row.actor,
           actorName: names.get(row.actor) ?? null,
           action: row.action,

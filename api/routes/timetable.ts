@@ -20,6 +20,7 @@ import { isoDate, isoDateTime, pageSchema, toIsoDate } from '../schemas';
 import { answerStarted } from '../started';
 import { mapTemporalError, startCase } from '../temporal';
 import { milestonesPage, type MilestoneRow } from '../readModels/milestones';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 const timetableName = z
   .string()
@@ -134,7 +135,7 @@ export function timetableRouter({ db, temporal, taskQueue }: AppDeps, registry: 
         {
           taskQueue,
           workflowId,
-          args: [input],
+          args: [onScenarioCalendar(input)],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         },
         `the timetable ${body.name} has already been started (${workflowId})`,

@@ -16,6 +16,7 @@ import type { Principal } from '../auth';
 import { unprocessable } from '../errors';
 import { currentFramework } from '../readModels/assurance';
 import { startCase } from '../temporal';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 export async function importIndicatorValues(
   deps: Pick<AppDeps, 'db'>,
@@ -59,7 +60,12 @@ export async function openAssuranceRound(
   await startCase(
     deps.temporal,
     'assuranceRound',
-    { taskQueue: deps.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' },
+    {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [onScenarioCalendar(input)],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    },
     `the ${quarter} checkpoints have already been opened (${workflowId})`,
   );
   return { workflowId };

@@ -12,11 +12,12 @@ import { hasCoverageCase } from '../readModels/coverage';
 import { toIsoDate } from '../schemas';
 import { startCase } from '../temporal';
 import { policyInForceNow } from '../readModels/policy';
+import { onScenarioCalendar, scenarioClock, scenarioNow } from '../../platform/scenarioClock';
 
 /** A check as of today (`coverage-check:<date>`), once a day, with the join period of the timetable policy in force. */
 export async function checkCoverage(deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>, principal: Principal) {
   const policy = (await policyInForceNow(deps.db)).timetable;
-  const asOf = toIsoDate(new Date());
+  const asOf = toIsoDate(scenarioNow());
   const workflowId = coverageCheckWorkflowId(asOf);
   const input: CoverageCheckInput = {
     asOf,
@@ -24,7 +25,7 @@ export async function checkCoverage(deps: Pick<AppDeps, 'db' | 'temporal' | 'tas
     actor: { id: principal.id, role: principal.role },
     policyVersion: policy.version,
     joinDays: policy.coverageJoinDays,
-    clockOffsetMs: 0,
+    clockOffsetMs: scenarioClock().offsetMs,
   };
   await startCase(
     deps.temporal,
@@ -32,7 +33,7 @@ export async function checkCoverage(deps: Pick<AppDeps, 'db' | 'temporal' | 'tas
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     },
     `coverage has already been checked today (${workflowId})`,

@@ -33,11 +33,12 @@ import { mayReadIntervention, openInterventionOf } from '../readModels/intervent
 import { actorOf } from '../steps';
 import { policyInForceNow } from '../readModels/policy';
 import { caseIndex, mapTemporalError, startCase, startedByThisRequest } from '../temporal';
+import { onScenarioCalendar, scenarioNow } from '../../platform/scenarioClock';
 
 type Deps = Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>;
 
 /** Cases are keyed by the month they open in: one intervention per consortium, one concern per practice, a month. */
-const currentPeriod = () => new Date().toISOString().slice(0, 7);
+const currentPeriod = () => scenarioNow().toISOString().slice(0, 7);
 
 async function startIntervention(deps: Deps, input: InterventionInput, areaTeam: string | null): Promise<string> {
   const workflowId = interventionWorkflowId(input.consortiumCode, currentPeriod());
@@ -47,7 +48,7 @@ async function startIntervention(deps: Deps, input: InterventionInput, areaTeam:
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(input.consortiumCode, areaTeam),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     },
@@ -206,7 +207,7 @@ export async function openPracticeConcern(
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(code, membership.areaTeam),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     },

@@ -24,6 +24,7 @@ import {
 } from '../readModels/membershipChanges';
 import { caseIndex, startCase, startedByThisRequest } from '../temporal';
 import type { Actor } from '../../workflows/contracts/step';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 export async function requestMembershipChange(
   deps: Pick<AppDeps, 'db' | 'temporal' | 'taskQueue'>,
@@ -108,7 +109,7 @@ export async function startMembershipChange(
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(to.code, to.areaTeam),
       // A number whose process failed before it was recorded may be used again.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -26,6 +26,7 @@ import { consortiumPlace } from '../readModels/consortia';
 import { currentMembership, openMembershipChangeOf } from '../readModels/membershipChanges';
 import { toIsoDate } from '../schemas';
 import { startMembershipChange } from './membershipChange';
+import { onScenarioCalendar, scenarioClock, scenarioNow } from '../../platform/scenarioClock';
 
 export interface ImportCase {
   kind: 'membership_change' | 'coverage';
@@ -107,18 +108,18 @@ export async function openImportCases(
       const checkId = coverageCheckAfterImportWorkflowId(summary.run);
       const policy = (await policyInForceNow(deps.db)).timetable;
       const input: CoverageCheckInput = {
-        asOf: toIsoDate(new Date()),
+        asOf: toIsoDate(scenarioNow()),
         trigger: 'import',
         actor: { id: actor, role: 'system' },
         policyVersion: policy.version,
         joinDays: policy.coverageJoinDays,
-        clockOffsetMs: 0,
+        clockOffsetMs: scenarioClock().offsetMs,
       };
       try {
         await deps.temporal.workflow.start('coverageCheck', {
           taskQueue: deps.taskQueue,
           workflowId: checkId,
-          args: [input],
+          args: [onScenarioCalendar(input)],
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         });
         outcome = 'opened';

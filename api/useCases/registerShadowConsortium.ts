@@ -20,6 +20,7 @@ import { conflict, unprocessable } from '../errors';
 import { shadowFormationFacts, unknownAreaTeams } from '../readModels/consortia';
 import { caseIndex, startCase, startedByThisRequest } from '../temporal';
 import { policyInForceNow } from '../readModels/policy';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 export async function registerShadowConsortium(
   deps: { db: Db; temporal: Client; taskQueue: string },
@@ -42,7 +43,7 @@ export async function registerShadowConsortium(
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(body.code, body.areaTeam),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     },

@@ -18,6 +18,7 @@ import {
 } from '../readModels/interests';
 import { idForThisRequest } from '../idempotency';
 import { caseIndex, startCase } from '../temporal';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 export interface DeclarationRequestBody {
   personId?: string;
@@ -68,7 +69,7 @@ export async function requestDeclaration(
     {
       taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(code, consortium.areaTeam),
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     },

@@ -21,6 +21,7 @@ import { conflict, notFound, unprocessable } from '../errors';
 import { consortiumToAuthorise } from '../readModels/consortia';
 import { caseIndex, startCase } from '../temporal';
 import { policyInForceNow } from '../readModels/policy';
+import { onScenarioCalendar } from '../../platform/scenarioClock';
 
 export interface StartedAuthorisation {
   code: string;
@@ -59,7 +60,7 @@ export async function startAuthorisation(
     {
       taskQueue: deps.taskQueue,
       workflowId,
-      args: [input],
+      args: [onScenarioCalendar(input)],
       searchAttributes: caseIndex(consortium.code, consortium.areaTeam),
     },
     `the authorisation of ${consortium.code} is already running (${workflowId})`,

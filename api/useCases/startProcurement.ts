@@ -20,6 +20,7 @@ import { notFound, unprocessable } from '../errors';
 import { conflictRecords, consortiumOnRecord, personsNotOnRecord, procurementActor } from '../readModels/procurements';
 import { idForThisRequest } from '../idempotency';
 import { caseIndex, startCase } from '../temporal';
+import { onScenarioCalendar, scenarioNow } from '../../platform/scenarioClock';
 
 export interface ProcurementStarted {
   procurementId: string;
@@ -56,7 +57,12 @@ export async function startProcurement(
   await startCase(
     temporal,
     'procurement',
-    { taskQueue, workflowId, args: [input], searchAttributes: caseIndex(body.consortiumCode, consortium.areaTeam) },
+    {
+      taskQueue,
+      workflowId,
+      args: [onScenarioCalendar(input)],
+      searchAttributes: caseIndex(body.consortiumCode, consortium.areaTeam),
+    },
     `procurement ${procurementId} has already been registered`,
   );
   return { procurementId, workflowId, policyVersion: procurementRuleVersion(policy) };
@@ -99,7 +105,7 @@ async function assertSingleTenderAllowed(
   tender: SingleTenderSpec,
   policy: ProcurementPolicySnapshot,
 ): Promise<void> {
-  const records = await conflictRecords(db, body.consortiumCode, new Date());
+  const records = await conflictRecords(db, body.consortiumCode, scenarioNow());
   const problems = singleTenderProblems(records, tender, body.estimatedValuePence, policy.conflict);
   if (problems.length === 0) return;
   throw unprocessable(

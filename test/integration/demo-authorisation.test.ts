@@ -22,7 +22,7 @@ describe('the authorisation demo', () => {
       'then the outcomes follow the seeded plan and PostgreSQL and the mail server hold them',
     { timeout: 300_000 },
     async () => {
-      const { result, plans, statuses, decisions, mails, established } = await runSimulation(
+      const { result, plans, statuses, decisions, mails, established, offsets, clockOffsetMs } = await runSimulation(
         { startOn: APPLICATIONS_OPEN, taskQueue: 'it-demo-authorisation', consortia: CONSORTIA },
         async (simulation) => {
           const result: WavesResult = await runAuthorisationWaves(simulation, SEED);
@@ -37,8 +37,14 @@ describe('the authorisation demo', () => {
               select: { workflowId: true, outcome: true, decidedAt: true },
             }),
           ]);
+          // The simulator's calendar is kept like a deployment's (platform/scenarioClock.ts): every case and audit row carries its offset.
+          const offsets = await simulation.db.$queryRaw<Array<{ offset: bigint }>>`
+            SELECT DISTINCT "scenarioOffsetMs" AS offset FROM "CaseRecord"
+            UNION SELECT DISTINCT "scenarioOffsetMs" FROM "AuditEvent" WHERE "subjectId" = ANY(${codes})`;
           return {
             result,
+            offsets: offsets.map((row) => Number(row.offset)),
+            clockOffsetMs: simulation.clockOffsetMs,
             plans: planWaves(simulation.consortia, SEED),
             statuses,
             decisions,
@@ -80,6 +86,7 @@ describe('the authorisation demo', () => {
         expect(decision?.outcome).toBe(expectedOutcome(plan));
         expect(decision?.decidedAt.toISOString().slice(0, 10)).toBe(waveDate.get(plan.wave));
       }
+      expect(offsets).toEqual([clockOffsetMs]);
       // At least the wave, application, decision and establishment notices reached the mail server for each.
       expect(mails).toBeGreaterThanOrEqual(4 * CONSORTIA);
     },

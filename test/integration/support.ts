@@ -10,6 +10,13 @@ import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import type { Mailer } from '../../activities/notices';
 import { createMailer } from '../../platform/mail';
 import { createLogger, type Logger } from '../../platform/log';
+import {
+  fixScenarioClock,
+  parseAsOf,
+  REAL_CLOCK,
+  useScenarioClock,
+  type ScenarioClock,
+} from '../../platform/scenarioClock';
 import { createUserWithToken } from '../../scripts/users';
 import { createWorker } from '../../worker';
 import { fileDatabaseUrl } from './database';
@@ -23,6 +30,8 @@ export interface Harness {
   smtpUrl: string;
   mailDir: string;
   db: Db;
+  /** The calendar of this file's API and worker (the real one unless `asOf`). */
+  clock: ScenarioClock;
   temporal: Client;
   app: ReturnType<typeof createApp>;
   taskQueue: string;
@@ -38,11 +47,15 @@ const log = createLogger({ service: 'test' }, (process.env.TEST_LOG_LEVEL as 'de
 /** With `web`, the app also serves the pages (web/), with sessions in this file's database. */
 export interface HarnessOptions {
   web?: { signInAttemptsPer15Min?: number; idleMinutes?: number; trustProxy?: string };
+  /** The deployment's scenario date (CASEWORK_AS_OF), fixed in this file's database as api/main.ts and worker/main.ts do. */
+  asOf?: string;
 }
 
 export async function createHarness(taskQueue: string, options: HarnessOptions = {}): Promise<Harness> {
   const databaseUrl = await fileDatabaseUrl();
   const db = createDb(databaseUrl);
+  const clock = options.asOf ? await fixScenarioClock(db, parseAsOf(options.asOf), { fixedBy: 'test' }) : REAL_CLOCK;
+  useScenarioClock(clock);
   const namespace = fileNamespace();
   const mail = await fileMail();
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -68,6 +81,7 @@ export async function createHarness(taskQueue: string, options: HarnessOptions =
     smtpUrl: mail.url,
     mailDir: mail.dir,
     db,
+    clock,
     temporal,
     app,
     taskQueue,
@@ -81,7 +95,7 @@ export async function createHarness(taskQueue: string, options: HarnessOptions =
         connection: nativeConnection,
         namespace,
         taskQueue,
-        activities: createActivities({ db, mailer }),
+        activities: createActivities({ db, mailer, clock }),
         log,
       });
       workers.push(worker);

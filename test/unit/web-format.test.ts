@@ -54,6 +54,7 @@ describe('web formats', () => {
         forecastOverspendPence: 210_000_000,
         recipients: [],
       },
+      scenarioOffsetMs: 0n,
     });
     expect(facts).toEqual([
       { key: 'Stage', value: 'Information request' },
@@ -64,5 +65,21 @@ describe('web formats', () => {
       { key: 'Forecast overspend', value: '£2,100,000.00' },
       { key: 'Sent to', value: 'No one: there was no one to notify' },
     ]);
+  });
+
+  it('When an event was recorded on a scenario calendar, then its real time is shown beside it', () => {
+    // 1 October 2012 09:00 on a calendar 14 years behind: recorded for real on 1 October 2026 at 10:00am (BST).
+    const offset = Date.parse('2012-10-01T09:00:00Z') - Date.parse('2026-10-01T09:00:00Z');
+    const event = {
+      eventKey: 'k',
+      occurredAt: new Date('2012-10-01T09:00:00Z'),
+      actor: 'system',
+      action: 'x',
+      details: {},
+    };
+    expect(eventFacts({ ...event, scenarioOffsetMs: BigInt(offset) })).toEqual([
+      { key: 'Recorded (real time)', value: '1 October 2026 at 10:00am' },
+    ]);
+    expect(eventFacts({ ...event, scenarioOffsetMs: 0n })).toEqual([]);
   });
 });

@@ -85,6 +85,7 @@ async function run<T>(
   taskQueue: string,
   practiceCode: string,
   body: (handle: WorkflowHandle<typeof membershipChange>) => Promise<T>,
+  extra: Partial<MembershipChangeInput> = {},
 ): Promise<T> {
   calls.length = 0;
   const worker = await Worker.create({
@@ -97,7 +98,7 @@ async function run<T>(
     const handle = await env.client.workflow.start<typeof membershipChange>('membershipChange', {
       taskQueue,
       workflowId: membershipChangeWorkflowId(practiceCode, 1),
-      args: [input(practiceCode)],
+      args: [{ ...input(practiceCode), ...extra }],
     });
     await waitForStage(handle, 'awaiting_decision');
     return body(handle);
@@ -204,6 +205,39 @@ describe('membershipChange workflow', () => {
     expect(Date.parse(state.settledAt ?? '')).toBeLessThan(Date.parse(`${state.effectiveFrom}T00:00:00Z`) + DAY_MS);
     expect(called('applyMembershipChange')).toHaveLength(1);
   });
+
+  it(
+    'When it runs on the scenario calendar of 1 October 2012 (issue 15), then its dates are 2012/13 dates ' +
+      'and the move waits a real month for its effective date',
+    async () => {
+      const clockOffsetMs = Date.parse('2012-10-01T00:00:00Z') - (await env.currentTimeMs());
+      const before = await env.currentTimeMs();
+      const state = await run(
+        'wf-mc-scenario',
+        'M00007',
+        async (handle) => {
+          const waiting = await handle.query(membershipChangeState);
+          expect(waiting.requestedOn).toBe('2012-10-01');
+          expect(waiting.decisionDueAt.slice(0, 10)).toBe(addDays('2012-10-01', policy.membershipDecisionDays));
+          expect(called('recordCaseStep')[0]).toMatchObject({ step: { dueAt: waiting.decisionDueAt } });
+          await handle.executeUpdate(decideMembershipChange, {
+            args: [{ actor: officer(), outcome: 'approved', effectiveFrom: '2012-11-01' }],
+          });
+          const result = await handle.result(); // time skips to 1 November 2012 on the scenario calendar
+          await recordHistory(handle, 'membershipChange-scenario-calendar');
+          return result;
+        },
+        { clockOffsetMs, currentMembershipFrom: '2012-04-01' },
+      );
+      expect(state.stage).toBe('effective');
+      expect(state.settledAt?.slice(0, 10)).toBe('2012-11-01');
+      // Durations run in real time: the server's clock moved the 31 days between the two calendar dates.
+      const elapsed = Date.parse(state.settledAt ?? '') - clockOffsetMs - before;
+      expect(elapsed).toBeGreaterThanOrEqual(31 * DAY_MS - DAY_MS);
+      expect(elapsed).toBeLessThan(32 * DAY_MS);
+      expect(called('applyMembershipChange')).toHaveLength(1);
+    },
+  );
 
   it('When nobody decides within 28 days, then it is flagged overdue and stays in the queue until a case officer rejects it', async () => {
     const state = await run('wf-mc-overdue', 'M00004', async (handle) => {

@@ -31,6 +31,7 @@ import { words } from '../format';
 import { casePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
 import { CSRF_FIELD, redirectAfterSave } from '../session';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 type Deps = PageDeps & Pick<AppDeps, 'temporal' | 'taskQueue'>;
 type Choices = Awaited<ReturnType<typeof consortiumChoices>>;
@@ -46,7 +47,7 @@ interface Action<Body extends z.ZodType> {
 }
 
 const action = <Body extends z.ZodType>(spec: Action<Body>) => spec as unknown as Action<z.ZodType>;
-const thisMonth = () => new Date().toISOString().slice(0, 7);
+const thisMonth = () => scenarioNow().toISOString().slice(0, 7);
 const practiceOptions = (choices: Choices) =>
   choices.practices.map((p) => ({ value: p.code, text: `${p.name} (${p.code})` }));
 

@@ -15,6 +15,7 @@ import { ukDate, words } from '../format';
 import { actionPath, casePath, noticePath } from '../paths';
 import { CONSORTIUM_ACTIONS } from './actions';
 import { render, requireSignIn, type PageDeps } from '../render';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -127,7 +128,7 @@ export function dashboardRoutes(deps: PageDeps): Router {
       const message = req.session.dashboardMessage ?? null;
       delete req.session.dashboardMessage;
       render(deps, req, res, 'dashboard.njk', {
-        ...dashboardView(dashboard, new Date(), (await policyInForceNow(deps.db)).supportLevels),
+        ...dashboardView(dashboard, scenarioNow(), (await policyInForceNow(deps.db)).supportLevels),
         message,
         actions: Object.entries(CONSORTIUM_ACTIONS).map(([name, spec]) => ({
           text: spec.title,

@@ -23,6 +23,7 @@ import { casePath } from '../paths';
 import type { Db } from '../../platform/db';
 import { render, requireSignIn, type PageDeps } from '../render';
 import { redirectAfterSave } from '../session';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 export const TAB_LABELS: Record<TaskTab, string> = {
   mine: 'Assigned to me',
@@ -114,7 +115,7 @@ export async function inboxView(
   const tab = (query.tab ?? 'unassigned') as TaskTab;
   const filters = filtersOf(query);
   const plan = taskList.keyset<Awaited<ReturnType<typeof taskInbox>>[number]>(query);
-  const now = new Date();
+  const now = scenarioNow();
   const [rows, counts, saved] = await Promise.all([
     taskInbox(db, principal, { tab, filters }, plan, now),
     taskCounts(db, principal, filters, now),

@@ -18,6 +18,7 @@ import { redirectAfterSave } from '../session';
 import { render, requireSignIn } from '../render';
 import { loadStep, stepFormView, submitStep, type LoadedStep, type StepDeps } from '../stepForm';
 import { timeLeft } from './dashboard';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 /** The notice's case page, the notice, and the viewer's steps that answer it (none once it is answered or superseded). */
 async function loadNotice(deps: StepDeps, principal: Principal, id: string) {
@@ -48,7 +49,7 @@ function noticeView(
   const { page, notice, steps } = loaded;
   const view = caseView(deps.steps, principal, page as CasePage);
   const shown = view.notices.find((n) => n.id === notice.id);
-  const left = notice.respondBy ? timeLeft(notice.respondBy, new Date()) : null;
+  const left = notice.respondBy ? timeLeft(notice.respondBy, scenarioNow()) : null;
   return {
     title: notice.title,
     caseTitle: view.title,

@@ -25,6 +25,7 @@ import {
 import { policyDocumentSchema, policyVersionId, type PolicyDocument } from '../../domain/policyDocument';
 import { ukDate, ukDateTime, words } from '../format';
 import { render, requireSignIn, type PageDeps } from '../render';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 /** A value of the document a person edits on the form: a sourced value, or a table's version label. */
 interface EditableLeaf {
@@ -219,7 +220,7 @@ export function policyRoutes(deps: PageDeps): Router {
     id: string,
     state: { problems?: Map<string, string>; form?: Record<string, unknown>; json?: string; status?: number } = {},
   ) {
-    const found = await policyVersionAgainstInForce(deps, id, true, new Date()).catch((error: unknown) => {
+    const found = await policyVersionAgainstInForce(deps, id, true, scenarioNow()).catch((error: unknown) => {
       if (error instanceof AppError && error.status === 404) return null;
       throw error;
     });
@@ -264,7 +265,7 @@ export function policyRoutes(deps: PageDeps): Router {
         publication:
           state.form && 'effectiveFrom' in state.form
             ? state.form
-            : { effectiveFrom: new Date().toISOString().slice(0, 10) },
+            : { effectiveFrom: scenarioNow().toISOString().slice(0, 10) },
       },
       state.status ?? 200,
     );
@@ -281,7 +282,7 @@ export function policyRoutes(deps: PageDeps): Router {
 
   async function listPage(req: Request, res: Response, problems = new Map<string, string>(), newId = '') {
     const [inForce, versions] = await Promise.all([
-      policyInForce(deps.db, new Date()),
+      policyInForce(deps.db, scenarioNow()),
       policyVersions(deps.db, { drafts: true }),
     ]);
     render(
@@ -319,7 +320,7 @@ export function policyRoutes(deps: PageDeps): Router {
           String(body.id ?? ''),
         );
       try {
-        await draftPolicyVersion(deps, res.locals.principal as Principal, { id: id.data }, new Date());
+        await draftPolicyVersion(deps, res.locals.principal as Principal, { id: id.data }, scenarioNow());
       } catch (error) {
         if (error instanceof AppError && error.status < 500)
           return await listPage(req, res, new Map([['id', error.message]]), id.data);
@@ -351,7 +352,7 @@ export function policyRoutes(deps: PageDeps): Router {
       const { document, problems } = documentFromForm(draft.document, form);
       if (!document) return await versionPage(req, res, id, { problems, form, status: 422 });
       try {
-        await editPolicyDraft(deps, res.locals.principal as Principal, id, document, new Date());
+        await editPolicyDraft(deps, res.locals.principal as Principal, id, document, scenarioNow());
       } catch (error) {
         if (error instanceof AppError && error.status < 500)
           return await versionPage(req, res, id, { problems: problemsOf(error, 'values'), form, status: error.status });
@@ -383,7 +384,7 @@ export function policyRoutes(deps: PageDeps): Router {
       }
       if (document)
         try {
-          await editPolicyDraft(deps, res.locals.principal as Principal, id, document, new Date());
+          await editPolicyDraft(deps, res.locals.principal as Principal, id, document, scenarioNow());
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
           if (error.status === 404) return render(deps, req, res, 'not-found.njk', {}, 404);
@@ -409,7 +410,7 @@ export function policyRoutes(deps: PageDeps): Router {
       if (!reasons) problems.set('reasons', 'Enter the reasons for the change');
       if (!problems.size)
         try {
-          await publishPolicy(deps, res.locals.principal as Principal, id, { effectiveFrom, reasons }, new Date());
+          await publishPolicy(deps, res.locals.principal as Principal, id, { effectiveFrom, reasons }, scenarioNow());
           return res.redirect(303, `/admin/policy/${encodeURIComponent(id)}`);
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
@@ -431,7 +432,7 @@ export function publicPolicyRoutes(deps: PageDeps): Router {
   router.get('/public/policy', async (req, res, next) => {
     try {
       const [inForce, versions] = await Promise.all([
-        policyInForce(deps.db, new Date()),
+        policyInForce(deps.db, scenarioNow()),
         policyVersions(deps.db, { drafts: false }),
       ]);
       render(deps, req, res, 'public-policy.njk', {

@@ -15,6 +15,7 @@ import { ukDate, ukDateTime, words } from '../format';
 import { casePath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
 import { CSRF_FIELD, redirectAfterSave } from '../session';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 type Operation = keyof typeof OPERATIONS;
 type Task = NonNullable<Awaited<ReturnType<typeof taskInScope>>>;
@@ -24,7 +25,7 @@ function operationsFor(task: Task, principal: Principal): Operation[] {
   if (task.status !== 'open') return [];
   const mine = task.assigneeId === principal.id;
   const lead = principal.role === 'admin' || principal.teamLead === true;
-  const onHold = task.onHoldUntil !== null && task.onHoldUntil.getTime() > Date.now();
+  const onHold = task.onHoldUntil !== null && task.onHoldUntil.getTime() > scenarioNow().getTime();
   const ops: Operation[] = [];
   if (!task.assigneeId) ops.push('claim');
   if (mine || (task.assigneeId && lead)) ops.push('unclaim');

@@ -17,6 +17,7 @@ import { PROCUREMENT_STAGES, procurementWorkflowId } from '../../workflows/contr
 import { money, ukDate, words } from '../format';
 import { casePath, stepPath } from '../paths';
 import { render, requireSignIn, type PageDeps } from '../render';
+import { scenarioNow } from '../../platform/scenarioClock';
 
 const FIELD_LABELS: Record<string, string> = {
   consortiumCode: 'Consortium code',
@@ -72,7 +73,7 @@ export function thirdPartyRoutes(deps: PageDeps): Router {
             answerHref: stepPath(a.workflowId, a.step, a.item),
             consortium: a.consortium ? `${a.consortium.name} (${a.consortium.code})` : '–',
             due: a.dueAt ? ukDate(a.dueAt) : 'No deadline',
-            overdue: a.dueAt !== null && a.dueAt.getTime() < Date.now(),
+            overdue: a.dueAt !== null && a.dueAt.getTime() < scenarioNow().getTime(),
             asked: ukDate(a.openedAt),
           })),
           nextHref: page.nextCursor ? withCursor('/awaiting-answer', given, page.nextCursor) : null,

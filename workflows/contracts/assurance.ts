@@ -25,10 +25,11 @@ import { CONSORTIUM_CODE } from '../../domain/consortium';
 import { isoDateTime, multiLine, nonBlankLine } from './fields';
 import { caseActor, reasons } from './intervention';
 import { step, type Actor, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
 export { assuranceWorkflowId };
 
-export interface AssuranceCheckpointInput {
+export interface AssuranceCheckpointInput extends OnScenarioCalendar {
   consortiumCode: string;
   /** `2013-Q1`. */
   quarter: string;
@@ -288,7 +289,7 @@ export const ASSURANCE_STEPS: readonly StepRow<CheckpointStage>[] = [
 /** The round that opens a quarter's checkpoints: `assurance-round:2013-Q1`. */
 export const assuranceRoundWorkflowId = (quarter: string) => `assurance-round:${quarter}`;
 
-export interface AssuranceRoundInput {
+export interface AssuranceRoundInput extends OnScenarioCalendar {
   quarter: string;
   actor: Actor;
   /** Checkpoints started at once; the round starts the next batch when these are running. */

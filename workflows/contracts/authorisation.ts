@@ -27,6 +27,7 @@ import type { Policy } from '../../domain/policy';
 import { policyVersionId, type ResolvedPolicy } from '../../domain/policyDocument';
 import { SEEDED_POLICY } from '../../domain/policySeed';
 import { step, type Actor, type StepRole, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
 /** Who sends an authorisation Update: a consortium officer also carries the consortium it acts for. */
 export type AuthorisationActor = Actor;
@@ -50,7 +51,7 @@ export type AuthorisationStage = z.output<typeof authorisationStageSchema>;
 // ---- the input ----------------------------------------------------------------------------------------
 
 /** The policy and rule tables in force when the process started (snapshotted by the API, §5.19). */
-export interface AuthorisationInput {
+export interface AuthorisationInput extends OnScenarioCalendar {
   code: string;
   name: string;
   areaTeam?: string | null;
@@ -65,8 +66,6 @@ export interface AuthorisationInput {
   waveSchedule: WaveSchedule;
   /** The wave the consortium applies in, if already known; a case officer may assign or change it later. */
   wave?: number | null;
-  /** Added to the workflow clock to give the calendar date: 0 in production; the demo's simulated 2012/13 sets it. */
-  clockOffsetMs?: number;
 }
 
 /**

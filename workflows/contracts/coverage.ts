@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { isoDate, isoDateTime, multiLine } from './fields';
 import { CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
 import { step, type Actor, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
-export interface CoverageCheckInput {
+export interface CoverageCheckInput extends OnScenarioCalendar {
   /** The calendar date of the check (1 April 2013 at the milestone; today on demand). */
   asOf: string;
   /** `import`: a quarterly import found new practices in no consortium (issue 15). */
@@ -40,7 +41,7 @@ export interface CoverageCheckResult {
   casesAlreadyOpen: string[];
 }
 
-export interface PracticeCoverageInput extends UnaffiliatedPracticeFound {
+export interface PracticeCoverageInput extends UnaffiliatedPracticeFound, OnScenarioCalendar {
   checkWorkflowId: string;
   policyVersion: string;
   joinDays: number;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isoDate, isoDateTime, multiLine, nonBlankLine } from './fields';
 import type { ProcurementActor } from './procurement';
 import { step, type Actor } from './step';
+import type { OnScenarioCalendar } from './common';
 
 export const declarationsWorkflowId = (consortiumCode: string, personId: string) =>
   `declarations:${consortiumCode}:${personId}`;
@@ -37,7 +38,7 @@ export const declarationBody = z
     message: 'a shareholding, and only a shareholding, states the percentage held',
   });
 
-export interface DeclarationRequestInput {
+export interface DeclarationRequestInput extends OnScenarioCalendar {
   consortiumCode: string;
   person: { id: string; name: string; email: string | null; userId: string | null };
   capacity: DeclarationCapacity;

@@ -33,8 +33,9 @@ import {
   type StageDefinition,
 } from '../../domain/interventionLadder';
 import { step, type StepRole, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
-export interface InterventionInput {
+export interface InterventionInput extends OnScenarioCalendar {
   consortiumCode: string;
   /** The ladder in force when the case opened (§5.19): every decision names its version. */
   ladder: InterventionLadder;

@@ -10,8 +10,9 @@ import { z } from 'zod';
 import { isoDate, isoDateTime, multiLine } from './fields';
 import { CONSORTIUM_CODE, PRACTICE_CODE } from '../../domain/consortium';
 import { step, type Actor, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
-export interface MembershipChangeInput {
+export interface MembershipChangeInput extends OnScenarioCalendar {
   practiceCode: string;
   /** The request's number for this practice (1, 2, …): the workflow id is `membership-change:<practice>:<number>`. */
   number: number;

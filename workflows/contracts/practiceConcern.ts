@@ -18,8 +18,9 @@ import {
 } from '../../domain/practiceConcern';
 import { caseActor, period, reasons } from './intervention';
 import { step, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
-export interface PracticeConcernInput {
+export interface PracticeConcernInput extends OnScenarioCalendar {
   consortiumCode: string;
   practiceCode: string;
   concern: string;

@@ -19,6 +19,7 @@ import {
   type ReferralReturn,
 } from '../../domain/procurement';
 import { step, type Actor, type StepRole } from './step';
+import type { OnScenarioCalendar } from './common';
 
 /** A caller as procurement sees them: the API adds the caller's scope and the Person linked to the user. */
 export interface ProcurementActor extends Actor {
@@ -99,7 +100,7 @@ export const registerProcurementBody = z
 export type RegisterProcurementBody = z.output<typeof registerProcurementBody>;
 export type SingleTenderSpec = NonNullable<RegisterProcurementBody['singleTender']>;
 
-export interface ProcurementInput extends Omit<RegisterProcurementBody, 'singleTender'> {
+export interface ProcurementInput extends Omit<RegisterProcurementBody, 'singleTender'>, OnScenarioCalendar {
   procurementId: string;
   singleTender: SingleTenderSpec | null;
   /** Published with the procurement; bids are scored against them. */

@@ -11,8 +11,9 @@ import { z } from 'zod';
 import { isoDateTime, multiLine } from './fields';
 import type { Policy } from '../../domain/policy';
 import { step, type Actor, type StepRow } from './step';
+import type { OnScenarioCalendar } from './common';
 
-export interface ShadowFormationInput {
+export interface ShadowFormationInput extends OnScenarioCalendar {
   code: string;
   name: string;
   areaTeam?: string;

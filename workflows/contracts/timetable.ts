@@ -8,6 +8,7 @@ import { isoDate } from './fields';
 import { MILESTONE_KINDS, type MilestoneDefinition, type TimetablePolicy } from '../../domain/timetable';
 import { allocationWorkflowId } from './allocation';
 import { coverageCheckWorkflowId, practiceCoverageWorkflowId } from './coverage';
+import type { OnScenarioCalendar } from './common';
 
 export const firedMilestoneSchema = z.strictObject({
   key: z.string(),
@@ -36,7 +37,7 @@ export const timetableStateSchema = z.strictObject({
 });
 export type TimetableState = z.output<typeof timetableStateSchema>;
 
-export interface TimetableInput {
+export interface TimetableInput extends OnScenarioCalendar {
   /** `reform` → workflow id `timetable:reform`. */
   name: string;
   /** Milestones still to fire (the workflow sorts them by date). */
@@ -46,10 +47,8 @@ export interface TimetableInput {
   /** The last financial year (start year) to generate; null: for as long as the workflow runs. */
   untilFinancialYear: number | null;
   policy: TimetablePolicy;
-  /** Only on the first start of a simulation: the calendar date the workflow's start stands for. */
+  /** Only on the first start of a simulation: the calendar date the workflow's start stands for (else `clockOffsetMs`, kept across continue-as-new). */
   simulatedStartOn?: string;
-  /** Milliseconds added to the workflow clock to give the calendar date: 0 in production; kept across continue-as-new. */
-  clockOffsetMs?: number;
   /** Carried across continue-as-new: the most recent milestones fired, and how many runs came before. */
   fired?: FiredMilestone[];
   generation?: number;
