@@ -625,9 +625,17 @@ async function importRun(
 
   const periodStart = `${source.period}-01`;
   // The thresholds and the establishment date of the policy version in force at the file's period.
-  const { general: policy, waveSchedule } = (await policyInForce(db, new Date(`${periodStart}T00:00:00Z`))).policy;
+  const inForce = (await policyInForce(db, new Date(`${periodStart}T00:00:00Z`))).policy;
+  const { general: policy, waveSchedule } = inForce;
   const establishment = waveSchedule.establishmentDate;
-  const membershipsFrom = periodStart > establishment ? periodStart : establishment;
+  // §7.1: practices belonged to shadow consortia before the statutory date. The first list on record stands
+  // for that shadow membership from the date the comprehensive shadow system was in place, so that the
+  // 2012/13 scenario calendar (platform/scenarioClock.ts) sees each consortium's members. Later files date
+  // the memberships they add from their own period.
+  const shadowSystem = inForce.reformStages.find((stage) => stage.key === 'reform:shadow-system')?.dueOn;
+  const baseline = (await db.membership.findFirst({ select: { id: true } })) === null;
+  const membershipsFrom =
+    baseline && shadowSystem ? shadowSystem : periodStart > establishment ? periodStart : establishment;
   const batchSize = options.batchSize ?? 2_000;
   const affiliated = source.practices.filter((practice) => practice.consortiumCode !== null);
 

@@ -264,12 +264,19 @@ describe('import of the real 2013 data', () => {
     },
   );
 
-  it('When it runs, then practices in 2013 consortia are members from 1 April 2013, and the rest are stored unaffiliated and reported', async () => {
+  it('When it runs, then practices in 2013 consortia are members from the shadow system of 1 April 2011 (§7.1), and the rest are stored unaffiliated and reported', async () => {
     expect(first.source.affiliatedPractices).toBe(expected.affiliated);
     expect(first.source.affiliatedPatients).toBe(expected.affiliatedPatients);
     expect(await db.membership.count({ where: { validTo: null } })).toBe(expected.affiliated);
     const starts = await db.membership.groupBy({ by: ['validFrom'], _count: true });
-    expect(starts.map((s) => s.validFrom.toISOString().slice(0, 10))).toEqual(['2013-04-01']);
+    expect(starts.map((s) => s.validFrom.toISOString().slice(0, 10))).toEqual(['2011-04-01']);
+    // So the demo's scenario date (1 October 2012) sees every consortium's members.
+    const scenarioDay = new Date('2012-10-01T00:00:00Z');
+    expect(
+      await db.membership.count({
+        where: { validFrom: { lte: scenarioDay }, OR: [{ validTo: null }, { validTo: { gt: scenarioDay } }] },
+      }),
+    ).toBe(expected.affiliated);
     const [members] = await db.$queryRawUnsafe<{ patients: number }[]>(
       `SELECT sum(l."registeredPatients")::int AS patients FROM "Membership" m ` +
         `JOIN "PracticeListSize" l ON l."practiceCode" = m."practiceCode" AND l."period" = '2013-04'`,
@@ -369,8 +376,8 @@ describe('import of the real 2013 data', () => {
       data: {
         practiceCode: member.practiceCode,
         consortiumCode: other.code,
-        validFrom: new Date('2013-01-01'),
-        validTo: new Date('2013-04-01'),
+        validFrom: new Date('2010-04-01'),
+        validTo: new Date('2011-04-01'),
       },
     });
     await db.membership.delete({ where: { id: earlier.id } });
