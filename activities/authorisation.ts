@@ -15,14 +15,11 @@ import {
 } from '../domain/authorisation';
 import type { ConsortiumStatus } from '../domain/consortium';
 import type { Db } from '../platform/db';
-import { publishedVersion } from '../api/readModels/policy';
-import {
-  authorisationPolicyOf,
-  type ApplicationCheckReport,
-  type AuthorisationApplication,
-  type AuthorisationPolicySnapshot,
-  type ConditionInForce,
-  type NamedOfficer,
+import type {
+  ApplicationCheckReport,
+  AuthorisationApplication,
+  ConditionInForce,
+  NamedOfficer,
 } from '../workflows/contracts/authorisation';
 import type { Clock } from './caseRecords';
 
@@ -51,23 +48,6 @@ export function createAuthorisationActivities({ db, clock }: { db: Db; clock: Cl
   }
 
   return {
-    /**
-     * What a published policy version gives an authorisation, for an admin's move of a running case
-     * (issue 15). A version that is not published is the caller's mistake: `InvalidInput` on `toVersion`.
-     */
-    async authorisationPolicyOfVersion(input: { version: string }): Promise<AuthorisationPolicySnapshot> {
-      const row = await db.policyVersion.findFirst({
-        where: { id: input.version, status: 'published' },
-        select: { id: true },
-      });
-      if (!row)
-        throw ApplicationFailure.nonRetryable(`policy version ${input.version} is not published`, 'InvalidInput', {
-          field: 'body.toVersion',
-          reason: `policy version ${input.version} is not in the policy register`,
-        });
-      return authorisationPolicyOf((await publishedVersion(db, row.id)).policy);
-    },
-
     /**
      * Records the application (officers, geographic area, status `applying`) and returns the checks that
      * are reported to the case officer, not enforced: members of other consortia (§2.11), population

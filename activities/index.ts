@@ -6,6 +6,7 @@ import { createCaseRecordActivities, systemClock, type Clock } from './caseRecor
 import { createMembershipActivities } from './membership';
 import { createInterventionActivities } from './intervention';
 import { createNoticeActivities, type Mailer } from './notices';
+import { createPolicyActivities } from './policy';
 import { createProcurementActivities } from './procurement';
 import { createTimetableActivities } from './timetable';
 
@@ -36,6 +37,8 @@ export function createActivities({ db, mailer, clock = systemClock, publicUrl, o
     // [issue 7: timetable, allocation and coverage activities]
     ...createAssuranceActivities({ db, clock }),
     // [issue 17: assurance activities]
+    ...createPolicyActivities({ db }),
+    // [issue 15: moving a running case to another policy version]
   };
 }
 

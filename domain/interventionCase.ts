@@ -231,6 +231,18 @@ export type CaseCommand =
       reasons: string;
     }
   | { type: 'restore'; actor: CaseActor; at: string; serviceLines?: string[]; reasons: string }
+  /**
+   * An admin moves the running case to the ladder of another published policy version (issue 15):
+   * rounds opened from now on follow it; the deadline already running stands.
+   */
+  | {
+      type: 'move_policy';
+      actor: CaseActor;
+      at: string;
+      policyVersion: string;
+      ladder: InterventionLadder;
+      reasons: string;
+    }
   /** One step (or compensation) of the running saga has taken effect in the record. */
   | { type: 'move_applied'; at: string; move: ResponsibilityMove }
   /** The running saga has finished: every step done, or a step failed and the done ones were compensated. */
@@ -382,6 +394,8 @@ export function applyCaseCommand(
       return answerTransfer(ladder, state, command);
     case 'restore':
       return restore(ladder, state, command);
+    case 'move_policy':
+      return movePolicy(state, command);
     case 'move_applied':
       return moveApplied(state, command);
     case 'transfer_settled':
@@ -1066,6 +1080,30 @@ function restore(ladder: InterventionLadder, state: InterventionCaseState, comma
         details: { serviceLines: lines, rule: `${ladder.version}#restoration.restore` },
       },
       startTransfer: transfer,
+    }),
+  };
+}
+
+function movePolicy(state: InterventionCaseState, command: Cmd<'move_policy'>): CommandResult {
+  const { actor, ladder: to, policyVersion } = command;
+  if (actor.role !== 'admin') return fail('Forbidden', 'only an admin may move a case to another policy version');
+  if (command.reasons.trim().length === 0) return fail('InvalidInput', 'a move must give its reasons');
+  if (to.version === state.ladderVersion)
+    return fail(
+      'InvalidTransition',
+      `the case already applies ladder ${to.version}, which policy ${policyVersion} keeps unchanged`,
+    );
+  if (!stageDefinition(to, state.stage))
+    return fail('InvalidTransition', `ladder ${to.version} has no stage ${state.stage}; the case cannot move to it`);
+  const seq = state.seq + 1;
+  const next: InterventionCaseState = { ...state, seq, ladderVersion: to.version };
+  const moved = { from: state.ladderVersion, to: to.version, policyVersion };
+  return {
+    ok: true,
+    state: next,
+    outcome: outcomeOf(to, next, 'policy-moved', actor, command.at, {
+      details: moved,
+      decision: { outcome: 'policy_moved', reasons: command.reasons, details: moved },
     }),
   };
 }

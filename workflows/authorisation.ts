@@ -21,7 +21,6 @@
  * without continue-as-new.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -52,9 +51,11 @@ import {
   type CommandResult,
 } from '../domain/authorisationCase';
 import { updateCaseIndex } from './caseIndex';
+import { publishedPolicy } from './policyMove';
 import {
   applicationStep,
   assessmentStep,
+  authorisationPolicyOf,
   authorisationState,
   authorisationSteps,
   conditionReviewStep,
@@ -271,13 +272,7 @@ export async function authorisation(input: AuthorisationInput): Promise<Authoris
     movePolicyStep.update,
     async (arg) => {
       const from = run.state.policyVersion;
-      const to = await authorisationData
-        .authorisationPolicyOfVersion({ version: arg.toVersion })
-        .catch((error: unknown) => {
-          // A version not in the register is the caller's mistake: the Update fails with it (422).
-          if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
-          throw error;
-        });
+      const to = authorisationPolicyOf(await publishedPolicy(arg.toVersion));
       run.movePolicy(arg.actor, to);
       moves += 1;
       await run.record(

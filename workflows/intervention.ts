@@ -46,11 +46,13 @@ import {
   raiseInterventionTrigger,
   restoreResponsibilities,
   submitInterventionResponse,
+  moveInterventionPolicy,
   type InterventionInput,
   type InterventionState,
 } from './contracts/intervention';
 import { pendingSteps, taskCounter, type TaskUpdate } from './contracts/step';
 import { processCalendar } from './calendar';
+import { publishedPolicy } from './policyMove';
 
 type Activities = CaseRecordActivities & NoticeActivities & InterventionActivities;
 
@@ -75,7 +77,9 @@ const refusedByReceiver = (error: unknown): error is ActivityFailure & { cause: 
 export async function intervention(input: InterventionInput): Promise<InterventionState> {
   const calendar = processCalendar(input.clockOffsetMs); // the workflow clock on the scenario calendar
   const { nowIso } = calendar;
-  const { ladder, consortiumCode } = input;
+  const { consortiumCode } = input;
+  /** The ladder the case applies: its start's, or that of the version an admin moved it to (issue 15). */
+  let { ladder } = input;
   const workflowId = workflowInfo().workflowId;
   const opened = openCase(ladder, {
     consortiumCode,
@@ -187,6 +191,33 @@ export async function intervention(input: InterventionInput): Promise<Interventi
     reasons: a.reasons,
   }));
 
+  setHandler(
+    moveInterventionPolicy,
+    async (arg) => {
+      const to = await publishedPolicy(arg.toVersion);
+      const moved = commit(
+        {
+          type: 'move_policy',
+          actor: arg.actor,
+          at: nowIso(),
+          policyVersion: to.version,
+          ladder: to.ladder,
+          reasons: arg.reasons,
+        },
+        moveInterventionPolicy.name,
+      );
+      ladder = to.ladder;
+      return moved;
+    },
+    {
+      validator: (arg) => {
+        if (arg.actor.role !== 'admin')
+          throw ApplicationFailure.nonRetryable(`role ${arg.actor.role} may not move the case`, 'Forbidden');
+        if (state.stage === 'closed') throw ApplicationFailure.nonRetryable('the case is closed', 'InvalidTransition');
+      },
+    },
+  );
+
   const title = `Intervention: ${consortiumCode} (${TRIGGER_DESCRIPTIONS[input.trigger.type].title})`;
   const opening = (thirdPartyOrganisation?: string) => ({
     workflowId,
@@ -229,6 +260,7 @@ export async function intervention(input: InterventionInput): Promise<Interventi
         actor: { id: o.actor.id, role: o.actor.role },
         action: `intervention.${o.action}`,
         ruleVersion: o.ruleVersion,
+        policyVersion: o.ruleVersion,
         details: o.details,
         ...(o.decision ? { decision: o.decision } : {}),
         ...(o.settle ? { settleDeadlines: [o.settle] } : {}),

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorisationActivities } from '../../activities/authorisation';
 import type { CaseRecordActivities, CaseStep } from '../../activities/caseRecords';
 import type { NoticeActivities, NoticeInput } from '../../activities/notices';
+import type { PolicyActivities } from '../../activities/policy';
 import {
   addMonthsToIsoDate,
   criteriaEvidencedBy,
@@ -28,7 +29,6 @@ import { WORKFLOW_CODE } from '../../worker';
 import {
   assignAuthorisationWave,
   authorisationInput,
-  authorisationPolicyOf,
   authorisationState,
   authorisationWorkflowId,
   decideAuthorisation,
@@ -53,7 +53,8 @@ const reviews: Array<{ criterionId: string; outcome: string; key: string }> = []
 
 type Mocked = Pick<CaseRecordActivities, 'recordCaseStep'> &
   Pick<NoticeActivities, 'issueNotice'> &
-  AuthorisationActivities;
+  AuthorisationActivities &
+  PolicyActivities;
 const mockActivities: Mocked = {
   async recordCaseStep({ step }) {
     steps.push(step);
@@ -77,13 +78,13 @@ const mockActivities: Mocked = {
     reviews.push({ criterionId: input.criterionId, outcome: input.outcome, key: input.key });
   },
   async setConsortiumAuthorisation() {},
-  async authorisationPolicyOfVersion({ version }) {
+  async publishedPolicy({ version }) {
     const published = registered.get(version);
     if (!published)
       throw ApplicationFailure.nonRetryable(`policy version ${version} is not published`, 'InvalidInput', {
         field: 'body.toVersion',
       });
-    return authorisationPolicyOf(published);
+    return published;
   },
 };
 /** The policy register the move activity reads (issue 15). */

@@ -23,6 +23,7 @@ import {
   decideInterventionEscalation,
   deEscalateIntervention,
   interventionState,
+  moveInterventionPolicy,
   raiseInterventionTrigger,
   restoreResponsibilities,
   submitInterventionResponse,
@@ -602,6 +603,62 @@ describe('intervention workflow (§5.18–5.20)', () => {
     for (const snapshot of world.snapshots) expect([...snapshot.keys()].sort()).toEqual([...LINES].sort());
     const compensated = world.steps.find((s) => s.action === 'intervention.withdrawal-compensated');
     expect(String(compensated?.details?.failure)).toContain('mental-health');
+  });
+
+  it('When an admin moves a running case to a version whose ladder gives 42 days for a remedial plan, then the next rung follows that ladder and cites it', async () => {
+    const { world, activities } = createWorld();
+    const relabelled = {
+      ...ladder,
+      version: 'intervention-ladder-test.2',
+      stages: ladder.stages.map((s) => (s.stage === 'remedial_action_notice' ? { ...s, deadlineDays: 42 } : s)),
+    };
+    const register = new Map<string, typeof SEEDED_POLICY>([
+      ['2012-13.5', { ...SEEDED_POLICY, version: '2012-13.5', ladder: relabelled }],
+      ['2012-13.6', { ...SEEDED_POLICY, version: '2012-13.6' }], // the seeded ladder, unchanged
+    ]);
+    const publishedPolicy = async ({ version }: { version: string }) => {
+      const found = register.get(version);
+      if (!found) throw ApplicationFailure.nonRetryable(`policy version ${version} is not published`, 'InvalidInput');
+      return found;
+    };
+    const admin: CaseActor = { id: 'admin-1', role: 'admin' };
+    const taskQueue = 'wf-intervention-policy-move';
+    const result = await withWorker(taskQueue, { ...activities, publishedPolicy }, async () => {
+      const handle = await env.client.workflow.start('intervention', {
+        taskQueue,
+        workflowId: 'intervention:T50:2013-05',
+        args: [inputFor()],
+      });
+      await roundIssued(handle, world, 'information_request');
+      const move = (actor: CaseActor, toVersion: string) =>
+        handle.executeUpdate(moveInterventionPolicy, { args: [{ actor, toVersion, reasons: 'longer plans' }] });
+      expect(await rejection(move(officer, '2012-13.5'))).toBe('Forbidden');
+      expect(await rejection(move(admin, '2099-00.1'))).toBe('InvalidInput');
+      expect(await rejection(move(admin, '2012-13.6'))).toBe('InvalidTransition');
+      const moved = await move(admin, '2012-13.5');
+      expect(moved.ladderVersion).toBe(relabelled.version);
+      // The information request's 14 days stand; the remedial notice opened after them takes 42.
+      await env.sleep(15 * DAY_MS);
+      const remedial = await roundIssued(handle, world, 'remedial_action_notice');
+      expect(remedial.transitions[0]).toMatchObject({ ruleVersion: relabelled.version });
+      expect(Date.parse(remedial.dueAt ?? '') - Date.parse(remedial.transitions[0]?.at ?? '')).toBe(42 * DAY_MS);
+      await quiet(handle);
+      await recordHistory(handle, 'intervention-policy-moved');
+      await handle.terminate('test over');
+      return remedial;
+    });
+    expect(result.stage).toBe('remedial_action_notice');
+    const moveStep = world.steps.find((s) => s.action === 'intervention.policy-moved');
+    expect(moveStep).toMatchObject({
+      actor: { id: 'admin-1', role: 'admin' },
+      ruleVersion: relabelled.version,
+      policyVersion: relabelled.version,
+      decision: {
+        outcome: 'policy_moved',
+        reasons: 'longer plans',
+        details: { from: ladder.version, to: relabelled.version, policyVersion: '2012-13.5' },
+      },
+    });
   });
 
   it('When the same response is sent twice with one update id (the API uses the Idempotency-Key), then it has one effect', async () => {

@@ -24,7 +24,8 @@ import {
 } from '../../domain/authorisation';
 import { PRACTICE_CODE } from '../../domain/consortium';
 import type { Policy } from '../../domain/policy';
-import { policyVersionId, type ResolvedPolicy } from '../../domain/policyDocument';
+import type { ResolvedPolicy } from '../../domain/policyDocument';
+import { policyMoveDescription, policyMoveRow } from './policyMove';
 import { SEEDED_POLICY } from '../../domain/policySeed';
 import { step, type Actor, type StepRole, type StepRow } from './step';
 import type { OnScenarioCalendar } from './common';
@@ -561,29 +562,11 @@ export const conditionReviewStep = authorisationStep({
 /** Every human step of the process, in the order a case meets them. */
 export const movePolicyStep = authorisationStep({
   name: 'moveAuthorisationPolicy',
-  path: 'policy-version',
-  body: z.strictObject({
-    toVersion: policyVersionId.describe('A published policy version (the policy register), e.g. `2012-13.2`.'),
-    reasons: text(2000).describe('Why the case moves: recorded in its history and cited with the move.'),
-  }),
-  roles: ['admin'],
-  scope: 'case',
+  ...policyMoveRow,
   stages: stages(...BEFORE_DECISION, ...CONDITIONS_IN_FORCE),
-  task: false,
-  summary: 'Move the case to another policy version',
-  description: [
-    'A running case keeps the policy version it started with (§5.19) unless an admin moves it. From the move on,',
-    'its deadlines and decisions apply the new version and cite it; deadlines already set stand. A move is refused',
-    'to a version that is not published or that the case already applies, and when a table the case was assessed',
-    'against (criteria catalogue, rules, support levels) differs in the new version.',
-  ].join(' '),
-  consequence: (body) =>
-    `From now on the case applies policy ${body.toVersion} to every new deadline and decision; deadlines already set stand.`,
-  toArgs: (actor: AuthorisationActor, body): { actor: AuthorisationActor; toVersion: string; reasons: string } => ({
-    actor,
-    toVersion: body.toVersion,
-    reasons: body.reasons,
-  }),
+  description: policyMoveDescription(
+    'when a table the case was assessed against (criteria catalogue, rules, support levels) differs in the new version',
+  ),
 });
 
 export const authorisationSteps = [

@@ -32,6 +32,7 @@ import {
   type Stage,
   type StageDefinition,
 } from '../../domain/interventionLadder';
+import { policyMoveDescription, policyMoveRow } from './policyMove';
 import { step, type StepRole, type StepRow } from './step';
 import type { OnScenarioCalendar } from './common';
 
@@ -486,6 +487,19 @@ export const restoreResponsibilitiesStep = step({
     '(all still away by default).',
   toArgs: (actor, body): RestorationArgs => ({ actor: caseActor(actor), ...body }),
 });
+export const moveInterventionPolicyStep = step({
+  name: 'moveInterventionPolicy',
+  ...policyMoveRow,
+  stages: openStages,
+  description: policyMoveDescription(
+    "when the new version's intervention ladder is the case's own, or has no rung for the case's stage",
+  ),
+  toArgs: (actor, body): Step<{ toVersion: string; reasons: string }> => ({
+    actor: caseActor(actor),
+    toVersion: body.toVersion,
+    reasons: body.reasons,
+  }),
+});
 
 /** A row's Update, answering the case's state. */
 const answering = <A>(row: StepRow<Stage, z.ZodType, A>) =>
@@ -498,6 +512,7 @@ export const raiseInterventionTrigger = answering(raiseInterventionTriggerStep);
 export const decideWithdrawal = answering(decideWithdrawalStep);
 export const answerTransferRequest = answering(answerTransferRequestStep);
 export const restoreResponsibilities = answering(restoreResponsibilitiesStep);
+export const moveInterventionPolicy = answering(moveInterventionPolicyStep);
 
 /** The human steps of an intervention case, in the order the API lists them. */
 export const INTERVENTION_STEPS: readonly StepRow<Stage>[] = [
@@ -509,4 +524,5 @@ export const INTERVENTION_STEPS: readonly StepRow<Stage>[] = [
   decideWithdrawalStep,
   answerTransferRequestStep,
   restoreResponsibilitiesStep,
+  moveInterventionPolicyStep,
 ];
