@@ -31,6 +31,7 @@ export function importsRouter(deps: AppDeps, registry: RouteRegistry) {
       tags: ['platform'],
       roles: ['admin'],
       responses: { 202: { description: 'The run, importing.', schema: importRunSchema } },
+      errors: [422],
     },
     async ({ principal }, req, res) => {
       const upload = await receiveUpload(req);
