@@ -7,6 +7,7 @@ import { createMembershipActivities } from './membership';
 import { createInterventionActivities } from './intervention';
 import { createNoticeActivities, type Mailer } from './notices';
 import { createProcurementActivities } from './procurement';
+import { createQualityPremiumActivities } from './qualityPremium';
 import { createTimetableActivities } from './timetable';
 
 export interface ActivityDeps {
@@ -35,6 +36,7 @@ export function createActivities({ db, mailer, clock = systemClock, publicUrl, o
     ...createAllocationActivities({ db, mailer, clock, publicUrl }),
     // [issue 7: timetable, allocation and coverage activities]
     ...createAssuranceActivities({ db, clock }),
+    ...createQualityPremiumActivities({ db, clock }),
     // [issue 17: assurance activities]
   };
 }
