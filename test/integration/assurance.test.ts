@@ -29,7 +29,7 @@ const rows = (text: 'commentary' | 'evidence', ratings: Partial<Record<(typeof D
   }));
 
 beforeAll(async () => {
-  h = await createHarness('it-assurance');
+  h = await createHarness('it-assurance', { web: {} });
   await importNhs2013(h.db, { dir: NHS_2013_DIR });
   await importAssuranceData(h.db);
   await h.startWorker();
@@ -302,7 +302,7 @@ describe('§5.17: the 2013/14 quality premium, a stored and published run', () =
       .post('/assurance/quality-premium')
       .set('authorization', `Bearer ${admin}`)
       .send({ financialYear: '2013-14' })
-      .expect(422);
+      .expect(400);
     expect(JSON.stringify(bad.body)).toContain('body.financialYear');
 
     // The whole run (public once published): every consortium's earnings apportioned to its practices exactly.
