@@ -8,6 +8,7 @@ import { createInterventionActivities } from './intervention';
 import { createNoticeActivities, type Mailer } from './notices';
 import { createPolicyActivities } from './policy';
 import { createProcurementActivities } from './procurement';
+import { createQualityPremiumActivities } from './qualityPremium';
 import { createTimetableActivities } from './timetable';
 
 export interface ActivityDeps {
@@ -36,6 +37,7 @@ export function createActivities({ db, mailer, clock = systemClock, publicUrl, o
     ...createAllocationActivities({ db, mailer, clock, publicUrl }),
     // [issue 7: timetable, allocation and coverage activities]
     ...createAssuranceActivities({ db, clock }),
+    ...createQualityPremiumActivities({ db, clock }),
     // [issue 17: assurance activities]
     ...createPolicyActivities({ db }),
     // [issue 15: moving a running case to another policy version]

@@ -283,3 +283,25 @@ export function qualityPremiumProblems(results: readonly QualityPremiumResult[])
   }
   return problems;
 }
+
+export interface QualityPremiumTotals {
+  ceilingPence: number;
+  earnedPence: number;
+  apportionedPence: number;
+  consortia: number;
+  overspent: number;
+  practices: number;
+}
+
+/** A run's totals: what the consortia could earn, what they earned, what their practices get, and how many. */
+export function qualityPremiumTotals(results: readonly QualityPremiumResult[]): QualityPremiumTotals {
+  const sum = (of: (r: QualityPremiumResult) => number) => results.reduce((total, r) => total + of(r), 0);
+  return {
+    ceilingPence: sum((r) => r.ceilingPence),
+    earnedPence: sum((r) => r.earnedPence),
+    apportionedPence: sum((r) => r.practices.reduce((total, p) => total + p.pence, 0)),
+    consortia: results.length,
+    overspent: results.filter((r) => r.overspent).length,
+    practices: sum((r) => r.practices.length),
+  };
+}

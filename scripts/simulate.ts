@@ -37,6 +37,8 @@ import {
 } from '../workflows/contracts/shadowFormation';
 import { assignPracticeByReservePower } from '../workflows/contracts/coverage';
 import { timetableWorkflowIds, type TimetableInput, type TimetableState } from '../workflows/contracts/timetable';
+import { importAssuranceData } from './assuranceData';
+import { runAssuranceYear } from './assuranceYear';
 import { runAuthorisationWaves } from './authorisationWaves';
 import { elapsed, inBatches, runSimulation, say, waitFor } from './simulation';
 
@@ -77,6 +79,12 @@ async function main() {
   });
   await runSimulation({ startOn: SIMULATION_START, taskQueue: 'simulation', keep: values.keep }, async (simulation) => {
     const { env, db, taskQueue, clockOffsetMs, consortia, mailsReceived } = simulation;
+    // Process 7: the assurance framework, the real QOF 2013/14 registers and the ILLUSTRATIVE performance
+    // values (scripts/assuranceData.ts), so the checkpoints' packs and the quality premium have figures.
+    const imports = await importAssuranceData(db, { seed: Number(values.seed) });
+    say(
+      `${elapsed()}  imported ${imports.reduce((n, v) => n + v.rows, 0)} assurance indicator values (performance values ILLUSTRATIVE)`,
+    );
     const reporter = milestoneReporter(db);
     // The timetable: the reform milestones and the 2013/14 recurring cycle, then it finishes.
     const { milestones, nextRecurringYear } = defaultTimetable(SEEDED_POLICY);
@@ -164,6 +172,10 @@ async function main() {
         `${elapsed()}  ${await simulation.today()}  ${coverageCase.practiceCode} assigned to ${choice.code} by the reserve power: ${choice.reasons}`,
       );
     }
+    // 2013/14 (Process 7): the timetable opened the four quarterly checkpoints of every consortium; each is
+    // driven through its steps, the annual assessment follows, then the quality premium is run and published.
+    // Like the coverage cases, after the timetable: the Updates would stop the time-skipping server.
+    await runAssuranceYear(simulation, values.seed);
     await reporter.stop();
     say(`${elapsed()}  ${finished.today}  the timetable has finished (${finished.fired.length} milestones fired)`);
     await summary(db, mailsReceived());

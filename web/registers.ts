@@ -15,6 +15,14 @@ import {
   type LineRow,
   type RunRow,
 } from '../api/readModels/allocations';
+import {
+  premiumLineList,
+  premiumLinesPage,
+  premiumRuns,
+  type PremiumLineRow,
+  type PremiumRunRow,
+  type StoredMeasure,
+} from '../api/readModels/qualityPremium';
 import { interestsRegisterList, interestsRegisterMeta, interestsRegisterPage } from '../api/readModels/interests';
 import {
   awardRegisterEntrySchema,
@@ -90,6 +98,7 @@ type DecisionRow = Omit<DecisionEntry, 'consortium'> & ConsortiumOfRow;
 type InterestRow = Awaited<ReturnType<typeof interestsRegisterPage>>['items'][number] & ConsortiumOfRow;
 type AwardRow = z.output<typeof awardRegisterEntrySchema> & ConsortiumOfRow & { names: Map<string, string> };
 type AllocationRow = LineRow & ConsortiumOfRow & { run: RunRow };
+type PremiumRow = PremiumLineRow & ConsortiumOfRow & { run: PremiumRunRow };
 
 const nameOf = (names: Map<string, string>, code: string) => {
   const name = names.get(code);
@@ -250,6 +259,35 @@ const allocationColumns = defineColumns<AllocationRow>([
     numeric: true,
   },
   { key: 'formulaVersion', heading: 'Formula version', value: (row) => row.run.formulaVersion },
+]);
+
+const premiumColumns = defineColumns<PremiumRow>([
+  ...consortiumColumns<PremiumRow>(),
+  { key: 'financialYear', heading: 'Year', value: (row) => row.run.financialYear },
+  {
+    key: 'registeredPatients',
+    heading: 'Registered patients',
+    value: (row) => row.registeredPatients.toLocaleString('en-GB'),
+    numeric: true,
+  },
+  { key: 'ceiling', heading: 'Up to (£5 a head)', value: (row) => formatPence(row.ceilingPence), numeric: true },
+  {
+    key: 'measuresAchieved',
+    heading: 'Measures achieved',
+    value: (row) => {
+      const measures = row.measures as unknown as StoredMeasure[];
+      return `${measures.filter((m) => m.achieved).length} of ${measures.length} (${row.achievedBasisPoints / 100}%)`;
+    },
+  },
+  { key: 'overspent', heading: 'Overspent', value: (row) => (row.overspent ? 'Yes: no premium' : 'No') },
+  { key: 'premium', heading: 'Quality premium', value: (row) => formatPence(row.earnedPence), numeric: true },
+  { key: 'practices', heading: 'Member practices sharing it', value: (row) => row.practiceCount, numeric: true },
+  {
+    key: 'annualRating',
+    heading: 'Annual rating on record',
+    value: (row) => (row.annualRating ? words(row.annualRating) : null),
+  },
+  { key: 'frameworkVersion', heading: 'Framework version', value: (row) => row.run.frameworkVersion },
 ]);
 
 // --- The registers ---------------------------------------------------------------------------------
@@ -491,8 +529,71 @@ const allocations: Register<AllocationRow> = {
   },
 };
 
+/** `2013/14` as the run's value in the query: `2013-14`. */
+const premiumRunValue = (run: PremiumRunRow) => run.financialYear.replace('/', '-');
+
+const qualityPremium: Register<PremiumRow> = {
+  name: 'quality-premium',
+  title: 'Quality premium',
+  description:
+    "Each consortium's quality premium in a published run (§5.17, 2013/14): up to £5 a head, scaled by the weights of the " +
+    'measures it achieved, nothing if it overspent, shared among its member practices by list size to the penny. ' +
+    'Each run names the assurance framework version whose measures and targets it applied.',
+  columns: premiumColumns,
+  query: premiumLineList.query.extend({
+    run: z
+      .string()
+      .regex(/^\d{4}-\d{2}$/, 'must be a published year such as 2013-14')
+      .optional(),
+  }),
+  async read(db, query, places) {
+    const runs = await premiumRuns(db);
+    const run = query.run ? runs.find((r) => premiumRunValue(r) === query.run) : runs[0];
+    const page = run ? await premiumLinesPage(db, run.id, query) : { items: [], nextCursor: null };
+    const consortia = await consortiaByCode(
+      db,
+      page.items.map((line) => line.consortiumCode),
+    );
+    const consortium = withConsortium(places);
+    const totals = run ? (run.totals as { earnedPence?: string; consortia?: number; practices?: number }) : null;
+    return {
+      page: {
+        ...page,
+        items: run
+          ? page.items.map((line) => ({
+              ...line,
+              run,
+              consortium: consortium(
+                consortia.get(line.consortiumCode) ?? {
+                  code: line.consortiumCode,
+                  name: line.consortium.name,
+                  region: null,
+                },
+              ),
+            }))
+          : [],
+      },
+      meta: {
+        lastUpdated: run ? (run.publishedAt ?? run.createdAt) : null,
+        ruleVersions: run ? [run.frameworkVersion] : [],
+      },
+      runs: runs.map((r) => ({ value: premiumRunValue(r), text: r.financialYear, selected: r === run })),
+      notes: run
+        ? [
+            `${run.financialYear}: ${formatPence(totals?.earnedPence ?? '0')} earned by ${totals?.consortia ?? 0} consortia, ` +
+              `shared among ${(totals?.practices ?? 0).toLocaleString('en-GB')} member practices; every penny is accounted for. ` +
+              `Values ${run.valuesPeriod} from ${run.valueFiles.join(', ') || 'no file'}; lists ${run.listPeriod ?? 'on record'}.`,
+            ...(run.illustrative
+              ? ['ILLUSTRATIVE: the measures rest on values generated for the demonstration, not on published data.']
+              : []),
+          ]
+        : [],
+    };
+  },
+};
+
 /** The registers, in the order the index lists them. */
-export const REGISTERS = [decisions, interests, awards, payments, allocations] as const;
+export const REGISTERS = [decisions, interests, awards, payments, allocations, qualityPremium] as const;
 
 export function registerNamed(name: string): Register<unknown> | undefined {
   return REGISTERS.find((register) => register.name === name) as Register<unknown> | undefined;

@@ -14,4 +14,5 @@ export { allocationRun } from './allocation';
 export { coverageCheck, practiceCoverage } from './coverage';
 // [issue 7: timetable, allocation and coverage exports]
 export { assuranceCheckpoint, assuranceRound } from './assurance';
+export { qualityPremiumRun } from './qualityPremium';
 // [issue 17: assurance exports]

@@ -12,17 +12,49 @@ import {
   periodBenchmarks,
   type AssuranceConsortium,
 } from '../../activities/assurance';
-import {
-  annualRating,
-  checkpointQuarter,
-  qualityPremium,
-  qualityPremiumProblems,
-  type AnnualRating,
-  type QualityPremiumResult,
-} from '../../domain/assurance';
+import { annualRating, checkpointQuarter, type AnnualRating } from '../../domain/assurance';
 import { DIMENSION_LABELS, type AssuranceFramework, type Indicator } from '../../domain/assuranceFramework';
 import type { IndicatorBenchmark } from '../../domain/benchmarks';
 import type { Db } from '../../platform/db';
+import { premiumLinesOf, publishedPremiumRun, type PremiumLineRow, type StoredMeasure } from './qualityPremium';
+
+/** A consortium's line of the year's published quality premium run (§5.17). */
+export interface PremiumOnRecord {
+  frameworkVersion: string;
+  publishedAt: Date | null;
+  illustrative: boolean;
+  overspent: boolean;
+  ceilingPence: bigint;
+  earnedPence: bigint;
+  achievedBasisPoints: number;
+  practices: number;
+  measures: StoredMeasure[];
+}
+
+/** The year's published quality premium, by consortium (empty until a run is published). */
+async function premiumsOnRecord(db: Db, financialYear: string) {
+  const run = await publishedPremiumRun(db, financialYear);
+  const lines: PremiumLineRow[] = run ? await premiumLinesOf(db, run.id) : [];
+  return {
+    illustrative: run?.illustrative ?? false,
+    byConsortium: new Map<string, PremiumOnRecord>(
+      lines.map((line) => [
+        line.consortiumCode,
+        {
+          frameworkVersion: run?.frameworkVersion ?? '',
+          publishedAt: run?.publishedAt ?? null,
+          illustrative: run?.illustrative ?? false,
+          overspent: line.overspent,
+          ceilingPence: line.ceilingPence,
+          earnedPence: line.earnedPence,
+          achievedBasisPoints: line.achievedBasisPoints,
+          practices: line.practiceCount,
+          measures: line.measures as unknown as StoredMeasure[],
+        },
+      ]),
+    ),
+  };
+}
 
 /** The framework in force (the latest version on record; the shipped ones are seeded on first use). */
 export async function currentFramework(db: Db, financialYear?: string): Promise<AssuranceFramework> {
@@ -37,8 +69,9 @@ export async function currentFramework(db: Db, financialYear?: string): Promise<
 
 export { frameworkOfVersion };
 
-/** `2013/14` → `2013-14`, the year's values period. */
-export const yearPeriodOf = (financialYear: string) => financialYear.replace('/', '-');
+import { yearPeriodOf } from '../../activities/qualityPremium';
+
+export { yearPeriodOf };
 
 export interface CheckpointSummary {
   workflowId: string;
@@ -84,80 +117,6 @@ const ratingOf = (framework: AssuranceFramework, financialYear: string, checkpoi
     checkpoints.flatMap((c) => (c.rating ? [c.rating] : [])),
   );
 
-/** Member practices with patients in the latest list-size return, by consortium, in practice-code order. */
-async function practicesByConsortium(db: Db) {
-  const rows = await db.$queryRaw<Array<{ consortiumCode: string; practiceCode: string; registeredPatients: number }>>`
-    SELECT m."consortiumCode", l."practiceCode", l."registeredPatients"
-    FROM "PracticeListSize" l
-    JOIN "Membership" m ON m."practiceCode" = l."practiceCode" AND m."validTo" IS NULL
-    WHERE l.period = (SELECT max(period) FROM "PracticeListSize") AND l."registeredPatients" > 0
-    ORDER BY m."consortiumCode", l."practiceCode"`;
-  const byConsortium = new Map<string, { practiceCode: string; registeredPatients: number }[]>();
-  for (const row of rows) {
-    const practice = { practiceCode: row.practiceCode, registeredPatients: row.registeredPatients };
-    const list = byConsortium.get(row.consortiumCode);
-    if (list) list.push(practice);
-    else byConsortium.set(row.consortiumCode, [practice]);
-  }
-  return byConsortium;
-}
-
-export interface QualityPremiumRun {
-  financialYear: string;
-  frameworkVersion: string;
-  illustrative: boolean;
-  results: QualityPremiumResult[];
-  totals: { ceilingPence: number; earnedPence: number; apportionedPence: number; consortia: number; practices: number };
-  /** Empty when every penny is accounted for. */
-  problems: string[];
-}
-
-/**
- * §5.17, 2013/14: every consortium's quality premium from the year's values (adjusted for case mix
- * where the indicator says so), apportioned among its member practices to the penny.
- */
-export async function qualityPremiumRun(db: Db, financialYear: string): Promise<QualityPremiumRun> {
-  const framework = await currentFramework(db, financialYear);
-  const consortia = await benchmarkConsortia(db, framework);
-  const benchmarks = await periodBenchmarks(db, framework, yearPeriodOf(financialYear), consortia);
-  const practices = await practicesByConsortium(db);
-  const measured = new Set([
-    framework.qualityPremium.overspendIndicatorId,
-    ...framework.qualityPremium.measures.map((m) => m.indicatorId),
-  ]);
-  const used = benchmarks.filter((b) => measured.has(b.indicatorId));
-  const results = [...consortia.values()]
-    .filter((c) => c.registeredPatients > 0)
-    .map((consortium) =>
-      qualityPremium(framework, {
-        consortiumCode: consortium.code,
-        registeredPatients: consortium.registeredPatients,
-        values: new Map(
-          used.flatMap((b) => {
-            const entry = b.entries.find((e) => e.code === consortium.code);
-            return entry ? [[b.indicatorId, entry.value] as const] : [];
-          }),
-        ),
-        practices: practices.get(consortium.code) ?? [],
-      }),
-    );
-  const sum = (of: (r: QualityPremiumResult) => number) => results.reduce((total, r) => total + of(r), 0);
-  return {
-    financialYear,
-    frameworkVersion: framework.version,
-    illustrative: used.some((b) => b.illustrative),
-    results,
-    totals: {
-      ceilingPence: sum((r) => r.ceilingPence),
-      earnedPence: sum((r) => r.earnedPence),
-      apportionedPence: sum((r) => r.practices.reduce((total, p) => total + p.pence, 0)),
-      consortia: results.length,
-      practices: sum((r) => r.practices.length),
-    },
-    problems: qualityPremiumProblems(results),
-  };
-}
-
 export interface NationalRow {
   code: string;
   name: string;
@@ -166,6 +125,7 @@ export interface NationalRow {
   peerGroup: string;
   checkpoints: CheckpointSummary[];
   annual: AnnualRating | null;
+  /** From the published run; null until one is published. */
   qualityPremiumPence: number | null;
   overspent: boolean | null;
 }
@@ -183,12 +143,12 @@ export async function nationalAssuranceTable(db: Db, financialYear: string): Pro
   const [consortia, checkpoints, premium] = await Promise.all([
     benchmarkConsortia(db, framework),
     checkpointsOf(db, financialYear),
-    qualityPremiumRun(db, financialYear),
+    premiumsOnRecord(db, financialYear),
   ]);
   const byConsortium = new Map<string, CheckpointSummary[]>();
   for (const row of checkpoints)
     byConsortium.set(row.consortiumCode, [...(byConsortium.get(row.consortiumCode) ?? []), summaryOf(row)]);
-  const premiums = new Map(premium.results.map((r) => [r.consortiumCode, r]));
+  const premiums = premium.byConsortium;
   const rows = [...consortia.values()]
     .filter((c) => c.registeredPatients > 0)
     .map((c) => {
@@ -202,11 +162,18 @@ export async function nationalAssuranceTable(db: Db, financialYear: string): Pro
         peerGroup: framework.peerGroups.find((g) => g.id === c.peerGroup)?.label ?? c.peerGroup,
         checkpoints: own,
         annual: ratingOf(framework, financialYear, own),
-        qualityPremiumPence: result ? result.earnedPence : null,
+        qualityPremiumPence: result ? Number(result.earnedPence) : null,
         overspent: result ? result.overspent : null,
       };
     });
-  return { financialYear, framework, illustrative: premium.illustrative, rows };
+  // Illustrative when the published premium rests on generated values, or the year's values on record do.
+  const illustrative =
+    premium.illustrative ||
+    (await db.indicatorValue.findFirst({
+      where: { period: yearPeriodOf(financialYear), illustrative: true },
+      select: { indicatorId: true },
+    })) !== null;
+  return { financialYear, framework, illustrative, rows };
 }
 
 export interface ConsortiumBenchmark {
@@ -227,7 +194,7 @@ export interface ConsortiumAssurance {
   checkpoints: CheckpointSummary[];
   annual: AnnualRating | null;
   benchmarks: ConsortiumBenchmark[];
-  premium: QualityPremiumResult | null;
+  premium: PremiumOnRecord | null;
   consortia: ReadonlyMap<string, AssuranceConsortium>;
 }
 
@@ -245,7 +212,7 @@ export async function consortiumAssurance(
   const [checkpointRows, benchmarks, premium] = await Promise.all([
     checkpointsOf(db, financialYear, code),
     periodBenchmarks(db, framework, period, consortia),
-    qualityPremiumRun(db, financialYear),
+    premiumsOnRecord(db, financialYear),
   ]);
   const checkpoints = checkpointRows.map(summaryOf);
   return {
@@ -272,7 +239,7 @@ export async function consortiumAssurance(
         },
       ];
     }),
-    premium: premium.results.find((r) => r.consortiumCode === code) ?? null,
+    premium: premium.byConsortium.get(code) ?? null,
     consortia,
   };
 }

@@ -8,7 +8,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { assuranceWorkflowId, CHECKPOINT_STAGES } from '../../domain/assurance';
 import { assuranceFrameworkSchema } from '../../domain/assuranceFramework';
-import { formatPence } from '../../domain/money';
 import {
   ASSURANCE_STEPS,
   assuranceParams,
@@ -18,7 +17,8 @@ import {
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
 import type { RouteRegistry } from '../openapi';
-import { checkpointProgress, currentFramework, qualityPremiumRun } from '../readModels/assurance';
+import { checkpointProgress, currentFramework } from '../readModels/assurance';
+import { registerQualityPremiumRoutes } from './qualityPremium';
 import { requireVisibleCase } from '../readModels/interventions';
 import { answerStarted } from '../started';
 import { pageOf, registerSteps } from '../steps';
@@ -29,13 +29,6 @@ const READERS = ['case_officer', 'decision_panel', 'consortium_officer', 'third_
 const BOARD = ['case_officer', 'decision_panel', 'admin'] as const;
 
 const quarterParam = z.strictObject({ quarter: assuranceParams.shape.quarter });
-const yearParam = z.strictObject({
-  year: z
-    .string()
-    .regex(/^\d{4}-\d{2}$/, 'must be a financial year such as 2013-14')
-    .describe('The financial year, e.g. `2013-14`.'),
-});
-
 const importBody = z.strictObject({
   fileName: z
     .string()
@@ -60,42 +53,6 @@ const importSummary = z.strictObject({
   illustrative: z.boolean(),
   written: z.boolean().describe('False when the same file had been imported before: nothing changed.'),
   frameworkVersion: z.string(),
-});
-
-const premiumSchema = z.strictObject({
-  financialYear: z.string(),
-  frameworkVersion: z.string(),
-  illustrative: z.boolean().describe('Some values it rests on were generated for the demonstration.'),
-  totals: z.strictObject({
-    ceilingPence: z.int(),
-    earnedPence: z.int(),
-    apportionedPence: z.int().describe('Σ over every practice: equals earnedPence when the run reconciles.'),
-    earned: z.string().describe('earnedPence in pounds, e.g. `£1,234.56`.'),
-    consortia: z.int(),
-    practices: z.int(),
-  }),
-  reconciles: z.boolean(),
-  problems: z.array(z.string()),
-  consortia: z.array(
-    z.strictObject({
-      consortiumCode: z.string(),
-      registeredPatients: z.int(),
-      overspent: z.boolean(),
-      ceilingPence: z.int(),
-      achievedBasisPoints: z.int(),
-      earnedPence: z.int(),
-      measures: z.array(
-        z.strictObject({
-          id: z.string(),
-          label: z.string(),
-          value: z.number().nullable(),
-          achieved: z.boolean(),
-          weightBasisPoints: z.int(),
-        }),
-      ),
-      practices: z.array(z.strictObject({ practiceCode: z.string(), pence: z.int() })),
-    }),
-  ),
 });
 
 export function assuranceRouter(deps: AppDeps, registry: RouteRegistry) {
@@ -260,44 +217,7 @@ export function assuranceRouter(deps: AppDeps, registry: RouteRegistry) {
     ASSURANCE_STEPS,
   );
 
-  registry.registerRoute(
-    router,
-    {
-      method: 'get',
-      path: '/assurance/quality-premium/{year}',
-      operationId: 'getQualityPremium',
-      summary: 'The quality premium, apportioned to practices',
-      description:
-        '§5.17 (2013/14): up to £5 a head, scaled by the weights of the measures achieved, nothing if the ' +
-        'consortium overspent; each consortium’s premium apportioned among its member practices by list size, ' +
-        'to the penny (largest remainder). `reconciles` says that every penny is accounted for.',
-      tags: ['assurance'],
-      roles: [...BOARD],
-      request: { params: yearParam },
-      responses: { 200: { description: 'The premium.', schema: premiumSchema } },
-    },
-    async ({ params }, _req, res) => {
-      const run = await qualityPremiumRun(db, params.year.replace('-', '/'));
-      res.json({
-        financialYear: run.financialYear,
-        frameworkVersion: run.frameworkVersion,
-        illustrative: run.illustrative,
-        totals: { ...run.totals, earned: formatPence(run.totals.earnedPence) },
-        reconciles: run.problems.length === 0 && run.totals.apportionedPence === run.totals.earnedPence,
-        problems: run.problems,
-        consortia: run.results.map((r) => ({
-          consortiumCode: r.consortiumCode,
-          registeredPatients: r.registeredPatients,
-          overspent: r.overspent,
-          ceilingPence: r.ceilingPence,
-          achievedBasisPoints: r.achievedBasisPoints,
-          earnedPence: r.earnedPence,
-          measures: r.measures,
-          practices: r.practices,
-        })),
-      });
-    },
-  );
+  registerQualityPremiumRoutes(router, deps, registry);
 
   return router;
 }

@@ -29,7 +29,7 @@ const rows = (text: 'commentary' | 'evidence', ratings: Partial<Record<(typeof D
   }));
 
 beforeAll(async () => {
-  h = await createHarness('it-assurance');
+  h = await createHarness('it-assurance', { web: {} });
   await importNhs2013(h.db, { dir: NHS_2013_DIR });
   await importAssuranceData(h.db);
   await h.startWorker();
@@ -263,55 +263,134 @@ describe('the Q1 2013/14 checkpoints', () => {
   });
 });
 
-describe('§5.17: the 2013/14 quality premium', () => {
-  it('When the premium is worked out, then it reconciles to the penny: every consortium’s earnings are apportioned to its practices exactly, and an overspent consortium earns nothing', async () => {
-    const res = await api()
-      .get('/assurance/quality-premium/2013-14')
+/** `£1,234.56` → 123456 (pence). */
+const penceOf = (pounds: string) => Number(pounds.replace(/[£,]/g, '').replace('.', ''));
+
+describe('§5.17: the 2013/14 quality premium, a stored and published run', () => {
+  it('When a case officer starts the run over HTTP, then it is stored, reconciles to the penny, and is published with the same totals in the API, its CSV and JSON, and the register page, CSV and JSON; starting it again finds the same run', async () => {
+    // Nothing is published before the run: the public may not read it.
+    await api().get('/assurance/quality-premium/2013-14').expect(404);
+
+    const started = await api()
+      .post('/assurance/quality-premium')
+      .set('authorization', `Bearer ${officer00C}`)
+      .send({ financialYear: '2013/14' })
+      .expect(202);
+    expect(started.headers.location).toBe('/assurance/quality-premium/2013-14');
+    expect(started.body).toEqual({ workflowId: 'quality-premium:2013-14', alreadyStarted: false });
+    const run = await eventually(async () => {
+      const found = await h.db.qualityPremiumRun.findUnique({ where: { runKey: 'quality-premium:2013/14' } });
+      return found?.status === 'published' ? found : null;
+    }, 'the published run');
+
+    // Idempotent by its business key: a second start (by an admin) answers with the same run.
+    const again = await api()
+      .post('/assurance/quality-premium')
       .set('authorization', `Bearer ${admin}`)
-      .expect(200);
-    const body = res.body as {
-      reconciles: boolean;
-      problems: string[];
+      .send({ financialYear: '2013/14' })
+      .expect(202);
+    expect(again.headers.location).toBe('/assurance/quality-premium/2013-14');
+    expect(again.body).toEqual({ workflowId: 'quality-premium:2013-14', alreadyStarted: true });
+    expect(await h.db.qualityPremiumRun.count()).toBe(1);
+    // A consortium officer may not start it; a bad year is named.
+    await api()
+      .post('/assurance/quality-premium')
+      .set('authorization', `Bearer ${consortium00C}`)
+      .send({ financialYear: '2013/14' })
+      .expect(403);
+    const bad = await api()
+      .post('/assurance/quality-premium')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ financialYear: '2013-14' })
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toContain('body.financialYear');
+
+    // The whole run (public once published): every consortium's earnings apportioned to its practices exactly.
+    const json = await api().get('/assurance/quality-premium/2013-14/export.json').expect(200);
+    const body = json.body as {
+      status: string;
+      frameworkVersion: string;
       illustrative: boolean;
+      valueFiles: string[];
       totals: {
-        earnedPence: number;
-        apportionedPence: number;
-        ceilingPence: number;
+        earnedPence: string;
+        apportionedPence: string;
+        ceilingPence: string;
         consortia: number;
         practices: number;
       };
-      consortia: Array<{
+      lines: Array<{
         consortiumCode: string;
         overspent: boolean;
-        earnedPence: number;
-        ceilingPence: number;
+        earnedPence: string;
+        ceilingPence: string;
         registeredPatients: number;
-        practices: { pence: number }[];
+        practiceCount: number;
       }>;
+      practices: Array<{ consortiumCode: string; pence: string }>;
     };
-    expect(body.reconciles).toBe(true);
-    expect(body.problems).toEqual([]);
-    expect(body.illustrative).toBe(true);
+    expect(body).toMatchObject({ status: 'published', frameworkVersion: run.frameworkVersion, illustrative: true });
+    expect(body.valueFiles.length).toBeGreaterThan(0);
     expect(body.totals.consortia).toBe(211);
-    // Worked out here again from the answer: Σ practices = Σ consortia = the total, to the penny.
+    expect(body.lines).toHaveLength(211);
+    const total = Number(body.totals.earnedPence);
+    expect(total).toBeGreaterThan(0);
+    expect(Number(body.totals.apportionedPence)).toBe(total);
+    const byConsortium = new Map<string, number>();
+    for (const p of body.practices)
+      byConsortium.set(p.consortiumCode, (byConsortium.get(p.consortiumCode) ?? 0) + Number(p.pence));
     let earned = 0;
-    let apportioned = 0;
-    let practices = 0;
-    for (const c of body.consortia) {
-      const own = c.practices.reduce((sum, p) => sum + p.pence, 0);
-      expect(own, c.consortiumCode).toBe(c.earnedPence);
-      expect(c.earnedPence).toBeLessThanOrEqual(c.registeredPatients * 500);
-      if (c.overspent) expect(c.earnedPence).toBe(0);
-      else expect(c.ceilingPence).toBe(c.registeredPatients * 500);
-      earned += c.earnedPence;
-      apportioned += own;
-      practices += c.practices.length;
+    for (const line of body.lines) {
+      expect(byConsortium.get(line.consortiumCode) ?? 0, line.consortiumCode).toBe(Number(line.earnedPence));
+      expect(Number(line.earnedPence)).toBeLessThanOrEqual(line.registeredPatients * 500);
+      if (line.overspent) expect([line.earnedPence, line.ceilingPence]).toEqual(['0', '0']);
+      else expect(Number(line.ceilingPence)).toBe(line.registeredPatients * 500);
+      earned += Number(line.earnedPence);
     }
-    expect(earned).toBe(body.totals.earnedPence);
-    expect(apportioned).toBe(body.totals.earnedPence);
-    expect(practices).toBe(body.totals.practices);
-    expect(body.totals.earnedPence).toBeGreaterThan(0);
-    expect(body.consortia.some((c) => c.overspent)).toBe(true);
-    expect(body.consortia.some((c) => !c.overspent && c.earnedPence > 0)).toBe(true);
+    expect(earned).toBe(total);
+    expect(body.practices).toHaveLength(body.totals.practices);
+    expect(body.lines.some((l) => l.overspent)).toBe(true);
+    expect(body.lines.some((l) => !l.overspent && Number(l.earnedPence) > 0)).toBe(true);
+
+    // The API's CSVs, by consortium and by practice: the same total.
+    const sumColumn = (csvText: string, column: string) => {
+      const [header, ...lines] = csvText.trim().split('\n');
+      const index = (header ?? '').split(',').indexOf(column);
+      expect(index).toBeGreaterThanOrEqual(0);
+      return lines.reduce(
+        (sum, line) => sum + Number(line.split(',').at(index - (header ?? '').split(',').length) ?? 0),
+        0,
+      );
+    };
+    const consortiumCsv = await api().get('/assurance/quality-premium/2013-14/export.csv').expect(200);
+    expect(sumColumn(consortiumCsv.text, 'earned_pence')).toBe(total);
+    const practiceCsv = await api().get('/assurance/quality-premium/2013-14/export.csv?level=practice').expect(200);
+    expect(sumColumn(practiceCsv.text, 'premium_pence')).toBe(total);
+
+    // One run with its lines, a page at a time.
+    const first = await api().get('/assurance/quality-premium/2013-14?limit=50').expect(200);
+    expect(first.body.totals.earnedPence).toBe(body.totals.earnedPence);
+    expect(first.body.lines.items).toHaveLength(50);
+    expect(first.body.lines.nextCursor).toEqual(expect.any(String));
+    const list = await api().get('/assurance/quality-premium').expect(200);
+    expect(list.body.items.map((r: { runKey: string }) => r.runKey)).toEqual(['quality-premium:2013/14']);
+
+    // The public register: its JSON and CSV carry the same total, and the page says it with the rule version.
+    const register = await api().get('/public/registers/quality-premium.json').expect(200);
+    expect(register.body.ruleVersions).toEqual([run.frameworkVersion]);
+    expect(register.body.lastUpdated).toBe(run.publishedAt?.toISOString());
+    const items = register.body.items as Array<{ code: string; premium: string }>;
+    expect(items).toHaveLength(211);
+    expect(items.reduce((sum, item) => sum + penceOf(item.premium), 0)).toBe(total);
+    const registerCsv = await api().get('/public/registers/quality-premium.csv').expect(200);
+    expect(registerCsv.text).toContain('Quality premium');
+    const page = await api().get('/public/registers/quality-premium').expect(200);
+    const pounds = `£${(total / 100).toLocaleString('en-GB', { minimumFractionDigits: 2 })}`;
+    expect(page.text).toContain(pounds);
+    expect(page.text).toContain(run.frameworkVersion);
+    // The national assurance table shows each consortium's published premium.
+    const national = await api().get('/public/assurance.json').expect(200);
+    const rowsOf = national.body.consortia as Array<{ code: string; qualityPremiumPence: number | null }>;
+    expect(rowsOf.reduce((sum, r) => sum + (r.qualityPremiumPence ?? 0), 0)).toBe(total);
   });
 });

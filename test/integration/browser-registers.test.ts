@@ -311,7 +311,12 @@ describe('the public registers in Chromium', () => {
       '/public/registers/procurement-awards',
       '/public/registers/practice-payments',
       '/public/registers/allocations',
+      '/public/registers/quality-premium',
     ]);
+
+    // No quality premium run is published here (test/integration/assurance.test.ts publishes one): the page still reads.
+    expect((await page.goto(`${base}/public/registers/quality-premium`))?.status()).toBe(200);
+    await accessible(page, 'quality-premium', axeResults);
 
     await page.goto(`${base}/public/registers/authorisation-decisions`);
     await accessible(page, 'authorisation-decisions', axeResults);

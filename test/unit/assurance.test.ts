@@ -8,6 +8,7 @@ import {
   proposeIntervention,
   qualityPremium,
   qualityPremiumProblems,
+  qualityPremiumTotals,
   type DimensionAssessment,
 } from '../../domain/assurance';
 import {
@@ -207,5 +208,54 @@ describe('§5.17: the 2013/14 quality premium', () => {
     });
     result.practices[0]!.pence += 1;
     expect(qualityPremiumProblems([result])).toEqual(['X04: practices get 1250001p of 1250000p']);
+  });
+
+  it('when a run covers three consortia, one overspent, then its totals are the sums worked out by hand and reconcile to the penny', () => {
+    const run = [
+      // 10,000 patients, all four measures: £50,000.00 over three practices.
+      qualityPremium(framework, {
+        consortiumCode: 'R01',
+        registeredPatients: 10_000,
+        values: values({
+          'financial-position': 1,
+          'emergency-admissions-acsc': 1,
+          'friends-and-family': 99,
+          'rtt-18-weeks': 99,
+          'dementia-diagnosis': 99,
+        }),
+        practices,
+      }),
+      // 7 patients, one measure of four: 7 × 500 × 25% = 875p over three practices of one.
+      qualityPremium(framework, {
+        consortiumCode: 'R02',
+        registeredPatients: 7,
+        values: values({ 'financial-position': 0, 'friends-and-family': 90 }),
+        practices: [
+          { practiceCode: 'B00001', registeredPatients: 1 },
+          { practiceCode: 'B00002', registeredPatients: 1 },
+          { practiceCode: 'B00003', registeredPatients: 5 },
+        ],
+      }),
+      // Overspent: nothing, though it achieved every measure; its ceiling is nothing too.
+      qualityPremium(framework, {
+        consortiumCode: 'R03',
+        registeredPatients: 2_000,
+        values: values({ 'financial-position': -3, 'friends-and-family': 99, 'rtt-18-weeks': 99 }),
+        practices: [{ practiceCode: 'C00001', registeredPatients: 2_000 }],
+      }),
+    ];
+    expect(run.map((r) => r.earnedPence)).toEqual([5_000_000, 875, 0]);
+    // 875 × 1/7 = 125, × 1/7 = 125, × 5/7 = 625: exact.
+    expect(run[1]?.practices.map((p) => p.pence)).toEqual([125, 125, 625]);
+    expect(run[2]?.practices).toEqual([{ practiceCode: 'C00001', pence: 0 }]);
+    expect(qualityPremiumTotals(run)).toEqual({
+      ceilingPence: 5_000_000 + 3_500,
+      earnedPence: 5_000_875,
+      apportionedPence: 5_000_875,
+      consortia: 3,
+      overspent: 1,
+      practices: 7,
+    });
+    expect(qualityPremiumProblems(run)).toEqual([]);
   });
 });

@@ -73,6 +73,7 @@ describe('register columns', () => {
       'procurement-awards',
       'practice-payments',
       'allocations',
+      'quality-premium',
     ]);
     for (const register of REGISTERS) {
       const keys = register.columns.map((c) => c.key);

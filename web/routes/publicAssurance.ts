@@ -202,7 +202,7 @@ export function publicAssuranceRoutes(deps: PageDeps): Router {
               ceiling: formatPence(page.premium.ceilingPence),
               overspent: page.premium.overspent,
               achieved: `${page.premium.achievedBasisPoints / 100}%`,
-              practices: page.premium.practices.length,
+              practices: page.premium.practices,
               measures: page.premium.measures.map((m) => ({
                 label: m.label,
                 weight: `${m.weightBasisPoints / 100}%`,

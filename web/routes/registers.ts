@@ -24,7 +24,7 @@ import { render, type PageDeps } from '../render';
 const FIELD_LABELS: Record<string, string> = {
   consortiumCode: 'Consortium',
   region: 'Region',
-  run: 'Allocation run',
+  run: 'Run',
   cursor: 'Page',
   limit: 'Page size',
   sort: 'Order',
