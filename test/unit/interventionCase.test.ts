@@ -503,7 +503,9 @@ describe('property: the case state machine under any sequence of events', () => 
             if (state.stage === 'closed') break;
           }
         }),
-        { numRuns: 1500 },
+        // A fixed seed, so the coverage below is the same on every run (a random one missed a restoration
+        // in about one run in five); FC_SEED explores others.
+        { numRuns: 1500, seed: Number(process.env.FC_SEED ?? 20130401) },
       );
       // Not vacuous: the runs withdrew, compensated, restored and refused receivers.
       expect(seen.transfers).toBeGreaterThan(0);
