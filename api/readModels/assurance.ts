@@ -17,6 +17,8 @@ import { DIMENSION_LABELS, type AssuranceFramework, type Indicator } from '../..
 import type { IndicatorBenchmark } from '../../domain/benchmarks';
 import type { Db } from '../../platform/db';
 import { premiumLinesOf, publishedPremiumRun, type PremiumLineRow, type StoredMeasure } from './qualityPremium';
+import { yearPeriodOf } from '../../activities/qualityPremium';
+import { notFound } from '../errors';
 
 /** A consortium's line of the year's published quality premium run (§5.17). */
 export interface PremiumOnRecord {
@@ -63,13 +65,12 @@ export async function currentFramework(db: Db, financialYear?: string): Promise<
     await ensureAssuranceFrameworks(db);
     framework = await latestFramework(db, financialYear);
   }
-  if (!framework) throw new Error(`no assurance framework is on record${financialYear ? ` for ${financialYear}` : ''}`);
+  // A year the register has no framework for is not found (404), as a case outside the register is.
+  if (!framework) throw notFound(`no assurance framework is on record${financialYear ? ` for ${financialYear}` : ''}`);
   return framework;
 }
 
 export { frameworkOfVersion };
-
-import { yearPeriodOf } from '../../activities/qualityPremium';
 
 export { yearPeriodOf };
 
