@@ -80,15 +80,19 @@ export function createTimetableActivities({ db, clock }: { db: Db; clock: Clock 
       await db.$transaction(async (tx) => {
         const row = await tx.milestone.findUniqueOrThrow({ where: { key: input.key } });
         const settled = input.status !== 'running';
+        // The column links a case record; a process without one (the assurance round, whose checkpoints are
+        // the cases) is named in the details instead, so the foreign key does not refuse the mark forever.
+        const hasCase = (await tx.caseRecord.count({ where: { workflowId: input.workflowId } })) > 0;
         await tx.milestone.update({
           where: { key: input.key },
           data: {
             status: input.status,
-            workflowId: input.workflowId,
+            workflowId: hasCase ? input.workflowId : null,
             completedAt: settled ? new Date(input.firedAt) : null,
             details: {
               ...(row.details as Record<string, unknown>),
               ...(settled ? { summary: input.summary, firedAt: input.firedAt } : { startedAt: input.firedAt }),
+              ...(hasCase ? {} : { processWorkflowId: input.workflowId }),
             } as Prisma.InputJsonValue,
           },
         });

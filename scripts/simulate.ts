@@ -175,7 +175,11 @@ async function main() {
     // 2013/14 (Process 7): the timetable opened the four quarterly checkpoints of every consortium; each is
     // driven through its steps, the annual assessment follows, then the quality premium is run and published.
     // Like the coverage cases, after the timetable: the Updates would stop the time-skipping server.
-    await runAssuranceYear(simulation, values.seed);
+    const assurance = await runAssuranceYear(simulation, values.seed);
+    say(
+      `${elapsed()}  ${await simulation.today()}  2013/14 checkpoints: ${assurance.agreed} agreed, ${assurance.escalated} escalated; ` +
+        `${assurance.proposals} intervention(s) proposed by the §5.18 rule, ${assurance.referred} referred by the case officer`,
+    );
     await reporter.stop();
     say(`${elapsed()}  ${finished.today}  the timetable has finished (${finished.fired.length} milestones fired)`);
     await summary(db, mailsReceived());

@@ -74,7 +74,12 @@ const toMilestone = (row: MilestoneRow): z.output<typeof milestoneSchema> => ({
   source: row.source,
   status: row.status,
   completedAt: row.completedAt ? row.completedAt.toISOString() : null,
-  workflowId: row.workflowId,
+  // A process without a case record (the assurance round) is named in the details (activities/timetable.ts markMilestone).
+  workflowId:
+    row.workflowId ??
+    (typeof (row.details as { processWorkflowId?: unknown }).processWorkflowId === 'string'
+      ? (row.details as { processWorkflowId: string }).processWorkflowId
+      : null),
   summary:
     typeof (row.details as { summary?: unknown }).summary === 'string'
       ? (row.details as { summary: string }).summary
