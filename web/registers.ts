@@ -326,6 +326,31 @@ const withConsortium =
     regionName: consortium.region ? (places.regions.get(consortium.region) ?? consortium.region) : null,
   });
 
+/** A published run's page of consortium lines, each with its run and its consortium's name and region (none without a run). */
+async function runLinesWithConsortia<Run, Line extends { consortiumCode: string; consortium: { name: string } }>(
+  db: Db,
+  places: Places,
+  run: Run | undefined,
+  page: Page<Line>,
+): Promise<Page<Line & { run: Run } & ConsortiumOfRow>> {
+  if (!run) return { ...page, items: [] };
+  const consortia = await consortiaByCode(
+    db,
+    page.items.map((line) => line.consortiumCode),
+  );
+  const consortium = withConsortium(places);
+  return {
+    ...page,
+    items: page.items.map((line) => ({
+      ...line,
+      run,
+      consortium: consortium(
+        consortia.get(line.consortiumCode) ?? { code: line.consortiumCode, name: line.consortium.name, region: null },
+      ),
+    })),
+  };
+}
+
 const decisions: Register<DecisionRow> = {
   name: 'authorisation-decisions',
   title: 'Authorisation decisions and conditions',
@@ -481,28 +506,8 @@ const allocations: Register<AllocationRow> = {
     const runs = await publishedRuns(db);
     const run = query.run ? runs.find((r) => runValue(r) === query.run) : runs[0];
     const page = run ? await allocationLinesPage(db, run.id, query) : { items: [], nextCursor: null };
-    const consortia = await consortiaByCode(
-      db,
-      page.items.map((line) => line.consortiumCode),
-    );
-    const consortium = withConsortium(places);
     return {
-      page: {
-        ...page,
-        items: run
-          ? page.items.map((line) => ({
-              ...line,
-              run,
-              consortium: consortium(
-                consortia.get(line.consortiumCode) ?? {
-                  code: line.consortiumCode,
-                  name: line.consortium.name,
-                  region: null,
-                },
-              ),
-            }))
-          : [],
-      },
+      page: await runLinesWithConsortia(db, places, run, page),
       meta: {
         lastUpdated: run
           ? run.announcedOn && run.announcedOn > run.createdAt
@@ -550,29 +555,9 @@ const qualityPremium: Register<PremiumRow> = {
     const runs = await premiumRuns(db);
     const run = query.run ? runs.find((r) => premiumRunValue(r) === query.run) : runs[0];
     const page = run ? await premiumLinesPage(db, run.id, query) : { items: [], nextCursor: null };
-    const consortia = await consortiaByCode(
-      db,
-      page.items.map((line) => line.consortiumCode),
-    );
-    const consortium = withConsortium(places);
     const totals = run ? (run.totals as { earnedPence?: string; consortia?: number; practices?: number }) : null;
     return {
-      page: {
-        ...page,
-        items: run
-          ? page.items.map((line) => ({
-              ...line,
-              run,
-              consortium: consortium(
-                consortia.get(line.consortiumCode) ?? {
-                  code: line.consortiumCode,
-                  name: line.consortium.name,
-                  region: null,
-                },
-              ),
-            }))
-          : [],
-      },
+      page: await runLinesWithConsortia(db, places, run, page),
       meta: {
         lastUpdated: run ? (run.publishedAt ?? run.createdAt) : null,
         ruleVersions: run ? [run.frameworkVersion] : [],
