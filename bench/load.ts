@@ -39,7 +39,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import type { Principal } from '../api/auth';
 import { caseIndex } from '../api/temporal';
+import { requestMembershipChange } from '../api/useCases/membershipChange';
 import { DAY_MS } from '../domain/policy';
 import { SEEDED_POLICY } from '../domain/policySeed';
 import { loadConfig } from '../platform/config';
@@ -72,6 +74,7 @@ const MODES = (
   (process.argv.includes('--cluster') || process.env.BENCH_CLUSTER === '1' ? 'dev,cluster' : 'dev')
 ).split(',') as TemporalMode[];
 
+const REASON = 'Patients are referred mostly across the boundary.';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ratio = (ours: number, bare: number) => `${(ours / bare).toFixed(2)}x`;
 
@@ -87,6 +90,8 @@ interface Prepared {
   practices: LoadPractice[];
   /** Bearer tokens: `case_officer:<area team>` and `officer:<consortium>`. */
   tokens: Map<string, string>;
+  /** Each consortium's officer, as the API sees them (the first cases open through the use case). */
+  officers: Map<string, Principal>;
 }
 
 /** The real 2013 data, and a real user of the right role for every step: a case officer per area team, an officer per consortium. */
@@ -119,20 +124,28 @@ async function prepare(db: Db): Promise<Prepared> {
       (await createUserWithToken(db, { name: `Load case officer ${team}`, role: 'case_officer', areaTeams: [team] }))
         .token,
     );
-  for (const code of new Set(practices.map((p) => p.consortiumCode)))
-    tokens.set(
-      `officer:${code}`,
-      (
-        await createUserWithToken(db, {
-          name: `Load officer ${code}`,
-          role: 'consortium_officer',
-          consortiumCode: code,
-          email: `load-officer-${code.toLowerCase()}@bench.example`,
-        })
-      ).token,
-    );
+  const officers = new Map<string, Principal>();
+  for (const code of new Set(practices.map((p) => p.consortiumCode))) {
+    const name = `Load officer ${code}`;
+    const { userId, token } = await createUserWithToken(db, {
+      name,
+      role: 'consortium_officer',
+      consortiumCode: code,
+      email: `load-officer-${code.toLowerCase()}@bench.example`,
+    });
+    tokens.set(`officer:${code}`, token);
+    officers.set(code, {
+      id: userId,
+      name,
+      role: 'consortium_officer',
+      areaTeams: [],
+      consortiumCode: code,
+      organisation: null,
+      teamLead: false,
+    });
+  }
   say(`${practices.length} practices in ${consortia.length} consortia; ${tokens.size} users with tokens`);
-  return { practices, tokens };
+  return { practices, tokens, officers };
 }
 
 interface RoundResult {
@@ -172,8 +185,14 @@ interface StepReport {
   bare: RoundResult[];
 }
 
-async function measureSteps(topology: Topology, temporal: Client, prepared: Prepared): Promise<StepReport> {
-  const { practices, tokens } = prepared;
+async function measureSteps(
+  topology: Topology,
+  temporal: Client,
+  db: Db,
+  taskQueue: string,
+  prepared: Prepared,
+): Promise<StepReport> {
+  const { practices, tokens, officers } = prepared;
   if (practices.length < CASES + USERS * 2)
     throw new Error(`${CASES} open cases need more practices than ${practices.length}`);
   let api = 0;
@@ -201,7 +220,7 @@ async function measureSteps(topology: Topology, temporal: Client, prepared: Prep
     const answer = await post(
       `/practices/${practice.code}/membership-changes`,
       tokens.get(`officer:${practice.consortiumCode}`) ?? '',
-      { toConsortiumCode: practice.toConsortiumCode, reason: 'Patients are referred mostly across the boundary.' },
+      { toConsortiumCode: practice.toConsortiumCode, reason: REASON },
     );
     result?.opens.push(performance.now() - started);
     if (answer.status >= 500 && result) result.answers5xx += 1;
@@ -224,10 +243,30 @@ async function measureSteps(topology: Topology, temporal: Client, prepared: Prep
     idle.push(taken.practice);
   };
 
-  say(`opening ${CASES} membership changes over HTTP (${USERS} at a time) …`);
-  for (let i = 0; i < CASES; i += USERS)
-    await Promise.all(Array.from({ length: Math.min(USERS, CASES - i) }, () => request()));
-  if (open.length < CASES) throw new Error(`only ${open.length} of ${CASES} cases opened`);
+  // The first cases open through the use case the API runs (not timed, and quicker than one HTTP
+  // answer each once it is on record); they are ready once each has notified both consortia.
+  say(`opening ${CASES} membership changes (${START_CONCURRENCY} at a time) …`);
+  const first = idle.splice(0, CASES);
+  await Promise.all(
+    Array.from({ length: START_CONCURRENCY }, async () => {
+      for (let practice = first.shift(); practice; practice = first.shift()) {
+        const principal = officers.get(practice.consortiumCode) as Principal;
+        const made = await requestMembershipChange({ db, temporal, taskQueue }, principal, practice.code, {
+          toConsortiumCode: practice.toConsortiumCode,
+          reason: REASON,
+        });
+        open.push({ practice, number: made.number });
+      }
+    }),
+  );
+  const notified = () => db.notice.count({ where: { kind: 'membership_change_requested' } });
+  for (let n = await notified(), lastSaid = Date.now(); n < 2 * CASES; n = await notified()) {
+    if (Date.now() - lastSaid > 15_000) {
+      say(`${n / 2} of ${CASES} requests recorded and notified`);
+      lastSaid = Date.now();
+    }
+    await sleep(500);
+  }
   // One case decided untimed: it warms the path up, and its history gives the bare shape.
   const warmUp = open.shift() as OpenCase;
   await decide(warmUp);
@@ -487,7 +526,7 @@ async function run(mode: TemporalMode): Promise<number> {
     API_PORT: String(await freeBlock([0, 1])),
     LOG_LEVEL: 'info',
   });
-  let prepared: Prepared = { practices: [], tokens: new Map() };
+  let prepared: Prepared = { practices: [], tokens: new Map(), officers: new Map() };
   const topology = await startTopology({
     mode,
     config,
@@ -529,7 +568,7 @@ async function run(mode: TemporalMode): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const steps = await bareWorker.runUntil(measureSteps(topology, temporal, prepared));
+    const steps = await bareWorker.runUntil(measureSteps(topology, temporal, db, config.TEMPORAL_TASK_QUEUE, prepared));
     console.log(formatSteps(mode, steps));
     const timers = await measureTimers(topology, temporal, db, config.TEMPORAL_TASK_QUEUE, prepared);
     console.log(formatTimers(timers) + '\n');
