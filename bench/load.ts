@@ -15,6 +15,7 @@
  *    same U users sending its Update through the Temporal client and starting a new one. The two
  *    alternate round by round (bench/support.ts `alternate`); p50 and p99 of a step's round trip,
  *    cycles (one decision + one new case) per second, and the count of 5xx answers (must be 0).
+ *    The first N open untimed through the use case the API runs (api/useCases/membershipChange.ts).
  * 2. Timers. Practice concerns (§5.21), started through the Temporal client as the API starts them,
  *    wait on the consortium's resolution deadline: 1k, 5k and 10k of them, with the resident memory
  *    (VmRSS) of each worker process at each level. Then, with that many waiting, probes: concerns
@@ -29,6 +30,7 @@
  *   BENCH_LOAD_ROUNDS=3          alternating rounds (each: bare, then ours)
  *   BENCH_TIMER_LEVELS=1000,5000,10000   cases waiting on timers at each measurement
  *   BENCH_TIMER_PROBES=200       probes per level; BENCH_TIMER_LEAD_S=5 ahead; BENCH_TIMER_SPREAD_S=10 window
+ *   BENCH_TIMER_START_CONCURRENCY=100   starts in flight at once (also for the first N cases)
  *   BENCH_CLUSTER=1 (or --cluster)  also the real server; BENCH_LOAD_MODES=dev,cluster names them outright
  *
  * Exit code 1 when any request was answered with a 5xx. Timings are reported, never asserted.
