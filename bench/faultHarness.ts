@@ -89,10 +89,13 @@ export interface FaultReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A free block of loopback ports at base + each offset. */
-async function freeBlock(offsets: number[]): Promise<number> {
+/**
+ * A free block of loopback ports at base + each offset. Below 32,768: the real Temporal server keeps
+ * its services' membership ports in a PostgreSQL smallint (a port above it is a fatal start-up error).
+ */
+export async function freeBlock(offsets: number[]): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all(
       offsets.map(
         (offset) =>

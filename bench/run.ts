@@ -47,6 +47,7 @@ import {
   BARE_QUEUE,
   REAL_QUEUE,
   say,
+  shapeOf,
   throughput,
   updateWhenReady,
   withBenchStack,
@@ -73,25 +74,6 @@ async function runBare(stack: BenchStack, id: string, shape: BareShape, onStep?:
     onStep?.(performance.now() - started);
   }
   await handle.result();
-}
-
-/** The bare shape of a finished run: activities before the first Update, within each, and after the last. */
-async function shapeOf(handle: WorkflowHandle): Promise<BareShape & { activities: number }> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const updates = events.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
-  const shape = { before: 0, steps: Array.from({ length: updates }, () => 0), after: 0, activities: 0 };
-  let accepted = 0;
-  let completed = 0;
-  for (const event of events) {
-    if (event.workflowExecutionUpdateAcceptedEventAttributes) accepted += 1;
-    if (event.workflowExecutionUpdateCompletedEventAttributes) completed += 1;
-    if (!event.activityTaskScheduledEventAttributes) continue;
-    shape.activities += 1;
-    if (accepted === 0) shape.before += 1;
-    else if (completed === updates) shape.after += 1;
-    else shape.steps[accepted - 1] = (shape.steps[accepted - 1] ?? 0) + 1;
-  }
-  return shape;
 }
 
 await withBenchStack(async (stack) => {

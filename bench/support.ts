@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -20,6 +20,7 @@ import { freePort } from '../scripts/services';
 import { startInfrastructure } from '../scripts/stack';
 import { WORKFLOW_CODE } from '../worker';
 import { installTemporalRuntime } from '../worker/runtime';
+import type { BareShape } from './bareWorkflow';
 
 export const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -138,4 +139,23 @@ export async function alternate<K extends string, R>(
     for (const key of Object.keys(measures) as K[]) results[key].push(await measures[key](round));
   }
   return results;
+}
+
+/** The bare shape of a finished run: activities before the first Update, within each, and after the last. */
+export async function shapeOf(handle: WorkflowHandle): Promise<BareShape & { activities: number }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const updates = events.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length;
+  const shape = { before: 0, steps: Array.from({ length: updates }, () => 0), after: 0, activities: 0 };
+  let accepted = 0;
+  let completed = 0;
+  for (const event of events) {
+    if (event.workflowExecutionUpdateAcceptedEventAttributes) accepted += 1;
+    if (event.workflowExecutionUpdateCompletedEventAttributes) completed += 1;
+    if (!event.activityTaskScheduledEventAttributes) continue;
+    shape.activities += 1;
+    if (accepted === 0) shape.before += 1;
+    else if (completed === updates) shape.after += 1;
+    else shape.steps[accepted - 1] = (shape.steps[accepted - 1] ?? 0) + 1;
+  }
+  return shape;
 }
