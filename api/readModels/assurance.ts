@@ -58,17 +58,25 @@ async function premiumsOnRecord(db: Db, financialYear: string) {
   };
 }
 
-/** The framework in force (the latest version on record; the shipped ones are seeded on first use). */
+/** The latest framework version on record for the year (or any); the shipped ones are seeded on first use. */
+async function frameworkFor(db: Db, financialYear?: string): Promise<AssuranceFramework | null> {
+  const framework = await latestFramework(db, financialYear);
+  if (framework) return framework;
+  await ensureAssuranceFrameworks(db);
+  return latestFramework(db, financialYear);
+}
+
+/** The framework in force for the year (or the latest). */
 export async function currentFramework(db: Db, financialYear?: string): Promise<AssuranceFramework> {
-  let framework = await latestFramework(db, financialYear);
-  if (!framework) {
-    await ensureAssuranceFrameworks(db);
-    framework = await latestFramework(db, financialYear);
-  }
+  const framework = await frameworkFor(db, financialYear);
   // A year the register has no framework for is not found (404), as a case outside the register is.
   if (!framework) throw notFound(`no assurance framework is on record${financialYear ? ` for ${financialYear}` : ''}`);
   return framework;
 }
+
+/** Whether a framework is on record for the year, so that its quality premium can be worked out. */
+export const frameworkOnRecord = async (db: Db, financialYear: string) =>
+  (await frameworkFor(db, financialYear)) !== null;
 
 export { frameworkOfVersion };
 

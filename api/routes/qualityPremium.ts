@@ -14,7 +14,8 @@ import { qualityPremiumRunKey } from '../../activities/qualityPremium';
 import { qualityPremiumWorkflowId, type QualityPremiumRunInput } from '../../workflows/contracts/qualityPremium';
 import type { AppDeps } from '../app';
 import type { Principal } from '../auth';
-import { notFound } from '../errors';
+import { notFound, unprocessable } from '../errors';
+import { frameworkOnRecord } from '../readModels/assurance';
 import type { RouteRegistry } from '../openapi';
 import {
   premiumLineList,
@@ -191,6 +192,11 @@ export function registerQualityPremiumRoutes(
       errors: [422],
     },
     async ({ body, principal }, _req, res) => {
+      // A year without a framework has no measures to pay for: refused here, not left to fail a workflow.
+      if (!(await frameworkOnRecord(db, body.financialYear)))
+        throw unprocessable(`no assurance framework is on record for ${body.financialYear}`, [
+          { field: 'body.financialYear', reason: 'has no assurance framework on record' },
+        ]);
       const workflowId = qualityPremiumWorkflowId(body.financialYear);
       const input: QualityPremiumRunInput = {
         financialYear: body.financialYear,

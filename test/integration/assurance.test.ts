@@ -304,6 +304,14 @@ describe('§5.17: the 2013/14 quality premium, a stored and published run', () =
       .send({ financialYear: '2013-14' })
       .expect(400);
     expect(JSON.stringify(bad.body)).toContain('body.financialYear');
+    // A year with no framework on record is refused before any workflow starts (schemathesis found it started one that failed).
+    const unframed = await api()
+      .post('/assurance/quality-premium')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ financialYear: '2099/00' })
+      .expect(422);
+    expect(unframed.body.errors).toEqual([expect.objectContaining({ field: 'body.financialYear' })]);
+    expect(await h.db.caseRecord.count({ where: { workflowId: 'quality-premium:2099-00' } })).toBe(0);
 
     // The whole run (public once published): every consortium's earnings apportioned to its practices exactly.
     const json = await api().get('/assurance/quality-premium/2013-14/export.json').expect(200);
