@@ -172,7 +172,10 @@ describe('policy versions in Chromium', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     const workflowId = authorisationWorkflowId(RUNNING);
-    await page.goto(`${base}/cases/${encodeURIComponent(workflowId)}/steps/moveAuthorisationPolicy`);
+    // The case page offers the move to an admin among the optional actions.
+    await page.goto(`${base}/cases/${encodeURIComponent(workflowId)}`);
+    await page.getByRole('link', { name: 'Move the case to another policy version' }).click();
+    expect(new URL(page.url()).pathname).toBe(`/cases/${encodeURIComponent(workflowId)}/steps/moveAuthorisationPolicy`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(
       'Move the case to another policy version',
     );
