@@ -338,7 +338,7 @@ describe('a membership change as a request (§4.9)', () => {
       expect(read.body.memberships).toEqual([
         {
           consortiumCode: from.code,
-          validFrom: '2013-04-01',
+          validFrom: '2011-04-01', // the first file stands for the shadow membership (§7.1)
           validTo: effectiveFrom,
           source: 'import:run:1:2013-04',
           changeRequestWorkflowId: null,
