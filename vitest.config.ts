@@ -7,6 +7,14 @@ import { defineConfig } from 'vitest/config';
  * - integration: real PostgreSQL, the real Temporal dev server, real SMTP and HTTP.
  * `npm test` (scripts/test.ts) builds the tools first and passes their paths in the environment.
  */
+/**
+ * The workflows and integration projects run as one group of 2 workers (`sequence.groupOrder` 1,
+ * `maxWorkers` 2), after the unit tests: two files at a time, each with its own time-skipping server,
+ * or its own database, Temporal namespace and SMTP server (fileServices.ts). Without a groupOrder,
+ * vitest puts every project with `fileParallelism: false` into one queue of a single worker, and the
+ * whole suite ran one file at a time.
+ */
+const slow = { sequence: { groupOrder: 1 }, maxWorkers: 2 } as const;
 /** The must-fail fixtures of test/can-fail join a project only for scripts/can-fail.ts. */
 const canFail = (project: string) => (process.env.CASEWORK_CAN_FAIL === '1' ? [`test/can-fail/${project}.*.ts`] : []);
 
@@ -22,7 +30,7 @@ export default defineConfig({
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          ...slow,
         },
       },
       {
@@ -33,7 +41,7 @@ export default defineConfig({
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          ...slow,
         },
       },
     ],

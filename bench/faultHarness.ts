@@ -16,7 +16,6 @@
  * recover and the outbox backlog seen on the API's /metrics.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -24,7 +23,7 @@ import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../platform/paths';
-import { freePort } from '../scripts/services';
+import { freeBlock, freePort } from '../scripts/services';
 import { startTopology, type TemporalMode, type Topology } from '../scripts/topology';
 import { createUserWithToken } from '../scripts/users';
 import { authorisationWorkflowId } from '../workflows/contracts/authorisation';
@@ -88,27 +87,6 @@ export interface FaultReport {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A free block of loopback ports at base + each offset. Below 32,768: the real Temporal server keeps
- * its services' membership ports in a PostgreSQL smallint (a port above it is a fatal start-up error).
- */
-export async function freeBlock(offsets: number[]): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await Promise.all(
-      offsets.map(
-        (offset) =>
-          new Promise<boolean>((resolve) => {
-            const server = net.createServer();
-            server.once('error', () => resolve(false));
-            server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
-          }),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-}
 
 export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
   const { say } = plan;

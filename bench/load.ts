@@ -50,14 +50,13 @@ import { loadConfig } from '../platform/config';
 import { createDb, type Db } from '../platform/db';
 import { NHS_2013_DIR } from '../platform/paths';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { freePort } from '../scripts/services';
+import { freeBlock, freePort } from '../scripts/services';
 import { startTopology, type TemporalMode, type Topology } from '../scripts/topology';
 import { createUserWithToken } from '../scripts/users';
 import { membershipChangeWorkflowId } from '../workflows/contracts/membershipChange';
 import { practiceConcernWorkflowId, type PracticeConcernInput } from '../workflows/contracts/practiceConcern';
 import { installTemporalRuntime } from '../worker/runtime';
 import { bareStep, type BareShape } from './bareWorkflow';
-import { freeBlock } from './faultHarness';
 import { median, percentile } from './stats';
 import { alternate, BARE_QUEUE, say, shapeOf, updateWhenReady } from './support';
 

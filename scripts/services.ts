@@ -45,17 +45,32 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
 }
 
 /** A free loopback port, for tests that run beside a developer's `npm start`. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/**
+ * A free block of loopback ports at base + each offset, the base drawn at random from 20,000–31,999:
+ * below Linux's ephemeral range (32,768–60,999), so that no outgoing connection can take a port
+ * between this check and the service binding it, and two test files starting services at once
+ * seldom draw the same one (a bound port is drawn again). Below 32,768 also because the real
+ * Temporal server keeps its services' membership ports in a PostgreSQL smallint.
+ */
+export async function freeBlock(offsets: number[]): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await Promise.all(
+      offsets.map(
+        (offset) =>
+          new Promise<boolean>((resolve) => {
+            const server = net.createServer();
+            server.once('error', () => resolve(false));
+            server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
 }
+
+/** A free loopback port (freeBlock). */
+export const freePort = (): Promise<number> => freeBlock([0]);
 
 export interface PostgresService extends Service {
   url: string;
