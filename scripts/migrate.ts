@@ -126,30 +126,48 @@ type Engine = {
   free(): void;
 };
 
+type SchemaEngineModule = Record<string, unknown> & {
+  __wbg_set_wasm(exports: Record<string, unknown>): void;
+  SchemaEngine: { new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<Engine> };
+};
+
+let schemaEngineModule: Promise<SchemaEngineModule> | undefined;
+
+/**
+ * The schema engine's WebAssembly module, instantiated once per process. Its JavaScript glue keeps
+ * views of the instance's memory in module state, so a second instance bound to the same glue read
+ * the first one's memory: a second applyMigrations in one process (the load benchmark's dev run, then
+ * its cluster run) crashed on invalid UTF-8.
+ */
+function loadSchemaEngine(): Promise<SchemaEngineModule> {
+  schemaEngineModule ??= (async () => {
+    // Node 20 cannot load the package root (a wasm ESM import), so instantiate the module ourselves.
+    const g = globalThis as unknown as { PRISMA_WASM_PANIC_REGISTRY?: unknown };
+    let panic = '';
+    g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => (panic = m), get: () => panic };
+    const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as SchemaEngineModule;
+    // lib ES2023 has no WebAssembly types; Node has the global.
+    const wasm = (
+      globalThis as unknown as {
+        WebAssembly: {
+          instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+        };
+      }
+    ).WebAssembly;
+    const wasmPath = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+      'schema_engine_bg.wasm',
+    );
+    const { instance } = await wasm.instantiate(fs.readFileSync(wasmPath), { './schema_engine_bg.js': bg });
+    bg.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
+    return bg;
+  })();
+  return schemaEngineModule;
+}
+
 async function openEngine(url: string): Promise<Engine> {
-  // Node 20 cannot load the package root (a wasm ESM import), so instantiate the module ourselves.
-  const g = globalThis as unknown as { PRISMA_WASM_PANIC_REGISTRY?: unknown };
-  let panic = '';
-  g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => (panic = m), get: () => panic };
-  const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as Record<string, unknown> & {
-    __wbg_set_wasm(exports: Record<string, unknown>): void;
-    SchemaEngine: { new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<Engine> };
-  };
-  // lib ES2023 has no WebAssembly types; Node has the global.
-  const wasm = (
-    globalThis as unknown as {
-      WebAssembly: {
-        instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
-      };
-    }
-  ).WebAssembly;
-  const wasmPath = path.join(
-    path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
-    'schema_engine_bg.wasm',
-  );
-  const { instance } = await wasm.instantiate(fs.readFileSync(wasmPath), { './schema_engine_bg.js': bg });
-  bg.__wbg_set_wasm(instance.exports);
-  (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
+  const bg = await loadSchemaEngine();
   const schema = fs.readFileSync(schemaPath, 'utf8');
   return bg.SchemaEngine.new(
     { datamodels: [[schemaPath, schema]] },
