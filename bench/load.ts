@@ -574,14 +574,6 @@ async function run(mode: TemporalMode): Promise<number> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const native = await NativeConnection.connect({ address: topology.temporalAddress });
   const db = createDb(topology.databaseUrl, { max: 4 });
-  // The bare baseline's worker, in this process, on the same server.
-  const bareWorker = await Worker.create({
-    connection: native,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: BARE_QUEUE,
-    workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
-    activities: { noop: async () => undefined },
-  });
   // Ctrl-C stops the topology (and its temporary directory) before exiting.
   const interrupted = () =>
     void topology.stop().finally(() => {
@@ -593,6 +585,14 @@ async function run(mode: TemporalMode): Promise<number> {
   try {
     let answers5xx = 0;
     if (PHASES.includes('steps')) {
+      // The bare baseline's worker, in this process, on the same server.
+      const bareWorker = await Worker.create({
+        connection: native,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: BARE_QUEUE,
+        workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
+        activities: { noop: async () => undefined },
+      });
       const steps = await bareWorker.runUntil(
         measureSteps(topology, temporal, db, config.TEMPORAL_TASK_QUEUE, prepared),
       );
