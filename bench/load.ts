@@ -349,6 +349,10 @@ interface TimerLevel {
   rssMb: number[];
   startsPerSecond: number;
   lateness: number[];
+  /** Lateness of the probes due after the last probe reached its timer (none still opening). */
+  afterOpening: number[];
+  /** From sending the probes to the last one's TimerStarted. */
+  openingMs: number;
   unfired: number;
 }
 
@@ -405,9 +409,11 @@ async function measureTimers(topology: Topology, temporal: Client, db: Db, taskQ
   };
   /**
    * How late the deadline's timer woke its workflow: the workflow task after the TimerFired event
-   * started at, minus the TimerStarted event's time plus its duration. Null while it has not fired.
+   * started at, minus the TimerStarted event's time plus its duration (`due`). Null while it has not fired.
    */
-  const latenessOf = async (workflowId: string): Promise<number | null> => {
+  const latenessOf = async (
+    workflowId: string,
+  ): Promise<{ late: number; timerStarted: number; due: number } | null> => {
     const events = (await temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const ms = (time: (typeof events)[number]['eventTime']) =>
       Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
@@ -418,7 +424,7 @@ async function measureTimers(topology: Topology, temporal: Client, db: Db, taskQ
     if (!timer || firedAt < 0 || !woke) return null;
     const timeout = timer.timerStartedEventAttributes?.startToFireTimeout;
     const due = ms(timer.eventTime) + Number(timeout?.seconds ?? 0) * 1000 + Math.round((timeout?.nanos ?? 0) / 1e6);
-    return ms(woke.eventTime) - due;
+    return { late: ms(woke.eventTime) - due, timerStarted: ms(timer.eventTime), due };
   };
   const opened = () => db.caseRecord.count({ where: { workflowId: { startsWith: 'practice-concern:' } } });
   const levels: TimerLevel[] = [];
@@ -456,24 +462,32 @@ async function measureTimers(topology: Topology, temporal: Client, db: Db, taskQ
     say(`${level} waiting: worker RSS ${rssMb.map((r) => r.toFixed(0)).join(' + ')} MB`);
 
     // The probes: deadlines LEAD_MS ahead, spread over SPREAD_MS.
-    const from = Date.now() + LEAD_MS;
+    const sent = Date.now();
+    const from = sent + LEAD_MS;
     const probes = await Promise.all(
       Array.from({ length: PROBES }, (_, i) => open(Math.max(1000, from + (i * SPREAD_MS) / PROBES - Date.now()))),
     );
     started += PROBES;
     await sleep(Math.max(0, from + SPREAD_MS - Date.now()) + 2000);
-    const lateness: number[] = [];
+    const timings: Array<{ late: number; timerStarted: number; due: number }> = [];
     let left = probes;
     for (let tries = 0; left.length > 0 && tries < 60; tries++) {
       const fired = await Promise.all(left.map(async (probe) => ({ probe, late: await latenessOf(probe.workflowId) })));
       left = fired.filter(({ late }) => late === null).map(({ probe }) => probe);
-      for (const { late } of fired) if (late !== null) lateness.push(late);
+      for (const { late } of fired) if (late !== null) timings.push(late);
       if (left.length > 0) await sleep(1000);
     }
-    levels.push({ waiting: level, rssMb, startsPerSecond, lateness, unfired: left.length });
+    const lateness = timings.map((t) => t.late);
+    // Probes due before the last probe reached its timer fired while probes were still being opened.
+    const allOpen = Math.max(...timings.map((t) => t.timerStarted));
+    const afterOpening = timings.filter((t) => t.due >= allOpen).map((t) => t.late);
+    const openingMs = allOpen - sent;
+    levels.push({ waiting: level, rssMb, startsPerSecond, lateness, afterOpening, openingMs, unfired: left.length });
     say(
       `${PROBES} probes: late by p50 ${median(lateness).toFixed(0)} ms, p99 ${percentile(lateness, 99).toFixed(0)} ms, ` +
-        `max ${Math.max(...lateness).toFixed(0)} ms; ${left.length} not fired`,
+        `max ${Math.max(...lateness).toFixed(0)} ms; ${left.length} not fired. The last reached its timer ` +
+        `${(openingMs / 1000).toFixed(1)} s after they were sent; the ${afterOpening.length} due after that: ` +
+        `p99 ${percentile(afterOpening, 99).toFixed(0)} ms`,
     );
   }
   return levels;
@@ -509,7 +523,7 @@ function formatSteps(mode: TemporalMode, steps: StepReport): string {
 function formatTimers(timers: TimerLevel[]): string {
   const lines = [
     `2. Timers: practice concerns waiting on their deadline; ${PROBES} probes per level due ${LEAD_MS / 1000}–${(LEAD_MS + SPREAD_MS) / 1000} s ahead`,
-    `   waiting   worker RSS (MB, each)   total   per 1k waiting   started/s   lateness p50 / p99 / max (ms)   not fired`,
+    `   waiting   worker RSS (MB, each)   total   per 1k waiting   started/s   lateness p50 / p99 / max (ms)   not fired   probes opened in   p99 of those due after (n)`,
     ...timers.map((t) => {
       const total = t.rssMb.reduce((a, b) => a + b, 0);
       return (
@@ -521,7 +535,8 @@ function formatTimers(timers: TimerLevel[]): string {
         `   ${[median(t.lateness), percentile(t.lateness, 99), Math.max(...t.lateness)]
           .map((v) => v.toFixed(0))
           .join(' / ')
-          .padStart(28)}   ${t.unfired}`
+          .padStart(28)}   ${String(t.unfired).padStart(9)}` +
+        `   ${`${(t.openingMs / 1000).toFixed(1)} s`.padStart(16)}   ${percentile(t.afterOpening, 99).toFixed(0)} ms (${t.afterOpening.length})`
       );
     }),
   ];

@@ -123,7 +123,26 @@ export async function startPostgres(options: {
     return urlFor(name);
   };
   const url = await createDatabase(options.database ?? 'casework');
-  return { url, createDatabase, stop: () => server.stop() };
+  // Never outlive the process that started it: a crash (an uncaught error) skips stop(), and the
+  // hook that would have stopped it is unhooked above. On exit only synchronous work runs, so the
+  // postmaster (its pid in postmaster.pid) gets a signal for a fast shutdown.
+  const postmaster = Number(fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const stopOnExit = () => {
+    try {
+      process.kill(postmaster, 'SIGINT');
+    } catch {
+      // already stopped
+    }
+  };
+  process.once('exit', stopOnExit);
+  return {
+    url,
+    createDatabase,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
+  };
 }
 
 export interface TemporalService extends Service {
