@@ -16,15 +16,11 @@
  * recover and the outbox backlog seen on the API's /metrics.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { importNhs2013 } from '../prisma/import/nhs2013';
 import { NHS_2013_DIR } from '../platform/paths';
-import { freeBlock, freePort } from '../scripts/services';
-import { startTopology, type TemporalMode, type Topology } from '../scripts/topology';
+import { scratchTopology, startTopology, type TemporalMode, type Topology } from '../scripts/topology';
 import { createUserWithToken } from '../scripts/users';
 import { authorisationWorkflowId } from '../workflows/contracts/authorisation';
 import { authorisationHappyPath, type HappyPathConsortium } from './authorisationSteps';
@@ -90,19 +86,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
   const { say } = plan;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `casework-faults-${plan.mode}-`));
-  fs.chmodSync(dataDir, 0o755);
-  const temporalPort = await freeBlock([0, 1, 2, 3, 10, 11, 12, 13, 20]);
-  const config = loadConfig({
-    CASEWORK_SHARED_DIR: process.env.CASEWORK_SHARED_DIR,
-    CASEWORK_CACHE_DIR: process.env.CASEWORK_CACHE_DIR,
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    EMBEDDED_TEMPORAL_PORT: String(temporalPort),
-    EMBEDDED_TEMPORAL_UI_PORT: String(await freePort()),
-    EMBEDDED_SMTP_PORT: String(await freePort()),
-    API_PORT: String(await freeBlock([0, 1])),
-    LOG_LEVEL: 'info',
-  });
+  const { dataDir, config, workerMetricsPort, temporalMetricsPort } = await scratchTopology(`faults-${plan.mode}`);
   let consortia: HappyPathConsortium[] = [];
   const tokens: Record<string, string> = {};
   const topology: Topology = await startTopology({
@@ -111,8 +95,8 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     dataDir,
     workers: 2,
     apis: 2,
-    workerMetricsPort: await freeBlock([0, 1]),
-    temporalMetricsPort: await freeBlock([0, 1, 2, 3]),
+    workerMetricsPort,
+    temporalMetricsPort,
     appEnv: {
       RETRY_INTERVAL_SCALE: String(plan.retryIntervalScale),
       IDEMPOTENCY_TAKEOVER_SECONDS: String(plan.idempotencyTakeoverSeconds),

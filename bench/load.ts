@@ -39,7 +39,6 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +48,10 @@ import { caseIndex } from '../api/temporal';
 import { requestMembershipChange } from '../api/useCases/membershipChange';
 import { DAY_MS } from '../domain/policy';
 import { SEEDED_POLICY } from '../domain/policySeed';
-import { loadConfig } from '../platform/config';
 import { createDb, type Db } from '../platform/db';
 import { NHS_2013_DIR } from '../platform/paths';
 import { importNhs2013 } from '../prisma/import/nhs2013';
-import { freeBlock, freePort } from '../scripts/services';
-import { startTopology, type TemporalMode, type Topology } from '../scripts/topology';
+import { scratchTopology, startTopology, type TemporalMode, type Topology } from '../scripts/topology';
 import { createUserWithToken } from '../scripts/users';
 import { membershipChangeWorkflowId } from '../workflows/contracts/membershipChange';
 import { practiceConcernWorkflowId, type PracticeConcernInput } from '../workflows/contracts/practiceConcern';
@@ -552,18 +549,7 @@ function formatTimers(timers: TimerLevel[]): string {
 
 /** Runs both measurements on one topology, printing each table as soon as it is measured; returns the count of 5xx. */
 async function run(mode: TemporalMode): Promise<number> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `casework-load-${mode}-`));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({
-    CASEWORK_SHARED_DIR: process.env.CASEWORK_SHARED_DIR,
-    CASEWORK_CACHE_DIR: process.env.CASEWORK_CACHE_DIR,
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    EMBEDDED_TEMPORAL_PORT: String(await freeBlock([0, 1, 2, 3, 10, 11, 12, 13, 20])),
-    EMBEDDED_TEMPORAL_UI_PORT: String(await freePort()),
-    EMBEDDED_SMTP_PORT: String(await freePort()),
-    API_PORT: String(await freeBlock([0, 1])),
-    LOG_LEVEL: 'info',
-  });
+  const { dataDir, config, workerMetricsPort, temporalMetricsPort } = await scratchTopology(`load-${mode}`);
   let prepared: Prepared = { practices: [], tokens: new Map(), officers: new Map() };
   const topology = await startTopology({
     mode,
@@ -571,8 +557,8 @@ async function run(mode: TemporalMode): Promise<number> {
     dataDir,
     workers: 2,
     apis: 2,
-    workerMetricsPort: await freeBlock([0, 1]),
-    temporalMetricsPort: await freeBlock([0, 1, 2, 3]),
+    workerMetricsPort,
+    temporalMetricsPort,
     appEnv: { SESSION_SECRET: 'load-bench-session-secret-of-32-chars' },
     say,
     async prepare(databaseUrl) {

@@ -6,13 +6,16 @@
  * (bench/faults.ts) runs it in both modes and kills pieces of it.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../platform/config';
+import { loadConfig, type Config } from '../platform/config';
 import { projectRoot } from '../platform/paths';
 import { applyMigrations } from './migrate';
 import { logLine, supervise, type Supervised } from './processes';
 import {
   devServerArgs,
+  freeBlock,
+  freePort,
   startMailCatcher,
   startPostgres,
   waitForPort,
@@ -86,6 +89,33 @@ export function postgresTarget(url: string): PostgresTarget {
     port: Number(parsed.port || 5432),
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
+  };
+}
+
+/**
+ * A scratch topology's place: a fresh temporary directory, and a configuration with every service on
+ * free loopback ports (the dev server's or the real server's block, 2 API processes), plus the
+ * metrics ports of 2 workers and the real server's 4 services. The fault harness and the load
+ * benchmark start their topology from it.
+ */
+export async function scratchTopology(name: string) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `casework-${name}-`));
+  fs.chmodSync(dataDir, 0o755);
+  const config = loadConfig({
+    CASEWORK_SHARED_DIR: process.env.CASEWORK_SHARED_DIR,
+    CASEWORK_CACHE_DIR: process.env.CASEWORK_CACHE_DIR,
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    EMBEDDED_TEMPORAL_PORT: String(await freeBlock([0, 1, 2, 3, 10, 11, 12, 13, 20])),
+    EMBEDDED_TEMPORAL_UI_PORT: String(await freePort()),
+    EMBEDDED_SMTP_PORT: String(await freePort()),
+    API_PORT: String(await freeBlock([0, 1])),
+    LOG_LEVEL: 'info',
+  });
+  return {
+    dataDir,
+    config,
+    workerMetricsPort: await freeBlock([0, 1]),
+    temporalMetricsPort: await freeBlock([0, 1, 2, 3]),
   };
 }
 
