@@ -8,13 +8,14 @@ import { defineConfig } from 'vitest/config';
  * `npm test` (scripts/test.ts) builds the tools first and passes their paths in the environment.
  */
 /**
- * The workflows and integration projects run as one group of 2 workers (`sequence.groupOrder` 1,
- * `maxWorkers` 2), after the unit tests: two files at a time, each with its own time-skipping server,
- * or its own database, Temporal namespace and SMTP server (fileServices.ts). Without a groupOrder,
- * vitest puts every project with `fileParallelism: false` into one queue of a single worker, and the
- * whole suite ran one file at a time.
+ * After the unit tests (group 0), the integration files run two at a time (group 1, `maxWorkers` 2):
+ * each has its own database, Temporal namespace and SMTP server (fileServices.ts). Then the
+ * workflows files run one at a time (group 2): their time-skipping servers are timing-sensitive, and
+ * one failed once when it shared the 2 cores with another file. Without a groupOrder, vitest puts
+ * every project with `fileParallelism: false` into one queue of a single worker, and the whole suite
+ * ran one file at a time.
  */
-const slow = { sequence: { groupOrder: 1 }, maxWorkers: 2 } as const;
+const inGroup = (groupOrder: number, maxWorkers: number) => ({ sequence: { groupOrder }, maxWorkers });
 /** The must-fail fixtures of test/can-fail join a project only for scripts/can-fail.ts. */
 const canFail = (project: string) => (process.env.CASEWORK_CAN_FAIL === '1' ? [`test/can-fail/${project}.*.ts`] : []);
 
@@ -30,7 +31,7 @@ export default defineConfig({
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          ...slow,
+          ...inGroup(2, 1),
         },
       },
       {
@@ -41,7 +42,7 @@ export default defineConfig({
           setupFiles: ['test/support/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          ...slow,
+          ...inGroup(1, 2),
         },
       },
     ],

@@ -577,7 +577,12 @@ describe('procurement over HTTP', () => {
         reasons: 'The one invited provider has bid.',
         ruleVersion: expect.stringContaining('procurement-2012-13.1'),
       });
-      const listed = await get('/procurements?limit=200', users.cleanOfficer);
+      // The list reads the case record, which follows the workflow's stage a moment later.
+      const listed = await eventually(async () => {
+        const answer = await get('/procurements?limit=200', users.cleanOfficer);
+        const items = answer.body.items as Array<{ procurementId: string; stage: string }>;
+        return items.some((item) => item.procurementId === id && item.stage === 'evaluating') ? answer : null;
+      }, 'the list to show the procurement evaluating');
       expect(listed.status).toBe(200);
       expect(listed.body.items).toEqual(
         expect.arrayContaining([expect.objectContaining({ procurementId: id, stage: 'evaluating' })]),
