@@ -44,7 +44,6 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
   }
 }
 
-/** A free loopback port, for tests that run beside a developer's `npm start`. */
 /**
  * A free block of loopback ports at base + each offset, the base drawn at random from 20,000–31,999:
  * below Linux's ephemeral range (32,768–60,999), so that no outgoing connection can take a port
@@ -69,7 +68,7 @@ export async function freeBlock(offsets: number[]): Promise<number> {
   }
 }
 
-/** A free loopback port (freeBlock). */
+/** A free loopback port (freeBlock), for tests and benches that run beside a developer's `npm start`. */
 export const freePort = (): Promise<number> => freeBlock([0]);
 
 export interface PostgresService extends Service {
